@@ -1,0 +1,45 @@
+using Ledger.Engine.Domain;
+
+namespace Ledger.Engine.Catalog;
+
+/// <summary>One history code (<c>entryType</c>) as the catalog file defines it.</summary>
+public sealed record HistoryCodeDefinition(
+    int Code,
+    string Name,
+    Direction Direction,
+    string Domain,
+    IReadOnlyList<EntryKind> AllowedKinds,
+    bool MayOverdraw,
+    IReadOnlyList<RuleDefinition> Rules);
+
+/// <summary>A rule of a code as the catalog file defines it: name and parameter.</summary>
+public sealed record RuleDefinition(string Name, string Parameter);
+
+/// <summary>A history code ready for the engine: domain resolved to a bit, rules instantiated.</summary>
+public sealed class HistoryCode
+{
+    internal HistoryCode(HistoryCodeDefinition definition, int domainBit, IEntryRule[] rules)
+    {
+        Definition = definition;
+        Code = definition.Code;
+        Direction = definition.Direction;
+        DomainBit = domainBit;
+        MayOverdraw = definition.MayOverdraw;
+        Rules = rules;
+        foreach (var kind in definition.AllowedKinds) _allowedKinds |= 1 << (int)kind;
+    }
+
+    private readonly int _allowedKinds;
+
+    public HistoryCodeDefinition Definition { get; }
+    public int Code { get; }
+    public Direction Direction { get; }
+    public string Domain => Definition.Domain;
+    /// <summary>Index of the domain in the catalog's domain list; a command's permitted domains are a mask of these bits.</summary>
+    public int DomainBit { get; }
+    public bool MayOverdraw { get; }
+    public IEntryRule[] Rules { get; }
+
+    /// <summary>Whether a partner may originate an entry of this kind with this code (ledger, blocking).</summary>
+    public bool Allows(EntryKind kind) => (_allowedKinds & (1 << (int)kind)) != 0;
+}

@@ -1,0 +1,152 @@
+using System.Threading.Tasks.Sources;
+using Ledger.Engine.Catalog;
+using Ledger.Engine.Domain;
+using Ledger.Engine.Events;
+
+namespace Ledger.Engine.Commands;
+
+/// <summary>
+/// A command travelling through the ring: the request (filled by a gateway), then the engine's decision
+/// (results and events written in place), then durability (completed after the journal commit).
+/// Instances are pooled and reused (<see cref="LedgerCommandPool"/>), so a producer awaits its result with
+/// <see cref="WhenDone"/> without a Task per command.
+/// Usage: <c>var c = pool.Rent(); c.SetBatch(...); await host.SubmitAsync(c); read c.Result; pool.Return(c);</c>
+/// </summary>
+public sealed class LedgerCommand : IValueTaskSource
+{
+    private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
+
+    // ---- request ----
+    public CommandKind Kind;
+    /// <summary>UTC ticks stamped by the publisher; the engine raises it to the ledger's clock if it is behind, so journaled time is monotonic.</summary>
+    public long TimestampTicks;
+    /// <summary>Bit i set: the partner may post codes of catalog domain i. All bits: <c>domain:*</c>.</summary>
+    public ulong PermittedDomains = ulong.MaxValue;
+    /// <summary>Set for a multi-account bundle (idempotent by this id); null for a single-account batch.</summary>
+    public string? BundleId;
+    public EntryRequest[] Entries = new EntryRequest[4];
+    public int EntryCount;
+    public AccountOpening[] Openings = new AccountOpening[1];
+    public int OpeningCount;
+    /// <summary>For <see cref="CommandKind.LoadCatalog"/>.</summary>
+    public HistoryCatalog? Catalog;
+    /// <summary>For <see cref="CommandKind.RemoveEntry"/>: the account and correlation id of the pending entry.</summary>
+    public AccountKey TargetAccount;
+    public string? TargetCorrelationId;
+
+    // ---- decision (written by the engine) ----
+    public CommandResult Result;
+    /// <summary>One per entry (or per account opening), valid when <see cref="Result"/> is Ok or replayed.</summary>
+    public EntryResult[] EntryResults = new EntryResult[4];
+    public LedgerEvent[] Events = new LedgerEvent[4];
+    public int EventCount;
+    /// <summary>True when the command changed the ledger (so it must be journaled before it is acknowledged).</summary>
+    public bool ChangedState;
+
+    // ---- durability ----
+    /// <summary>Set by the host when the journal failed: the command is not acknowledged.</summary>
+    public Exception? Failure;
+
+    public ReadOnlySpan<EntryRequest> EntrySpan => Entries.AsSpan(0, EntryCount);
+    public ReadOnlySpan<LedgerEvent> EventSpan => Events.AsSpan(0, EventCount);
+
+    /// <summary>Prepares a post of <paramref name="count"/> entries; fill <see cref="Entries"/>[0..count).</summary>
+    public void SetPost(int count, string? bundleId = null)
+    {
+        Kind = CommandKind.PostEntries;
+        BundleId = bundleId;
+        EnsureEntryCapacity(count);
+        EntryCount = count;
+    }
+
+    public void SetOpenAccounts(int count)
+    {
+        Kind = CommandKind.OpenAccounts;
+        if (Openings.Length < count) Openings = new AccountOpening[count];
+        OpeningCount = count;
+        EnsureResultCapacity(count);
+    }
+
+    public void SetRemove(AccountKey account, string correlationId)
+    {
+        Kind = CommandKind.RemoveEntry;
+        TargetAccount = account;
+        TargetCorrelationId = correlationId;
+        EnsureResultCapacity(1);
+    }
+
+    public void SetTick() => Kind = CommandKind.Tick;
+
+    public void SetLoadCatalog(HistoryCatalog catalog)
+    {
+        Kind = CommandKind.LoadCatalog;
+        Catalog = catalog;
+    }
+
+    public void EnsureEntryCapacity(int count)
+    {
+        if (Entries.Length < count) Entries = new EntryRequest[Math.Max(count, Entries.Length * 2)];
+        EnsureResultCapacity(count);
+    }
+
+    private void EnsureResultCapacity(int count)
+    {
+        if (EntryResults.Length < count) EntryResults = new EntryResult[Math.Max(count, EntryResults.Length * 2)];
+    }
+
+    /// <summary>Engine side: appends an event, growing the array only when a command produces more than ever before.</summary>
+    internal ref LedgerEvent AddEvent()
+    {
+        if (EventCount == Events.Length) Array.Resize(ref Events, Events.Length * 2);
+        ref var e = ref Events[EventCount++];
+        e = default;
+        return ref e;
+    }
+
+    /// <summary>Clears the request and decision so the instance can be reused.</summary>
+    public void Reset()
+    {
+        Kind = CommandKind.None;
+        TimestampTicks = 0;
+        PermittedDomains = ulong.MaxValue;
+        BundleId = null;
+        Array.Clear(Entries, 0, EntryCount);
+        EntryCount = 0;
+        OpeningCount = 0;
+        Catalog = null;
+        TargetAccount = default;
+        TargetCorrelationId = null;
+        ResetDecision();
+        Failure = null;
+        _completion.Reset();
+    }
+
+    /// <summary>Clears what the engine wrote (replay re-applies a journaled command).</summary>
+    public void ResetDecision()
+    {
+        Result = default;
+        Array.Clear(Events, 0, EventCount);
+        EventCount = 0;
+        ChangedState = false;
+    }
+
+    // ---- awaiting ----
+
+    /// <summary>Completes when the command is durable (or failed); await once per use.</summary>
+    public ValueTask WhenDone => new(this, _completion.Version);
+
+    /// <summary>Host side: the command is durable (or refused without a change); release the producer.</summary>
+    public void Complete() => _completion.SetResult(true);
+
+    /// <summary>Host side: the journal failed; the producer gets the exception, never an acknowledgement.</summary>
+    public void Fail(Exception failure)
+    {
+        Failure = failure;
+        _completion.SetException(failure);
+    }
+
+    void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
+}

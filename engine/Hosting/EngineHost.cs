@@ -1,0 +1,148 @@
+using Ledger.Engine.Commands;
+using Ledger.Engine.Ring;
+
+namespace Ledger.Engine.Hosting;
+
+/// <summary>
+/// Runs the pipeline: producers publish commands onto the ring; the engine thread decides them; the journal
+/// thread appends and group-commits each drained batch; the publish thread feeds the sinks (read model, Kafka)
+/// and releases each producer only then. Nothing is acknowledged before it is durable.
+/// Usage: <c>host.Start(); await host.SubmitAsync(command); host.Stop();</c>
+/// </summary>
+public sealed class EngineHost : IDisposable
+{
+    private readonly RingBuffer<CommandSlot> _ring;
+    private readonly BatchEventProcessor<CommandSlot, EngineStage> _engineStage;
+    private readonly BatchEventProcessor<CommandSlot, JournalStage> _journalStage;
+    private readonly BatchEventProcessor<CommandSlot, PublishStage> _publishStage;
+    private readonly PipelineFault _fault = new();
+    private readonly EngineHostSettings _settings;
+    private readonly List<Thread> _threads = [];
+    private Timer? _ticker;
+    private volatile bool _accepting;
+    private int _inFlightPublishers;
+
+    public EngineHost(LedgerEngine engine, ICommandJournal journal, IReadOnlyList<ICommittedCommandSink> sinks, EngineHostSettings? settings = null)
+    {
+        _settings = settings ?? new EngineHostSettings();
+        Engine = engine;
+        _ring = new RingBuffer<CommandSlot>(_settings.RingSize, _settings.WaitStrategy());
+        _engineStage = new(_ring, null, new EngineStage(engine, _fault));
+        _journalStage = new(_ring, _engineStage.Sequence, new JournalStage(journal, _fault));
+        _publishStage = new(_ring, _journalStage.Sequence, new PublishStage(sinks.ToArray(), _fault));
+        _ring.Sequencer.SetGatingSequences(_publishStage.Sequence);
+    }
+
+    /// <summary>The engine the host drives. Touch its state only from the engine thread or after <see cref="Stop"/>.</summary>
+    public LedgerEngine Engine { get; }
+
+    /// <summary>The journal failure that stopped the host, or null.</summary>
+    public Exception? Fault => _fault.Value;
+
+    /// <summary>Commands published but not yet released (for metrics).</summary>
+    public long RingDepth => _ring.Sequencer.Cursor - _publishStage.Sequence.Value;
+
+    public int RingSize => _ring.Size;
+
+    public void Start()
+    {
+        StartThread("ledger-engine", _engineStage.Run);
+        StartThread("ledger-journal", _journalStage.Run);
+        StartThread("ledger-publish", _publishStage.Run);
+        _accepting = true;
+        if (_settings.TickInterval > TimeSpan.Zero)
+        {
+            _ticker = new Timer(_ => PublishTick(), null, _settings.TickInterval, _settings.TickInterval);
+        }
+    }
+
+    private void StartThread(string name, Action run)
+    {
+        var thread = new Thread(() => run()) { Name = name, IsBackground = true };
+        thread.Start();
+        _threads.Add(thread);
+    }
+
+    /// <summary>Publishes the command (waiting while the ring is full) and returns when it is durable and decided.</summary>
+    /// <exception cref="InvalidOperationException">The host is not accepting (stopping, stopped, or failed).</exception>
+    public ValueTask SubmitAsync(LedgerCommand command)
+    {
+        Publish(command);
+        return command.WhenDone;
+    }
+
+    private void Publish(LedgerCommand command)
+    {
+        Interlocked.Increment(ref _inFlightPublishers);
+        try
+        {
+            if (!_accepting) throw new InvalidOperationException("The ledger is not accepting commands (stopping or stopped).");
+            if (_fault.Value is { } fault) throw new JournalFailedException(fault);
+            if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
+            long sequence = _ring.Next();
+            _ring[sequence].Command = command;
+            _ring.Publish(sequence);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlightPublishers);
+        }
+    }
+
+    /// <summary>Publishes only if the ring has room now; false means back-pressure (answer 503, retry later).</summary>
+    public bool TrySubmit(LedgerCommand command, out ValueTask done)
+    {
+        Interlocked.Increment(ref _inFlightPublishers);
+        try
+        {
+            done = default;
+            if (!_accepting || _fault.Value is not null || !_ring.TryNext(out long sequence)) return false;
+            if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
+            _ring[sequence].Command = command;
+            _ring.Publish(sequence);
+            done = command.WhenDone;
+            return true;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlightPublishers);
+        }
+    }
+
+    private void PublishTick()
+    {
+        if (!_accepting) return;
+        var tick = new LedgerCommand();
+        tick.SetTick();
+        try
+        {
+            Publish(tick); // nobody awaits a tick
+        }
+        catch (InvalidOperationException)
+        {
+            // stopping
+        }
+        catch (JournalFailedException)
+        {
+            // already failed; nothing more to do
+        }
+    }
+
+    /// <summary>Stops intake, drains the ring (every published command is decided, committed and released), stops the threads.</summary>
+    public void Stop()
+    {
+        if (!_accepting && _threads.Count == 0) return;
+        _accepting = false;
+        _ticker?.Dispose();
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _inFlightPublishers) > 0) spin.SpinOnce();
+        while (_publishStage.Sequence.Value < _ring.Sequencer.Cursor) Thread.Sleep(1);
+        _engineStage.Halt();
+        _journalStage.Halt();
+        _publishStage.Halt();
+        foreach (var thread in _threads) thread.Join();
+        _threads.Clear();
+    }
+
+    public void Dispose() => Stop();
+}

@@ -1,0 +1,19 @@
+using Ledger.Engine.Ring;
+
+namespace Ledger.Engine.Hosting;
+
+/// <summary>Settings of the engine host, with defaults for a small shared machine.</summary>
+public sealed record EngineHostSettings
+{
+    /// <summary>Ring slots (a power of two). Default 8 192: a full ring applies back-pressure to producers.</summary>
+    public int RingSize { get; init; } = 8_192;
+
+    /// <summary>How consumer stages wait. Default blocking (three stages share two cores here).</summary>
+    public Func<IWaitStrategy> WaitStrategy { get; init; } = () => new BlockingWaitStrategy();
+
+    /// <summary>How often a Tick advances the ledger clock (expires holds without traffic). Default 1 s; zero disables.</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The wall clock that stamps commands at publish (UTC ticks). The engine itself never reads a clock.</summary>
+    public Func<long> UtcNowTicks { get; init; } = static () => DateTime.UtcNow.Ticks;
+}

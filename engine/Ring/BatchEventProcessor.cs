@@ -1,0 +1,64 @@
+namespace Ledger.Engine.Ring;
+
+/// <summary>
+/// Runs one consumer stage on its own thread: waits for available slots (published ones for the first stage,
+/// or those the previous stage finished), hands every slot of the drained batch to the handler with an
+/// end-of-batch flag, then advances its own <see cref="Sequence"/> so the next stage (or the producers) may go on.
+/// </summary>
+public sealed class BatchEventProcessor<T, THandler> : ISequenceBarrierSource
+    where T : struct
+    where THandler : struct, IBatchHandler<T>
+{
+    private readonly RingBuffer<T> _ring;
+    private readonly Sequence? _upstream;
+    private THandler _handler;
+    private volatile bool _halted;
+
+    /// <param name="ring">The ring to consume.</param>
+    /// <param name="upstream">The previous stage's sequence, or null for the first stage (it follows the producers).</param>
+    /// <param name="handler">The stage's logic.</param>
+    public BatchEventProcessor(RingBuffer<T> ring, Sequence? upstream, THandler handler)
+    {
+        _ring = ring;
+        _upstream = upstream;
+        _handler = handler;
+    }
+
+    public Sequence Sequence { get; } = new();
+
+    public long AvailableSequence => _upstream is null
+        ? _ring.Sequencer.HighestPublished(Sequence.Value + 1, _ring.Sequencer.Cursor)
+        : _upstream.Value;
+
+    /// <summary>Stops after the slots available now are processed (call once the producers have stopped).</summary>
+    public void Halt()
+    {
+        _halted = true;
+        _ring.WaitStrategy.SignalAllWhenBlocking();
+    }
+
+    /// <summary>The consumer loop; run it on a dedicated thread.</summary>
+    public void Run()
+    {
+        long next = Sequence.Value + 1;
+        var wait = _ring.WaitStrategy;
+        Func<bool> alerted = () => _halted;
+        while (true)
+        {
+            long available = wait.WaitFor(next, this, alerted);
+            if (available == -2)
+            {
+                // Halted: drain what is already available, then stop.
+                available = AvailableSequence;
+                if (available < next) return;
+            }
+            for (long s = next; s <= available; s++)
+            {
+                _handler.OnEvent(ref _ring[s], s, s == available);
+            }
+            Sequence.SetValue(available);
+            wait.SignalAllWhenBlocking();
+            next = available + 1;
+        }
+    }
+}
