@@ -77,6 +77,22 @@ public class BatchTests
         Expect(Post(Posting(A, "c1", 100, 1)).ApplyTo(engine), ResultCode.Ok);
     }
 
+    [TestCase(-1, TestName = "ShouldDetectDuplicatesRightAfterTheDuplicateStampWraps(to zero, the stamp of untouched slots)")]
+    [TestCase(int.MaxValue, TestName = "ShouldDetectDuplicatesRightAfterTheDuplicateStampWraps(to int.MinValue)")]
+    public void ShouldDetectDuplicatesRightAfterTheDuplicateStampWraps(int generation)
+    {
+        // The per-command duplicate check stamps a table with a generation counter that wraps after 2^32
+        // commands (hours at full speed); a wrap must neither refuse a good command nor miss a duplicate.
+        var engine = Funded(1_000);
+        var field = typeof(LedgerEngine).GetField("_dedupGeneration", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        field.SetValue(engine, generation);
+        Expect(Post(Posting(A, "c1", 100, 1)).ApplyTo(engine), ResultCode.Ok);
+        field.SetValue(engine, generation);
+        Expect(Post(Posting(A, "c2", 100, 1), Posting(A, "c3", 100, 1)).ApplyTo(engine), ResultCode.Ok);
+        Expect(Post(Posting(A, "c4", 100, 1), Posting(A, "c4", 100, 1)).ApplyTo(engine), ResultCode.InvalidCommand);
+        Assert.That(engine.BalancesOf(A), Is.EqualTo(new Balances(1_003, 0)));
+    }
+
     [Test]
     public void ShouldRefuseABatchSpanningAccountsWithoutABundleId()
     {
