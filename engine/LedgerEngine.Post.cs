@@ -69,7 +69,12 @@ public sealed partial class LedgerEngine
             Refuse(command, ResultCode.InvalidCommand, -1);
             return false;
         }
-        unchecked { _dedupGeneration++; }
+        if (unchecked(++_dedupGeneration) == 0)
+        {
+            // Wrapped after 2^32 commands: 0 is the stamp of never-used slots, and old stamps come round again.
+            Array.Clear(_dedupStamp);
+            _dedupGeneration = 1;
+        }
         for (int i = 0; i < n; i++)
         {
             ref var e = ref command.Entries[i];
@@ -177,7 +182,8 @@ public sealed partial class LedgerEngine
         int origin = bundle ? bundleFirst : _foundRecord[0];
         var conflicts = ConflictFields.None;
         int conflictIndex = -1;
-        if (origin < 0 || _entries[origin].CommandCount != n || _entries[origin].InBundle != bundle)
+        // origin must open its command: entries 2..n of one batch plus entry 1 of the next are not that batch.
+        if (origin < 0 || _entries[origin].CommandFirst != origin || _entries[origin].CommandCount != n || _entries[origin].InBundle != bundle)
         {
             conflicts = ConflictFields.Batch;
             conflictIndex = firstKnown;

@@ -55,7 +55,9 @@ public static class RuleFactory
         "maxAmount" => new MaxAmountRule(ParseAmount(name, parameter)),
         "minAmount" => new MinAmountRule(ParseAmount(name, parameter)),
         "currencies" => new CurrenciesRule(parameter.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(CurrencyCode.Parse).ToArray()),
+            .Select(c => CurrencyCode.TryParse(c, out var code)
+                ? code
+                : throw new CatalogException($"Rule '{name}' lists '{c}', which is not an ISO-4217 currency code this ledger knows.")).ToArray()),
         _ => throw new CatalogException($"Unknown rule '{name}': use one of {string.Join(", ", Known)}."),
     };
 

@@ -133,6 +133,9 @@ public sealed class EngineHost : IDisposable
     {
         if (!_accepting && _threads.Count == 0) return;
         _accepting = false;
+        // Publishers increment _inFlightPublishers, then read _accepting; Stop writes _accepting, then reads the count.
+        // Without a full fence here the read may pass the write, and a late publisher could slip onto a halted ring.
+        Interlocked.MemoryBarrier();
         _ticker?.Dispose();
         var spin = new SpinWait();
         while (Volatile.Read(ref _inFlightPublishers) > 0) spin.SpinOnce();

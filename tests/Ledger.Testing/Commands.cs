@@ -12,9 +12,13 @@ public static class Commands
     public static readonly CurrencyCode Usd = CurrencyCode.Parse("USD");
     public static readonly CurrencyCode Eur = CurrencyCode.Parse("EUR");
     public static readonly CurrencyCode Jpy = CurrencyCode.Parse("JPY");
+    public static readonly CurrencyCode Bhd = CurrencyCode.Parse("BHD");
 
     /// <summary>2026-06-21T00:00:00Z, the default clock of tests.</summary>
     public static readonly long T0 = new DateTime(2026, 6, 21, 0, 0, 0, DateTimeKind.Utc).Ticks;
+
+    /// <summary>T0 plus a number of seconds: command timestamps and hold expiries of tests.</summary>
+    public static long At(double seconds) => T0 + (long)(seconds * TimeSpan.TicksPerSecond);
 
     private static readonly Lazy<HistoryCatalog> DefaultCatalogLazy = new(() => HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath));
 
@@ -90,6 +94,20 @@ public static class Commands
         var c = new LedgerCommand { TimestampTicks = at };
         c.SetTick();
         return c;
+    }
+
+    /// <summary>Restricts the command to the named domains of the default catalog (a partner's <c>domain:NAME</c> scopes).</summary>
+    public static LedgerCommand Permitting(this LedgerCommand command, params string[] domains)
+    {
+        ulong mask = 0;
+        foreach (var domain in domains)
+        {
+            int bit = DefaultCatalog.DomainBit(domain);
+            if (bit < 0) throw new ArgumentException($"The default catalog has no domain '{domain}'.", nameof(domains));
+            mask |= 1UL << bit;
+        }
+        command.PermittedDomains = mask;
+        return command;
     }
 
     /// <summary>Applies and returns the command, for fluent tests.</summary>
