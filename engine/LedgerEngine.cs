@@ -233,14 +233,15 @@ public sealed partial class LedgerEngine
             return;
         }
         ref var hold = ref _entries[recordIndex];
-        if (hold.Status != EntryStatus.Pending)
-        {
-            Refuse(command, ResultCode.EntryNotPending, -1);
-            return;
-        }
+        // Domain before status, so a partner learns nothing about entries outside its domains but that they exist.
         if (!IsPermitted(command, hold.EntryType))
         {
             Refuse(command, ResultCode.DomainNotPermitted, -1);
+            return;
+        }
+        if (hold.Status != EntryStatus.Pending)
+        {
+            Refuse(command, ResultCode.EntryNotPending, -1);
             return;
         }
         ref var account = ref _accounts[accountIndex];

@@ -185,8 +185,8 @@ internal sealed class ReferenceLedger(HistoryCatalog catalog)
         if (!IsValidId(command.TargetCorrelationId)) return Answer(ResultCode.InvalidCommand, -1);
         var hold = Applied(_state, command.TargetAccount, command.TargetCorrelationId!);
         if (hold is null) return Answer(ResultCode.EntryNotFound, -1);
-        if (hold.Status != EntryStatus.Pending) return Answer(ResultCode.EntryNotPending, -1);
         if (!Permitted(command, hold.EntryType)) return Answer(ResultCode.DomainNotPermitted, -1);
+        if (hold.Status != EntryStatus.Pending) return Answer(ResultCode.EntryNotPending, -1);
         long amount = hold.HeldRemaining;
         account.Held -= amount;
         account.Available += amount;

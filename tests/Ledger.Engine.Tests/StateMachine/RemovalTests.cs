@@ -126,6 +126,16 @@ public class RemovalTests
     }
 
     [Test]
+    public void ShouldAnswerDomainBeforeStatusSoOtherDomainsCannotBeProbed()
+    {
+        var engine = Funded(1_000);
+        Expect(Post(Hold(A, "h1", 200, 300)).ApplyTo(engine), ResultCode.Ok);
+        Expect(Delete(A, "h1").ApplyTo(engine), ResultCode.Ok);
+        Expect(Delete(A, "h1").Permitting("cards").ApplyTo(engine), ResultCode.DomainNotPermitted);
+        Expect(Delete(A, "h1").Permitting("transfers").ApplyTo(engine), ResultCode.EntryNotPending);
+    }
+
+    [Test]
     public void ShouldNotUnblockADeletedHold()
     {
         var engine = Funded(1_000);
