@@ -2,6 +2,7 @@ using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Engine.Events;
 
 namespace Ledger.Perf;
 
@@ -52,10 +53,13 @@ internal static class PerfWorkload
 
     public static AccountKey Account(int index) => new(1, 10_000_000 + index);
 
-    /// <summary>An engine presized for <paramref name="entryCapacity"/> entries, with accounts 0..n-1 open (USD, overdraft).</summary>
-    public static LedgerEngine NewEngine(int accounts, int entryCapacity)
+    /// <summary>
+    /// An engine presized for <paramref name="entryCapacity"/> entries, with accounts 0..n-1 open (USD, overdraft);
+    /// with <paramref name="prefault"/>, its tables are resident before the first entry (EngineSettings.PrefaultTables).
+    /// </summary>
+    public static LedgerEngine NewEngine(int accounts, int entryCapacity, bool prefault = true)
     {
-        var engine = new LedgerEngine(Catalog(), new EngineSettings { AccountCapacity = accounts, EntryCapacity = entryCapacity });
+        var engine = new LedgerEngine(Catalog(), new EngineSettings { AccountCapacity = accounts, EntryCapacity = entryCapacity, PrefaultTables = prefault });
         const int chunk = 10_000;
         var open = new LedgerCommand();
         for (int first = 0; first < accounts; first += chunk)
@@ -132,6 +136,8 @@ internal static class PerfWorkload
         {
             pool[i] = new LedgerCommand();
             pool[i].SetPost(entries);
+            // One event per ledger entry: sized now, or the first use of each command grows the array (an allocation).
+            pool[i].Events = new LedgerEvent[Math.Max(entries, pool[i].Events.Length)];
         }
         return pool;
     }

@@ -10,7 +10,9 @@ namespace Ledger.Benchmarks;
 /// correlation id (so the idempotency index is probed and grows on every entry).
 /// One invocation applies <see cref="EntriesPerInvoke"/> entries and reports time per entry (OperationsPerInvoke).
 /// Applied entries accumulate in the engine, so each iteration gets a fresh, presized engine in
-/// [IterationSetup] (outside the measured region) and runs exactly one invocation.
+/// [IterationSetup] (outside the measured region) and runs exactly one invocation. Its tables are prefaulted
+/// (EngineSettings.PrefaultTables), as a production engine should be; <see cref="SingleEntryFirstTouch"/> shows
+/// what the first touch of untouched table memory adds on this machine.
 /// Requests (ids, descriptions) are built once in [GlobalSetup]; the measured loop copies each request into a
 /// pooled command, as a gateway fills a command it rented, and applies it.
 /// Every invocation checks its own answers: each command must be Ok and the sequence must advance by
@@ -31,7 +33,7 @@ public class EngineApplyBenchmarks
     private long _allocatedBytes;
     private long _appliedEntries;
 
-    [GlobalSetup(Target = nameof(SingleEntry))]
+    [GlobalSetup(Targets = [nameof(SingleEntry), nameof(SingleEntryFirstTouch)])]
     public void SetupSingle() => Setup(PerfWorkload.SingleEntries(EntriesPerInvoke, Accounts, hotShare: 0, seed: 1), 1);
 
     [GlobalSetup(Target = nameof(HotAccounts))]
@@ -47,16 +49,25 @@ public class EngineApplyBenchmarks
     }
 
     /// <summary>A fresh engine per iteration: the requests' ids are new to it, and its tables never grow while measured.</summary>
-    [IterationSetup]
-    public void NewEngine()
+    [IterationSetup(Targets = [nameof(SingleEntry), nameof(HotAccounts), nameof(Batch100)])]
+    public void NewEngine() => NewEngine(prefault: true);
+
+    [IterationSetup(Target = nameof(SingleEntryFirstTouch))]
+    public void NewEngineNotPrefaulted() => NewEngine(prefault: false);
+
+    private void NewEngine(bool prefault)
     {
         _engine = null!; // let the previous engine go before the next one is built
-        _engine = PerfWorkload.NewEngine(Accounts, EntriesPerInvoke + 1024);
+        _engine = PerfWorkload.NewEngine(Accounts, EntriesPerInvoke + 1024, prefault);
     }
 
     /// <summary>1 000 000 single-entry commands, accounts uniform over the whole book.</summary>
     [Benchmark(OperationsPerInvoke = EntriesPerInvoke)]
     public long SingleEntry() => ApplySingles();
+
+    /// <summary>As <see cref="SingleEntry"/>, on an engine whose tables were not prefaulted: each new entry writes untouched pages.</summary>
+    [Benchmark(OperationsPerInvoke = EntriesPerInvoke)]
+    public long SingleEntryFirstTouch() => ApplySingles();
 
     /// <summary>1 000 000 single-entry commands, 90% of them on 10 accounts.</summary>
     [Benchmark(OperationsPerInvoke = EntriesPerInvoke)]

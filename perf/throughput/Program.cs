@@ -21,6 +21,9 @@ Console.WriteLine($"// building: {options.Accounts:N0} accounts, {options.TotalE
 var engine = PerfWorkload.NewEngine(options.Accounts, checked((int)options.TotalEntries + 1024));
 var warmup = BuildRequests(options, options.WarmupCommands, seedBase: 100);
 var measured = BuildRequests(options, options.Commands, seedBase: 200);
+// Each producer's commands, built once and reused across both rounds (a gateway's pool outlives requests).
+var pools = new LedgerCommand[options.Producers][];
+for (int p = 0; p < pools.Length; p++) pools[p] = PerfWorkload.CommandPool(options.Window, options.Batch);
 
 using var host = new EngineHost(engine, new NoJournal(), [], new EngineHostSettings
 {
@@ -30,14 +33,14 @@ using var host = new EngineHost(engine, new NoJournal(), [], new EngineHostSetti
 });
 host.Start();
 
-Run(host, options, warmup); // JIT to tier 1, first touches of the host's threads and pools
+Run(host, options, warmup, pools); // JIT to tier 1, first touches of the host's threads and pools
 GC.Collect();
 GC.WaitForPendingFinalizers();
 
 long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 var clock = Stopwatch.StartNew();
-long failures = Run(host, options, measured);
+long failures = Run(host, options, measured, pools);
 clock.Stop();
 long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
 int[] collections = [GC.CollectionCount(0) - collectionsBefore[0], GC.CollectionCount(1) - collectionsBefore[1], GC.CollectionCount(2) - collectionsBefore[2]];
@@ -73,13 +76,14 @@ static EntryRequest[][] BuildRequests(ThroughputOptions o, int commands, int see
     return perProducer;
 }
 
-static long Run(EngineHost host, ThroughputOptions o, EntryRequest[][] requests)
+static long Run(EngineHost host, ThroughputOptions o, EntryRequest[][] requests, LedgerCommand[][] pools)
 {
     var producers = new Task<long>[requests.Length];
     for (int p = 0; p < requests.Length; p++)
     {
         var mine = requests[p];
-        producers[p] = Task.Run(() => Produce(host, mine, o.Batch, o.Window));
+        var pool = pools[p];
+        producers[p] = Task.Run(() => Produce(host, mine, o.Batch, pool));
     }
     Task.WaitAll(producers);
     long failures = 0;
@@ -89,9 +93,9 @@ static long Run(EngineHost host, ThroughputOptions o, EntryRequest[][] requests)
 
 // A producer keeps up to `window` commands in flight, like a gateway with many concurrent requests: it reuses a
 // command once its previous use is acknowledged (they complete in order), checking that answer first.
-static async Task<long> Produce(EngineHost host, EntryRequest[] requests, int batch, int window)
+static async Task<long> Produce(EngineHost host, EntryRequest[] requests, int batch, LedgerCommand[] pool)
 {
-    var pool = PerfWorkload.CommandPool(window, batch);
+    int window = pool.Length;
     var pending = new ValueTask[window];
     int commands = requests.Length / batch;
     long failures = 0;
@@ -103,9 +107,9 @@ static async Task<long> Produce(EngineHost host, EntryRequest[] requests, int ba
         {
             await pending[slot].ConfigureAwait(false);
             if (command.Result.Code != ResultCode.Ok) failures++;
-            command.Reset();
-            command.SetPost(batch);
         }
+        command.Reset(); // also re-arms its completion (it may come from the previous round)
+        command.SetPost(batch);
         requests.AsSpan(i * batch, batch).CopyTo(command.Entries);
         command.TimestampTicks = PerfWorkload.T0;
 #pragma warning disable CA2012 // each stored ValueTask is awaited exactly once, before its command is reused
