@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 FILTER=${1:-${FILTER:-*}}
-ITERATIONS=${ITERATIONS:-5}
+ITERATIONS=${ITERATIONS:-7}
 ENTRIES=${ENTRIES:-4000000}
 BENCHMARKS=${BENCHMARKS:-1}
 THROUGHPUT=${THROUGHPUT:-1}
@@ -40,12 +40,13 @@ if [ "$BENCHMARKS" = 1 ]; then
   # In-process toolchain: no per-benchmark rebuild (see shared toolchain notes); each class fixes its own
   # invocation count, so only warm-up and iteration counts come from here.
   dotnet run -c Release --no-build --project perf/benchmarks -- \
-    --filter "$FILTER" --inProcess --warmupCount 1 --iterationCount "$ITERATIONS" --launchCount 1 \
+    --filter "$FILTER" --inProcess --warmupCount 2 --iterationCount "$ITERATIONS" --launchCount 1 \
     --artifacts "$out/bdn" --exporters json 2>&1 | tee "$out/benchmarks.log"
   echo "uptime after benchmarks: $(uptime)" >> "$out/machine.txt"
 fi
 
 if [ "$THROUGHPUT" = 1 ]; then
+  dotnet run -c Release --no-build --project perf/throughput -- memory 2>&1 | tee -a "$out/throughput.log"
   for wait in $WAITS; do
     dotnet run -c Release --no-build --project perf/throughput -- \
       --wait "$wait" --batch 1 --commands "$ENTRIES" 2>&1 | tee -a "$out/throughput.log"
@@ -62,6 +63,6 @@ fi
     [ -e "$report" ] && { echo; cat "$report"; }
   done
   [ -e "$out/benchmarks.log" ] && { echo; grep -h '\[alloc-check\]' "$out/benchmarks.log" || true; }
-  [ -e "$out/throughput.log" ] && { echo; grep -h '^throughput ' "$out/throughput.log" || true; }
+  [ -e "$out/throughput.log" ] && { echo; grep -hE '^(throughput|memory) ' "$out/throughput.log" || true; }
 } > "$out/summary.md"
 echo "results: $out (summary: $out/summary.md)"

@@ -32,18 +32,20 @@ public class EngineApplyBenchmarks
     private LedgerEngine _engine = null!;
     private long _allocatedBytes;
     private long _appliedEntries;
+    private string _workload = "";
 
     [GlobalSetup(Targets = [nameof(SingleEntry), nameof(SingleEntryFirstTouch)])]
-    public void SetupSingle() => Setup(PerfWorkload.SingleEntries(EntriesPerInvoke, Accounts, hotShare: 0, seed: 1), 1);
+    public void SetupSingle() => Setup("single entries", PerfWorkload.SingleEntries(EntriesPerInvoke, Accounts, hotShare: 0, seed: 1), 1);
 
     [GlobalSetup(Target = nameof(HotAccounts))]
-    public void SetupHot() => Setup(PerfWorkload.SingleEntries(EntriesPerInvoke, Accounts, PerfWorkload.HotShare, seed: 2), 1);
+    public void SetupHot() => Setup("hot accounts", PerfWorkload.SingleEntries(EntriesPerInvoke, Accounts, PerfWorkload.HotShare, seed: 2), 1);
 
     [GlobalSetup(Target = nameof(Batch100))]
-    public void SetupBatch() => Setup(PerfWorkload.Batches(EntriesPerInvoke / BatchSize, BatchSize, Accounts, seed: 3), BatchSize);
+    public void SetupBatch() => Setup("100-entry batches", PerfWorkload.Batches(EntriesPerInvoke / BatchSize, BatchSize, Accounts, seed: 3), BatchSize);
 
-    private void Setup(EntryRequest[] requests, int entriesPerCommand)
+    private void Setup(string workload, EntryRequest[] requests, int entriesPerCommand)
     {
+        _workload = workload;
         _requests = requests;
         _pool = PerfWorkload.CommandPool(PoolSize, entriesPerCommand);
     }
@@ -130,7 +132,7 @@ public class EngineApplyBenchmarks
     [GlobalCleanup]
     public void ReportAllocations()
     {
-        Console.WriteLine($"// [alloc-check] {_allocatedBytes} bytes allocated on the benchmark thread over {_appliedEntries} applied entries");
+        Console.WriteLine($"// [alloc-check] {_workload}: {_allocatedBytes} bytes allocated on the benchmark thread over {_appliedEntries} applied entries");
         _allocatedBytes = 0;
         _appliedEntries = 0;
     }

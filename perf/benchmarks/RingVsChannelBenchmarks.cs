@@ -20,7 +20,7 @@ namespace Ledger.Benchmarks;
 public class RingVsChannelBenchmarks
 {
     public const int Producers = 2;
-    public const int ItemsPerProducer = 1_000_000;
+    public const int ItemsPerProducer = 2_000_000;
     public const int Items = Producers * ItemsPerProducer;
     /// <summary>The host's default ring size (EngineHostSettings.RingSize).</summary>
     public const int Capacity = 8_192;

@@ -11,6 +11,9 @@ using Ledger.Perf;
 // BenchmarkDotNet is awkward for a multi-threaded pipeline, so this is a plain timed run with a warm-up round.
 // Usage: dotnet run -c Release --project perf/throughput -- [--commands 4000000] [--batch 1] [--producers 2]
 //        [--accounts 1000000] [--wait blocking|yielding|busyspin] [--ring 8192] [--window N] [--warmup N]
+//        dotnet run -c Release --project perf/throughput -- memory    (what memory costs here; MemoryProbe.cs)
+
+if (args is ["memory"]) return Ledger.Throughput.MemoryProbe.Run();
 
 var options = ThroughputOptions.Parse(args);
 if (options is null) return 2;
