@@ -55,7 +55,11 @@ public class EngineApplyBenchmarks
     public void NewEngine() => NewEngine(prefault: true);
 
     [IterationSetup(Target = nameof(SingleEntryFirstTouch))]
-    public void NewEngineNotPrefaulted() => NewEngine(prefault: false);
+    public void NewEngineNotPrefaulted()
+    {
+        _workload = "single entries, tables not prefaulted";
+        NewEngine(prefault: false);
+    }
 
     private void NewEngine(bool prefault)
     {
