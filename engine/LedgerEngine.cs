@@ -57,6 +57,11 @@ public sealed partial class LedgerEngine
             new KeyIndex((settings ?? new EngineSettings()).EntryCapacity),
             new HoldExpiryQueue(1024))
     {
+        if (settings?.PrefaultTables == true)
+        {
+            _entries.Prefault();
+            _keys.Prefault();
+        }
     }
 
     private LedgerEngine(HistoryCatalog catalog, AccountTable accounts, EntryTable entries, KeyIndex keys, HoldExpiryQueue expiries)

@@ -26,9 +26,18 @@ public sealed class BatchEventProcessor<T, THandler> : ISequenceBarrierSource
 
     public Sequence Sequence { get; } = new();
 
-    public long AvailableSequence => _upstream is null
-        ? _ring.Sequencer.HighestPublished(Sequence.Value + 1, _ring.Sequencer.Cursor)
-        : _upstream.Value;
+    public long AvailableSequence => _upstream is null ? HighestPublished() : _upstream.Value;
+
+    /// <summary>
+    /// A waiting first stage polls this in a loop: while the next slot is unpublished it reads only that slot's
+    /// flag, not the cursor every producer's claim writes, so polling does not steal that line from the producers.
+    /// </summary>
+    private long HighestPublished()
+    {
+        long next = Sequence.Value + 1;
+        var sequencer = _ring.Sequencer;
+        return sequencer.IsPublished(next) ? sequencer.HighestPublished(next, sequencer.Cursor) : next - 1;
+    }
 
     /// <summary>Stops after the slots available now are processed (call once the producers have stopped).</summary>
     public void Halt()

@@ -60,14 +60,18 @@ public sealed class YieldingWaitStrategy : IWaitStrategy
 }
 
 /// <summary>
-/// Spins a little, then sleeps on a monitor until signalled. Signals take the lock only when someone is
-/// actually asleep, so a busy pipeline pays one volatile read per publish.
+/// Spins a little, yields the core a few times (on a small machine the thread that will publish may need this
+/// core), then sleeps on a monitor until signalled. A sleeper raises a flag before it sleeps and the first signal
+/// after that clears it and pulses, so a busy pipeline pays one fence and one read per publish and only one
+/// publisher per sleep takes the lock (a pulse per publish would make producers and the waking consumer fight
+/// over the lock).
 /// </summary>
 public sealed class BlockingWaitStrategy : IWaitStrategy
 {
     private const int SpinTries = 64;
+    private const int YieldTries = 100;
     private readonly object _gate = new();
-    private int _sleepers;
+    private int _signalNeeded;
 
     public long WaitFor(long sequence, ISequenceBarrierSource availability, Func<bool> alerted)
     {
@@ -77,21 +81,21 @@ public sealed class BlockingWaitStrategy : IWaitStrategy
             if ((available = availability.AvailableSequence) >= sequence) return available;
             Thread.SpinWait(8);
         }
+        for (int i = 0; i < YieldTries; i++)
+        {
+            if ((available = availability.AvailableSequence) >= sequence) return available;
+            if (alerted()) return -2;
+            Thread.Yield();
+        }
         while ((available = availability.AvailableSequence) < sequence)
         {
             if (alerted()) return -2;
             lock (_gate)
             {
-                Interlocked.Increment(ref _sleepers);
-                try
-                {
-                    // Re-check under the lock: a signal between the check above and here is not lost.
-                    if (availability.AvailableSequence < sequence && !alerted()) Monitor.Wait(_gate, 50);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _sleepers);
-                }
+                // Raise the flag (a full fence) before the re-check: a publish after the re-check sees it and pulses,
+                // so no signal is lost; the timeout is only a safety net.
+                Interlocked.Exchange(ref _signalNeeded, 1);
+                if (availability.AvailableSequence < sequence && !alerted()) Monitor.Wait(_gate, 50);
             }
         }
         return available;
@@ -99,7 +103,10 @@ public sealed class BlockingWaitStrategy : IWaitStrategy
 
     public void SignalAllWhenBlocking()
     {
-        if (Volatile.Read(ref _sleepers) == 0) return;
+        // The publish before this call is a plain release store; without a full fence x86 may read the flag before
+        // that store is visible while a sleeper, having raised the flag, still reads the old sequence: a lost wake-up.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _signalNeeded) == 0 || Interlocked.Exchange(ref _signalNeeded, 0) == 0) return;
         lock (_gate) Monitor.PulseAll(_gate);
     }
 }

@@ -22,6 +22,13 @@ public sealed class EntryTable(int initialCapacity)
         return table;
     }
 
+    /// <summary>Writes one zeroed record per page of the unused capacity so the OS maps it now, not on the engine's hot path.</summary>
+    internal void Prefault()
+    {
+        int stride = Math.Max(1, Environment.SystemPageSize / System.Runtime.CompilerServices.Unsafe.SizeOf<EntryRecord>());
+        for (int i = Count; i < _records.Length; i += stride) _records[i] = default;
+    }
+
     /// <summary>Appends a zeroed record and returns its index.</summary>
     public int Add()
     {

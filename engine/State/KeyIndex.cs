@@ -97,6 +97,22 @@ public sealed class KeyIndex
         return offset;
     }
 
+    /// <summary>
+    /// Maps every page of an empty index now (slots and arena), not on the engine's hot path. Writes zeros, which
+    /// is what an empty index holds, so it changes nothing; refuses a non-empty index.
+    /// </summary>
+    internal void Prefault()
+    {
+        if (Count != 0 || _arenaUsed != 0) throw new InvalidOperationException("Invariant: prefault an empty index only.");
+        int page = Environment.SystemPageSize;
+        for (int i = 0; i < _slotValue.Length; i += page / sizeof(int)) _slotValue[i] = 0;
+        for (int i = 0; i < _slotHash.Length; i += page / sizeof(ulong)) _slotHash[i] = 0;
+        for (int i = 0; i < _slotNamespace.Length; i += page / sizeof(int)) _slotNamespace[i] = 0;
+        for (int i = 0; i < _slotKeyOffset.Length; i += page / sizeof(int)) _slotKeyOffset[i] = 0;
+        for (int i = 0; i < _slotKeyLength.Length; i += page) _slotKeyLength[i] = 0;
+        for (int i = 0; i < _arena.Length; i += page) _arena[i] = 0;
+    }
+
     /// <summary>Stores bytes in the arena without indexing them (a reference an entry names); returns the offset.</summary>
     public int StoreBytes(ReadOnlySpan<byte> bytes)
     {
