@@ -1,13 +1,26 @@
-using System.Runtime.InteropServices;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ledger.Engine.Domain;
 
 namespace Ledger.Engine.State;
 
-/// <summary>Accounts in a dense array (index = opening order), found by key through one dictionary.</summary>
-public sealed class AccountTable(int initialCapacity)
+/// <summary>
+/// Accounts in a dense array (index = opening order, stable forever: entries refer to it), found by key
+/// through an open-addressing index of 16-byte slots: one cache miss to find the index, one to read the
+/// account (a Dictionary costs two for the lookup alone).
+/// </summary>
+public sealed class AccountTable
 {
-    private readonly Dictionary<long, int> _indexByKey = new(initialCapacity);
-    private AccountState[] _accounts = new AccountState[Math.Max(16, initialCapacity)];
+    private AccountState[] _accounts;
+    private Slot[] _slots;
+    private int _mask;
+
+    public AccountTable(int initialCapacity)
+    {
+        _accounts = new AccountState[Math.Max(16, initialCapacity)];
+        _slots = new Slot[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(32, initialCapacity * 2))];
+        _mask = _slots.Length - 1;
+    }
 
     public int Count { get; private set; }
 
@@ -16,17 +29,60 @@ public sealed class AccountTable(int initialCapacity)
     public ReadOnlySpan<AccountState> All => _accounts.AsSpan(0, Count);
 
     /// <summary>Index of the account, or -1.</summary>
-    public int Find(AccountKey key) => _indexByKey.TryGetValue(key.Packed, out int index) ? index : -1;
+    public int Find(AccountKey key)
+    {
+        long packed = key.Packed;
+        var slots = _slots;
+        int slot = SlotOf(packed);
+        while (true)
+        {
+            ref var s = ref slots[slot];
+            if (s.IndexPlusOne == 0) return -1;
+            if (s.Key == packed) return s.IndexPlusOne - 1;
+            slot = (slot + 1) & _mask;
+        }
+    }
 
     /// <summary>Adds an account that does not exist yet and returns its index.</summary>
     public int Add(in AccountState account)
     {
+        if (Find(account.Key) >= 0) throw new InvalidOperationException($"Invariant: account {account.Key} added twice.");
         if (Count == _accounts.Length) Array.Resize(ref _accounts, _accounts.Length * 2);
+        if ((Count + 1) * 2 > _slots.Length) Grow();
         int index = Count++;
         _accounts[index] = account;
-        ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_indexByKey, account.Key.Packed, out bool exists);
-        if (exists) throw new InvalidOperationException($"Invariant: account {account.Key} added twice.");
-        slot = index;
+        Insert(account.Key.Packed, index);
         return index;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SlotOf(long packed)
+    {
+        ulong x = (ulong)packed * 0x9E3779B97F4A7C15UL; // Fibonacci hashing: packed keys are dense in the low bits
+        return (int)(x >> 32) & _mask;
+    }
+
+    private void Insert(long packed, int index)
+    {
+        int slot = SlotOf(packed);
+        while (_slots[slot].IndexPlusOne != 0) slot = (slot + 1) & _mask;
+        _slots[slot] = new Slot { Key = packed, IndexPlusOne = index + 1 };
+    }
+
+    private void Grow()
+    {
+        var old = _slots;
+        _slots = new Slot[old.Length * 2];
+        _mask = _slots.Length - 1;
+        foreach (ref readonly var s in old.AsSpan())
+        {
+            if (s.IndexPlusOne != 0) Insert(s.Key, s.IndexPlusOne - 1);
+        }
+    }
+
+    private struct Slot
+    {
+        public long Key;
+        public int IndexPlusOne;
     }
 }
