@@ -1,3 +1,4 @@
+using System.Reflection;
 using FASTER.core;
 using Ledger.Engine.Events;
 using Ledger.Journal.Format;
@@ -96,9 +97,10 @@ public sealed class JournalCursor : IDisposable
                 return ReadOutcome.End;
             }
         }
-        catch (FasterException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return Fail(NextAddress, $"FasterLog cannot read past here ({ex.Message})");
+            ReleaseEpochIfHeld();
+            return Fail(NextAddress, $"FasterLog cannot read past here ({FirstLine(ex.Message)})");
         }
 
         RecordHeader header;
@@ -133,6 +135,24 @@ public sealed class JournalCursor : IDisposable
         ExpectedRecordNumber++;
         LastSequence = header.LastSequence;
         return ReadOutcome.Record;
+    }
+
+    // FasterLog 2.6.5 takes a length with the sign bit set for one of its own commit records and parses the bytes
+    // after it; when they are garbage that parse throws while the iterator still holds the log's epoch, and the next
+    // read on this thread fails. Damage can set any bit, so after a failed read we release the epoch if it is held.
+    private static readonly FieldInfo EpochField =
+        typeof(FasterLogScanIterator).BaseType!.GetField("epoch", BindingFlags.Instance | BindingFlags.NonPublic)
+        ?? throw new InvalidOperationException("Invariant: FasterLog's scan iterator has an 'epoch' field (checked against 2.6.5).");
+
+    private void ReleaseEpochIfHeld()
+    {
+        if (EpochField.GetValue(_iterator) is LightEpoch epoch && epoch.ThisInstanceProtected()) _iterator.UnsafeRelease();
+    }
+
+    private static string FirstLine(string text)
+    {
+        int end = text.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? text : text[..end]).TrimEnd();
     }
 
     private ReadOutcome Fail(long address, string reason)

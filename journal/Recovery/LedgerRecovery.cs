@@ -117,8 +117,10 @@ public static class LedgerRecovery
                     // The journal must continue exactly where the snapshot ends.
                     var probe = new JournalCursor(log, info.NextAddress, info.RecordNumber + 1, info.LastSequence, follow: false);
                     var first = probe.TryRead(record);
-                    if (first == ReadOutcome.Damage && probe.Damage!.Address == info.NextAddress && probe.Damage.Reason.StartsWith("found record number", StringComparison.Ordinal))
+                    if (first == ReadOutcome.Damage)
                     {
+                        // The journal does not continue readably where the snapshot ends: a snapshot of another journal, or
+                        // damage right there. Either way an older snapshot or a full replay decides (and cuts real damage).
                         probe.Dispose();
                         string reason = $"Snapshot '{path}' does not fit this journal: {probe.Damage}.";
                         rejected.Add(reason);
