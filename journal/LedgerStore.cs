@@ -85,6 +85,7 @@ public sealed class LedgerStore : IDisposable
             bool created = !JournalLog.Exists(journalDir);
             log = JournalLog.Open(journalDir, options.Journal);
             var snapshots = new SnapshotStore(Path.Combine(dataDir, SnapshotDirectoryName), options.SnapshotsKept);
+            snapshots.DeleteUnfinished();
             var result = LedgerRecovery.Recover(log, snapshots, new RecoveryOptions
             {
                 InitialCatalog = options.Catalog,

@@ -33,8 +33,9 @@ public sealed class SnapshotStore
     {
         if (!System.IO.Directory.Exists(Directory)) return [];
         var found = new List<(string, long)>();
-        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, Prefix + "*" + Extension))
+        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, Prefix + "*"))
         {
+            if (!path.EndsWith(Extension, StringComparison.Ordinal)) continue; // not *.tmp, not *.void
             string name = Path.GetFileNameWithoutExtension(path)[Prefix.Length..];
             if (long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out long record)) found.Add((path, record));
         }
@@ -49,6 +50,13 @@ public sealed class SnapshotStore
         var info = SnapshotFile.Write(PathFor(recordNumber), engine.CaptureSnapshot(), recordNumber, nextAddress, cancellationToken);
         Prune();
         return info;
+    }
+
+    /// <summary>Deletes temp files a crash left behind in the middle of writing a snapshot.</summary>
+    public void DeleteUnfinished()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return;
+        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, Prefix + "*.tmp")) Storage.DurableFiles.TryDelete(path);
     }
 
     /// <summary>Deletes all but the newest <see cref="Keep"/> snapshots.</summary>
