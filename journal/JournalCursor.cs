@@ -131,6 +131,8 @@ public sealed class JournalCursor : IDisposable
         RecordCodec.Decode(in header, _payload.AsMemory(0, header.PayloadLength), into);
         into.Address = address;
         into.NextAddress = next;
+        into.Checksum = header.Checksum;
+        into.Payload = _payload.AsMemory(0, header.PayloadLength);
         NextAddress = next;
         ExpectedRecordNumber++;
         LastSequence = header.LastSequence;

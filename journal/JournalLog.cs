@@ -66,7 +66,10 @@ public sealed class JournalLog : IDisposable
     /// <summary>Whether a journal has been created in <paramref name="directory"/>.</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, SlotCommitManager.FileName));
 
-    /// <summary>Opens (read-write: creating if needed) the journal in <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Opens (read-write: creating if needed) the journal in <paramref name="directory"/>. A journal keeps the page and
+    /// segment size it was created with (<c>layout.json</c>): those given here apply only to a new journal.
+    /// </summary>
     public static JournalLog Open(string directory, JournalSettings? settings = null, bool readOnly = false)
     {
         settings ??= new JournalSettings();
@@ -81,6 +84,7 @@ public sealed class JournalLog : IDisposable
             string? parent = Path.GetDirectoryName(Path.GetFullPath(directory));
             if (parent is not null) DurableFiles.SyncDirectory(parent);
         }
+        settings = JournalLayout.Apply(directory, settings, readOnly);
         return new JournalLog(directory, settings, readOnly);
     }
 

@@ -39,6 +39,12 @@ public sealed class JournalRecord
 
     public int EventCount { get; private set; }
 
+    /// <summary>The record's CRC-32C (header and payload), as stored.</summary>
+    public uint Checksum { get; internal set; }
+
+    /// <summary>The raw MessagePack payload (for byte-exact comparisons, e.g. two journals' records).</summary>
+    public ReadOnlyMemory<byte> Payload { get; internal set; }
+
     public ReadOnlySpan<LedgerEvent> EventSpan => _events.AsSpan(0, EventCount);
 
     internal void ClearEvents()

@@ -27,6 +27,9 @@ public sealed record RecoveryOptions
     /// <summary>Stop before the first command applied after this instant (UTC ticks).</summary>
     public long UntilTimestampTicks { get; init; } = long.MaxValue;
 
+    /// <summary>Also compare every event the engine decides again with the journaled one, field by field (verify).</summary>
+    public bool CompareEvents { get; init; }
+
     /// <summary>Called after each record is applied (the engine holds the state right after it).</summary>
     public Action<JournalRecord, LedgerEngine>? OnRecord { get; init; }
 
@@ -170,6 +173,8 @@ public static class LedgerRecovery
                     break;
                 }
                 ApplyChecked(engine, record);
+                if (options.CompareEvents && DescribeEventDifference(record) is { } difference)
+                    throw new ReplayDivergenceException($"Replaying journal record {record.RecordNumber} ({record.Kind}) gives other events than the journal's: {difference}.");
                 options.OnRecord?.Invoke(record, engine);
                 replayed++;
                 if ((replayed & (ProgressEvery - 1)) == 0) options.OnProgress?.Invoke(new RecoveryProgress(replayed, cursor.NextAddress - startAddress, total));
@@ -244,6 +249,40 @@ public static class LedgerRecovery
                 $"{command.EventCount} events; the journal recorded {record.Result.Code}, last sequence {record.LastSequence}, {record.EventCount} events. " +
                 "This engine does not decide as the one that wrote the journal.");
         }
+    }
+
+    /// <summary>
+    /// After <see cref="ApplyChecked"/>: null when the engine's events (<c>record.Command.EventSpan</c>) equal the
+    /// journaled ones (<c>record.EventSpan</c>) field by field, else the first difference as a phrase.
+    /// </summary>
+    public static string? DescribeEventDifference(JournalRecord record)
+    {
+        var replayed = record.Command.EventSpan;
+        var journaled = record.EventSpan;
+        if (replayed.Length != journaled.Length) return $"{replayed.Length} events instead of {journaled.Length}";
+        for (int i = 0; i < replayed.Length; i++)
+        {
+            ref readonly var a = ref replayed[i];
+            ref readonly var b = ref journaled[i];
+            string? field =
+                a.Kind != b.Kind ? nameof(a.Kind) :
+                a.Sequence != b.Sequence ? nameof(a.Sequence) :
+                a.CausedBySequence != b.CausedBySequence ? nameof(a.CausedBySequence) :
+                a.TimestampTicks != b.TimestampTicks ? nameof(a.TimestampTicks) :
+                a.Account != b.Account ? nameof(a.Account) :
+                a.Currency != b.Currency ? nameof(a.Currency) :
+                a.EntryKind != b.EntryKind ? nameof(a.EntryKind) :
+                a.Status != b.Status ? nameof(a.Status) :
+                a.EntryType != b.EntryType ? nameof(a.EntryType) :
+                a.AmountMinor != b.AmountMinor ? nameof(a.AmountMinor) :
+                !string.Equals(a.CorrelationId, b.CorrelationId, StringComparison.Ordinal) ? nameof(a.CorrelationId) :
+                !string.Equals(a.Description, b.Description, StringComparison.Ordinal) ? nameof(a.Description) :
+                a.ReferenceSequence != b.ReferenceSequence ? nameof(a.ReferenceSequence) :
+                a.ExpiresAtTicks != b.ExpiresAtTicks ? nameof(a.ExpiresAtTicks) :
+                a.BalancesAfter != b.BalancesAfter ? nameof(a.BalancesAfter) : null;
+            if (field is not null) return $"event {i} differs in {field}";
+        }
+        return null;
     }
 
     /// <summary>A snapshot taken of records that a later cut discarded (it lies in the damaged region).</summary>
