@@ -1,0 +1,269 @@
+using Ledger.Engine.Catalog;
+using Ledger.Engine.Commands;
+using Ledger.Engine.Domain;
+using Ledger.Engine.Events;
+using MessagePack;
+
+namespace Ledger.Journal.Format;
+
+/// <summary>
+/// Encodes a decided command as a journal record (header + MessagePack payload) and decodes it back, with explicit
+/// code rather than a reflection-based resolver: the layout below is the format, and changing it means a new version.
+/// <para>Payload, format version 1: a MessagePack array of 9 items</para>
+/// <code>
+/// [0] timestampTicks  int64   the command's time after the engine's clamp (every event carries it)
+/// [1] permittedDomains uint64 domain bit mask the partner held
+/// [2] bundleId        str|nil
+/// [3] entries         [[accountPacked, kind, correlationId, description|nil, entryType, hasAmount, amountMinor,
+///                       currencyPacked, reference|nil, expiresAtTicks], ...]
+/// [4] openings        [[accountPacked, currencyPacked, overdraftLimitMinor], ...]
+/// [5] target          nil | [accountPacked, correlationId]                      (RemoveEntry)
+/// [6] catalog         nil | [[code, name, direction, domain, [kind...], mayOverdraw, [[rule, parameter]...]], ...]
+/// [7] result          [code, entryIndex, rule|nil]
+/// [8] events          [[kind, sequence, causedBySequence, accountPacked, currencyPacked, entryKind, status, entryType,
+///                       amountMinor, correlationId, description, referenceSequence, expiresAtTicks,
+///                       availableMinor, heldMinor], ...]
+/// </code>
+/// An event's correlationId and description are the request's own strings; where they are the very strings of
+/// entry i they are written as the integer i (most are), else as a string or nil. The command kind is in the header.
+/// </summary>
+public static class RecordCodec
+{
+    private const int PayloadItems = 9;
+    private const int EntryItems = 10;
+    private const int EventItems = 15;
+
+    /// <summary>Writes the whole record (header and payload) for <paramref name="command"/> into <paramref name="buffer"/>.</summary>
+    internal static void Encode(LedgerCommand command, long recordNumber, long lastSequence, RecordBuffer buffer)
+    {
+        buffer.Clear();
+        buffer.Advance(RecordHeader.Size);
+        var w = new MessagePackWriter(buffer);
+        w.WriteArrayHeader(PayloadItems);
+        w.Write(command.TimestampTicks);
+        w.Write(command.PermittedDomains);
+        w.Write(command.BundleId);
+
+        w.WriteArrayHeader(command.EntryCount);
+        for (int i = 0; i < command.EntryCount; i++)
+        {
+            ref readonly var e = ref command.Entries[i];
+            w.WriteArrayHeader(EntryItems);
+            w.Write(e.Account.Packed);
+            w.Write((byte)e.Kind);
+            w.Write(e.CorrelationId);
+            w.Write(e.Description);
+            w.Write(e.EntryType);
+            w.Write(e.HasAmount);
+            w.Write(e.AmountMinor);
+            w.Write(e.Currency.Packed);
+            w.Write(e.Reference);
+            w.Write(e.ExpiresAtTicks);
+        }
+
+        int openings = command.Kind == CommandKind.OpenAccounts ? command.OpeningCount : 0;
+        w.WriteArrayHeader(openings);
+        for (int i = 0; i < openings; i++)
+        {
+            ref readonly var o = ref command.Openings[i];
+            w.WriteArrayHeader(3);
+            w.Write(o.Account.Packed);
+            w.Write(o.Currency.Packed);
+            w.Write(o.OverdraftLimitMinor);
+        }
+
+        if (command.Kind == CommandKind.RemoveEntry)
+        {
+            w.WriteArrayHeader(2);
+            w.Write(command.TargetAccount.Packed);
+            w.Write(command.TargetCorrelationId);
+        }
+        else
+        {
+            w.WriteNil();
+        }
+
+        if (command.Kind == CommandKind.LoadCatalog && command.Catalog is { } catalog) CatalogCodec.Write(ref w, catalog.Definitions);
+        else w.WriteNil();
+
+        w.WriteArrayHeader(3);
+        w.Write((byte)command.Result.Code);
+        w.Write(command.Result.EntryIndex);
+        w.Write(command.Result.Rule);
+
+        w.WriteArrayHeader(command.EventCount);
+        int cursor = 0; // events of applied entries come in entry order: look there first
+        for (int i = 0; i < command.EventCount; i++)
+        {
+            ref readonly var ev = ref command.Events[i];
+            w.WriteArrayHeader(EventItems);
+            w.Write((byte)ev.Kind);
+            w.Write(ev.Sequence);
+            w.Write(ev.CausedBySequence);
+            w.Write(ev.Account.Packed);
+            w.Write(ev.Currency.Packed);
+            w.Write((byte)ev.EntryKind);
+            w.Write((byte)ev.Status);
+            w.Write(ev.EntryType);
+            w.Write(ev.AmountMinor);
+            int entry = FindEntry(command, ev.CorrelationId, ref cursor);
+            if (entry >= 0) w.Write(entry);
+            else w.Write(ev.CorrelationId);
+            if (entry >= 0 && ev.Description is not null && ReferenceEquals(ev.Description, command.Entries[entry].Description)) w.Write(entry);
+            else w.Write(ev.Description);
+            w.Write(ev.ReferenceSequence);
+            w.Write(ev.ExpiresAtTicks);
+            w.Write(ev.BalancesAfter.AvailableMinor);
+            w.Write(ev.BalancesAfter.HeldMinor);
+        }
+        w.Flush();
+        RecordHeader.Write(buffer.Written, (byte)command.Kind, recordNumber, lastSequence);
+    }
+
+    /// <summary>The index of the entry whose correlation id is this very string instance, or -1.</summary>
+    private static int FindEntry(LedgerCommand command, string? correlationId, ref int cursor)
+    {
+        if (correlationId is null) return -1;
+        for (int n = 0; n < command.EntryCount; n++)
+        {
+            int i = (cursor + n) % command.EntryCount;
+            if (ReferenceEquals(command.Entries[i].CorrelationId, correlationId))
+            {
+                cursor = i + 1;
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="into"/> from a sound record's header and payload (framing and checksum already checked).
+    /// Throws <see cref="JournalFormatException"/> for a version this build does not read or a payload that does not decode.
+    /// </summary>
+    internal static void Decode(in RecordHeader header, ReadOnlyMemory<byte> payload, JournalRecord into)
+    {
+        if (header.Version != RecordHeader.CurrentVersion)
+            throw new JournalFormatException(
+                $"journal record {header.RecordNumber} has format version {header.Version}; this build reads version {RecordHeader.CurrentVersion}. Use a build that knows that version.");
+        try
+        {
+            DecodePayload(header, payload, into);
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or CatalogException or OverflowException)
+        {
+            throw new JournalFormatException($"journal record {header.RecordNumber} passes its checksum but its payload does not decode ({ex.Message}).", ex);
+        }
+    }
+
+    private static void DecodePayload(in RecordHeader header, ReadOnlyMemory<byte> payload, JournalRecord into)
+    {
+        var r = new MessagePackReader(payload);
+        var c = into.Command;
+        c.Reset();
+        into.ClearEvents();
+        into.RecordNumber = header.RecordNumber;
+        into.LastSequence = header.LastSequence;
+        Expect(r.ReadArrayHeader(), PayloadItems, "payload");
+        c.Kind = (CommandKind)header.Kind;
+        c.TimestampTicks = r.ReadInt64();
+        c.PermittedDomains = r.ReadUInt64();
+        c.BundleId = r.ReadString();
+
+        int entries = r.ReadArrayHeader();
+        if (entries > 0 || c.Kind == CommandKind.PostEntries)
+        {
+            var bundleId = c.BundleId;
+            c.SetPost(entries, bundleId);
+            c.Kind = (CommandKind)header.Kind;
+        }
+        for (int i = 0; i < entries; i++)
+        {
+            Expect(r.ReadArrayHeader(), EntryItems, "entry");
+            ref var e = ref c.Entries[i];
+            e.Account = AccountKey.FromPacked(r.ReadInt64());
+            e.Kind = (EntryKind)r.ReadByte();
+            e.CorrelationId = r.ReadString()!;
+            e.Description = r.ReadString();
+            e.EntryType = r.ReadInt32();
+            e.HasAmount = r.ReadBoolean();
+            e.AmountMinor = r.ReadInt64();
+            e.Currency = new CurrencyCode(r.ReadInt32());
+            e.Reference = r.ReadString();
+            e.ExpiresAtTicks = r.ReadInt64();
+        }
+
+        int openings = r.ReadArrayHeader();
+        if (openings > 0)
+        {
+            c.SetOpenAccounts(openings);
+            for (int i = 0; i < openings; i++)
+            {
+                Expect(r.ReadArrayHeader(), 3, "opening");
+                c.Openings[i] = new AccountOpening
+                {
+                    Account = AccountKey.FromPacked(r.ReadInt64()),
+                    Currency = new CurrencyCode(r.ReadInt32()),
+                    OverdraftLimitMinor = r.ReadInt64(),
+                };
+            }
+        }
+
+        if (!r.TryReadNil())
+        {
+            Expect(r.ReadArrayHeader(), 2, "target");
+            var account = AccountKey.FromPacked(r.ReadInt64());
+            c.SetRemove(account, r.ReadString()!);
+        }
+
+        if (!r.TryReadNil()) c.SetLoadCatalog(HistoryCatalog.Create(CatalogCodec.Read(ref r)));
+        c.Kind = (CommandKind)header.Kind;
+
+        Expect(r.ReadArrayHeader(), 3, "result");
+        into.Result = new CommandResult
+        {
+            Code = (ResultCode)r.ReadByte(),
+            EntryIndex = r.ReadInt32(),
+            Rule = r.ReadString(),
+            TimestampTicks = c.TimestampTicks,
+        };
+
+        int events = r.ReadArrayHeader();
+        for (int i = 0; i < events; i++)
+        {
+            Expect(r.ReadArrayHeader(), EventItems, "event");
+            ref var ev = ref into.AddEvent();
+            ev.Kind = (LedgerEventKind)r.ReadByte();
+            ev.Sequence = r.ReadInt64();
+            ev.CausedBySequence = r.ReadInt64();
+            ev.TimestampTicks = c.TimestampTicks;
+            ev.Account = AccountKey.FromPacked(r.ReadInt64());
+            ev.Currency = new CurrencyCode(r.ReadInt32());
+            ev.EntryKind = (EntryKind)r.ReadByte();
+            ev.Status = (EntryStatus)r.ReadByte();
+            ev.EntryType = r.ReadInt32();
+            ev.AmountMinor = r.ReadInt64();
+            ev.CorrelationId = ReadEntryString(ref r, c, description: false);
+            ev.Description = ReadEntryString(ref r, c, description: true);
+            ev.ReferenceSequence = r.ReadInt64();
+            ev.ExpiresAtTicks = r.ReadInt64();
+            ev.BalancesAfter = new Balances(r.ReadInt64(), r.ReadInt64());
+        }
+        if (!r.End) throw new MessagePackSerializationException("bytes left after the payload");
+    }
+
+    private static string? ReadEntryString(ref MessagePackReader r, LedgerCommand c, bool description)
+    {
+        if (r.NextMessagePackType == MessagePackType.Integer)
+        {
+            int i = r.ReadInt32();
+            if ((uint)i >= (uint)c.EntryCount) throw new MessagePackSerializationException($"event names entry {i} of {c.EntryCount}");
+            return description ? c.Entries[i].Description : c.Entries[i].CorrelationId;
+        }
+        return r.ReadString();
+    }
+
+    internal static void Expect(int actual, int expected, string what)
+    {
+        if (actual != expected) throw new MessagePackSerializationException($"a {what} has {actual} items, not {expected}");
+    }
+}

@@ -1,0 +1,170 @@
+using System.Reflection;
+using FASTER.core;
+using Ledger.Engine.Events;
+using Ledger.Journal.Format;
+
+namespace Ledger.Journal;
+
+/// <summary>Where and why a journal stops being readable.</summary>
+/// <param name="Address">FasterLog address of the damaged (or missing) record.</param>
+/// <param name="ExpectedRecordNumber">The record number that should have been there.</param>
+/// <param name="Reason">What is wrong, as a sentence fragment.</param>
+public sealed record JournalDamage(long Address, long ExpectedRecordNumber, string Reason)
+{
+    public override string ToString() => $"record {ExpectedRecordNumber} at address {Address}: {Reason}";
+}
+
+/// <summary>What <see cref="JournalCursor.TryRead"/> found.</summary>
+public enum ReadOutcome
+{
+    /// <summary>A sound record was read into the caller's <see cref="JournalRecord"/>.</summary>
+    Record,
+    /// <summary>No more committed records (a following cursor may get more after <see cref="JournalCursor.WaitAsync"/>).</summary>
+    End,
+    /// <summary>The next record is damaged or missing; see <see cref="JournalCursor.Damage"/>. The cursor stays stopped there.</summary>
+    Damage,
+}
+
+/// <summary>
+/// Reads committed journal records in order, checking each one: FasterLog framing, our header's magic, length and
+/// CRC-32C, contiguous record numbers and non-decreasing sequences; it jumps over recorded cuts. After the last record
+/// it checks that the records reach the committed end of the log (a truncated or zeroed tail shows up there).
+/// A sound record of an unknown format version throws <see cref="JournalFormatException"/>: that is refused, not cut.
+/// Usage: <c>using var cursor = new JournalCursor(log, from, 1, 0, follow: false); while (cursor.TryRead(record) == ReadOutcome.Record) ...</c>
+/// </summary>
+public sealed class JournalCursor : IDisposable
+{
+    private readonly JournalLog _log;
+    private readonly bool _follow;
+    private FasterLogScanIterator _iterator;
+    private long _endAddress;
+    private byte[] _payload = new byte[4096];
+
+    /// <param name="log">An open journal.</param>
+    /// <param name="fromAddress">Address of the first record to read (a record start: <see cref="JournalLog.BeginAddress"/> or a record's <see cref="JournalRecord.NextAddress"/>).</param>
+    /// <param name="expectedRecordNumber">The number the first record must have.</param>
+    /// <param name="lastSequence">The ledger's last sequence before that record.</param>
+    /// <param name="follow">Keep reading as new commits arrive (a tailing reader) instead of stopping at today's committed end.</param>
+    public JournalCursor(JournalLog log, long fromAddress, long expectedRecordNumber, long lastSequence, bool follow)
+    {
+        _log = log;
+        _follow = follow;
+        NextAddress = Math.Max(fromAddress, log.BeginAddress);
+        ExpectedRecordNumber = expectedRecordNumber;
+        LastSequence = lastSequence;
+        _iterator = NewIterator(NextAddress);
+    }
+
+    /// <summary>Where the next record starts (the end of the last sound record read).</summary>
+    public long NextAddress { get; private set; }
+
+    public long ExpectedRecordNumber { get; private set; }
+
+    /// <summary>The ledger's last sequence after the last sound record read.</summary>
+    public long LastSequence { get; private set; }
+
+    /// <summary>Set once <see cref="TryRead"/> has returned <see cref="ReadOutcome.Damage"/>.</summary>
+    public JournalDamage? Damage { get; private set; }
+
+    private FasterLogScanIterator NewIterator(long from)
+    {
+        _endAddress = _follow ? long.MaxValue : _log.CommittedUntilAddress;
+        return _log.Log.Scan(from, _endAddress, scanBufferingMode: ScanBufferingMode.DoublePageBuffering);
+    }
+
+    /// <summary>Reads the next record into <paramref name="into"/>.</summary>
+    public unsafe ReadOutcome TryRead(JournalRecord into)
+    {
+        if (Damage is not null) return ReadOutcome.Damage;
+        if (_log.Cuts.At(NextAddress) is { } cut)
+        {
+            _iterator.Dispose();
+            NextAddress = cut.ResumeAddress;
+            _iterator = NewIterator(NextAddress);
+        }
+
+        byte* entry;
+        int length;
+        long address, next;
+        try
+        {
+            if (!_iterator.UnsafeGetNext(out entry, out length, out address, out next))
+            {
+                if (!_follow && NextAddress < _endAddress)
+                {
+                    return Fail(NextAddress, $"the log is committed up to address {_endAddress} but its records end at {NextAddress} (a truncated or zeroed tail)");
+                }
+                return ReadOutcome.End;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            ReleaseEpochIfHeld();
+            return Fail(NextAddress, $"FasterLog cannot read past here ({FirstLine(ex.Message)})");
+        }
+
+        RecordHeader header;
+        string? problem;
+        try
+        {
+            var record = new ReadOnlySpan<byte>(entry, length);
+            problem = RecordHeader.TryRead(record, out header);
+            if (problem is null)
+            {
+                if (header.RecordNumber != ExpectedRecordNumber)
+                    problem = $"found record number {header.RecordNumber} where {ExpectedRecordNumber} was expected";
+                else if (header.LastSequence < LastSequence)
+                    problem = $"its last sequence {header.LastSequence} is below the previous record's {LastSequence}";
+                else
+                {
+                    if (_payload.Length < header.PayloadLength) _payload = new byte[Math.Max(header.PayloadLength, _payload.Length * 2)];
+                    record[RecordHeader.Size..].CopyTo(_payload);
+                }
+            }
+        }
+        finally
+        {
+            _iterator.UnsafeRelease(); // keep FasterLog's epoch protection short: decode from our copy
+        }
+        if (problem is not null) return Fail(address, problem);
+
+        RecordCodec.Decode(in header, _payload.AsMemory(0, header.PayloadLength), into);
+        into.Address = address;
+        into.NextAddress = next;
+        into.Checksum = header.Checksum;
+        into.Payload = _payload.AsMemory(0, header.PayloadLength);
+        NextAddress = next;
+        ExpectedRecordNumber++;
+        LastSequence = header.LastSequence;
+        return ReadOutcome.Record;
+    }
+
+    // FasterLog 2.6.5 takes a length with the sign bit set for one of its own commit records and parses the bytes
+    // after it; when they are garbage that parse throws while the iterator still holds the log's epoch, and the next
+    // read on this thread fails. Damage can set any bit, so after a failed read we release the epoch if it is held.
+    private static readonly FieldInfo EpochField =
+        typeof(FasterLogScanIterator).BaseType!.GetField("epoch", BindingFlags.Instance | BindingFlags.NonPublic)
+        ?? throw new InvalidOperationException("Invariant: FasterLog's scan iterator has an 'epoch' field (checked against 2.6.5).");
+
+    private void ReleaseEpochIfHeld()
+    {
+        if (EpochField.GetValue(_iterator) is LightEpoch epoch && epoch.ThisInstanceProtected()) _iterator.UnsafeRelease();
+    }
+
+    private static string FirstLine(string text)
+    {
+        int end = text.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? text : text[..end]).TrimEnd();
+    }
+
+    private ReadOutcome Fail(long address, string reason)
+    {
+        Damage = new JournalDamage(address, ExpectedRecordNumber, reason);
+        return ReadOutcome.Damage;
+    }
+
+    /// <summary>For a following cursor: completes when more may be readable (false when the log is closing).</summary>
+    public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _iterator.WaitAsync(cancellationToken);
+
+    public void Dispose() => _iterator.Dispose();
+}

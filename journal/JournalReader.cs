@@ -1,0 +1,36 @@
+namespace Ledger.Journal;
+
+/// <summary>
+/// Plain reads of a journal: every committed record in order, with the journaled events, no engine involved.
+/// Usage: <c>using var log = JournalLog.Open(dir, readOnly: true); JournalReader.ReadAll(log, r =&gt; ...);</c>
+/// </summary>
+public static class JournalReader
+{
+    /// <summary>Calls <paramref name="onRecord"/> for each record; throws <see cref="JournalDamagedException"/> at damage.</summary>
+    public static long ReadAll(JournalLog log, Action<JournalRecord> onRecord)
+    {
+        using var cursor = new JournalCursor(log, log.BeginAddress, 1, 0, follow: false);
+        var record = new JournalRecord();
+        long n = 0;
+        while (true)
+        {
+            switch (cursor.TryRead(record))
+            {
+                case ReadOutcome.Record:
+                    onRecord(record);
+                    n++;
+                    break;
+                case ReadOutcome.End:
+                    return n;
+                default:
+                    throw new JournalDamagedException(cursor.Damage!);
+            }
+        }
+    }
+}
+
+/// <summary>A read met a damaged journal record (recovery cuts these; a plain read reports them).</summary>
+public sealed class JournalDamagedException(JournalDamage damage) : Exception($"The journal is damaged at {damage}.")
+{
+    public JournalDamage Damage { get; } = damage;
+}

@@ -1,0 +1,230 @@
+using Ledger.Journal.Recovery;
+using Ledger.Journal.Snapshots;
+using Ledger.Testing;
+using NUnit.Framework;
+
+namespace Ledger.Journal.Tests;
+
+public class FaultTests
+{
+    private static JournalSettings Settings => StoreHarness.Options("unused").Journal;
+
+    /// <summary>A store with <paramref name="count"/> workload commands journaled and a pristine copy of it.</summary>
+    private static (TempDataDir Dir, TempDataDir Pristine, List<(long Number, long Address, long Next)> Records) Build(int count, int seed = 21, int snapshotAfter = 0)
+    {
+        var dir = new TempDataDir();
+        using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+        {
+            var workload = new RandomWorkload(seed);
+            if (snapshotAfter > 0)
+            {
+                StoreHarness.Run(store, workload.Take(snapshotAfter));
+                RoundTripTests.TakeSnapshot(store);
+                count -= snapshotAfter;
+            }
+            StoreHarness.Run(store, workload.Take(count));
+        }
+        var pristine = new TempDataDir();
+        JournalFiles.CopyDirectory(dir.Path, pristine.Path);
+        return (dir, pristine, JournalFiles.Records(dir.Journal, Settings));
+    }
+
+    [Test]
+    public void ShouldCutATornLastRecordReportItAndAppendAfterIt()
+    {
+        var (dir, pristine, records) = Build(600);
+        using (dir)
+        using (pristine)
+        {
+            var last = records[^1];
+            var (file, offset) = JournalFiles.Locate(dir.Journal, Settings, last.Address);
+            JournalFiles.Truncate(file, offset + 4 + 20); // FasterLog length + 20 bytes of our header: torn mid-record
+
+            ulong afterCut;
+            using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+            {
+                var report = store.Recovery;
+                Assert.That(report.Damage, Is.Not.Null);
+                Assert.That(report.Cut, Is.Not.Null);
+                Assert.That(report.Cut!.LastGoodRecordNumber, Is.EqualTo(last.Number - 1));
+                Assert.That(report.LastRecordNumber, Is.EqualTo(last.Number - 1));
+                Assert.That(report.Summary(), Does.Contain("JOURNAL CUT").And.Contain($"record {last.Number}"));
+                Assert.That(report.StateHash, Is.EqualTo(JournalFiles.HashAfter(pristine.Journal, Settings, last.Number - 1)));
+                StoreHarness.Run(store, new RandomWorkload(99).Take(200).Skip(1)); // new commands after the cut (no second opening)
+                afterCut = store.Engine.ComputeStateHash();
+            }
+            using (var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+            {
+                Assert.That(reopened.Recovery.Damage, Is.Null, "the cut is recorded: the damaged bytes are skipped, not found again");
+                Assert.That(reopened.Recovery.StateHash, Is.EqualTo(afterCut));
+            }
+            var numbers = JournalFiles.Records(dir.Journal, Settings).Select(r => r.Number).ToList();
+            Assert.That(numbers, Is.EqualTo(Enumerable.Range(1, numbers.Count).Select(i => (long)i)), "record numbers continue after the last good record");
+        }
+    }
+
+    [TestCase(4 + 2, 0x5A, TestName = "ShouldCutAtAFlippedByteInTheVersionOfATailRecord")]
+    [TestCase(4 + 10, 0x5A, TestName = "ShouldCutAtAFlippedByteInTheRecordNumberOfATailRecord")]
+    [TestCase(4 + 40, 0x5A, TestName = "ShouldCutAtAFlippedByteInThePayloadOfATailRecord")]
+    [TestCase(0, 0x5A, TestName = "ShouldCutAtAFlippedByteInFasterLogsLengthOfATailRecord")]
+    [TestCase(3, 0x80, TestName = "ShouldCutAtASignBitFlippedInFasterLogsLengthOfATailRecord")]
+    public void ShouldCutAtAFlippedByte(int byteInRecord, int mask)
+    {
+        var (dir, pristine, records) = Build(600);
+        using (dir)
+        using (pristine)
+        {
+            var victim = records[^5];
+            var (file, offset) = JournalFiles.Locate(dir.Journal, Settings, victim.Address);
+            JournalFiles.FlipByte(file, offset + byteInRecord, (byte)mask);
+            ulong afterCut;
+            using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+            {
+                var report = store.Recovery;
+                Assert.That(report.Cut, Is.Not.Null, report.Summary());
+                Assert.That(report.Cut!.LastGoodRecordNumber, Is.EqualTo(victim.Number - 1));
+                Assert.That(report.Cut.CutAddress, Is.EqualTo(records[^6].Next));
+                Assert.That(report.StateHash, Is.EqualTo(JournalFiles.HashAfter(pristine.Journal, Settings, victim.Number - 1)));
+                TestContext.Out.WriteLine(report.Summary());
+                StoreHarness.Run(store, new RandomWorkload(77).Take(100).Skip(1)); // the journal stays writable after the damage
+                afterCut = store.Engine.ComputeStateHash();
+            }
+            using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
+            Assert.That(reopened.Recovery.Damage, Is.Null);
+            Assert.That(reopened.Recovery.StateHash, Is.EqualTo(afterCut));
+        }
+    }
+
+    [Test]
+    public void ShouldReportButNotCutDamageWhenOpenedReadOnly()
+    {
+        var (dir, pristine, records) = Build(300);
+        using (dir)
+        using (pristine)
+        {
+            var victim = records[^3];
+            var (file, offset) = JournalFiles.Locate(dir.Journal, Settings, victim.Address);
+            JournalFiles.FlipByte(file, offset + 50);
+            string before = JournalFiles.Digest(dir.Path);
+            using (var log = JournalLog.Open(dir.Journal, Settings, readOnly: true))
+            {
+                var result = LedgerRecovery.Recover(log, new SnapshotStore(dir.Snapshots), new RecoveryOptions { CutDamage = true });
+                Assert.That(result.Report.Damage, Is.Not.Null);
+                Assert.That(result.Report.Damage!.ExpectedRecordNumber, Is.EqualTo(victim.Number));
+                Assert.That(result.Report.Damage.Address, Is.EqualTo(victim.Address));
+                Assert.That(result.Report.Cut, Is.Null);
+            }
+            Assert.That(JournalFiles.Digest(dir.Path), Is.EqualTo(before), "a read-only journal is never modified");
+        }
+    }
+
+    [Test]
+    public void ShouldFallBackToAnOlderSnapshotWhenTheNewestIsCorrupt()
+    {
+        using var dir = new TempDataDir();
+        ulong hash;
+        using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+        {
+            var workload = new RandomWorkload(31);
+            StoreHarness.Run(store, workload.Take(400));
+            RoundTripTests.TakeSnapshot(store);
+            StoreHarness.Run(store, workload.Take(400));
+            RoundTripTests.TakeSnapshot(store);
+            StoreHarness.Run(store, workload.Take(100));
+            hash = store.Engine.ComputeStateHash();
+        }
+        var snapshots = new SnapshotStore(dir.Snapshots).List();
+        Assert.That(snapshots, Has.Count.EqualTo(2));
+        JournalFiles.FlipByte(snapshots[0].Path, new FileInfo(snapshots[0].Path).Length / 2);
+
+        using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
+        var report = reopened.Recovery;
+        Assert.That(report.SnapshotUsed!.RecordNumber, Is.EqualTo(snapshots[1].RecordNumber));
+        Assert.That(report.SnapshotsRejected, Has.Count.EqualTo(1));
+        Assert.That(report.SnapshotsRejected[0], Does.Contain(Path.GetFileName(snapshots[0].Path)).And.Contain("checksum"));
+        Assert.That(report.StateHash, Is.EqualTo(hash));
+        Assert.That(report.Summary(), Does.Contain("rejected"));
+    }
+
+    [TestCase(true, TestName = "ShouldReplayTheWholeJournalWhenTheOnlySnapshotIsTorn")]
+    [TestCase(false, TestName = "ShouldReplayTheWholeJournalWhenTheOnlySnapshotHasAFlippedByte")]
+    public void ShouldReplayTheWholeJournalWhenNoSnapshotVerifies(bool torn)
+    {
+        var (dir, pristine, records) = Build(700, snapshotAfter: 500);
+        using (dir)
+        using (pristine)
+        {
+            var snapshot = new SnapshotStore(dir.Snapshots).List().Single();
+            long length = new FileInfo(snapshot.Path).Length;
+            if (torn) JournalFiles.Truncate(snapshot.Path, length - 100);
+            else JournalFiles.FlipByte(snapshot.Path, SnapshotFile.HeaderSize + 10);
+            using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
+            Assert.That(store.Recovery.SnapshotUsed, Is.Null);
+            Assert.That(store.Recovery.SnapshotsRejected.Single(), Does.Contain(torn ? "torn" : "checksum"));
+            Assert.That(store.Recovery.RecordsReplayed, Is.EqualTo(records.Count));
+            Assert.That(store.Recovery.StateHash, Is.EqualTo(JournalFiles.HashAfter(pristine.Journal, Settings, records[^1].Number)));
+        }
+    }
+
+    [Test]
+    public void ShouldVoidSnapshotsThatCoverRecordsACutDiscarded()
+    {
+        var (dir, pristine, records) = Build(700, snapshotAfter: 500);
+        using (dir)
+        using (pristine)
+        {
+            var snapshot = new SnapshotStore(dir.Snapshots).List().Single();
+            // damage a record the snapshot covers, and the snapshot too: recovery must replay, find the damage, cut before the snapshot
+            var victim = records.First(r => r.Number == snapshot.RecordNumber - 10);
+            var (file, offset) = JournalFiles.Locate(dir.Journal, Settings, victim.Address);
+            JournalFiles.FlipByte(file, offset + 40);
+            JournalFiles.FlipByte(snapshot.Path, SnapshotFile.HeaderSize + 10);
+            using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+            {
+                Assert.That(store.Recovery.Cut!.LastGoodRecordNumber, Is.EqualTo(victim.Number - 1));
+                StoreHarness.Run(store, new RandomWorkload(5).Take(50).Skip(1));
+            }
+            Assert.That(new SnapshotStore(dir.Snapshots).List(), Is.Empty);
+            Assert.That(File.Exists(snapshot.Path + ".void"), Is.True);
+            using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
+            Assert.That(reopened.Recovery.Damage, Is.Null);
+        }
+    }
+
+    [Test]
+    public void ShouldRefuseToStartWhenTheJournalLostRecordsASnapshotCovers()
+    {
+        using var dir = new TempDataDir();
+        using var older = new TempDataDir();
+        using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+        {
+            var workload = new RandomWorkload(41);
+            StoreHarness.Run(store, workload.Take(200));
+            JournalFiles.CopyDirectory(dir.Journal, older.Journal); // an old copy of the journal...
+            StoreHarness.Run(store, workload.Take(300));
+            RoundTripTests.TakeSnapshot(store);
+        }
+        Directory.Delete(dir.Journal, recursive: true);
+        JournalFiles.CopyDirectory(older.Journal, dir.Journal); // ...put back under a newer snapshot
+        var ex = Assert.Throws<JournalFormatException>(() => LedgerStore.Open(StoreHarness.Options(dir.Path)));
+        Assert.That(ex!.Message, Does.Contain("committed journal records are missing"));
+    }
+
+    [Test]
+    public void ShouldRejectASnapshotOfAnotherJournal()
+    {
+        using var a = new TempDataDir();
+        using var b = new TempDataDir();
+        using (var store = LedgerStore.Open(StoreHarness.Options(a.Path)))
+        {
+            StoreHarness.Run(store, new RandomWorkload(1).Take(300));
+            RoundTripTests.TakeSnapshot(store);
+        }
+        using (var store = LedgerStore.Open(StoreHarness.Options(b.Path))) StoreHarness.Run(store, new RandomWorkload(2).Take(900));
+        JournalFiles.CopyDirectory(a.Snapshots, b.Snapshots);
+        using var reopened = LedgerStore.Open(StoreHarness.Options(b.Path));
+        Assert.That(reopened.Recovery.Damage, Is.Null);
+        Assert.That(reopened.Recovery.StateHash, Is.EqualTo(RandomWorkload.Reference(2, 900).ComputeStateHash()));
+        TestContext.Out.WriteLine(reopened.Recovery.Summary());
+    }
+}
