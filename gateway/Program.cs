@@ -1,14 +1,9 @@
-// Placeholder until the REST gateway lands (issue 4): starts the engine on its embedded defaults.
-using Ledger.Engine;
-using Ledger.Engine.Hosting;
-using Ledger.Journal.Catalog;
+// The Ledger gateway: REST on Kestrel over the single-writer engine. Registration and the pipeline live in
+// Hosting/GatewayApp.cs; the composition of engine, journal and read model in Hosting/LedgerRuntime.cs.
+using Ledger.Gateway.Hosting;
 
-var catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath);
-using var host = new EngineHost(new LedgerEngine(catalog), new NoJournal(), []);
-host.Start();
-Console.WriteLine($"Ledger engine ready: {catalog.Definitions.Count} history codes, ring of {host.RingSize} slots. Ctrl+C stops.");
-var stop = new ManualResetEventSlim();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Set();
-stop.Wait();
-host.Stop();
+var app = GatewayApp.Build(args);
+app.Run(); // SIGTERM/Ctrl+C: Kestrel drains, then the runtime drains the ring and stops; exit code 0
+
+/// <summary>Entry point (public so tests can reference the assembly's app).</summary>
+public partial class Program;
