@@ -129,39 +129,46 @@ public static class AccountsApi
         try
         {
             var reader = http.Request.BodyReader;
-            while (true)
+            string? refusal = null;
+            while (refusal is null)
             {
                 var read = await reader.ReadAsync(http.RequestAborted);
                 var buffer = read.Buffer;
-                while (TryTakeLine(ref buffer, read.IsCompleted, out var line))
+                while (refusal is null && TryTakeLine(ref buffer, read.IsCompleted, out var line))
                 {
                     lineNumber++;
-                    if (line.Length > ImportLineBytesMax) return Problem.Validation($"Line {lineNumber} is longer than {ImportLineBytesMax} bytes.");
+                    if (line.Length > ImportLineBytesMax)
+                    {
+                        refusal = $"Line {lineNumber} is longer than {ImportLineBytesMax} bytes.";
+                        break;
+                    }
                     var text = Encoding.UTF8.GetString(line).Trim();
                     if (text.Length == 0 || (csv && lineNumber == 1 && text.StartsWith("branch", StringComparison.OrdinalIgnoreCase))) continue;
                     string? error = csv ? ParseCsv(text, out var request) : ParseJson(text, out request);
-                    if (error is null) error = CheckOpening(request!, out var opening) is { } invalid ? invalid : Admit(opening);
-                    if (error is not null) return Problem.Validation($"Line {lineNumber}: {error}");
-
-                    string? Admit(AccountOpening opening)
-                    {
-                        if (!seen.Add(opening.Account.Packed)) return $"account {opening.Account} appears twice in the file.";
-                        if (runtime.ReadModel.TryGetAccount(opening.Account, out var existing))
-                        {
-                            if (existing.Currency != opening.Currency || existing.OverdraftLimitMinor != opening.OverdraftLimitMinor)
-                            {
-                                return $"account {opening.Account} is already open with another currency or overdraft limit.";
-                            }
-                            alreadyOpen++;
-                            return null;
-                        }
-                        if (openings.Count >= Limits.AccountsPerImportMax) return $"an import opens at most {Limits.AccountsPerImportMax} accounts.";
-                        openings.Add(opening);
-                        return null;
-                    }
+                    error ??= CheckOpening(request!, out var opening) ?? Admit(opening);
+                    if (error is not null) refusal = $"Line {lineNumber}: {error}";
                 }
+                // Always hand the buffer back, even when refusing: the pipe must not be left mid-read.
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (read.IsCompleted) break;
+            }
+            if (refusal is not null) return Problem.Validation(refusal);
+
+            string? Admit(AccountOpening opening)
+            {
+                if (!seen.Add(opening.Account.Packed)) return $"account {opening.Account} appears twice in the file.";
+                if (runtime.ReadModel.TryGetAccount(opening.Account, out var existing))
+                {
+                    if (existing.Currency != opening.Currency || existing.OverdraftLimitMinor != opening.OverdraftLimitMinor)
+                    {
+                        return $"account {opening.Account} is already open with another currency or overdraft limit.";
+                    }
+                    alreadyOpen++;
+                    return null;
+                }
+                if (openings.Count >= Limits.AccountsPerImportMax) return $"an import opens at most {Limits.AccountsPerImportMax} accounts.";
+                openings.Add(opening);
+                return null;
             }
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)

@@ -67,7 +67,7 @@ public static class EntriesApi
         {
             return Problem.Validation($"to '{Edge.Shorten(to)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
         }
-        if (fromTicks > toTicks) return Problem.Validation("from is after to.");
+        if (fromTicks >= toTicks) return Problem.Validation("from must be before to (from is inclusive, to exclusive; a date alone in to includes that day).");
 
         int limit = DefaultLimit;
         string? limitText = q["limit"];

@@ -22,13 +22,34 @@ public static class GatewayApp
     /// <summary>The embedded default address (contract.md section 6); <c>--urls</c> or <c>ASPNETCORE_URLS</c> changes it.</summary>
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
+    /// <summary>The environment when none is named: the embedded defaults. <c>Production</c> is the profile with mTLS and an external authority.</summary>
+    public const string DefaultEnvironment = "Embedded";
+
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // ASP.NET would assume Production when nothing is named; here that profile must be asked for.
+            EnvironmentName = IsEnvironmentNamed(args) ? null : DefaultEnvironment,
+            // appsettings*.json ship beside the binaries; relative paths such as Ledger:DataDir stay relative to the working directory.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.AddLedgerGateway();
         var app = builder.Build();
         app.UseLedgerGateway();
         return app;
+    }
+
+    private static bool IsEnvironmentNamed(string[] args)
+    {
+        if (Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is { Length: > 0 }) return true;
+        if (Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 }) return true;
+        foreach (var arg in args)
+        {
+            if (arg.StartsWith("--environment", StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 
     public static void AddLedgerGateway(this WebApplicationBuilder builder)

@@ -51,8 +51,9 @@ internal sealed class ProblemAuthorizationResultHandler(AuthMode mode) : IAuthor
         }
         if (authorizeResult.Challenged)
         {
+            // The handler caches its result per request, so this reads why the token failed without validating it again.
+            var failure = (await context.AuthenticateAsync()).Failure;
             await context.ChallengeAsync(); // the bearer scheme sets 401 and WWW-Authenticate (with error="invalid_token" when one was sent)
-            var failure = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
             await ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.Unauthorized, Describe(failure)));
             return;
         }
