@@ -22,6 +22,7 @@ public sealed class LedgerRuntime : IDisposable
     private readonly ILogger<LedgerRuntime> _logger;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile EngineHost? _host;
+    private EngineHost? _stoppable; // the host until Stop has run once
     private volatile bool _stopping;
     private IDisposable? _journalResource;
 
@@ -72,6 +73,7 @@ public sealed class LedgerRuntime : IDisposable
             var host = new EngineHost(engine, new TimedJournal(journal), [ReadModel, new MetricsSink()],
                 new EngineHostSettings { RingSize = _options.RingSize });
             host.Start();
+            _stoppable = host;
             _host = host;
             ReadModel.MarkReady();
             _ready.TrySetResult();
@@ -89,7 +91,7 @@ public sealed class LedgerRuntime : IDisposable
     public void Stop()
     {
         _stopping = true;
-        var host = _host;
+        var host = Interlocked.Exchange(ref _stoppable, null);
         if (host is null) return;
         host.Stop();
         _journalResource?.Dispose();
