@@ -4,6 +4,7 @@ using Ledger.Engine.Hosting;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Gateway.Api;
@@ -34,30 +35,42 @@ public static class BatchesApi
 
     private static readonly string[] DeleteQuery = ["correlationId"];
 
-    internal static async Task<Results<Created<EntryBatchGroupResponse>, ProblemResult>> PostBatch(
+    internal static async Task<Results<BatchCreatedResult, ProblemResult>> PostBatch(
         string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        var (body, bodyProblem) = await Edge.ReadJsonAsync(http, GatewayJsonContext.Default.EntryBatchRequest);
-        if (bodyProblem is not null) return bodyProblem;
-        var entries = body!.Entries;
-        if (entries is null || entries.Count == 0) return Problem.Validation("entries is required: 1 to 1 000 entries.");
-        if (entries.Count > Limits.EntriesPerBatchMax)
+        if (!http.Request.HasJsonContentType())
         {
-            return Problem.Validation($"entries has {entries.Count} entries; a batch takes at most {Limits.EntriesPerBatchMax}.");
+            return Problem.Of(ProblemTypes.UnsupportedMediaType, $"Send the body as application/json (got '{http.Request.ContentType ?? "no content type"}').");
+        }
+
+        // Read the whole body (Kestrel caps it at Limits.RequestBodyBytesMax), then parse it straight into the command.
+        var body = http.Request.BodyReader;
+        ReadResult read;
+        try
+        {
+            while (true)
+            {
+                read = await body.ReadAsync(http.RequestAborted);
+                if (read.IsCompleted) break;
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Edge.PayloadTooLarge(http);
         }
 
         var command = runtime.Pool.Rent();
+        bool handedOver = false;
         try
         {
-            command.SetPost(entries.Count);
-            for (int i = 0; i < entries.Count; i++)
-            {
-                if (EntryMapper.TryMap(entries[i], key, -1, i, ref command.Entries[i]) is { } error) return Problem.Validation(error, i);
-            }
+            var problem = BatchJsonReader.Read(read.Buffer, key, command);
+            body.AdvanceTo(read.Buffer.End);
+            if (problem is not null) return problem;
             command.PermittedDomains = Edge.DomainsOf(http);
-            if (!RingSubmit.TryPublish(runtime, command, out var done, out var problem)) return problem!;
+            if (!RingSubmit.TryPublish(runtime, command, out var done, out problem)) return problem!;
             try
             {
                 await done;
@@ -67,11 +80,12 @@ public static class BatchesApi
                 return RingSubmit.Failed(ex);
             }
             if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog);
-            return TypedResults.Created((string?)null, Answers.Batch(command));
+            handedOver = true; // the result writes the answer from the command, then returns it to the pool
+            return new BatchCreatedResult(command, runtime.Pool);
         }
         finally
         {
-            runtime.Pool.Return(command);
+            if (!handedOver) runtime.Pool.Return(command);
         }
     }
 

@@ -126,6 +126,7 @@ public static class GatewayApp
         app.MapAccountsApi();
         app.MapBalancesApi();
         app.MapEntriesApi();
+        app.MapPerfApi(app.Configuration);
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = ReadinessCheck.Write })
             .ExcludeFromDescription();

@@ -338,7 +338,7 @@ public sealed class BatchesTests
         using var client = await Server.ClientAsync();
         var entries = Enumerable.Range(0, 1_000).Select(i => Entry("ledger", "e" + i, 100, 1)).ToArray();
         using var response = await client.PostAsync(account.Batches, Batch(entries));
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
         Assert.That(await client.BalancesAsync(account), Is.EqualTo((1_000L, 0L)));
     }
 
