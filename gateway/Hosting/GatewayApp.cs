@@ -83,7 +83,7 @@ public static class GatewayApp
         });
         builder.AddLedgerSecurity(options);
         services.AddHealthChecks().AddCheck<ReadinessCheck>("ledger", tags: ["ready"]);
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiDocumentInfo>());
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiDocumentInfo>().AddOperationTransformer<OpenApiOperationSecurity>());
     }
 
     public static void UseLedgerGateway(this WebApplication app)

@@ -37,6 +37,7 @@ run() { # name, then env assignments
   echo "$name $line"
 }
 
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 # Warm up (JIT tiers, pools), then the measured runs.
 env BATCH=1 wrk -t$THREADS -c$CONNECTIONS -d5s -s perf/http/post-batch.lua $URL >/dev/null 2>&1
 env BATCH=1 PATH_OVERRIDE=/perf/noop wrk -t$THREADS -c$CONNECTIONS -d3s -s perf/http/post-batch.lua $URL >/dev/null 2>&1
@@ -45,6 +46,15 @@ NOOP=$(run noop BATCH=1 PATH_OVERRIDE=/perf/noop)
 LEDGER=$(run ledger-1 BATCH=1)
 PEAK=$(echo "$LEDGER" | sed -E 's/.* rps=([0-9]+).*/\1/')
 RATE=$(( PEAK * 8 / 10 ))
-PACED=$(run ledger-1-at-80pct BATCH=1 RATE=$RATE)
+# Pace at 80% of the peak. wrk pauses after each response, so calibrate: one short run pausing a full period,
+# then pause the period minus the latency that run showed (per connection: period = connections / rate).
+PERIOD_MS=$(awk -v c=$CONNECTIONS -v r=$RATE 'BEGIN { printf "%.3f", c * 1000 / r }')
+CALIBRATION=$(env BATCH=1 DELAY_MS=$PERIOD_MS wrk -t$THREADS -c$CONNECTIONS -d5s -s perf/http/post-batch.lua $URL 2>&1 | grep '^RESULT')
+ACHIEVED=$(echo "$CALIBRATION" | sed -E 's/.* rps=([0-9]+).*/\1/')
+DELAY_MS=$(awk -v c=$CONNECTIONS -v r=$RATE -v a=$ACHIEVED -v p=$PERIOD_MS 'BEGIN { d = p - (c * 1000 / a - p); if (d < 0) d = 0; printf "%.3f", d }')
+PACED=$(run ledger-1-at-80pct BATCH=1 DELAY_MS=$DELAY_MS)
 BATCH100=$(run ledger-100 BATCH=100)
-printf '%s\n' "$NOOP" "$LEDGER" "$PACED (paced at $RATE req/s)" "$BATCH100" | tee "$OUT/summary.txt"
+{
+  echo "# $(date -u +%FT%TZ) wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s, load average before: $LOAD"
+  printf '%s\n' "$NOOP" "$LEDGER" "$PACED (target $RATE req/s = 80% of the ledger's peak)" "$BATCH100"
+} | tee "$OUT/summary.txt"

@@ -50,6 +50,18 @@ public sealed class OpenApiTests
         Assert.That(status, Is.EquivalentTo(new[] { "POSTED", "PENDING", "EXPIRED", "RELEASED", "REMOVED" }));
     }
 
+    [TestCase("/v1/accounts/{branch}/{account}/batches", "post", "ledger:write")]
+    [TestCase("/v1/entries", "get", "ledger:read")]
+    [TestCase("/v1/accounts", "post", "ledger:admin")]
+    public async Task ShouldDeclareTheScopeEachOperationNeeds(string path, string method, string scope)
+    {
+        var document = await DocumentAsync();
+        var scheme = document["components"]!["securitySchemes"]!["oauth2"]!;
+        Assert.That((string?)scheme["flows"]!["clientCredentials"]!["tokenUrl"], Is.EqualTo("/connect/token"));
+        var security = document["paths"]![path]![method]!["security"]!.AsArray();
+        Assert.That(security[0]!["oauth2"]!.AsArray().Select(s => (string)s!), Does.Contain(scope));
+    }
+
     [Test]
     public async Task ShouldServeTheExplorerPageAtDocs()
     {
