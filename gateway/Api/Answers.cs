@@ -81,7 +81,7 @@ internal static class Answers
             case ResultCode.DomainNotPermitted:
                 string? domain = e.EntryType >= 0 ? catalog.Find(e.EntryType)?.Domain : null;
                 detail = domain is null
-                    ? $"{where}the entry {reference} refers to is in a domain this partner's token does not grant."
+                    ? $"{where}the entry refers to {reference}, whose history code is in a domain this partner's token does not grant."
                     : $"{where}history code {e.EntryType} is in domain '{domain}'; the token needs scope domain:{domain} (or domain:*).";
                 break;
             case ResultCode.IdempotencyConflict:
