@@ -2,6 +2,7 @@ using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Hosting;
+using Ledger.Engine.Ring;
 using Ledger.Gateway.Observability;
 using Ledger.Gateway.ReadModel;
 using Ledger.Journal.Catalog;
@@ -71,7 +72,7 @@ public sealed class LedgerRuntime : IDisposable
             // ============================================================================
 
             var host = new EngineHost(engine, new TimedJournal(journal), [ReadModel, new MetricsSink()],
-                new EngineHostSettings { RingSize = _options.RingSize });
+                new EngineHostSettings { RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy) });
             host.Start();
             _stoppable = host;
             _host = host;
@@ -86,6 +87,14 @@ public sealed class LedgerRuntime : IDisposable
             throw;
         }
     }
+
+    private static Func<IWaitStrategy> WaitStrategyOf(string name) => name.ToUpperInvariant() switch
+    {
+        "BLOCKING" => static () => new BlockingWaitStrategy(),
+        "YIELDING" => static () => new YieldingWaitStrategy(),
+        "BUSYSPIN" => static () => new BusySpinWaitStrategy(),
+        _ => throw new InvalidOperationException($"Ledger:WaitStrategy is '{name}': use Blocking, Yielding or BusySpin."),
+    };
 
     /// <summary>Stops intake, drains the ring, closes the journal. Idempotent.</summary>
     public void Stop()

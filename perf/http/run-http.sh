@@ -43,6 +43,7 @@ env BATCH=1 wrk -t$THREADS -c$CONNECTIONS -d5s -s perf/http/post-batch.lua $URL 
 env BATCH=1 PATH_OVERRIDE=/perf/noop wrk -t$THREADS -c$CONNECTIONS -d3s -s perf/http/post-batch.lua $URL >/dev/null 2>&1
 
 NOOP=$(run noop BATCH=1 PATH_OVERRIDE=/perf/noop)
+NOOP_AUTH=$(run noop-auth BATCH=1 PATH_OVERRIDE=/perf/noop-auth)
 LEDGER=$(run ledger-1 BATCH=1)
 PEAK=$(echo "$LEDGER" | sed -E 's/.* rps=([0-9]+).*/\1/')
 RATE=$(( PEAK * 8 / 10 ))
@@ -56,5 +57,5 @@ PACED=$(run ledger-1-at-80pct BATCH=1 DELAY_MS=$DELAY_MS)
 BATCH100=$(run ledger-100 BATCH=100)
 {
   echo "# $(date -u +%FT%TZ) wrk -t$THREADS -c$CONNECTIONS -d${SECONDS_PER_RUN}s, load average before: $LOAD"
-  printf '%s\n' "$NOOP" "$LEDGER" "$PACED (target $RATE req/s = 80% of the ledger's peak)" "$BATCH100"
+  printf '%s\n' "$NOOP" "$NOOP_AUTH" "$LEDGER" "$PACED (target $RATE req/s = 80% of the ledger's peak)" "$BATCH100"
 } | tee "$OUT/summary.txt"
