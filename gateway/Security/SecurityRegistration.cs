@@ -84,21 +84,26 @@ internal static class SecurityRegistration
 
     private static void AddRateLimiter(IServiceCollection services, RateLimitOptions limits)
     {
+        // One limiter factory for all partners, built once (no closure per request).
+        Func<string, RateLimiter> bucketOf = clientId =>
+        {
+            int perSecond = limits.Partners.TryGetValue(clientId, out int own) ? own : limits.PermitsPerSecond;
+            return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(1, limits.Burst ?? perSecond),
+                TokensPerPeriod = Math.Max(1, perSecond),
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        };
         services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
                 if (http.User.Identity is not PartnerIdentity partner) return RateLimitPartition.GetNoLimiter("");
                 int perSecond = limits.Partners.TryGetValue(partner.ClientId, out int own) ? own : limits.PermitsPerSecond;
-                if (perSecond <= 0) return RateLimitPartition.GetNoLimiter(partner.ClientId);
-                return RateLimitPartition.GetTokenBucketLimiter(partner.ClientId, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, limits.Burst ?? perSecond),
-                    TokensPerPeriod = perSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                return perSecond <= 0 ? RateLimitPartition.GetNoLimiter(partner.ClientId) : RateLimitPartition.Get(partner.ClientId, bucketOf);
             });
             o.OnRejected = (context, _) =>
             {
