@@ -1,7 +1,7 @@
 // The gateway's hot path without HTTP, to tell its layers apart:
 //   readmodel          LedgerReadModel.Apply of 1 000 000 entry events on one thread (µs/entry, bytes/entry)
 //   path [batch]       one thread: parse the JSON body into a command, engine.Apply, read model, write the 201 JSON
-//   pipeline [batch]   8 producers through LedgerRuntime (ring, engine, journal stage, publish stage with the read model)
+//   pipeline [batch] [Blocking|Yielding|BusySpin]   8 producers through LedgerRuntime (ring, engine, journal stage, publish stage with the read model)
 // Usage: dotnet run -c Release --project perf/http/pipeline-bench -- path 100
 using System.Buffers;
 using System.Diagnostics;
@@ -91,7 +91,8 @@ void SingleThreadPath()
 
 async Task Pipeline()
 {
-    var runtime = new LedgerRuntime(Options.Create(new LedgerOptions { EntryCapacity = 8 << 20 }), NullLogger<LedgerRuntime>.Instance);
+    string wait = args.Length > 2 ? args[2] : "Blocking";
+    var runtime = new LedgerRuntime(Options.Create(new LedgerOptions { EntryCapacity = 8 << 20, WaitStrategy = wait }), NullLogger<LedgerRuntime>.Instance);
     runtime.Start();
     var open = new LedgerCommand();
     Open(c => { open = c; }, null);
@@ -116,7 +117,7 @@ async Task Pipeline()
         }
     })).ToArray();
     await Task.WhenAll(workers);
-    Console.WriteLine($"pipeline (8 producers, batch {batch}): {entries / sw.Elapsed.TotalSeconds:F0} entries/s through ring, engine, journal stage (NoJournal), read model, 201 JSON");
+    Console.WriteLine($"pipeline (8 producers, batch {batch}, {wait}): {entries / sw.Elapsed.TotalSeconds:F0} entries/s through ring, engine, journal stage (NoJournal), read model, 201 JSON");
     runtime.Stop();
 }
 
