@@ -62,6 +62,8 @@ public sealed class LedgerRuntime : IDisposable
             // commands do NOT survive a restart. When it lands, replace this block with:
             //     var store = LedgerStore.Open(_options.DataDir, Catalog, engineSettings);   // snapshot + journal tail
             //     store.Replay(ReadModel);        // feeds ReadModel.OnCommitted with every journaled command, in order
+            //   (if the journal is truncated after snapshots, the read model needs its own snapshot at the same cut:
+            //    LedgerReadModel.WriteSnapshot/ReadSnapshot, then replay only the tail after that snapshot's LastSequence)
             //     engine = store.Engine; journal = store.Journal; _journalResource = store; IsDurable = true;
             //     _logger.LogInformation("Recovered: {Report}", store.Recovery);
             // and enable the restart fixture in tests/Ledger.Gateway.Tests (RestartTests) - it runs by itself once IsDurable is true.

@@ -285,6 +285,82 @@ internal sealed class AccountView
         return lo;
     }
 
+    // ---------------- snapshot (quiescent model only: no writer running) ----------------
+
+    internal void WriteTo(BinaryWriter w)
+    {
+        w.Write(Key.Packed);
+        w.Write(Currency.Packed);
+        w.Write(OverdraftLimitMinor);
+        w.Write(OpenedAtTicks);
+        w.Write(_current.AvailableMinor);
+        w.Write(_current.HeldMinor);
+        int entries = _entries?.Count ?? 0;
+        w.Write(entries);
+        for (int i = 0; i < entries; i++)
+        {
+            ref var e = ref _entries![i];
+            w.Write(e.Sequence);
+            w.Write(e.TimestampTicks);
+            w.Write(e.AmountMinor);
+            w.Write(e.ExpiresAtTicks);
+            w.Write(e.ReferenceSequence);
+            w.Write(e.ReversedBySequence);
+            w.Write(e.EntryType);
+            w.Write((byte)e.Kind);
+            w.Write((byte)e.Status);
+            w.Write(e.CorrelationId);
+            w.Write(e.Description is not null);
+            if (e.Description is not null) w.Write(e.Description);
+        }
+        int points = _history?.Count ?? 0;
+        w.Write(points);
+        for (int i = 0; i < points; i++)
+        {
+            var p = _history![i];
+            w.Write(p.TimestampTicks);
+            w.Write(p.AvailableMinor);
+            w.Write(p.HeldMinor);
+        }
+    }
+
+    internal static AccountView ReadFrom(BinaryReader r, Func<string?, string?> share)
+    {
+        var view = new AccountView(AccountKey.FromPacked(r.ReadInt64()), new CurrencyCode(r.ReadInt32()), r.ReadInt64(), r.ReadInt64());
+        view._current = new Balances(r.ReadInt64(), r.ReadInt64());
+        int entries = r.ReadInt32();
+        if (entries > 0)
+        {
+            view._entries = new ChunkedList<StatementEntry>();
+            for (int i = 0; i < entries; i++)
+            {
+                var e = new StatementEntry
+                {
+                    Sequence = r.ReadInt64(),
+                    TimestampTicks = r.ReadInt64(),
+                    AmountMinor = r.ReadInt64(),
+                    ExpiresAtTicks = r.ReadInt64(),
+                    ReferenceSequence = r.ReadInt64(),
+                    ReversedBySequence = r.ReadInt64(),
+                    EntryType = r.ReadInt32(),
+                    Kind = (EntryKind)r.ReadByte(),
+                    Status = (EntryStatus)r.ReadByte(),
+                    CorrelationId = r.ReadString(),
+                };
+                e.Description = r.ReadBoolean() ? share(r.ReadString()) : null;
+                view._entries.Add(in e);
+                view.IndexCorrelation(i);
+            }
+        }
+        int points = r.ReadInt32();
+        if (points > 0)
+        {
+            view._history = new ChunkedList<BalancePoint>();
+            for (int i = 0; i < points; i++) view._history.Add(new BalancePoint(r.ReadInt64(), r.ReadInt64(), r.ReadInt64()));
+        }
+        return view;
+    }
+
     /// <summary>Bytes this view holds for its entries, history and index (strings excluded).</summary>
     public long FootprintBytes()
     {

@@ -83,6 +83,57 @@ public sealed class ReadModelTests
         Assert.That(view.CurrentBalances, Is.EqualTo(new Balances(0, 0)));
     }
 
+    private static LedgerReadModel ModelWithHistory()
+    {
+        var model = OpenedModel();
+        model.Apply(Applied(1, "d", 100));
+        model.Apply(Applied(2, "h", 70, EntryKind.Blocking, EntryStatus.Pending, held: 30));
+        model.Apply(new LedgerEvent { Kind = LedgerEventKind.EntryStatusChanged, Account = Key, Sequence = 2, Status = EntryStatus.Expired, TimestampTicks = T0 + 5 * TimeSpan.TicksPerSecond, BalancesAfter = new Balances(100, 0) });
+        model.Apply(Applied(6, "r", 0, EntryKind.Reversal, reference: 1));
+        model.Apply(new LedgerEvent { Kind = LedgerEventKind.EntryStatusChanged, Account = Key, Sequence = 1, CausedBySequence = 6, Status = EntryStatus.Posted, TimestampTicks = T0 + 6 * TimeSpan.TicksPerSecond, BalancesAfter = new Balances(0, 0) });
+        return model;
+    }
+
+    private static string Describe(LedgerReadModel model)
+    {
+        model.TryGetAccount(Key, out var view);
+        var page = view.Query(new StatementQuery(), out _);
+        var lines = page.Select(e => $"{e.Sequence} {e.CorrelationId} {e.EntryKind} {e.Status} {e.ReversedBy} {e.Reverses} {e.Description}").ToList();
+        for (long t = T0 - 1; t <= T0 + 7 * TimeSpan.TicksPerSecond; t += TimeSpan.TicksPerSecond / 2)
+        {
+            lines.Add(view.TryGetBalancesAt(t, out var b) ? b.ToString() : "not open");
+        }
+        lines.Add(view.Query(new StatementQuery { CorrelationId = "r" }, out _).Single().Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        lines.Add($"{model.EntryCount} {model.LastSequence} {view.CurrentBalances}");
+        return string.Join("\n", lines);
+    }
+
+    [Test]
+    public void ShouldAnswerTheSameAfterASnapshotRoundTrip()
+    {
+        var model = ModelWithHistory();
+        using var file = new MemoryStream();
+        model.WriteSnapshot(file);
+        file.Position = 0;
+        var restored = LedgerReadModel.ReadSnapshot(file);
+        Assert.That(Describe(restored), Is.EqualTo(Describe(model)));
+        Assert.That(restored.IsReady, Is.False, "the runtime marks it ready after replaying the journal tail");
+        restored.Apply(Applied(7, "after", 5));
+        Assert.That(restored.LastSequence, Is.EqualTo(7), "a restored model takes the journal tail");
+    }
+
+    [TestCase(10, TestName = "ShouldRefuseASnapshotWithAFlippedByte")]
+    [TestCase(-1, TestName = "ShouldRefuseATruncatedSnapshot")]
+    public void ShouldRefuseADamagedSnapshot(int flip)
+    {
+        using var file = new MemoryStream();
+        ModelWithHistory().WriteSnapshot(file);
+        var bytes = file.ToArray();
+        if (flip >= 0) bytes[flip] ^= 0x40;
+        else bytes = bytes[..^5];
+        Assert.Throws<InvalidDataException>(() => LedgerReadModel.ReadSnapshot(new MemoryStream(bytes)));
+    }
+
     [Test]
     public void ShouldHoldAnEntryInAboutTwoHundredBytes()
     {
