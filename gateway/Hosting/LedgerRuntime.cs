@@ -36,7 +36,8 @@ public sealed class LedgerRuntime : IDisposable
     }
 
     public HistoryCatalog Catalog { get; }
-    public LedgerReadModel ReadModel { get; } = new();
+    /// <summary>The read model; the integration block of <see cref="Start"/> may replace it (e.g. with one restored from its snapshot) before the host starts.</summary>
+    public LedgerReadModel ReadModel { get; private set; } = new();
     public LedgerCommandPool Pool { get; } = new();
 
     /// <summary>The running pipeline; null before <see cref="Start"/> has finished.</summary>
@@ -63,10 +64,10 @@ public sealed class LedgerRuntime : IDisposable
             //     var store = LedgerStore.Open(_options.DataDir, Catalog, engineSettings);   // snapshot + journal tail
             //     store.Replay(ReadModel);        // feeds ReadModel.OnCommitted with every journaled command, in order
             //   (if the journal is truncated after snapshots, the read model needs its own snapshot at the same cut:
-            //    LedgerReadModel.WriteSnapshot/ReadSnapshot, then replay only the tail after that snapshot's LastSequence)
+            //    ReadModel = LedgerReadModel.ReadSnapshot(...), then replay only the tail after its LastSequence)
             //     engine = store.Engine; journal = store.Journal; _journalResource = store; IsDurable = true;
             //     _logger.LogInformation("Recovered: {Report}", store.Recovery);
-            // and enable the restart fixture in tests/Ledger.Gateway.Tests (RestartTests) - it runs by itself once IsDurable is true.
+            // tests/Ledger.Gateway.Tests/RestartTests.cs then runs by itself (it is inconclusive while IsDurable is false).
             var engine = new LedgerEngine(Catalog, engineSettings);
             ICommandJournal journal = new NoJournal();
             IsDurable = false;
