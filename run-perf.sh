@@ -7,8 +7,21 @@
 #   FILTER='*RingVsChannel*' ./run-perf.sh      a subset of the benchmarks (BenchmarkDotNet glob)
 #   THROUGHPUT=0 ./run-perf.sh                  skip the harness; BENCHMARKS=0 skips BenchmarkDotNet
 #   ITERATIONS=10 ENTRIES=8000000 ./run-perf.sh more iterations / a longer harness run
+#   ./run-perf.sh http [seconds] [connections]   the HTTP section (wrk)
+#   ./run-perf.sh journal                       the journal section
 set -euo pipefail
 cd "$(dirname "$0")"
+
+# HTTP section (gateway through Kestrel, wrk on the same box): ./run-perf.sh http [seconds] [connections]
+if [ "${1:-}" = "http" ]; then
+  shift
+  exec perf/http/run-http.sh "$@"
+fi
+# Journal section (durable pipeline, replay, start-up, snapshot stall): ./run-perf.sh journal
+if [ "${1:-}" = "journal" ]; then
+  shift
+  exec perf/durable/run-durable.sh "$@"
+fi
 
 FILTER=${1:-${FILTER:-*}}
 ITERATIONS=${ITERATIONS:-7}

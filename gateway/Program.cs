@@ -1,14 +1,21 @@
-// Placeholder until the REST gateway lands (issue 4): starts the engine on its embedded defaults.
-using Ledger.Engine;
-using Ledger.Engine.Hosting;
-using Ledger.Journal.Catalog;
+// The Ledger gateway: REST on Kestrel over the single-writer engine. Registration and the pipeline live in
+// Hosting/GatewayApp.cs; the composition of engine, journal and read model in Hosting/LedgerRuntime.cs.
+using Ledger.Engine.Catalog;
+using Ledger.Gateway.Hosting;
 
-var catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath);
-using var host = new EngineHost(new LedgerEngine(catalog), new NoJournal(), []);
-host.Start();
-Console.WriteLine($"Ledger engine ready: {catalog.Definitions.Count} history codes, ring of {host.RingSize} slots. Ctrl+C stops.");
-var stop = new ManualResetEventSlim();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Set();
-stop.Wait();
-host.Stop();
+WebApplication app;
+try
+{
+    app = GatewayApp.Build(args);
+}
+catch (Exception ex) when (ex is InvalidOperationException or CatalogException)
+{
+    // Bad configuration: one sentence saying what to fix, no stack trace.
+    Console.Error.WriteLine($"Ledger gateway cannot start: {ex.Message}");
+    return 1;
+}
+app.Run(); // SIGTERM/Ctrl+C: Kestrel drains, then the runtime drains the ring and stops
+return Environment.ExitCode;
+
+/// <summary>Entry point (public so tests can reference the assembly's app).</summary>
+public partial class Program;

@@ -1,0 +1,136 @@
+using Ledger.Engine;
+using Ledger.Engine.Commands;
+using Ledger.Engine.Hosting;
+using Ledger.Gateway.Hosting;
+using Ledger.Gateway.Problems;
+using Ledger.Gateway.Security;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ledger.Gateway.Api;
+
+/// <summary><c>POST /v1/accounts/{branch}/{account}/batches</c> and <c>DELETE /v1/accounts/{branch}/{account}/entries</c>.</summary>
+public static class BatchesApi
+{
+    public static IEndpointRouteBuilder MapBatchesApi(this IEndpointRouteBuilder app)
+    {
+        var accounts = app.MapGroup("/v1/accounts/{branch}/{account}").WithTags("Entries");
+
+        accounts.MapPost("/batches", PostBatch)
+            .WithName("PostEntryBatch")
+            .WithSummary("Posts a batch of entries (ledger, blocking, unblocking, reversal, removal) on one account, atomically.")
+            .WithDescription("Idempotent by correlationId: the same request again returns the first answer (status and body), declines included; " +
+                             "a different payload under a used correlationId is a 409 naming the differing fields.")
+            .Accepts<EntryBatchRequest>("application/json")
+            .ProducesProblems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
+            .RequireAuthorization(Policies.Write);
+
+        accounts.MapDelete("/entries", DeletePendingEntry)
+            .WithName("DeletePendingEntry")
+            .WithSummary("Removes a PENDING entry (a hold) by its correlationId.")
+            .ProducesProblems(400, 401, 403, 404, 409, 429, 503)
+            .RequireAuthorization(Policies.Write);
+        return app;
+    }
+
+    private static readonly string[] DeleteQuery = ["correlationId"];
+
+    internal static async Task<Results<BatchCreatedResult, ProblemResult>> PostBatch(
+        string branch, string account, HttpContext http, LedgerRuntime runtime)
+    {
+        if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
+        if (Edge.NotReady(runtime) is { } notReady) return notReady;
+        if (!http.Request.HasJsonContentType())
+        {
+            return Problem.Of(ProblemTypes.UnsupportedMediaType, $"Send the body as application/json (got '{http.Request.ContentType ?? "no content type"}').");
+        }
+
+        // Read the whole body (Kestrel caps it at Limits.RequestBodyBytesMax), then parse it straight into the command.
+        var body = http.Request.BodyReader;
+        ReadResult read;
+        try
+        {
+            while (true)
+            {
+                read = await body.ReadAsync(http.RequestAborted);
+                if (read.IsCompleted) break;
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Edge.PayloadTooLarge(http);
+        }
+
+        var command = runtime.Pool.Rent();
+        bool handedOver = false;
+        try
+        {
+            var problem = BatchJsonReader.Read(read.Buffer, key, command);
+            body.AdvanceTo(read.Buffer.End);
+            if (problem is not null) return problem;
+            command.PermittedDomains = Edge.DomainsOf(http);
+            if (!RingSubmit.TryPublish(runtime, command, out var done, out problem)) return problem!;
+            try
+            {
+                await done;
+            }
+            catch (JournalFailedException ex)
+            {
+                return RingSubmit.Failed(ex);
+            }
+            if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog);
+            handedOver = true; // the result writes the answer from the command, then returns it to the pool
+            return new BatchCreatedResult(command, runtime.Pool);
+        }
+        finally
+        {
+            if (!handedOver) runtime.Pool.Return(command);
+        }
+    }
+
+    internal static async Task<Results<NoContent, ProblemResult>> DeletePendingEntry(
+        string branch, string account, HttpContext http, LedgerRuntime runtime)
+    {
+        if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
+        if (Edge.CheckQuery(http, DeleteQuery) is { } queryProblem) return queryProblem;
+        string? correlationId = http.Request.Query["correlationId"];
+        if (correlationId is null) return Problem.Validation("Query parameter correlationId is required: the hold to remove.");
+        if (!LedgerEngine.IsValidKey(correlationId))
+        {
+            return Problem.Validation($"correlationId must be 1..{Limits.CorrelationIdLengthMax} characters of [A-Za-z0-9._:-].");
+        }
+
+        var command = runtime.Pool.Rent();
+        try
+        {
+            command.SetRemove(key, correlationId);
+            command.PermittedDomains = Edge.DomainsOf(http);
+            if (!RingSubmit.TryPublish(runtime, command, out var done, out var problem)) return problem!;
+            try
+            {
+                await done;
+            }
+            catch (JournalFailedException ex)
+            {
+                return RingSubmit.Failed(ex);
+            }
+            var result = command.Result;
+            if (result.IsOk) return TypedResults.NoContent();
+            var kind = ProblemTypes.Of(result.Code);
+            string detail = result.Code switch
+            {
+                ResultCode.AccountNotFound => $"Account {key} does not exist.",
+                ResultCode.EntryNotFound => $"No entry '{correlationId}' on account {key}.",
+                ResultCode.EntryNotPending => $"Entry '{correlationId}' is not PENDING (posted entries are immutable: reverse them; released, removed and expired holds stay so).",
+                ResultCode.DomainNotPermitted => $"Entry '{correlationId}' is in a domain this partner's token does not grant.",
+                _ => kind.Title + ".",
+            };
+            return Problem.Of(kind, detail);
+        }
+        finally
+        {
+            runtime.Pool.Return(command);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using Ledger.Engine;
+using Ledger.Engine.Domain;
+using Ledger.Engine.Hosting;
+using Ledger.Gateway.Hosting;
+using Ledger.Gateway.Problems;
+using Ledger.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ledger.Gateway.Api;
+
+/// <summary><c>POST /v1/transaction-bundles</c>: entries on several accounts, all applied or none (Composite Transaction service).</summary>
+public static class BundlesApi
+{
+    public static IEndpointRouteBuilder MapBundlesApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/transaction-bundles", PostBundle)
+            .WithTags("Entries")
+            .WithName("PostTransactionBundle")
+            .WithSummary("Moves value across several accounts atomically: every leg applies, or none does.")
+            .WithDescription("Idempotent by bundleId. A Problem's legIndex and entryIndex name the failing entry.")
+            .Accepts<TransactionBundleRequest>("application/json")
+            .ProducesProblems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
+            .RequireAuthorization(Policies.Write);
+        return app;
+    }
+
+    internal static async Task<Results<Created<TransactionBundleResponse>, ProblemResult>> PostBundle(HttpContext http, LedgerRuntime runtime)
+    {
+        if (Edge.NotReady(runtime) is { } notReady) return notReady;
+        var (body, bodyProblem) = await Edge.ReadJsonAsync(http, GatewayJsonContext.Default.TransactionBundleRequest);
+        if (bodyProblem is not null) return bodyProblem;
+        if (body!.BundleId is null) return Problem.Validation("bundleId is required.");
+        if (!LedgerEngine.IsValidKey(body.BundleId))
+        {
+            return Problem.Validation($"bundleId must be 1..{Limits.CorrelationIdLengthMax} characters of [A-Za-z0-9._:-].");
+        }
+        var legs = body.Legs;
+        if (legs is null || legs.Count == 0) return Problem.Validation($"legs is required: 1 to {Limits.LegsPerBundleMax} legs.");
+        if (legs.Count > Limits.LegsPerBundleMax) return Problem.Validation($"legs has {legs.Count} legs; a bundle takes at most {Limits.LegsPerBundleMax}.");
+
+        var legStarts = new int[legs.Count];
+        var keys = new AccountKey[legs.Count];
+        int total = 0;
+        for (int l = 0; l < legs.Count; l++)
+        {
+            var leg = legs[l];
+            if (leg is null) return Problem.Validation($"legs[{l}] is null.", legIndex: l);
+            if (!Edge.IsValidAccount(leg.Branch, leg.Account)) return Problem.Validation($"legs[{l}]: {Edge.AccountProblemText(leg.Branch, leg.Account)}", legIndex: l);
+            keys[l] = new AccountKey(leg.Branch!.Value, leg.Account!.Value);
+            for (int m = 0; m < l; m++)
+            {
+                if (keys[m] == keys[l]) return Problem.Validation($"legs[{l}] repeats the account of legs[{m}]; put one account's entries in one leg.", legIndex: l);
+            }
+            if (leg.Entries is null || leg.Entries.Count == 0) return Problem.Validation($"legs[{l}].entries is required: at least one entry.", legIndex: l);
+            legStarts[l] = total;
+            total += leg.Entries.Count;
+        }
+        if (total > Limits.EntriesPerBundleMax)
+        {
+            return Problem.Validation($"The bundle has {total} entries over its legs; at most {Limits.EntriesPerBundleMax}.");
+        }
+
+        var command = runtime.Pool.Rent();
+        try
+        {
+            command.SetPost(total, body.BundleId);
+            for (int l = 0; l < legs.Count; l++)
+            {
+                var entries = legs[l].Entries!;
+                for (int i = 0; i < entries.Count; i++)
+                {
+                    if (EntryMapper.TryMap(entries[i], keys[l], l, i, ref command.Entries[legStarts[l] + i]) is { } error)
+                    {
+                        return Problem.Validation(error, i, l);
+                    }
+                }
+            }
+            command.PermittedDomains = Edge.DomainsOf(http);
+            if (!RingSubmit.TryPublish(runtime, command, out var done, out var problem)) return problem!;
+            try
+            {
+                await done;
+            }
+            catch (JournalFailedException ex)
+            {
+                return RingSubmit.Failed(ex);
+            }
+            if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog, legStarts);
+
+            var answer = new BundleLegResponse[legs.Count];
+            for (int l = 0; l < legs.Count; l++)
+            {
+                int count = legs[l].Entries!.Count;
+                var entries = new EntryResponse[count];
+                for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i);
+                ref var first = ref command.EntryResults[legStarts[l]];
+                answer[l] = new BundleLegResponse(keys[l].Branch, keys[l].Number, entries,
+                    Answers.Balances(first.BalancesAfter, Answers.CurrencyName(first.Currency)));
+            }
+            return TypedResults.Created((string?)null, new TransactionBundleResponse(body.BundleId, answer));
+        }
+        finally
+        {
+            runtime.Pool.Return(command);
+        }
+    }
+}

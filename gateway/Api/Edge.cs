@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Ledger.Engine;
+using Ledger.Engine.Domain;
+using Ledger.Gateway.Hosting;
+using Ledger.Gateway.Problems;
+using Ledger.Gateway.Security;
+
+namespace Ledger.Gateway.Api;
+
+/// <summary>Checks at the edge: paths, bodies, query strings, readiness. Each failure is a 4xx Problem; nothing reaches the ring.</summary>
+internal static class Edge
+{
+    public static bool TryParseAccount(string branchText, string accountText, out AccountKey key, out ProblemResult? problem)
+    {
+        key = default;
+        problem = null;
+        if (!TryParseBranch(branchText, out int branch))
+        {
+            problem = Problem.Validation($"branch '{Shorten(branchText)}' is not an integer in 0..{Limits.BranchMax}.");
+            return false;
+        }
+        if (!TryParseAccountNumber(accountText, out long number))
+        {
+            problem = Problem.Validation($"account '{Shorten(accountText)}' is not an integer in 0..{Limits.AccountNumberMax}.");
+            return false;
+        }
+        key = new AccountKey(branch, number);
+        return true;
+    }
+
+    public static bool TryParseBranch(string? text, out int branch) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out branch) && branch <= Limits.BranchMax;
+
+    public static bool TryParseAccountNumber(string? text, out long number) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number <= Limits.AccountNumberMax;
+
+    public static bool IsValidAccount(int? branch, long? account) =>
+        branch is >= 0 and <= Limits.BranchMax && account is >= 0 and <= Limits.AccountNumberMax;
+
+    public static string AccountProblemText(int? branch, long? account) =>
+        $"branch must be an integer in 0..{Limits.BranchMax} and account one in 0..{Limits.AccountNumberMax} (got {branch?.ToString(CultureInfo.InvariantCulture) ?? "none"}/{account?.ToString(CultureInfo.InvariantCulture) ?? "none"}).";
+
+    /// <summary>The ledger is accepting requests, or the 503 that says why not.</summary>
+    public static ProblemResult? NotReady(LedgerRuntime runtime)
+    {
+        if (runtime.IsReady) return null;
+        if (runtime.Host?.Fault is { } fault)
+        {
+            return Problem.Of(ProblemTypes.JournalFailed, $"The journal failed ({fault.Message}); the ledger stopped accepting commands.");
+        }
+        return Problem.Of(ProblemTypes.NotReady, "The ledger is recovering or stopping; retry shortly.");
+    }
+
+    /// <summary>The partner's permitted domains (the engine checks them per entry).</summary>
+    public static ulong DomainsOf(HttpContext http) => http.User.Identity is PartnerIdentity partner ? partner.DomainMask : 0;
+
+    /// <summary>Reads a JSON body with the source-generated type info. Problems: 415 wrong content type, 413 too large, 400 malformed.</summary>
+    public static async ValueTask<(T? Value, ProblemResult? Problem)> ReadJsonAsync<T>(HttpContext http, JsonTypeInfo<T> typeInfo) where T : class
+    {
+        if (!http.Request.HasJsonContentType())
+        {
+            return (null, Problem.Of(ProblemTypes.UnsupportedMediaType,
+                $"Send the body as application/json (got '{http.Request.ContentType ?? "no content type"}')."));
+        }
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync(http.Request.Body, typeInfo, http.RequestAborted);
+            return value is null ? (null, Problem.Of(ProblemTypes.MalformedJson, "The body is JSON null; send an object.")) : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problem.Of(ProblemTypes.MalformedJson, DescribeJsonError(ex)));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, PayloadTooLarge(http));
+        }
+    }
+
+    public static ProblemResult PayloadTooLarge(HttpContext http)
+    {
+        var limit = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? Limits.RequestBodyBytesMax;
+        return Problem.Of(ProblemTypes.PayloadTooLarge, $"The body exceeds {limit} bytes, the most this endpoint reads.");
+    }
+
+    private static string DescribeJsonError(JsonException ex)
+    {
+        string path = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
+        string message = ex.Message;
+        if (message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return $"Unknown member at {path}: {QuotedName(message) ?? "a member"} is not part of this request (names are case-sensitive camelCase).";
+        }
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return $"Wrong type at {path}: numbers must be JSON integers, texts JSON strings, lists JSON arrays.";
+        }
+        if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"Duplicate member at {path}.";
+        }
+        string position = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
+        return $"The body is not valid JSON at {path}{position}.";
+    }
+
+    private static string? QuotedName(string message)
+    {
+        int start = message.IndexOf('\'', StringComparison.Ordinal);
+        int end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
+        return end > start ? message[start..(end + 1)] : null;
+    }
+
+    /// <summary>Refuses query parameters the endpoint does not know, and repeated ones (a typo is a 400, not an ignored filter).</summary>
+    public static ProblemResult? CheckQuery(HttpContext http, string[] allowed)
+    {
+        foreach (var pair in http.Request.Query)
+        {
+            if (Array.IndexOf(allowed, pair.Key) < 0)
+            {
+                return Problem.Validation($"Unknown query parameter '{Shorten(pair.Key)}'; this endpoint takes: {string.Join(", ", allowed)}.");
+            }
+            if (pair.Value.Count > 1) return Problem.Validation($"Query parameter '{pair.Key}' is given more than once.");
+        }
+        return null;
+    }
+
+    /// <summary>An ISO-8601 instant; a date alone means its start (or, with <paramref name="endOfDay"/>, the next day's start).</summary>
+    public static bool TryParseInstant(string text, bool endOfDay, out long ticks)
+    {
+        ticks = 0;
+        if (text.Length == 10)
+        {
+            if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return false;
+            ticks = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks + (endOfDay ? TimeSpan.TicksPerDay : 0);
+            return true;
+        }
+        if (text.Length < 16 || text[10] is not ('T' or 't')) return false;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant)) return false;
+        ticks = instant.UtcTicks;
+        return true;
+    }
+
+    public static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+}

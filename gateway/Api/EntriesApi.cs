@@ -1,0 +1,154 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Ledger.Engine;
+using Ledger.Engine.Domain;
+using Ledger.Gateway.Hosting;
+using Ledger.Gateway.Problems;
+using Ledger.Gateway.ReadModel;
+using Ledger.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Ledger.Gateway.Api;
+
+/// <summary>
+/// Statements: <c>GET /v1/entries</c> (account and date window) and <c>GET /v2/entries</c> (plus entryType, entryKind,
+/// status, amount range, correlationId). Oldest first, <c>limit</c> per page (default 100, at most 1 000) and an opaque
+/// <c>cursor</c> that continues where the previous page stopped. <c>from</c> is inclusive, <c>to</c> exclusive; a date
+/// alone in <c>to</c> includes that whole UTC day.
+/// </summary>
+public static class EntriesApi
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1_000;
+
+    private static readonly string[] V1Query = ["branch", "account", "from", "to", "limit", "cursor"];
+    private static readonly string[] V2Query = [.. V1Query, "entryType", "entryKind", "status", "minAmount", "maxAmount", "correlationId"];
+
+    public static IEndpointRouteBuilder MapEntriesApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/entries", GetStatementV1)
+            .WithTags("Balances and statements")
+            .WithName("GetStatement")
+            .WithSummary("Lists an account's entries (statement), oldest first, in a date window, page by page.")
+            .ProducesProblems(400, 401, 403, 404, 429, 503)
+            .RequireAuthorization(Policies.Read);
+
+        app.MapGet("/v2/entries", GetStatementV2)
+            .WithTags("Balances and statements")
+            .WithName("GetStatementV2")
+            .WithSummary("Lists an account's entries with richer filters: entryType, entryKind, status, minAmount, maxAmount, correlationId.")
+            .ProducesProblems(400, 401, 403, 404, 429, 503)
+            .RequireAuthorization(Policies.Read);
+        return app;
+    }
+
+    internal static Results<Ok<StatementResponse>, ProblemResult> GetStatementV1(HttpContext http, LedgerRuntime runtime) =>
+        Statement(http, runtime, V1Query, filters: false);
+
+    internal static Results<Ok<StatementResponse>, ProblemResult> GetStatementV2(HttpContext http, LedgerRuntime runtime) =>
+        Statement(http, runtime, V2Query, filters: true);
+
+    private static Results<Ok<StatementResponse>, ProblemResult> Statement(HttpContext http, LedgerRuntime runtime, string[] allowed, bool filters)
+    {
+        if (Edge.CheckQuery(http, allowed) is { } unknown) return unknown;
+        var q = http.Request.Query;
+        string? branchText = q["branch"], accountText = q["account"];
+        if (branchText is null || accountText is null) return Problem.Validation("Query parameters branch and account are required.");
+        if (!Edge.TryParseAccount(branchText, accountText, out var key, out var accountProblem)) return accountProblem!;
+
+        long fromTicks = 0, toTicks = long.MaxValue;
+        string? from = q["from"], to = q["to"];
+        if (from is not null && !Edge.TryParseInstant(from, endOfDay: false, out fromTicks))
+        {
+            return Problem.Validation($"from '{Edge.Shorten(from)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
+        }
+        if (to is not null && !Edge.TryParseInstant(to, endOfDay: true, out toTicks))
+        {
+            return Problem.Validation($"to '{Edge.Shorten(to)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
+        }
+        if (fromTicks >= toTicks) return Problem.Validation("from must be before to (from is inclusive, to exclusive; a date alone in to includes that day).");
+
+        int limit = DefaultLimit;
+        string? limitText = q["limit"];
+        if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        {
+            return Problem.Validation($"limit must be an integer in 1..{MaxLimit}.");
+        }
+        long after = 0;
+        string? cursor = q["cursor"];
+        if (cursor is not null && !TryDecodeCursor(cursor, out after)) return Problem.Validation("cursor is not one this API issued; pass nextCursor back unchanged.");
+
+        var query = new StatementQuery { FromTicks = fromTicks, ToTicks = toTicks, AfterSequence = after, Limit = limit };
+        if (filters && ReadFilters(q, query, out query) is { } filterProblem) return filterProblem;
+
+        if (Edge.NotReady(runtime) is { } notReady) return notReady;
+        if (!runtime.ReadModel.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
+        var page = view.Query(query, out long next);
+        return TypedResults.Ok(new StatementResponse(key.Branch, key.Number, [.. page], next == 0 ? null : EncodeCursor(next)));
+    }
+
+    private static ProblemResult? ReadFilters(IQueryCollection q, StatementQuery input, out StatementQuery query)
+    {
+        query = input;
+        if (q["entryType"].ToString() is { Length: > 0 } typeText)
+        {
+            if (!int.TryParse(typeText, NumberStyles.None, CultureInfo.InvariantCulture, out int type) || type > Limits.HistoryCodeMax)
+            {
+                return Problem.Validation($"entryType must be a history code in 0..{Limits.HistoryCodeMax}.");
+            }
+            query = query with { EntryType = type };
+        }
+        if (q["entryKind"].ToString() is { Length: > 0 } kindText)
+        {
+            if (!EntryMapper.TryParseKind(kindText, out var kind)) return Problem.Validation("entryKind must be one of ledger, blocking, unblocking, reversal, removal.");
+            query = query with { Kind = kind };
+        }
+        if (q["status"].ToString() is { Length: > 0 } statusText)
+        {
+            if (!EntryMapper.TryParseStatus(statusText, out EntryStatus status)) return Problem.Validation("status must be one of POSTED, PENDING, EXPIRED, RELEASED, REMOVED.");
+            query = query with { Status = status };
+        }
+        if (q["minAmount"].ToString() is { Length: > 0 } minText)
+        {
+            if (!long.TryParse(minText, NumberStyles.None, CultureInfo.InvariantCulture, out long min)) return Problem.Validation("minAmount must be a whole number of minor units.");
+            query = query with { MinAmountMinor = min };
+        }
+        if (q["maxAmount"].ToString() is { Length: > 0 } maxText)
+        {
+            if (!long.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out long max)) return Problem.Validation("maxAmount must be a whole number of minor units.");
+            query = query with { MaxAmountMinor = max };
+        }
+        if (query.MinAmountMinor > query.MaxAmountMinor) return Problem.Validation("minAmount is above maxAmount.");
+        if (q["correlationId"].ToString() is { Length: > 0 } correlationId)
+        {
+            if (!LedgerEngine.IsValidKey(correlationId)) return Problem.Validation($"correlationId must be 1..{Limits.CorrelationIdLengthMax} characters of [A-Za-z0-9._:-].");
+            query = query with { CorrelationId = correlationId };
+        }
+        return null;
+    }
+
+    // The cursor is the last sequence a page returned, versioned and base64url-wrapped so partners treat it as opaque.
+    private const string CursorPrefix = "s1:";
+
+    internal static string EncodeCursor(long afterSequence) =>
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(CursorPrefix + afterSequence.ToString(CultureInfo.InvariantCulture)));
+
+    internal static bool TryDecodeCursor(string cursor, out long afterSequence)
+    {
+        afterSequence = 0;
+        if (cursor.Length > 64) return false;
+        byte[] bytes;
+        try
+        {
+            bytes = Base64Url.DecodeFromChars(cursor);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        string text = Encoding.ASCII.GetString(bytes);
+        return text.StartsWith(CursorPrefix, StringComparison.Ordinal) &&
+               long.TryParse(text.AsSpan(CursorPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out afterSequence) && afterSequence > 0;
+    }
+}

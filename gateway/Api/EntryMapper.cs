@@ -1,0 +1,189 @@
+using Ledger.Engine;
+using Ledger.Engine.Commands;
+using Ledger.Engine.Domain;
+
+namespace Ledger.Gateway.Api;
+
+/// <summary>
+/// Checks one entry of a request against contract.md and Limits, and writes it into the command's slot.
+/// Which fields each kind takes: ledger/blocking need entryType and amount (blocking may add expiresAt);
+/// unblocking needs unblocks (amount optional); reversal needs reverses; removal needs removes. A field a kind
+/// does not take is refused rather than ignored, so a partner never believes it had an effect.
+/// </summary>
+internal static class EntryMapper
+{
+    /// <summary>Returns null when the entry is valid (and written into <paramref name="into"/>), else what is wrong with it.</summary>
+    public static string? TryMap(EntryRequestBody? body, AccountKey account, int leg, int index, ref EntryRequest into)
+    {
+        if (body is null) return Where(leg, index) + " is null; send an entry object.";
+        var fields = EntryFields.From(body);
+        return TryMap(in fields, account, leg, index, ref into);
+    }
+
+    /// <inheritdoc cref="TryMap(EntryRequestBody?, AccountKey, int, int, ref EntryRequest)"/>
+    public static string? TryMap(in EntryFields fields, AccountKey account, int leg, int index, ref EntryRequest into)
+    {
+        string? error = Map(in fields, account, ref into);
+        // The location is spelled out only when there is something to say (no string per entry on the happy path).
+        return error is null ? null : Where(leg, index) + error;
+    }
+
+    /// <summary>JSON path of an entry: <c>entries[3]</c>, or <c>legs[1].entries[3]</c> in a bundle.</summary>
+    public static string Where(int leg, int index) => leg < 0 ? $"entries[{index}]" : $"legs[{leg}].entries[{index}]";
+
+    private static string? Map(in EntryFields body, AccountKey account, ref EntryRequest into)
+    {
+        var kind = body.Kind;
+        if (kind == 0)
+        {
+            return body.KindText is null
+                ? ".entryKind is required: ledger, blocking, unblocking, reversal or removal."
+                : $".entryKind '{Edge.Shorten(body.KindText)}' is not one of ledger, blocking, unblocking, reversal, removal.";
+        }
+        if (body.CorrelationId is null) return ".correlationId is required.";
+        if (!LedgerEngine.IsValidKey(body.CorrelationId))
+        {
+            return $".correlationId must be 1..{Limits.CorrelationIdLengthMax} characters of [A-Za-z0-9._:-].";
+        }
+        if (body.Description is { Length: > Limits.DescriptionLengthMax })
+        {
+            return $".description is longer than {Limits.DescriptionLengthMax} characters.";
+        }
+
+        into = default;
+        into.Account = account;
+        into.Kind = kind;
+        into.CorrelationId = body.CorrelationId;
+        into.Description = body.Description;
+        into.EntryType = -1;
+
+        string? reference = kind switch
+        {
+            EntryKind.Reversal => body.Reverses,
+            EntryKind.Unblocking => body.Unblocks,
+            EntryKind.Removal => body.Removes,
+            _ => null,
+        };
+        string? misplaced = Misplaced(in body, kind);
+        if (misplaced is not null) return $".{misplaced} does not apply to a {KindName(kind)} entry; leave it out.";
+
+        switch (kind)
+        {
+            case EntryKind.Ledger:
+            case EntryKind.Blocking:
+                if (body.EntryType is not { } type) return $".entryType is required for a {KindName(kind)} entry.";
+                if (type is < 0 or > Limits.HistoryCodeMax) return $".entryType must be a history code in 0..{Limits.HistoryCodeMax}.";
+                into.EntryType = type;
+                if (!body.HasAmount) return $".amount is required for a {KindName(kind)} entry.";
+                if (CheckAmount(in body, requireCurrency: true, ref into) is { } amountError) return amountError;
+                if (body.ExpiresAt is not null)
+                {
+                    if (!Edge.TryParseInstant(body.ExpiresAt, endOfDay: false, out long expires) || body.ExpiresAt.Length == 10)
+                    {
+                        return ".expiresAt must be an ISO-8601 instant such as 2026-06-21T18:00:00Z.";
+                    }
+                    into.ExpiresAtTicks = expires;
+                }
+                return null;
+            case EntryKind.Unblocking:
+                if (reference is null) return ".unblocks is required: the correlationId of the PENDING hold to release.";
+                if (!LedgerEngine.IsValidKey(reference)) return ".unblocks is not a valid correlationId.";
+                into.Reference = reference;
+                return body.HasAmount ? CheckAmount(in body, requireCurrency: false, ref into) : null;
+            case EntryKind.Reversal:
+                if (reference is null) return ".reverses is required: the correlationId of the POSTED entry to reverse.";
+                if (!LedgerEngine.IsValidKey(reference)) return ".reverses is not a valid correlationId.";
+                into.Reference = reference;
+                return null;
+            default: // removal
+                if (reference is null) return ".removes is required: the correlationId of the PENDING hold to remove.";
+                if (!LedgerEngine.IsValidKey(reference)) return ".removes is not a valid correlationId.";
+                into.Reference = reference;
+                return null;
+        }
+    }
+
+    private static string? CheckAmount(in EntryFields amount, bool requireCurrency, ref EntryRequest into)
+    {
+        if (amount.Value is not { } value) return ".amount.value is required.";
+        if (value <= 0) return ".amount.value must be a positive whole number of minor units (the history code gives the direction).";
+        if (amount.CurrencyText is null && amount.Currency.IsNone)
+        {
+            if (requireCurrency || amount.Scale is not null) return ".amount.currency is required.";
+        }
+        else
+        {
+            var currency = amount.Currency;
+            if (currency.IsNone)
+            {
+                return $".amount.currency '{Edge.Shorten(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+            }
+            if (amount.Scale is { } scale && scale != currency.Scale)
+            {
+                return $".amount.scale {scale} is wrong: {Answers.CurrencyName(currency)} has {currency.Scale} minor-unit digits, and value is in minor units.";
+            }
+            into.Currency = currency;
+        }
+        into.HasAmount = true;
+        into.AmountMinor = value;
+        return null;
+    }
+
+    public static string KindName(EntryKind kind) => kind switch
+    {
+        EntryKind.Ledger => "ledger",
+        EntryKind.Blocking => "blocking",
+        EntryKind.Unblocking => "unblocking",
+        EntryKind.Reversal => "reversal",
+        _ => "removal",
+    };
+
+    private static string? Misplaced(in EntryFields body, EntryKind kind)
+    {
+        bool originates = kind is EntryKind.Ledger or EntryKind.Blocking;
+        if (!originates && body.EntryType is not null) return "entryType";
+        if (kind is EntryKind.Reversal or EntryKind.Removal && body.HasAmount) return "amount";
+        if (kind != EntryKind.Blocking && body.ExpiresAt is not null) return "expiresAt";
+        if (kind != EntryKind.Reversal && body.Reverses is not null) return "reverses";
+        if (kind != EntryKind.Unblocking && body.Unblocks is not null) return "unblocks";
+        if (kind != EntryKind.Removal && body.Removes is not null) return "removes";
+        return null;
+    }
+
+    public static bool TryParseKind(string? text, out EntryKind kind)
+    {
+        kind = text switch
+        {
+            "ledger" => EntryKind.Ledger,
+            "blocking" => EntryKind.Blocking,
+            "unblocking" => EntryKind.Unblocking,
+            "reversal" => EntryKind.Reversal,
+            "removal" => EntryKind.Removal,
+            _ => 0,
+        };
+        return kind != 0;
+    }
+
+    public static bool TryParseStatus(string? text, out EntryStatus status)
+    {
+        status = text switch
+        {
+            "POSTED" => EntryStatus.Posted,
+            "PENDING" => EntryStatus.Pending,
+            "EXPIRED" => EntryStatus.Expired,
+            "RELEASED" => EntryStatus.Released,
+            "REMOVED" => EntryStatus.Removed,
+            _ => EntryStatus.None,
+        };
+        return status != EntryStatus.None;
+    }
+
+    /// <summary>The JSON name of the reference field of a kind.</summary>
+    public static string ReferenceField(EntryKind kind) => kind switch
+    {
+        EntryKind.Reversal => "reverses",
+        EntryKind.Unblocking => "unblocks",
+        EntryKind.Removal => "removes",
+        _ => "reference",
+    };
+}

@@ -1,0 +1,63 @@
+using Ledger.Gateway.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Ledger.Gateway.Hosting;
+
+/// <summary>Title, description and the OAuth2 client-credentials scheme of the generated OpenAPI document.</summary>
+internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
+{
+    public const string Scheme = "oauth2";
+
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Info.Title = "Ledger REST API";
+        document.Info.Description =
+            "Post entries and read balances and statements. Amounts are whole minor units ($50.00 is 5000 USD). " +
+            "Errors are RFC-7807 Problems (application/problem+json) with a stable type per reason. " +
+            "Authenticate with an OAuth2 client-credentials bearer token (POST /connect/token in the embedded default); " +
+            "scopes: ledger:read, ledger:write, ledger:admin and domain:NAME (or domain:*).";
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[Scheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.OAuth2,
+            Description = "Client-credentials tokens (JWT). Domains: add domain:NAME scopes (or domain:*) for the history-code domains a partner may post.",
+            Flows = new OpenApiOAuthFlows
+            {
+                ClientCredentials = new OpenApiOAuthFlow
+                {
+                    TokenUrl = new Uri("/connect/token", UriKind.Relative),
+                    Scopes = new Dictionary<string, string>
+                    {
+                        [PartnerIdentity.ReadScope] = "balances, statements, accounts",
+                        [PartnerIdentity.WriteScope] = "batches, deletes, bundles",
+                        [PartnerIdentity.AdminScope] = "opening and importing accounts",
+                        [PartnerIdentity.AllDomains] = "post in every history-code domain",
+                    },
+                },
+            },
+        };
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Marks each secured operation with the scope its policy needs.</summary>
+internal sealed class OpenApiOperationSecurity : IOpenApiOperationTransformer
+{
+    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        foreach (var metadata in context.Description.ActionDescriptor.EndpointMetadata)
+        {
+            if (metadata is not IAuthorizeData { Policy: { } policy }) continue;
+            var scopes = policy.Split('|');
+            operation.Security ??= [];
+            operation.Security.Add(new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecuritySchemeReference(OpenApiDocumentInfo.Scheme, context.Document)] = [.. scopes],
+            });
+        }
+        return Task.CompletedTask;
+    }
+}

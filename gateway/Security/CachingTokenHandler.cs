@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+using Ledger.Engine.Catalog;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Ledger.Gateway.Security;
+
+/// <summary>
+/// Validates JWTs like <see cref="JsonWebTokenHandler"/> (signature, issuer, audience, lifetime, type), turns the
+/// identity into a <see cref="PartnerIdentity"/>, and remembers a validated token until it expires, so a partner
+/// that reuses its token skips the ~45 µs RS256 check on every request. Keyed by the token's exact text: a cached
+/// entry can only be hit by the very token that passed. Bounded: when full, the cache starts over.
+/// </summary>
+internal sealed class CachingTokenHandler(HistoryCatalog catalog, int capacity, TimeProvider time) : JsonWebTokenHandler
+{
+    private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
+
+    private sealed record Cached(TokenValidationResult Result, DateTime ExpiresUtc, DateTime NotBeforeUtc);
+
+    public int CachedCount => _cache.Count;
+
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (capacity > 0 && _cache.TryGetValue(token, out var hit))
+        {
+            if (now < hit.ExpiresUtc && now >= hit.NotBeforeUtc) return hit.Result;
+            _cache.TryRemove(token, out _);
+        }
+        var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (!result.IsValid) return result;
+        result.ClaimsIdentity = new PartnerIdentity(result.ClaimsIdentity, catalog);
+        if (capacity > 0 && result.SecurityToken is JsonWebToken jwt && jwt.ValidTo != DateTime.MinValue)
+        {
+            if (_cache.Count >= capacity) _cache.Clear();
+            // Cached without clock skew: a cached token is never honoured past its own expiry.
+            _cache[token] = new Cached(result, jwt.ValidTo, jwt.ValidFrom == DateTime.MinValue ? DateTime.MinValue : jwt.ValidFrom - validationParameters.ClockSkew);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Threading.RateLimiting;
+using Ledger.Gateway.Hosting;
+using Ledger.Gateway.Problems;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Ledger.Gateway.Security;
+
+/// <summary>Registers authentication (embedded token server or external authority), scope policies and the per-partner rate limiter.</summary>
+internal static class SecurityRegistration
+{
+    public static void AddLedgerSecurity(this WebApplicationBuilder builder, LedgerOptions options)
+    {
+        var auth = options.Auth;
+        var mode = ParseMode(auth.Mode);
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+
+        SecurityKey? signingKey = null;
+        if (mode == AuthMode.Embedded)
+        {
+            signingKey = SigningKeyStore.LoadOrCreate(options.DataDir);
+            var clients = TokenServer.Clients(auth);
+            var domains = DomainsOfCatalog(options);
+            services.AddOpenIddict().AddServer(server => TokenServer.Configure(server, auth, signingKey, clients, domains));
+        }
+        else if (string.IsNullOrWhiteSpace(auth.Authority))
+        {
+            throw new InvalidOperationException("Ledger:Auth:Mode is External but Ledger:Auth:Authority is not set: set it to the OAuth2 authority's URL (and Ledger:Auth:Audience).");
+        }
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<LedgerRuntime, TimeProvider>((jwt, runtime, time) =>
+            {
+                jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(new CachingTokenHandler(runtime.Catalog, auth.TokenCacheSize, time));
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidAudience = auth.Audience,
+                    ValidateAudience = true,
+                    ValidateLifetime = true,
+                    RequireExpirationTime = true,
+                    RequireSignedTokens = true,
+                    ClockSkew = auth.ClockSkew,
+                    NameClaimType = "sub",
+                };
+                if (mode == AuthMode.Embedded)
+                {
+                    jwt.TokenValidationParameters.ValidIssuer = auth.Issuer;
+                    jwt.TokenValidationParameters.IssuerSigningKey = signingKey;
+                    jwt.TokenValidationParameters.ValidTypes = ["at+jwt"];
+                    jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256];
+                }
+                else
+                {
+                    jwt.Authority = auth.Authority;
+                    jwt.Audience = auth.Audience;
+                    jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
+                }
+            });
+
+        services.AddAuthorization(Policies.Add);
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler>(new ProblemAuthorizationResultHandler(mode));
+        AddRateLimiter(services, options.RateLimit);
+    }
+
+    private static AuthMode ParseMode(string mode) => mode switch
+    {
+        _ when string.Equals(mode, "Embedded", StringComparison.OrdinalIgnoreCase) => AuthMode.Embedded,
+        _ when string.Equals(mode, "External", StringComparison.OrdinalIgnoreCase) => AuthMode.External,
+        _ => throw new InvalidOperationException($"Ledger:Auth:Mode is '{mode}': use Embedded (this process issues tokens) or External (validate Ledger:Auth:Authority's)."),
+    };
+
+    private static IEnumerable<string> DomainsOfCatalog(LedgerOptions options)
+    {
+        string path = string.IsNullOrWhiteSpace(options.HistoryCodes) ? Ledger.Journal.Catalog.HistoryCatalogFile.DefaultPath : options.HistoryCodes;
+        return File.Exists(path) ? Ledger.Journal.Catalog.HistoryCatalogFile.Load(path).Domains : [];
+    }
+
+    private static void AddRateLimiter(IServiceCollection services, RateLimitOptions limits)
+    {
+        // One limiter factory for all partners, built once (no closure per request).
+        Func<string, RateLimiter> bucketOf = clientId =>
+        {
+            int perSecond = limits.Partners.TryGetValue(clientId, out int own) ? own : limits.PermitsPerSecond;
+            return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(1, limits.Burst ?? perSecond),
+                TokensPerPeriod = Math.Max(1, perSecond),
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        };
+        services.AddRateLimiter(o =>
+        {
+            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            {
+                if (http.User.Identity is not PartnerIdentity partner) return RateLimitPartition.GetNoLimiter("");
+                int perSecond = limits.Partners.TryGetValue(partner.ClientId, out int own) ? own : limits.PermitsPerSecond;
+                return perSecond <= 0 ? RateLimitPartition.GetNoLimiter(partner.ClientId) : RateLimitPartition.Get(partner.ClientId, bucketOf);
+            });
+            o.OnRejected = (context, _) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                string partner = context.HttpContext.User.Identity is PartnerIdentity p ? p.ClientId : "this partner";
+                return new ValueTask(ProblemResult.Write(context.HttpContext.Response,
+                    Problem.Body(ProblemTypes.TooManyRequests, $"{partner} is over its request rate; retry after a second.")));
+            };
+        });
+    }
+}

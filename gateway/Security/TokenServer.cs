@@ -1,0 +1,114 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Ledger.Gateway.Hosting;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Ledger.Gateway.Security;
+
+/// <summary>A partner client of the embedded token server.</summary>
+internal sealed record PartnerClient(string ClientId, byte[] SecretHash, string[] Scopes);
+
+/// <summary>
+/// The embedded OAuth2 token server: OpenIddict in degraded mode (no database) issuing client-credentials access
+/// tokens (RS256 JWT, typ at+jwt) for the clients in configuration. Client secrets are compared in constant time;
+/// a request that names no scope gets all of the client's scopes, one naming a scope the client lacks is refused.
+/// </summary>
+internal static class TokenServer
+{
+    /// <summary>contract.md section 5's demo clients. DEMO ONLY: configure Ledger:Auth:Clients for anything real.</summary>
+    public static readonly ClientOptions[] DemoClients =
+    [
+        new() { ClientId = "demo-partner", ClientSecret = "demo-secret", Scopes = "ledger:read ledger:write domain:*" },
+        new() { ClientId = "cards-partner", ClientSecret = "cards-secret", Scopes = "ledger:read ledger:write domain:cards" },
+        new() { ClientId = "ledger-admin", ClientSecret = "admin-secret", Scopes = "ledger:admin ledger:read" },
+    ];
+
+    public static PartnerClient[] Clients(AuthOptions auth)
+    {
+        var configured = auth.Clients is { Count: > 0 } list ? list.ToArray() : DemoClients;
+        var clients = new PartnerClient[configured.Length];
+        for (int i = 0; i < configured.Length; i++)
+        {
+            var c = configured[i];
+            if (string.IsNullOrWhiteSpace(c.ClientId) || string.IsNullOrEmpty(c.ClientSecret))
+            {
+                throw new InvalidOperationException($"Ledger:Auth:Clients:{i} needs a ClientId and a ClientSecret.");
+            }
+            clients[i] = new PartnerClient(c.ClientId, Hash(c.ClientSecret), c.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        }
+        return clients;
+    }
+
+    private static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    public static void Configure(OpenIddictServerBuilder server, AuthOptions auth, SecurityKey signingKey, PartnerClient[] clients, IEnumerable<string> domains)
+    {
+        var scopes = new HashSet<string>(StringComparer.Ordinal) { PartnerIdentity.ReadScope, PartnerIdentity.WriteScope, PartnerIdentity.AdminScope, PartnerIdentity.AllDomains };
+        foreach (var domain in domains) scopes.Add(PartnerIdentity.DomainPrefix + domain);
+        foreach (var client in clients) scopes.UnionWith(client.Scopes);
+
+        server.SetTokenEndpointUris("connect/token")
+            .SetConfigurationEndpointUris(".well-known/openid-configuration")
+            .SetJsonWebKeySetEndpointUris(".well-known/jwks")
+            .AllowClientCredentialsFlow()
+            .EnableDegradedMode()
+            .DisableAccessTokenEncryption()
+            .AddEphemeralEncryptionKey() // required even though no token is encrypted
+            .AddSigningKey(signingKey)
+            .SetIssuer(new Uri(auth.Issuer, UriKind.Absolute))
+            .SetAccessTokenLifetime(auth.TokenLifetime)
+            .RegisterScopes([.. scopes]);
+        server.UseAspNetCore().DisableTransportSecurityRequirement(); // mTLS/TLS is Kestrel's job (Ledger:Tls)
+
+        server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(b => b.UseInlineHandler(context =>
+        {
+            var client = Find(clients, context.ClientId);
+            // Compare secrets in constant time, and against a dummy when the id is unknown, so timing tells nothing.
+            var presented = Hash(context.Request.ClientSecret ?? "");
+            bool secretMatches = CryptographicOperations.FixedTimeEquals(presented, client?.SecretHash ?? UnknownClientHash);
+            if (client is null || !secretMatches)
+            {
+                context.Reject(Errors.InvalidClient, "The client id or secret is not valid.");
+                return default;
+            }
+            foreach (var scope in context.Request.GetScopes())
+            {
+                if (Array.IndexOf(client.Scopes, scope) < 0)
+                {
+                    context.Reject(Errors.InvalidScope, $"The client may not request scope '{scope}'.");
+                    return default;
+                }
+            }
+            return default;
+        }));
+
+        server.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(b => b.UseInlineHandler(context =>
+        {
+            var client = Find(clients, context.Request.ClientId)!;
+            var requested = context.Request.GetScopes();
+            var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+            identity.SetClaim(Claims.Subject, client.ClientId);
+            identity.SetClaim(Claims.Name, client.ClientId);
+            identity.SetScopes(requested.IsDefaultOrEmpty ? client.Scopes : [.. requested]);
+            identity.SetAudiences(auth.Audience);
+            identity.SetDestinations(static _ => [Destinations.AccessToken]);
+            context.SignIn(new ClaimsPrincipal(identity));
+            return default;
+        }));
+    }
+
+    private static readonly byte[] UnknownClientHash = Hash(Guid.NewGuid().ToString());
+
+    private static PartnerClient? Find(PartnerClient[] clients, string? clientId)
+    {
+        foreach (var client in clients)
+        {
+            if (string.Equals(client.ClientId, clientId, StringComparison.Ordinal)) return client;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Net;
+
+namespace Ledger.Gateway.Tests;
+
+/// <summary>/health/live, /health/ready and /metrics.</summary>
+public sealed class HealthAndMetricsTests
+{
+    private static GatewayServer Server => SharedGateway.Server;
+
+    [TestCase("/health/live")]
+    [TestCase("/health/ready")]
+    public async Task ShouldAnswerHealthyWithoutAToken(string path)
+    {
+        using var response = await Server.Anonymous.GetAsync(path);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("Healthy"));
+    }
+
+    [Test]
+    public async Task ShouldReportNotReadyWhileStopping()
+    {
+        await using var server = await GatewayServer.StartAsync();
+        server.Runtime.BeginStopping();
+        using var ready = await server.Anonymous.GetAsync("/health/ready");
+        await ready.ProblemAsync(503, "not-ready");
+        using var live = await server.Anonymous.GetAsync("/health/live");
+        Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using var client = await server.ClientAsync();
+        using var post = await client.PostAsync("/v1/accounts/1/1/batches", Deposit("d", 1));
+        await post.ProblemAsync(503, "not-ready");
+    }
+
+    [Test]
+    public async Task ShouldExposeLedgerMetrics()
+    {
+        var account = await Server.OpenAccountAsync();
+        using var client = await Server.ClientAsync();
+        (await client.PostAsync(account.Batches, Deposit("d", 100))).EnsureSuccessStatusCode();
+        (await client.PostAsync(account.Batches, Batch(Entry("ledger", "x", 4242, 1)))).Dispose();
+
+        string metrics = await Server.Anonymous.GetStringAsync("/metrics");
+        Assert.That(metrics, Does.Contain("ledger_entries_posted_total{kind=\"ledger\"}"));
+        Assert.That(metrics, Does.Contain("ledger_declines_total{reason=\"unknown-history-code\"}"));
+        Assert.That(metrics, Does.Contain("ledger_ring_depth"));
+        Assert.That(metrics, Does.Contain("ledger_journal_commit_seconds_bucket"));
+        Assert.That(metrics, Does.Contain("http_requests_received_total"));
+        var line = metrics.Split('\n').First(l => l.StartsWith("ledger_entries_posted_total{kind=\"ledger\"}", StringComparison.Ordinal));
+        Assert.That(double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1));
+    }
+}

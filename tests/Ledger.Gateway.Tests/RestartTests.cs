@@ -1,0 +1,52 @@
+using System.Net;
+
+namespace Ledger.Gateway.Tests;
+
+/// <summary>
+/// Restart: post, stop the gateway, start it again on the same data directory: balances and statements are the same.
+/// Needs the journal (issue 3). Until LedgerRuntime wires LedgerStore, the runtime reports IsDurable = false and
+/// this fixture is inconclusive (reported as skipped); once the journal is wired it runs by itself, no change needed.
+/// </summary>
+[Category("NeedsJournal")]
+public sealed class RestartTests
+{
+    [Test]
+    public async Task ShouldAnswerTheSameBalancesAndStatementsAfterARestart()
+    {
+        string dataDir = GatewayServer.NewDataDir();
+        try
+        {
+            TestAccount account;
+            string balancesBefore, statementBefore, replayBefore;
+            await using (var first = await GatewayServer.StartOnAsync(dataDir))
+            {
+                Assume.That(first.Runtime.IsDurable, Is.True, "the journal is not wired into LedgerRuntime yet (NoJournal): nothing survives a restart");
+                account = await first.OpenAccountAsync();
+                using var client = await first.ClientAsync();
+                using var deposit = await client.PostAsync(account.Batches, Deposit("d", 10_000));
+                replayBefore = await deposit.Content.ReadAsStringAsync();
+                (await client.PostAsync(account.Batches, Batch(Entry("blocking", "h", 998, 3_000)))).EnsureSuccessStatusCode();
+                (await client.PostAsync(account.Batches, Batch(Entry("ledger", "buy", 998, 1_000)))).EnsureSuccessStatusCode();
+                (await client.PostAsync(account.Batches, Batch(Entry("reversal", "rev", reverses: "buy")))).EnsureSuccessStatusCode();
+                (await client.DeleteAsync(account.Path + "/entries?correlationId=h")).EnsureSuccessStatusCode();
+                (await client.PostAsync(account.Batches, Batch(Entry("ledger", "no", 998, 1_000_001)))).Dispose();
+                balancesBefore = await client.GetStringAsync(account.Balances);
+                statementBefore = await client.GetStringAsync(account.Statement);
+            }
+
+            await using var second = await GatewayServer.StartOnAsync(dataDir);
+            using var again = await second.ClientAsync();
+            Assert.That(await again.GetStringAsync(account.Balances), Is.EqualTo(balancesBefore));
+            Assert.That(await again.GetStringAsync(account.Statement), Is.EqualTo(statementBefore));
+            using var replay = await again.PostAsync(account.Batches, Deposit("d", 10_000));
+            Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            Assert.That(await replay.Content.ReadAsStringAsync(), Is.EqualTo(replayBefore), "idempotency survives the restart");
+            using var declined = await again.PostAsync(account.Batches, Batch(Entry("ledger", "no", 998, 1_000_001)));
+            await declined.ProblemAsync(422, "rule-declined");
+        }
+        finally
+        {
+            if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Ledger.Gateway.Tests;
+
+/// <summary>contract.md section 5: tokens, scopes, domains, 401 vs 403, the token endpoint, the rate limiter, an external authority.</summary>
+public sealed class SecurityTests
+{
+    private static GatewayServer Server => SharedGateway.Server;
+
+    private static RsaSecurityKey ServerKey()
+    {
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(File.ReadAllText(Path.Combine(Server.DataDir, "keys", "token-signing-key.pem")));
+        return new RsaSecurityKey(rsa);
+    }
+
+    /// <summary>A token shaped like the server's, with one thing changed.</summary>
+    private static string Mint(SecurityKey key, string audience = "ledger", string issuer = "https://ledger.local/", DateTime? expires = null,
+        string scope = "ledger:read ledger:write domain:*")
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = (expires ?? now.AddHours(1)).AddHours(-1),
+            NotBefore = (expires ?? now.AddHours(1)).AddHours(-1),
+            Expires = expires ?? now.AddHours(1),
+            TokenType = "at+jwt",
+            Subject = new ClaimsIdentity([new Claim("sub", "demo-partner"), new Claim("client_id", "demo-partner"), new Claim("scope", scope)]),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    private static string Unsigned()
+    {
+        static string B64(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
+        long exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        return B64("{\"alg\":\"none\",\"typ\":\"at+jwt\"}") + "." +
+               B64($"{{\"iss\":\"https://ledger.local/\",\"aud\":\"ledger\",\"exp\":{exp},\"sub\":\"demo-partner\",\"client_id\":\"demo-partner\",\"scope\":\"ledger:read ledger:write domain:*\"}}") + ".";
+    }
+
+    [Test]
+    public async Task ShouldAcceptATokenMintedWithTheServersOwnKey()
+    {
+        var account = await Server.OpenAccountAsync();
+        using var client = Server.ClientWithToken(Mint(ServerKey()));
+        using var response = await client.GetAsync(account.Balances);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the control for the forged-token cases below");
+    }
+
+    [TestCase(null, "No bearer token", TestName = "ShouldAnswer401WithoutAToken")]
+    [TestCase("expired", "expired", TestName = "ShouldAnswer401ForAnExpiredToken")]
+    [TestCase("forged", "signature", TestName = "ShouldAnswer401ForATokenSignedByAnotherKey")]
+    [TestCase("audience", "audience", TestName = "ShouldAnswer401ForATokenOfAnotherAudience")]
+    [TestCase("issuer", "issuer", TestName = "ShouldAnswer401ForATokenOfAnotherIssuer")]
+    [TestCase("none", "signature", TestName = "ShouldAnswer401ForAnUnsignedAlgNoneToken")]
+    [TestCase("garbage", "well-formed", TestName = "ShouldAnswer401ForATokenThatIsNotAJwt")]
+    public async Task ShouldAnswer401ForAMissingOrBadToken(string? kind, string detailPart)
+    {
+        var account = await Server.OpenAccountAsync();
+        string? token = kind switch
+        {
+            null => null,
+            "expired" => Mint(ServerKey(), expires: DateTime.UtcNow.AddMinutes(-5)),
+            "forged" => Mint(new RsaSecurityKey(RSA.Create(2048))),
+            "audience" => Mint(ServerKey(), audience: "another-api"),
+            "issuer" => Mint(ServerKey(), issuer: "https://evil.example/"),
+            "none" => Unsigned(),
+            _ => "not-a-jwt",
+        };
+        using var client = token is null ? new HttpClient { BaseAddress = Server.Address } : Server.ClientWithToken(token);
+        using var response = await client.PostAsync(account.Batches, Deposit("d", 100));
+        var problem = await response.ProblemAsync(401, "unauthorized");
+        Assert.That((string?)problem["detail"], Does.Contain(detailPart));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer"));
+        using var admin = await Server.ClientAsync();
+        Assert.That(await admin.StatementAsync(account), Is.Empty);
+    }
+
+    [TestCase("ledger-admin", "POST", "batches", "ledger:write", TestName = "ShouldAnswer403WhenTheTokenLacksLedgerWrite")]
+    [TestCase("demo-partner", "POST", "accounts", "ledger:admin", TestName = "ShouldAnswer403WhenTheTokenLacksLedgerAdmin")]
+    [TestCase("ledger-admin", "DELETE", "entries", "ledger:write", TestName = "ShouldAnswer403ForADeleteWithoutLedgerWrite")]
+    public async Task ShouldAnswer403NamingTheMissingScope(string clientId, string method, string what, string scope)
+    {
+        var account = await Server.OpenAccountAsync();
+        using var client = await Server.ClientAsync(clientId);
+        using var request = new HttpRequestMessage(new HttpMethod(method), what switch
+        {
+            "batches" => account.Batches,
+            "entries" => account.Path + "/entries?correlationId=x",
+            _ => "/v1/accounts",
+        });
+        request.Content = what == "accounts" ? Json("{\"branch\":1,\"account\":1,\"currency\":\"USD\"}") : what == "batches" ? Deposit("d", 1) : null;
+        using var response = await client.SendAsync(request);
+        var problem = await response.ProblemAsync(403, "insufficient-scope");
+        Assert.That((string?)problem["detail"], Does.Contain(scope));
+    }
+
+    [Test]
+    public async Task ShouldAnswer403WhenThePartnerMayNotPostInTheCodesDomain()
+    {
+        var account = await Server.OpenAccountAsync();
+        using var cards = await Server.ClientAsync("cards-partner");
+        using var deposit = await cards.PostAsync(account.Batches, Deposit("d", 100));
+        var problem = await deposit.ProblemAsync(403, "domain-not-permitted");
+        Assert.That((string?)problem["detail"], Does.Contain("domain:deposits"));
+        Assert.That((int?)problem["entryIndex"], Is.EqualTo(0));
+
+        using var demo = await Server.ClientAsync();
+        (await demo.PostAsync(account.Batches, Deposit("d", 10_000))).EnsureSuccessStatusCode();
+        using var purchase = await cards.PostAsync(account.Batches, Batch(Entry("ledger", "buy", 998, 100)));
+        Assert.That(purchase.StatusCode, Is.EqualTo(HttpStatusCode.Created), "cards-partner may post cards codes");
+        using var reversal = await cards.PostAsync(account.Batches, Batch(Entry("reversal", "rev", reverses: "d")));
+        await reversal.ProblemAsync(403, "domain-not-permitted");
+        using var reads = await cards.GetAsync(account.Balances);
+        Assert.That(reads.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task ShouldIssueAllOfTheClientsScopesWhenTheRequestNamesNone()
+    {
+        using var response = await Server.RequestTokenAsync("cards-partner", "cards-secret");
+        var body = await response.BodyAsync();
+        Assert.That((string?)body["scope"], Is.EqualTo("ledger:read ledger:write domain:cards"));
+        Assert.That((string?)body["token_type"], Is.EqualTo("Bearer"));
+        var jwt = new JsonWebToken((string)body["access_token"]!);
+        Assert.That(jwt.Alg, Is.EqualTo("RS256"));
+        Assert.That(jwt.Typ, Is.EqualTo("at+jwt"));
+        Assert.That(jwt.Audiences, Is.EqualTo(new[] { "ledger" }));
+    }
+
+    [Test]
+    public async Task ShouldIssueOnlyTheScopesRequested()
+    {
+        using var response = await Server.RequestTokenAsync("demo-partner", "demo-secret", "ledger:read");
+        var token = (string)(await response.BodyAsync())["access_token"]!;
+        var account = await Server.OpenAccountAsync();
+        using var client = Server.ClientWithToken(token);
+        using var write = await client.PostAsync(account.Batches, Deposit("d", 1));
+        await write.ProblemAsync(403, "insufficient-scope");
+    }
+
+    [Test]
+    public async Task ShouldRefuseAScopeTheClientLacks()
+    {
+        using var response = await Server.RequestTokenAsync("cards-partner", "cards-secret", "ledger:admin");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((string?)(await response.BodyAsync())["error"], Is.EqualTo("invalid_scope"));
+    }
+
+    [TestCase("demo-partner", "wrong-secret", TestName = "ShouldRefuseAWrongClientSecret")]
+    [TestCase("nobody", "demo-secret", TestName = "ShouldRefuseAnUnknownClient")]
+    public async Task ShouldRefuseBadClientCredentials(string clientId, string secret)
+    {
+        using var response = await Server.RequestTokenAsync(clientId, secret);
+        Assert.That((int)response.StatusCode, Is.AnyOf(400, 401));
+        Assert.That((string?)(await response.BodyAsync())["error"], Is.EqualTo("invalid_client"));
+    }
+
+    [Test]
+    public void ShouldKeepTheSigningKeyInTheDataDirReadableByItsOwnerOnly()
+    {
+        string path = Path.Combine(Server.DataDir, "keys", "token-signing-key.pem");
+        Assert.That(File.ReadAllText(path), Does.StartWith("-----BEGIN PRIVATE KEY-----"));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        }
+    }
+
+    [Test]
+    public async Task ShouldHonourTokensIssuedBeforeARestart()
+    {
+        string dataDir = GatewayServer.NewDataDir();
+        string token;
+        await using (var first = await GatewayServer.StartOnAsync(dataDir))
+        {
+            token = await first.TokenAsync("demo-partner");
+        }
+        await using var second = await GatewayServer.StartOnAsync(dataDir);
+        using var client = second.ClientWithToken(token);
+        using var response = await client.GetAsync("/v1/accounts/1/1/balances");
+        await response.ProblemAsync(404, "account-not-found"); // authenticated: the key survived the restart
+        Directory.Delete(dataDir, recursive: true);
+    }
+
+    [Test]
+    public async Task ShouldAnswer429WhenAPartnerExceedsItsRate()
+    {
+        await using var server = await GatewayServer.StartAsync("Ledger:RateLimit:Partners:demo-partner=2");
+        using var client = await server.ClientAsync();
+        var statuses = new List<HttpStatusCode>();
+        for (int i = 0; i < 6; i++)
+        {
+            using var response = await client.GetAsync("/v1/accounts/1/1/balances");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                await response.ProblemAsync(429, "rate-limited");
+                Assert.That(response.Headers.RetryAfter, Is.Not.Null);
+                break;
+            }
+        }
+        Assert.That(statuses, Does.Contain(HttpStatusCode.TooManyRequests));
+        using var admin = await server.ClientAsync("ledger-admin");
+        using var other = await admin.GetAsync("/v1/accounts/1/1");
+        Assert.That(other.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "another partner has its own bucket");
+    }
+
+    [Test]
+    public async Task ShouldValidateTokensOfAnExternalAuthorityInExternalMode()
+    {
+        int port = FreePort();
+        string authorityUrl = $"http://127.0.0.1:{port}/";
+        await using var authority = await GatewayServer.StartOnAsync(null, $"urls={authorityUrl}", $"Ledger:Auth:Issuer={authorityUrl}");
+        await using var ledger = await GatewayServer.StartOnAsync(null,
+            "Ledger:Auth:Mode=External", $"Ledger:Auth:Authority={authorityUrl}", "Ledger:Auth:RequireHttpsMetadata=false");
+
+        using var noTokenEndpoint = await ledger.RequestTokenAsync("demo-partner", "demo-secret");
+        Assert.That(noTokenEndpoint.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "external mode issues no tokens itself");
+
+        string token = await authority.TokenAsync("demo-partner");
+        using var client = ledger.ClientWithToken(token);
+        using var accepted = await client.GetAsync("/v1/accounts/1/1/balances");
+        await accepted.ProblemAsync(404, "account-not-found"); // authenticated and authorized: only the account is missing
+
+        using var forged = ledger.ClientWithToken(Mint(new RsaSecurityKey(RSA.Create(2048)), issuer: authorityUrl));
+        using var refused = await forged.GetAsync("/v1/accounts/1/1/balances");
+        await refused.ProblemAsync(401, "unauthorized");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
