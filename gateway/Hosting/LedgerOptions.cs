@@ -26,11 +26,25 @@ public sealed class LedgerOptions
     /// <summary>Remembered entries before the engine's tables grow. Default 1 048 576.</summary>
     public int EntryCapacity { get; set; } = 1 << 20;
 
+    public SnapshotOptions Snapshot { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
     public TlsOptions Tls { get; set; } = new();
     public RateLimitOptions RateLimit { get; set; } = new();
     public ImportOptions Import { get; set; } = new();
     public KafkaOptions Kafka { get; set; } = new();
+}
+
+/// <summary><c>Ledger:Snapshot</c>: when the shadow engine writes a snapshot of the ledger (off the engine thread).</summary>
+public sealed class SnapshotOptions
+{
+    /// <summary>After this many journaled entries. Default 1 000 000.</summary>
+    public long EveryEntries { get; set; } = 1_000_000;
+
+    /// <summary>After this many seconds if anything was journaled since the last one. Default 300.</summary>
+    public int EverySeconds { get; set; } = 300;
+
+    /// <summary>Snapshot files kept, newest first. Default 3.</summary>
+    public int Kept { get; set; } = 3;
 }
 
 /// <summary><c>Ledger:Auth</c>: the embedded token server, or an external authority.</summary>

@@ -5,7 +5,9 @@ using Ledger.Engine.Hosting;
 using Ledger.Engine.Ring;
 using Ledger.Gateway.Observability;
 using Ledger.Gateway.ReadModel;
+using Ledger.Journal;
 using Ledger.Journal.Catalog;
+using Ledger.Journal.Recovery;
 using Microsoft.Extensions.Options;
 
 namespace Ledger.Gateway.Hosting;
@@ -43,6 +45,9 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>The running pipeline; null before <see cref="Start"/> has finished.</summary>
     public EngineHost? Host => _host;
 
+    /// <summary>What recovery did at start (snapshot used, records replayed, any cut), or null before start.</summary>
+    public RecoveryReport? Recovery { get; private set; }
+
     /// <summary>True when acknowledged commands survive a restart (a real journal is wired).</summary>
     public bool IsDurable { get; private set; }
 
@@ -58,25 +63,33 @@ public sealed class LedgerRuntime : IDisposable
         {
             var engineSettings = new EngineSettings { AccountCapacity = _options.AccountCapacity, EntryCapacity = _options.EntryCapacity };
 
-            // ================= INTEGRATION POINT: the journal (issue 3) =================
-            // Until LedgerStore lands, the ledger starts empty and keeps nothing (NoJournal): acknowledged
-            // commands do NOT survive a restart. When it lands, replace this block with:
-            //     var store = LedgerStore.Open(_options.DataDir, Catalog, engineSettings);   // snapshot + journal tail
-            //     store.Replay(ReadModel);        // feeds ReadModel.OnCommitted with every journaled command, in order
-            //   (if the journal is truncated after snapshots, the read model needs its own snapshot at the same cut:
-            //    ReadModel = LedgerReadModel.ReadSnapshot(...), then replay only the tail after its LastSequence)
-            //     engine = store.Engine; journal = store.Journal; _journalResource = store; IsDurable = true;
-            //     _logger.LogInformation("Recovered: {Report}", store.Recovery);
-            // tests/Ledger.Gateway.Tests/RestartTests.cs then runs by itself (it is inconclusive while IsDurable is false).
-            var engine = new LedgerEngine(Catalog, engineSettings);
-            ICommandJournal journal = new NoJournal();
-            IsDurable = false;
-            _logger.LogWarning("Journal not wired yet (NoJournal): the ledger starts empty and nothing survives a restart.");
-            // ============================================================================
+            // Recovery: newest valid snapshot + journal tail (a damaged tail is cut and reported), then the read
+            // model is rebuilt from the journaled events, in order, before readiness turns true.
+            var store = LedgerStore.Open(new LedgerStoreOptions
+            {
+                DataDir = _options.DataDir,
+                Catalog = Catalog,
+                Engine = engineSettings,
+                SnapshotEveryEntries = _options.Snapshot.EveryEntries,
+                SnapshotEvery = TimeSpan.FromSeconds(_options.Snapshot.EverySeconds),
+                SnapshotsKept = _options.Snapshot.Kept,
+                Logger = _logger,
+            });
+            _journalResource = store;
+            long records = store.ReplayCommitted(record =>
+            {
+                foreach (ref readonly var e in record.EventSpan) ReadModel.Apply(in e);
+            });
+            var engine = store.Engine;
+            ICommandJournal journal = store.Journal;
+            IsDurable = true;
+            Recovery = store.Recovery;
+            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Read model rebuilt from {Records} journal records.", records);
 
             var host = new EngineHost(engine, new TimedJournal(journal), [ReadModel, new MetricsSink()],
                 new EngineHostSettings { RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy) });
             host.Start();
+            store.Snapshots.Start();
             _stoppable = host;
             _host = host;
             ReadModel.MarkReady();

@@ -4,10 +4,8 @@ namespace Ledger.Gateway.Tests;
 
 /// <summary>
 /// Restart: post, stop the gateway, start it again on the same data directory: balances and statements are the same.
-/// Needs the journal (issue 3). Until LedgerRuntime wires LedgerStore, the runtime reports IsDurable = false and
-/// this fixture is inconclusive (reported as skipped); once the journal is wired it runs by itself, no change needed.
+/// Runs on the real FASTER journal that LedgerRuntime opens through LedgerStore.
 /// </summary>
-[Category("NeedsJournal")]
 public sealed class RestartTests
 {
     [Test]
@@ -20,7 +18,7 @@ public sealed class RestartTests
             string balancesBefore, statementBefore, replayBefore;
             await using (var first = await GatewayServer.StartOnAsync(dataDir))
             {
-                Assume.That(first.Runtime.IsDurable, Is.True, "the journal is not wired into LedgerRuntime yet (NoJournal): nothing survives a restart");
+                Assert.That(first.Runtime.IsDurable, Is.True, "the runtime must journal every acknowledged command");
                 account = await first.OpenAccountAsync();
                 using var client = await first.ClientAsync();
                 using var deposit = await client.PostAsync(account.Batches, Deposit("d", 10_000));
