@@ -66,10 +66,14 @@ public sealed class YieldingWaitStrategy : IWaitStrategy
 /// publisher per sleep takes the lock (a pulse per publish would make producers and the waking consumer fight
 /// over the lock).
 /// </summary>
-public sealed class BlockingWaitStrategy : IWaitStrategy
+public sealed class BlockingWaitStrategy(int yieldTries = 0) : IWaitStrategy
 {
     private const int SpinTries = 64;
-    private const int YieldTries = 100;
+    /// <summary>
+    /// Yields between the spin and the sleep. 0 by default: on two shared cores every yielding idle stage takes
+    /// CPU from the request threads (measured in docs/perf.md, HTTP section); the ring-vs-channel bench also runs 100.
+    /// </summary>
+    private readonly int _yieldTries = yieldTries;
     private readonly object _gate = new();
     private int _signalNeeded;
 
@@ -81,7 +85,7 @@ public sealed class BlockingWaitStrategy : IWaitStrategy
             if ((available = availability.AvailableSequence) >= sequence) return available;
             Thread.SpinWait(8);
         }
-        for (int i = 0; i < YieldTries; i++)
+        for (int i = 0; i < _yieldTries; i++)
         {
             if ((available = availability.AvailableSequence) >= sequence) return available;
             if (alerted()) return -2;

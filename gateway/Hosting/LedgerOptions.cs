@@ -17,7 +17,7 @@ public sealed class LedgerOptions
     /// <summary>Ring slots (power of two). Default 8 192.</summary>
     public int RingSize { get; set; } = 8_192;
 
-    /// <summary>How the pipeline's stage threads wait: <c>Blocking</c> (default: sleep when idle, kind to shared cores), <c>Yielding</c> or <c>BusySpin</c>.</summary>
+    /// <summary>How the pipeline's stage threads wait: <c>Blocking</c> (default: spin briefly, then sleep; kind to shared cores), <c>BlockingYield</c> (yield 100 times before sleeping), <c>Yielding</c> or <c>BusySpin</c>.</summary>
     public string WaitStrategy { get; set; } = "Blocking";
 
     /// <summary>Accounts the engine's tables hold before they grow. Default 65 536.</summary>

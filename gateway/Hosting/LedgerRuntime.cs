@@ -107,9 +107,10 @@ public sealed class LedgerRuntime : IDisposable
     private static Func<IWaitStrategy> WaitStrategyOf(string name) => name.ToUpperInvariant() switch
     {
         "BLOCKING" => static () => new BlockingWaitStrategy(),
+        "BLOCKINGYIELD" => static () => new BlockingWaitStrategy(yieldTries: 100),
         "YIELDING" => static () => new YieldingWaitStrategy(),
         "BUSYSPIN" => static () => new BusySpinWaitStrategy(),
-        _ => throw new InvalidOperationException($"Ledger:WaitStrategy is '{name}': use Blocking, Yielding or BusySpin."),
+        _ => throw new InvalidOperationException($"Ledger:WaitStrategy is '{name}': use Blocking, BlockingYield, Yielding or BusySpin."),
     };
 
     /// <summary>Stops intake, drains the ring, closes the journal. Idempotent.</summary>

@@ -71,6 +71,9 @@ public class RingVsChannelBenchmarks
     public long RingBlocking() => RunRing(new BlockingWaitStrategy());
 
     [Benchmark(OperationsPerInvoke = Items)]
+    public long RingBlockingYield() => RunRing(new BlockingWaitStrategy(yieldTries: 100));
+
+    [Benchmark(OperationsPerInvoke = Items)]
     public long RingYielding() => RunRing(new YieldingWaitStrategy());
 
     [Benchmark(OperationsPerInvoke = Items)]

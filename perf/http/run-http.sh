@@ -2,7 +2,7 @@
 # HTTP load test of the gateway with wrk (Debian package) on this box: the ledger's single-entry POST beside a
 # no-op endpoint in the same process and run, the ledger at 80% of its peak (paced), and 100-entry batches.
 # Raw outputs go to perf/results/http/; the summary table is printed last (copy it into docs/perf.md, "HTTP").
-# Usage: perf/http/run-http.sh [seconds per run, default 15] [connections, default 32]
+# Usage: [WAIT=Blocking|BlockingYield|Yielding|BusySpin] perf/http/run-http.sh [seconds per run, default 15] [connections, default 32]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
@@ -18,7 +18,7 @@ mkdir -p "$OUT"
 dotnet build -c Release gateway -v quiet -nologo >/dev/null
 dotnet gateway/bin/Release/net10.0/Ledger.Gateway.dll --urls=$URL --Ledger:DataDir="$DATA" \
   --Ledger:Perf:NoOpEndpoint=true --Ledger:RateLimit:PermitsPerSecond=0 --Ledger:EntryCapacity=8388608 \
-  --Logging:LogLevel:Default=Warning > "$OUT/gateway.log" 2>&1 &
+  --Ledger:WaitStrategy="${WAIT:-Blocking}" --Logging:LogLevel:Default=Warning > "$OUT/gateway.log" 2>&1 &
 GATEWAY=$!
 trap 'kill -TERM $GATEWAY 2>/dev/null; wait $GATEWAY 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 120); do curl -sf -o /dev/null $URL/health/ready && break; sleep 0.5; done
