@@ -18,7 +18,9 @@ namespace Ledger.Journal;
 public sealed class JournalWriter : ICommandJournal
 {
     private readonly JournalLog _log;
-    private readonly RecordBuffer _buffer = new();
+    private RecordBuffer _buffer = new();
+    private readonly byte[] _fragment;
+    private readonly int _fragmentPayloadMax;
     private readonly int _segmentShift;
     private long _syncedSegment;
     private int _pending;
@@ -33,6 +35,10 @@ public sealed class JournalWriter : ICommandJournal
         LastSequence = lastSequence;
         CommittedRecordNumber = nextRecordNumber - 1;
         _segmentShift = log.Settings.SegmentSizeBits;
+        // A FasterLog entry must fit in one page: larger records go as fragments, two to a page (each with FasterLog's
+        // 4-byte length and our header, 4-byte aligned), so a bulk import wastes little to page padding.
+        _fragmentPayloadMax = (1 << (log.Settings.PageSizeBits - 1)) - 8 - RecordHeader.Size;
+        _fragment = new byte[RecordHeader.Size + _fragmentPayloadMax];
         _syncedSegment = log.TailAddress >> _segmentShift;
     }
 
@@ -63,9 +69,11 @@ public sealed class JournalWriter : ICommandJournal
                 if (e.Kind == LedgerEventKind.EntryApplied && e.Sequence > lastSequence) lastSequence = e.Sequence;
             }
             RecordCodec.Encode(command, NextRecordNumber, lastSequence, _buffer);
-            if (_buffer.Length - RecordHeader.Size > RecordHeader.PayloadLengthMax)
+            int payload = _buffer.Length - RecordHeader.Size;
+            if (payload > RecordHeader.PayloadLengthMax)
                 throw new InvalidOperationException($"A journal record of {_buffer.Length} bytes exceeds the {RecordHeader.PayloadLengthMax}-byte limit.");
-            _log.Log.Enqueue(_buffer.Written);
+            if (payload <= _fragmentPayloadMax) _log.Log.Enqueue(_buffer.Written);
+            else EnqueueFragments((byte)command.Kind, lastSequence);
             NextRecordNumber++;
             LastSequence = lastSequence;
             _pending++;
@@ -77,6 +85,22 @@ public sealed class JournalWriter : ICommandJournal
             _failure = ex;
             throw;
         }
+    }
+
+    /// <summary>Writes the encoded record in <see cref="_buffer"/> as consecutive fragments (see <see cref="RecordHeader"/>).</summary>
+    private void EnqueueFragments(byte kind, long lastSequence)
+    {
+        var payload = _buffer.Written[RecordHeader.Size..];
+        for (int offset = 0; offset < payload.Length; offset += _fragmentPayloadMax)
+        {
+            int length = Math.Min(_fragmentPayloadMax, payload.Length - offset);
+            bool last = offset + length == payload.Length;
+            var fragment = _fragment.AsSpan(0, RecordHeader.Size + length);
+            payload.Slice(offset, length).CopyTo(fragment[RecordHeader.Size..]);
+            RecordHeader.Write(fragment, kind, NextRecordNumber, lastSequence, last ? (byte)0 : RecordHeader.MoreFragments);
+            _log.Log.Enqueue(fragment);
+        }
+        if (_buffer.Length > 16 << 20) _buffer = new RecordBuffer(); // do not keep a bulk import's buffer for ever
     }
 
     public void Commit()

@@ -25,7 +25,8 @@ namespace Ledger.Journal.Format;
 ///                       availableMinor, heldMinor], ...]
 /// </code>
 /// An event's correlationId and description are the request's own strings; where they are the very strings of
-/// entry i they are written as the integer i (most are), else as a string or nil. The command kind is in the header.
+/// entry i they are written as the integer i (most are), else as a string or nil. An AccountOpened event that repeats
+/// opening i is written short, as <c>[kind, i]</c> (bulk imports). The command kind is in the header.
 /// </summary>
 public static class RecordCodec
 {
@@ -93,9 +94,17 @@ public static class RecordCodec
 
         w.WriteArrayHeader(command.EventCount);
         int cursor = 0; // events of applied entries come in entry order: look there first
+        int opening = 0;
         for (int i = 0; i < command.EventCount; i++)
         {
             ref readonly var ev = ref command.Events[i];
+            if (ev.Kind == LedgerEventKind.AccountOpened && opening < openings && IsOpening(in ev, in command.Openings[opening], command.TimestampTicks))
+            {
+                w.WriteArrayHeader(2);
+                w.Write((byte)ev.Kind);
+                w.Write(opening++);
+                continue;
+            }
             w.WriteArrayHeader(EventItems);
             w.Write((byte)ev.Kind);
             w.Write(ev.Sequence);
@@ -119,6 +128,11 @@ public static class RecordCodec
         w.Flush();
         RecordHeader.Write(buffer.Written, (byte)command.Kind, recordNumber, lastSequence);
     }
+
+    private static bool IsOpening(in LedgerEvent e, in AccountOpening o, long timestampTicks) =>
+        e.Account == o.Account && e.Currency == o.Currency && e.AmountMinor == o.OverdraftLimitMinor && e.TimestampTicks == timestampTicks &&
+        e.Sequence == 0 && e.CausedBySequence == 0 && e.EntryKind == 0 && e.Status == 0 && e.EntryType == 0 && e.CorrelationId is null &&
+        e.Description is null && e.ReferenceSequence == 0 && e.ExpiresAtTicks == 0 && e.BalancesAfter == default;
 
     /// <summary>The index of the entry whose correlation id is this very string instance, or -1.</summary>
     private static int FindEntry(LedgerCommand command, string? correlationId, ref int cursor)
@@ -230,8 +244,20 @@ public static class RecordCodec
         int events = r.ReadArrayHeader();
         for (int i = 0; i < events; i++)
         {
-            Expect(r.ReadArrayHeader(), EventItems, "event");
+            int items = r.ReadArrayHeader();
             ref var ev = ref into.AddEvent();
+            if (items == 2)
+            {
+                ev.Kind = (LedgerEventKind)r.ReadByte();
+                int o = r.ReadInt32();
+                if (ev.Kind != LedgerEventKind.AccountOpened || (uint)o >= (uint)c.OpeningCount) throw new MessagePackSerializationException($"a short event names opening {o} of {c.OpeningCount}");
+                ev.Account = c.Openings[o].Account;
+                ev.Currency = c.Openings[o].Currency;
+                ev.AmountMinor = c.Openings[o].OverdraftLimitMinor;
+                ev.TimestampTicks = c.TimestampTicks;
+                continue;
+            }
+            Expect(items, EventItems, "event");
             ev.Kind = (LedgerEventKind)r.ReadByte();
             ev.Sequence = r.ReadInt64();
             ev.CausedBySequence = r.ReadInt64();
