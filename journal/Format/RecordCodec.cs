@@ -34,10 +34,17 @@ public static class RecordCodec
     private const int EntryItems = 10;
     private const int EventItems = 15;
 
-    /// <summary>Writes the whole record (header and payload) for <paramref name="command"/> into <paramref name="buffer"/>.</summary>
+    /// <summary>Writes the whole record (header and payload) for <paramref name="command"/> into <paramref name="buffer"/> (from its start).</summary>
     internal static void Encode(LedgerCommand command, long recordNumber, long lastSequence, RecordBuffer buffer)
     {
         buffer.Clear();
+        Append(command, recordNumber, lastSequence, buffer);
+    }
+
+    /// <summary>Appends the whole record after what <paramref name="buffer"/> already holds; returns where it starts.</summary>
+    internal static int Append(LedgerCommand command, long recordNumber, long lastSequence, RecordBuffer buffer)
+    {
+        int start = buffer.Length;
         buffer.Advance(RecordHeader.Size);
         var w = new MessagePackWriter(buffer);
         w.WriteArrayHeader(PayloadItems);
@@ -126,7 +133,8 @@ public static class RecordCodec
             w.Write(ev.BalancesAfter.HeldMinor);
         }
         w.Flush();
-        RecordHeader.Write(buffer.Written, (byte)command.Kind, recordNumber, lastSequence);
+        RecordHeader.Write(buffer.Written[start..], (byte)command.Kind, recordNumber, lastSequence);
+        return start;
     }
 
     private static bool IsOpening(in LedgerEvent e, in AccountOpening o, long timestampTicks) =>

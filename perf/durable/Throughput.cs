@@ -15,17 +15,28 @@ internal static class Throughput
 {
     private const int Accounts = 10_000;
 
-    public static void Run(string root, int seconds, int window, int producers)
+    public static void Run(string root, int seconds, int window, int producers, long entryCapacity, string wait, bool shadow)
     {
         string dir = Path.Combine(root, "throughput");
         Book.Fresh(dir);
-        using var store = LedgerStore.Open(Book.Options(dir, entries: 16_000_000, Accounts));
+        using var store = LedgerStore.Open(Book.Options(dir, entries: entryCapacity, Accounts));
         Book.OpenAccounts(store, Accounts);
         var journal = new TimedJournal(store.Journal);
         var driver = new LoadDriver(producers, window, Accounts);
-        var host = new EngineHost(store.Engine, journal, [driver], new EngineHostSettings { TickInterval = TimeSpan.Zero, RingSize = 16_384 });
+        var host = new EngineHost(store.Engine, journal, [driver], new EngineHostSettings
+        {
+            TickInterval = TimeSpan.Zero,
+            RingSize = 16_384,
+            WaitStrategy = wait switch
+            {
+                "spin" => () => new Engine.Ring.BusySpinWaitStrategy(),
+                "yielding" => () => new Engine.Ring.YieldingWaitStrategy(),
+                _ => () => new Engine.Ring.BlockingWaitStrategy(),
+            },
+        });
         host.Start();
         driver.Start(host);
+        if (shadow) store.Snapshots.Start(); // the service runs its shadow snapshotter: it re-applies every record on a third core's worth of threads
         Thread.Sleep(TimeSpan.FromSeconds(2)); // warm-up: JIT, page cache, tiered compilation
         var before = store.Journal.Stats;
         long completedBefore = driver.Completed;
@@ -46,7 +57,7 @@ internal static class Throughput
         long bytes = after.BytesAppended - before.BytesAppended;
         long records = after.RecordsAppended - before.RecordsAppended;
         double recordBytes = records == 0 ? 0 : (double)bytes / records;
-        Report.Line(string.Create(CultureInfo.InvariantCulture, $"durable: {completed:N0} single-entry commands in {elapsed:0.00} s = {rate:N0} entries/s ({producers} producers, window {window} each, ring 16384)"));
+        Report.Line(string.Create(CultureInfo.InvariantCulture, $"durable: {completed:N0} single-entry commands in {elapsed:0.00} s = {rate:N0} entries/s ({producers} producers, window {window} each, ring 16384, {wait} wait, entry tables presized to {entryCapacity:N0}, shadow snapshotter {(shadow ? "on" : "off")})"));
         Report.Line(string.Create(CultureInfo.InvariantCulture, $"journal: {bytes / elapsed / (1 << 20):0.0} MiB/s, {recordBytes:0} bytes/record, {journal.Commits / elapsed:N0} commits/s, {perCommit:N0} records/commit"));
         Report.Line($"group commit (FasterLog commit, waited): {Report.Percentiles(journal.CommitLatency)}");
         Report.Line($"submit→durable ack per command: {Report.Percentiles(driver.Latency)}");
