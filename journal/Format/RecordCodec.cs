@@ -27,6 +27,7 @@ namespace Ledger.Journal.Format;
 /// An event's correlationId and description are the request's own strings; where they are the very strings of
 /// entry i they are written as the integer i (most are), else as a string or nil. An AccountOpened event that repeats
 /// opening i is written short, as <c>[kind, i]</c> (bulk imports). The command kind is in the header.
+/// Usage: the writer and <see cref="JournalCursor"/> call it; read records through <see cref="JournalCursor"/> or <see cref="JournalReader"/>.
 /// </summary>
 public static class RecordCodec
 {

@@ -18,6 +18,7 @@ namespace Ledger.Journal.Format;
 /// <para>A record larger than a FasterLog page allows (a bulk account import) is written as consecutive fragments:
 /// FasterLog entries with the same header fields, each with its own part of the payload and its own checksum, all but
 /// the last flagged <see cref="MoreFragments"/>. Readers reassemble them; a record missing its last fragment is torn.</para>
+/// Usage: <c>string? problem = RecordHeader.TryRead(bytes, out var header); // null: sound</c>
 /// </summary>
 public readonly record struct RecordHeader(ushort Version, byte Kind, byte Flags, long RecordNumber, long LastSequence, int PayloadLength, uint Checksum)
 {
