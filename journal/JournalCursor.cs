@@ -72,7 +72,7 @@ public sealed class JournalCursor : IDisposable
         return _log.Log.Scan(from, _endAddress, scanBufferingMode: ScanBufferingMode.DoublePageBuffering);
     }
 
-    /// <summary>Reads the next record into <paramref name="into"/>.</summary>
+    /// <summary>Reads the next record into <paramref name="into"/> (reassembling a fragmented one).</summary>
     public unsafe ReadOutcome TryRead(JournalRecord into)
     {
         if (Damage is not null) return ReadOutcome.Damage;
@@ -83,60 +83,97 @@ public sealed class JournalCursor : IDisposable
             _iterator = NewIterator(NextAddress);
         }
 
-        byte* entry;
-        int length;
-        long address, next;
-        try
+        long first = -1; // address of the record's first fragment
+        int assembled = 0;
+        RecordHeader header = default;
+        while (true)
         {
-            if (!_iterator.UnsafeGetNext(out entry, out length, out address, out next))
+            byte* entry;
+            int length;
+            long address, next;
+            try
             {
-                if (!_follow && NextAddress < _endAddress)
+                if (!_iterator.UnsafeGetNext(out entry, out length, out address, out next))
                 {
-                    return Fail(NextAddress, $"the log is committed up to address {_endAddress} but its records end at {NextAddress} (a truncated or zeroed tail)");
-                }
-                return ReadOutcome.End;
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            ReleaseEpochIfHeld();
-            return Fail(NextAddress, $"FasterLog cannot read past here ({FirstLine(ex.Message)})");
-        }
-
-        RecordHeader header;
-        string? problem;
-        try
-        {
-            var record = new ReadOnlySpan<byte>(entry, length);
-            problem = RecordHeader.TryRead(record, out header);
-            if (problem is null)
-            {
-                if (header.RecordNumber != ExpectedRecordNumber)
-                    problem = $"found record number {header.RecordNumber} where {ExpectedRecordNumber} was expected";
-                else if (header.LastSequence < LastSequence)
-                    problem = $"its last sequence {header.LastSequence} is below the previous record's {LastSequence}";
-                else
-                {
-                    if (_payload.Length < header.PayloadLength) _payload = new byte[Math.Max(header.PayloadLength, _payload.Length * 2)];
-                    record[RecordHeader.Size..].CopyTo(_payload);
+                    if (first >= 0)
+                    {
+                        if (_follow)
+                        {
+                            // Commits never split a record; a tailing reader can only be early. Read it again later.
+                            _iterator.Dispose();
+                            _iterator = NewIterator(NextAddress);
+                            return ReadOutcome.End;
+                        }
+                        return Fail(first, "the record's last fragment is missing (torn)");
+                    }
+                    if (!_follow && NextAddress < _endAddress)
+                    {
+                        return Fail(NextAddress, $"the log is committed up to address {_endAddress} but its records end at {NextAddress} (a truncated or zeroed tail)");
+                    }
+                    return ReadOutcome.End;
                 }
             }
-        }
-        finally
-        {
-            _iterator.UnsafeRelease(); // keep FasterLog's epoch protection short: decode from our copy
-        }
-        if (problem is not null) return Fail(address, problem);
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                ReleaseEpochIfHeld();
+                return Fail(first >= 0 ? first : NextAddress, $"FasterLog cannot read past here ({FirstLine(ex.Message)})");
+            }
 
-        RecordCodec.Decode(in header, _payload.AsMemory(0, header.PayloadLength), into);
-        into.Address = address;
-        into.NextAddress = next;
-        into.Checksum = header.Checksum;
-        into.Payload = _payload.AsMemory(0, header.PayloadLength);
-        NextAddress = next;
-        ExpectedRecordNumber++;
-        LastSequence = header.LastSequence;
-        return ReadOutcome.Record;
+            string? problem;
+            try
+            {
+                var bytes = new ReadOnlySpan<byte>(entry, length);
+                problem = RecordHeader.TryRead(bytes, out var fragment);
+                if (problem is null)
+                {
+                    if (fragment.RecordNumber != ExpectedRecordNumber)
+                        problem = $"found record number {fragment.RecordNumber} where {ExpectedRecordNumber} was expected";
+                    else if (fragment.LastSequence < LastSequence)
+                        problem = $"its last sequence {fragment.LastSequence} is below the previous record's {LastSequence}";
+                    else if (first >= 0 && (fragment.Kind != header.Kind || fragment.LastSequence != header.LastSequence || fragment.Version != header.Version))
+                        problem = "a fragment does not match the record it continues";
+                    else
+                    {
+                        int total = assembled + fragment.PayloadLength;
+                        if (total > RecordHeader.PayloadLengthMax) problem = $"the record's fragments exceed {RecordHeader.PayloadLengthMax} bytes";
+                        else
+                        {
+                            if (_payload.Length < total) Array.Resize(ref _payload, Math.Max(total, _payload.Length * 2));
+                            bytes[RecordHeader.Size..].CopyTo(_payload.AsSpan(assembled));
+                            assembled = total;
+                            header = fragment;
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                _iterator.UnsafeRelease(); // keep FasterLog's epoch protection short: decode from our copy
+            }
+            if (problem is not null) return Fail(first >= 0 ? first : address, problem);
+            if (first < 0) first = address;
+            if ((header.Flags & ~RecordHeader.MoreFragments) != 0)
+                throw new JournalFormatException($"journal record {header.RecordNumber} has flags {header.Flags:x2}; this build knows only fragment continuation. Use a build that knows them.");
+            if ((header.Flags & RecordHeader.MoreFragments) != 0) continue;
+
+            header = header with { PayloadLength = assembled };
+            RecordCodec.Decode(in header, _payload.AsMemory(0, assembled), into);
+            into.Address = first;
+            into.NextAddress = next;
+            into.Checksum = header.Checksum;
+            into.Payload = _payload.AsMemory(0, assembled);
+            NextAddress = next;
+            ExpectedRecordNumber++;
+            LastSequence = header.LastSequence;
+            if (_payload.Length > 16 << 20 && assembled < 1 << 20) _payload = new byte[4096]; // after a bulk import, give the memory back
+            return ReadOutcome.Record;
+        }
+    }
+
+    private ReadOutcome Fail(long address, string reason)
+    {
+        Damage = new JournalDamage(address, ExpectedRecordNumber, reason);
+        return ReadOutcome.Damage;
     }
 
     // FasterLog 2.6.5 takes a length with the sign bit set for one of its own commit records and parses the bytes
@@ -157,11 +194,6 @@ public sealed class JournalCursor : IDisposable
         return (end < 0 ? text : text[..end]).TrimEnd();
     }
 
-    private ReadOutcome Fail(long address, string reason)
-    {
-        Damage = new JournalDamage(address, ExpectedRecordNumber, reason);
-        return ReadOutcome.Damage;
-    }
 
     /// <summary>For a following cursor: completes when more may be readable (false when the log is closing).</summary>
     public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _iterator.WaitAsync(cancellationToken);

@@ -1,6 +1,10 @@
 namespace Ledger.Journal;
 
-/// <summary>How the journal's FasterLog is laid out. Defaults suit a single-node ledger on local disk.</summary>
+/// <summary>
+/// How the journal's FasterLog is laid out. Defaults suit a single-node ledger on local disk; page and segment size
+/// apply only when a journal is created (then <c>layout.json</c> keeps them).
+/// Usage: <c>new LedgerStoreOptions { ..., Journal = new JournalSettings { CommitWait = CommitWait.Spin } }</c>
+/// </summary>
 public sealed record JournalSettings
 {
     /// <summary>FasterLog page size as a power of two. Default 22 (4 MB): a group commit flushes the written part of the tail page.</summary>

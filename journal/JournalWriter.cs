@@ -8,9 +8,9 @@ using Ledger.Journal.Storage;
 namespace Ledger.Journal;
 
 /// <summary>
-/// The durable <see cref="ICommandJournal"/>: <see cref="Append"/> encodes a decided command as the next record and
-/// enqueues it in FasterLog (memory); <see cref="Commit"/> makes everything appended durable (FasterLog commit, waited
-/// for) and returns only then, so one commit covers a whole drained batch (group commit). Any failure throws and
+/// The durable <see cref="ICommandJournal"/>: <see cref="Append"/> encodes a decided command as the next record into
+/// the current batch (memory only); <see cref="Commit"/> hands the batch to FasterLog and makes it durable (FasterLog
+/// commit, waited for), returning only then, so one commit covers a whole drained batch (group commit). Any failure throws and
 /// leaves the writer failed: <see cref="EngineHost"/> then stops without acknowledging anything (fail-stop).
 /// Only the host's journal thread calls it (and <see cref="LedgerStore"/> before the host starts).
 /// Usage: <c>var host = new EngineHost(store.Engine, store.Journal, sinks);</c>
@@ -18,7 +18,12 @@ namespace Ledger.Journal;
 public sealed class JournalWriter : ICommandJournal
 {
     private readonly JournalLog _log;
-    private readonly RecordBuffer _buffer = new();
+    private RecordBuffer _batch = new(1 << 20);
+    private readonly List<(int Offset, int Length)> _entries = new(16_384);
+    private readonly EntryBatch _chunk = new();
+    private readonly int _chunkBytesMax;
+    private readonly byte[] _fragment;
+    private readonly int _fragmentPayloadMax;
     private readonly int _segmentShift;
     private long _syncedSegment;
     private int _pending;
@@ -33,6 +38,11 @@ public sealed class JournalWriter : ICommandJournal
         LastSequence = lastSequence;
         CommittedRecordNumber = nextRecordNumber - 1;
         _segmentShift = log.Settings.SegmentSizeBits;
+        // A FasterLog entry must fit in one page: larger records go as fragments, two to a page (each with FasterLog's
+        // 4-byte length and our header, 4-byte aligned), so a bulk import wastes little to page padding.
+        _fragmentPayloadMax = (1 << (log.Settings.PageSizeBits - 1)) - 8 - RecordHeader.Size;
+        _fragment = new byte[RecordHeader.Size + _fragmentPayloadMax];
+        _chunkBytesMax = 1 << (log.Settings.PageSizeBits - 1); // a FasterLog batch must fit in one page
         _syncedSegment = log.TailAddress >> _segmentShift;
     }
 
@@ -62,20 +72,72 @@ public sealed class JournalWriter : ICommandJournal
             {
                 if (e.Kind == LedgerEventKind.EntryApplied && e.Sequence > lastSequence) lastSequence = e.Sequence;
             }
-            RecordCodec.Encode(command, NextRecordNumber, lastSequence, _buffer);
-            if (_buffer.Length - RecordHeader.Size > RecordHeader.PayloadLengthMax)
-                throw new InvalidOperationException($"A journal record of {_buffer.Length} bytes exceeds the {RecordHeader.PayloadLengthMax}-byte limit.");
-            _log.Log.Enqueue(_buffer.Written);
+            // Records are encoded one after another into the batch and handed to FasterLog together at Commit:
+            // one epoch entry and one tail allocation per chunk instead of per record.
+            int start = RecordCodec.Append(command, NextRecordNumber, lastSequence, _batch);
+            int length = _batch.Length - start;
+            if (length - RecordHeader.Size <= _fragmentPayloadMax)
+            {
+                _entries.Add((start, length));
+            }
+            else
+            {
+                if (length - RecordHeader.Size > RecordHeader.PayloadLengthMax)
+                    throw new InvalidOperationException($"A journal record of {length} bytes exceeds the {RecordHeader.PayloadLengthMax}-byte limit.");
+                EnqueueBatch(); // keep record order: what came before goes first
+                EnqueueFragments(_batch.Written[start..], (byte)command.Kind, lastSequence);
+                ResetBatch();
+            }
             NextRecordNumber++;
             LastSequence = lastSequence;
             _pending++;
             _records++;
-            _bytes += _buffer.Length;
+            _bytes += length;
         }
         catch (Exception ex)
         {
             _failure = ex;
             throw;
+        }
+    }
+
+    /// <summary>Hands the encoded records of the batch to FasterLog, in chunks that fit a page.</summary>
+    private void EnqueueBatch()
+    {
+        int from = 0;
+        while (from < _entries.Count)
+        {
+            int to = from, bytes = 0;
+            while (to < _entries.Count && (to == from || bytes + _entries[to].Length + 8 <= _chunkBytesMax))
+            {
+                bytes += _entries[to].Length + 8;
+                to++;
+            }
+            _chunk.Set(_batch, _entries, from, to);
+            _log.Log.Enqueue(_chunk);
+            from = to;
+        }
+        _entries.Clear();
+    }
+
+    private void ResetBatch()
+    {
+        _batch.Clear();
+        if (_batch.Capacity > 64 << 20) _batch = new RecordBuffer(1 << 20); // do not keep a bulk import's buffer for ever
+    }
+
+    /// <summary>Writes one encoded record (header + payload) as consecutive fragments (see <see cref="RecordHeader"/>).</summary>
+    private void EnqueueFragments(ReadOnlySpan<byte> record, byte kind, long lastSequence)
+    {
+        var payload = record[RecordHeader.Size..];
+        for (int offset = 0; offset < payload.Length; offset += _fragmentPayloadMax)
+        {
+            int length = Math.Min(_fragmentPayloadMax, payload.Length - offset);
+            bool last = offset + length == payload.Length;
+            var fragment = _fragment.AsSpan(0, RecordHeader.Size + length);
+            payload.Slice(offset, length).CopyTo(fragment[RecordHeader.Size..]);
+            RecordHeader.Write(fragment, kind, NextRecordNumber, lastSequence, last ? (byte)0 : RecordHeader.MoreFragments);
+            _log.Log.Enqueue(fragment);
         }
     }
 
@@ -86,6 +148,8 @@ public sealed class JournalWriter : ICommandJournal
         try
         {
             long started = Stopwatch.GetTimestamp();
+            EnqueueBatch();
+            ResetBatch();
             if (_log.Settings.CommitWait == CommitWait.Spin) _log.Log.Commit(spinWait: true);
             else _log.Log.CommitAsync().AsTask().GetAwaiter().GetResult();
             long segment = _log.TailAddress >> _segmentShift;
@@ -122,3 +186,27 @@ public readonly record struct JournalWriterStats(
     TimeSpan CommitTimeTotal,
     TimeSpan CommitTimeMax,
     long CommittedRecordNumber);
+
+/// <summary>A slice of the writer's encoded records, as FasterLog's batch enqueue reads them (no copy until FasterLog's own).</summary>
+internal sealed class EntryBatch : FASTER.core.IReadOnlySpanBatch
+{
+    private RecordBuffer? _buffer;
+    private List<(int Offset, int Length)>? _entries;
+    private int _from, _count;
+
+    public void Set(RecordBuffer buffer, List<(int Offset, int Length)> entries, int from, int to)
+    {
+        _buffer = buffer;
+        _entries = entries;
+        _from = from;
+        _count = to - from;
+    }
+
+    public int TotalEntries() => _count;
+
+    public ReadOnlySpan<byte> Get(int index)
+    {
+        var (offset, length) = _entries![_from + index];
+        return _buffer!.Written.Slice(offset, length);
+    }
+}

@@ -9,6 +9,8 @@ internal sealed class RecordBuffer(int initialCapacity = 4096) : IBufferWriter<b
 
     public int Length { get; private set; }
 
+    public int Capacity => _buffer.Length;
+
     public Span<byte> Written => _buffer.AsSpan(0, Length);
 
     public void Clear() => Length = 0;

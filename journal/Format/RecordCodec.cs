@@ -25,7 +25,9 @@ namespace Ledger.Journal.Format;
 ///                       availableMinor, heldMinor], ...]
 /// </code>
 /// An event's correlationId and description are the request's own strings; where they are the very strings of
-/// entry i they are written as the integer i (most are), else as a string or nil. The command kind is in the header.
+/// entry i they are written as the integer i (most are), else as a string or nil. An AccountOpened event that repeats
+/// opening i is written short, as <c>[kind, i]</c> (bulk imports). The command kind is in the header.
+/// Usage: the writer and <see cref="JournalCursor"/> call it; read records through <see cref="JournalCursor"/> or <see cref="JournalReader"/>.
 /// </summary>
 public static class RecordCodec
 {
@@ -33,10 +35,17 @@ public static class RecordCodec
     private const int EntryItems = 10;
     private const int EventItems = 15;
 
-    /// <summary>Writes the whole record (header and payload) for <paramref name="command"/> into <paramref name="buffer"/>.</summary>
+    /// <summary>Writes the whole record (header and payload) for <paramref name="command"/> into <paramref name="buffer"/> (from its start).</summary>
     internal static void Encode(LedgerCommand command, long recordNumber, long lastSequence, RecordBuffer buffer)
     {
         buffer.Clear();
+        Append(command, recordNumber, lastSequence, buffer);
+    }
+
+    /// <summary>Appends the whole record after what <paramref name="buffer"/> already holds; returns where it starts.</summary>
+    internal static int Append(LedgerCommand command, long recordNumber, long lastSequence, RecordBuffer buffer)
+    {
+        int start = buffer.Length;
         buffer.Advance(RecordHeader.Size);
         var w = new MessagePackWriter(buffer);
         w.WriteArrayHeader(PayloadItems);
@@ -93,9 +102,17 @@ public static class RecordCodec
 
         w.WriteArrayHeader(command.EventCount);
         int cursor = 0; // events of applied entries come in entry order: look there first
+        int opening = 0;
         for (int i = 0; i < command.EventCount; i++)
         {
             ref readonly var ev = ref command.Events[i];
+            if (ev.Kind == LedgerEventKind.AccountOpened && opening < openings && IsOpening(in ev, in command.Openings[opening], command.TimestampTicks))
+            {
+                w.WriteArrayHeader(2);
+                w.Write((byte)ev.Kind);
+                w.Write(opening++);
+                continue;
+            }
             w.WriteArrayHeader(EventItems);
             w.Write((byte)ev.Kind);
             w.Write(ev.Sequence);
@@ -117,8 +134,14 @@ public static class RecordCodec
             w.Write(ev.BalancesAfter.HeldMinor);
         }
         w.Flush();
-        RecordHeader.Write(buffer.Written, (byte)command.Kind, recordNumber, lastSequence);
+        RecordHeader.Write(buffer.Written[start..], (byte)command.Kind, recordNumber, lastSequence);
+        return start;
     }
+
+    private static bool IsOpening(in LedgerEvent e, in AccountOpening o, long timestampTicks) =>
+        e.Account == o.Account && e.Currency == o.Currency && e.AmountMinor == o.OverdraftLimitMinor && e.TimestampTicks == timestampTicks &&
+        e.Sequence == 0 && e.CausedBySequence == 0 && e.EntryKind == 0 && e.Status == 0 && e.EntryType == 0 && e.CorrelationId is null &&
+        e.Description is null && e.ReferenceSequence == 0 && e.ExpiresAtTicks == 0 && e.BalancesAfter == default;
 
     /// <summary>The index of the entry whose correlation id is this very string instance, or -1.</summary>
     private static int FindEntry(LedgerCommand command, string? correlationId, ref int cursor)
@@ -230,8 +253,20 @@ public static class RecordCodec
         int events = r.ReadArrayHeader();
         for (int i = 0; i < events; i++)
         {
-            Expect(r.ReadArrayHeader(), EventItems, "event");
+            int items = r.ReadArrayHeader();
             ref var ev = ref into.AddEvent();
+            if (items == 2)
+            {
+                ev.Kind = (LedgerEventKind)r.ReadByte();
+                int o = r.ReadInt32();
+                if (ev.Kind != LedgerEventKind.AccountOpened || (uint)o >= (uint)c.OpeningCount) throw new MessagePackSerializationException($"a short event names opening {o} of {c.OpeningCount}");
+                ev.Account = c.Openings[o].Account;
+                ev.Currency = c.Openings[o].Currency;
+                ev.AmountMinor = c.Openings[o].OverdraftLimitMinor;
+                ev.TimestampTicks = c.TimestampTicks;
+                continue;
+            }
+            Expect(items, EventItems, "event");
             ev.Kind = (LedgerEventKind)r.ReadByte();
             ev.Sequence = r.ReadInt64();
             ev.CausedBySequence = r.ReadInt64();

@@ -7,6 +7,7 @@ namespace Ledger.Journal.Recovery;
 /// <summary>
 /// What start-up recovery did: the snapshot it started from (and those it rejected, with why), the journal records it
 /// replayed, where it cut a damaged tail, and the resulting state hash. <see cref="Summary"/> is the log line.
+/// Usage: <c>var report = store.Recovery; logger.LogInformation("{Summary}", report.Summary()); if (report.Cut is not null) cuts.Inc();</c>
 /// </summary>
 public sealed record RecoveryReport
 {

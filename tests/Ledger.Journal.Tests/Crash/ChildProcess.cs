@@ -1,11 +1,15 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Ledger.Journal.Tests.Crash;
 
 /// <summary>The crash child (<c>Ledger.CrashChild</c>) as a real process: lines in on stdin, lines out on stdout.</summary>
-internal sealed class ChildProcess : IDisposable
+internal sealed partial class ChildProcess : IDisposable
 {
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+
     /// <summary>How long to wait for a line before calling the child hung (a liveness guard, not a speed check).</summary>
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(90);
 
@@ -74,7 +78,7 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>SIGTERM: the child's clean shutdown path.</summary>
     public int Terminate()
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        if (SendSignal(_process.Id, 15 /* SIGTERM */) != 0) throw new InvalidOperationException($"kill(SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}.");
         if (!_process.WaitForExit(HangGuard)) throw new TimeoutException("The crash child did not exit after SIGTERM.");
         return _process.ExitCode;
     }

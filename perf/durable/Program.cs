@@ -1,0 +1,39 @@
+using System.Globalization;
+using Ledger.Perf.Durable;
+
+// Durable-path harness: see docs/perf.md ("Journal") for what each scenario measures and the figures.
+//   dotnet run -c Release --project perf/durable -- throughput [--seconds 10] [--window 4096] [--wait blocking|yielding|spin] [--entry-capacity N] [--shadow] [--dir /tmp/ledger-perf]
+//   dotnet run -c Release --project perf/durable -- replay [--entries 10000000]
+//   dotnet run -c Release --project perf/durable -- stall [--accounts 1000000]
+string scenario = args.Length > 0 ? args[0] : "help";
+string Arg(string name, string fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+long Number(string name, long fallback) => long.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+string dir = Arg("--dir", Path.Combine(Path.GetTempPath(), "ledger-perf"));
+
+Console.WriteLine($"# {scenario} on {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, GC server={System.Runtime.GCSettings.IsServerGC}");
+switch (scenario)
+{
+    case "throughput":
+        Throughput.Run(dir, seconds: (int)Number("--seconds", 10), window: (int)Number("--window", 4096), producers: (int)Number("--producers", 2),
+            entryCapacity: Number("--entry-capacity", 16_000_000), wait: Arg("--wait", "blocking"), shadow: args.Contains("--shadow"));
+        return 0;
+    case "replay":
+        Replay.Run(dir, entries: Number("--entries", 10_000_000));
+        return 0;
+    case "breakdown":
+        Breakdown.Run(dir, (int)Number("--entries", 1_000_000));
+        return 0;
+    case "commits":
+        CommitProbe.Run(dir, (int)Number("--commits", 300), (int)Number("--records", 1));
+        return 0;
+    case "stall":
+        Stall.Run(dir, accounts: (int)Number("--accounts", 1_000_000));
+        return 0;
+    default:
+        Console.WriteLine("usage: throughput [--seconds N] [--window N] [--producers N] | replay [--entries N] | stall [--accounts N]  [--dir DIR]");
+        return 1;
+}
