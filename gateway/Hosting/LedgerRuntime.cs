@@ -51,8 +51,8 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>True when acknowledged commands survive a restart (a real journal is wired).</summary>
     public bool IsDurable { get; private set; }
 
-    /// <summary>Accepting requests: recovered, read model rebuilt, not stopping.</summary>
-    public bool IsReady => !_stopping && _host is not null && ReadModel.IsReady;
+    /// <summary>Accepting requests: recovered, read model rebuilt, not stopping, and the journal has not failed (fail-stop).</summary>
+    public bool IsReady => !_stopping && _host is { Fault: null } && ReadModel.IsReady;
 
     /// <summary>Completes when the runtime became ready (or faults when start-up failed).</summary>
     public Task WhenReady => _ready.Task;
