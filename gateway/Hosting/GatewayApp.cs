@@ -57,6 +57,12 @@ public static class GatewayApp
         var options = builder.Configuration.GetSection(LedgerOptions.Section).Get<LedgerOptions>() ?? new LedgerOptions();
         var services = builder.Services;
         services.Configure<LedgerOptions>(builder.Configuration.GetSection(LedgerOptions.Section));
+        if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))
+        {
+            // Refuse rather than run without the Kafka ingress/egress an operator asked for.
+            throw new InvalidOperationException(
+                "Ledger:Kafka:BootstrapServers is set, but this build has no Kafka ingress or egress yet: unset it (REST is the only ingress).");
+        }
 
         if (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {

@@ -121,7 +121,7 @@ public sealed class ImportOptions
     public int ChunkSize { get; set; } = 10_000;
 }
 
-/// <summary><c>Ledger:Kafka</c>: Kafka stays off until a bootstrap list is set.</summary>
+/// <summary><c>Ledger:Kafka</c>: reserved. Kafka ingress/egress is not built yet; start-up refuses a bootstrap list rather than ignore it.</summary>
 public sealed class KafkaOptions
 {
     public string? BootstrapServers { get; set; }
