@@ -83,9 +83,10 @@ public sealed class LedgerCommand : IValueTaskSource
         Catalog = catalog;
     }
 
+    /// <summary>Grows the entry array to at least <paramref name="count"/>, keeping the entries already filled (a reader may grow while it parses).</summary>
     public void EnsureEntryCapacity(int count)
     {
-        if (Entries.Length < count) Entries = new EntryRequest[Math.Max(count, Entries.Length * 2)];
+        if (Entries.Length < count) Array.Resize(ref Entries, Math.Max(count, Entries.Length * 2));
         EnsureResultCapacity(count);
     }
 

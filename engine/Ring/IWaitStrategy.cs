@@ -60,8 +60,8 @@ public sealed class YieldingWaitStrategy : IWaitStrategy
 }
 
 /// <summary>
-/// Spins a little, yields the core a few times (on a small machine the thread that will publish may need this
-/// core), then sleeps on a monitor until signalled. A sleeper raises a flag before it sleeps and the first signal
+/// Spins a little, optionally yields the core a number of times (0 by default), then sleeps on a monitor until
+/// signalled. A sleeper raises a flag before it sleeps and the first signal
 /// after that clears it and pulses, so a busy pipeline pays one fence and one read per publish and only one
 /// publisher per sleep takes the lock (a pulse per publish would make producers and the waking consumer fight
 /// over the lock).

@@ -62,15 +62,7 @@ public static class AccountsApi
         {
             command.SetOpenAccounts(1);
             command.Openings[0] = opening;
-            if (!RingSubmit.TryPublish(runtime, command, out var done, out var problem)) return problem!;
-            try
-            {
-                await done;
-            }
-            catch (JournalFailedException ex)
-            {
-                return RingSubmit.Failed(ex);
-            }
+            if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             var result = command.Result;
             if (result.Code == ResultCode.AccountExists) return Problem.Of(ProblemTypes.AccountExists, $"Account {opening.Account} already exists.");
             if (!result.IsOk) return Problem.Of(ProblemTypes.Of(result.Code), $"The account cannot be opened: {ProblemTypes.Of(result.Code).Title}.");
@@ -199,15 +191,7 @@ public static class AccountsApi
             command.Reset();
             command.SetOpenAccounts(pending.Count);
             pending.CopyTo(command.Openings);
-            if (!RingSubmit.TryPublish(runtime, command, out var done, out var problem)) return (count - pending.Count, problem);
-            try
-            {
-                await done;
-            }
-            catch (JournalFailedException ex)
-            {
-                return (0, RingSubmit.Failed(ex));
-            }
+            if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return (0, submitProblem);
             if (command.Result.IsOk) return (pending.Count, null);
             if (command.Result.Code != ResultCode.AccountExists)
             {

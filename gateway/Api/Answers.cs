@@ -95,7 +95,7 @@ internal static class Answers
                 break;
             case ResultCode.RuleDeclined:
                 detail = result.Rule == "allowedKinds"
-                    ? $"{where}history code {e.EntryType} does not allow {KindName(e.Kind)} entries (rule allowedKinds)."
+                    ? $"{where}history code {e.EntryType} does not allow {EntryMapper.KindName(e.Kind)} entries (rule allowedKinds)."
                     : $"{where}rule '{result.Rule}' of history code {e.EntryType} declined {amount}.";
                 break;
             case ResultCode.ReferenceNotFound:
@@ -132,7 +132,6 @@ internal static class Answers
         return Problem.Of(kind, detail, entryIndex, legIndex, result.Rule, fields);
     }
 
-    private static string KindName(EntryKind kind) => kind.ToString().ToLowerInvariant();
 
     private static string Verb(EntryKind kind) => kind switch
     {

@@ -61,13 +61,7 @@ internal static class BatchJsonReader
                     {
                         return Problem.Validation($"entries has more than {Limits.EntriesPerBatchMax} entries; a batch takes at most {Limits.EntriesPerBatchMax}.");
                     }
-                    if (count == command.Entries.Length)
-                    {
-                        // Grow keeping the entries read so far (EnsureEntryCapacity is for a known count up front: it does not copy).
-                        var bigger = new EntryRequest[Math.Min(count * 2, Limits.EntriesPerBatchMax)];
-                        Array.Copy(command.Entries, bigger, count);
-                        command.Entries = bigger;
-                    }
+                    if (count == command.Entries.Length) command.EnsureEntryCapacity(Math.Min(count * 2, Limits.EntriesPerBatchMax));
                     filled = count + 1;
                     if (reader.TokenType == JsonTokenType.Null) return Problem.Validation($"entries[{count}] is null; send an entry object.", count);
                     if (reader.TokenType != JsonTokenType.StartObject) return WrongType($"$.entries[{count}]");

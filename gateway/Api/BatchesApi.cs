@@ -70,15 +70,7 @@ public static class BatchesApi
             body.AdvanceTo(read.Buffer.End);
             if (problem is not null) return problem;
             command.PermittedDomains = Edge.DomainsOf(http);
-            if (!RingSubmit.TryPublish(runtime, command, out var done, out problem)) return problem!;
-            try
-            {
-                await done;
-            }
-            catch (JournalFailedException ex)
-            {
-                return RingSubmit.Failed(ex);
-            }
+            if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog);
             handedOver = true; // the result writes the answer from the command, then returns it to the pool
             return new BatchCreatedResult(command, runtime.Pool);
@@ -106,15 +98,7 @@ public static class BatchesApi
         {
             command.SetRemove(key, correlationId);
             command.PermittedDomains = Edge.DomainsOf(http);
-            if (!RingSubmit.TryPublish(runtime, command, out var done, out var problem)) return problem!;
-            try
-            {
-                await done;
-            }
-            catch (JournalFailedException ex)
-            {
-                return RingSubmit.Failed(ex);
-            }
+            if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             var result = command.Result;
             if (result.IsOk) return TypedResults.NoContent();
             var kind = ProblemTypes.Of(result.Code);

@@ -76,15 +76,7 @@ public static class BundlesApi
                 }
             }
             command.PermittedDomains = Edge.DomainsOf(http);
-            if (!RingSubmit.TryPublish(runtime, command, out var done, out var problem)) return problem!;
-            try
-            {
-                await done;
-            }
-            catch (JournalFailedException ex)
-            {
-                return RingSubmit.Failed(ex);
-            }
+            if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog, legStarts);
 
             var answer = new BundleLegResponse[legs.Count];

@@ -9,7 +9,7 @@ namespace Ledger.Gateway.Api;
 internal static class RingSubmit
 {
     /// <summary>True when published: await <paramref name="done"/> (a ValueTask on the pooled command itself, no Task per request).</summary>
-    public static bool TryPublish(LedgerRuntime runtime, LedgerCommand command, out ValueTask done, out ProblemResult? problem)
+    private static bool TryPublish(LedgerRuntime runtime, LedgerCommand command, out ValueTask done, out ProblemResult? problem)
     {
         problem = null;
         done = default;
@@ -26,6 +26,24 @@ internal static class RingSubmit
         return false;
     }
 
-    public static ProblemResult Failed(JournalFailedException ex) =>
+    /// <summary>
+    /// Publishes the command and waits until it is durable and decided. Null when it was decided (read
+    /// <c>command.Result</c>); otherwise the Problem to answer: ring full, not ready, or the journal failed.
+    /// </summary>
+    public static async ValueTask<ProblemResult?> SubmitAsync(LedgerRuntime runtime, LedgerCommand command)
+    {
+        if (!TryPublish(runtime, command, out var done, out var problem)) return problem;
+        try
+        {
+            await done;
+        }
+        catch (JournalFailedException ex)
+        {
+            return Failed(ex);
+        }
+        return null;
+    }
+
+    private static ProblemResult Failed(JournalFailedException ex) =>
         Problem.Of(ProblemTypes.JournalFailed, $"The journal failed ({ex.InnerException?.Message}); this request was not applied durably and the ledger stopped.");
 }

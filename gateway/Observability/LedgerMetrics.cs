@@ -39,7 +39,7 @@ public static class LedgerMetrics
     private static Counter.Child[] BuildKinds()
     {
         var children = new Counter.Child[6];
-        foreach (var kind in Enum.GetValues<EntryKind>()) children[(int)kind] = EntriesPosted.WithLabels(kind.ToString().ToLowerInvariant());
+        foreach (var kind in Enum.GetValues<EntryKind>()) children[(int)kind] = EntriesPosted.WithLabels(Api.EntryMapper.KindName(kind));
         return children;
     }
 

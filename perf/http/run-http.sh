@@ -5,7 +5,7 @@
 # Usage: [WAIT=Blocking|BlockingYield|Yielding|BusySpin] perf/http/run-http.sh [seconds per run, default 15] [connections, default 32]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+command -v wrk >/dev/null && command -v curl >/dev/null || { echo "install wrk and curl first: apt-get update && apt-get install -y wrk curl"; exit 1; }
 SECONDS_PER_RUN=${1:-15}
 CONNECTIONS=${2:-32}
 THREADS=2
@@ -22,6 +22,7 @@ dotnet gateway/bin/Release/net10.0/Ledger.Gateway.dll --urls=$URL --Ledger:DataD
 GATEWAY=$!
 trap 'kill -TERM $GATEWAY 2>/dev/null; wait $GATEWAY 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 120); do curl -sf -o /dev/null $URL/health/ready && break; sleep 0.5; done
+curl -sf -o /dev/null $URL/health/ready || { echo "the gateway did not become ready in 60 s; see $OUT/gateway.log"; exit 1; }
 
 token() { curl -s $URL/connect/token -d grant_type=client_credentials -d client_id=$1 -d client_secret=$2 | tr -d '\n ' | sed -E 's/.*"access_token":"([^"]+)".*/\1/'; }
 ADMIN=$(token ledger-admin admin-secret)

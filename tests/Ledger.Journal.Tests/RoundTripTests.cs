@@ -127,7 +127,7 @@ public class RoundTripTests
         };
         store.Snapshots.Start();
         StoreHarness.Run(store, new RandomWorkload(8).Take(2_000));
-        done.Wait();
+        Assert.That(done.Wait(TimeSpan.FromSeconds(60)), Is.True, "no snapshot was written within 60 s");
         store.Snapshots.Stop();
         Assert.That(store.Snapshots.Stats.LastError, Is.Null);
         foreach (var info in written)
@@ -189,7 +189,7 @@ public class RoundTripTests
         bool started = store.Snapshots.IsRunning;
         if (!started) store.Snapshots.Start();
         store.Snapshots.RequestSnapshot();
-        done.Wait();
+        Assert.That(done.Wait(TimeSpan.FromSeconds(60)), Is.True, "no snapshot was written within 60 s");
         store.Snapshots.SnapshotWritten -= OnWritten;
         if (!started) store.Snapshots.Stop();
     }

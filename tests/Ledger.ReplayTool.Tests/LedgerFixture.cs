@@ -1,3 +1,4 @@
+using NUnit.Framework;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Hosting;
 using Ledger.Journal;
@@ -63,7 +64,7 @@ internal sealed class LedgerFixture : IDisposable
         store.Snapshots.SnapshotWritten += _ => done.Set();
         store.Snapshots.Start();
         store.Snapshots.RequestSnapshot();
-        done.Wait();
+        Assert.That(done.Wait(TimeSpan.FromSeconds(60)), Is.True, "no snapshot was written within 60 s");
         store.Snapshots.Stop();
     }
 

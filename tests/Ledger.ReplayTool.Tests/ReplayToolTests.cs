@@ -95,7 +95,9 @@ public class ReplayToolTests
     [Test]
     public void VerifyShouldSayWhenThereIsNoJournal()
     {
-        var run = ToolRun.Of("verify", Path.GetTempPath());
+        string empty = Directory.CreateTempSubdirectory("ledger-replay-empty-").FullName;
+        var run = ToolRun.Of("verify", empty);
+        Directory.Delete(empty);
         Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
         Assert.That(run.Error, Does.Contain("holds no ledger journal"));
     }

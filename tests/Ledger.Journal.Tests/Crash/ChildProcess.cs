@@ -29,7 +29,6 @@ internal sealed partial class ChildProcess : IDisposable
         _reader.Start();
     }
 
-    public int Id => _process.Id;
 
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "Ledger.CrashChild.dll");
 
@@ -66,7 +65,6 @@ internal sealed partial class ChildProcess : IDisposable
     }
 
     /// <summary>Lines already written, without waiting.</summary>
-    public bool TryReadLine(out string? line) => _lines.TryTake(out line);
 
     /// <summary>SIGKILL: no clean-up of any kind runs in the child.</summary>
     public void Kill()
