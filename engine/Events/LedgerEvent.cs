@@ -38,4 +38,10 @@ public struct LedgerEvent
     public long ReferenceSequence;
     public long ExpiresAtTicks;
     public Balances BalancesAfter;
+
+    /// <summary>
+    /// True for the status change a reversal emits: the original stays POSTED and <see cref="CausedBySequence"/>
+    /// names its reversal (read as <c>reversedBy</c>); any other status change moves the entry's status.
+    /// </summary>
+    public readonly bool MarksReversal => Kind == LedgerEventKind.EntryStatusChanged && Status == EntryStatus.Posted && CausedBySequence != 0;
 }

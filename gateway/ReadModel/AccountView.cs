@@ -78,8 +78,7 @@ internal sealed class AccountView
             if (position >= 0)
             {
                 ref var entry = ref _entries![position];
-                // A reversal leaves the original POSTED and names its reversal; other changes move the status.
-                if (e.Status == EntryStatus.Posted && e.CausedBySequence != 0) entry.ReversedBySequence = e.CausedBySequence;
+                if (e.MarksReversal) entry.ReversedBySequence = e.CausedBySequence;
                 else entry.Status = e.Status;
             }
             RecordBalances(e.TimestampTicks, e.BalancesAfter);

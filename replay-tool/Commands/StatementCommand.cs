@@ -82,7 +82,7 @@ internal static class StatementCommand
                             break;
                         }
                         case LedgerEventKind.EntryStatusChanged when bySequence.TryGetValue(e.Sequence, out var changed):
-                            if (e.CausedBySequence != 0 && e.Status == EntryStatus.Posted) changed.ReversedBy = e.CausedBySequence;
+                            if (e.MarksReversal) changed.ReversedBy = e.CausedBySequence;
                             else changed.Status = e.Status;
                             break;
                     }
