@@ -132,6 +132,23 @@ internal static class Answers
         return Problem.Of(kind, detail, entryIndex, legIndex, result.Rule, fields);
     }
 
+    /// <summary>The Problem for a refused DELETE of a pending entry (same wording as the batch declines above).</summary>
+    public static ProblemResult RemoveDecline(LedgerCommand command)
+    {
+        var kind = ProblemTypes.Of(command.Result.Code);
+        string id = $"'{command.TargetCorrelationId}'";
+        var account = command.TargetAccount;
+        string detail = command.Result.Code switch
+        {
+            ResultCode.AccountNotFound => $"Account {account} does not exist; open it with POST /v1/accounts first.",
+            ResultCode.EntryNotFound => $"No entry {id} on account {account}.",
+            ResultCode.EntryNotPending => $"Entry {id} is not PENDING (it was posted, released, removed or it expired); reverse a posted entry instead.",
+            ResultCode.DomainNotPermitted => $"Entry {id} has a history code in a domain this partner's token does not grant.",
+            _ => kind.Title + ".",
+        };
+        return Problem.Of(kind, detail);
+    }
+
 
     private static string Verb(EntryKind kind) => kind switch
     {

@@ -101,16 +101,7 @@ public static class BatchesApi
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             var result = command.Result;
             if (result.IsOk) return TypedResults.NoContent();
-            var kind = ProblemTypes.Of(result.Code);
-            string detail = result.Code switch
-            {
-                ResultCode.AccountNotFound => $"Account {key} does not exist.",
-                ResultCode.EntryNotFound => $"No entry '{correlationId}' on account {key}.",
-                ResultCode.EntryNotPending => $"Entry '{correlationId}' is not PENDING (posted entries are immutable: reverse them; released, removed and expired holds stay so).",
-                ResultCode.DomainNotPermitted => $"Entry '{correlationId}' is in a domain this partner's token does not grant.",
-                _ => kind.Title + ".",
-            };
-            return Problem.Of(kind, detail);
+            return Answers.RemoveDecline(command);
         }
         finally
         {
