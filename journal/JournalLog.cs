@@ -23,6 +23,7 @@ public sealed class JournalLog : IDisposable
         Settings = settings;
         ReadOnly = readOnly;
         Cuts = JournalCuts.Load(directory);
+        Archive = JournalArchive.Load(directory);
         _commits = new SlotCommitManager(directory, readOnly);
         _device = Devices.CreateLogDevice(Path.Combine(directory, LogFileName), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
         try
@@ -53,6 +54,9 @@ public sealed class JournalLog : IDisposable
     public JournalSettings Settings { get; }
     public bool ReadOnly { get; }
     public JournalCuts Cuts { get; }
+
+    /// <summary>What was archived out of the journal (<see cref="JournalArchive.None"/>: nothing; it begins at record 1).</summary>
+    public JournalArchive Archive { get; }
 
     internal FasterLog Log { get; }
 
