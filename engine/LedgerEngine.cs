@@ -77,6 +77,13 @@ public sealed partial class LedgerEngine
 
     public int OpenHoldCount => _cache.PinnedCount;
 
+    /// <summary>
+    /// Between commands, on the engine thread: evicts every cached entry (but open holds) whose last change the entry
+    /// store already holds, so the next lookups go to the store. For tests that make nearly every lookup a store read,
+    /// and for shedding memory; the cache evicts by itself when full.
+    /// </summary>
+    public int TrimCache(long storeWatermark) => _cache.Trim(storeWatermark);
+
     /// <summary>Balances of an account, or false when it does not exist. Not thread-safe: engine thread or a quiescent engine only.</summary>
     public bool TryGetAccount(AccountKey key, out AccountState account)
     {

@@ -165,6 +165,9 @@ public sealed class LedgerStore : IDisposable
         return (EntryStore.EntryStore.Open(directory, settings), $"{problem} (the old store is in {aside})");
     }
 
+    /// <summary>Takes the data directory's lock (what the service holds while it runs), for tools that change the directory.</summary>
+    public static FileStream LockDataDirectory(string dataDir) => TakeLock(Path.GetFullPath(dataDir));
+
     private static FileStream TakeLock(string dataDir)
     {
         string path = Path.Combine(dataDir, LockFileName);

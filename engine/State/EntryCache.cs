@@ -148,6 +148,27 @@ public sealed class EntryCache
 
     public bool IsPinned(int slot) => _prev[slot] == PinnedMark;
 
+    /// <summary>Evicts every unpinned entry whose last change the store holds (<paramref name="watermark"/>); returns how many.</summary>
+    public int Trim(long watermark)
+    {
+        int evicted = 0;
+        int s = _tail;
+        while (s != None)
+        {
+            int prev = _prev[s];
+            if (_images[s].LastChange <= watermark)
+            {
+                Evict(s);
+                _next[s] = _freeHead;
+                _freeHead = s;
+                evicted++;
+            }
+            s = prev;
+        }
+        Evictions += evicted;
+        return evicted;
+    }
+
     /// <summary>Every pinned slot (open holds), for the state hash and tests; any order.</summary>
     public IEnumerable<int> PinnedSlots()
     {

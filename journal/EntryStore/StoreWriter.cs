@@ -64,11 +64,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         }
         if (command.Kind == CommandKind.LoadCatalog && command.Catalog is { } catalog)
         {
-            var buffer = new ArrayBufferWriter<byte>(4096); // a catalog change, not the hot path
-            var w = new MessagePackWriter(buffer);
-            CatalogCodec.Write(ref w, catalog.Definitions);
-            w.Flush();
-            _batch.Put(StoreCodec.CatalogKey, buffer.WrittenSpan, null);
+            _batch.Put(StoreCodec.CatalogKey, Encode(catalog), null);
             _pendingCatalog = catalog;
         }
         EntriesWritten += command.ChangeCount;
@@ -93,6 +89,25 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         _store.Published(cut.RecordNumber, cut);
         _commands = 0;
         Batches++;
+    }
+
+    /// <summary>
+    /// Writes the catalog of a ledger that was built with one rather than given one by a journaled LoadCatalog (tests,
+    /// benchmarks): a cut needs the catalog in force. Call it before the first command.
+    /// </summary>
+    public void WriteInitialCatalog(Engine.Catalog.HistoryCatalog catalog)
+    {
+        _store.Db.Put(StoreCodec.CatalogKey, Encode(catalog), null, _store.WriteOptions);
+        _store.CatalogWritten(catalog);
+    }
+
+    private static ReadOnlySpan<byte> Encode(Engine.Catalog.HistoryCatalog catalog)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096); // a catalog change, not the hot path
+        var w = new MessagePackWriter(buffer);
+        CatalogCodec.Write(ref w, catalog.Definitions);
+        w.Flush();
+        return buffer.WrittenSpan;
     }
 
     public void Dispose() => _batch.Dispose();

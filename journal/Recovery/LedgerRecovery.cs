@@ -86,7 +86,7 @@ public static class LedgerRecovery
             if (cut.NextAddress > journalCut.CutAddress && cut.RecordAddress < journalCut.ResumeAddress)
                 return $"the entry store covers record {cut.RecordNumber}, which the journal's {journalCut} discarded";
         }
-        if (cut.RecordAddress < log.BeginAddress) return null; // archived: the record itself is gone, the cut address still continues the journal
+        if (cut.RecordAddress < log.StartAddress) return null; // archived: the record itself is gone, the cut address still continues the journal
         using var probe = new JournalCursor(log, cut.RecordAddress, cut.RecordNumber, 0, follow: false);
         var record = new JournalRecord();
         var outcome = probe.TryRead(record);
@@ -112,7 +112,7 @@ public static class LedgerRecovery
         LedgerEngine? engine = null;
         JournalCursor cursor;
         long firstNumber = cut is null ? log.Archive.FirstRecordNumber : cut.RecordNumber + 1;
-        long startAddress = cut?.NextAddress ?? log.BeginAddress;
+        long startAddress = cut?.NextAddress ?? log.StartAddress;
         if (cut is null && firstNumber != 1)
             throw new JournalFormatException(
                 $"The journal in '{log.Directory}' begins at record {firstNumber} (older segments were archived) and there is no entry store cut to start from. " +
