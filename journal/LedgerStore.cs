@@ -157,6 +157,11 @@ public sealed class LedgerStore : IDisposable
         {
             problem = ex.Message;
         }
+        catch (JournalFormatException)
+        {
+            store?.Dispose(); // the journal lost what the store covers: refuse, keep the store as it is
+            throw;
+        }
         if (problem is null) return (store!, null);
         store?.Dispose();
         string aside = $"{directory}.unusable-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";

@@ -73,14 +73,21 @@ public static class LedgerRecovery
 
     /// <summary>
     /// Why <paramref name="store"/>'s cut cannot be used with <paramref name="log"/>, or null when it can: the record it
-    /// names must be in this journal's committed part, at its address, with its checksum, outside any cut region.
+    /// names must be in this journal, at its address, with its checksum, outside any cut region. A store that covers
+    /// more than the journal is committed to is not a store to set aside: it proves acknowledged records existed that
+    /// the journal has lost, so that throws (restore the journal, or move the store away to accept the loss).
     /// </summary>
     public static string? CheckStore(JournalLog log, EntryStore.EntryStore store)
     {
         var cut = store.Cut;
         if (cut is null) return null;
         if (cut.NextAddress > log.CommittedUntilAddress)
-            return $"the entry store covers journal records up to {cut.RecordNumber} (address {cut.NextAddress}) but the journal is committed only up to address {log.CommittedUntilAddress}";
+        {
+            throw new JournalFormatException(
+                $"The journal in '{log.Directory}' is committed only up to address {log.CommittedUntilAddress}, but the entry store in '{store.Directory}' covers " +
+                $"records up to {cut.RecordNumber} (address {cut.NextAddress}): committed journal records are missing. Restore the journal from a copy " +
+                "(the standby's), or move the store away to accept the loss, before starting.");
+        }
         foreach (var journalCut in log.Cuts.All)
         {
             if (cut.NextAddress > journalCut.CutAddress && cut.RecordAddress < journalCut.ResumeAddress)
@@ -101,7 +108,7 @@ public static class LedgerRecovery
         var logger = options.Logger;
         var cut = store?.Cut;
         if (store is not null && CheckStore(log, store) is { } unusable)
-            throw new StoreFormatException(unusable); // the service rebuilds the store before it gets here; tools refuse
+            throw new StoreFormatException(unusable); // the service sets such a store aside before it gets here; tools refuse
         if (cut is not null && (cut.LastSequence > options.UntilSequence || cut.ClockTicks > options.UntilTimestampTicks))
             throw new ArgumentException($"The entry store's cut ({cut}) is past the bound asked for; replay from the journal's start instead.");
 
