@@ -60,6 +60,8 @@ public sealed class EntryStore : IDisposable
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
         _options = new DbOptions()
             .SetCreateIfMissing(!readOnly)
+            // A read-only open must write nothing into the directory, not even RocksDB's own info log.
+            .SetDbLogDir(readOnly ? Path.Combine(Path.GetTempPath(), "ledger-store-readonly-logs") : "")
             .SetMaxBackgroundCompactions(settings.BackgroundJobs)
             .SetMaxBackgroundFlushes(1)
             .SetKeepLogFileNum(4)
@@ -197,6 +199,16 @@ public sealed class EntryStore : IDisposable
         }
         StoreCodec.ReadImage(value, out image);
         return true;
+    }
+
+    /// <summary>An account as it stood at the store's cut, for tools.</summary>
+    public bool TryGetAccount(AccountKey account, out AccountState state)
+    {
+        Span<byte> key = stackalloc byte[9];
+        StoreCodec.AccountKey(account.Packed, key);
+        var value = Db.Get(key.ToArray());
+        state = value is null ? default : StoreCodec.ReadAccount(value);
+        return value is not null;
     }
 
     private void Scan(byte prefix, Action<ReadOnlySpan<byte>, ReadOnlySpan<byte>> onRow)

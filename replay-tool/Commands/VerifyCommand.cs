@@ -58,16 +58,20 @@ internal static class VerifyCommand
             damage = cursor.Damage;
             return 0;
         });
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"records:     {records} ({data.JournalRange(lastRecord)}), contiguous, checksums good"));
+        string range = data.JournalRange(lastRecord);
+        o.WriteLine(damage is null
+            ? string.Create(CultureInfo.InvariantCulture, $"records:     {records} ({range}), contiguous, checksums good")
+            : string.Create(CultureInfo.InvariantCulture, $"records:     {records} sound ({range}), then damage (below)"));
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sequences:   {(lastSequence == 0 ? "none" : $"{firstSequence}..{lastSequence}")}"));
 
         // 2. The ledger the service would start from, each record re-decided and compared with the journal.
+        string? storeProblem = null;
         if (data.Store?.Cut is { } storeCut)
         {
-            string? problem = LedgerRecovery.CheckStore(data.Log, data.Store);
-            o.WriteLine(problem is null
+            storeProblem = LedgerRecovery.CheckStore(data.Log, data.Store);
+            o.WriteLine(storeProblem is null
                 ? $"entry store: cut at {storeCut} (its last checkpoint)"
-                : $"entry store: DOES NOT FIT the journal: {problem} (the service would rebuild it)");
+                : $"entry store: DOES NOT FIT the journal: {storeProblem} (the service would set it aside and rebuild it; verified from the first record instead)");
         }
         else
         {
@@ -84,9 +88,10 @@ internal static class VerifyCommand
         {
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"DAMAGED: journal record {damage.ExpectedRecordNumber} at {data.Where(damage.Address)}: {damage.Reason}. " +
-                $"Records up to {damage.ExpectedRecordNumber - 1} are sound; the service would cut the journal after record {damage.ExpectedRecordNumber - 1}."));
+                $"Records {data.Log.Archive.FirstRecordNumber}..{damage.ExpectedRecordNumber - 1} are sound; the service would cut the journal after record {damage.ExpectedRecordNumber - 1}."));
             return ExitCodes.Damaged;
         }
+        if (storeProblem is not null) return ExitCodes.Divergent;
         o.WriteLine("verified: no damage");
         return ExitCodes.Ok;
     }
