@@ -136,6 +136,7 @@ public sealed class LedgerRuntime : IDisposable
         var host = Interlocked.Exchange(ref _stoppable, null);
         if (host is null) return;
         host.Stop();
+        Store = null;
         _journalResource?.Dispose();
         _journalResource = null;
         if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger stopped: ring drained, {Entries} entries in the read model.", ReadModel.EntryCount);

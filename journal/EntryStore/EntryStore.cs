@@ -35,6 +35,8 @@ public sealed class EntryStore : IDisposable
     private long _watermark;
     private long _durableWatermark;
     private long _checkpoints, _checkpointTicksTotal, _checkpointTicksMax;
+    private readonly object _gate = new(); // Stats and Checkpoint (any thread) against Dispose: never touch a closed DB
+    private bool _disposed;
 
     private EntryStore(string directory, bool readOnly, EntryStoreSettings settings)
     {
@@ -146,7 +148,11 @@ public sealed class EntryStore : IDisposable
         if (ReadOnly) return DurableWatermark;
         long watermark = Watermark;
         long started = Stopwatch.GetTimestamp();
-        Db.Flush(_flush);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Db.Flush(_flush);
+        }
         long elapsed = Stopwatch.GetTimestamp() - started;
         Volatile.Write(ref _durableWatermark, watermark);
         Interlocked.Increment(ref _checkpoints);
@@ -236,22 +242,33 @@ public sealed class EntryStore : IDisposable
         return HistoryCatalog.Create(CatalogCodec.Read(ref reader));
     }
 
-    /// <summary>Size and memory, for metrics (any thread).</summary>
-    public EntryStoreStats Stats => new(
-        Watermark,
-        DurableWatermark,
-        Property("rocksdb.total-sst-files-size") + Property("rocksdb.size-all-mem-tables"),
-        Property("rocksdb.estimate-num-keys"),
-        (long)Native.Instance.rocksdb_cache_get_usage(_cache.Handle),
-        Property("rocksdb.cur-size-all-mem-tables"),
-        Property("rocksdb.estimate-table-readers-mem"),
-        Volatile.Read(ref _checkpoints),
-        TimeSpan.FromTicks(Volatile.Read(ref _checkpointTicksMax) * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+    /// <summary>Size and memory, for metrics (any thread; zeros once closed).</summary>
+    public EntryStoreStats Stats
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_disposed) return default;
+                return new(
+                    Watermark,
+                    DurableWatermark,
+                    Property("rocksdb.total-sst-files-size") + Property("rocksdb.size-all-mem-tables"),
+                    Property("rocksdb.estimate-num-keys"),
+                    (long)Native.Instance.rocksdb_cache_get_usage(_cache.Handle),
+                    Property("rocksdb.cur-size-all-mem-tables"),
+                    Property("rocksdb.estimate-table-readers-mem"),
+                    Volatile.Read(ref _checkpoints),
+                    TimeSpan.FromTicks(Volatile.Read(ref _checkpointTicksMax) * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            }
+        }
+    }
 
     private long Property(string name) => long.TryParse(Db.GetProperty(name), out long value) ? value : 0;
 
     public void Dispose()
     {
+        if (_disposed) return;
         if (!ReadOnly)
         {
             try
@@ -263,7 +280,11 @@ public sealed class EntryStore : IDisposable
                 // closing after a failure: the journal has everything, the next start replays it
             }
         }
-        Db.Dispose(); // the filter policy belongs to the table options (RocksDB took it over)
+        lock (_gate)
+        {
+            _disposed = true;
+            Db.Dispose(); // the filter policy belongs to the table options (RocksDB took it over)
+        }
     }
 
     internal WriteOptions WriteOptions => _write;
