@@ -51,7 +51,7 @@ internal sealed class DataDirectory : IDisposable
     }
 
     /// <summary>The tools' own RAM for a store: a small cache (they read once) and small memtables.</summary>
-    public static readonly EntryStoreSettings ToolStoreSettings = new() { BlockCacheBytes = 64L << 20, WriteBufferBytes = 32L << 20 };
+    public static readonly EntryStoreSettings ToolStoreSettings = new() { BlockCacheBytes = 64L << 20, WriteBufferBytes = 32L << 20, KeyFilterBytes = 64L << 20 };
 
     /// <summary>The catalog shipped beside the tool, for a journal too damaged to name its own (its first record unreadable).</summary>
     public static Engine.Catalog.HistoryCatalog? FallbackCatalog =>

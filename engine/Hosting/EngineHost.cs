@@ -42,7 +42,8 @@ public sealed class EngineHost : IDisposable
         _settings.Validate();
         Engine = engine;
         _ring = new RingBuffer<CommandSlot>(_settings.RingSize, _settings.WaitStrategy());
-        if (prefetcher is not null) _prefetchStage = new(_ring, null, new PrefetchStage(prefetcher, _fault));
+        // Prefetch in small batches: the engine waits for a whole batch's reads, so a drained ring read at once would stall it.
+        if (prefetcher is not null) _prefetchStage = new(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
         _engineStage = new(_ring, _prefetchStage?.Sequence, new EngineStage(engine, _fault));
         _journalStage = new(_ring, _engineStage.Sequence, new JournalStage(journal, _fault));
         if (storeWriter is not null) _storeStage = new(_ring, _journalStage.Sequence, new StoreStage(storeWriter, _fault));

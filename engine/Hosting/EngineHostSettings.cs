@@ -21,6 +21,9 @@ public sealed record EngineHostSettings
     /// </summary>
     public int InFlightEntriesMax { get; init; } = 131_072;
 
+    /// <summary>Commands the prefetch stage reads together at most (one batched store read), before the engine may start on them. Default 32.</summary>
+    public int PrefetchBatchMax { get; init; } = 32;
+
     /// <summary>The wall clock that stamps commands at publish (UTC ticks). The engine itself never reads a clock.</summary>
     public Func<long> UtcNowTicks { get; init; } = static () => DateTime.UtcNow.Ticks;
 

@@ -57,6 +57,9 @@ public sealed class MemoryOptions
     /// <summary>Entry-store memtables at most (one filling, the rest flushing). Default 3.</summary>
     public int StoreWriteBuffers { get; set; } = 3;
 
+    /// <summary>The key filter in front of the entry store (new correlation ids are answered there; fixed RAM, see docs/decisions.md). Default 256 MiB.</summary>
+    public long KeyFilterBytes { get; set; } = 256L << 20;
+
     /// <summary>The cache must hold every open hold plus what the pipeline has in flight (each in-flight entry may create one entry and change another, and a hold it releases stays cached until the store has it).</summary>
     public int EntryCacheEntriesMin => (int)Math.Min(int.MaxValue, OpenHoldsMax + 3L * InFlightEntriesMax);
 
@@ -71,6 +74,7 @@ public sealed class MemoryOptions
         if (StoreBlockCacheBytes < 8L << 20) return $"Ledger:Memory:StoreBlockCacheBytes must be at least 8 MiB (8388608), not {StoreBlockCacheBytes}.";
         if (StoreWriteBufferBytes < 4L << 20) return $"Ledger:Memory:StoreWriteBufferBytes must be at least 4 MiB (4194304), not {StoreWriteBufferBytes}.";
         if (StoreWriteBuffers is < 2 or > 16) return $"Ledger:Memory:StoreWriteBuffers must be 2..16, not {StoreWriteBuffers}.";
+        if (KeyFilterBytes < 64L << 10) return $"Ledger:Memory:KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.";
         return null;
     }
 }

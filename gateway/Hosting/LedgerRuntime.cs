@@ -85,6 +85,7 @@ public sealed class LedgerRuntime : IDisposable
                     BlockCacheBytes = memory.StoreBlockCacheBytes,
                     WriteBufferBytes = memory.StoreWriteBufferBytes,
                     WriteBuffersMax = memory.StoreWriteBuffers,
+                    KeyFilterBytes = memory.KeyFilterBytes,
                     CheckpointEvery = TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds),
                 },
                 Logger = _logger,

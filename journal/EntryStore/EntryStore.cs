@@ -19,6 +19,7 @@ namespace Ledger.Journal.EntryStore;
 /// data block.
 /// <para>Threads: the prefetch stage reads (<see cref="Prefetcher"/>), the store stage writes (<see cref="Writer"/>),
 /// a checkpoint timer flushes. RocksDB is safe for that; the watermark is published after each write.</para>
+/// <para>A <see cref="KeyFilter"/> in RAM answers most lookups of keys the store does not hold before RocksDB is asked.</para>
 /// Usage: <c>using var store = EntryStore.Open(dir, settings); var cut = store.Cut; ...</c>
 /// </summary>
 public sealed class EntryStore : IDisposable
@@ -46,11 +47,19 @@ public sealed class EntryStore : IDisposable
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
         _table = new BlockBasedTableOptions()
             .SetBlockCache(_cache)
-            .SetCacheIndexAndFilterBlocks(true) // bounded RAM: index and filters compete for the cache instead of growing with the data
+            .SetCacheIndexAndFilterBlocks(true) // bounded RAM: index and filters live in the cache instead of growing with the data
             .SetPinL0FilterAndIndexBlocksInCache(true)
             .SetFormatVersion(5)
             .SetBlockSize(8 * 1024);
-        Native.Instance.rocksdb_block_based_options_set_filter_policy(_table.Handle, Native.Instance.rocksdb_filterpolicy_create_bloom_full(settings.BloomBitsPerKey));
+        var native = Native.Instance;
+        native.rocksdb_block_based_options_set_filter_policy(_table.Handle, native.rocksdb_filterpolicy_create_bloom_full(settings.BloomBitsPerKey));
+        // Partitioned index and filters: a lookup loads one small partition, never a whole file's filter (a full filter of
+        // a large file is megabytes; evicted and reloaded per lookup, it costs a copy of megabytes per new correlation id).
+        native.rocksdb_block_based_options_set_index_type(_table.Handle, 2); // kTwoLevelIndexSearch
+        native.rocksdb_block_based_options_set_partition_filters(_table.Handle, 1);
+        native.rocksdb_block_based_options_set_metadata_block_size(_table.Handle, 4096);
+        native.rocksdb_block_based_options_set_pin_top_level_index_and_filter(_table.Handle, 1);
+        native.rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(_table.Handle, 1);
         // The table factory must be set on the column family's options: the default family ignores the DB options' one.
         _family = new ColumnFamilyOptions()
             .SetBlockBasedTableFactory(_table)
@@ -62,12 +71,14 @@ public sealed class EntryStore : IDisposable
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
         _options = new DbOptions()
             .SetCreateIfMissing(!readOnly)
+            .IncreaseParallelism(settings.BackgroundJobs)
             // A read-only open must write nothing into the directory, not even RocksDB's own info log.
             .SetDbLogDir(readOnly ? Path.Combine(Path.GetTempPath(), "ledger-store-readonly-logs") : "")
             .SetMaxBackgroundCompactions(settings.BackgroundJobs)
             .SetMaxBackgroundFlushes(1)
             .SetKeepLogFileNum(4)
             .SetMaxOpenFiles(readOnly ? -1 : 4096); // read-only: open every file now, so the writer's compactions cannot pull one away
+        if (settings.Statistics) _options.EnableStatistics();
         Db = readOnly
             ? RocksDb.OpenReadOnly(_options, directory, new ColumnFamilies(_family), false)
             : RocksDb.Open(_options, directory, new ColumnFamilies(_family));
@@ -75,9 +86,66 @@ public sealed class EntryStore : IDisposable
         _watermark = Cut?.RecordNumber ?? 0;
         _durableWatermark = _watermark;
         Catalog = ReadCatalog();
+        var loaded = KeyFilter.Load(FilterPath, out long filterNext);
+        if (Cut is null)
+        {
+            Filter = new KeyFilter(settings.KeyFilterBytes); // an empty store: nothing to cover
+            _filterLive = true;
+        }
+        else if (loaded is null)
+        {
+            Filter = new KeyFilter(settings.KeyFilterBytes); // lost, damaged or resized: refill it from the store's keys
+            FilterRebuiltKeys = RebuildFilter();
+        }
+        else
+        {
+            Filter = loaded;
+            FilterNextAddress = filterNext;
+            _filterLive = loaded.Covered >= Cut.RecordNumber; // else recovery tops it up from the journal
+        }
     }
 
+    private volatile bool _filterLive;
+
     internal RocksDb Db { get; }
+
+    /// <summary>The key filter in front of the store; complete (it may answer "absent") once <see cref="KeyFilter.Covered"/> reaches the watermark.</summary>
+    public KeyFilter Filter { get; }
+
+    /// <summary>Where the journal continues after the filter's coverage (to top it up from the journal at start).</summary>
+    internal long FilterNextAddress { get; private set; }
+
+    private string FilterPath => Path.Combine(Directory, KeyFilter.FileName);
+
+    /// <summary>Whether the filter holds every key the store holds (it then answers for absent keys); from then on the writer keeps it so.</summary>
+    public bool FilterComplete => _filterLive;
+
+    /// <summary>Keys the filter was refilled with from the store at open (0: it was loaded from its file, or the store is new).</summary>
+    public long FilterRebuiltKeys { get; }
+
+    /// <summary>Refills the filter from every key the store holds (O(history): only when its file is lost or does not fit).</summary>
+    public long RebuildFilter()
+    {
+        long keys = 0;
+        foreach (byte prefix in new[] { StoreCodec.EntryPrefix, StoreCodec.BundlePrefix })
+        {
+            Scan(prefix, (key, _) =>
+            {
+                Filter.Add(KeyFilter.HashOf(key));
+                keys++;
+            });
+        }
+        Filter.Covered = Watermark;
+        _filterLive = true;
+        return keys;
+    }
+
+    /// <summary>Marks the filter complete up to <paramref name="record"/> (recovery topped it up from the journal).</summary>
+    internal void FilterCovers(long record)
+    {
+        Filter.Covered = Math.Max(Filter.Covered, record);
+        if (Filter.Covered >= Watermark) _filterLive = true;
+    }
 
     public string Directory { get; }
     public bool ReadOnly { get; }
@@ -146,12 +214,14 @@ public sealed class EntryStore : IDisposable
     public long Checkpoint()
     {
         if (ReadOnly) return DurableWatermark;
-        long watermark = Watermark;
+        var cut = Cut; // the watermark and the journal address go together; every key up to it is in the filter already
+        long watermark = cut?.RecordNumber ?? 0;
         long started = Stopwatch.GetTimestamp();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Db.Flush(_flush);
+            if (cut is not null) Filter.Save(FilterPath, watermark, cut.NextAddress);
         }
         long elapsed = Stopwatch.GetTimestamp() - started;
         Volatile.Write(ref _durableWatermark, watermark);
@@ -264,6 +334,35 @@ public sealed class EntryStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// What RocksDB says of itself, for the perf harness: files per level, index and filter sizes over all files, and
+    /// (with <see cref="EntryStoreSettings.Statistics"/>) block-cache and bloom counters.
+    /// </summary>
+    public string Describe()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return "";
+            var text = new System.Text.StringBuilder();
+            text.AppendLine(Db.GetProperty("rocksdb.levelstats"));
+            text.AppendLine("table properties: " + Db.GetProperty("rocksdb.aggregated-table-properties"));
+            string? statistics = Settings.Statistics ? _options.GetStatisticsString() : null;
+            if (statistics is not null)
+            {
+                foreach (var line in statistics.Split('\n'))
+                {
+                    if (line.Contains("block.cache.filter.") || line.Contains("block.cache.index.") || line.Contains("block.cache.data.") ||
+                        line.Contains("bloom.filter.useful") || line.Contains("bloom.filter.full") || line.Contains("stall.micros") ||
+                        line.Contains("multiget.micros") || line.Contains("rocksdb.compact.write.bytes") || line.Contains("rocksdb.flush.write.bytes"))
+                    {
+                        text.AppendLine(line.Trim());
+                    }
+                }
+            }
+            return text.ToString();
+        }
+    }
+
     private long Property(string name) => long.TryParse(Db.GetProperty(name), out long value) ? value : 0;
 
     public void Dispose()
@@ -275,9 +374,9 @@ public sealed class EntryStore : IDisposable
             {
                 Checkpoint();
             }
-            catch (RocksDbException)
+            catch (Exception ex) when (ex is RocksDbException or IOException)
             {
-                // closing after a failure: the journal has everything, the next start replays it
+                // closing after a failure: the journal has everything, the next start replays it (and refills the key filter)
             }
         }
         lock (_gate)

@@ -16,6 +16,13 @@ public sealed record EntryStoreSettings
     /// <summary>Memtables at most (one filling, the others flushing). Default 3.</summary>
     public int WriteBuffersMax { get; init; } = 3;
 
+    /// <summary>
+    /// RAM for the key filter in front of the store (<see cref="KeyFilter"/>): a new correlation id is answered there,
+    /// without RocksDB. Fixed however many entries the store holds; its false-positive rate grows instead (about 0.05 %
+    /// at 100 M entries, 10 % at 500 M with the default). Default 256 MiB.
+    /// </summary>
+    public long KeyFilterBytes { get; init; } = 256L << 20;
+
     /// <summary>Bloom filter bits per key: a lookup of a new correlation id reads no data block with probability about 99 % at 10. Default 10.</summary>
     public int BloomBitsPerKey { get; init; } = 10;
 
@@ -28,16 +35,20 @@ public sealed record EntryStoreSettings
     /// </summary>
     public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Keep RocksDB's statistics (block cache and bloom counters; costs a few per cent). Default false; the perf harness turns it on.</summary>
+    public bool Statistics { get; init; }
+
     internal void Validate()
     {
         if (BlockCacheBytes < 8L << 20) throw new ArgumentException($"Ledger:Memory:StoreBlockCacheBytes must be at least 8 MiB, not {BlockCacheBytes}.");
         if (WriteBufferBytes < 4L << 20) throw new ArgumentException($"Ledger:Memory:StoreWriteBufferBytes must be at least 4 MiB, not {WriteBufferBytes}.");
         if (WriteBuffersMax is < 2 or > 16) throw new ArgumentException($"Ledger:Memory:StoreWriteBuffers must be 2..16, not {WriteBuffersMax}.");
+        if (KeyFilterBytes < 64L << 10) throw new ArgumentException($"Ledger:Memory:KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.");
         if (BloomBitsPerKey is < 1 or > 32) throw new ArgumentException($"The entry store's bloom bits per key must be 1..32, not {BloomBitsPerKey}.");
         if (BackgroundJobs is < 1 or > 16) throw new ArgumentException($"The entry store's background jobs must be 1..16, not {BackgroundJobs}.");
         if (CheckpointEvery <= TimeSpan.Zero) throw new ArgumentException($"Ledger:Checkpoint:EverySeconds must be positive, not {CheckpointEvery.TotalSeconds}.");
     }
 
-    /// <summary>The most RAM the store itself should take: cache + memtables (plus RocksDB's small fixed overhead).</summary>
-    public long BudgetBytes => BlockCacheBytes + WriteBufferBytes * WriteBuffersMax;
+    /// <summary>The most RAM the store itself should take: cache + memtables + key filter (plus RocksDB's small fixed overhead).</summary>
+    public long BudgetBytes => BlockCacheBytes + WriteBufferBytes * WriteBuffersMax + KeyFilterBytes;
 }

@@ -35,6 +35,8 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
     // Counters (prefetch thread writes, metrics read approximately).
     public long Lookups;
     public long Found;
+    /// <summary>Lookups the key filter answered (absent) without RocksDB.</summary>
+    public long Filtered;
 
     internal StorePrefetcher(EntryStore store)
     {
@@ -51,7 +53,8 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
 
     public void EndOfBatch()
     {
-        long watermark = _store.Watermark;
+        long watermark = _store.Watermark; // before the filter and the reads: the store only moves forward
+        var filter = _store.FilterComplete ? _store.Filter : null;
         foreach (var command in _batch)
         {
             command.StoreWatermark = watermark;
@@ -69,7 +72,13 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
                 var id = _idScratch.AsSpan(0, length);
                 lookup.KeyHash = EntryKeys.Hash(account, id);
                 var key = new Span<byte>(_keys + _pending * StoreCodec.KeyBytesMax, StoreCodec.KeyBytesMax);
-                _keyLengths[_pending] = (UIntPtr)StoreCodec.EntryKey(account, id, key);
+                int keyLength = StoreCodec.EntryKey(account, id, key);
+                if (filter is not null && !filter.MayContain(KeyFilter.HashOf(key[..keyLength])))
+                {
+                    Filtered++; // never written: absent, no read
+                    continue;
+                }
+                _keyLengths[_pending] = (UIntPtr)keyLength;
                 _targetCommand[_pending] = command;
                 _targetPosition[_pending] = position;
                 if (++_pending == ChunkKeys) Read();

@@ -46,11 +46,13 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         if (command.CommandNumber != _next)
             throw new InvalidOperationException($"Invariant: the entry store expected record {_next}, not {command.CommandNumber}.");
         if (command.JournalNextAddress <= 0) throw new InvalidOperationException($"Invariant: record {command.CommandNumber} reached the store without its journal address.");
+        var filter = _store.Filter;
         foreach (ref readonly var image in command.ChangeSpan)
         {
             int keyLength = StoreCodec.EntryKey(image.AccountPacked, image.KeySpan, _key);
             int valueLength = StoreCodec.WriteImage(in image, _value);
             _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, valueLength), null);
+            filter.Add(KeyFilter.HashOf(_key.AsSpan(0, keyLength))); // before the watermark that covers it is published
             if (image.IsBundle || image.Kind != EntryKind.Blocking || image.Status == EntryStatus.None) continue;
             int holdKey = StoreCodec.HoldKey(image.Sequence, _key);
             if (image.IsOpenHold) _batch.Put(_key.AsSpan(0, holdKey), _value.AsSpan(0, valueLength), null);

@@ -3,6 +3,7 @@ using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Journal.EntryStore;
+using Ledger.Journal.Recovery;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Journal.Recovery;
@@ -112,6 +113,7 @@ public static class LedgerRecovery
         if (cut is not null && (cut.LastSequence > options.UntilSequence || cut.ClockTicks > options.UntilTimestampTicks))
             throw new ArgumentException($"The entry store's cut ({cut}) is past the bound asked for; replay from the journal's start instead.");
 
+        if (store is { FilterComplete: false } && cut is not null) TopUpFilter(log, store, cut, logger);
         var prefetcher = store?.Prefetcher();
         var writer = store is { ReadOnly: false } ? store.Writer() : null;
         var records = new JournalRecord[RecordsPerBatch];
@@ -206,6 +208,49 @@ public static class LedgerRecovery
             cursor.Dispose();
             prefetcher?.Dispose();
             writer?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Adds to the store's key filter the keys of the journal records between the filter's last save and the store's
+    /// cut (at most a checkpoint interval of them); if those records cannot be read, refills it from the store.
+    /// </summary>
+    private static void TopUpFilter(JournalLog log, EntryStore.EntryStore store, StoreCut cut, ILogger? logger)
+    {
+        var filter = store.Filter;
+        Span<byte> id = stackalloc byte[Engine.State.EntryKeys.LengthMax];
+        Span<byte> key = stackalloc byte[StoreCodec.KeyBytesMax];
+        long added = 0;
+        bool complete = false;
+        if (store.FilterNextAddress >= log.StartAddress)
+        {
+            using var cursor = new JournalCursor(log, store.FilterNextAddress, filter.Covered + 1, 0, follow: false);
+            var record = new JournalRecord();
+            while (cursor.TryRead(record) == ReadOutcome.Record && record.RecordNumber <= cut.RecordNumber)
+            {
+                var c = record.Command;
+                for (int i = 0; i < c.EntryCount; i++)
+                {
+                    ref readonly var e = ref c.Entries[i];
+                    int length = Engine.State.EntryKeys.Normalize(e.CorrelationId, id);
+                    if (length > 0) filter.Add(KeyFilter.HashOf(key[..StoreCodec.EntryKey(e.Account.Packed, id[..length], key)]));
+                    added++;
+                }
+                if (c.BundleId is not null && Engine.State.EntryKeys.Normalize(c.BundleId, id) is var b and > 0)
+                    filter.Add(KeyFilter.HashOf(key[..StoreCodec.EntryKey(Engine.State.EntryKeys.BundleAccount, id[..b], key)]));
+                if (record.RecordNumber == cut.RecordNumber) complete = true;
+            }
+        }
+        if (complete)
+        {
+            long from = filter.Covered + 1;
+            store.FilterCovers(cut.RecordNumber);
+            if (logger?.IsEnabled(LogLevel.Information) == true) logger.LogInformation("Key filter topped up from the journal with {Keys} keys (records {From}..{To}).", added, from, cut.RecordNumber);
+        }
+        else
+        {
+            long keys = store.RebuildFilter();
+            logger?.LogWarning("Key filter refilled from the entry store ({Keys} keys): the journal after its last save could not be read.", keys);
         }
     }
 

@@ -21,7 +21,7 @@ internal static class Soak
         Book.Fresh(dir);
         var options = Book.Options(dir, entries, accounts) with
         {
-            EntryStore = new Journal.EntryStore.EntryStoreSettings { CheckpointEvery = TimeSpan.FromSeconds(30) },
+            EntryStore = new Journal.EntryStore.EntryStoreSettings { CheckpointEvery = TimeSpan.FromSeconds(30), Statistics = true },
         };
         Report.Line(string.Create(CultureInfo.InvariantCulture,
             $"soak: {accounts:N0} accounts, {batch}-entry commands, {entries:N0} entries, {producers} producers x window {window}; cache {options.Engine!.EntryCacheCapacity:N0} entries, store cache {options.EntryStore.BlockCacheBytes >> 20} MiB + {options.EntryStore.WriteBuffersMax} x {options.EntryStore.WriteBufferBytes >> 20} MiB memtables"));
@@ -74,6 +74,9 @@ internal static class Soak
         }
         lastCheckpoint = MeasureCheckpoint(store, driver);
         Report.Line("  checkpoint at the end: " + lastCheckpoint);
+        Report.Line("entry store at the end:\n" + store.Entries.Describe());
+        Report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"prefetch: {store.Prefetcher.Lookups:N0} lookups, {store.Prefetcher.Found:N0} found; cache: {store.Engine.Cache.Hits:N0} hits, {store.Engine.Cache.Loads:N0} loads, {store.Engine.Cache.Evictions:N0} evictions, {store.Engine.Cache.Overflows:N0} overflows"));
         driver.Stop();
         host.Stop();
         var stop = Stopwatch.StartNew();

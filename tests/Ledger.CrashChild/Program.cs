@@ -49,7 +49,7 @@ var store = LedgerStore.Open(new LedgerStoreOptions
     Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),
     Engine = new EngineSettings { EntryCacheCapacity = 16 },
     Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = 20 },
-    EntryStore = new EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, CheckpointEvery = TimeSpan.FromMilliseconds(200) },
+    EntryStore = new EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, CheckpointEvery = TimeSpan.FromMilliseconds(200) },
 });
 var report = store.Recovery;
 foreach (ref readonly var account in store.Engine.Accounts.All)

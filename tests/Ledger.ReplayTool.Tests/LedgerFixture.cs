@@ -67,7 +67,7 @@ internal sealed class LedgerFixture : IDisposable
         Catalog = Testing.Commands.DefaultCatalog,
         Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = segmentSizeBits },
         Engine = new Engine.EngineSettings { EntryCacheCapacity = 16 },
-        EntryStore = new Ledger.Journal.EntryStore.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, BackgroundJobs = 1 },
+        EntryStore = new Ledger.Journal.EntryStore.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
     };
 
     public static void CopyDirectory(string from, string to)

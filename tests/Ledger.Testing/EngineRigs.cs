@@ -25,7 +25,7 @@ public enum CacheMode
 /// </summary>
 public sealed class EngineRig : IDisposable
 {
-    private static readonly EntryStoreSettings SmallStore = new() { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, WriteBuffersMax = 2, BackgroundJobs = 1 };
+    private static readonly EntryStoreSettings SmallStore = new() { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, WriteBuffersMax = 2, BackgroundJobs = 1 };
     private long _address = 64;
 
     internal EngineRig(LedgerEngine engine, string directory)
