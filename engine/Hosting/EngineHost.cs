@@ -46,7 +46,7 @@ public sealed class EngineHost : IDisposable
         if (prefetcher is not null) _prefetchStage = new(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
         _engineStage = new(_ring, _prefetchStage?.Sequence, new EngineStage(engine, _fault));
         _journalStage = new(_ring, _engineStage.Sequence, new JournalStage(journal, _fault));
-        if (storeWriter is not null) _storeStage = new(_ring, _journalStage.Sequence, new StoreStage(storeWriter, _fault));
+        if (storeWriter is not null) _storeStage = new(_ring, _journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax);
         _publishStage = new(_ring, _storeStage?.Sequence ?? _journalStage.Sequence, new PublishStage(sinks.ToArray(), _fault, _inFlight));
         _ring.Sequencer.SetGatingSequences(_publishStage.Sequence);
     }

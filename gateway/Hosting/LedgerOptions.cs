@@ -48,8 +48,8 @@ public sealed class MemoryOptions
     /// <summary>Entries published to the pipeline and not yet answered, at most (producers wait past it). Default 131 072.</summary>
     public int InFlightEntriesMax { get; set; } = 131_072;
 
-    /// <summary>The entry store's block cache (data, index and bloom-filter blocks). Default 256 MiB.</summary>
-    public long StoreBlockCacheBytes { get; set; } = 256L << 20;
+    /// <summary>The entry store's block cache (data, index and bloom-filter blocks; lookups are rare behind the key filter). Default 64 MiB.</summary>
+    public long StoreBlockCacheBytes { get; set; } = 64L << 20;
 
     /// <summary>One entry-store memtable. Default 64 MiB.</summary>
     public long StoreWriteBufferBytes { get; set; } = 64L << 20;
@@ -57,8 +57,8 @@ public sealed class MemoryOptions
     /// <summary>Entry-store memtables at most (one filling, the rest flushing). Default 3.</summary>
     public int StoreWriteBuffers { get; set; } = 3;
 
-    /// <summary>The key filter in front of the entry store (new correlation ids are answered there; fixed RAM, see docs/decisions.md). Default 256 MiB.</summary>
-    public long KeyFilterBytes { get; set; } = 256L << 20;
+    /// <summary>The key filter in front of the entry store (new correlation ids are answered there; fixed RAM, see docs/decisions.md). Default 128 MiB.</summary>
+    public long KeyFilterBytes { get; set; } = 128L << 20;
 
     /// <summary>The cache must hold every open hold plus what the pipeline has in flight (each in-flight entry may create one entry and change another, and a hold it releases stays cached until the store has it).</summary>
     public int EntryCacheEntriesMin => (int)Math.Min(int.MaxValue, OpenHoldsMax + 3L * InFlightEntriesMax);

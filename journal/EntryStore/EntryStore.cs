@@ -68,7 +68,7 @@ public sealed class EntryStore : IDisposable
             .SetMemtablePrefixBloomSizeRatio(0.05)
             .SetCompression(Compression.Lz4)
             .SetLevelCompactionDynamicLevelBytes(true);
-        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
+        native.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
         _options = new DbOptions()
             .SetCreateIfMissing(!readOnly)
             .IncreaseParallelism(settings.BackgroundJobs)

@@ -6,7 +6,7 @@ using Ledger.Engine.State;
 namespace Ledger.Journal.EntryStore;
 
 /// <summary>
-/// The entry store's keys and values, written and read by explicit code (all integers little-endian in values,
+/// The entry store's keys and values, written and read by explicit code (integers little-endian or LEB128 in values,
 /// big-endian in keys so keys sort by number). Changing a layout means a new <see cref="FormatVersion"/>; a store of
 /// another version is rebuilt from the journal (it is an index of the journal, never the only copy of anything).
 /// <code>
@@ -14,23 +14,25 @@ namespace Ledger.Journal.EntryStore;
 /// 'E' account(i64 BE) correlationId     entry image (below)
 /// 'B' bundleId                          entry image of the bundle (flag Bundle)
 /// 'H' sequence(i64 BE)                  entry image of an open hold (kept while PENDING; with 'E')
-/// 'A' account(i64 BE)                   account: key i64, currency i32, overdraft i64, available i64, held i64, openedAt i64
+/// 'A' account(i64 BE)                   account: key i64, currency i32, reserved i32, overdraft i64, available i64, held i64, openedAt i64
 /// 'M'                                   the cut (see <see cref="StoreCut"/>)
 /// 'C'                                   the catalog in force at the cut (MessagePack, as in the journal)
 ///
-/// entry image, 169 + key bytes:
-///  0 version u8 | 1 kind | 2 status | 3 answeredStatus | 4 direction | 5 decline | 6 declineRuleId | 7 flags
-///  8 account i64 | 16 requestedEntryType i32 | 20 entryType i32 | 24 requestedCurrency i32 | 28 currency i32
-/// 32 requestedAmount i64 | 40 amount i64 | 48 requestedExpiresAt i64 | 56 expiresAt i64 | 64 descriptionHash u64
-/// 72 referenceHash u64 | 80 sequence i64 | 88 timestamp i64 | 96 heldRemaining i64 | 104 referenceSequence i64
-/// 112 reversedBySequence i64 | 120 availableAfter i64 | 128 heldAfter i64 | 136 commandNumber i64
-/// 144 commandPosition i32 | 148 commandCount i32 | 152 declineEntryIndex i32 | 156 reserved u32 | 160 lastChange i64
-/// 168 keyLength u8 | 169 key bytes
+/// entry image, format 2 (typically 60-80 bytes; every byte is written, flushed and compacted, so it is compact):
+///   0 version u8 = 2 | 1 kind | 2 status | 3 answeredStatus | 4 direction | 5 decline | 6 declineRuleId | 7 flags
+///   8 present u16: which optional fields follow (bit n: field marked [n] below)
+///  10 then, in this order (v = LEB128 unsigned, z = zigzag LEB128, 8 = 8 bytes LE):
+///     account z | entryType z | [0] requestedEntryType z (when it differs) | currency v | [1] requestedCurrency v (differs)
+///     | amount z | [2] requestedAmount z (differs) | [3] expiresAt z (not 0) | [4] requestedExpiresAt z (differs from
+///     expiresAt) | [5] descriptionHash 8 (not 0) | [6] referenceHash 8 (not 0) | sequence v | timestamp 8
+///     | [7] heldRemaining z (not 0) | [8] referenceSequence v (not 0) | [9] reversedBySequence v (not 0)
+///     | availableAfter z | heldAfter z | commandNumber v | commandPosition v | commandCount v
+///     | [10] declineEntryIndex z (not 0) | lastChange - commandNumber v | keyLength u8 | key bytes
 /// </code>
 /// </summary>
 public static class StoreCodec
 {
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
     public const byte EntryPrefix = (byte)'E';
     public const byte BundlePrefix = (byte)'B';
     public const byte HoldPrefix = (byte)'H';
@@ -38,8 +40,9 @@ public static class StoreCodec
     public static ReadOnlySpan<byte> CutKey => "M"u8;
     public static ReadOnlySpan<byte> CatalogKey => "C"u8;
 
-    public const int ImageFixedBytes = 169;
-    public const int ImageBytesMax = ImageFixedBytes + EntryKeys.LengthMax;
+    private const int FixedBytes = 10;
+    /// <summary>The largest image: every optional field present, every varint at its longest, the longest key.</summary>
+    public const int ImageBytesMax = FixedBytes + 23 * 10 + 1 + EntryKeys.LengthMax;
     public const int KeyBytesMax = 1 + 8 + EntryKeys.LengthMax;
     public const int AccountBytes = 48;
 
@@ -82,73 +85,171 @@ public static class StoreCodec
         into[5] = (byte)e.Decline;
         into[6] = e.DeclineRuleId;
         into[7] = (byte)e.Flags;
-        BinaryPrimitives.WriteInt64LittleEndian(into[8..], e.AccountPacked);
-        BinaryPrimitives.WriteInt32LittleEndian(into[16..], e.RequestedEntryType);
-        BinaryPrimitives.WriteInt32LittleEndian(into[20..], e.EntryType);
-        BinaryPrimitives.WriteInt32LittleEndian(into[24..], e.RequestedCurrency.Packed);
-        BinaryPrimitives.WriteInt32LittleEndian(into[28..], e.Currency.Packed);
-        BinaryPrimitives.WriteInt64LittleEndian(into[32..], e.RequestedAmountMinor);
-        BinaryPrimitives.WriteInt64LittleEndian(into[40..], e.AmountMinor);
-        BinaryPrimitives.WriteInt64LittleEndian(into[48..], e.RequestedExpiresAtTicks);
-        BinaryPrimitives.WriteInt64LittleEndian(into[56..], e.ExpiresAtTicks);
-        BinaryPrimitives.WriteUInt64LittleEndian(into[64..], e.DescriptionHash);
-        BinaryPrimitives.WriteUInt64LittleEndian(into[72..], e.ReferenceHash);
-        BinaryPrimitives.WriteInt64LittleEndian(into[80..], e.Sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(into[88..], e.TimestampTicks);
-        BinaryPrimitives.WriteInt64LittleEndian(into[96..], e.HeldRemainingMinor);
-        BinaryPrimitives.WriteInt64LittleEndian(into[104..], e.ReferenceSequence);
-        BinaryPrimitives.WriteInt64LittleEndian(into[112..], e.ReversedBySequence);
-        BinaryPrimitives.WriteInt64LittleEndian(into[120..], e.BalancesAfter.AvailableMinor);
-        BinaryPrimitives.WriteInt64LittleEndian(into[128..], e.BalancesAfter.HeldMinor);
-        BinaryPrimitives.WriteInt64LittleEndian(into[136..], e.CommandNumber);
-        BinaryPrimitives.WriteInt32LittleEndian(into[144..], e.CommandPosition);
-        BinaryPrimitives.WriteInt32LittleEndian(into[148..], e.CommandCount);
-        BinaryPrimitives.WriteInt32LittleEndian(into[152..], e.DeclineEntryIndex);
-        BinaryPrimitives.WriteUInt32LittleEndian(into[156..], 0);
-        BinaryPrimitives.WriteInt64LittleEndian(into[160..], e.LastChange);
-        into[168] = e.KeyLength;
-        e.KeySpan.CopyTo(into[ImageFixedBytes..]);
-        return ImageFixedBytes + e.KeyLength;
+        int present =
+            (e.RequestedEntryType != e.EntryType ? 1 << 0 : 0) |
+            (e.RequestedCurrency != e.Currency ? 1 << 1 : 0) |
+            (e.RequestedAmountMinor != e.AmountMinor ? 1 << 2 : 0) |
+            (e.ExpiresAtTicks != 0 ? 1 << 3 : 0) |
+            (e.RequestedExpiresAtTicks != e.ExpiresAtTicks ? 1 << 4 : 0) |
+            (e.DescriptionHash != 0 ? 1 << 5 : 0) |
+            (e.ReferenceHash != 0 ? 1 << 6 : 0) |
+            (e.HeldRemainingMinor != 0 ? 1 << 7 : 0) |
+            (e.ReferenceSequence != 0 ? 1 << 8 : 0) |
+            (e.ReversedBySequence != 0 ? 1 << 9 : 0) |
+            (e.DeclineEntryIndex != 0 ? 1 << 10 : 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(into[8..], (ushort)present);
+        var w = new Writer(into, FixedBytes);
+        w.Signed(e.AccountPacked);
+        w.Signed(e.EntryType);
+        if ((present & 1 << 0) != 0) w.Signed(e.RequestedEntryType);
+        w.Unsigned((uint)e.Currency.Packed);
+        if ((present & 1 << 1) != 0) w.Unsigned((uint)e.RequestedCurrency.Packed);
+        w.Signed(e.AmountMinor);
+        if ((present & 1 << 2) != 0) w.Signed(e.RequestedAmountMinor);
+        if ((present & 1 << 3) != 0) w.Signed(e.ExpiresAtTicks);
+        if ((present & 1 << 4) != 0) w.Signed(e.RequestedExpiresAtTicks);
+        if ((present & 1 << 5) != 0) w.Fixed(e.DescriptionHash);
+        if ((present & 1 << 6) != 0) w.Fixed(e.ReferenceHash);
+        w.Unsigned((ulong)e.Sequence);
+        w.Fixed((ulong)e.TimestampTicks);
+        if ((present & 1 << 7) != 0) w.Signed(e.HeldRemainingMinor);
+        if ((present & 1 << 8) != 0) w.Unsigned((ulong)e.ReferenceSequence);
+        if ((present & 1 << 9) != 0) w.Unsigned((ulong)e.ReversedBySequence);
+        w.Signed(e.BalancesAfter.AvailableMinor);
+        w.Signed(e.BalancesAfter.HeldMinor);
+        w.Unsigned((ulong)e.CommandNumber);
+        w.Unsigned((uint)e.CommandPosition);
+        w.Unsigned((uint)e.CommandCount);
+        if ((present & 1 << 10) != 0) w.Signed(e.DeclineEntryIndex);
+        w.Unsigned((ulong)(e.LastChange - e.CommandNumber));
+        w.Byte(e.KeyLength);
+        w.Bytes(e.KeySpan);
+        return w.Position;
     }
 
-    /// <summary>Reads an image; throws <see cref="StoreFormatException"/> for another version or a value of the wrong size.</summary>
+    /// <summary>Reads an image; throws <see cref="StoreFormatException"/> for another version or a value that does not decode.</summary>
     public static void ReadImage(ReadOnlySpan<byte> from, out EntryImage e)
     {
-        if (from.Length < ImageFixedBytes || from[0] != FormatVersion || from.Length != ImageFixedBytes + from[168] || from[168] is 0 or > EntryKeys.LengthMax)
-            throw new StoreFormatException($"an entry value of {from.Length} bytes (version {(from.Length > 0 ? from[0] : 0)}) is not an entry image of format {FormatVersion}");
         e = default;
-        e.Kind = (EntryKind)from[1];
-        e.Status = (EntryStatus)from[2];
-        e.AnsweredStatus = (EntryStatus)from[3];
-        e.Direction = (Direction)from[4];
-        e.Decline = (ResultCode)from[5];
-        e.DeclineRuleId = from[6];
-        e.Flags = (EntryFlags)from[7];
-        e.AccountPacked = BinaryPrimitives.ReadInt64LittleEndian(from[8..]);
-        e.RequestedEntryType = BinaryPrimitives.ReadInt32LittleEndian(from[16..]);
-        e.EntryType = BinaryPrimitives.ReadInt32LittleEndian(from[20..]);
-        e.RequestedCurrency = new CurrencyCode(BinaryPrimitives.ReadInt32LittleEndian(from[24..]));
-        e.Currency = new CurrencyCode(BinaryPrimitives.ReadInt32LittleEndian(from[28..]));
-        e.RequestedAmountMinor = BinaryPrimitives.ReadInt64LittleEndian(from[32..]);
-        e.AmountMinor = BinaryPrimitives.ReadInt64LittleEndian(from[40..]);
-        e.RequestedExpiresAtTicks = BinaryPrimitives.ReadInt64LittleEndian(from[48..]);
-        e.ExpiresAtTicks = BinaryPrimitives.ReadInt64LittleEndian(from[56..]);
-        e.DescriptionHash = BinaryPrimitives.ReadUInt64LittleEndian(from[64..]);
-        e.ReferenceHash = BinaryPrimitives.ReadUInt64LittleEndian(from[72..]);
-        e.Sequence = BinaryPrimitives.ReadInt64LittleEndian(from[80..]);
-        e.TimestampTicks = BinaryPrimitives.ReadInt64LittleEndian(from[88..]);
-        e.HeldRemainingMinor = BinaryPrimitives.ReadInt64LittleEndian(from[96..]);
-        e.ReferenceSequence = BinaryPrimitives.ReadInt64LittleEndian(from[104..]);
-        e.ReversedBySequence = BinaryPrimitives.ReadInt64LittleEndian(from[112..]);
-        e.BalancesAfter = new Balances(BinaryPrimitives.ReadInt64LittleEndian(from[120..]), BinaryPrimitives.ReadInt64LittleEndian(from[128..]));
-        e.CommandNumber = BinaryPrimitives.ReadInt64LittleEndian(from[136..]);
-        e.CommandPosition = BinaryPrimitives.ReadInt32LittleEndian(from[144..]);
-        e.CommandCount = BinaryPrimitives.ReadInt32LittleEndian(from[148..]);
-        e.DeclineEntryIndex = BinaryPrimitives.ReadInt32LittleEndian(from[152..]);
-        e.LastChange = BinaryPrimitives.ReadInt64LittleEndian(from[160..]);
-        e.SetKey(from.Slice(ImageFixedBytes, from[168]));
+        if (from.Length < FixedBytes || from[0] != FormatVersion)
+            throw new StoreFormatException($"an entry value of {from.Length} bytes (version {(from.Length > 0 ? from[0] : 0)}) is not an entry image of format {FormatVersion}");
+        try
+        {
+            e.Kind = (EntryKind)from[1];
+            e.Status = (EntryStatus)from[2];
+            e.AnsweredStatus = (EntryStatus)from[3];
+            e.Direction = (Direction)from[4];
+            e.Decline = (ResultCode)from[5];
+            e.DeclineRuleId = from[6];
+            e.Flags = (EntryFlags)from[7];
+            int present = BinaryPrimitives.ReadUInt16LittleEndian(from[8..]);
+            var r = new Reader(from, FixedBytes);
+            e.AccountPacked = r.Signed();
+            e.EntryType = (int)r.Signed();
+            e.RequestedEntryType = (present & 1 << 0) != 0 ? (int)r.Signed() : e.EntryType;
+            e.Currency = new CurrencyCode((int)r.Unsigned());
+            e.RequestedCurrency = (present & 1 << 1) != 0 ? new CurrencyCode((int)r.Unsigned()) : e.Currency;
+            e.AmountMinor = r.Signed();
+            e.RequestedAmountMinor = (present & 1 << 2) != 0 ? r.Signed() : e.AmountMinor;
+            e.ExpiresAtTicks = (present & 1 << 3) != 0 ? r.Signed() : 0;
+            e.RequestedExpiresAtTicks = (present & 1 << 4) != 0 ? r.Signed() : e.ExpiresAtTicks;
+            e.DescriptionHash = (present & 1 << 5) != 0 ? r.Fixed() : 0;
+            e.ReferenceHash = (present & 1 << 6) != 0 ? r.Fixed() : 0;
+            e.Sequence = (long)r.Unsigned();
+            e.TimestampTicks = (long)r.Fixed();
+            e.HeldRemainingMinor = (present & 1 << 7) != 0 ? r.Signed() : 0;
+            e.ReferenceSequence = (present & 1 << 8) != 0 ? (long)r.Unsigned() : 0;
+            e.ReversedBySequence = (present & 1 << 9) != 0 ? (long)r.Unsigned() : 0;
+            e.BalancesAfter = new Balances(r.Signed(), r.Signed());
+            e.CommandNumber = (long)r.Unsigned();
+            e.CommandPosition = (int)r.Unsigned();
+            e.CommandCount = (int)r.Unsigned();
+            e.DeclineEntryIndex = (present & 1 << 10) != 0 ? (int)r.Signed() : 0;
+            e.LastChange = e.CommandNumber + (long)r.Unsigned();
+            int keyLength = r.Byte();
+            if (keyLength is 0 or > EntryKeys.LengthMax || r.Remaining != keyLength) throw new IndexOutOfRangeException();
+            e.SetKey(r.Bytes(keyLength));
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            throw new StoreFormatException($"an entry value of {from.Length} bytes does not decode as an entry image of format {FormatVersion}");
+        }
     }
 
+    private ref struct Writer(Span<byte> into, int position)
+    {
+        private readonly Span<byte> _into = into;
+        public int Position = position;
+
+        public void Unsigned(ulong v)
+        {
+            while (v >= 0x80)
+            {
+                _into[Position++] = (byte)(v | 0x80);
+                v >>= 7;
+            }
+            _into[Position++] = (byte)v;
+        }
+
+        public void Signed(long v) => Unsigned((ulong)((v << 1) ^ (v >> 63)));
+
+        public void Fixed(ulong v)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(_into[Position..], v);
+            Position += 8;
+        }
+
+        public void Byte(byte v) => _into[Position++] = v;
+
+        public void Bytes(scoped ReadOnlySpan<byte> v)
+        {
+            v.CopyTo(_into[Position..]);
+            Position += v.Length;
+        }
+    }
+
+    /// <summary>Reads what <see cref="Writer"/> wrote; running off the end throws <see cref="IndexOutOfRangeException"/>.</summary>
+    private ref struct Reader(ReadOnlySpan<byte> from, int position)
+    {
+        private readonly ReadOnlySpan<byte> _from = from;
+        private int _position = position;
+
+        public readonly int Remaining => _from.Length - _position;
+
+        public ulong Unsigned()
+        {
+            ulong v = 0;
+            for (int shift = 0; shift < 64; shift += 7)
+            {
+                byte b = _from[_position++];
+                v |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80) return v;
+            }
+            throw new IndexOutOfRangeException();
+        }
+
+        public long Signed()
+        {
+            ulong v = Unsigned();
+            return (long)(v >> 1) ^ -(long)(v & 1);
+        }
+
+        public ulong Fixed()
+        {
+            ulong v = BinaryPrimitives.ReadUInt64LittleEndian(_from.Slice(_position, 8));
+            _position += 8;
+            return v;
+        }
+
+        public byte Byte() => _from[_position++];
+
+        public ReadOnlySpan<byte> Bytes(int length)
+        {
+            var v = _from.Slice(_position, length);
+            _position += length;
+            return v;
+        }
+    }
     public static void WriteAccount(in AccountState a, Span<byte> into)
     {
         BinaryPrimitives.WriteInt64LittleEndian(into, a.Key.Packed);

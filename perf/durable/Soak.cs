@@ -37,7 +37,7 @@ internal static class Soak
 
         long accountsOpened = driver.EntriesCompleted; // the openings went through the driver's sink too
         driver.Start(host);
-        Report.Line("slice | entries | entries/s | RSS MiB | GC heap MiB | cache entries | store MiB | store lag (records) | data dir MiB | checkpoints (max s)");
+        Report.Line("slice | entries | entries/s | RSS MiB | GC heap MiB | RocksDB cache / memtables / readers MiB | store MiB | store lag (records) | data dir MiB | checkpoints (max s)");
         var sliceClock = Stopwatch.StartNew();
         long sliceStart = 0, next = slice, rssAtFirst = 0, rssMax = 0;
         double firstRate = 0, lastRate = 0;
@@ -55,9 +55,8 @@ internal static class Soak
             double rate = (done - sliceStart) / sliceClock.Elapsed.TotalSeconds;
             k++;
             var stats = store.Entries.Stats;
-            var cache = store.Engine.Cache;
             Report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"{k,5} | {done,12:N0} | {rate,9:N0} | {Mib(rss),7} | {Mib(GC.GetGCMemoryInfo().HeapSizeBytes),11} | {cache.Count,13:N0} | {Mib(stats.SizeBytes),9} | {store.Engine.CommandNumber - stats.Watermark,19:N0} | {Mib(Book.DirectorySize(dir)),12} | {stats.Checkpoints} ({stats.CheckpointTimeMax.TotalSeconds:0.00})"));
+                $"{k,5} | {done,12:N0} | {rate,9:N0} | {Mib(rss),7} | {Mib(GC.GetGCMemoryInfo().HeapSizeBytes),11} | {Mib(stats.BlockCacheBytes),5} / {Mib(stats.MemtableBytes),3} / {Mib(stats.TableReaderBytes),3} | {Mib(stats.SizeBytes),9} | {store.Engine.CommandNumber - stats.Watermark,19:N0} | {Mib(Book.DirectorySize(dir)),12} | {stats.Checkpoints} ({stats.CheckpointTimeMax.TotalSeconds:0.00})"));
             if (k == 1)
             {
                 firstRate = rate;
