@@ -55,7 +55,7 @@ internal sealed class DataDirectory : IDisposable
 
     /// <summary>The catalog shipped beside the tool, for a journal too damaged to name its own (its first record unreadable).</summary>
     public static Engine.Catalog.HistoryCatalog? FallbackCatalog =>
-        File.Exists(Journal.Catalog.HistoryCatalogFile.DefaultPath) ? Journal.Catalog.HistoryCatalogFile.Load(Journal.Catalog.HistoryCatalogFile.DefaultPath) : null;
+        File.Exists(Engine.Catalog.HistoryCatalogFile.DefaultPath) ? Engine.Catalog.HistoryCatalogFile.Load(Engine.Catalog.HistoryCatalogFile.DefaultPath) : null;
 
     /// <summary>The range of records the journal itself holds (older ones may be archived), as a phrase.</summary>
     public string JournalRange(long lastRecord) => Log.Archive.IsArchived

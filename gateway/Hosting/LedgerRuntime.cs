@@ -6,7 +6,6 @@ using Ledger.Engine.Ring;
 using Ledger.Gateway.Observability;
 using Ledger.Gateway.ReadModel;
 using Ledger.Journal;
-using Ledger.Journal.Catalog;
 using Ledger.Journal.EntryStore;
 using Ledger.Journal.Recovery;
 using Microsoft.Extensions.Options;

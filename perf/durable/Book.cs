@@ -3,7 +3,7 @@ using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
 using Ledger.Journal;
-using Ledger.Journal.Catalog;
+using Ledger.Engine.Catalog;
 
 namespace Ledger.Perf.Durable;
 

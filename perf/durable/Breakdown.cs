@@ -3,7 +3,7 @@ using System.Globalization;
 using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Journal;
-using Ledger.Journal.Catalog;
+using Ledger.Engine.Catalog;
 using Ledger.Journal.Format;
 
 namespace Ledger.Perf.Durable;

@@ -6,7 +6,7 @@ using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
 using Ledger.Engine;
 using Ledger.Journal;
-using Ledger.Journal.Catalog;
+using Ledger.Engine.Catalog;
 using Ledger.Journal.EntryStore;
 
 // The crash tests' child: opens the store on a data directory (recovering whatever a SIGKILL left), prints the

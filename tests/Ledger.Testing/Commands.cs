@@ -2,7 +2,6 @@ using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
-using Ledger.Journal.Catalog;
 
 namespace Ledger.Testing;
 

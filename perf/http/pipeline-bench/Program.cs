@@ -13,7 +13,7 @@ using Ledger.Engine.Events;
 using Ledger.Gateway.Api;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.ReadModel;
-using Ledger.Journal.Catalog;
+using Ledger.Engine.Catalog;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
