@@ -120,11 +120,18 @@ public sealed class LedgerCommand : IValueTaskSource
         Catalog = catalog;
     }
 
-    /// <summary>Grows the entry array to at least <paramref name="count"/>, keeping the entries already filled (a reader may grow while it parses).</summary>
+    /// <summary>
+    /// Grows the entry array to at least <paramref name="count"/>, keeping the entries already filled (a reader may grow
+    /// while it parses), and what the stages write for that many entries (events, changes, lookups), so the engine and
+    /// prefetch threads never grow a pooled command's arrays: the producer that sizes it pays, once.
+    /// </summary>
     public void EnsureEntryCapacity(int count)
     {
         if (Entries.Length < count) Array.Resize(ref Entries, Math.Max(count, Entries.Length * 2));
         EnsureResultCapacity(count);
+        if (Events.Length < count) Array.Resize(ref Events, Math.Max(count, Events.Length * 2));
+        if (Changes.Length < count) Changes = new State.EntryImage[Math.Max(count, Changes.Length * 2)]; // a new entry each; references and expiries grow it rarely
+        if (Lookups.Length < 2 * count + 1) Lookups = new EntryLookup[Math.Max(2 * count + 1, Lookups.Length * 2)];
     }
 
     private void EnsureResultCapacity(int count)

@@ -121,9 +121,7 @@ internal static class PerfWorkload
         for (int i = 0; i < size; i++)
         {
             pool[i] = new LedgerCommand();
-            pool[i].SetPost(entries);
-            // One event per ledger entry: sized now, or the first use of each command grows the array (an allocation).
-            pool[i].Events = new LedgerEvent[Math.Max(entries, pool[i].Events.Length)];
+            pool[i].SetPost(entries); // sizes events, changes and lookups for that many entries too
         }
         return pool;
     }
