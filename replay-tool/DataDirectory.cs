@@ -50,6 +50,19 @@ internal sealed class DataDirectory : IDisposable
         return new DataDirectory(full, log, store);
     }
 
+    /// <summary>The data directory's lock, for a command that changes it (archive, rebuild-store): refused while the service runs.</summary>
+    public static FileStream Lock(string dataDir, string what)
+    {
+        try
+        {
+            return LedgerStore.LockDataDirectory(dataDir);
+        }
+        catch (IOException ex)
+        {
+            throw new ToolException(ExitCodes.Usage, $"{ex.Message} {what}: stop the service first.");
+        }
+    }
+
     /// <summary>The tools' own RAM for a store: a small cache (they read once) and small memtables.</summary>
     public static readonly EntryStoreSettings ToolStoreSettings = new() { BlockCacheBytes = 64L << 20, WriteBufferBytes = 32L << 20, KeyFilterBytes = 64L << 20 };
 

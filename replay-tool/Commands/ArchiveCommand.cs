@@ -29,16 +29,7 @@ internal static class ArchiveCommand
     private static int Execute(string path, string before, string to)
     {
         string dataDir = Path.GetFullPath(path);
-        FileStream lockFile;
-        try
-        {
-            lockFile = LedgerStore.LockDataDirectory(dataDir);
-        }
-        catch (IOException ex)
-        {
-            throw new ToolException(ExitCodes.Usage, $"{ex.Message} Archiving moves journal files: stop the service first.");
-        }
-        using (lockFile)
+        using (DataDirectory.Lock(dataDir, "Archiving moves journal files"))
         {
             string journalDir = Path.Combine(dataDir, LedgerStore.JournalDirectoryName);
             if (!JournalLog.Exists(journalDir)) throw new ToolException(ExitCodes.NotFound, $"'{path}' holds no ledger journal.");

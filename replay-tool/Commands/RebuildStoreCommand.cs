@@ -24,16 +24,7 @@ internal static class RebuildStoreCommand
     private static int Execute(string path)
     {
         string dataDir = Path.GetFullPath(path);
-        FileStream lockFile;
-        try
-        {
-            lockFile = LedgerStore.LockDataDirectory(dataDir);
-        }
-        catch (IOException ex)
-        {
-            throw new ToolException(ExitCodes.Usage, $"{ex.Message} Rebuilding replaces the entry store: stop the service first.");
-        }
-        using (lockFile)
+        using (DataDirectory.Lock(dataDir, "Rebuilding replaces the entry store"))
         {
             using var data = DataDirectory.Open(dataDir);
             data.Store?.Dispose();
