@@ -8,7 +8,7 @@
 #   THROUGHPUT=0 ./run-perf.sh                  skip the harness; BENCHMARKS=0 skips BenchmarkDotNet
 #   ITERATIONS=10 ENTRIES=8000000 ./run-perf.sh more iterations / a longer harness run
 #   ./run-perf.sh http [seconds] [connections]   the HTTP section (wrk)
-#   ./run-perf.sh journal                       the journal section
+#   ./run-perf.sh journal [quick]               the journal section: the bounded-memory soak (100 M entries), throughput, replay
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,7 +17,7 @@ if [ "${1:-}" = "http" ]; then
   shift
   exec perf/http/run-http.sh "$@"
 fi
-# Journal section (durable pipeline, replay, start-up, snapshot stall): ./run-perf.sh journal
+# Journal section (bounded-memory soak, durable pipeline, replay, start-up): ./run-perf.sh journal [quick]
 if [ "${1:-}" = "journal" ]; then
   shift
   exec perf/durable/run-durable.sh "$@"

@@ -1,21 +1,34 @@
 namespace Ledger.Engine;
 
 /// <summary>
-/// Start-up sizes of the engine's tables. The tables grow by doubling past them, which allocates once;
-/// size them for the expected book so the hot path never does.
+/// Sizes of the engine's RAM. Accounts and open holds are the live state and stay in RAM; the entry cache is bounded
+/// (the entry store on disk has everything). Validated at construction with a sentence saying what to fix.
 /// </summary>
 public sealed record EngineSettings
 {
-    /// <summary>Accounts the tables hold before growing. Default 1 024.</summary>
+    /// <summary>Accounts the tables hold before growing (they grow by doubling). Default 1 024.</summary>
     public int AccountCapacity { get; init; } = 1_024;
-    /// <summary>Remembered entries (applied and declined) before growing. Default 65 536.</summary>
-    public int EntryCapacity { get; init; } = 65_536;
 
     /// <summary>
-    /// Writes every page of the presized entry table and idempotency index at start-up, so the engine thread does
-    /// not take a page fault each time the ledger grows into untouched memory (about 1 us per entry on a VM that
-    /// backs guest memory lazily; see docs/perf.md). Costs start-up time and makes the tables resident at once.
-    /// Default false: tests build many small engines.
+    /// Entries the cache holds (recent entries, open holds, and entries changed but not yet in the store). Past it the
+    /// least recently used entry the store already holds is evicted. Default 65 536.
+    /// </summary>
+    public int EntryCacheCapacity { get; init; } = 65_536;
+
+    /// <summary>Open holds (pending blocking entries) the ledger keeps at most; past it a new hold is refused (retry later). Default 1 000 000.</summary>
+    public int OpenHoldsMax { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// Writes every page of the entry cache at start-up, so the engine thread does not take a page fault each time the
+    /// cache first grows into untouched memory (about 1 us per entry on a VM that backs guest memory lazily; see
+    /// docs/perf.md). Costs start-up time and makes the cache resident at once. Default false: tests build many small engines.
     /// </summary>
     public bool PrefaultTables { get; init; }
+
+    internal void Validate()
+    {
+        if (AccountCapacity < 1) throw new ArgumentException($"AccountCapacity must be at least 1, not {AccountCapacity}.");
+        if (EntryCacheCapacity < 16) throw new ArgumentException($"EntryCacheCapacity must be at least 16 entries, not {EntryCacheCapacity}.");
+        if (OpenHoldsMax < 1) throw new ArgumentException($"OpenHoldsMax must be at least 1, not {OpenHoldsMax}.");
+    }
 }

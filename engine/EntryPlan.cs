@@ -13,7 +13,7 @@ internal struct EntryPlan
     public Direction Direction;
     public long DeltaAvailable;
     public long DeltaHeld;
-    public int ReferenceRecord;
+    public int ReferenceSlot;
     /// <summary>The referenced entry's status after this entry (None: unchanged).</summary>
     public EntryStatus ReferenceNewStatus;
     public long ReferenceHeldReleased;

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
@@ -10,67 +9,51 @@ using Ledger.Engine.State;
 namespace Ledger.Engine;
 
 /// <summary>
-/// The ledger's state machine. One thread calls <see cref="Apply"/>; it does no I/O, reads no clock and,
-/// once its tables are sized, allocates nothing. Time comes in on the command (raised to the ledger's clock
-/// when behind), sequences are assigned here, so the same commands always give the same state.
+/// The ledger's state machine. One thread calls <see cref="Apply"/>; it does no I/O, reads no clock and, once its
+/// tables are sized, allocates nothing. Time comes in on the command (raised to the ledger's clock when behind),
+/// sequences are assigned here, so the same commands always give the same state.
+/// <para>RAM holds the live state: accounts with their balances, every open hold, and a bounded cache of recent
+/// entries (<see cref="EntryCache"/>). Every other entry the ledger ever remembered lives in the entry store on
+/// disk; the prefetch stage reads the entries a command names into the command (<see cref="LedgerCommand.Lookups"/>)
+/// before it reaches this thread, and the store writer writes what the engine changed
+/// (<see cref="LedgerCommand.Changes"/>) after the journal commit.</para>
+/// The parts: this file (commands, clock, accounts, DELETE), <c>LedgerEngine.Lookup.cs</c> (finding entries,
+/// idempotency), <c>LedgerEngine.Simulation.cs</c> (deciding against simulated state), <c>LedgerEngine.Apply.cs</c>
+/// (remembering and applying), <c>LedgerEngine.Hash.cs</c> (the state hash).
 /// Usage: <c>var engine = new LedgerEngine(catalog, settings); engine.Apply(command); read command.Result.</c>
 /// </summary>
 public sealed partial class LedgerEngine
 {
-    private const int KeyBytes = KeyIndex.KeyLengthMax;
+    private const int KeyBytes = EntryKeys.LengthMax;
     /// <summary>Available + held of an account never exceeds this, so releasing holds can never overflow.</summary>
     public const long BalanceMaxMinor = long.MaxValue / 4;
 
     private readonly AccountTable _accounts;
-    private readonly EntryTable _entries;
-    private readonly KeyIndex _keys;
+    private readonly EntryCache _cache;
     private readonly HoldExpiryQueue _expiryQueue;
+    private readonly int _openHoldsMax;
 
-    // Scratch, sized once for the largest command (no allocation per command).
-    private readonly byte[] _keyScratch = new byte[Limits.EntriesPerBatchMax * KeyBytes];
-    private readonly byte[] _refScratch = new byte[Limits.EntriesPerBatchMax * KeyBytes];
-    private readonly byte[] _bundleScratch = new byte[KeyBytes];
-    private readonly int[] _keyLength = new int[Limits.EntriesPerBatchMax];
-    private readonly ulong[] _keyHash = new ulong[Limits.EntriesPerBatchMax];
-    private readonly int[] _accountIndex = new int[Limits.EntriesPerBatchMax];
-    private readonly int[] _foundRecord = new int[Limits.EntriesPerBatchMax];
-    private readonly int[] _refRecord = new int[Limits.EntriesPerBatchMax];
-    private readonly EntryPlan[] _plans = new EntryPlan[Limits.EntriesPerBatchMax];
-    private readonly int[] _dedupSlots = new int[4096];
-    private readonly int[] _dedupStamp = new int[4096];
-    private int _dedupGeneration;
-    // Simulated state of the accounts and referenced entries a command touches, for validation before mutation.
-    private readonly int[] _simAccount = new int[Limits.EntriesPerBatchMax];
-    private readonly long[] _simAvailable = new long[Limits.EntriesPerBatchMax];
-    private readonly long[] _simHeld = new long[Limits.EntriesPerBatchMax];
-    private int _simAccountCount;
-    private readonly int[] _simRecord = new int[Limits.EntriesPerBatchMax];
-    private readonly long[] _simRecordHeld = new long[Limits.EntriesPerBatchMax];
-    private readonly EntryStatus[] _simRecordStatus = new EntryStatus[Limits.EntriesPerBatchMax];
-    private readonly bool[] _simRecordReversed = new bool[Limits.EntriesPerBatchMax];
-    private int _simRecordCount;
+    // The command being decided: its journal record number (if it changes state) and the store watermark it carries.
+    private long _current;
+    private long _watermark;
+    private ulong _historyHash;
+
+    // What the command being decided changed (cache slots and account indexes), each listed once.
+    private int[] _changedSlots = new int[Limits.EntriesPerBatchMax * 2];
+    private int _changedSlotCount;
+    private int[] _changedAccounts = new int[Limits.EntriesPerBatchMax];
+    private int _changedAccountCount;
 
     public LedgerEngine(HistoryCatalog catalog, EngineSettings? settings = null)
-        : this(catalog,
-            new AccountTable((settings ?? new EngineSettings()).AccountCapacity),
-            new EntryTable((settings ?? new EngineSettings()).EntryCapacity),
-            new KeyIndex((settings ?? new EngineSettings()).EntryCapacity),
-            new HoldExpiryQueue(1024))
     {
-        if (settings?.PrefaultTables == true)
-        {
-            _entries.Prefault();
-            _keys.Prefault();
-        }
-    }
-
-    private LedgerEngine(HistoryCatalog catalog, AccountTable accounts, EntryTable entries, KeyIndex keys, HoldExpiryQueue expiries)
-    {
+        settings ??= new EngineSettings();
+        settings.Validate();
         Catalog = catalog;
-        _accounts = accounts;
-        _entries = entries;
-        _keys = keys;
-        _expiryQueue = expiries;
+        _accounts = new AccountTable(settings.AccountCapacity);
+        _cache = new EntryCache(settings.EntryCacheCapacity);
+        _expiryQueue = new HoldExpiryQueue(1024);
+        _openHoldsMax = settings.OpenHoldsMax;
+        if (settings.PrefaultTables) _cache.Prefault();
     }
 
     public HistoryCatalog Catalog { get; private set; }
@@ -81,9 +64,25 @@ public sealed partial class LedgerEngine
     /// <summary>The ledger's clock: the newest command timestamp applied (UTC ticks).</summary>
     public long ClockTicks { get; private set; }
 
+    /// <summary>Journal record number of the last command that changed the ledger (0 before any).</summary>
+    public long CommandNumber { get; private set; }
+
+    /// <summary>A running hash of every entry image the ledger ever remembered, in order (the history's fingerprint, O(1) to keep).</summary>
+    public ulong HistoryHash => _historyHash;
+
     public AccountTable Accounts => _accounts;
-    public EntryTable Entries => _entries;
-    public KeyIndex Keys => _keys;
+
+    /// <summary>The cache of entries (engine thread only; its counters may be read approximately from any thread).</summary>
+    public EntryCache Cache => _cache;
+
+    public int OpenHoldCount => _cache.PinnedCount;
+
+    /// <summary>
+    /// Between commands, on the engine thread: evicts every cached entry (but open holds) whose last change the entry
+    /// store already holds, so the next lookups go to the store. For tests that make nearly every lookup a store read,
+    /// and for shedding memory; the cache evicts by itself when full.
+    /// </summary>
+    public int TrimCache(long storeWatermark) => _cache.Trim(storeWatermark);
 
     /// <summary>Balances of an account, or false when it does not exist. Not thread-safe: engine thread or a quiescent engine only.</summary>
     public bool TryGetAccount(AccountKey key, out AccountState account)
@@ -93,11 +92,16 @@ public sealed partial class LedgerEngine
         return index >= 0;
     }
 
-    /// <summary>Decides one command: writes <see cref="LedgerCommand.Result"/>, entry results and events into it.</summary>
+    /// <summary>Decides one command: writes <see cref="LedgerCommand.Result"/>, entry results, events and changes into it.</summary>
     public void Apply(LedgerCommand command)
     {
         command.ResetDecision();
         command.Result.EntryIndex = -1;
+        _current = CommandNumber + 1;
+        _watermark = command.Prefetched ? command.StoreWatermark : 0;
+        if (_watermark >= _current) Invariant.Fail("the store's watermark is at or past the command being decided");
+        _changedSlotCount = 0;
+        _changedAccountCount = 0;
         if (command.TimestampTicks < ClockTicks) command.TimestampTicks = ClockTicks;
         ClockTicks = command.TimestampTicks;
         command.Result.TimestampTicks = ClockTicks;
@@ -124,25 +128,97 @@ public sealed partial class LedgerEngine
                 Refuse(command, ResultCode.InvalidCommand, -1);
                 break;
         }
+        Finish(command);
+    }
+
+    /// <summary>Hands the command its changes (final images, accounts after it) and, if it changed the ledger, its record number.</summary>
+    private void Finish(LedgerCommand command)
+    {
+        if (!command.ChangedState)
+        {
+            if (_changedSlotCount != 0 || _changedAccountCount != 0) Invariant.Fail("a command that changed nothing listed changes");
+            command.CommandNumber = 0;
+            WriteTotals(command);
+            return;
+        }
+        for (int i = 0; i < _changedSlotCount; i++)
+        {
+            ref var image = ref _cache[_changedSlots[i]];
+            if (image.Kind == EntryKind.Blocking) Invariant.Hold(in image);
+            _historyHash = HashStep(_historyHash, HashOf(in image));
+            command.AddChange() = image;
+        }
+        for (int i = 0; i < _changedAccountCount; i++)
+        {
+            ref var account = ref _accounts[_changedAccounts[i]];
+            Invariant.Balances(in account);
+            command.AddAccountChange() = account;
+        }
+        CommandNumber = _current;
+        command.CommandNumber = _current;
+        WriteTotals(command);
+    }
+
+    private void WriteTotals(LedgerCommand command)
+    {
+        command.LastSequenceAfter = LastSequence;
+        command.HistoryHashAfter = _historyHash;
+        command.AccountsAfter = _accounts.Count;
+        command.OpenHoldsAfter = _cache.PinnedCount;
+    }
+
+    // ---------------- what a command changed ----------------
+
+    /// <summary>Marks a cached entry changed by the command being decided (listed once; not evictable until the store has it).</summary>
+    private void EntryChanged(int slot)
+    {
+        ref var image = ref _cache[slot];
+        if (image.LastChange == _current) return;
+        image.LastChange = _current;
+        if (_changedSlotCount == _changedSlots.Length) Array.Resize(ref _changedSlots, _changedSlots.Length * 2);
+        _changedSlots[_changedSlotCount++] = slot;
+    }
+
+    private void AccountChanged(int accountIndex)
+    {
+        if (!_accounts.MarkChanged(accountIndex, _current)) return;
+        if (_changedAccountCount == _changedAccounts.Length) Array.Resize(ref _changedAccounts, _changedAccounts.Length * 2);
+        _changedAccounts[_changedAccountCount++] = accountIndex;
     }
 
     // ---------------- clock ----------------
 
     private void ExpireDueHolds(LedgerCommand command)
     {
-        while (_expiryQueue.TryTakeDue(ClockTicks, out int recordIndex))
+        while (_expiryQueue.TryTakeDue(ClockTicks, out int slot, out long sequence))
         {
-            ref var hold = ref _entries[recordIndex];
-            if (hold.Status != EntryStatus.Pending) continue; // released or removed before it lapsed
-            ref var account = ref _accounts[hold.AccountIndex];
-            long amount = hold.HeldRemainingMinor;
-            account.HeldMinor -= amount;
-            account.AvailableMinor += amount;
-            hold.HeldRemainingMinor = 0;
-            hold.Status = EntryStatus.Expired;
-            AddStatusChanged(command, in hold, in account, EntryStatus.Expired, amount, causedBy: 0);
-            command.ChangedState = true;
+            ref var hold = ref _cache[slot];
+            if (hold.Sequence != sequence || !hold.IsOpenHold) continue; // released or removed before it lapsed (the slot may hold another entry now)
+            ReleaseHold(command, slot, EntryStatus.Expired);
         }
+    }
+
+    /// <summary>
+    /// Releases all that a hold still holds back to AVAILABLE and gives it its final status (expiry by the clock,
+    /// DELETE), with the event that says so. Unblocking and removal entries release through their plan instead.
+    /// </summary>
+    private long ReleaseHold(LedgerCommand command, int slot, EntryStatus status)
+    {
+        ref var hold = ref _cache[slot];
+        int accountIndex = _accounts.Find(AccountKey.FromPacked(hold.AccountPacked));
+        if (accountIndex < 0) Invariant.Fail("an open hold's account does not exist");
+        ref var account = ref _accounts[accountIndex];
+        long amount = hold.HeldRemainingMinor;
+        account.HeldMinor -= amount;
+        account.AvailableMinor += amount;
+        hold.HeldRemainingMinor = 0;
+        hold.Status = status;
+        _cache.UpdatePin(slot);
+        EntryChanged(slot);
+        AccountChanged(accountIndex);
+        AddStatusChanged(command, in _cache[slot], in account, status, amount, causedBy: 0);
+        command.ChangedState = true;
+        return amount;
     }
 
     // ---------------- accounts ----------------
@@ -183,7 +259,7 @@ public sealed partial class LedgerEngine
                 OverdraftLimitMinor = o.OverdraftLimitMinor,
                 OpenedAtTicks = ClockTicks,
             };
-            _accounts.Add(in state);
+            AccountChanged(_accounts.Add(in state));
             ref var e = ref command.AddEvent();
             e.Kind = LedgerEventKind.AccountOpened;
             e.TimestampTicks = ClockTicks;
@@ -213,6 +289,57 @@ public sealed partial class LedgerEngine
         return false;
     }
 
+    // ---------------- batches and bundles ----------------
+
+    /// <summary>Validates everything first (there is no rollback on one thread), then applies; the steps follow <see cref="ResultCode"/>'s precedence.</summary>
+    private void PostEntries(LedgerCommand command)
+    {
+        int n = command.EntryCount;
+        bool bundle = command.BundleId is not null;
+        if (n <= 0 || n > (bundle ? Limits.EntriesPerBundleMax : Limits.EntriesPerBatchMax))
+        {
+            Refuse(command, ResultCode.InvalidCommand, -1);
+            return;
+        }
+        // 1. shape, accounts, keys (normalized once, reused below)
+        if (!CheckShapeAndAccounts(command, n, bundle)) return;
+        // 2. domains, with references resolved (reversal, unblocking and removal take the referenced entry's code)
+        if (!ResolveReferencesAndDomains(command, n)) return;
+        // 3. idempotency
+        if (AnswerFromMemory(command, n, bundle)) return;
+        // 4. capacity: open holds are RAM the ledger must keep
+        if (!HasRoomForHolds(command, n)) return;
+        // 5. decide every entry against simulated state; the first failure declines the whole command
+        _simAccountCount = 0;
+        _simRecordCount = 0;
+        for (int i = 0; i < n; i++)
+        {
+            var code = Decide(command, i, ref _plans[i], out byte ruleId);
+            if (code != ResultCode.Ok)
+            {
+                RememberDecline(command, n, bundle, code, i, ruleId);
+                return;
+            }
+        }
+        // 6. apply
+        ApplyPlans(command, n, bundle);
+    }
+
+    private bool HasRoomForHolds(LedgerCommand command, int n)
+    {
+        if (command.FromJournal) return true; // a journaled command is a fact, whatever the limit is today
+        int holds = 0, first = -1;
+        for (int i = 0; i < n; i++)
+        {
+            if (command.Entries[i].Kind != EntryKind.Blocking) continue;
+            holds++;
+            if (first < 0) first = i;
+        }
+        if (holds == 0 || _cache.PinnedCount + holds <= _openHoldsMax) return true;
+        Refuse(command, ResultCode.OpenHoldsLimit, first);
+        return false;
+    }
+
     // ---------------- DELETE of a pending entry ----------------
 
     private void RemoveEntry(LedgerCommand command)
@@ -224,49 +351,43 @@ public sealed partial class LedgerEngine
             return;
         }
         Span<byte> key = stackalloc byte[KeyBytes];
-        int length = NormalizeKey(command.TargetCorrelationId, key);
+        int length = EntryKeys.Normalize(command.TargetCorrelationId, key);
         if (length <= 0)
         {
             Refuse(command, ResultCode.InvalidCommand, -1);
             return;
         }
         ReadOnlySpan<byte> k = key[..length];
-        if (!_keys.TryGet(accountIndex, k, KeyIndex.Hash(accountIndex, k), out int recordIndex) ||
-            _entries[recordIndex].Status == EntryStatus.None)
+        long account = command.TargetAccount.Packed;
+        int slot = Resolve(command, 0, account, k, EntryKeys.Hash(account, k));
+        if (slot < 0 || _cache[slot].Status == EntryStatus.None)
         {
             Refuse(command, ResultCode.EntryNotFound, -1);
             return;
         }
-        ref var hold = ref _entries[recordIndex];
         // Domain before status, so a partner learns nothing about entries outside its domains but that they exist.
-        if (!IsPermitted(command, hold.EntryType))
+        if (!IsPermitted(command, _cache[slot].EntryType))
         {
             Refuse(command, ResultCode.DomainNotPermitted, -1);
             return;
         }
-        if (hold.Status != EntryStatus.Pending)
+        if (_cache[slot].Status != EntryStatus.Pending)
         {
             Refuse(command, ResultCode.EntryNotPending, -1);
             return;
         }
-        ref var account = ref _accounts[accountIndex];
-        long amount = hold.HeldRemainingMinor;
-        account.HeldMinor -= amount;
-        account.AvailableMinor += amount;
-        hold.HeldRemainingMinor = 0;
-        hold.Status = EntryStatus.Removed;
-        AddStatusChanged(command, in hold, in account, EntryStatus.Removed, amount, causedBy: 0);
+        long amount = ReleaseHold(command, slot, EntryStatus.Removed);
+        ref var hold = ref _cache[slot];
         ref var r = ref command.EntryResults[0];
         r = default;
-        r.Account = account.Key;
+        r.Account = command.TargetAccount;
         r.Status = EntryStatus.Removed;
         r.Sequence = hold.Sequence;
         r.TimestampTicks = ClockTicks;
         r.EntryType = hold.EntryType;
         r.AmountMinor = amount;
         r.Currency = hold.Currency;
-        r.BalancesAfter = account.Balances;
-        command.ChangedState = true;
+        r.BalancesAfter = _accounts[accountIndex].Balances;
     }
 
     // ---------------- helpers ----------------
@@ -284,29 +405,11 @@ public sealed partial class LedgerEngine
         return code is null || (command.PermittedDomains & (1UL << code.DomainBit)) != 0;
     }
 
-    /// <summary>Copies a correlation id as ASCII into <paramref name="into"/>; returns its length, or -1 if it is not 1..64 chars of [A-Za-z0-9._:-].</summary>
-    internal static int NormalizeKey(string? id, Span<byte> into)
-    {
-        if (id is null || id.Length is 0 or > KeyBytes) return -1;
-        for (int i = 0; i < id.Length; i++)
-        {
-            char c = id[i];
-            bool ok = c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or ':' or '-';
-            if (!ok) return -1;
-            into[i] = (byte)c;
-        }
-        return id.Length;
-    }
-
     /// <summary>Whether a correlation id (or bundle id) is well formed.</summary>
-    public static bool IsValidKey(string? id)
-    {
-        Span<byte> scratch = stackalloc byte[KeyBytes];
-        return NormalizeKey(id, scratch) > 0;
-    }
+    public static bool IsValidKey(string? id) => EntryKeys.IsValid(id);
 
     private static ulong HashDescription(string? description) =>
-        description is null ? 0 : KeyIndex.Hash(0, MemoryMarshal.AsBytes(description.AsSpan()));
+        description is null ? 0 : EntryKeys.Hash(0, MemoryMarshal.AsBytes(description.AsSpan()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryAdd(long a, long b, out long sum)
@@ -315,7 +418,7 @@ public sealed partial class LedgerEngine
         return ((a ^ sum) & (b ^ sum)) >= 0;
     }
 
-    private void AddStatusChanged(LedgerCommand command, in EntryRecord target, in AccountState account, EntryStatus status, long amount, long causedBy)
+    private void AddStatusChanged(LedgerCommand command, in EntryImage target, in AccountState account, EntryStatus status, long amount, long causedBy)
     {
         ref var e = ref command.AddEvent();
         e.Kind = LedgerEventKind.EntryStatusChanged;
@@ -330,6 +433,4 @@ public sealed partial class LedgerEngine
         e.AmountMinor = amount;
         e.BalancesAfter = account.Balances;
     }
-
-    internal static string Describe(ReadOnlySpan<byte> key) => Encoding.ASCII.GetString(key);
 }

@@ -73,7 +73,14 @@ public sealed class JournalCursor : IDisposable
     }
 
     /// <summary>Reads the next record into <paramref name="into"/> (reassembling a fragmented one).</summary>
-    public unsafe ReadOutcome TryRead(JournalRecord into)
+    public ReadOutcome TryRead(JournalRecord into) => TryRead(into, decode: true);
+
+    /// <summary>
+    /// Reads the next record, checking framing, checksum, record number and sequence as <see cref="TryRead(JournalRecord)"/>
+    /// does; with <paramref name="decode"/> false it leaves the payload undecoded (only the header fields, addresses and
+    /// checksum are set: a scan for integrity at disk speed).
+    /// </summary>
+    public unsafe ReadOutcome TryRead(JournalRecord into, bool decode)
     {
         if (Damage is not null) return ReadOutcome.Damage;
         if (_log.Cuts.At(NextAddress) is { } cut)
@@ -157,7 +164,17 @@ public sealed class JournalCursor : IDisposable
             if ((header.Flags & RecordHeader.MoreFragments) != 0) continue;
 
             header = header with { PayloadLength = assembled };
-            RecordCodec.Decode(in header, _payload.AsMemory(0, assembled), into);
+            if (decode)
+            {
+                RecordCodec.Decode(in header, _payload.AsMemory(0, assembled), into);
+            }
+            else
+            {
+                if (header.Version != RecordHeader.CurrentVersion)
+                    throw new JournalFormatException($"journal record {header.RecordNumber} has format version {header.Version}; this build reads version {RecordHeader.CurrentVersion}. Use a build that knows that version.");
+                into.RecordNumber = header.RecordNumber;
+                into.LastSequence = header.LastSequence;
+            }
             into.Address = first;
             into.NextAddress = next;
             into.Checksum = header.Checksum;

@@ -23,6 +23,7 @@ public sealed class JournalLog : IDisposable
         Settings = settings;
         ReadOnly = readOnly;
         Cuts = JournalCuts.Load(directory);
+        Archive = JournalArchive.Load(directory);
         _commits = new SlotCommitManager(directory, readOnly);
         _device = Devices.CreateLogDevice(Path.Combine(directory, LogFileName), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
         try
@@ -54,9 +55,31 @@ public sealed class JournalLog : IDisposable
     public bool ReadOnly { get; }
     public JournalCuts Cuts { get; }
 
+    /// <summary>What was archived out of the journal (<see cref="JournalArchive.None"/>: nothing; it begins at record 1).</summary>
+    public JournalArchive Archive { get; private set; }
+
+    /// <summary>Records what an archive moved away (written atomically before the log is truncated, so a crash between leaves readers right).</summary>
+    public void RecordArchive(JournalArchive archive)
+    {
+        if (ReadOnly) throw new InvalidOperationException("A read-only journal cannot record an archive.");
+        archive.Save(Directory);
+        Archive = archive;
+    }
+
+    /// <summary>Drops the records before <paramref name="address"/> (a record start on a segment boundary): FasterLog deletes those segment files at the commit.</summary>
+    public void TruncateUntil(long address)
+    {
+        if (ReadOnly) throw new InvalidOperationException("A read-only journal cannot be truncated.");
+        Log.TruncateUntil(address);
+        Log.Commit(spinWait: true);
+    }
+
     internal FasterLog Log { get; }
 
     public long BeginAddress => Log.BeginAddress;
+
+    /// <summary>Where the journal's first record is: its begin address, or past it where an archive moved older records away.</summary>
+    public long StartAddress => Math.Max(Log.BeginAddress, Archive.FirstAddress);
 
     /// <summary>Everything before this address is durable; readers never look past it.</summary>
     public long CommittedUntilAddress => Log.CommittedUntilAddress;

@@ -9,7 +9,7 @@ public static class JournalReader
     /// <summary>Calls <paramref name="onRecord"/> for each record; throws <see cref="JournalDamagedException"/> at damage.</summary>
     public static long ReadAll(JournalLog log, Action<JournalRecord> onRecord)
     {
-        using var cursor = new JournalCursor(log, log.BeginAddress, 1, 0, follow: false);
+        using var cursor = new JournalCursor(log, log.StartAddress, log.Archive.FirstRecordNumber, log.Archive.LastSequenceBefore, follow: false);
         var record = new JournalRecord();
         long n = 0;
         while (true)

@@ -19,7 +19,7 @@ public sealed class JournalWriter : ICommandJournal
 {
     private readonly JournalLog _log;
     private RecordBuffer _batch = new(1 << 20);
-    private readonly List<(int Offset, int Length)> _entries = new(16_384);
+    private readonly List<(int Offset, int Length, LedgerCommand Command)> _entries = new(16_384);
     private readonly EntryBatch _chunk = new();
     private readonly int _chunkBytesMax;
     private readonly byte[] _fragment;
@@ -67,6 +67,9 @@ public sealed class JournalWriter : ICommandJournal
         ThrowIfFailed();
         try
         {
+            // Paired with the engine, which numbers the commands that change the ledger: the journal's record numbers are those numbers.
+            if (command.CommandNumber != NextRecordNumber)
+                throw new InvalidOperationException($"Invariant: the engine numbered this command {command.CommandNumber}, the journal's next record is {NextRecordNumber}.");
             long lastSequence = LastSequence;
             foreach (ref readonly var e in command.EventSpan)
             {
@@ -78,14 +81,14 @@ public sealed class JournalWriter : ICommandJournal
             int length = _batch.Length - start;
             if (length - RecordHeader.Size <= _fragmentPayloadMax)
             {
-                _entries.Add((start, length));
+                _entries.Add((start, length, command));
             }
             else
             {
                 if (length - RecordHeader.Size > RecordHeader.PayloadLengthMax)
                     throw new InvalidOperationException($"A journal record of {length} bytes exceeds the {RecordHeader.PayloadLengthMax}-byte limit.");
                 EnqueueBatch(); // keep record order: what came before goes first
-                EnqueueFragments(_batch.Written[start..], (byte)command.Kind, lastSequence);
+                (command.JournalAddress, command.JournalNextAddress, command.JournalChecksum) = EnqueueFragments(_batch.Written[start..], (byte)command.Kind, lastSequence);
                 ResetBatch();
             }
             NextRecordNumber++;
@@ -101,7 +104,11 @@ public sealed class JournalWriter : ICommandJournal
         }
     }
 
-    /// <summary>Hands the encoded records of the batch to FasterLog, in chunks that fit a page.</summary>
+    /// <summary>
+    /// Hands the encoded records of the batch to FasterLog, in chunks that fit a page, and tells each command where the
+    /// journal continues after its record (a chunk is allocated contiguously: each entry takes FasterLog's 4-byte length
+    /// and its bytes rounded up to 4).
+    /// </summary>
     private void EnqueueBatch()
     {
         int from = 0;
@@ -114,11 +121,21 @@ public sealed class JournalWriter : ICommandJournal
                 to++;
             }
             _chunk.Set(_batch, _entries, from, to);
-            _log.Log.Enqueue(_chunk);
+            long address = _log.Log.Enqueue(_chunk);
+            for (int i = from; i < to; i++)
+            {
+                var (offset, length, command) = _entries[i];
+                command.JournalAddress = address;
+                command.JournalChecksum = RecordHeader.ChecksumOf(_batch.Written.Slice(offset, length));
+                address += EntryBytes(length);
+                command.JournalNextAddress = address;
+            }
             from = to;
         }
         _entries.Clear();
     }
+
+    private static long EntryBytes(int length) => 4 + ((length + 3) & ~3);
 
     private void ResetBatch()
     {
@@ -126,10 +143,15 @@ public sealed class JournalWriter : ICommandJournal
         if (_batch.Capacity > 64 << 20) _batch = new RecordBuffer(1 << 20); // do not keep a bulk import's buffer for ever
     }
 
-    /// <summary>Writes one encoded record (header + payload) as consecutive fragments (see <see cref="RecordHeader"/>).</summary>
-    private void EnqueueFragments(ReadOnlySpan<byte> record, byte kind, long lastSequence)
+    /// <summary>
+    /// Writes one encoded record (header + payload) as consecutive fragments (see <see cref="RecordHeader"/>); returns
+    /// the address of the first, the address after the last, and the last fragment's checksum (what a reader reports).
+    /// </summary>
+    private (long First, long Next, uint Checksum) EnqueueFragments(ReadOnlySpan<byte> record, byte kind, long lastSequence)
     {
         var payload = record[RecordHeader.Size..];
+        long first = -1, next = 0;
+        uint checksum = 0;
         for (int offset = 0; offset < payload.Length; offset += _fragmentPayloadMax)
         {
             int length = Math.Min(_fragmentPayloadMax, payload.Length - offset);
@@ -137,8 +159,12 @@ public sealed class JournalWriter : ICommandJournal
             var fragment = _fragment.AsSpan(0, RecordHeader.Size + length);
             payload.Slice(offset, length).CopyTo(fragment[RecordHeader.Size..]);
             RecordHeader.Write(fragment, kind, NextRecordNumber, lastSequence, last ? (byte)0 : RecordHeader.MoreFragments);
-            _log.Log.Enqueue(fragment);
+            long address = _log.Log.Enqueue(fragment);
+            if (first < 0) first = address;
+            next = address + EntryBytes(fragment.Length);
+            checksum = RecordHeader.ChecksumOf(fragment);
         }
+        return (first, next, checksum);
     }
 
     public void Commit()
@@ -191,10 +217,10 @@ public readonly record struct JournalWriterStats(
 internal sealed class EntryBatch : FASTER.core.IReadOnlySpanBatch
 {
     private RecordBuffer? _buffer;
-    private List<(int Offset, int Length)>? _entries;
+    private List<(int Offset, int Length, LedgerCommand Command)>? _entries;
     private int _from, _count;
 
-    public void Set(RecordBuffer buffer, List<(int Offset, int Length)> entries, int from, int to)
+    public void Set(RecordBuffer buffer, List<(int Offset, int Length, LedgerCommand Command)> entries, int from, int to)
     {
         _buffer = buffer;
         _entries = entries;
@@ -206,7 +232,7 @@ internal sealed class EntryBatch : FASTER.core.IReadOnlySpanBatch
 
     public ReadOnlySpan<byte> Get(int index)
     {
-        var (offset, length) = _entries![_from + index];
+        var (offset, length, _) = _entries![_from + index];
         return _buffer!.Written.Slice(offset, length);
     }
 }

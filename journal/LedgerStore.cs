@@ -1,30 +1,29 @@
 using Ledger.Engine;
-using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
+using Ledger.Journal.EntryStore;
 using Ledger.Journal.Format;
 using Ledger.Journal.Recovery;
-using Ledger.Journal.Snapshots;
 using Ledger.Journal.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Journal;
 
 /// <summary>
-/// The ledger's durable side in one object: opens (or creates) the data directory, recovers the engine (newest valid
-/// snapshot + journal tail, a damaged tail cut and reported), journals the catalog if it changed, and hands out what
-/// the host needs. One process owns a data directory at a time (a lock file enforces it).
+/// The ledger's durable side in one object: opens (or creates) the data directory, recovers the engine (the live state
+/// at the entry store's cut + the journal after it, a damaged tail cut and reported; a store that does not fit the
+/// journal is set aside and rebuilt from it), journals the catalog if it changed, and hands out what the host needs.
+/// One process owns a data directory at a time (a lock file enforces it).
 /// <para>Usage:</para>
 /// <code>
 /// using var store = LedgerStore.Open(new LedgerStoreOptions { DataDir = dir, Catalog = catalog, Logger = logger });
-/// var host = new EngineHost(store.Engine, store.Journal, sinks);
-/// host.Start(); store.Snapshots.Start();
-/// ... on SIGTERM: host.Stop(); store.Dispose();   // drain, then commit and close
+/// var host = new EngineHost(store.Engine, store.Journal, sinks, settings, store.Prefetcher, store.StoreWriter);
+/// host.Start(); store.Checkpoints.Start();
+/// ... on SIGTERM: host.Stop(); store.Dispose();   // drain, then commit, checkpoint and close
 /// </code>
 /// </summary>
 public sealed class LedgerStore : IDisposable
 {
     public const string JournalDirectoryName = "journal";
-    public const string SnapshotDirectoryName = "snapshots";
     public const string LockFileName = "ledger.lock";
 
     private readonly JournalLog _log;
@@ -32,18 +31,20 @@ public sealed class LedgerStore : IDisposable
     private readonly ILogger? _logger;
     private bool _disposed;
 
-    private LedgerStore(string dataDir, JournalLog log, FileStream lockFile, LedgerEngine engine, JournalWriter journal,
-        RecoveryReport report, ShadowSnapshotter snapshots, LedgerReadiness readiness, ILogger? logger)
+    private LedgerStore(string dataDir, JournalLog log, FileStream lockFile, EntryStore.EntryStore entries, LedgerEngine engine, JournalWriter journal,
+        RecoveryReport report, ILogger? logger)
     {
         DataDir = dataDir;
         _log = log;
         _lock = lockFile;
+        Entries = entries;
         Engine = engine;
         Journal = journal;
         Recovery = report;
-        Snapshots = snapshots;
-        Readiness = readiness;
         _logger = logger;
+        Prefetcher = entries.Prefetcher();
+        StoreWriter = entries.Writer();
+        Checkpoints = entries.Checkpointer(logger);
     }
 
     public string DataDir { get; }
@@ -57,23 +58,29 @@ public sealed class LedgerStore : IDisposable
     /// <summary>The journal for the host (<see cref="Engine.Hosting.ICommandJournal"/>): appends on the journal thread, group-commits per batch.</summary>
     public JournalWriter Journal { get; }
 
-    /// <summary>What recovery did (also logged, and in <see cref="Readiness"/>).</summary>
+    /// <summary>The entry store (history on disk, live state at its cut).</summary>
+    public EntryStore.EntryStore Entries { get; }
+
+    /// <summary>The host's prefetch stage reads the store through this.</summary>
+    public StorePrefetcher Prefetcher { get; }
+
+    /// <summary>The host's store stage writes the store through this.</summary>
+    public StoreWriter StoreWriter { get; }
+
+    /// <summary>The checkpoint thread; call <see cref="Checkpointer.Start"/> once the host runs.</summary>
+    public Checkpointer Checkpoints { get; }
+
+    /// <summary>What recovery did (also logged).</summary>
     public RecoveryReport Recovery { get; }
-
-    /// <summary>The shadow snapshotter; call <see cref="ShadowSnapshotter.Start"/> once the host runs.</summary>
-    public ShadowSnapshotter Snapshots { get; }
-
-    /// <summary>Ready once <see cref="Open"/> has returned.</summary>
-    public LedgerReadiness Readiness { get; }
 
     /// <summary>Opens the store: lock, recover, journal the catalog if new or changed. Throws with a sentence saying what to fix.</summary>
     public static LedgerStore Open(LedgerStoreOptions options)
     {
         options.Validate();
-        var readiness = options.Readiness ?? new LedgerReadiness();
         var logger = options.Logger;
         FileStream? lockFile = null;
         JournalLog? log = null;
+        EntryStore.EntryStore? entries = null;
         try
         {
             string dataDir = Path.GetFullPath(options.DataDir);
@@ -83,20 +90,16 @@ public sealed class LedgerStore : IDisposable
                 DurableFiles.SyncDirectory(Path.GetDirectoryName(dataDir)!);
             }
             lockFile = TakeLock(dataDir);
-            readiness.Recovering();
             string journalDir = Path.Combine(dataDir, JournalDirectoryName);
             bool created = !JournalLog.Exists(journalDir);
             log = JournalLog.Open(journalDir, options.Journal);
-            var snapshots = new SnapshotStore(Path.Combine(dataDir, SnapshotDirectoryName), options.SnapshotsKept);
-            snapshots.DeleteUnfinished();
-            var result = LedgerRecovery.Recover(log, snapshots, new RecoveryOptions
+            (entries, string? rebuilt) = OpenEntryStore(Path.Combine(dataDir, EntryStore.EntryStore.DirectoryName), log, options.EntryStore, logger);
+            var result = LedgerRecovery.Recover(log, entries, new RecoveryOptions
             {
                 InitialCatalog = options.Catalog,
                 EngineSettings = options.Engine,
                 CutDamage = true,
-                UseSnapshots = options.UseSnapshots,
                 Logger = logger,
-                OnProgress = readiness.OnProgress,
             });
             var engine = result.Engine;
             var journal = new JournalWriter(log, result.NextRecordNumber, engine.LastSequence);
@@ -111,28 +114,64 @@ public sealed class LedgerStore : IDisposable
                 engine.Apply(load);
                 journal.Append(load);
                 journal.Commit();
+                using var writer = entries.Writer();
+                writer.Add(load);
+                writer.EndOfBatch();
             }
             var report = result.Report with
             {
+                StoreRebuilt = rebuilt,
                 CatalogChanged = catalogChanged,
                 JournalCreated = created,
                 LastRecordNumber = journal.CommittedRecordNumber,
                 StateHash = catalogChanged || newLedger ? engine.ComputeStateHash() : result.Report.StateHash,
             };
-            var level = report.Damage is not null || report.SnapshotsRejected.Count > 0 ? LogLevel.Warning : LogLevel.Information;
+            var level = report.Damage is not null || rebuilt is not null ? LogLevel.Warning : LogLevel.Information;
             if (logger?.IsEnabled(level) == true) logger.Log(level, "{Summary}", report.Summary());
-            var shadow = new ShadowSnapshotter(log, snapshots, options);
-            readiness.Ready(report);
-            return new LedgerStore(dataDir, log, lockFile, engine, journal, report, shadow, readiness, logger);
+            return new LedgerStore(dataDir, log, lockFile, entries, engine, journal, report, logger);
         }
-        catch (Exception ex)
+        catch
         {
-            readiness.Failed(ex);
+            entries?.Dispose();
             log?.Dispose();
             lockFile?.Dispose();
             throw;
         }
     }
+
+    /// <summary>
+    /// Opens the entry store; one that cannot be read or does not fit this journal (another journal's, ahead of it, of
+    /// a discarded region) is moved aside as <c>store.unusable-…</c> (kept for inspection) and a new one is created, which
+    /// recovery then fills from the whole journal. Returns why it was rebuilt, or null.
+    /// </summary>
+    private static (EntryStore.EntryStore Store, string? Rebuilt) OpenEntryStore(string directory, JournalLog log, EntryStoreSettings settings, ILogger? logger)
+    {
+        string? problem;
+        EntryStore.EntryStore? store = null;
+        try
+        {
+            store = EntryStore.EntryStore.Open(directory, settings);
+            problem = LedgerRecovery.CheckStore(log, store);
+        }
+        catch (Exception ex) when (ex is IOException or StoreFormatException)
+        {
+            problem = ex.Message;
+        }
+        catch (JournalFormatException)
+        {
+            store?.Dispose(); // the journal lost what the store covers: refuse, keep the store as it is
+            throw;
+        }
+        if (problem is null) return (store!, null);
+        store?.Dispose();
+        string aside = $"{directory}.unusable-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
+        Directory.Move(directory, aside);
+        logger?.LogWarning("The entry store does not fit the journal ({Problem}); moved to {Aside}, rebuilding it from the journal.", problem, aside);
+        return (EntryStore.EntryStore.Open(directory, settings), $"{problem} (the old store is in {aside})");
+    }
+
+    /// <summary>Takes the data directory's lock (what the service holds while it runs), for tools that change the directory.</summary>
+    public static FileStream LockDataDirectory(string dataDir) => TakeLock(Path.GetFullPath(dataDir));
 
     private static FileStream TakeLock(string dataDir)
     {
@@ -148,22 +187,19 @@ public sealed class LedgerStore : IDisposable
         }
     }
 
-    /// <summary>Whether <paramref name="catalog"/> differs from the catalog in force (then publish a LoadCatalog command to change it).</summary>
-    public bool CatalogDiffers(HistoryCatalog catalog) => !CatalogCodec.SameDefinitions(Engine.Catalog.Definitions, catalog.Definitions);
-
     /// <summary>
-    /// Reads every committed journal record from the first, in order, with the events as journaled (no engine runs):
-    /// what a read model or statement index is rebuilt from. Safe while the host is writing (it reads what is committed
-    /// when it starts). Returns the number of records read. The record passed in is reused: copy what you keep.
+    /// Reads every committed journal record from the journal's beginning, in order, with the events as journaled (no
+    /// engine runs). Safe while the host is writing (it reads what is committed when it starts). Returns the number of
+    /// records read. The record passed in is reused: copy what you keep.
     /// </summary>
     public long ReplayCommitted(Action<JournalRecord> onRecord) => JournalReader.ReadAll(_log, onRecord);
 
-    /// <summary>Stops the snapshotter, commits anything appended, closes the journal and releases the data directory. Stop the host first.</summary>
+    /// <summary>Stops checkpointing, commits anything appended, checkpoints and closes the store and journal, releases the data directory. Stop the host first.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        Snapshots.Dispose();
+        Checkpoints.Dispose();
         try
         {
             Journal.Commit();
@@ -172,8 +208,10 @@ public sealed class LedgerStore : IDisposable
         {
             _logger?.LogError(ex, "The journal had failed; nothing after the failure was acknowledged.");
         }
+        Prefetcher.Dispose();
+        StoreWriter.Dispose();
+        Entries.Dispose();
         _log.Dispose();
         _lock.Dispose();
-        Readiness.Stopped();
     }
 }

@@ -1,5 +1,6 @@
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
+using Ledger.Journal.EntryStore;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Journal;
@@ -11,7 +12,7 @@ namespace Ledger.Journal;
 /// </summary>
 public sealed record LedgerStoreOptions
 {
-    /// <summary>The data directory (<c>Ledger:DataDir</c>): the journal lives in <c>journal/</c>, snapshots in <c>snapshots/</c>.</summary>
+    /// <summary>The data directory (<c>Ledger:DataDir</c>): the journal lives in <c>journal/</c>, the entry store in <c>store/</c>.</summary>
     public required string DataDir { get; init; }
 
     /// <summary>The catalog file's catalog. A new ledger starts with it; an existing one gets it journaled if it differs.</summary>
@@ -23,29 +24,15 @@ public sealed record LedgerStoreOptions
     /// <summary>FasterLog layout and commit waiting (default: <see cref="JournalSettings"/>'s).</summary>
     public JournalSettings Journal { get; init; } = new();
 
-    /// <summary>Write a snapshot after this many journaled entries (entry requests and account openings). Default 1 000 000.</summary>
-    public long SnapshotEveryEntries { get; init; } = 1_000_000;
+    /// <summary>The entry store's RAM and checkpoint interval (default: <see cref="EntryStoreSettings"/>'s).</summary>
+    public EntryStoreSettings EntryStore { get; init; } = new();
 
-    /// <summary>Write a snapshot after this long if anything was journaled since the last one. Default 5 minutes.</summary>
-    public TimeSpan SnapshotEvery { get; init; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>How many snapshot files to keep (newest first). Default 3.</summary>
-    public int SnapshotsKept { get; init; } = 3;
-
-    /// <summary>Recover from the newest valid snapshot (default true); false replays the whole journal.</summary>
-    public bool UseSnapshots { get; init; } = true;
-
-    /// <summary>Where recovery, cuts and snapshots are logged. Default: nowhere.</summary>
+    /// <summary>Where recovery, cuts, store rebuilds and checkpoint failures are logged. Default: nowhere.</summary>
     public ILogger? Logger { get; init; }
-
-    /// <summary>A readiness flag to update while opening (for <c>/health/ready</c>). Default: a new one, see <see cref="LedgerStore.Readiness"/>.</summary>
-    public LedgerReadiness? Readiness { get; init; }
 
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDir)) throw new ArgumentException("Set Ledger:DataDir to the directory that holds the journal and snapshots.");
-        if (SnapshotEveryEntries < 1) throw new ArgumentException($"SnapshotEveryEntries must be at least 1, not {SnapshotEveryEntries}.");
-        if (SnapshotEvery <= TimeSpan.Zero) throw new ArgumentException($"SnapshotEvery must be positive, not {SnapshotEvery}.");
-        if (SnapshotsKept < 1) throw new ArgumentException($"SnapshotsKept must be at least 1, not {SnapshotsKept}.");
+        EntryStore.Validate();
     }
 }

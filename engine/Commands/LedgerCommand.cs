@@ -2,6 +2,7 @@ using System.Threading.Tasks.Sources;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
+using Ledger.Engine.State;
 
 namespace Ledger.Engine.Commands;
 
@@ -30,9 +31,22 @@ public sealed class LedgerCommand : IValueTaskSource
     public int OpeningCount;
     /// <summary>For <see cref="CommandKind.LoadCatalog"/>.</summary>
     public HistoryCatalog? Catalog;
+    /// <summary>
+    /// True for a command read back from the journal (recovery, tools): it is a fact already decided, so limits that
+    /// refuse new work (<see cref="ResultCode.OpenHoldsLimit"/>) do not apply to it.
+    /// </summary>
+    public bool FromJournal;
     /// <summary>For <see cref="CommandKind.RemoveEntry"/>: the account and correlation id of the pending entry.</summary>
     public AccountKey TargetAccount;
     public string? TargetCorrelationId;
+
+    // ---- prefetched (written by the prefetch stage, before the engine) ----
+    /// <summary>True when <see cref="Lookups"/> hold what the entry store had for every key the command names (see <see cref="LookupPlan"/>).</summary>
+    public bool Prefetched;
+    /// <summary>The entry store's watermark when the lookups were read: it held every change of commands up to this journal record number.</summary>
+    public long StoreWatermark;
+    public EntryLookup[] Lookups = new EntryLookup[2];
+    public int LookupCount;
 
     // ---- decision (written by the engine) ----
     public CommandResult Result;
@@ -42,6 +56,27 @@ public sealed class LedgerCommand : IValueTaskSource
     public int EventCount;
     /// <summary>True when the command changed the ledger (so it must be journaled before it is acknowledged).</summary>
     public bool ChangedState;
+    /// <summary>When <see cref="ChangedState"/>: the journal record number the command gets (the engine counts them; the journal checks it).</summary>
+    public long CommandNumber;
+    /// <summary>The ledger's last entry sequence and running history hash after the command (the entry store keeps them with its watermark).</summary>
+    public long LastSequenceAfter;
+    public ulong HistoryHashAfter;
+    /// <summary>Accounts and open holds the ledger has after the command (the store's cut records them, recovery checks them).</summary>
+    public long AccountsAfter;
+    public long OpenHoldsAfter;
+    /// <summary>Final images of the entries (and bundle ids) the command created or changed: what the store writer writes.</summary>
+    public EntryImage[] Changes = new EntryImage[4];
+    public int ChangeCount;
+    /// <summary>Accounts the command opened or whose balances it changed, as they stand after it.</summary>
+    public AccountState[] AccountChanges = new AccountState[2];
+    public int AccountChangeCount;
+
+    // ---- journaled (set by the journal writer, or by recovery from the record read) ----
+    /// <summary>The journal address of this command's record, and right after it (where a reader resumes).</summary>
+    public long JournalAddress;
+    public long JournalNextAddress;
+    /// <summary>The record's CRC-32C: with its address, it identifies the record in this journal and no other.</summary>
+    public uint JournalChecksum;
 
     // ---- durability ----
     /// <summary>Set by the host when the journal failed: the command is not acknowledged.</summary>
@@ -49,6 +84,8 @@ public sealed class LedgerCommand : IValueTaskSource
 
     public ReadOnlySpan<EntryRequest> EntrySpan => Entries.AsSpan(0, EntryCount);
     public ReadOnlySpan<LedgerEvent> EventSpan => Events.AsSpan(0, EventCount);
+    public ReadOnlySpan<EntryImage> ChangeSpan => Changes.AsSpan(0, ChangeCount);
+    public ReadOnlySpan<AccountState> AccountChangeSpan => AccountChanges.AsSpan(0, AccountChangeCount);
 
     /// <summary>Prepares a post of <paramref name="count"/> entries; fill <see cref="Entries"/>[0..count).</summary>
     public void SetPost(int count, string? bundleId = null)
@@ -83,16 +120,44 @@ public sealed class LedgerCommand : IValueTaskSource
         Catalog = catalog;
     }
 
-    /// <summary>Grows the entry array to at least <paramref name="count"/>, keeping the entries already filled (a reader may grow while it parses).</summary>
+    /// <summary>
+    /// Grows the entry array to at least <paramref name="count"/>, keeping the entries already filled (a reader may grow
+    /// while it parses), and what the stages write for that many entries (events, changes, lookups), so the engine and
+    /// prefetch threads never grow a pooled command's arrays: the producer that sizes it pays, once.
+    /// </summary>
     public void EnsureEntryCapacity(int count)
     {
         if (Entries.Length < count) Array.Resize(ref Entries, Math.Max(count, Entries.Length * 2));
         EnsureResultCapacity(count);
+        if (Events.Length < count) Array.Resize(ref Events, Math.Max(count, Events.Length * 2));
+        if (Changes.Length < count) Changes = new State.EntryImage[Math.Max(count, Changes.Length * 2)]; // a new entry each; references and expiries grow it rarely
+        if (Lookups.Length < 2 * count + 1) Lookups = new EntryLookup[Math.Max(2 * count + 1, Lookups.Length * 2)];
     }
 
     private void EnsureResultCapacity(int count)
     {
         if (EntryResults.Length < count) EntryResults = new EntryResult[Math.Max(count, EntryResults.Length * 2)];
+    }
+
+    /// <summary>Prefetch side: sizes <see cref="Lookups"/> for the command's plan and returns the count.</summary>
+    public int PrepareLookups()
+    {
+        int count = LookupPlan.Count(this);
+        if (Lookups.Length < count) Lookups = new EntryLookup[Math.Max(count, Lookups.Length * 2)];
+        LookupCount = count;
+        return count;
+    }
+
+    internal ref EntryImage AddChange()
+    {
+        if (ChangeCount == Changes.Length) Array.Resize(ref Changes, Changes.Length * 2);
+        return ref Changes[ChangeCount++];
+    }
+
+    internal ref AccountState AddAccountChange()
+    {
+        if (AccountChangeCount == AccountChanges.Length) Array.Resize(ref AccountChanges, AccountChanges.Length * 2);
+        return ref AccountChanges[AccountChangeCount++];
     }
 
     /// <summary>Engine side: appends an event, growing the array only when a command produces more than ever before.</summary>
@@ -117,6 +182,13 @@ public sealed class LedgerCommand : IValueTaskSource
         Catalog = null;
         TargetAccount = default;
         TargetCorrelationId = null;
+        FromJournal = false;
+        Prefetched = false;
+        StoreWatermark = 0;
+        LookupCount = 0;
+        JournalAddress = 0;
+        JournalNextAddress = 0;
+        JournalChecksum = 0;
         ResetDecision();
         Failure = null;
         _completion.Reset();
@@ -129,6 +201,13 @@ public sealed class LedgerCommand : IValueTaskSource
         Array.Clear(Events, 0, EventCount);
         EventCount = 0;
         ChangedState = false;
+        CommandNumber = 0;
+        LastSequenceAfter = 0;
+        HistoryHashAfter = 0;
+        AccountsAfter = 0;
+        OpenHoldsAfter = 0;
+        ChangeCount = 0; // images hold no references: nothing to clear for the GC
+        AccountChangeCount = 0;
     }
 
     // ---- awaiting ----

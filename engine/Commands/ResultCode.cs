@@ -6,6 +6,7 @@ namespace Ledger.Engine.Commands;
 /// <item>shape (<see cref="InvalidCommand"/>), then every account exists (<see cref="AccountNotFound"/>),</item>
 /// <item>every entry's domain is permitted (<see cref="DomainNotPermitted"/>),</item>
 /// <item>idempotency: a correlation id or bundle id seen before is a replay (the first answer again) or <see cref="IdempotencyConflict"/>,</item>
+/// <item>capacity: a new hold when the ledger already has its limit of open holds (<see cref="OpenHoldsLimit"/>),</item>
 /// <item>then entry by entry, in the batch's order: <see cref="UnknownHistoryCode"/>, <see cref="RuleDeclined"/> (allowedKinds),
 /// <see cref="ReferenceNotFound"/>, <see cref="NotReversible"/>, <see cref="AlreadyReversed"/>, <see cref="EntryNotPending"/>,
 /// <see cref="CurrencyMismatch"/>, <see cref="UnblockExceedsHeld"/>, <see cref="RuleDeclined"/> (the code's rules in catalog order),
@@ -24,6 +25,8 @@ public enum ResultCode : byte
     IdempotencyConflict = 4,
     EntryNotFound = 5,
     AccountExists = 6,
+    /// <summary>The ledger holds its configured maximum of open holds; a new hold waits until some are released (retry later).</summary>
+    OpenHoldsLimit = 7,
 
     UnknownHistoryCode = 100,
     RuleDeclined = 101,

@@ -4,32 +4,50 @@ using Ledger.Engine.Ring;
 namespace Ledger.Engine.Hosting;
 
 /// <summary>
-/// Runs the pipeline: producers publish commands onto the ring; the engine thread decides them; the journal
-/// thread appends and group-commits each drained batch; the publish thread feeds the sinks (read model, Kafka)
-/// and releases each producer only then. Nothing is acknowledged before it is durable.
+/// Runs the pipeline: producers publish commands onto the ring; the prefetch thread reads from the entry store what
+/// each command names; the engine thread decides them; the journal thread appends and group-commits each drained
+/// batch; the store thread writes what the committed commands changed into the entry store; the publish thread feeds
+/// the sinks (read model, Kafka) and releases each producer only then. Nothing is acknowledged before it is durable.
+/// Without an entry store (benchmarks, tests of the ring) the prefetch and store stages are left out and the engine
+/// keeps every entry in RAM.
 /// Usage: <c>host.Start(); await host.SubmitAsync(command); host.Stop();</c>
 /// </summary>
 public sealed class EngineHost : IDisposable
 {
     private readonly RingBuffer<CommandSlot> _ring;
+    private readonly BatchEventProcessor<CommandSlot, PrefetchStage>? _prefetchStage;
     private readonly BatchEventProcessor<CommandSlot, EngineStage> _engineStage;
     private readonly BatchEventProcessor<CommandSlot, JournalStage> _journalStage;
+    private readonly BatchEventProcessor<CommandSlot, StoreStage>? _storeStage;
     private readonly BatchEventProcessor<CommandSlot, PublishStage> _publishStage;
     private readonly PipelineFault _fault = new();
+    private readonly InFlight _inFlight = new();
     private readonly EngineHostSettings _settings;
     private readonly List<Thread> _threads = [];
     private Timer? _ticker;
     private volatile bool _accepting;
     private int _inFlightPublishers;
 
-    public EngineHost(LedgerEngine engine, ICommandJournal journal, IReadOnlyList<ICommittedCommandSink> sinks, EngineHostSettings? settings = null)
+    /// <param name="engine">The engine (from then on only the engine thread touches it).</param>
+    /// <param name="journal">Where decided commands become durable.</param>
+    /// <param name="sinks">Fed every committed command in order, before its producer is released.</param>
+    /// <param name="settings">Ring size, wait strategy, tick, bound on entries in flight.</param>
+    /// <param name="prefetcher">Reads the entry store for each command; null: no entry store (every entry stays in RAM).</param>
+    /// <param name="storeWriter">Writes each committed command's changes to the entry store; required with <paramref name="prefetcher"/>.</param>
+    public EngineHost(LedgerEngine engine, ICommandJournal journal, IReadOnlyList<ICommittedCommandSink> sinks, EngineHostSettings? settings = null,
+        IEntryPrefetcher? prefetcher = null, IEntryStoreWriter? storeWriter = null)
     {
+        if ((prefetcher is null) != (storeWriter is null)) throw new ArgumentException("An entry store needs both its prefetcher and its writer, or neither.");
         _settings = settings ?? new EngineHostSettings();
+        _settings.Validate();
         Engine = engine;
         _ring = new RingBuffer<CommandSlot>(_settings.RingSize, _settings.WaitStrategy());
-        _engineStage = new(_ring, null, new EngineStage(engine, _fault));
+        // Prefetch in small batches: the engine waits for a whole batch's reads, so a drained ring read at once would stall it.
+        if (prefetcher is not null) _prefetchStage = new(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
+        _engineStage = new(_ring, _prefetchStage?.Sequence, new EngineStage(engine, _fault));
         _journalStage = new(_ring, _engineStage.Sequence, new JournalStage(journal, _fault));
-        _publishStage = new(_ring, _journalStage.Sequence, new PublishStage(sinks.ToArray(), _fault));
+        if (storeWriter is not null) _storeStage = new(_ring, _journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax);
+        _publishStage = new(_ring, _storeStage?.Sequence ?? _journalStage.Sequence, new PublishStage(sinks.ToArray(), _fault, _inFlight));
         _ring.Sequencer.SetGatingSequences(_publishStage.Sequence);
     }
 
@@ -44,10 +62,15 @@ public sealed class EngineHost : IDisposable
 
     public int RingSize => _ring.Size;
 
+    /// <summary>Entries published but not yet released (bounded by <see cref="EngineHostSettings.InFlightEntriesMax"/>).</summary>
+    public long EntriesInFlight => Volatile.Read(ref _inFlight.Entries);
+
     public void Start()
     {
+        if (_prefetchStage is not null) StartThread("ledger-prefetch", _prefetchStage.Run);
         StartThread("ledger-engine", _engineStage.Run);
         StartThread("ledger-journal", _journalStage.Run);
+        if (_storeStage is not null) StartThread("ledger-store", _storeStage.Run);
         StartThread("ledger-publish", _publishStage.Run);
         _accepting = true;
         if (_settings.TickInterval > TimeSpan.Zero)
@@ -78,6 +101,7 @@ public sealed class EngineHost : IDisposable
         {
             if (!_accepting) throw new InvalidOperationException("The ledger is not accepting commands (stopping or stopped).");
             if (_fault.Value is { } fault) throw new JournalFailedException(fault);
+            ReserveEntries(command);
             if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
             long sequence = _ring.Next();
             _ring[sequence].Command = command;
@@ -89,6 +113,27 @@ public sealed class EngineHost : IDisposable
         }
     }
 
+    /// <summary>Waits until the command's entries fit the bound on entries in flight (back-pressure, like a full ring).</summary>
+    private void ReserveEntries(LedgerCommand command)
+    {
+        long entries = Math.Max(1, command.EntryCount);
+        var spin = new SpinWait();
+        while (!TryReserveEntries(entries))
+        {
+            if (_fault.Value is { } fault) throw new JournalFailedException(fault);
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    /// <summary>Takes room for the entries if it is there (a command alone always fits, whatever its size).</summary>
+    private bool TryReserveEntries(long entries)
+    {
+        long after = Interlocked.Add(ref _inFlight.Entries, entries);
+        if (after <= _settings.InFlightEntriesMax || after == entries) return true;
+        Interlocked.Add(ref _inFlight.Entries, -entries);
+        return false;
+    }
+
     /// <summary>Publishes only if the ring has room now; false means back-pressure (answer 503, retry later).</summary>
     public bool TrySubmit(LedgerCommand command, out ValueTask done)
     {
@@ -96,7 +141,14 @@ public sealed class EngineHost : IDisposable
         try
         {
             done = default;
-            if (!_accepting || _fault.Value is not null || !_ring.TryNext(out long sequence)) return false;
+            if (!_accepting || _fault.Value is not null) return false;
+            long entries = Math.Max(1, command.EntryCount);
+            if (!TryReserveEntries(entries)) return false;
+            if (!_ring.TryNext(out long sequence))
+            {
+                Interlocked.Add(ref _inFlight.Entries, -entries);
+                return false;
+            }
             if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
             _ring[sequence].Command = command;
             _ring.Publish(sequence);
@@ -140,8 +192,10 @@ public sealed class EngineHost : IDisposable
         var spin = new SpinWait();
         while (Volatile.Read(ref _inFlightPublishers) > 0) spin.SpinOnce();
         while (_publishStage.Sequence.Value < _ring.Sequencer.Cursor) Thread.Sleep(1);
+        _prefetchStage?.Halt();
         _engineStage.Halt();
         _journalStage.Halt();
+        _storeStage?.Halt();
         _publishStage.Halt();
         foreach (var thread in _threads) thread.Join();
         _threads.Clear();

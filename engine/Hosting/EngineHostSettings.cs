@@ -14,6 +14,25 @@ public sealed record EngineHostSettings
     /// <summary>How often a Tick advances the ledger clock (expires holds without traffic). Default 1 s; zero disables.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Entries published but not yet released, at most (producers wait past it, <c>TrySubmit</c> says no). It bounds
+    /// what the engine's cache must hold beyond its open holds (entries decided but not yet in the store), so size the
+    /// cache for it (see <see cref="EngineSettings.EntryCacheCapacity"/>). Default 131 072.
+    /// </summary>
+    public int InFlightEntriesMax { get; init; } = 131_072;
+
+    /// <summary>Commands the prefetch stage reads together at most (one batched store read), before the engine may start on them. Default 32.</summary>
+    public int PrefetchBatchMax { get; init; } = 32;
+
+    /// <summary>Commands the store stage writes in one store write at most (its producers are released only after it). Default 256.</summary>
+    public int StoreBatchMax { get; init; } = 256;
+
     /// <summary>The wall clock that stamps commands at publish (UTC ticks). The engine itself never reads a clock.</summary>
     public Func<long> UtcNowTicks { get; init; } = static () => DateTime.UtcNow.Ticks;
+
+    internal void Validate()
+    {
+        if (InFlightEntriesMax < Limits.EntriesPerBatchMax)
+            throw new ArgumentException($"InFlightEntriesMax must be at least {Limits.EntriesPerBatchMax} (one full batch), not {InFlightEntriesMax}.");
+    }
 }

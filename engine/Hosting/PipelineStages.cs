@@ -3,12 +3,36 @@ using Ledger.Engine.Ring;
 
 namespace Ledger.Engine.Hosting;
 
-/// <summary>Shared between stages: the first journal failure, after which nothing is acknowledged.</summary>
+/// <summary>Shared between stages: the first failure (journal, store, prefetch), after which nothing is acknowledged.</summary>
 internal sealed class PipelineFault
 {
     private Exception? _fault;
     public Exception? Value => Volatile.Read(ref _fault);
     public void Set(Exception fault) => Interlocked.CompareExchange(ref _fault, fault, null);
+}
+
+/// <summary>Commands (and their entries) published but not yet released: the bound that keeps the engine's cache bounded.</summary>
+internal sealed class InFlight
+{
+    public long Entries;
+}
+
+/// <summary>Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch.</summary>
+internal struct PrefetchStage(IEntryPrefetcher prefetcher, PipelineFault fault) : IBatchHandler<CommandSlot>
+{
+    public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
+    {
+        if (fault.Value is not null) return;
+        try
+        {
+            prefetcher.Add(slot.Command!);
+            if (endOfBatch) prefetcher.EndOfBatch();
+        }
+        catch (Exception ex)
+        {
+            fault.Set(ex); // the engine must not decide without what the store holds: stop
+        }
+    }
 }
 
 /// <summary>Stage 1 (engine thread): decide. No I/O here.</summary>
@@ -49,24 +73,57 @@ internal struct JournalStage(ICommandJournal journal, PipelineFault fault) : IBa
     }
 }
 
-/// <summary>Stage 3 (publish thread): feed sinks, then release the producers.</summary>
-internal struct PublishStage(ICommittedCommandSink[] sinks, PipelineFault fault) : IBatchHandler<CommandSlot>
+/// <summary>Stage 3 (store thread): write what each committed command changed into the entry store, once per drained batch.</summary>
+internal struct StoreStage(IEntryStoreWriter writer, PipelineFault fault) : IBatchHandler<CommandSlot>
+{
+    private int _added;
+
+    public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
+    {
+        if (fault.Value is not null) return;
+        try
+        {
+            var command = slot.Command!;
+            if (command.ChangedState)
+            {
+                writer.Add(command);
+                _added++;
+            }
+            if (endOfBatch && _added > 0)
+            {
+                writer.EndOfBatch();
+                _added = 0;
+            }
+        }
+        catch (Exception ex)
+        {
+            fault.Set(ex); // the store's watermark would stop while the engine goes on: stop instead (restart rebuilds it from the journal)
+        }
+    }
+}
+
+/// <summary>Stage 4 (publish thread): feed sinks, then release the producers.</summary>
+internal struct PublishStage(ICommittedCommandSink[] sinks, PipelineFault fault, InFlight inFlight) : IBatchHandler<CommandSlot>
 {
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
         var command = slot.Command!;
         slot.Command = null;
+        long entries = Math.Max(1, command.EntryCount); // read before the producer may reuse the command
         var failure = fault.Value;
         if (failure is not null)
         {
             command.Fail(new JournalFailedException(failure));
-            return;
         }
-        foreach (var sink in sinks) sink.OnCommitted(command);
-        command.Complete();
+        else
+        {
+            foreach (var sink in sinks) sink.OnCommitted(command);
+            command.Complete();
+        }
+        Interlocked.Add(ref inFlight.Entries, -entries);
     }
 }
 
-/// <summary>The journal failed; the command was not acknowledged and the host has stopped (fail-stop).</summary>
+/// <summary>The journal (or the entry store behind it) failed; the command was not acknowledged and the host has stopped (fail-stop).</summary>
 public sealed class JournalFailedException(Exception inner)
-    : Exception("The journal failed; the ledger stopped without acknowledging this command.", inner);
+    : Exception("The journal or the entry store failed; the ledger stopped without acknowledging this command.", inner);

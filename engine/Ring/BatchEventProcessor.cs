@@ -12,16 +12,24 @@ public sealed class BatchEventProcessor<T, THandler> : ISequenceBarrierSource
     private readonly RingBuffer<T> _ring;
     private readonly Sequence? _upstream;
     private THandler _handler;
+    private readonly long _batchMax;
     private volatile bool _halted;
 
     /// <param name="ring">The ring to consume.</param>
     /// <param name="upstream">The previous stage's sequence, or null for the first stage (it follows the producers).</param>
     /// <param name="handler">The stage's logic.</param>
-    public BatchEventProcessor(RingBuffer<T> ring, Sequence? upstream, THandler handler)
+    /// <param name="batchMax">
+    /// Slots handed over per batch at most (the end-of-batch flag comes at least this often, and the next stage may go
+    /// on). Unbounded by default: a stage that batches work (group commit) wants all that is there; a stage whose batch
+    /// holds the next one up (a prefetch) wants small ones.
+    /// </param>
+    public BatchEventProcessor(RingBuffer<T> ring, Sequence? upstream, THandler handler, int batchMax = int.MaxValue)
     {
+        if (batchMax < 1) throw new ArgumentOutOfRangeException(nameof(batchMax), "A batch holds at least one slot.");
         _ring = ring;
         _upstream = upstream;
         _handler = handler;
+        _batchMax = batchMax;
     }
 
     public Sequence Sequence { get; } = new();
@@ -61,6 +69,7 @@ public sealed class BatchEventProcessor<T, THandler> : ISequenceBarrierSource
                 available = AvailableSequence;
                 if (available < next) return;
             }
+            if (available - next >= _batchMax) available = next + _batchMax - 1;
             for (long s = next; s <= available; s++)
             {
                 _handler.OnEvent(ref _ring[s], s, s == available);

@@ -12,12 +12,14 @@ namespace Ledger.Engine.State;
 public sealed class AccountTable
 {
     private AccountState[] _accounts;
+    private long[] _changedBy; // the command that last changed each account (so a command lists it once)
     private Slot[] _slots;
     private int _mask;
 
     public AccountTable(int initialCapacity)
     {
         _accounts = new AccountState[Math.Max(16, initialCapacity)];
+        _changedBy = new long[_accounts.Length];
         _slots = new Slot[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(32, initialCapacity * 2))];
         _mask = _slots.Length - 1;
     }
@@ -47,13 +49,27 @@ public sealed class AccountTable
     public int Add(in AccountState account)
     {
         if (Find(account.Key) >= 0) throw new InvalidOperationException($"Invariant: account {account.Key} added twice.");
-        if (Count == _accounts.Length) Array.Resize(ref _accounts, _accounts.Length * 2);
+        if (Count == _accounts.Length)
+        {
+            Array.Resize(ref _accounts, _accounts.Length * 2);
+            Array.Resize(ref _changedBy, _accounts.Length);
+        }
         if ((Count + 1) * 2 > _slots.Length) Grow();
         int index = Count++;
         _accounts[index] = account;
         Insert(account.Key.Packed, index);
         return index;
     }
+
+    /// <summary>Records that command <paramref name="commandNumber"/> changed the account; true the first time it does.</summary>
+    public bool MarkChanged(int index, long commandNumber)
+    {
+        if (_changedBy[index] == commandNumber) return false;
+        _changedBy[index] = commandNumber;
+        return true;
+    }
+
+    public long FootprintBytes => (long)_accounts.Length * (Unsafe.SizeOf<AccountState>() + sizeof(long)) + (long)_slots.Length * Unsafe.SizeOf<Slot>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int SlotOf(long packed)

@@ -1,9 +1,10 @@
 namespace Ledger.Engine.State;
 
 /// <summary>
-/// Holds with an expiry, earliest first. The order is total (expiry, then record index), so it is the same
-/// whatever order holds were added in: replay and snapshot restore expire holds in the same order.
-/// Released or removed holds stay queued and are skipped when they come up.
+/// Holds with an expiry, earliest first. The order is total (expiry, then the hold's sequence), so it is the same
+/// whatever order holds were added in and wherever they sit in the cache: replay and a restart from the store expire
+/// holds in the same order. Each item names the hold's cache slot (stable while the hold is pending: open holds are
+/// pinned) and its sequence; a hold released or removed before it lapsed is skipped when it comes up.
 /// </summary>
 public sealed class HoldExpiryQueue(int initialCapacity)
 {
@@ -11,35 +12,28 @@ public sealed class HoldExpiryQueue(int initialCapacity)
 
     public int Count => _queue.Count;
 
-    /// <summary>Every queued hold (any order; the queue's order is total), for snapshots.</summary>
-    public (int Record, long ExpiresAtTicks)[] Export()
-    {
-        var items = new (int, long)[_queue.Count];
-        int n = 0;
-        foreach (var (record, due) in _queue.UnorderedItems) items[n++] = (record, due.ExpiresAtTicks);
-        return items;
-    }
-
-    public void Add(int record, long expiresAtTicks) => _queue.Enqueue(record, new HoldExpiry(expiresAtTicks, record));
+    public void Add(int slot, long sequence, long expiresAtTicks) => _queue.Enqueue(slot, new HoldExpiry(expiresAtTicks, sequence));
 
     /// <summary>Takes the next hold whose expiry is at or before <paramref name="nowTicks"/>.</summary>
-    public bool TryTakeDue(long nowTicks, out int record)
+    public bool TryTakeDue(long nowTicks, out int slot, out long sequence)
     {
-        if (_queue.TryPeek(out record, out var due) && due.ExpiresAtTicks <= nowTicks)
+        if (_queue.TryPeek(out slot, out var due) && due.ExpiresAtTicks <= nowTicks)
         {
             _queue.Dequeue();
+            sequence = due.Sequence;
             return true;
         }
-        record = -1;
+        slot = -1;
+        sequence = 0;
         return false;
     }
 
-    private readonly record struct HoldExpiry(long ExpiresAtTicks, int Record) : IComparable<HoldExpiry>
+    private readonly record struct HoldExpiry(long ExpiresAtTicks, long Sequence) : IComparable<HoldExpiry>
     {
         public int CompareTo(HoldExpiry other)
         {
             int c = ExpiresAtTicks.CompareTo(other.ExpiresAtTicks);
-            return c != 0 ? c : Record.CompareTo(other.Record);
+            return c != 0 ? c : Sequence.CompareTo(other.Sequence);
         }
     }
 }

@@ -122,6 +122,9 @@ internal static class Answers
             case ResultCode.InsufficientFunds:
                 detail = $"{where}AVAILABLE on account {e.Account} does not cover this entry ({(amount.Length > 0 ? amount : "the referenced amount")}).";
                 break;
+            case ResultCode.OpenHoldsLimit:
+                detail = $"{where}the ledger already keeps its configured maximum of open holds (Ledger:Memory:OpenHoldsMax); retry once holds are released, removed or expire.";
+                break;
             case ResultCode.InvalidCommand:
                 detail = $"{where}the entry is not valid (duplicate correlationId within the request, or a field out of range).";
                 break;

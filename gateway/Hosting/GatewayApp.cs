@@ -57,6 +57,13 @@ public static class GatewayApp
         var options = builder.Configuration.GetSection(LedgerOptions.Section).Get<LedgerOptions>() ?? new LedgerOptions();
         var services = builder.Services;
         services.Configure<LedgerOptions>(builder.Configuration.GetSection(LedgerOptions.Section));
+        if (options.Memory.Problem() is { } memory) throw new InvalidOperationException(memory);
+        if (options.Checkpoint.EverySeconds < 1) throw new InvalidOperationException($"Ledger:Checkpoint:EverySeconds must be at least 1, not {options.Checkpoint.EverySeconds}.");
+        if (builder.Configuration.GetSection(LedgerOptions.Section + ":Snapshot").Exists())
+        {
+            throw new InvalidOperationException(
+                "Ledger:Snapshot:* is set, but the ledger no longer writes snapshots (the entry store's checkpoint is the cut): remove it, and use Ledger:Checkpoint:EverySeconds.");
+        }
         if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))
         {
             // Refuse rather than run without the Kafka ingress/egress an operator asked for.
@@ -95,7 +102,7 @@ public static class GatewayApp
     public static void UseLedgerGateway(this WebApplication app)
     {
         var runtime = app.Services.GetRequiredService<LedgerRuntime>();
-        LedgerMetrics.RegisterScrapeCallback(() => runtime.Host, () => runtime.ReadModel);
+        LedgerMetrics.RegisterScrapeCallback(runtime);
 
         // Any exception that escapes is a 500 Problem (and a bug to fix); malformed input never gets here.
         app.UseExceptionHandler(error => error.Run(context =>

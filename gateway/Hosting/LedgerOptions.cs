@@ -20,13 +20,8 @@ public sealed class LedgerOptions
     /// <summary>How the pipeline's stage threads wait: <c>Blocking</c> (default: spin briefly, then sleep; kind to shared cores), <c>BlockingYield</c> (yield 100 times before sleeping), <c>Yielding</c> or <c>BusySpin</c>.</summary>
     public string WaitStrategy { get; set; } = "Blocking";
 
-    /// <summary>Accounts the engine's tables hold before they grow. Default 65 536.</summary>
-    public int AccountCapacity { get; set; } = 65_536;
-
-    /// <summary>Remembered entries before the engine's tables grow. Default 1 048 576.</summary>
-    public int EntryCapacity { get; set; } = 1 << 20;
-
-    public SnapshotOptions Snapshot { get; set; } = new();
+    public MemoryOptions Memory { get; set; } = new();
+    public CheckpointOptions Checkpoint { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
     public TlsOptions Tls { get; set; } = new();
     public RateLimitOptions RateLimit { get; set; } = new();
@@ -34,17 +29,61 @@ public sealed class LedgerOptions
     public KafkaOptions Kafka { get; set; } = new();
 }
 
-/// <summary><c>Ledger:Snapshot</c>: when the shadow engine writes a snapshot of the ledger (off the engine thread).</summary>
-public sealed class SnapshotOptions
+/// <summary>
+/// <c>Ledger:Memory</c>: the process's RAM, in one place. RAM holds the live state (accounts, open holds) and bounded
+/// caches; the history of every entry is on disk, so none of these grows with the entries ever posted. Defaults are
+/// sized for a 2-core, 24 GB machine with 1 M accounts (about 2 GB in all; see docs/decisions.md for the arithmetic).
+/// </summary>
+public sealed class MemoryOptions
 {
-    /// <summary>After this many journaled entries. Default 1 000 000.</summary>
-    public long EveryEntries { get; set; } = 1_000_000;
+    /// <summary>Accounts the engine's table holds before it grows (it grows by doubling). Default 1 048 576.</summary>
+    public int AccountCapacity { get; set; } = 1 << 20;
 
-    /// <summary>After this many seconds if anything was journaled since the last one. Default 300.</summary>
-    public int EverySeconds { get; set; } = 300;
+    /// <summary>Entries the engine's cache holds: recent entries, open holds, entries not yet in the store (about 300 B each). Default 1 048 576.</summary>
+    public int EntryCacheEntries { get; set; } = 1 << 20;
 
-    /// <summary>Snapshot files kept, newest first. Default 3.</summary>
-    public int Kept { get; set; } = 3;
+    /// <summary>Open holds (pending blocking entries) at most; past it a new hold is refused with 503 until some are released. Default 500 000.</summary>
+    public int OpenHoldsMax { get; set; } = 500_000;
+
+    /// <summary>Entries published to the pipeline and not yet answered, at most (producers wait past it). Default 131 072.</summary>
+    public int InFlightEntriesMax { get; set; } = 131_072;
+
+    /// <summary>The entry store's block cache (data, index and bloom-filter blocks; lookups are rare behind the key filter). Default 64 MiB.</summary>
+    public long StoreBlockCacheBytes { get; set; } = 64L << 20;
+
+    /// <summary>One entry-store memtable. Default 64 MiB.</summary>
+    public long StoreWriteBufferBytes { get; set; } = 64L << 20;
+
+    /// <summary>Entry-store memtables at most (one filling, the rest flushing). Default 3.</summary>
+    public int StoreWriteBuffers { get; set; } = 3;
+
+    /// <summary>The key filter in front of the entry store (new correlation ids are answered there; fixed RAM, see docs/decisions.md). Default 128 MiB.</summary>
+    public long KeyFilterBytes { get; set; } = 128L << 20;
+
+    /// <summary>The cache must hold every open hold plus what the pipeline has in flight (each in-flight entry may create one entry and change another, and a hold it releases stays cached until the store has it).</summary>
+    public int EntryCacheEntriesMin => (int)Math.Min(int.MaxValue, OpenHoldsMax + 3L * InFlightEntriesMax);
+
+    /// <summary>A sentence saying what to fix, or null.</summary>
+    public string? Problem()
+    {
+        if (AccountCapacity < 1) return $"Ledger:Memory:AccountCapacity must be at least 1, not {AccountCapacity}.";
+        if (OpenHoldsMax < 1) return $"Ledger:Memory:OpenHoldsMax must be at least 1, not {OpenHoldsMax}.";
+        if (InFlightEntriesMax < Engine.Limits.EntriesPerBatchMax) return $"Ledger:Memory:InFlightEntriesMax must be at least {Engine.Limits.EntriesPerBatchMax} (one full batch), not {InFlightEntriesMax}.";
+        if (EntryCacheEntries < EntryCacheEntriesMin)
+            return $"Ledger:Memory:EntryCacheEntries is {EntryCacheEntries}, but it must hold OpenHoldsMax + 3 x InFlightEntriesMax = {EntryCacheEntriesMin}: raise it, or lower those.";
+        if (StoreBlockCacheBytes < 8L << 20) return $"Ledger:Memory:StoreBlockCacheBytes must be at least 8 MiB (8388608), not {StoreBlockCacheBytes}.";
+        if (StoreWriteBufferBytes < 4L << 20) return $"Ledger:Memory:StoreWriteBufferBytes must be at least 4 MiB (4194304), not {StoreWriteBufferBytes}.";
+        if (StoreWriteBuffers is < 2 or > 16) return $"Ledger:Memory:StoreWriteBuffers must be 2..16, not {StoreWriteBuffers}.";
+        if (KeyFilterBytes < 64L << 10) return $"Ledger:Memory:KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.";
+        return null;
+    }
+}
+
+/// <summary><c>Ledger:Checkpoint</c>: how often the entry store makes its cut durable (a restart replays the journal after it).</summary>
+public sealed class CheckpointOptions
+{
+    /// <summary>Seconds between checkpoints. Default 30.</summary>
+    public int EverySeconds { get; set; } = 30;
 }
 
 /// <summary><c>Ledger:Auth</c>: the embedded token server, or an external authority.</summary>

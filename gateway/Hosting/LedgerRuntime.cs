@@ -6,7 +6,7 @@ using Ledger.Engine.Ring;
 using Ledger.Gateway.Observability;
 using Ledger.Gateway.ReadModel;
 using Ledger.Journal;
-using Ledger.Journal.Catalog;
+using Ledger.Journal.EntryStore;
 using Ledger.Journal.Recovery;
 using Microsoft.Extensions.Options;
 
@@ -45,7 +45,10 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>The running pipeline; null before <see cref="Start"/> has finished.</summary>
     public EngineHost? Host => _host;
 
-    /// <summary>What recovery did at start (snapshot used, records replayed, any cut), or null before start.</summary>
+    /// <summary>The durable side (journal, entry store), or null before start.</summary>
+    public LedgerStore? Store { get; private set; }
+
+    /// <summary>What recovery did at start (store cut used, records replayed, any cut), or null before start.</summary>
     public RecoveryReport? Recovery { get; private set; }
 
     /// <summary>True when acknowledged commands survive a restart (a real journal is wired).</summary>
@@ -61,20 +64,32 @@ public sealed class LedgerRuntime : IDisposable
     {
         try
         {
-            var engineSettings = new EngineSettings { AccountCapacity = _options.AccountCapacity, EntryCapacity = _options.EntryCapacity };
+            var memory = _options.Memory;
+            var engineSettings = new EngineSettings
+            {
+                AccountCapacity = memory.AccountCapacity,
+                EntryCacheCapacity = memory.EntryCacheEntries,
+                OpenHoldsMax = memory.OpenHoldsMax,
+            };
 
-            // Recovery: newest valid snapshot + journal tail (a damaged tail is cut and reported), then the read
-            // model is rebuilt from the journaled events, in order, before readiness turns true.
+            // Recovery: the live state at the entry store's cut + the journal tail (a damaged tail is cut and
+            // reported), then the read model is rebuilt from the journaled events, in order, before readiness turns true.
             var store = LedgerStore.Open(new LedgerStoreOptions
             {
                 DataDir = _options.DataDir,
                 Catalog = Catalog,
                 Engine = engineSettings,
-                SnapshotEveryEntries = _options.Snapshot.EveryEntries,
-                SnapshotEvery = TimeSpan.FromSeconds(_options.Snapshot.EverySeconds),
-                SnapshotsKept = _options.Snapshot.Kept,
+                EntryStore = new EntryStoreSettings
+                {
+                    BlockCacheBytes = memory.StoreBlockCacheBytes,
+                    WriteBufferBytes = memory.StoreWriteBufferBytes,
+                    WriteBuffersMax = memory.StoreWriteBuffers,
+                    KeyFilterBytes = memory.KeyFilterBytes,
+                    CheckpointEvery = TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds),
+                },
                 Logger = _logger,
             });
+            Store = store;
             _journalResource = store;
             long records = store.ReplayCommitted(record =>
             {
@@ -87,9 +102,10 @@ public sealed class LedgerRuntime : IDisposable
             if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Read model rebuilt from {Records} journal records.", records);
 
             var host = new EngineHost(engine, new TimedJournal(journal), [ReadModel, new MetricsSink()],
-                new EngineHostSettings { RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy) });
+                new EngineHostSettings { RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy), InFlightEntriesMax = memory.InFlightEntriesMax },
+                store.Prefetcher, store.StoreWriter);
             host.Start();
-            store.Snapshots.Start();
+            store.Checkpoints.Start();
             _stoppable = host;
             _host = host;
             ReadModel.MarkReady();
@@ -120,6 +136,7 @@ public sealed class LedgerRuntime : IDisposable
         var host = Interlocked.Exchange(ref _stoppable, null);
         if (host is null) return;
         host.Stop();
+        Store = null;
         _journalResource?.Dispose();
         _journalResource = null;
         if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger stopped: ring drained, {Entries} entries in the read model.", ReadModel.EntryCount);

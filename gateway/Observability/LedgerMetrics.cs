@@ -33,6 +33,25 @@ public static class LedgerMetrics
     public static readonly Gauge ReadModelAccounts = Metrics.CreateGauge(
         "ledger_read_model_accounts", "Accounts held by the read model.");
 
+    // Memory and the entry store (read before each scrape).
+    private static readonly Gauge ResidentBytes = Metrics.CreateGauge("ledger_memory_resident_bytes", "Resident set size of the process (RSS).");
+    private static readonly Gauge GcHeapBytes = Metrics.CreateGauge("ledger_memory_gc_heap_bytes", "Managed heap size after the last GC.");
+    private static readonly Gauge CacheEntries = Metrics.CreateGauge("ledger_entry_cache_entries", "Entries in the engine's cache (recent entries, open holds, entries not yet in the store).");
+    private static readonly Gauge CacheCapacity = Metrics.CreateGauge("ledger_entry_cache_capacity", "Slots of the engine's entry cache.");
+    private static readonly Counter CacheHits = Metrics.CreateCounter("ledger_entry_cache_hits_total", "Lookups of existing entries answered by the engine's cache.");
+    private static readonly Counter CacheLoads = Metrics.CreateCounter("ledger_entry_cache_loads_total", "Lookups of existing entries answered by the entry store (prefetched).");
+    private static readonly Counter CacheEvictions = Metrics.CreateCounter("ledger_entry_cache_evictions_total", "Entries evicted from the engine's cache.");
+    private static readonly Counter CacheOverflows = Metrics.CreateCounter("ledger_entry_cache_overflows_total", "Times the cache grew because nothing could be evicted (should stay 0).");
+    private static readonly Gauge CacheHitRatio = Metrics.CreateGauge("ledger_entry_cache_hit_ratio", "Hits / (hits + loads) since start.");
+    private static readonly Gauge OpenHolds = Metrics.CreateGauge("ledger_open_holds", "Holds still pending (kept in RAM).");
+    private static readonly Gauge StoreBytes = Metrics.CreateGauge("ledger_entry_store_bytes", "Size of the entry store (files and memtables).");
+    private static readonly Gauge StoreCacheBytes = Metrics.CreateGauge("ledger_entry_store_block_cache_bytes", "Entry store block cache in use.");
+    private static readonly Gauge StoreMemtableBytes = Metrics.CreateGauge("ledger_entry_store_memtable_bytes", "Entry store memtables in use.");
+    private static readonly Gauge StoreLag = Metrics.CreateGauge("ledger_entry_store_lag_records", "Journal records decided but not yet written to the entry store.");
+    private static readonly Gauge StoreDurableLag = Metrics.CreateGauge("ledger_entry_store_durable_lag_records", "Journal records a restart would replay (after the last checkpoint).");
+    private static readonly Counter Checkpoints = Metrics.CreateCounter("ledger_entry_store_checkpoints_total", "Entry store checkpoints taken.");
+    private static readonly Gauge CheckpointMaxSeconds = Metrics.CreateGauge("ledger_entry_store_checkpoint_seconds_max", "Longest entry store checkpoint since start.");
+
     private static readonly Counter.Child[] EntriesByKind = BuildKinds();
     private static readonly Counter.Child?[] DeclinesByCode = BuildCodes();
 
@@ -58,14 +77,39 @@ public static class LedgerMetrics
     internal static void CountDecline(ResultCode code) => DeclinesByCode[(int)code]?.Inc();
 
     /// <summary>Refreshes the gauges that are read rather than pushed, just before each scrape.</summary>
-    public static void RegisterScrapeCallback(Func<EngineHost?> host, Func<ReadModel.LedgerReadModel> readModel)
+    public static void RegisterScrapeCallback(Hosting.LedgerRuntime runtime)
     {
         Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
         {
-            RingDepth.Set(host()?.RingDepth ?? 0);
-            var model = readModel();
+            var host = runtime.Host;
+            RingDepth.Set(host?.RingDepth ?? 0);
+            var model = runtime.ReadModel;
             ReadModelEntries.Set(model.EntryCount);
             ReadModelAccounts.Set(model.AccountCount);
+            using (var process = System.Diagnostics.Process.GetCurrentProcess()) ResidentBytes.Set(process.WorkingSet64);
+            GcHeapBytes.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
+            if (host is null || runtime.Store is not { } store) return;
+            // Engine counters are written by the engine thread; these reads are approximate, which a gauge allows.
+            var engine = host.Engine;
+            var cache = engine.Cache;
+            CacheEntries.Set(cache.Count);
+            CacheCapacity.Set(cache.Capacity);
+            long hits = Volatile.Read(ref cache.Hits), loads = Volatile.Read(ref cache.Loads);
+            CacheHits.IncTo(hits);
+            CacheLoads.IncTo(loads);
+            CacheEvictions.IncTo(Volatile.Read(ref cache.Evictions));
+            CacheOverflows.IncTo(Volatile.Read(ref cache.Overflows));
+            CacheHitRatio.Set(hits + loads == 0 ? 1 : (double)hits / (hits + loads));
+            OpenHolds.Set(engine.OpenHoldCount);
+            var stats = store.Entries.Stats;
+            long decided = engine.CommandNumber;
+            StoreBytes.Set(stats.SizeBytes);
+            StoreCacheBytes.Set(stats.BlockCacheBytes);
+            StoreMemtableBytes.Set(stats.MemtableBytes);
+            StoreLag.Set(Math.Max(0, decided - stats.Watermark));
+            StoreDurableLag.Set(Math.Max(0, decided - stats.DurableWatermark));
+            Checkpoints.IncTo(stats.Checkpoints);
+            CheckpointMaxSeconds.Set(stats.CheckpointTimeMax.TotalSeconds);
         });
     }
 }

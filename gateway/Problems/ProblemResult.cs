@@ -17,6 +17,8 @@ public sealed class ProblemResult(ProblemResponse problem) : IResult, IStatusCod
     public static Task Write(HttpResponse response, ProblemResponse problem)
     {
         response.StatusCode = problem.Status;
+        // Every 503 and 429 says when to come back, so client libraries back off instead of hammering.
+        if (problem.Status is 503 or 429 && !response.Headers.ContainsKey("Retry-After")) response.Headers.RetryAfter = "1";
         return response.WriteAsJsonAsync(problem, GatewayJson.Problem, ContentType);
     }
 }

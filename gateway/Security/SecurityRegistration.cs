@@ -78,8 +78,8 @@ internal static class SecurityRegistration
 
     private static IEnumerable<string> DomainsOfCatalog(LedgerOptions options)
     {
-        string path = string.IsNullOrWhiteSpace(options.HistoryCodes) ? Ledger.Journal.Catalog.HistoryCatalogFile.DefaultPath : options.HistoryCodes;
-        return File.Exists(path) ? Ledger.Journal.Catalog.HistoryCatalogFile.Load(path).Domains : [];
+        string path = string.IsNullOrWhiteSpace(options.HistoryCodes) ? Ledger.Engine.Catalog.HistoryCatalogFile.DefaultPath : options.HistoryCodes;
+        return File.Exists(path) ? Ledger.Engine.Catalog.HistoryCatalogFile.Load(path).Domains : [];
     }
 
     private static void AddRateLimiter(IServiceCollection services, RateLimitOptions limits)

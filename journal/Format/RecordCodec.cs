@@ -183,6 +183,7 @@ public static class RecordCodec
         var r = new MessagePackReader(payload);
         var c = into.Command;
         c.Reset();
+        c.FromJournal = true;
         into.ClearEvents();
         into.RecordNumber = header.RecordNumber;
         into.LastSequence = header.LastSequence;

@@ -49,6 +49,9 @@ public readonly record struct RecordHeader(ushort Version, byte Kind, byte Flags
         BinaryPrimitives.WriteUInt32LittleEndian(record[ChecksummedPrefix..], crc);
     }
 
+    /// <summary>The checksum <see cref="Write"/> stored in a whole record (header + payload).</summary>
+    public static uint ChecksumOf(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadUInt32LittleEndian(record[ChecksummedPrefix..]);
+
     /// <summary>
     /// Checks framing and checksum of a whole record (header + payload) and reads the header.
     /// Returns null when the record is sound, else a sentence saying what is wrong. The version is not judged

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
-using Ledger.Journal.Snapshots;
+using Ledger.Journal.EntryStore;
+using Ledger.Journal.Recovery;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Journal.Recovery;
@@ -15,11 +16,8 @@ public sealed record RecoveryOptions
 
     public EngineSettings? EngineSettings { get; init; }
 
-    /// <summary>Cut a damaged tail (read-write journal only): record the cut, void snapshots beyond it.</summary>
+    /// <summary>Cut a damaged tail (read-write journal only): record the cut so every reader jumps over it.</summary>
     public bool CutDamage { get; init; }
-
-    /// <summary>Start from the newest valid snapshot (default) or replay the whole journal.</summary>
-    public bool UseSnapshots { get; init; } = true;
 
     /// <summary>Stop before the first command whose last sequence exceeds this.</summary>
     public long UntilSequence { get; init; } = long.MaxValue;
@@ -59,179 +57,223 @@ public sealed class RecoveryResult
 }
 
 /// <summary>
-/// The one recovery path, used by the service (<see cref="LedgerStore.Open"/>), its shadow snapshotter and the
-/// replay-tool: the newest snapshot that verifies (checksum, layout, state hash), falling back to older ones or a
-/// full replay; then the journal after it, each command re-applied through the same <see cref="LedgerEngine"/> and
-/// checked against what the journal recorded; a damaged tail is detected, reported and (read-write only) cut.
-/// Usage: <c>var result = LedgerRecovery.Recover(log, snapshots, new RecoveryOptions { CutDamage = true });</c>
+/// The one recovery path, used by the service (<see cref="LedgerStore.Open"/>), <c>rebuild-store</c> and the
+/// replay-tool: the live state at the entry store's cut (accounts, open holds; O(live state)), then the journal after
+/// it, each command prefetched from the store, re-applied through the same <see cref="LedgerEngine"/>, checked against
+/// what the journal recorded, and (a writable store) written to the store; a damaged tail is detected, reported and
+/// (read-write only) cut. Without a store cut (a new or rebuilt store, or no store) it replays the whole journal.
+/// Usage: <c>var result = LedgerRecovery.Recover(log, store, new RecoveryOptions { CutDamage = true });</c>
 /// </summary>
 public static class LedgerRecovery
 {
     private const int ProgressEvery = 1 << 14;
+    /// <summary>Records prefetched and applied together (one batched store read).</summary>
+    private const int RecordsPerBatch = 64;
+    /// <summary>Changes written to the store per write (bounds the entries the cache holds above the store's watermark).</summary>
+    private const int ChangesPerWrite = 65_536;
 
-    public static RecoveryResult Recover(JournalLog log, SnapshotStore? snapshots, RecoveryOptions options)
+    /// <summary>
+    /// Why <paramref name="store"/>'s cut cannot be used with <paramref name="log"/>, or null when it can: the record it
+    /// names must be in this journal, at its address, with its checksum, outside any cut region. A store that covers
+    /// more than the journal is committed to is not a store to set aside: it proves acknowledged records existed that
+    /// the journal has lost, so that throws (restore the journal, or move the store away to accept the loss).
+    /// </summary>
+    public static string? CheckStore(JournalLog log, EntryStore.EntryStore store)
+    {
+        var cut = store.Cut;
+        if (cut is null) return null;
+        if (cut.NextAddress > log.CommittedUntilAddress)
+        {
+            throw new JournalFormatException(
+                $"The journal in '{log.Directory}' is committed only up to address {log.CommittedUntilAddress}, but the entry store in '{store.Directory}' covers " +
+                $"records up to {cut.RecordNumber} (address {cut.NextAddress}): committed journal records are missing. Restore the journal from a copy " +
+                "(the standby's), or move the store away to accept the loss, before starting.");
+        }
+        foreach (var journalCut in log.Cuts.All)
+        {
+            if (cut.NextAddress > journalCut.CutAddress && cut.RecordAddress < journalCut.ResumeAddress)
+                return $"the entry store covers record {cut.RecordNumber}, which the journal's {journalCut} discarded";
+        }
+        if (cut.RecordAddress < log.StartAddress) return null; // archived: the record itself is gone, the cut address still continues the journal
+        using var probe = new JournalCursor(log, cut.RecordAddress, cut.RecordNumber, 0, follow: false);
+        var record = new JournalRecord();
+        var outcome = probe.TryRead(record);
+        if (outcome != ReadOutcome.Record || record.Checksum != cut.RecordChecksum || record.NextAddress != cut.NextAddress)
+            return $"the entry store's cut names record {cut.RecordNumber} at address {cut.RecordAddress} (checksum {cut.RecordChecksum:x8}), which is not in this journal";
+        return null;
+    }
+
+    public static RecoveryResult Recover(JournalLog log, EntryStore.EntryStore? store, RecoveryOptions options)
     {
         var clock = Stopwatch.StartNew();
         var logger = options.Logger;
-        var rejected = new List<string>();
-        var record = new JournalRecord();
-        LedgerEngine? engine = null;
-        SnapshotInfo? used = null;
-        JournalCursor? cursor = null;
-        ReadOutcome pending = ReadOutcome.End;
-        bool hasPending = false;
+        var cut = store?.Cut;
+        if (store is not null && CheckStore(log, store) is { } unusable)
+            throw new StoreFormatException(unusable); // the service sets such a store aside before it gets here; tools refuse
+        if (cut is not null && (cut.LastSequence > options.UntilSequence || cut.ClockTicks > options.UntilTimestampTicks))
+            throw new ArgumentException($"The entry store's cut ({cut}) is past the bound asked for; replay from the journal's start instead.");
 
+        if (store is { FilterComplete: false } && cut is not null) TopUpFilter(log, store, cut, logger);
+        var prefetcher = store?.Prefetcher();
+        var writer = store is { ReadOnly: false } ? store.Writer() : null;
+        var records = new JournalRecord[RecordsPerBatch];
+        for (int i = 0; i < records.Length; i++) records[i] = new JournalRecord();
+        LedgerEngine? engine = null;
+        JournalCursor cursor;
+        long firstNumber = cut is null ? log.Archive.FirstRecordNumber : cut.RecordNumber + 1;
+        long startAddress = cut?.NextAddress ?? log.StartAddress;
+        if (cut is null && firstNumber != 1)
+            throw new JournalFormatException(
+                $"The journal in '{log.Directory}' begins at record {firstNumber} (older segments were archived) and there is no entry store cut to start from. " +
+                "Restore the archived segments (replay-tool archive moved them) to rebuild the store, or restore the store.");
+        cursor = new JournalCursor(log, startAddress, firstNumber, cut?.LastSequence ?? log.Archive.LastSequenceBefore, follow: false);
         try
         {
-            if (options.UseSnapshots && snapshots is not null)
+            if (cut is not null)
             {
-                foreach (var (path, number) in snapshots.List())
-                {
-                    if (IsBeyondCut(log, number, path, out string? why))
-                    {
-                        rejected.Add(why!);
-                        continue;
-                    }
-                    SnapshotInfo info;
-                    LedgerEngine candidate;
-                    try
-                    {
-                        (info, candidate) = SnapshotFile.Load(path, options.EngineSettings);
-                    }
-                    catch (SnapshotCorruptException ex)
-                    {
-                        rejected.Add(ex.Message);
-                        logger?.LogWarning("Snapshot rejected: {Reason}", ex.Message);
-                        continue;
-                    }
-                    if (info.RecordNumber != number)
-                    {
-                        rejected.Add($"Snapshot '{path}' says it covers record {info.RecordNumber}, its name says {number}.");
-                        continue;
-                    }
-                    if (info.LastSequence > options.UntilSequence || info.ClockTicks > options.UntilTimestampTicks) continue; // past the bound: not damage
-                    if (info.NextAddress > log.CommittedUntilAddress)
-                    {
-                        throw new JournalFormatException(
-                            $"The journal in '{log.Directory}' is committed only up to address {log.CommittedUntilAddress}, but snapshot '{path}' covers records up to " +
-                            $"address {info.NextAddress} (record {info.RecordNumber}): committed journal records are missing. Restore the journal from a copy " +
-                            "(the standby's), or move the snapshot away to accept the loss, before starting.");
-                    }
-                    // The journal must continue exactly where the snapshot ends.
-                    var probe = new JournalCursor(log, info.NextAddress, info.RecordNumber + 1, info.LastSequence, follow: false);
-                    var first = probe.TryRead(record);
-                    if (first == ReadOutcome.Damage)
-                    {
-                        // The journal does not continue readably where the snapshot ends: a snapshot of another journal, or
-                        // damage right there. Either way an older snapshot or a full replay decides (and cuts real damage).
-                        probe.Dispose();
-                        string reason = $"Snapshot '{path}' does not fit this journal: {probe.Damage}.";
-                        rejected.Add(reason);
-                        logger?.LogWarning("Snapshot rejected: {Reason}", reason);
-                        continue;
-                    }
-                    engine = candidate;
-                    used = info;
-                    cursor = probe;
-                    pending = first;
-                    hasPending = true;
-                    break;
-                }
+                engine = LedgerEngine.Restore(store!.LoadState()!, options.EngineSettings);
             }
 
-            if (engine is null)
-            {
-                cursor = new JournalCursor(log, log.BeginAddress, 1, 0, follow: false);
-                pending = cursor.TryRead(record);
-                hasPending = true;
-                HistoryCatalog catalog;
-                if (pending == ReadOutcome.Record)
-                {
-                    catalog = record.Kind == CommandKind.LoadCatalog
-                        ? record.Command.Catalog!
-                        : options.InitialCatalog ?? throw new JournalFormatException($"Journal record 1 in '{log.Directory}' is a {record.Kind}, not the catalog every journal starts with.");
-                }
-                else
-                {
-                    catalog = options.InitialCatalog ?? throw new JournalFormatException($"The journal in '{log.Directory}' has no readable record and no catalog was given to start a new ledger.");
-                }
-                engine = new LedgerEngine(catalog, options.EngineSettings);
-            }
-
-            long startAddress = cursor!.NextAddress;
             long total = Math.Max(0, log.CommittedUntilAddress - startAddress);
             long replayed = 0;
-            bool stoppedAtBound = false;
-            while (true)
+            JournalRecord? crossing = null; // the record past a bound: read, not applied
+            var outcome = ReadOutcome.Record;
+            while (outcome == ReadOutcome.Record && crossing is null)
             {
-                var outcome = hasPending ? pending : cursor.TryRead(record);
-                hasPending = false;
-                if (outcome != ReadOutcome.Record) break;
-                if (record.LastSequence > options.UntilSequence || record.TimestampTicks > options.UntilTimestampTicks)
+                // Read a few records, prefetch them together, then apply them in order (as the live pipeline does).
+                int n = 0;
+                while (n < records.Length && (outcome = cursor.TryRead(records[n])) == ReadOutcome.Record)
                 {
-                    stoppedAtBound = true;
-                    break;
+                    var record = records[n];
+                    if (record.LastSequence > options.UntilSequence || record.TimestampTicks > options.UntilTimestampTicks)
+                    {
+                        crossing = record;
+                        break;
+                    }
+                    var command = record.Command;
+                    command.JournalAddress = record.Address;
+                    command.JournalNextAddress = record.NextAddress;
+                    command.JournalChecksum = record.Checksum;
+                    prefetcher?.Add(command);
+                    n++;
                 }
-                ApplyChecked(engine, record);
-                if (options.CompareEvents && DescribeEventDifference(record) is { } difference)
-                    throw new ReplayDivergenceException($"Replaying journal record {record.RecordNumber} ({record.Kind}) gives other events than the journal's: {difference}.");
-                options.OnRecord?.Invoke(record, engine);
-                replayed++;
-                if ((replayed & (ProgressEvery - 1)) == 0) options.OnProgress?.Invoke(new RecoveryProgress(replayed, cursor.NextAddress - startAddress, total));
+                prefetcher?.EndOfBatch();
+                for (int i = 0; i < n; i++)
+                {
+                    var record = records[i];
+                    engine ??= new LedgerEngine(FirstCatalog(log, record, options), options.EngineSettings);
+                    ApplyChecked(engine, record);
+                    if (options.CompareEvents && DescribeEventDifference(record) is { } difference)
+                        throw new ReplayDivergenceException($"Replaying journal record {record.RecordNumber} ({record.Kind}) gives other events than the journal's: {difference}.");
+                    if (writer is not null)
+                    {
+                        // The command's changes stay in the engine's cache until the store has them, so write them
+                        // before the cache must hold more than a bounded number.
+                        writer.Add(record.Command);
+                        if (writer.Pending >= RecordsPerBatch * 16 || record.Command.ChangeCount >= ChangesPerWrite) writer.EndOfBatch();
+                    }
+                    options.OnRecord?.Invoke(record, engine);
+                    replayed++;
+                    if ((replayed & (ProgressEvery - 1)) == 0) options.OnProgress?.Invoke(new RecoveryProgress(replayed, cursor.NextAddress - startAddress, total));
+                }
+                writer?.EndOfBatch();
             }
-            if (stoppedAtBound)
-            {
-                // the record that crossed the bound was read but not applied
-                return Finish(engine, used, rejected, replayed, record.RecordNumber - 1, null, null, true, record.Address, clock);
-            }
+            engine ??= new LedgerEngine(options.InitialCatalog ??
+                throw new JournalFormatException($"The journal in '{log.Directory}' has no readable record and no catalog was given to start a new ledger."), options.EngineSettings);
+            if (writer is not null && replayed > 0) store!.Checkpoint(); // what was replayed need not be replayed again
+            if (crossing is not null) return Finish(engine, cut, replayed, crossing.RecordNumber - 1, null, null, true, crossing.Address, clock);
             options.OnProgress?.Invoke(new RecoveryProgress(replayed, total, total));
 
-            JournalCut? cut = null;
+            JournalCut? journalCut = null;
             var damage = cursor.Damage;
             long nextAddress = cursor.NextAddress;
             if (damage is not null)
             {
                 if (options.CutDamage && !log.ReadOnly)
                 {
-                    cut = new JournalCut(cursor.NextAddress, log.TailAddress, cursor.ExpectedRecordNumber - 1, cursor.LastSequence, damage.ToString(), DateTime.UtcNow);
-                    log.Cuts.Add(cut);
-                    nextAddress = cut.ResumeAddress;
-                    if (snapshots is not null)
-                    {
-                        foreach (var (path, number) in snapshots.List())
-                        {
-                            if (number > cut.LastGoodRecordNumber) snapshots.Void(path);
-                        }
-                    }
-                    logger?.LogWarning("Journal damaged, cut after record {Record}: {Damage}", cut.LastGoodRecordNumber, damage);
+                    journalCut = new JournalCut(cursor.NextAddress, log.TailAddress, cursor.ExpectedRecordNumber - 1, cursor.LastSequence, damage.ToString(), DateTime.UtcNow);
+                    log.Cuts.Add(journalCut);
+                    nextAddress = journalCut.ResumeAddress;
+                    logger?.LogWarning("Journal damaged, cut after record {Record}: {Damage}", journalCut.LastGoodRecordNumber, damage);
                 }
                 else
                 {
                     logger?.LogWarning("Journal damaged (not cut): {Damage}", damage);
                 }
             }
-            return Finish(engine, used, rejected, replayed, cursor.ExpectedRecordNumber - 1, damage, cut, false, nextAddress, clock);
+            return Finish(engine, cut, replayed, cursor.ExpectedRecordNumber - 1, damage, journalCut, false, nextAddress, clock);
         }
         finally
         {
-            cursor?.Dispose();
+            cursor.Dispose();
+            prefetcher?.Dispose();
+            writer?.Dispose();
         }
     }
 
-    private static RecoveryResult Finish(LedgerEngine engine, SnapshotInfo? used, List<string> rejected, long replayed, long lastRecord,
-        JournalDamage? damage, JournalCut? cut, bool stoppedAtBound, long nextAddress, Stopwatch clock)
+    /// <summary>
+    /// Adds to the store's key filter the keys of the journal records between the filter's last save and the store's
+    /// cut (at most a checkpoint interval of them); if those records cannot be read, refills it from the store.
+    /// </summary>
+    private static void TopUpFilter(JournalLog log, EntryStore.EntryStore store, StoreCut cut, ILogger? logger)
+    {
+        var filter = store.Filter;
+        Span<byte> id = stackalloc byte[Engine.State.EntryKeys.LengthMax];
+        Span<byte> key = stackalloc byte[StoreCodec.KeyBytesMax];
+        long added = 0;
+        bool complete = false;
+        if (store.FilterNextAddress >= log.StartAddress)
+        {
+            using var cursor = new JournalCursor(log, store.FilterNextAddress, filter.Covered + 1, 0, follow: false);
+            var record = new JournalRecord();
+            while (cursor.TryRead(record) == ReadOutcome.Record && record.RecordNumber <= cut.RecordNumber)
+            {
+                var c = record.Command;
+                for (int i = 0; i < c.EntryCount; i++)
+                {
+                    ref readonly var e = ref c.Entries[i];
+                    int length = Engine.State.EntryKeys.Normalize(e.CorrelationId, id);
+                    if (length > 0) filter.Add(KeyFilter.HashOf(key[..StoreCodec.EntryKey(e.Account.Packed, id[..length], key)]));
+                    added++;
+                }
+                if (c.BundleId is not null && Engine.State.EntryKeys.Normalize(c.BundleId, id) is var b and > 0)
+                    filter.Add(KeyFilter.HashOf(key[..StoreCodec.EntryKey(Engine.State.EntryKeys.BundleAccount, id[..b], key)]));
+                if (record.RecordNumber == cut.RecordNumber) complete = true;
+            }
+        }
+        if (complete)
+        {
+            long from = filter.Covered + 1;
+            store.FilterCovers(cut.RecordNumber);
+            if (logger?.IsEnabled(LogLevel.Information) == true) logger.LogInformation("Key filter topped up from the journal with {Keys} keys (records {From}..{To}).", added, from, cut.RecordNumber);
+        }
+        else
+        {
+            long keys = store.RebuildFilter();
+            logger?.LogWarning("Key filter refilled from the entry store ({Keys} keys): the journal after its last save could not be read.", keys);
+        }
+    }
+
+    private static HistoryCatalog FirstCatalog(JournalLog log, JournalRecord first, RecoveryOptions options) =>
+        first.Kind == CommandKind.LoadCatalog
+            ? first.Command.Catalog!
+            : options.InitialCatalog ?? throw new JournalFormatException($"Journal record {first.RecordNumber} in '{log.Directory}' is a {first.Kind}, not the catalog every journal starts with.");
+
+    private static RecoveryResult Finish(LedgerEngine engine, StoreCut? cut, long replayed, long lastRecord,
+        JournalDamage? damage, JournalCut? journalCut, bool stoppedAtBound, long nextAddress, Stopwatch clock)
     {
         var report = new RecoveryReport
         {
-            SnapshotUsed = used,
-            SnapshotsRejected = rejected,
+            StoreCut = cut,
             RecordsReplayed = replayed,
             LastRecordNumber = lastRecord,
             LastSequence = engine.LastSequence,
             Damage = damage,
-            Cut = cut,
+            Cut = journalCut,
             StoppedAtBound = stoppedAtBound,
             StateHash = engine.ComputeStateHash(),
+            Accounts = engine.Accounts.Count,
+            OpenHolds = engine.OpenHoldCount,
             Elapsed = clock.Elapsed,
         };
         return new RecoveryResult(engine, report, lastRecord + 1, nextAddress);
@@ -242,12 +284,13 @@ public static class LedgerRecovery
     {
         var command = record.Command;
         engine.Apply(command);
-        if (command.Result.Code != record.Result.Code || engine.LastSequence != record.LastSequence || command.EventCount != record.EventCount)
+        if (command.Result.Code != record.Result.Code || engine.LastSequence != record.LastSequence || command.EventCount != record.EventCount ||
+            command.CommandNumber != record.RecordNumber)
         {
             throw new ReplayDivergenceException(
                 $"Replaying journal record {record.RecordNumber} ({record.Kind}) gave {command.Result.Code}, last sequence {engine.LastSequence}, " +
-                $"{command.EventCount} events; the journal recorded {record.Result.Code}, last sequence {record.LastSequence}, {record.EventCount} events. " +
-                "This engine does not decide as the one that wrote the journal.");
+                $"{command.EventCount} events, record number {command.CommandNumber}; the journal recorded {record.Result.Code}, last sequence {record.LastSequence}, " +
+                $"{record.EventCount} events. This engine does not decide as the one that wrote the journal.");
         }
     }
 
@@ -283,30 +326,5 @@ public static class LedgerRecovery
             if (field is not null) return $"event {i} differs in {field}";
         }
         return null;
-    }
-
-    /// <summary>A snapshot taken of records that a later cut discarded (it lies in the damaged region).</summary>
-    private static bool IsBeyondCut(JournalLog log, long number, string path, out string? why)
-    {
-        foreach (var cut in log.Cuts.All)
-        {
-            if (number <= cut.LastGoodRecordNumber) continue;
-            SnapshotInfo info;
-            try
-            {
-                info = SnapshotFile.ReadInfo(path);
-            }
-            catch (SnapshotCorruptException)
-            {
-                continue; // judged (and rejected) by the full load
-            }
-            if (info.NextAddress > cut.CutAddress && info.NextAddress <= cut.ResumeAddress)
-            {
-                why = $"Snapshot '{path}' covers records discarded by the {cut}.";
-                return true;
-            }
-        }
-        why = null;
-        return false;
     }
 }

@@ -1,24 +1,28 @@
 using System.Globalization;
 using System.Text;
-using Ledger.Journal.Snapshots;
+using Ledger.Journal.EntryStore;
 
 namespace Ledger.Journal.Recovery;
 
 /// <summary>
-/// What start-up recovery did: the snapshot it started from (and those it rejected, with why), the journal records it
-/// replayed, where it cut a damaged tail, and the resulting state hash. <see cref="Summary"/> is the log line.
+/// What start-up recovery did: the entry store cut it started from (or why it rebuilt the store), the journal records
+/// it replayed after it, where it cut a damaged tail, and the resulting state hash. <see cref="Summary"/> is the log line.
 /// Usage: <c>var report = store.Recovery; logger.LogInformation("{Summary}", report.Summary()); if (report.Cut is not null) cuts.Inc();</c>
 /// </summary>
 public sealed record RecoveryReport
 {
-    /// <summary>The snapshot recovery started from, or null for a replay of the whole journal.</summary>
-    public SnapshotInfo? SnapshotUsed { get; init; }
+    /// <summary>The entry store cut recovery started from (the live state loaded there), or null for a replay of the whole journal.</summary>
+    public StoreCut? StoreCut { get; init; }
 
-    /// <summary>Snapshots that failed their checks, each with the reason (newest first).</summary>
-    public IReadOnlyList<string> SnapshotsRejected { get; init; } = [];
+    /// <summary>Why the entry store was set aside and rebuilt from the journal (it did not fit it, or could not be read), or null.</summary>
+    public string? StoreRebuilt { get; init; }
 
-    /// <summary>Journal records applied after the snapshot (all of them without one).</summary>
+    /// <summary>Journal records applied after the cut (all of them without one).</summary>
     public long RecordsReplayed { get; init; }
+
+    /// <summary>Accounts and open holds the recovered ledger holds in RAM.</summary>
+    public long Accounts { get; init; }
+    public long OpenHolds { get; init; }
 
     /// <summary>The last journal record now in the ledger (0 for an empty journal).</summary>
     public long LastRecordNumber { get; init; }
@@ -49,12 +53,13 @@ public sealed record RecoveryReport
     public string Summary()
     {
         var s = new StringBuilder("Ledger recovered: ");
-        s.Append(SnapshotUsed is { } snap
-            ? string.Create(CultureInfo.InvariantCulture, $"snapshot {snap.FileName} (record {snap.RecordNumber}) + ")
-            : "no snapshot, ");
-        s.Append(CultureInfo.InvariantCulture, $"{RecordsReplayed} journal records replayed to record {LastRecordNumber} (sequence {LastSequence}) in {Elapsed.TotalSeconds:0.000} s; state hash {StateHash:x16}");
-        if (SnapshotsRejected.Count > 0) s.Append(CultureInfo.InvariantCulture, $"; {SnapshotsRejected.Count} snapshot(s) rejected: {string.Join(" | ", SnapshotsRejected)}");
-        if (Cut is { } cut) s.Append("; JOURNAL CUT: ").Append(cut);
+        s.Append(StoreCut is { } cut
+            ? string.Create(CultureInfo.InvariantCulture, $"entry store cut at record {cut.RecordNumber} + ")
+            : "no entry store cut, ");
+        s.Append(CultureInfo.InvariantCulture, $"{RecordsReplayed} journal records replayed to record {LastRecordNumber} (sequence {LastSequence}) in {Elapsed.TotalSeconds:0.000} s; ");
+        s.Append(CultureInfo.InvariantCulture, $"{Accounts} accounts, {OpenHolds} open holds in RAM; state hash {StateHash:x16}");
+        if (StoreRebuilt is not null) s.Append("; ENTRY STORE REBUILT from the journal: ").Append(StoreRebuilt);
+        if (Cut is { } journalCut) s.Append("; JOURNAL CUT: ").Append(journalCut);
         else if (Damage is { } damage) s.Append("; JOURNAL DAMAGED (not cut, read-only): ").Append(damage);
         if (CatalogChanged) s.Append("; catalog changed and journaled");
         if (JournalCreated) s.Append("; new journal created");

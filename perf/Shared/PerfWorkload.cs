@@ -34,22 +34,8 @@ internal static class PerfWorkload
     public const string Description = "POS 4711 ACME STORE BERLIN";
 
     /// <summary>The codes of engine/catalog/history-codes.json.</summary>
-    public static HistoryCatalog Catalog()
-    {
-        EntryKind[] ledger = [EntryKind.Ledger];
-        EntryKind[] ledgerOrHold = [EntryKind.Ledger, EntryKind.Blocking];
-        RuleDefinition[] none = [];
-        RuleDefinition[] max = [new("maxAmount", "1000000")];
-        return HistoryCatalog.Create(
-        [
-            new(100, "Cash deposit", Direction.Credit, "deposits", ledger, false, none),
-            new(200, "Transfer out", Direction.Debit, "transfers", ledgerOrHold, false, none),
-            new(201, "Transfer in", Direction.Credit, "transfers", ledger, false, none),
-            new(700, "Fee", Direction.Debit, "fees", ledger, true, none),
-            new(998, "POS purchase", Direction.Debit, "cards", ledgerOrHold, false, max),
-            new(999, "Card refund", Direction.Credit, "cards", ledger, false, max),
-        ]);
-    }
+    /// <summary>The catalog shipped in the repo (engine/catalog/history-codes.json, copied beside every binary that uses the engine).</summary>
+    public static HistoryCatalog Catalog() => HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath);
 
     public static AccountKey Account(int index) => new(1, 10_000_000 + index);
 
@@ -59,7 +45,7 @@ internal static class PerfWorkload
     /// </summary>
     public static LedgerEngine NewEngine(int accounts, int entryCapacity, bool prefault = true)
     {
-        var engine = new LedgerEngine(Catalog(), new EngineSettings { AccountCapacity = accounts, EntryCapacity = entryCapacity, PrefaultTables = prefault });
+        var engine = new LedgerEngine(Catalog(), new EngineSettings { AccountCapacity = accounts, EntryCacheCapacity = entryCapacity, PrefaultTables = prefault });
         const int chunk = 10_000;
         var open = new LedgerCommand();
         for (int first = 0; first < accounts; first += chunk)
@@ -135,9 +121,7 @@ internal static class PerfWorkload
         for (int i = 0; i < size; i++)
         {
             pool[i] = new LedgerCommand();
-            pool[i].SetPost(entries);
-            // One event per ledger entry: sized now, or the first use of each command grows the array (an allocation).
-            pool[i].Events = new LedgerEvent[Math.Max(entries, pool[i].Events.Length)];
+            pool[i].SetPost(entries); // sizes events, changes and lookups for that many entries too
         }
         return pool;
     }

@@ -17,6 +17,8 @@ namespace Ledger.Benchmarks;
 /// pooled command, as a gateway fills a command it rented, and applies it.
 /// Every invocation checks its own answers: each command must be Ok and the sequence must advance by
 /// exactly the number of entries, or the benchmark throws (a fast wrong answer fails).
+/// <see cref="SingleEntryPrefetchedEvicting"/> runs the engine as the pipeline with an entry store does (prefetched
+/// lookups, a bounded cache that evicts); the other cases keep every entry in the cache (no store).
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(1, 1)]
@@ -33,12 +35,27 @@ public class EngineApplyBenchmarks
     private long _allocatedBytes;
     private long _appliedEntries;
     private string _workload = "";
+    private ulong[] _hashes = [];
 
     [GlobalSetup(Targets = [nameof(SingleEntry), nameof(SingleEntryFirstTouch)])]
     public void SetupSingle() => Setup("single entries", PerfWorkload.SingleEntries(EntriesPerInvoke, Accounts, hotShare: 0, seed: 1), 1);
 
     [GlobalSetup(Target = nameof(HotAccounts))]
     public void SetupHot() => Setup("hot accounts", PerfWorkload.SingleEntries(EntriesPerInvoke, Accounts, PerfWorkload.HotShare, seed: 2), 1);
+
+    [GlobalSetup(Target = nameof(SingleEntryPrefetchedEvicting))]
+    public void SetupPrefetched()
+    {
+        Setup("single entries, prefetched misses, evicting", PerfWorkload.SingleEntries(EntriesPerInvoke, Accounts, hotShare: 0, seed: 1), 1);
+        _hashes = new ulong[_requests.Length];
+        Span<byte> key = stackalloc byte[Engine.State.EntryKeys.LengthMax];
+        for (int i = 0; i < _requests.Length; i++)
+        {
+            ref readonly var e = ref _requests[i];
+            int length = Engine.State.EntryKeys.Normalize(e.CorrelationId, key);
+            _hashes[i] = Engine.State.EntryKeys.Hash(e.Account.Packed, key[..length]);
+        }
+    }
 
     [GlobalSetup(Target = nameof(Batch100))]
     public void SetupBatch() => Setup("100-entry batches", PerfWorkload.Batches(EntriesPerInvoke / BatchSize, BatchSize, Accounts, seed: 3), BatchSize);
@@ -53,6 +70,14 @@ public class EngineApplyBenchmarks
     /// <summary>A fresh engine per iteration: the requests' ids are new to it, and its tables never grow while measured.</summary>
     [IterationSetup(Targets = [nameof(SingleEntry), nameof(HotAccounts), nameof(Batch100)])]
     public void NewEngine() => NewEngine(prefault: true);
+
+    /// <summary>An engine whose cache holds 65 536 entries: past them each new entry evicts one (the store holds it).</summary>
+    [IterationSetup(Target = nameof(SingleEntryPrefetchedEvicting))]
+    public void NewSmallCacheEngine()
+    {
+        _engine = null!;
+        _engine = PerfWorkload.NewEngine(Accounts, 65_536, prefault: true);
+    }
 
     [IterationSetup(Target = nameof(SingleEntryFirstTouch))]
     public void NewEngineNotPrefaulted()
@@ -74,6 +99,37 @@ public class EngineApplyBenchmarks
     /// <summary>As <see cref="SingleEntry"/>, on an engine whose tables were not prefaulted: each new entry writes untouched pages.</summary>
     [Benchmark(OperationsPerInvoke = EntriesPerInvoke)]
     public long SingleEntryFirstTouch() => ApplySingles();
+
+    /// <summary>
+    /// As <see cref="SingleEntry"/>, as the pipeline with an entry store runs it: each command carries its prefetched
+    /// lookups (the id is not in the store) and the store's watermark (everything before it is stored), so the 65 536-entry
+    /// cache evicts an entry for each new one.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = EntriesPerInvoke)]
+    public long SingleEntryPrefetchedEvicting()
+    {
+        var engine = _engine;
+        var requests = _requests;
+        var pool = _pool;
+        long sequenceBefore = engine.LastSequence;
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        int declined = 0;
+        for (int i = 0; i < requests.Length; i++)
+        {
+            var command = pool[i & (PoolSize - 1)];
+            command.Entries[0] = requests[i];
+            command.TimestampTicks = PerfWorkload.T0;
+            command.PrepareLookups();
+            command.Lookups[0].KeyHash = _hashes[i];
+            command.Lookups[0].Found = false;
+            command.StoreWatermark = engine.CommandNumber; // the store holds every earlier command
+            command.Prefetched = true;
+            engine.Apply(command);
+            if (command.Result.Code != ResultCode.Ok) declined++;
+        }
+        if (engine.Cache.Evictions < requests.Length / 2) throw new InvalidOperationException($"Only {engine.Cache.Evictions} evictions: the benchmark did not exercise the bounded cache.");
+        return Check(engine, sequenceBefore, allocatedBefore, declined, pool);
+    }
 
     /// <summary>1 000 000 single-entry commands, 90% of them on 10 accounts.</summary>
     [Benchmark(OperationsPerInvoke = EntriesPerInvoke)]

@@ -1,8 +1,9 @@
 using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Engine.Hosting;
 using Ledger.Journal;
-using Ledger.Journal.Catalog;
+using Ledger.Engine.Catalog;
 
 namespace Ledger.Perf.Durable;
 
@@ -16,9 +17,8 @@ internal static class Book
         DataDir = dir,
         Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),
         // Presized like a production config would be, so table growth does not pause the engine thread mid-run.
-        Engine = new EngineSettings { AccountCapacity = accounts + 16, EntryCapacity = (int)Math.Min(int.MaxValue / 4, entries + 1024) },
-        SnapshotEveryEntries = long.MaxValue / 2,
-        SnapshotEvery = TimeSpan.FromDays(1),
+        // The service's defaults (gateway Ledger:Memory), with the account table presized.
+        Engine = new EngineSettings { AccountCapacity = accounts + 16, EntryCacheCapacity = 1 << 20, OpenHoldsMax = 500_000 },
     };
 
     public static void Fresh(string dir)
@@ -29,21 +29,33 @@ internal static class Book
 
     public static AccountKey Account(int i) => new(1 + i % 100, 100_000 + i);
 
-    /// <summary>Opens <paramref name="count"/> accounts through the journal, before any host runs.</summary>
-    public static void OpenAccounts(LedgerStore store, int count)
+    /// <summary>Opens <paramref name="count"/> accounts through the host (journal and entry store), 10 000 per command.</summary>
+    public static void OpenAccounts(EngineHost host, int count)
     {
-        const int chunk = 100_000;
+        const int chunk = 10_000;
         for (int first = 0; first < count; first += chunk)
         {
             int n = Math.Min(chunk, count - first);
-            var open = new LedgerCommand { TimestampTicks = DateTime.UtcNow.Ticks };
+            var open = new LedgerCommand();
             open.SetOpenAccounts(n);
             for (int i = 0; i < n; i++) open.Openings[i] = new AccountOpening { Account = Account(first + i), Currency = Usd };
-            store.Engine.Apply(open);
+            host.SubmitAsync(open).AsTask().GetAwaiter().GetResult();
             if (open.Result.Code != ResultCode.Ok) throw new InvalidOperationException($"Opening accounts failed: {open.Result.Code}");
-            store.Journal.Append(open);
         }
-        store.Journal.Commit();
+    }
+
+    /// <summary>A batch of <paramref name="count"/> deposits on one account, ids <paramref name="prefix"/>0.. .</summary>
+    public static void Deposits(LedgerCommand c, AccountKey account, string prefix, int count, long amount)
+    {
+        c.SetPost(count);
+        for (int i = 0; i < count; i++)
+        {
+            c.Entries[i] = new EntryRequest
+            {
+                Account = account, Kind = EntryKind.Ledger, CorrelationId = prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                EntryType = 100, HasAmount = true, AmountMinor = amount, Currency = Usd, Description = "salary",
+            };
+        }
     }
 
     /// <summary>A one-entry deposit (history code 100) with a fresh correlation id.</summary>

@@ -6,15 +6,17 @@ using Ledger.Engine.Hosting;
 namespace Ledger.Perf.Durable;
 
 /// <summary>
-/// Producer threads publishing single-entry deposits in windows (submit W, wait for the last, repeat: commands complete
-/// in ring order), and a sink on the host's publish thread that records each command's submit-to-durable latency and
-/// the longest gap between two consecutive acknowledgements.
+/// Producer threads publishing deposits (one command = a batch of <c>batch</c> entries on one random account, each with
+/// a fresh correlation id) in windows (submit W, wait for the last, repeat: commands complete in ring order), and a sink
+/// on the host's publish thread that records each command's submit-to-durable latency and the longest gap between two
+/// consecutive acknowledgements.
 /// </summary>
 internal sealed class LoadDriver : ICommittedCommandSink
 {
     private readonly int _producers;
     private readonly int _window;
     private readonly int _accounts;
+    private readonly int _batch;
     private readonly Dictionary<LedgerCommand, (int Producer, int Slot)> _slots = new(ReferenceEqualityComparer.Instance);
     private readonly LedgerCommand[][] _commands;
     private readonly long[][] _started;
@@ -25,11 +27,12 @@ internal sealed class LoadDriver : ICommittedCommandSink
     private long _lastAck;
     private long _maxGap;
 
-    public LoadDriver(int producers, int window, int accounts)
+    public LoadDriver(int producers, int window, int accounts, int batch = 1)
     {
         _producers = producers;
         _window = window;
         _accounts = accounts;
+        _batch = batch;
         _commands = new LedgerCommand[producers][];
         _started = new long[producers][];
         for (int p = 0; p < producers; p++)
@@ -39,7 +42,7 @@ internal sealed class LoadDriver : ICommittedCommandSink
             for (int i = 0; i < window; i++)
             {
                 var c = new LedgerCommand();
-                c.EnsureEntryCapacity(1);
+                c.EnsureEntryCapacity(batch);
                 _commands[p][i] = c;
                 _slots[c] = (p, i);
             }
@@ -50,6 +53,13 @@ internal sealed class LoadDriver : ICommittedCommandSink
     public LongHistogram Latency { get; } = new(60_000_000, 3);
 
     public long Completed => Volatile.Read(ref _completed);
+
+    /// <summary>Entries acknowledged (commands × batch).</summary>
+    public long EntriesCompleted => Completed * _batch;
+
+    /// <summary>Commands that were not answered Ok (a fast wrong answer is a failure).</summary>
+    public long Failed => Volatile.Read(ref _failed);
+    private long _failed;
 
     /// <summary>The longest time between two consecutive acknowledgements while measuring.</summary>
     public TimeSpan MaxGap => TimeSpan.FromTicks(Volatile.Read(ref _maxGap) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
@@ -96,7 +106,8 @@ internal sealed class LoadDriver : ICommittedCommandSink
                 var c = commands[i];
                 c.Reset();
                 long id = n++;
-                Book.Deposit(c, Book.Account(random.Next(_accounts)), string.Create(null, $"p{producer}-{id}"), 1 + random.Next(100));
+                if (_batch == 1) Book.Deposit(c, Book.Account(random.Next(_accounts)), string.Create(null, $"p{producer}-{id}"), 1 + random.Next(100));
+                else Book.Deposits(c, Book.Account(random.Next(_accounts)), $"p{producer}-{id}-", _batch, 1 + random.Next(100));
                 started[i] = Stopwatch.GetTimestamp();
                 last = host.SubmitAsync(c);
             }
@@ -108,6 +119,7 @@ internal sealed class LoadDriver : ICommittedCommandSink
     {
         long now = Stopwatch.GetTimestamp();
         _completed++;
+        if (command.Result.Code != ResultCode.Ok) _failed++;
         if (!_measuring) return;
         if (_slots.TryGetValue(command, out var slot))
         {

@@ -4,7 +4,7 @@ using Ledger.Perf.Durable;
 // Durable-path harness: see docs/perf.md ("Journal") for what each scenario measures and the figures.
 //   dotnet run -c Release --project perf/durable -- throughput [--seconds 10] [--window 4096] [--wait blocking|yielding|spin] [--entry-capacity N] [--shadow] [--dir /tmp/ledger-perf]
 //   dotnet run -c Release --project perf/durable -- replay [--entries 10000000]
-//   dotnet run -c Release --project perf/durable -- stall [--accounts 1000000]
+//   dotnet run -c Release --project perf/durable -- soak [--accounts 1000000] [--batch 100] [--entries 100000000] [--slice 10000000] [--producers 2] [--window 512]
 string scenario = args.Length > 0 ? args[0] : "help";
 string Arg(string name, string fallback)
 {
@@ -19,7 +19,7 @@ switch (scenario)
 {
     case "throughput":
         Throughput.Run(dir, seconds: (int)Number("--seconds", 10), window: (int)Number("--window", 4096), producers: (int)Number("--producers", 2),
-            entryCapacity: Number("--entry-capacity", 16_000_000), wait: Arg("--wait", "blocking"), shadow: args.Contains("--shadow"));
+            wait: Arg("--wait", "blocking"));
         return 0;
     case "replay":
         Replay.Run(dir, entries: Number("--entries", 10_000_000));
@@ -30,10 +30,11 @@ switch (scenario)
     case "commits":
         CommitProbe.Run(dir, (int)Number("--commits", 300), (int)Number("--records", 1));
         return 0;
-    case "stall":
-        Stall.Run(dir, accounts: (int)Number("--accounts", 1_000_000));
+    case "soak":
+        Soak.Run(dir, accounts: (int)Number("--accounts", 1_000_000), batch: (int)Number("--batch", 100), entries: Number("--entries", 100_000_000),
+            slice: Number("--slice", 10_000_000), producers: (int)Number("--producers", 2), window: (int)Number("--window", 512));
         return 0;
     default:
-        Console.WriteLine("usage: throughput [--seconds N] [--window N] [--producers N] | replay [--entries N] | stall [--accounts N]  [--dir DIR]");
+        Console.WriteLine("usage: throughput [--seconds N] [--window N] [--producers N] | replay [--entries N] | soak [--accounts N] [--batch N] [--entries N] [--slice N]  [--dir DIR]");
         return 1;
 }

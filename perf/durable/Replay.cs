@@ -1,18 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using Ledger.Engine.Commands;
+using Ledger.Engine.Hosting;
 using Ledger.Engine.State;
 using Ledger.Journal;
+using Ledger.Journal.EntryStore;
 using Ledger.Journal.Recovery;
-using Ledger.Journal.Snapshots;
 
 namespace Ledger.Perf.Durable;
 
 /// <summary>
-/// Replay throughput and start-up time: builds a journal of N single-entry deposits (engine + journal writer directly,
-/// no host: this is set-up), then measures a plain scan, a full replay through the engine, start-up of the store
-/// without a snapshot, writing a snapshot, and start-up from that snapshot.
+/// Replay and start-up: builds a ledger of N entries (100-entry deposits through the real pipeline: set-up), then
+/// measures a plain journal scan, a full replay through the engine into a scratch entry store (what rebuild-store and
+/// verify --full do), start-up from the store's cut (what a restart does), and start-up with the store deleted (a
+/// rebuild inside LedgerStore.Open).
 /// </summary>
 internal static class Replay
 {
@@ -23,77 +24,80 @@ internal static class Replay
         string dir = Path.Combine(root, "replay");
         Book.Fresh(dir);
         var options = Book.Options(dir, entries, Accounts);
-        Report.Line(string.Create(CultureInfo.InvariantCulture, $"EntryRecord {Unsafe.SizeOf<EntryRecord>()} bytes, AccountState {Unsafe.SizeOf<AccountState>()} bytes"));
+        Report.Line(string.Create(CultureInfo.InvariantCulture, $"EntryImage {Unsafe.SizeOf<EntryImage>()} bytes, AccountState {Unsafe.SizeOf<AccountState>()} bytes"));
 
         ulong hash;
         var build = Stopwatch.StartNew();
         using (var store = LedgerStore.Open(options))
         {
-            Book.OpenAccounts(store, Accounts);
-            var c = new LedgerCommand();
-            long t0 = DateTime.UtcNow.Ticks;
-            for (long i = 0; i < entries; i++)
-            {
-                c.Reset();
-                Book.Deposit(c, Book.Account((int)(i % Accounts)), string.Create(CultureInfo.InvariantCulture, $"r{i}"), 1 + i % 100);
-                c.TimestampTicks = t0 + i;
-                store.Engine.Apply(c);
-                store.Journal.Append(c);
-                if ((i & 8191) == 8191) store.Journal.Commit();
-            }
-            store.Journal.Commit();
+            var driver = new LoadDriver(producers: 2, window: 256, Accounts, batch: 100);
+            var host = new EngineHost(store.Engine, store.Journal, [driver], new EngineHostSettings { TickInterval = TimeSpan.Zero }, store.Prefetcher, store.StoreWriter);
+            host.Start();
+            Book.OpenAccounts(host, Accounts);
+            driver.Start(host);
+            while (driver.EntriesCompleted < entries) Thread.Sleep(100);
+            driver.Stop();
+            host.Stop();
             hash = store.Engine.ComputeStateHash();
+            entries = store.Engine.LastSequence;
         }
         Report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"built: {entries:N0} entries in {build.Elapsed.TotalSeconds:0.0} s (set-up, not a measurement); journal {Book.Size(Book.DirectorySize(Path.Combine(dir, LedgerStore.JournalDirectoryName)))}"));
+            $"built: {entries:N0} entries in {build.Elapsed.TotalSeconds:0.0} s (set-up, not a measurement); journal {Book.Size(Book.DirectorySize(Path.Combine(dir, LedgerStore.JournalDirectoryName)))}, " +
+            $"entry store {Book.Size(Book.DirectorySize(Path.Combine(dir, EntryStore.DirectoryName)))}"));
         Collect();
 
         using (var log = JournalLog.Open(Path.Combine(dir, LedgerStore.JournalDirectoryName), readOnly: true))
         {
             var scan = Stopwatch.StartNew();
             long records = JournalReader.ReadAll(log, _ => { });
-            Report.Line(string.Create(CultureInfo.InvariantCulture, $"scan (read + check + decode, no engine): {records:N0} records in {scan.Elapsed.TotalSeconds:0.00} s = {records / scan.Elapsed.TotalSeconds:N0} records/s"));
+            Report.Line(string.Create(CultureInfo.InvariantCulture, $"scan (read + check + decode, no engine): {records:N0} records in {scan.Elapsed.TotalSeconds:0.00} s = {entries / scan.Elapsed.TotalSeconds:N0} entries/s"));
 
+            string scratch = Path.Combine(root, "replay-scratch-store");
+            EntryStore.Delete(scratch);
             var replay = Stopwatch.StartNew();
-            var result = LedgerRecovery.Recover(log, null, new RecoveryOptions { UseSnapshots = false, EngineSettings = options.Engine });
-            double seconds = replay.Elapsed.TotalSeconds;
-            Check(result.Report.StateHash, hash, "full replay");
-            Report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"full replay through the engine: {result.Report.RecordsReplayed:N0} records / {result.Engine.LastSequence:N0} entries in {seconds:0.00} s = {result.Engine.LastSequence / seconds:N0} entries/s (state hash included)"));
-
-            var write = Stopwatch.StartNew();
-            var snapshots = new SnapshotStore(Path.Combine(dir, LedgerStore.SnapshotDirectoryName));
-            var info = snapshots.Write(result.Engine, result.NextRecordNumber - 1, result.NextAddress);
-            Report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"snapshot write (capture + file + fsync, off the live engine in service): {write.Elapsed.TotalSeconds:0.00} s, {Book.Size(new FileInfo(info.Path).Length)}"));
+            using (var store = EntryStore.Open(scratch))
+            {
+                var result = LedgerRecovery.Recover(log, store, new RecoveryOptions { EngineSettings = options.Engine });
+                double seconds = replay.Elapsed.TotalSeconds;
+                Check(result.Report.StateHash, hash, "full replay");
+                Report.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"full replay through the engine into a scratch store (rebuild-store, verify --full): {result.Report.RecordsReplayed:N0} records / {result.Engine.LastSequence:N0} entries in {seconds:0.00} s = {result.Engine.LastSequence / seconds:N0} entries/s; peak RSS so far {Book.Size(PeakRss())}"));
+            }
+            EntryStore.Delete(scratch);
         }
         Collect();
 
-        // Start-up as the service does it (LedgerStore.Open: FasterLog recovery, snapshot or replay, writer ready).
-        File.Move(Directory.GetFiles(Path.Combine(dir, LedgerStore.SnapshotDirectoryName)).Single(), Path.Combine(root, "held.lsnap"), overwrite: true);
-        var cold = Stopwatch.StartNew();
-        using (var store = LedgerStore.Open(options))
-        {
-            double s = cold.Elapsed.TotalSeconds;
-            Check(store.Recovery.StateHash, hash, "start-up without snapshot");
-            Report.Line(string.Create(CultureInfo.InvariantCulture, $"start-up without snapshot: {s:0.00} s ({store.Recovery.RecordsReplayed:N0} records replayed)"));
-        }
-        Collect();
-        string snapshotPath = new SnapshotStore(Path.Combine(dir, LedgerStore.SnapshotDirectoryName)).PathFor(entries + 1 + (Accounts + 99_999) / 100_000);
-        File.Move(Path.Combine(root, "held.lsnap"), snapshotPath);
         var warm = Stopwatch.StartNew();
         using (var store = LedgerStore.Open(options))
         {
             double s = warm.Elapsed.TotalSeconds;
-            Check(store.Recovery.StateHash, hash, "start-up from snapshot");
-            if (store.Recovery.SnapshotUsed is null) throw new InvalidOperationException("The snapshot was not used: " + store.Recovery.Summary());
-            Report.Line(string.Create(CultureInfo.InvariantCulture, $"start-up from snapshot: {s:0.00} s ({store.Recovery.RecordsReplayed:N0} records replayed after it)"));
+            Check(store.Recovery.StateHash, hash, "start-up from the store's cut");
+            Report.Line(string.Create(CultureInfo.InvariantCulture, $"start-up from the store's cut: {s:0.00} s ({store.Recovery.RecordsReplayed:N0} records replayed after it)"));
+        }
+        Collect();
+        EntryStore.Delete(Path.Combine(dir, EntryStore.DirectoryName));
+        var cold = Stopwatch.StartNew();
+        using (var store = LedgerStore.Open(options))
+        {
+            double s = cold.Elapsed.TotalSeconds;
+            Check(store.Recovery.StateHash, hash, "start-up with the store deleted");
+            Report.Line(string.Create(CultureInfo.InvariantCulture, $"start-up with the store deleted (rebuilt from the whole journal): {s:0.00} s ({store.Recovery.RecordsReplayed:N0} records replayed)"));
         }
     }
 
     private static void Check(ulong actual, ulong expected, string what)
     {
         if (actual != expected) throw new InvalidOperationException($"{what}: state hash {actual:x16}, expected {expected:x16}: a fast wrong answer is a failure.");
+    }
+
+    /// <summary>VmHWM: the process's peak resident set.</summary>
+    internal static long PeakRss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+        return 0;
     }
 
     private static void Collect()

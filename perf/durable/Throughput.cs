@@ -8,19 +8,19 @@ using Ledger.Journal.Format;
 namespace Ledger.Perf.Durable;
 
 /// <summary>
-/// Durable throughput: producers → ring → engine → journal (group commit, waited for) → acknowledgement, single-entry
-/// deposits; then raw FasterLog append+commit of records of the same size, same log settings, same batch size.
+/// Durable throughput: producers → ring → prefetch → engine → journal (group commit, waited for) → entry store →
+/// acknowledgement, single-entry deposits; then raw FasterLog append+commit of records of the same size, same log
+/// settings, same batch size.
 /// </summary>
 internal static class Throughput
 {
     private const int Accounts = 10_000;
 
-    public static void Run(string root, int seconds, int window, int producers, long entryCapacity, string wait, bool shadow)
+    public static void Run(string root, int seconds, int window, int producers, string wait)
     {
         string dir = Path.Combine(root, "throughput");
         Book.Fresh(dir);
-        using var store = LedgerStore.Open(Book.Options(dir, entries: entryCapacity, Accounts));
-        Book.OpenAccounts(store, Accounts);
+        using var store = LedgerStore.Open(Book.Options(dir, entries: 0, Accounts));
         var journal = new TimedJournal(store.Journal);
         var driver = new LoadDriver(producers, window, Accounts);
         var host = new EngineHost(store.Engine, journal, [driver], new EngineHostSettings
@@ -33,10 +33,11 @@ internal static class Throughput
                 "yielding" => () => new Engine.Ring.YieldingWaitStrategy(),
                 _ => () => new Engine.Ring.BlockingWaitStrategy(),
             },
-        });
+        }, store.Prefetcher, store.StoreWriter);
         host.Start();
+        store.Checkpoints.Start();
+        Book.OpenAccounts(host, Accounts);
         driver.Start(host);
-        if (shadow) store.Snapshots.Start(); // the service runs its shadow snapshotter: it re-applies every record on a third core's worth of threads
         Thread.Sleep(TimeSpan.FromSeconds(2)); // warm-up: JIT, page cache, tiered compilation
         var before = store.Journal.Stats;
         long completedBefore = driver.Completed;
@@ -57,13 +58,12 @@ internal static class Throughput
         long bytes = after.BytesAppended - before.BytesAppended;
         long records = after.RecordsAppended - before.RecordsAppended;
         double recordBytes = records == 0 ? 0 : (double)bytes / records;
-        Report.Line(string.Create(CultureInfo.InvariantCulture, $"durable: {completed:N0} single-entry commands in {elapsed:0.00} s = {rate:N0} entries/s ({producers} producers, window {window} each, ring 16384, {wait} wait, entry tables presized to {entryCapacity:N0}, shadow snapshotter {(shadow ? "on" : "off")})"));
+        Report.Line(string.Create(CultureInfo.InvariantCulture, $"durable: {completed:N0} single-entry commands in {elapsed:0.00} s = {rate:N0} entries/s ({producers} producers, window {window} each, ring 16384, {wait} wait, entry store on)"));
         Report.Line(string.Create(CultureInfo.InvariantCulture, $"journal: {bytes / elapsed / (1 << 20):0.0} MiB/s, {recordBytes:0} bytes/record, {journal.Commits / elapsed:N0} commits/s, {perCommit:N0} records/commit"));
         Report.Line($"group commit (FasterLog commit, waited): {Report.Percentiles(journal.CommitLatency)}");
         Report.Line($"submit→durable ack per command: {Report.Percentiles(driver.Latency)}");
 
         var sample = SampleRecords(store, 4096);
-        store.Snapshots.Stop();
         double raw = Raw(Path.Combine(root, "raw"), sample, Math.Max(1, (int)Math.Round(perCommit)), seconds);
         Report.Line(string.Create(CultureInfo.InvariantCulture, $"raw FasterLog append+commit of the same records ({sample[0].Length} bytes, {Math.Max(1, (int)Math.Round(perCommit))} per commit, 1 thread): {raw:N0} records/s"));
         Report.Line(string.Create(CultureInfo.InvariantCulture, $"ratio durable/raw: {rate / raw:0.00}"));

@@ -16,8 +16,8 @@ DATA=$(mktemp -d /tmp/ledger-http-perf.XXXXXX)
 mkdir -p "$OUT"
 
 dotnet build -c Release gateway -v quiet -nologo >/dev/null
-dotnet gateway/bin/Release/net10.0/Ledger.Gateway.dll --urls=$URL --Ledger:DataDir="$DATA" \
-  --Ledger:Perf:NoOpEndpoint=true --Ledger:RateLimit:PermitsPerSecond=0 --Ledger:EntryCapacity=8388608 \
+env ${GC_ENV:-} dotnet gateway/bin/Release/net10.0/Ledger.Gateway.dll --urls=$URL --Ledger:DataDir="$DATA" \
+  --Ledger:Perf:NoOpEndpoint=true --Ledger:RateLimit:PermitsPerSecond=0 \
   --Ledger:WaitStrategy="${WAIT:-Blocking}" --Logging:LogLevel:Default=Warning > "$OUT/gateway.log" 2>&1 &
 GATEWAY=$!
 trap 'kill -TERM $GATEWAY 2>/dev/null; wait $GATEWAY 2>/dev/null; rm -rf "$DATA"' EXIT

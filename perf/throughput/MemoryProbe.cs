@@ -21,11 +21,11 @@ internal static class MemoryProbe
                 $"memory dependent_random_load working_set_mb={megabytes} ns={ChaseNanoseconds(megabytes):F1}"));
         }
         const int records = 2_000_000;
-        var table = new EntryRecord[records];
+        var table = new EntryImage[records];
         double firstTouch = WriteRecordsNanoseconds(table);
         double resident = WriteRecordsNanoseconds(table);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"memory entry_record_write bytes={Unsafe.SizeOf<EntryRecord>()} first_touch_ns={firstTouch:F1} resident_ns={resident:F1}"));
+            $"memory entry_image_write bytes={Unsafe.SizeOf<EntryImage>()} first_touch_ns={firstTouch:F1} resident_ns={resident:F1}"));
         return 0;
     }
 
@@ -51,14 +51,14 @@ internal static class MemoryProbe
         return clock.Elapsed.TotalNanoseconds / steps;
     }
 
-    private static double WriteRecordsNanoseconds(EntryRecord[] table)
+    private static double WriteRecordsNanoseconds(EntryImage[] table)
     {
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < table.Length; i++)
         {
             ref var r = ref table[i];
             r = default;
-            r.AccountIndex = i;
+            r.AccountPacked = i;
             r.Sequence = i;
             r.AmountMinor = i;
             r.TimestampTicks = i;

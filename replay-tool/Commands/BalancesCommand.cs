@@ -25,12 +25,11 @@ internal static class BalancesCommand
         if (!key.IsValid) throw new ToolException(ExitCodes.Usage, $"Account {key} is outside branch 0..9999 / account 0..999999999999.");
         long untilTicks = at is null ? long.MaxValue : Tool.ParseInstant(at, "--at");
         using var data = DataDirectory.Open(path);
-        var result = ToolProgress.Run("balances", report => LedgerRecovery.Recover(data.Log, data.Snapshots, new RecoveryOptions
+        var result = data.Recover("balances", new RecoveryOptions
         {
             InitialCatalog = DataDirectory.FallbackCatalog,
             UntilTimestampTicks = untilTicks,
-            OnProgress = report,
-        }));
+        }, full: false);
         string asOf = at is null ? "now (end of journal)" : Tool.Instant(untilTicks);
         if (!result.Engine.TryGetAccount(key, out var state))
             throw new ToolException(ExitCodes.NotFound, $"Account {key} does not exist as of {asOf}.");

@@ -23,8 +23,10 @@ internal static class DiffCommand
     {
         using var a = DataDirectory.Open(pathA);
         using var b = DataDirectory.Open(pathB);
-        using var cursorA = new JournalCursor(a.Log, a.Log.BeginAddress, 1, 0, follow: false);
-        using var cursorB = new JournalCursor(b.Log, b.Log.BeginAddress, 1, 0, follow: false);
+        if (a.Log.Archive.FirstRecordNumber != b.Log.Archive.FirstRecordNumber)
+            throw new ToolException(ExitCodes.Usage, $"The journals begin at different records ({a.Log.Archive.FirstRecordNumber} and {b.Log.Archive.FirstRecordNumber}, one was archived further): copy the archived segments back to compare them.");
+        using var cursorA = new JournalCursor(a.Log, a.Log.StartAddress, a.Log.Archive.FirstRecordNumber, a.Log.Archive.LastSequenceBefore, follow: false);
+        using var cursorB = new JournalCursor(b.Log, b.Log.StartAddress, b.Log.Archive.FirstRecordNumber, b.Log.Archive.LastSequenceBefore, follow: false);
         var ra = new JournalRecord();
         var rb = new JournalRecord();
         long same = 0;

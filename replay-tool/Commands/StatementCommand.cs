@@ -52,6 +52,18 @@ internal static class StatementCommand
         long from = fromText is null ? long.MinValue : Tool.ParseInstant(fromText, "--from");
         long to = toText is null ? long.MaxValue : Tool.ParseInstant(toText, "--to");
         using var data = DataDirectory.Open(path);
+        var archive = data.Log.Archive;
+        if (archive.IsArchived)
+        {
+            // The statement is read from the journal, which holds only what was not archived: say so, refuse before it.
+            if (from < archive.FirstTimestampTicks)
+            {
+                throw new ToolException(ExitCodes.NotFound,
+                    $"The journal begins at record {archive.FirstRecordNumber} ({Tool.Instant(archive.FirstTimestampTicks)}); entries before it were archived to " +
+                    $"'{archive.ArchivedTo}'. Give --from at or after {Tool.Instant(archive.FirstTimestampTicks)}, or copy the archived segments back.");
+            }
+            Console.Error.WriteLine($"statement covers journal records from {archive.FirstRecordNumber} on ({Tool.Instant(archive.FirstTimestampTicks)}).");
+        }
         var lines = new List<Line>();
         var bySequence = new Dictionary<long, Line>();
         bool opened = false;
@@ -93,6 +105,11 @@ internal static class StatementCommand
         {
             Console.Error.WriteLine($"DAMAGED: journal record {ex.Damage.ExpectedRecordNumber} at {data.Where(ex.Damage.Address)}: {ex.Damage.Reason}. No statement is printed from a damaged journal.");
             return ExitCodes.Damaged;
+        }
+        if (!opened && archive.IsArchived && data.Store is { } store && store.TryGetAccount(key, out var account))
+        {
+            opened = true; // opened in the archived part of the journal
+            currency = account.Currency;
         }
         if (!opened) throw new ToolException(ExitCodes.NotFound, $"Account {key} is not in the journal.");
         var selected = lines.Where(l => l.TimestampTicks >= from && l.TimestampTicks < to).ToList();

@@ -1,97 +1,90 @@
 using System.CommandLine;
 using System.Globalization;
-using Ledger.Engine.Events;
+using Ledger.Journal;
 using Ledger.Journal.Recovery;
-using Ledger.Journal.Snapshots;
 
 namespace Ledger.ReplayTool.Commands;
 
 /// <summary>
-/// <c>verify &lt;data-dir&gt;</c>: reads every committed record (framing, CRC-32C, record-number and sequence continuity),
-/// re-applies each through the engine and compares the decided events with the journaled ones, checks each snapshot
-/// against the replay, and prints count, first/last sequence and state hash. Exits non-zero naming the spot on damage.
+/// <c>verify &lt;data-dir&gt; [--full]</c>: reads every committed record of the journal (framing, CRC-32C, record-number
+/// and sequence continuity; at disk speed, payloads not decoded), then rebuilds the ledger as the service would (the
+/// entry store's cut + the journal after it), decoding and re-applying each record through the engine and comparing the
+/// decided events with the journaled ones; prints the range covered, first/last sequence and state hash. <c>--full</c>
+/// decodes every payload and re-decides the whole journal from record 1 instead (through a scratch store: bounded RAM,
+/// slower). Exits non-zero naming the spot on damage.
 /// </summary>
 internal static class VerifyCommand
 {
     public static Command Build()
     {
         var dir = new Argument<string>("data-dir") { Description = "The service's data directory (Ledger:DataDir), or its journal directory." };
-        var command = new Command("verify", "Check every journal record and snapshot; print count, first/last sequence and state hash.") { dir };
-        command.SetAction(result => Tool.Run(() => Execute(result.GetValue(dir)!)));
+        var full = new Option<bool>("--full") { Description = "Re-decide every record from the first (through a scratch store) instead of from the entry store's cut." };
+        var command = new Command("verify", "Check every journal record and the entry store's cut; print range, first/last sequence and state hash.") { dir, full };
+        command.SetAction(result => Tool.Run(() => Execute(result.GetValue(dir)!, result.GetValue(full))));
         return command;
     }
 
-    private static int Execute(string path)
+    private static int Execute(string path, bool full)
     {
         using var data = DataDirectory.Open(path);
-        var snapshots = data.Snapshots.List();
-        var wanted = snapshots.Select(s => s.RecordNumber).ToHashSet();
-        var hashAt = new Dictionary<long, ulong>();
-        long firstSequence = 0;
-        var result = ToolProgress.Run("verify", report => LedgerRecovery.Recover(data.Log, null, new RecoveryOptions
-        {
-            InitialCatalog = DataDirectory.FallbackCatalog,
-            UseSnapshots = false,
-            CompareEvents = true,
-            OnProgress = report,
-            OnRecord = (record, engine) =>
-            {
-                if (firstSequence == 0)
-                {
-                    foreach (ref readonly var e in record.EventSpan)
-                    {
-                        if (e.Kind == LedgerEventKind.EntryApplied)
-                        {
-                            firstSequence = e.Sequence;
-                            break;
-                        }
-                    }
-                }
-                if (wanted.Contains(record.RecordNumber)) hashAt[record.RecordNumber] = engine.ComputeStateHash();
-            },
-        }));
-        var report = result.Report;
         var o = Console.Out;
         o.WriteLine($"journal:     {data.Log.Directory}");
         foreach (var cut in data.Log.Cuts.All) o.WriteLine($"cut (by an earlier recovery): {cut}");
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"records:     {report.LastRecordNumber} (1..{report.LastRecordNumber}), contiguous, checksums good"));
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sequences:   {(report.LastSequence == 0 ? "none" : $"{firstSequence}..{report.LastSequence}")}"));
+
+        // 1. Every record readable and in order (no engine: O(1) RAM).
+        long firstSequence = 0, records = 0, lastRecord = data.Log.Archive.FirstRecordNumber - 1, lastSequence = data.Log.Archive.LastSequenceBefore;
+        JournalDamage? damage = null;
+        ToolProgress.Run("verify (scan)", report =>
+        {
+            using var cursor = new JournalCursor(data.Log, data.Log.StartAddress, data.Log.Archive.FirstRecordNumber, data.Log.Archive.LastSequenceBefore, follow: false);
+            var record = new JournalRecord();
+            long total = Math.Max(1, data.Log.CommittedUntilAddress - data.Log.StartAddress);
+            while (cursor.TryRead(record, decode: full) == ReadOutcome.Record) // --full decodes every payload here too
+            {
+                if (firstSequence == 0 && record.LastSequence > lastSequence) firstSequence = lastSequence + 1; // sequences are contiguous
+                records++;
+                lastRecord = record.RecordNumber;
+                lastSequence = record.LastSequence;
+                if ((records & 0x3FFF) == 0) report(new RecoveryProgress(records, cursor.NextAddress - data.Log.StartAddress, total));
+            }
+            damage = cursor.Damage;
+            return 0;
+        });
+        string range = data.JournalRange(lastRecord);
+        o.WriteLine(damage is null
+            ? string.Create(CultureInfo.InvariantCulture, $"records:     {records} ({range}), contiguous, checksums good")
+            : string.Create(CultureInfo.InvariantCulture, $"records:     {records} sound ({range}), then damage (below)"));
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sequences:   {(lastSequence == 0 ? "none" : $"{firstSequence}..{lastSequence}")}"));
+
+        // 2. The ledger the service would start from, each record re-decided and compared with the journal.
+        string? storeProblem = null;
+        if (data.Store?.Cut is { } storeCut)
+        {
+            storeProblem = LedgerRecovery.CheckStore(data.Log, data.Store);
+            o.WriteLine(storeProblem is null
+                ? $"entry store: cut at {storeCut} (its last checkpoint)"
+                : $"entry store: DOES NOT FIT the journal: {storeProblem} (the service would set it aside and rebuild it; verified from the first record instead)");
+        }
+        else
+        {
+            o.WriteLine("entry store: none (the service would build it from the whole journal)");
+        }
+        var result = data.Recover("verify (replay)", new RecoveryOptions { InitialCatalog = DataDirectory.FallbackCatalog, CompareEvents = true }, full);
+        var report = result.Report;
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"re-decided:  {report.RecordsReplayed} records {(report.StoreCut is { } c ? $"after the store's cut (record {c.RecordNumber})" : "from the first")}, events identical"));
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"live state:  {report.Accounts} accounts, {report.OpenHolds} open holds"));
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"state hash:  {report.StateHash:x16}"));
-        int exit = ExitCodes.Ok;
-        if (report.Damage is { } damage)
+        damage ??= report.Damage;
+        if (damage is not null)
         {
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"DAMAGED: journal record {damage.ExpectedRecordNumber} at {data.Where(damage.Address)}: {damage.Reason}. " +
-                $"Records 1..{report.LastRecordNumber} are sound; the service would cut the journal after record {report.LastRecordNumber}."));
-            exit = ExitCodes.Damaged;
+                $"Records {data.Log.Archive.FirstRecordNumber}..{damage.ExpectedRecordNumber - 1} are sound; the service would cut the journal after record {damage.ExpectedRecordNumber - 1}."));
+            return ExitCodes.Damaged;
         }
-        foreach (var (file, number) in snapshots)
-        {
-            try
-            {
-                var (info, _) = SnapshotFile.Load(file);
-                if (!hashAt.TryGetValue(number, out ulong replayed))
-                {
-                    o.WriteLine($"snapshot {info.FileName}: covers record {number}, which the journal does not reach");
-                    exit = Math.Max(exit, ExitCodes.Divergent);
-                }
-                else if (replayed != info.StateHash)
-                {
-                    o.WriteLine($"snapshot {info.FileName}: state hash {info.StateHash:x16} but the journal replayed to record {number} gives {replayed:x16}");
-                    exit = Math.Max(exit, ExitCodes.Divergent);
-                }
-                else
-                {
-                    o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"snapshot {info.FileName}: good (record {number}, sequence {info.LastSequence}, hash {info.StateHash:x16})"));
-                }
-            }
-            catch (SnapshotCorruptException ex)
-            {
-                o.WriteLine($"snapshot {Path.GetFileName(file)}: BAD: {ex.Message} (the service falls back past it)");
-                exit = Math.Max(exit, ExitCodes.Damaged);
-            }
-        }
-        if (exit == ExitCodes.Ok) o.WriteLine("verified: no damage");
-        return exit;
+        if (storeProblem is not null) return ExitCodes.Divergent;
+        o.WriteLine("verified: no damage");
+        return ExitCodes.Ok;
     }
 }

@@ -4,27 +4,32 @@ using System.Text;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
+using Ledger.Engine;
 using Ledger.Journal;
-using Ledger.Journal.Catalog;
+using Ledger.Engine.Catalog;
+using Ledger.Journal.EntryStore;
 
 // The crash tests' child: opens the store on a data directory (recovering whatever a SIGKILL left), prints the
-// recovered state, then runs the engine host with the real journal, taking commands from stdin and answering each
-// on stdout only once it is durable. SIGTERM (or a "quit" line) takes the clean path: stop intake, drain, commit, exit 0.
+// recovered state, then runs the engine host with the real journal and entry store (behind a small cache, so old
+// entries come from the store), taking commands from stdin and answering each on stdout only once it is durable.
+// SIGTERM (or a "quit" line) takes the clean path: stop intake, drain, commit, checkpoint, exit 0.
+// Arguments: <data-dir> [store-delay-ms] : the store stage waits that long before each write, which widens the window
+// between a journal commit and the store write for a SIGKILL to land in.
 //
 // stdin, one command a line:  <id> <ticks> open <branch> <account>
 //                             <id> <ticks> post <bundleId|-> <n> (<branch> <account> <L|B> <correlationId> <type> <amount> <expiresTicks>){n}
 //                             <id> <ticks> delete <branch> <account> <correlationId>
-//                             snapshot   (ask the shadow for a snapshot now)
+//                             checkpoint   (checkpoint the entry store now, on a thread of its own)
 //                             quit
 // stdout: BALANCE <branch> <account> <available> <held>   (each account, at start)
-//         READY <lastRecord> <lastSequence> <stateHash> <recordsReplayed> <snapshotRecord|-> <cut|->
+//         READY <lastRecord> <lastSequence> <stateHash> <recordsReplayed> <storeCutRecord|-> <cut|-> <storeRebuilt 0|1>
 //         A <id> <code> <replayed 0|1> <seq,seq,...|-> <available> <held>
-//         SNAPSHOT <recordNumber>   (a snapshot file is durable)
+//         CHECKPOINT <recordNumber>   (the entry store is durable up to that record)
 //         STOPPED <lastRecord> <stateHash>
 
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: Ledger.CrashChild <data-dir> [snapshot-every-entries]");
+    Console.Error.WriteLine("usage: Ledger.CrashChild <data-dir> [store-delay-ms]");
     return 2;
 }
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
@@ -42,9 +47,9 @@ var store = LedgerStore.Open(new LedgerStoreOptions
 {
     DataDir = args[0],
     Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),
-    SnapshotEveryEntries = args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000,
-    SnapshotsKept = 2,
+    Engine = new EngineSettings { EntryCacheCapacity = 16 },
     Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = 20 },
+    EntryStore = new EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, CheckpointEvery = TimeSpan.FromMilliseconds(200) },
 });
 var report = store.Recovery;
 foreach (ref readonly var account in store.Engine.Accounts.All)
@@ -52,12 +57,13 @@ foreach (ref readonly var account in store.Engine.Accounts.All)
     Say(FormattableString.Invariant($"BALANCE {account.Key.Branch} {account.Key.Number} {account.AvailableMinor} {account.HeldMinor}"));
 }
 Say(FormattableString.Invariant(
-    $"READY {report.LastRecordNumber} {report.LastSequence} {report.StateHash:x16} {report.RecordsReplayed} {(report.SnapshotUsed is { } s ? s.RecordNumber.ToString(CultureInfo.InvariantCulture) : "-")} {(report.Cut is { } c ? c.LastGoodRecordNumber.ToString(CultureInfo.InvariantCulture) : "-")}"));
+    $"READY {report.LastRecordNumber} {report.LastSequence} {report.StateHash:x16} {report.RecordsReplayed} {(report.StoreCut is { } s ? s.RecordNumber.ToString(CultureInfo.InvariantCulture) : "-")} {(report.Cut is { } c ? c.LastGoodRecordNumber.ToString(CultureInfo.InvariantCulture) : "-")} {(report.StoreRebuilt is null ? 0 : 1)}"));
 
-var host = new EngineHost(store.Engine, store.Journal, [], new EngineHostSettings { TickInterval = TimeSpan.Zero, RingSize = 1024 });
+int storeDelayMs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 0;
+IEntryStoreWriter writer = storeDelayMs > 0 ? new DelayedWriter(store.StoreWriter, storeDelayMs) : store.StoreWriter;
+var host = new EngineHost(store.Engine, store.Journal, [], new EngineHostSettings { TickInterval = TimeSpan.Zero, RingSize = 1024 }, store.Prefetcher, writer);
 host.Start();
-store.Snapshots.SnapshotWritten += info => Say(FormattableString.Invariant($"SNAPSHOT {info.RecordNumber}"));
-store.Snapshots.Start();
+store.Checkpoints.Start();
 
 int pending = 0;
 int stopping = 0;
@@ -68,7 +74,7 @@ void Shutdown()
     if (Interlocked.Exchange(ref stopping, 1) == 1) return;
     host.Stop(); // stop intake, drain: every published command is decided, committed and answered
     SpinWait.SpinUntil(() => Volatile.Read(ref pending) == 0);
-    store.Dispose(); // stop the snapshotter, commit, close
+    store.Dispose(); // stop checkpointing, commit, checkpoint, close
     Say(FormattableString.Invariant($"STOPPED {store.Journal.CommittedRecordNumber} {store.Engine.ComputeStateHash():x16}"));
     Environment.Exit(0);
 }
@@ -83,9 +89,9 @@ string? line;
 while ((line = Console.ReadLine()) is not null)
 {
     if (line == "quit") break;
-    if (line == "snapshot")
+    if (line == "checkpoint")
     {
-        store.Snapshots.RequestSnapshot();
+        _ = Task.Run(() => Say(FormattableString.Invariant($"CHECKPOINT {store.Entries.Checkpoint()}")));
         continue;
     }
     if (Volatile.Read(ref stopping) == 1) break;
@@ -166,3 +172,15 @@ async Task Answer(string id, LedgerCommand command, ValueTask done)
 
 static AccountKey Key(string branch, string account) =>
     new(int.Parse(branch, CultureInfo.InvariantCulture), long.Parse(account, CultureInfo.InvariantCulture));
+
+/// <summary>The store stage, slowed down: journaled commands wait longer for the store (a SIGKILL then often lands between).</summary>
+internal sealed class DelayedWriter(IEntryStoreWriter inner, int delayMs) : IEntryStoreWriter
+{
+    public void Add(LedgerCommand command) => inner.Add(command);
+
+    public void EndOfBatch()
+    {
+        Thread.Sleep(delayMs);
+        inner.EndOfBatch();
+    }
+}

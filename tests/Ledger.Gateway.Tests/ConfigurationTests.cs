@@ -12,4 +12,24 @@ public sealed class ConfigurationTests
             GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", "--Ledger:Kafka:BootstrapServers=127.0.0.1:9092"]));
         Assert.That(error!.Message, Does.Contain("Ledger:Kafka:BootstrapServers").And.Contain("unset it"));
     }
+
+    [TestCase("--Ledger:Memory:EntryCacheEntries=1000", "Ledger:Memory:EntryCacheEntries")]
+    [TestCase("--Ledger:Memory:KeyFilterBytes=10", "Ledger:Memory:KeyFilterBytes")]
+    [TestCase("--Ledger:Memory:InFlightEntriesMax=10", "Ledger:Memory:InFlightEntriesMax")]
+    [TestCase("--Ledger:Checkpoint:EverySeconds=0", "Ledger:Checkpoint:EverySeconds")]
+    [TestCase("--Ledger:Snapshot:EveryEntries=5", "Ledger:Snapshot")]
+    public void ShouldRefuseAMemoryBudgetThatCannotHoldWhatItMust(string setting, string named)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", setting]));
+        Assert.That(error!.Message, Does.Contain(named));
+    }
+
+    [Test]
+    public void ShouldAcceptTheDocumentedDefaults()
+    {
+        var memory = new MemoryOptions();
+        Assert.That(memory.Problem(), Is.Null);
+        Assert.That(memory.EntryCacheEntries, Is.GreaterThanOrEqualTo(memory.EntryCacheEntriesMin));
+    }
 }

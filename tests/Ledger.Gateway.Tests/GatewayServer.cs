@@ -54,6 +54,10 @@ public sealed class GatewayServer : IAsyncDisposable
             $"--Ledger:DataDir={dataDir}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Ledger.Gateway.Hosting.LedgerRuntime=Error",
+            // Test-sized RAM for the entry store (the defaults are a production machine's: a 256 MiB key filter and cache).
+            "--Ledger:Memory:KeyFilterBytes=1048576",
+            "--Ledger:Memory:StoreBlockCacheBytes=8388608",
+            "--Ledger:Memory:StoreWriteBufferBytes=4194304",
         };
         foreach (var setting in settings) args.Add("--" + setting);
         var app = GatewayApp.Build([.. args]);

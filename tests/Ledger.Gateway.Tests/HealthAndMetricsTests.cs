@@ -44,7 +44,19 @@ public sealed class HealthAndMetricsTests
         Assert.That(metrics, Does.Contain("ledger_ring_depth"));
         Assert.That(metrics, Does.Contain("ledger_journal_commit_seconds_bucket"));
         Assert.That(metrics, Does.Contain("http_requests_received_total"));
+        foreach (var name in new[]
+        {
+            "ledger_memory_resident_bytes", "ledger_memory_gc_heap_bytes", "ledger_entry_cache_entries", "ledger_entry_cache_hit_ratio",
+            "ledger_open_holds", "ledger_entry_store_bytes", "ledger_entry_store_lag_records", "ledger_entry_store_durable_lag_records",
+        })
+        {
+            Assert.That(metrics, Does.Contain("\n" + name + " "), $"{name} is exported");
+        }
+        Assert.That(Value(metrics, "ledger_memory_resident_bytes"), Is.GreaterThan(50 << 20), "RSS is the process's, in bytes");
         var line = metrics.Split('\n').First(l => l.StartsWith("ledger_entries_posted_total{kind=\"ledger\"}", StringComparison.Ordinal));
         Assert.That(double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1));
     }
+
+    private static double Value(string metrics, string name) =>
+        double.Parse(metrics.Split('\n').First(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 }

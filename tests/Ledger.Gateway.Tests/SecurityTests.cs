@@ -186,10 +186,12 @@ public sealed class SecurityTests
         {
             token = await first.TokenAsync("demo-partner");
         }
-        await using var second = await GatewayServer.StartOnAsync(dataDir);
-        using var client = second.ClientWithToken(token);
-        using var response = await client.GetAsync("/v1/accounts/1/1/balances");
-        await response.ProblemAsync(404, "account-not-found"); // authenticated: the key survived the restart
+        await using (var second = await GatewayServer.StartOnAsync(dataDir))
+        {
+            using var client = second.ClientWithToken(token);
+            using var response = await client.GetAsync("/v1/accounts/1/1/balances");
+            await response.ProblemAsync(404, "account-not-found"); // authenticated: the key survived the restart
+        }
         Directory.Delete(dataDir, recursive: true);
     }
 

@@ -1,5 +1,4 @@
 using Ledger.Journal.Recovery;
-using Ledger.Journal.Snapshots;
 using Ledger.Testing;
 using NUnit.Framework;
 
@@ -9,21 +8,16 @@ public class FaultTests
 {
     private static JournalSettings Settings => StoreHarness.Options("unused").Journal;
 
-    /// <summary>A store with <paramref name="count"/> workload commands journaled and a pristine copy of it.</summary>
-    private static (TempDataDir Dir, TempDataDir Pristine, List<(long Number, long Address, long Next)> Records) Build(int count, int seed = 21, int snapshotAfter = 0)
+    /// <summary>
+    /// A data directory with <paramref name="count"/> workload commands journaled and a pristine copy of it. Its entry
+    /// store is removed: recovery then reads the whole journal (damage behind a store's cut is for verify to find; a
+    /// restart reads only what comes after the cut).
+    /// </summary>
+    private static (TempDataDir Dir, TempDataDir Pristine, List<(long Number, long Address, long Next)> Records) Build(int count, int seed = 21)
     {
         var dir = new TempDataDir();
-        using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
-        {
-            var workload = new RandomWorkload(seed);
-            if (snapshotAfter > 0)
-            {
-                StoreHarness.Run(store, workload.Take(snapshotAfter));
-                RoundTripTests.TakeSnapshot(store);
-                count -= snapshotAfter;
-            }
-            StoreHarness.Run(store, workload.Take(count));
-        }
+        using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path))) StoreHarness.Run(store, new RandomWorkload(seed).Take(count));
+        Directory.Delete(dir.Store, recursive: true);
         var pristine = new TempDataDir();
         JournalFiles.CopyDirectory(dir.Path, pristine.Path);
         return (dir, pristine, JournalFiles.Records(dir.Journal, Settings));
@@ -108,7 +102,7 @@ public class FaultTests
             string before = JournalFiles.Digest(dir.Path);
             using (var log = JournalLog.Open(dir.Journal, Settings, readOnly: true))
             {
-                var result = LedgerRecovery.Recover(log, new SnapshotStore(dir.Snapshots), new RecoveryOptions { CutDamage = true });
+                var result = LedgerRecovery.Recover(log, null, new RecoveryOptions { CutDamage = true });
                 Assert.That(result.Report.Damage, Is.Not.Null);
                 Assert.That(result.Report.Damage!.ExpectedRecordNumber, Is.EqualTo(victim.Number));
                 Assert.That(result.Report.Damage.Address, Is.EqualTo(victim.Address));
@@ -118,81 +112,54 @@ public class FaultTests
         }
     }
 
-    [Test]
-    public void ShouldFallBackToAnOlderSnapshotWhenTheNewestIsCorrupt()
+    [TestCase(true, TestName = "ShouldRebuildTheStoreFromTheJournalWhenItIsDeleted")]
+    [TestCase(false, TestName = "ShouldRebuildTheStoreFromTheJournalWhenItCannotBeRead")]
+    public void ShouldRebuildTheStoreFromTheJournalWhenItIsGone(bool deleted)
     {
-        using var dir = new TempDataDir();
-        ulong hash;
-        using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
-        {
-            var workload = new RandomWorkload(31);
-            StoreHarness.Run(store, workload.Take(400));
-            RoundTripTests.TakeSnapshot(store);
-            StoreHarness.Run(store, workload.Take(400));
-            RoundTripTests.TakeSnapshot(store);
-            StoreHarness.Run(store, workload.Take(100));
-            hash = store.Engine.ComputeStateHash();
-        }
-        var snapshots = new SnapshotStore(dir.Snapshots).List();
-        Assert.That(snapshots, Has.Count.EqualTo(2));
-        JournalFiles.FlipByte(snapshots[0].Path, new FileInfo(snapshots[0].Path).Length / 2);
-
-        using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
-        var report = reopened.Recovery;
-        Assert.That(report.SnapshotUsed!.RecordNumber, Is.EqualTo(snapshots[1].RecordNumber));
-        Assert.That(report.SnapshotsRejected, Has.Count.EqualTo(1));
-        Assert.That(report.SnapshotsRejected[0], Does.Contain(Path.GetFileName(snapshots[0].Path)).And.Contain("checksum"));
-        Assert.That(report.StateHash, Is.EqualTo(hash));
-        Assert.That(report.Summary(), Does.Contain("rejected"));
-    }
-
-    [TestCase(true, TestName = "ShouldReplayTheWholeJournalWhenTheOnlySnapshotIsTorn")]
-    [TestCase(false, TestName = "ShouldReplayTheWholeJournalWhenTheOnlySnapshotHasAFlippedByte")]
-    public void ShouldReplayTheWholeJournalWhenNoSnapshotVerifies(bool torn)
-    {
-        var (dir, pristine, records) = Build(700, snapshotAfter: 500);
+        var (dir, pristine, records) = Build(700);
         using (dir)
         using (pristine)
         {
-            var snapshot = new SnapshotStore(dir.Snapshots).List().Single();
-            long length = new FileInfo(snapshot.Path).Length;
-            if (torn) JournalFiles.Truncate(snapshot.Path, length - 100);
-            else JournalFiles.FlipByte(snapshot.Path, SnapshotFile.HeaderSize + 10);
+            if (!deleted)
+            {
+                using (var again = LedgerStore.Open(StoreHarness.Options(dir.Path))) { } // builds the store Build removed
+                File.WriteAllText(Path.Combine(dir.Store, "CURRENT"), "MANIFEST-999999\n"); // names a manifest that does not exist
+            }
             using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
-            Assert.That(store.Recovery.SnapshotUsed, Is.Null);
-            Assert.That(store.Recovery.SnapshotsRejected.Single(), Does.Contain(torn ? "torn" : "checksum"));
+            Assert.That(store.Recovery.StoreCut, Is.Null);
             Assert.That(store.Recovery.RecordsReplayed, Is.EqualTo(records.Count));
             Assert.That(store.Recovery.StateHash, Is.EqualTo(JournalFiles.HashAfter(pristine.Journal, Settings, records[^1].Number)));
+            if (deleted) Assert.That(store.Recovery.StoreRebuilt, Is.Null, "a missing store is simply built");
+            else Assert.That(store.Recovery.Summary(), Does.Contain("ENTRY STORE REBUILT").And.Contain("store.unusable-"));
+            Assert.That(store.Entries.Cut!.RecordNumber, Is.EqualTo(records[^1].Number), "the new store covers the whole journal");
         }
     }
 
     [Test]
-    public void ShouldVoidSnapshotsThatCoverRecordsACutDiscarded()
+    public void ShouldCutDamageAStoreThatCannotBeReadHidAndRebuildTheStoreBeforeIt()
     {
-        var (dir, pristine, records) = Build(700, snapshotAfter: 500);
+        var (dir, pristine, records) = Build(700);
         using (dir)
         using (pristine)
         {
-            var snapshot = new SnapshotStore(dir.Snapshots).List().Single();
-            // damage a record the snapshot covers, and the snapshot too: recovery must replay, find the damage, cut before the snapshot
-            var victim = records.First(r => r.Number == snapshot.RecordNumber - 10);
+            // A record in the middle is damaged, and the store is lost: recovery must replay, find the damage, cut before it.
+            var victim = records[records.Count / 2];
             var (file, offset) = JournalFiles.Locate(dir.Journal, Settings, victim.Address);
             JournalFiles.FlipByte(file, offset + 40);
-            JournalFiles.FlipByte(snapshot.Path, SnapshotFile.HeaderSize + 10);
             using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
             {
                 Assert.That(store.Recovery.Cut!.LastGoodRecordNumber, Is.EqualTo(victim.Number - 1));
+                Assert.That(store.Entries.Cut!.RecordNumber, Is.EqualTo(victim.Number - 1), "the store covers only what survived the cut");
                 StoreHarness.Run(store, new RandomWorkload(5).Take(50).Skip(1));
             }
-            Assert.That(new SnapshotStore(dir.Snapshots).List(), Is.Empty);
-            Assert.That(File.Exists(snapshot.Path + ".void"), Is.True);
             using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
             Assert.That(reopened.Recovery.Damage, Is.Null);
+            Assert.That(reopened.Recovery.StoreCut, Is.Not.Null);
         }
     }
 
     [Test]
-    public void ShouldRefuseToStartWhenTheJournalLostRecordsASnapshotCovers()
+    public void ShouldRefuseToStartWhenTheJournalLostRecordsTheStoreCovers()
     {
         using var dir = new TempDataDir();
         using var older = new TempDataDir();
@@ -202,28 +169,26 @@ public class FaultTests
             StoreHarness.Run(store, workload.Take(200));
             JournalFiles.CopyDirectory(dir.Journal, older.Journal); // an old copy of the journal...
             StoreHarness.Run(store, workload.Take(300));
-            RoundTripTests.TakeSnapshot(store);
         }
         Directory.Delete(dir.Journal, recursive: true);
-        JournalFiles.CopyDirectory(older.Journal, dir.Journal); // ...put back under a newer snapshot
+        JournalFiles.CopyDirectory(older.Journal, dir.Journal); // ...put back under a store that covers more
         var ex = Assert.Throws<JournalFormatException>(() => LedgerStore.Open(StoreHarness.Options(dir.Path)));
         Assert.That(ex!.Message, Does.Contain("committed journal records are missing"));
+        Assert.That(Directory.Exists(dir.Store), Is.True, "the store that proves the loss is left where it is");
     }
 
     [Test]
-    public void ShouldRejectASnapshotOfAnotherJournal()
+    public void ShouldSetAsideAStoreOfAnotherJournalAndRebuild()
     {
         using var a = new TempDataDir();
         using var b = new TempDataDir();
-        using (var store = LedgerStore.Open(StoreHarness.Options(a.Path)))
-        {
-            StoreHarness.Run(store, new RandomWorkload(1).Take(300));
-            RoundTripTests.TakeSnapshot(store);
-        }
+        using (var store = LedgerStore.Open(StoreHarness.Options(a.Path))) StoreHarness.Run(store, new RandomWorkload(1).Take(300));
         using (var store = LedgerStore.Open(StoreHarness.Options(b.Path))) StoreHarness.Run(store, new RandomWorkload(2).Take(900));
-        JournalFiles.CopyDirectory(a.Snapshots, b.Snapshots);
+        Directory.Delete(b.Store, recursive: true);
+        JournalFiles.CopyDirectory(a.Store, b.Store);
         using var reopened = LedgerStore.Open(StoreHarness.Options(b.Path));
         Assert.That(reopened.Recovery.Damage, Is.Null);
+        Assert.That(reopened.Recovery.StoreRebuilt, Does.Contain("not in this journal"));
         Assert.That(reopened.Recovery.StateHash, Is.EqualTo(RandomWorkload.Reference(2, 900).ComputeStateHash()));
         TestContext.Out.WriteLine(reopened.Recovery.Summary());
     }

@@ -1,7 +1,6 @@
 using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Journal.Recovery;
-using Ledger.Journal.Snapshots;
 using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Testing.Commands;
@@ -29,7 +28,8 @@ public class RoundTripTests
         Assert.That(reopened.Recovery.StateHash, Is.EqualTo(live));
         Assert.That(reopened.Engine.ComputeStateHash(), Is.EqualTo(live));
         Assert.That(reopened.Recovery.Damage, Is.Null);
-        Assert.That(reopened.Recovery.SnapshotUsed, Is.Null);
+        Assert.That(reopened.Recovery.StoreCut, Is.Not.Null, "a clean stop leaves the store's cut at the journal's end");
+        Assert.That(reopened.Recovery.RecordsReplayed, Is.Zero);
         Assert.That(reopened.Engine.LastSequence, Is.EqualTo(reference.LastSequence));
     }
 
@@ -55,87 +55,87 @@ public class RoundTripTests
     }
 
     [Test]
-    public void ShouldGiveTheSameHashFromSnapshotPlusTailAsFromAFullReplay()
+    public void ShouldGiveTheSameHashFromTheStoresCutPlusTailAsFromAFullReplay()
     {
         using var dir = new TempDataDir();
+        using var older = new TempDataDir();
         var options = StoreHarness.Options(dir.Path);
-        using (var store = LedgerStore.Open(options))
-        {
-            var workload = new RandomWorkload(3);
-            StoreHarness.Run(store, workload.Take(1_500));
-            TakeSnapshot(store);
-            StoreHarness.Run(store, workload.Take(1_500));
-        }
+        var workload = new RandomWorkload(3);
+        using (var store = LedgerStore.Open(options)) StoreHarness.Run(store, workload.Take(1_500));
+        JournalFiles.CopyDirectory(dir.Store, older.Store); // the store as it stood after 1 500 commands
+        using (var store = LedgerStore.Open(options)) StoreHarness.Run(store, workload.Take(1_500));
+
         using var log = JournalLog.Open(dir.Journal, options.Journal, readOnly: true);
-        var snapshots = new SnapshotStore(dir.Snapshots);
-        Assert.That(snapshots.List(), Has.Count.EqualTo(1));
-        var fromSnapshot = LedgerRecovery.Recover(log, snapshots, new RecoveryOptions());
-        var full = LedgerRecovery.Recover(log, snapshots, new RecoveryOptions { UseSnapshots = false });
-        Assert.That(fromSnapshot.Report.SnapshotUsed, Is.Not.Null);
-        Assert.That(fromSnapshot.Report.RecordsReplayed, Is.LessThan(full.Report.RecordsReplayed));
-        Assert.That(fromSnapshot.Report.StateHash, Is.EqualTo(full.Report.StateHash));
+        using var olderStore = EntryStore.EntryStore.Open(older.Store, options.EntryStore, readOnly: true);
+        var fromCut = LedgerRecovery.Recover(log, olderStore, new RecoveryOptions { EngineSettings = options.Engine });
+        var full = LedgerRecovery.Recover(log, null, new RecoveryOptions());
+        Assert.That(fromCut.Report.StoreCut, Is.Not.Null);
+        Assert.That(fromCut.Report.RecordsReplayed, Is.GreaterThan(0).And.LessThan(full.Report.RecordsReplayed));
+        Assert.That(fromCut.Report.StoreCut!.RecordNumber + fromCut.Report.RecordsReplayed, Is.EqualTo(full.Report.RecordsReplayed));
+        Assert.That(fromCut.Report.StateHash, Is.EqualTo(full.Report.StateHash));
         Assert.That(full.Report.StateHash, Is.EqualTo(RandomWorkload.Reference(3, 3_000).ComputeStateHash()));
-        Assert.That(fromSnapshot.NextRecordNumber, Is.EqualTo(full.NextRecordNumber));
+        Assert.That(fromCut.NextRecordNumber, Is.EqualTo(full.NextRecordNumber));
     }
 
     [Test]
-    public void ShouldStartFromTheSnapshotWhenReopened()
+    public void ShouldStartFromTheStoresCutWhenReopenedAndSayWhereItStarted()
     {
         using var dir = new TempDataDir();
         ulong hash;
+        long records;
         using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
         {
-            var workload = new RandomWorkload(4);
-            StoreHarness.Run(store, workload.Take(800));
-            TakeSnapshot(store);
-            StoreHarness.Run(store, workload.Take(200));
+            StoreHarness.Run(store, new RandomWorkload(4).Take(1_000));
             hash = store.Engine.ComputeStateHash();
+            records = store.Journal.CommittedRecordNumber;
         }
         using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
-        Assert.That(reopened.Recovery.SnapshotUsed, Is.Not.Null);
+        Assert.That(reopened.Recovery.StoreCut!.RecordNumber, Is.EqualTo(records));
+        Assert.That(reopened.Recovery.RecordsReplayed, Is.Zero);
         Assert.That(reopened.Recovery.StateHash, Is.EqualTo(hash));
-        Assert.That(reopened.Recovery.Summary(), Does.Contain(reopened.Recovery.SnapshotUsed!.FileName));
+        Assert.That(reopened.Recovery.Summary(), Does.Contain($"entry store cut at record {records}").And.Contain("0 journal records replayed"));
     }
 
     [Test]
-    public void ShouldKeepOnlyTheNewestSnapshots()
+    public void ShouldKeepEveryEntryInTheStoreWhileTheCacheHoldsFew()
     {
         using var dir = new TempDataDir();
-        using var store = LedgerStore.Open(StoreHarness.Options(dir.Path) with { SnapshotsKept = 2 });
-        var workload = new RandomWorkload(6);
-        for (int i = 0; i < 4; i++)
+        using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
+        var commands = new RandomWorkload(6).Take(2_000).ToList();
+        StoreHarness.Run(store, commands);
+        Assert.That(store.Engine.Cache.Evictions, Is.GreaterThan(0), "the small cache evicted entries");
+        Assert.That(store.Engine.Cache.Loads, Is.GreaterThan(0), "old entries were read back from the store");
+        // Every entry the ledger remembered is in the store, as the engine decided it.
+        int found = 0;
+        Span<byte> key = stackalloc byte[Engine.State.EntryKeys.LengthMax];
+        foreach (var c in commands.Where(c => c.Kind == CommandKind.PostEntries && !c.Result.Replayed && (c.Result.IsOk || c.Result.Code.IsLedgerDecline())))
         {
-            StoreHarness.Run(store, workload.Take(100));
-            TakeSnapshot(store);
+            for (int i = 0; i < c.EntryCount; i++)
+            {
+                var e = c.Entries[i];
+                int length = Engine.State.EntryKeys.Normalize(e.CorrelationId, key);
+                Assert.That(store.Entries.TryGet(e.Account.Packed, key[..length], out var image), Is.True, $"{e.Account}/{e.CorrelationId} is in the store");
+                Assert.That(image.Decline, Is.EqualTo(c.Result.Code));
+                Assert.That(image.Sequence, Is.EqualTo(c.Result.IsOk ? c.EntryResults[i].Sequence : 0));
+                found++;
+            }
         }
-        var files = new SnapshotStore(dir.Snapshots).List();
-        Assert.That(files, Has.Count.EqualTo(2));
-        Assert.That(files[0].RecordNumber, Is.EqualTo(store.Journal.CommittedRecordNumber));
+        Assert.That(found, Is.GreaterThan(1_000));
     }
 
     [Test]
-    public void ShouldSnapshotEveryNEntriesFromTheShadowWithoutBeingAsked()
+    public void ShouldCheckpointOnItsOwnSoARestartReplaysLittle()
     {
         using var dir = new TempDataDir();
-        using var store = LedgerStore.Open(StoreHarness.Options(dir.Path) with { SnapshotEveryEntries = 300, SnapshotsKept = 10 });
-        var written = new List<SnapshotInfo>();
-        using var done = new ManualResetEventSlim();
-        store.Snapshots.SnapshotWritten += info =>
-        {
-            lock (written) written.Add(info);
-            if (written.Count >= 3) done.Set();
-        };
-        store.Snapshots.Start();
-        StoreHarness.Run(store, new RandomWorkload(8).Take(2_000));
-        Assert.That(done.Wait(TimeSpan.FromSeconds(60)), Is.True, "no snapshot was written within 60 s");
-        store.Snapshots.Stop();
-        Assert.That(store.Snapshots.Stats.LastError, Is.Null);
-        foreach (var info in written)
-        {
-            var (loaded, engine) = SnapshotFile.Load(info.Path);
-            Assert.That(loaded.StateHash, Is.EqualTo(engine.ComputeStateHash()));
-            Assert.That(engine.ComputeStateHash(), Is.EqualTo(ReplayUntil(dir, info.RecordNumber)));
-        }
+        var options = StoreHarness.Options(dir.Path) with { EntryStore = StoreHarness.Options(dir.Path).EntryStore with { CheckpointEvery = TimeSpan.FromMilliseconds(50) } };
+        using var store = LedgerStore.Open(options);
+        store.Checkpoints.Start();
+        StoreHarness.Run(store, new RandomWorkload(8).Take(1_000));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (store.Entries.DurableWatermark < store.Journal.CommittedRecordNumber && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Assert.That(store.Entries.DurableWatermark, Is.EqualTo(store.Journal.CommittedRecordNumber), "the checkpointer caught up within 30 s");
+        Assert.That(store.Checkpoints.LastError, Is.Null);
+        Assert.That(store.Entries.Stats.Checkpoints, Is.GreaterThan(0));
     }
 
     [Test]
@@ -148,8 +148,7 @@ public class RoundTripTests
         using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path) with { Catalog = changed }))
         {
             Assert.That(store.Recovery.CatalogChanged, Is.True);
-            Assert.That(store.CatalogDiffers(changed), Is.False);
-            Assert.That(store.CatalogDiffers(DefaultCatalog), Is.True);
+            Assert.That(store.Entries.Catalog!.Find(300), Is.Not.Null, "the store's cut keeps the catalog in force");
         }
         using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path) with { Catalog = changed }))
         {
@@ -179,32 +178,5 @@ public class RoundTripTests
         long n = store.ReplayCommitted(r => replayed.AddRange(r.EventSpan.ToArray()));
         Assert.That(n, Is.EqualTo(store.Journal.CommittedRecordNumber));
         Assert.That(replayed, Is.EqualTo(expected));
-    }
-
-    internal static void TakeSnapshot(LedgerStore store)
-    {
-        using var done = new ManualResetEventSlim();
-        void OnWritten(SnapshotInfo _) => done.Set();
-        store.Snapshots.SnapshotWritten += OnWritten;
-        bool started = store.Snapshots.IsRunning;
-        if (!started) store.Snapshots.Start();
-        store.Snapshots.RequestSnapshot();
-        Assert.That(done.Wait(TimeSpan.FromSeconds(60)), Is.True, "no snapshot was written within 60 s");
-        store.Snapshots.SnapshotWritten -= OnWritten;
-        if (!started) store.Snapshots.Stop();
-    }
-
-    private static ulong ReplayUntil(TempDataDir dir, long recordNumber)
-    {
-        using var log = JournalLog.Open(dir.Journal, StoreHarness.Options(dir.Path).Journal, readOnly: true);
-        LedgerEngine? engine = null;
-        var record = new JournalRecord();
-        using var cursor = new JournalCursor(log, log.BeginAddress, 1, 0, follow: false);
-        while (cursor.TryRead(record) == ReadOutcome.Record && record.RecordNumber <= recordNumber)
-        {
-            engine ??= new LedgerEngine(record.Command.Catalog!);
-            LedgerRecovery.ApplyChecked(engine, record);
-        }
-        return engine!.ComputeStateHash();
     }
 }

@@ -12,6 +12,8 @@ internal static class StoreHarness
         DataDir = dir,
         Catalog = Commands.DefaultCatalog,
         Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = 20 }, // small pages and segments: page and file boundaries get crossed
+        Engine = new Engine.EngineSettings { EntryCacheCapacity = 16 }, // a small cache: old entries come from the store
+        EntryStore = new EntryStore.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
     };
 
     public static EngineHostSettings HostSettings => new() { TickInterval = TimeSpan.Zero, RingSize = 1024 };
@@ -19,7 +21,7 @@ internal static class StoreHarness
     /// <summary>Submits the commands in order (many in flight, so batches group-commit) and waits for all.</summary>
     public static async Task RunAsync(LedgerStore store, IEnumerable<LedgerCommand> commands)
     {
-        using var host = new EngineHost(store.Engine, store.Journal, [], HostSettings);
+        using var host = new EngineHost(store.Engine, store.Journal, [], HostSettings, store.Prefetcher, store.StoreWriter);
         host.Start();
         var pending = new List<Task>();
         foreach (var c in commands) pending.Add(host.SubmitAsync(c).AsTask());

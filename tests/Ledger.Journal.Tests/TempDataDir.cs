@@ -13,7 +13,7 @@ public sealed class TempDataDir : IDisposable
 
     public string Journal => System.IO.Path.Combine(Path, LedgerStore.JournalDirectoryName);
 
-    public string Snapshots => System.IO.Path.Combine(Path, LedgerStore.SnapshotDirectoryName);
+    public string Store => System.IO.Path.Combine(Path, EntryStore.EntryStore.DirectoryName);
 
     public void Dispose()
     {

@@ -6,29 +6,49 @@ using Ledger.Testing;
 
 namespace Ledger.ReplayTool.Tests;
 
-/// <summary>A data directory with a journal built by the real store and host from a seeded workload, and what the live engine ended with.</summary>
+/// <summary>
+/// A data directory with a journal built by the real store and host from a seeded workload, and what the live engine
+/// ended with. With <paramref name="cutAfter"/>, its entry store is the one that stood after that many commands (as
+/// after a crash between checkpoints): the tools then start from that cut and replay the rest of the journal.
+/// </summary>
 internal sealed class LedgerFixture : IDisposable
 {
-    public LedgerFixture(int seed, int commands, int snapshotAfter = 0)
+    public LedgerFixture(int seed, int commands, int cutAfter = 0, int segmentSizeBits = 20)
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ledger-replay-tests", Guid.NewGuid().ToString("N"));
         Seed = seed;
-        using var store = LedgerStore.Open(Options(Path));
+        SegmentSizeBits = segmentSizeBits;
         var workload = new RandomWorkload(seed);
         var all = new List<LedgerCommand>();
-        if (snapshotAfter > 0)
+        string olderStore = System.IO.Path.Combine(Path, "store-at-cut");
+        if (cutAfter > 0)
         {
-            all.AddRange(Run(store, workload.Take(snapshotAfter)));
-            Snapshot(store);
+            using (var first = LedgerStore.Open(Options(Path, segmentSizeBits))) all.AddRange(Run(first, workload.Take(cutAfter)));
+            CopyDirectory(Store, olderStore);
         }
-        all.AddRange(Run(store, workload.Take(commands - snapshotAfter)));
+        using var store = LedgerStore.Open(Options(Path, segmentSizeBits));
+        all.AddRange(Run(store, workload.Take(commands - cutAfter)));
         Commands = all;
         StateHash = store.Engine.ComputeStateHash();
         LastSequence = store.Engine.LastSequence;
         LastRecord = store.Journal.CommittedRecordNumber;
         Balances = [];
         foreach (ref readonly var a in store.Engine.Accounts.All) Balances[a.Key] = a.Balances;
+        store.Dispose();
+        if (cutAfter > 0)
+        {
+            Directory.Delete(Store, recursive: true);
+            Directory.Move(olderStore, Store);
+            CutRecord = cutAfter > 0 ? RecordAfter(cutAfter) : 0;
+        }
     }
+
+    /// <summary>The journal record the entry store's cut is at (0: the store covers the whole journal).</summary>
+    public long CutRecord { get; }
+
+    public int SegmentSizeBits { get; }
+
+    private long RecordAfter(int commands) => Commands.Take(commands).Count(c => c.ChangedState) + 1; // + the catalog, record 1
 
     public string Path { get; }
     public int Seed { get; }
@@ -39,33 +59,35 @@ internal sealed class LedgerFixture : IDisposable
     public Dictionary<Engine.Domain.AccountKey, Engine.Domain.Balances> Balances { get; }
 
     public string Journal => System.IO.Path.Combine(Path, LedgerStore.JournalDirectoryName);
-    public string Snapshots => System.IO.Path.Combine(Path, LedgerStore.SnapshotDirectoryName);
+    public string Store => System.IO.Path.Combine(Path, Ledger.Journal.EntryStore.EntryStore.DirectoryName);
 
-    public static LedgerStoreOptions Options(string path) => new()
+    public static LedgerStoreOptions Options(string path, int segmentSizeBits = 20) => new()
     {
         DataDir = path,
         Catalog = Testing.Commands.DefaultCatalog,
-        Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = 20 },
+        Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = segmentSizeBits },
+        Engine = new Engine.EngineSettings { EntryCacheCapacity = 16 },
+        EntryStore = new Ledger.Journal.EntryStore.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
     };
+
+    public static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = System.IO.Path.Combine(to, System.IO.Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            if (!file.EndsWith(LedgerStore.LockFileName, StringComparison.Ordinal)) File.Copy(file, target);
+        }
+    }
 
     private static List<LedgerCommand> Run(LedgerStore store, IEnumerable<LedgerCommand> commands)
     {
         var list = commands.ToList();
-        using var host = new EngineHost(store.Engine, store.Journal, [], new EngineHostSettings { TickInterval = TimeSpan.Zero });
+        using var host = new EngineHost(store.Engine, store.Journal, [], new EngineHostSettings { TickInterval = TimeSpan.Zero }, store.Prefetcher, store.StoreWriter);
         host.Start();
         Task.WhenAll(list.Select(c => host.SubmitAsync(c).AsTask())).GetAwaiter().GetResult();
         host.Stop();
         return list;
-    }
-
-    private static void Snapshot(LedgerStore store)
-    {
-        using var done = new ManualResetEventSlim();
-        store.Snapshots.SnapshotWritten += _ => done.Set();
-        store.Snapshots.Start();
-        store.Snapshots.RequestSnapshot();
-        Assert.That(done.Wait(TimeSpan.FromSeconds(60)), Is.True, "no snapshot was written within 60 s");
-        store.Snapshots.Stop();
     }
 
     public void Dispose()

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
 using Ledger.Journal;
-using Ledger.Journal.Snapshots;
 using Ledger.Testing;
 using NUnit.Framework;
 using TestCommands = Ledger.Testing.Commands;
@@ -20,7 +19,7 @@ public class ReplayToolTests
     public static void BuildLedger()
     {
         Assert.That(File.Exists(ToolRun.DllPath), Is.True, "the tool is built beside the tests");
-        _ledger = new LedgerFixture(seed: 17, commands: 2_000, snapshotAfter: 1_200);
+        _ledger = new LedgerFixture(seed: 17, commands: 2_000, cutAfter: 1_200);
     }
 
     [OneTimeTearDown]
@@ -33,10 +32,11 @@ public class ReplayToolTests
     {
         var run = ToolRun.Of("verify", _ledger.Path);
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
-        Assert.That(run.Out, Does.Contain($"records:     {_ledger.LastRecord} (1..{_ledger.LastRecord})"));
+        Assert.That(run.Out, Does.Contain($"records:     {_ledger.LastRecord} (records 1..{_ledger.LastRecord})"));
         Assert.That(run.Out, Does.Contain($"sequences:   1..{_ledger.LastSequence}"));
         Assert.That(run.Out, Does.Contain($"state hash:  {Hex(_ledger.StateHash)}"));
-        Assert.That(run.Out, Does.Contain("snapshot snapshot-").And.Contain(": good"));
+        Assert.That(run.Out, Does.Contain($"entry store: cut at record {_ledger.CutRecord}"));
+        Assert.That(run.Out, Does.Contain($"re-decided:  {_ledger.LastRecord - _ledger.CutRecord} records after the store's cut"));
         Assert.That(run.Error, Does.Contain("records/s"), "a plain progress line when output is redirected");
     }
 
@@ -82,14 +82,25 @@ public class ReplayToolTests
     }
 
     [Test]
-    public void VerifyShouldExitNonZeroNamingACorruptSnapshot()
+    public void VerifyShouldExitNonZeroWhenTheStoreIsAnotherJournals()
     {
         using var copy = Copy(_ledger.Path);
-        var snapshot = new SnapshotStore(Path.Combine(copy.Path, "snapshots")).List().Single();
-        FlipByte(snapshot.Path, new FileInfo(snapshot.Path).Length - 5);
+        using var other = new LedgerFixture(seed: 18, commands: 300);
+        Directory.Delete(Path.Combine(copy.Path, "store"), recursive: true);
+        LedgerFixture.CopyDirectory(other.Store, Path.Combine(copy.Path, "store"));
         var run = ToolRun.Of("verify", copy.Path);
-        Assert.That(run.ExitCode, Is.EqualTo(3), run.ToString());
-        Assert.That(run.Out, Does.Contain($"snapshot {Path.GetFileName(snapshot.Path)}: BAD").And.Contain("checksum"));
+        Assert.That(run.ExitCode, Is.EqualTo(4), run.ToString());
+        Assert.That(run.Out, Does.Contain("entry store: DOES NOT FIT the journal").And.Contain("not in this journal"));
+        Assert.That(run.Out, Does.Contain($"state hash:  {Hex(_ledger.StateHash)}"), "the journal itself still verifies, from the first record");
+    }
+
+    [Test]
+    public void VerifyFullShouldRedecideEveryRecordToTheSameHash()
+    {
+        var run = ToolRun.Of("verify", _ledger.Path, "--full");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(run.Out, Does.Contain($"re-decided:  {_ledger.LastRecord} records from the first"));
+        Assert.That(run.Out, Does.Contain($"state hash:  {Hex(_ledger.StateHash)}"));
     }
 
     [Test]
@@ -103,11 +114,11 @@ public class ReplayToolTests
     }
 
     [Test]
-    public void ReplayShouldPrintTheLiveStateHashStartingFromTheSnapshot()
+    public void ReplayShouldPrintTheLiveStateHashStartingFromTheStoresCut()
     {
         var run = ToolRun.Of("replay", _ledger.Path);
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
-        Assert.That(run.Out, Does.Contain("started from: snapshot snapshot-"));
+        Assert.That(run.Out, Does.Contain($"started from: the entry store's cut at record {_ledger.CutRecord}"));
         Assert.That(run.Out, Does.Contain($"state hash:   {Hex(_ledger.StateHash)}"));
         var full = ToolRun.Of("replay", _ledger.Path, "--full");
         Assert.That(full.Out, Does.Contain("started from: the first journal record").And.Contain($"state hash:   {Hex(_ledger.StateHash)}"));
@@ -126,24 +137,75 @@ public class ReplayToolTests
     }
 
     [Test]
-    public void ReplayShouldWriteASnapshotTheServiceStartsFrom()
+    public void RebuildStoreShouldGiveTheServiceAStoreItStartsFromWithNothingToReplay()
     {
         using var copy = Copy(_ledger.Path);
-        string outDir = Path.Combine(copy.Path, "out");
-        Directory.CreateDirectory(outDir);
-        var run = ToolRun.Of("replay", copy.Path, "--full", "--snapshot-out", outDir);
+        Directory.Delete(Path.Combine(copy.Path, "store"), recursive: true);
+        var run = ToolRun.Of("rebuild-store", copy.Path);
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
-        string file = Directory.GetFiles(outDir).Single();
-        var (info, engine) = SnapshotFile.Load(file);
-        Assert.That(info.StateHash, Is.EqualTo(_ledger.StateHash));
-        Assert.That(engine.ComputeStateHash(), Is.EqualTo(_ledger.StateHash));
-
-        foreach (var old in Directory.GetFiles(Path.Combine(copy.Path, "snapshots"))) File.Delete(old);
-        File.Move(file, Path.Combine(copy.Path, "snapshots", Path.GetFileName(file)));
+        Assert.That(run.Out, Does.Contain($"state hash:  {Hex(_ledger.StateHash)}"));
         using var store = LedgerStore.Open(LedgerFixture.Options(copy.Path));
-        Assert.That(store.Recovery.SnapshotUsed!.FileName, Is.EqualTo(Path.GetFileName(file)));
+        Assert.That(store.Recovery.StoreCut!.RecordNumber, Is.EqualTo(_ledger.LastRecord));
         Assert.That(store.Recovery.RecordsReplayed, Is.EqualTo(0));
         Assert.That(store.Recovery.StateHash, Is.EqualTo(_ledger.StateHash));
+    }
+
+    [Test]
+    public void RebuildStoreAndArchiveShouldRefuseWhileTheServiceHoldsTheDirectory()
+    {
+        using var copy = Copy(_ledger.Path);
+        using var store = LedgerStore.Open(LedgerFixture.Options(copy.Path));
+        var rebuild = ToolRun.Of("rebuild-store", copy.Path);
+        Assert.That(rebuild.ExitCode, Is.EqualTo(1), rebuild.ToString());
+        Assert.That(rebuild.Error, Does.Contain("in use by another ledger process").And.Contain("stop the service first"));
+        var archive = ToolRun.Of("archive", copy.Path, "--before", "10", "--to", Path.Combine(copy.Path, "archive"));
+        Assert.That(archive.ExitCode, Is.EqualTo(1), archive.ToString());
+    }
+
+    [Test]
+    public void ArchiveShouldMoveOnlySegmentsTheStoresCutCoversAndToolsShouldSayWhatTheyCover()
+    {
+        // 1 MiB segments and enough records for several of them.
+        using var big = new LedgerFixture(seed: 23, commands: 24_000, segmentSizeBits: 20);
+        string archiveDir = Path.Combine(Path.GetTempPath(), "ledger-replay-tests", "archive-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var before = ToolRun.Of("verify", big.Path);
+            Assert.That(before.ExitCode, Is.EqualTo(0), before.ToString());
+            int segmentsBefore = Directory.GetFiles(big.Journal, "ledger.log.*").Length;
+            Assert.That(segmentsBefore, Is.GreaterThanOrEqualTo(3), "the journal spans several segment files");
+
+            var run = ToolRun.Of("archive", big.Path, "--before", big.LastRecord.ToString(CultureInfo.InvariantCulture), "--to", archiveDir);
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            Assert.That(run.Out, Does.Contain("archived: records 1.."));
+            var moved = Directory.GetFiles(archiveDir, "ledger.log.*");
+            Assert.That(moved, Is.Not.Empty);
+            Assert.That(Directory.GetFiles(big.Journal, "ledger.log.*").Length, Is.EqualTo(segmentsBefore - moved.Length), "moved, not copied: the journal no longer has them");
+            using (var log = JournalLog.Open(big.Journal, LedgerFixture.Options(big.Path).Journal, readOnly: true))
+            {
+                Assert.That(log.Archive.FirstRecordNumber, Is.GreaterThan(1));
+                Assert.That(log.Archive.ArchivedTo, Is.EqualTo(archiveDir));
+            }
+
+            var verify = ToolRun.Of("verify", big.Path);
+            Assert.That(verify.ExitCode, Is.EqualTo(0), verify.ToString());
+            Assert.That(verify.Out, Does.Contain("archived to").And.Contain($"state hash:  {Hex(big.StateHash)}"));
+            var full = ToolRun.Of("replay", big.Path, "--full");
+            Assert.That(full.ExitCode, Is.EqualTo(2), full.ToString());
+            Assert.That(full.Error, Does.Contain("were archived to"));
+            var early = ToolRun.Of("balances", big.Path, "--branch", "1", "--account", "1000", "--at", "2026-06-21T00:00:01Z");
+            Assert.That(early.ExitCode, Is.EqualTo(2), early.ToString());
+            Assert.That(early.Error, Does.Contain("were archived to"));
+            var statement = ToolRun.Of("statement", big.Path, "--branch", "1", "--account", "1000", "--from", "2026-06-21T00:00:00Z");
+            Assert.That(statement.ExitCode, Is.EqualTo(2), statement.ToString());
+
+            using var reopened = LedgerStore.Open(LedgerFixture.Options(big.Path));
+            Assert.That(reopened.Recovery.StateHash, Is.EqualTo(big.StateHash), "the service starts on the archived journal");
+        }
+        finally
+        {
+            if (Directory.Exists(archiveDir)) Directory.Delete(archiveDir, recursive: true);
+        }
     }
 
     [Test]

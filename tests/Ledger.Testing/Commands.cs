@@ -2,7 +2,6 @@ using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
-using Ledger.Journal.Catalog;
 
 namespace Ledger.Testing;
 
@@ -25,7 +24,8 @@ public static class Commands
     /// <summary>The catalog shipped in the repo.</summary>
     public static HistoryCatalog DefaultCatalog => DefaultCatalogLazy.Value;
 
-    public static LedgerEngine NewEngine(EngineSettings? settings = null) => new(DefaultCatalog, settings);
+    /// <summary>An engine with the default catalog, in the current <see cref="EngineRigs.Mode"/>.</summary>
+    public static LedgerEngine NewEngine(EngineSettings? settings = null) => EngineRigs.Create(settings);
 
     public static AccountKey Account(long number, int branch = 1) => new(branch, number);
 
@@ -110,10 +110,11 @@ public static class Commands
         return command;
     }
 
-    /// <summary>Applies and returns the command, for fluent tests.</summary>
+    /// <summary>Applies and returns the command, for fluent tests (through the engine's rig when it has one: prefetch, apply, store).</summary>
     public static LedgerCommand ApplyTo(this LedgerCommand command, LedgerEngine engine)
     {
-        engine.Apply(command);
+        if (EngineRigs.For(engine) is { } rig) rig.Apply(command);
+        else engine.Apply(command);
         return command;
     }
 

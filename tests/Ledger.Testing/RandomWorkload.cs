@@ -174,7 +174,11 @@ public sealed class RandomWorkload
     public static LedgerEngine Reference(int seed, int count, int accounts = 16)
     {
         var engine = NewEngine();
-        foreach (var c in new RandomWorkload(seed, accounts).Take(count)) engine.Apply(c);
+        // As a journal begins: its catalog is record 1 (the record numbers are part of the state).
+        var load = new LedgerCommand { TimestampTicks = 0 };
+        load.SetLoadCatalog(DefaultCatalog);
+        load.ApplyTo(engine);
+        foreach (var c in new RandomWorkload(seed, accounts).Take(count)) c.ApplyTo(engine);
         return engine;
     }
 }

@@ -13,7 +13,7 @@ using Ledger.Engine.Events;
 using Ledger.Gateway.Api;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.ReadModel;
-using Ledger.Journal.Catalog;
+using Ledger.Engine.Catalog;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -57,7 +57,7 @@ void ReadModelOnly()
 
 void SingleThreadPath()
 {
-    var engine = new LedgerEngine(HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath), new EngineSettings { EntryCapacity = 4 << 20, AccountCapacity = 4_096 });
+    var engine = new LedgerEngine(HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath), new EngineSettings { EntryCacheCapacity = 4 << 20, AccountCapacity = 4_096 });
     var model = new LedgerReadModel();
     Open(engine.Apply, model);
     var output = new ArrayBufferWriter<byte>(1 << 20);
@@ -92,7 +92,7 @@ void SingleThreadPath()
 async Task Pipeline()
 {
     string wait = args.Length > 2 ? args[2] : "Blocking";
-    var runtime = new LedgerRuntime(Options.Create(new LedgerOptions { EntryCapacity = 8 << 20, WaitStrategy = wait }), NullLogger<LedgerRuntime>.Instance);
+    var runtime = new LedgerRuntime(Options.Create(new LedgerOptions { WaitStrategy = wait }), NullLogger<LedgerRuntime>.Instance);
     runtime.Start();
     var open = new LedgerCommand();
     Open(c => { open = c; }, null);

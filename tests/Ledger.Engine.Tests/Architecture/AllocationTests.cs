@@ -1,11 +1,12 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.Architecture;
 
-/// <summary>style.md 4: once its tables are sized, the engine allocates nothing per command.</summary>
+/// <summary>style.md 4: once its tables are sized, the engine allocates nothing per command, whether the entries it needs are in its cache or prefetched from the store.</summary>
 [NonParallelizable]
 public class AllocationTests
 {
@@ -15,10 +16,10 @@ public class AllocationTests
 
     private static LedgerEngine PresizedEngine()
     {
-        var engine = NewEngine(new EngineSettings { AccountCapacity = 16, EntryCapacity = 8 * BatchSize });
-        engine.Apply(Open(A, overdraft: 1_000));
-        engine.Apply(Open(B));
-        engine.Apply(Post(Posting(A, "fund", 100, 1_000_000_000)));
+        var engine = NewEngine(new EngineSettings { AccountCapacity = 16, EntryCacheCapacity = 8 * BatchSize });
+        Open(A, overdraft: 1_000).ApplyTo(engine);
+        Open(B).ApplyTo(engine);
+        Post(Posting(A, "fund", 100, 1_000_000_000)).ApplyTo(engine);
         return engine;
     }
 
@@ -88,5 +89,62 @@ public class AllocationTests
         Assert.That(codes, Is.SupersetOf(new[] { ResultCode.Ok, ResultCode.IdempotencyConflict, ResultCode.UnknownHistoryCode }));
         Assert.That(measured.Count(c => c.Result.Replayed), Is.GreaterThan(0));
         Assert.That(allocated, Is.Zero);
+    }
+
+    [Test]
+    public void ShouldAllocateNothingDecidingFromPrefetchedEntries()
+    {
+        // Old entries, evicted before each command: replays, reversals, unblocks and removals all load what the prefetch read.
+        EngineRigs.Mode = CacheMode.Tiny;
+        try
+        {
+            var engine = PresizedEngine();
+            var rig = EngineRigs.For(engine)!;
+            long allocated = 0;
+            int loadedBefore = 0;
+            foreach (var round in new[] { "warm", "hot" })
+            {
+                var setUp = new List<LedgerCommand>();
+                var uses = new List<LedgerCommand>();
+                for (int i = 0; i < BatchSize / 4; i++)
+                {
+                    string id = $"{round}-{i}";
+                    setUp.Add(Post(Posting(A, id + "p", 998, 10)));
+                    setUp.Add(Post(Hold(A, id + "h", 998, 10)));
+                    uses.Add(Post(Posting(A, id + "p", 998, 10)));            // replay of an evicted entry
+                    uses.Add(Post(Reverse(A, id + "r", id + "p")));           // reversal of an evicted entry
+                    uses.Add(Post(Unblock(A, id + "u", id + "h", 3)));        // a pinned open hold
+                    uses.Add(Post(Posting(A, id + "p", 998, 11)));            // conflict with an evicted entry
+                }
+                foreach (var c in setUp) c.ApplyTo(engine);
+                loadedBefore = (int)engine.Cache.Loads;
+                long before = 0;
+                foreach (var c in uses)
+                {
+                    rig.Prefetcher.Add(c);
+                    rig.Prefetcher.EndOfBatch();
+                    long start = GC.GetAllocatedBytesForCurrentThread();
+                    engine.Apply(c);
+                    before += GC.GetAllocatedBytesForCurrentThread() - start;
+                    if (c.ChangedState)
+                    {
+                        c.JournalAddress = c.CommandNumber * 8;
+                        c.JournalNextAddress = c.CommandNumber * 8 + 8;
+                        rig.Writer.Add(c);
+                        rig.Writer.EndOfBatch();
+                    }
+                    engine.TrimCache(rig.Store.Watermark);
+                }
+                allocated = before;
+                Assert.That(uses.All(c => c.Result.Code is ResultCode.Ok or ResultCode.IdempotencyConflict), Is.True, "every use was decided as meant");
+            }
+            Assert.That(engine.Cache.Loads - loadedBefore, Is.GreaterThanOrEqualTo(BatchSize / 2), "the entries came from the store");
+            Assert.That(allocated, Is.Zero);
+        }
+        finally
+        {
+            EngineRigs.DisposeBuilt();
+            EngineRigs.Mode = CacheMode.Roomy;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -8,7 +9,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 1: accounts are opened explicitly, (branch, account) with a currency fixed at opening.</summary>
-public class AccountTests
+public class AccountTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]
     public void ShouldOpenAccountWithZeroBalancesAndEmitAccountOpened()

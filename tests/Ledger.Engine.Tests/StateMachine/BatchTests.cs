@@ -1,5 +1,6 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -7,7 +8,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 2: a batch is atomic, at most 1 000 entries; the answer carries balances after the batch.</summary>
-public class BatchTests
+public class BatchTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]
     public void ShouldApplyNothingWhenOneEntryFailsAndNameItsIndex()

@@ -1,6 +1,7 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -8,7 +9,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 2: transaction bundles apply atomically across accounts and are idempotent by bundleId.</summary>
-public class BundleTests
+public class BundleTests(CacheMode mode) : EngineFixture(mode)
 {
     private static LedgerCommand Transfer(string bundleId, long amount, string outId = "t-out", string inId = "t-in") =>
         Bundle(bundleId, Posting(A, outId, 200, amount), Posting(B, inId, 201, amount));

@@ -1,5 +1,6 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -7,7 +8,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 2 and 7: the engine assigns time (monotonic) and sequence (strictly increasing across the ledger).</summary>
-public class ClockAndSequenceTests
+public class ClockAndSequenceTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]
     public void ShouldStampEntriesWithTheCommandsTime()

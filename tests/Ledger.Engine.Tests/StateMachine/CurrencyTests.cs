@@ -1,5 +1,6 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -7,7 +8,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 1: one ISO-4217 asset per account; amounts are minor units of its scale; no mixing.</summary>
-public class CurrencyTests
+public class CurrencyTests(CacheMode mode) : EngineFixture(mode)
 {
     [TestCase("USD", 2)]
     [TestCase("EUR", 2)]

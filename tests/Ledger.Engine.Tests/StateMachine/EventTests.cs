@@ -1,6 +1,7 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -8,7 +9,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>The engine's output contract (LedgerEvent): what the read model and Kafka see.</summary>
-public class EventTests
+public class EventTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]
     public void ShouldEmitEntryAppliedWithTheRequestsOwnStringsAndTheBalancesAfterIt()

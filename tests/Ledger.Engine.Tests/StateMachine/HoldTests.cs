@@ -1,6 +1,7 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -8,7 +9,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 2, rows "blocking" and "unblocking": holds, their release, and their expiry by the ledger's clock.</summary>
-public class HoldTests
+public class HoldTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]
     public void ShouldHoldByMovingAvailableToHeldAsPending()

@@ -1,5 +1,6 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -7,7 +8,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 3: a correlation id names one attempt; its outcome is final.</summary>
-public class IdempotencyTests
+public class IdempotencyTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]
     public void ShouldReturnTheFirstAnswerExactlyAndChangeNothing()

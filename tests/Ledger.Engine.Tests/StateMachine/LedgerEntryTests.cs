@@ -1,5 +1,6 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -7,7 +8,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 2, row "ledger": debit lowers AVAILABLE (insufficient funds: 422), credit raises it; POSTED.</summary>
-public class LedgerEntryTests
+public class LedgerEntryTests(CacheMode mode) : EngineFixture(mode)
 {
     [TestCase(100, 500L, 1_500L, TestName = "ShouldApplyByTheCodesDirection(100 cash deposit credits)")]
     [TestCase(201, 500L, 1_500L, TestName = "ShouldApplyByTheCodesDirection(201 transfer in credits)")]

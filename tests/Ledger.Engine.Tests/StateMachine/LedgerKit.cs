@@ -2,6 +2,7 @@ using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
 using Ledger.Engine.State;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Testing.Commands;
 
@@ -37,15 +38,14 @@ internal static class LedgerKit
         return command;
     }
 
-    /// <summary>The current status of an entry (None when unknown or declined), read from the engine's tables.</summary>
+    /// <summary>The current status of an entry (None when unknown or declined), as the ledger knows it: its cache, then its store.</summary>
     public static EntryStatus StatusOf(this LedgerEngine engine, AccountKey account, string correlationId)
     {
-        int accountIndex = engine.Accounts.Find(account);
-        if (accountIndex < 0) return EntryStatus.None;
-        Span<byte> key = stackalloc byte[KeyIndex.KeyLengthMax];
-        int length = LedgerEngine.NormalizeKey(correlationId, key);
-        var k = key[..length];
-        return engine.Keys.TryGet(accountIndex, k, KeyIndex.Hash(accountIndex, k), out int record) ? engine.Entries[record].Status : EntryStatus.None;
+        if (EngineRigs.For(engine) is { } rig) return rig.TryFind(account, correlationId, out var stored) ? stored.Status : EntryStatus.None;
+        Span<byte> key = stackalloc byte[EntryKeys.LengthMax];
+        var k = key[..EntryKeys.Normalize(correlationId, key)];
+        int slot = engine.Cache.Find(account.Packed, k, EntryKeys.Hash(account.Packed, k));
+        return slot >= 0 ? engine.Cache[slot].Status : EntryStatus.None;
     }
 
     public static LedgerEvent[] EventsOf(LedgerCommand command) => command.EventSpan.ToArray();

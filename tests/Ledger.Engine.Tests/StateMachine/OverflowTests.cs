@@ -1,5 +1,6 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -7,7 +8,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 1: all arithmetic is checked; an overflow is a 422, never a wrap.</summary>
-public class OverflowTests
+public class OverflowTests(CacheMode mode) : EngineFixture(mode)
 {
     private const long Max = LedgerEngine.BalanceMaxMinor;
 

@@ -1,6 +1,7 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -8,7 +9,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 2: row "removal" and <c>DELETE …/entries?correlationId=</c> (RemoveEntry): a PENDING entry becomes REMOVED.</summary>
-public class RemovalTests
+public class RemovalTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]
     public void ShouldRemoveAPendingHoldAnsweringRemoved()

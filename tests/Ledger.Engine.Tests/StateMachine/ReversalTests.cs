@@ -1,6 +1,7 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -8,7 +9,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 2, row "reversal": the opposite effect of a POSTED ledger entry, at most once, itself not reversible.</summary>
-public class ReversalTests
+public class ReversalTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]
     public void ShouldReverseADebitTakingTheOriginalsTypeAmountAndCurrency()

@@ -1,6 +1,7 @@
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Engine.Tests.StateMachine.LedgerKit;
 using static Ledger.Testing.Commands;
@@ -8,7 +9,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>contract.md 1: history codes and their rules; a rule that declines is a 422 naming the rule.</summary>
-public class RuleTests
+public class RuleTests(CacheMode mode) : EngineFixture(mode)
 {
     [TestCase(998, 1_000_001L)]
     [TestCase(999, 1_000_001L)]

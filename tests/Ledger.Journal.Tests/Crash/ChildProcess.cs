@@ -32,7 +32,7 @@ internal sealed partial class ChildProcess : IDisposable
 
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "Ledger.CrashChild.dll");
 
-    public static ChildProcess Start(string dataDir, long snapshotEveryEntries)
+    public static ChildProcess Start(string dataDir, int storeDelayMs)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -43,7 +43,7 @@ internal sealed partial class ChildProcess : IDisposable
         };
         info.ArgumentList.Add(DllPath);
         info.ArgumentList.Add(dataDir);
-        info.ArgumentList.Add(snapshotEveryEntries.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(storeDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
         info.Environment["DOTNET_TieredPGO"] = "0"; // start faster: this process lives for a second
         info.Environment["DOTNET_TC_QuickJitForLoops"] = "1";
         return new ChildProcess(Process.Start(info)!);

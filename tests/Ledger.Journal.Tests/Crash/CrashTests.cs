@@ -9,11 +9,13 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Journal.Tests.Crash;
 
 /// <summary>
-/// Crash tests with real processes: the child runs the engine host with the real journal under a pipelined load from
-/// this test, which SIGKILLs it at seeded random moments, restarts it, and proves after every kill that every
+/// Crash tests with real processes: the child runs the engine host with the real journal and entry store (behind a
+/// 16-entry cache, so old entries come from the store) under a pipelined load from this test, which SIGKILLs it at
+/// seeded random moments: some while the store stage is held back after the journal commit, some during a checkpoint,
+/// some with the store deleted or replaced by an older copy before the restart. After every kill it proves that every
 /// acknowledged command is in the journal with the answer it got, that no command is half in it, that the recovered
-/// balances and state hash equal a recomputation from the journal, and that retries of in-flight commands get
-/// correct idempotent answers. The last round takes the SIGTERM path.
+/// balances and state hash equal a recomputation from the journal, that start-up says where it started from, and that
+/// retries of in-flight commands get correct idempotent answers. The last round takes the SIGTERM path.
 /// </summary>
 [NonParallelizable]
 public class CrashTests
@@ -30,7 +32,7 @@ public class CrashTests
         var random = new Random(seed);
         using var dir = new TempDataDir();
         var model = new LoadModel(random);
-        var child = ChildProcess.Start(dir.Path, snapshotEveryEntries: 100);
+        var child = ChildProcess.Start(dir.Path, storeDelayMs: 0);
         try
         {
             ReadReady(child);
@@ -38,25 +40,28 @@ public class CrashTests
             child.Flush();
             while (model.Acked.Count < AccountCount) model.OnLine(child.ReadLine()!);
 
-            int snapshotStarts = 0;
+            int cutStarts = 0, deletedStarts = 0, olderStarts = 0;
+            string storeDir = Path.Combine(dir.Path, EntryStore.EntryStore.DirectoryName);
+            string olderStore = Path.Combine(dir.Path, "store-older-copy");
             var phase = System.Diagnostics.Stopwatch.StartNew();
             var timings = new double[4];
+            int storeDelayMs = 0;
             for (int round = 1; round <= kills; round++)
             {
                 phase.Restart();
                 var batch = model.Generate(random.Next(60, 300));
                 foreach (var spec in batch) child.Send(spec.Line);
-                bool awaitSnapshot = random.Next(3) == 0; // a third of the kills come after a snapshot, so restarts use one
-                if (awaitSnapshot) child.Send("snapshot");
+                // Where the kill lands: anywhere; during a checkpoint (a third of the rounds); and with the store stage
+                // held back after each journal commit (the rounds started with a store delay).
+                bool duringCheckpoint = random.Next(3) == 0;
+                if (duringCheckpoint) child.Send("checkpoint");
                 child.Flush();
                 int killAfter = random.Next(batch.Count + 1);
                 int acked = 0;
-                bool snapshotted = false;
-                while (acked < killAfter || (awaitSnapshot && !snapshotted))
+                while (acked < killAfter)
                 {
                     string line = child.ReadLine()!;
-                    if (line.StartsWith("SNAPSHOT ", StringComparison.Ordinal)) snapshotted = true;
-                    else if (model.OnLine(line)) acked++;
+                    if (model.OnLine(line)) acked++;
                 }
                 if (random.Next(2) == 0) Thread.Sleep(random.Next(0, 4));
                 timings[0] += phase.Elapsed.TotalSeconds; phase.Restart();
@@ -68,15 +73,43 @@ public class CrashTests
                 model.AssertEveryAcknowledgedCommandIsJournaled(view, round);
                 model.AssertNothingIsHalfApplied(view, round);
 
+                // Now and then the store is lost, or an older copy of it comes back (a restore from an old backup).
+                int storeFate = random.Next(8);
+                if (round == 3) Copy(storeDir, olderStore); // an older copy for later rounds
+                if (storeFate == 0 || round == 5)
+                {
+                    Directory.Delete(storeDir, recursive: true);
+                    deletedStarts++;
+                }
+                else if ((storeFate == 1 || round == 9) && Directory.Exists(olderStore))
+                {
+                    Directory.Delete(storeDir, recursive: true);
+                    Copy(olderStore, storeDir);
+                    olderStarts++;
+                }
+                bool deleted = !Directory.Exists(storeDir);
+
                 timings[1] += phase.Elapsed.TotalSeconds; phase.Restart();
-                child = ChildProcess.Start(dir.Path, snapshotEveryEntries: 100);
+                storeDelayMs = random.Next(3) == 0 ? random.Next(5, 40) : 0;
+                child = ChildProcess.Start(dir.Path, storeDelayMs);
                 var ready = ReadReady(child);
                 timings[2] += phase.Elapsed.TotalSeconds; phase.Restart();
                 Assert.That(ready.Hash, Is.EqualTo(view.StateHash), $"round {round}: recovered state hash = full replay of the journal");
                 Assert.That(ready.LastRecord, Is.EqualTo(view.LastRecord), $"round {round}: recovery reaches the journal's last committed record");
                 Assert.That(ready.Cut, Is.EqualTo("-"), $"round {round}: a SIGKILL never leaves a damaged committed record");
                 Assert.That(ready.Balances, Is.EqualTo(view.Balances), $"round {round}: recovered balances = balances recomputed from the journal's events");
-                if (ready.SnapshotRecord != "-") snapshotStarts++;
+                // Start-up says what it did: from the store's cut, replaying only what came after it.
+                if (deleted)
+                {
+                    Assert.That(ready.StoreCutRecord, Is.EqualTo("-"), $"round {round}: no store, no cut");
+                    Assert.That(ready.RecordsReplayed, Is.EqualTo(view.LastRecord), $"round {round}: a deleted store is rebuilt from the whole journal");
+                }
+                else if (ready.StoreCutRecord != "-")
+                {
+                    long cutRecord = long.Parse(ready.StoreCutRecord, CultureInfo.InvariantCulture);
+                    Assert.That(cutRecord + ready.RecordsReplayed, Is.EqualTo(view.LastRecord), $"round {round}: the store's cut + the records replayed after it = the journal");
+                    cutStarts++;
+                }
 
                 // Retry every in-flight command, and a few acknowledged ones: the answers must be the journal's.
                 var retries = model.InFlight().Concat(model.SomeAcknowledged(5)).ToList();
@@ -86,7 +119,7 @@ public class CrashTests
                 while (answers.Count < retries.Count)
                 {
                     string line = child.ReadLine()!;
-                    if (line.StartsWith("SNAPSHOT ", StringComparison.Ordinal)) continue;
+                    if (line.StartsWith("CHECKPOINT ", StringComparison.Ordinal)) continue;
                     var (id, ack) = LoadModel.ParseAck(line);
                     answers[id] = ack;
                 }
@@ -94,8 +127,10 @@ public class CrashTests
                 timings[3] += phase.Elapsed.TotalSeconds;
             }
             TestContext.Out.WriteLine($"load {timings[0]:0.0} s, kill+check {timings[1]:0.0} s, restart {timings[2]:0.0} s, retries {timings[3]:0.0} s");
-            TestContext.Out.WriteLine($"{kills} SIGKILLs, {model.Acked.Count} commands acknowledged, {snapshotStarts} restarts from a snapshot");
-            Assert.That(snapshotStarts, Is.GreaterThan(0), "the snapshotter ran under load and recovery used its snapshots");
+            TestContext.Out.WriteLine($"{kills} SIGKILLs, {model.Acked.Count} commands acknowledged; restarts: {cutStarts} from the store's cut, {deletedStarts} with the store deleted, {olderStarts} with an older store");
+            Assert.That(cutStarts, Is.GreaterThan(kills / 2), "most restarts start from the store's cut and replay only the tail");
+            Assert.That(deletedStarts, Is.GreaterThan(0));
+            Assert.That(olderStarts, Is.GreaterThan(0));
 
             // The clean path: SIGTERM drains, commits and exits 0; nothing is lost and nothing needs cutting.
             var last = model.Generate(200);
@@ -117,8 +152,9 @@ public class CrashTests
             model.AssertEveryAcknowledgedCommandIsJournaled(final, kills + 1);
             Assert.That(stopped!.Split(' ')[2], Is.EqualTo(final.StateHash.ToString("x16", CultureInfo.InvariantCulture)));
             child.Dispose();
-            child = ChildProcess.Start(dir.Path, snapshotEveryEntries: 100);
+            child = ChildProcess.Start(dir.Path, storeDelayMs: 0);
             var again = ReadReady(child);
+            Assert.That(again.RecordsReplayed, Is.Zero, "after a clean stop the store's cut is the journal's end: nothing to replay");
             Assert.That(again.Hash, Is.EqualTo(final.StateHash));
             Assert.That(again.Cut, Is.EqualTo("-"));
         }
@@ -128,7 +164,13 @@ public class CrashTests
         }
     }
 
-    private sealed record Ready(long LastRecord, ulong Hash, string SnapshotRecord, string Cut, Dictionary<long, Balances> Balances);
+    private sealed record Ready(long LastRecord, ulong Hash, long RecordsReplayed, string StoreCutRecord, string Cut, Dictionary<long, Balances> Balances);
+
+    private static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+    }
 
     private static Ready ReadReady(ChildProcess child)
     {
@@ -144,7 +186,8 @@ public class CrashTests
                 continue;
             }
             if (f[0] == "READY")
-                return new Ready(long.Parse(f[1], CultureInfo.InvariantCulture), ulong.Parse(f[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture), f[5], f[6], balances);
+                return new Ready(long.Parse(f[1], CultureInfo.InvariantCulture), ulong.Parse(f[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                    long.Parse(f[4], CultureInfo.InvariantCulture), f[5], f[6], balances);
             throw new InvalidOperationException($"Unexpected line from the crash child: {line}");
         }
     }
@@ -174,7 +217,7 @@ internal sealed class JournalView
     {
         var view = new JournalView();
         using var log = JournalLog.Open(journalDir, CrashTests.ChildJournal, readOnly: true);
-        var result = LedgerRecovery.Recover(log, null, new RecoveryOptions { UseSnapshots = false, OnRecord = (r, _) => view.Add(r) });
+        var result = LedgerRecovery.Recover(log, null, new RecoveryOptions { OnRecord = (r, _) => view.Add(r) }); // no store: the whole journal
         Assert.That(result.Report.Damage, Is.Null, "a committed journal is never damaged by a SIGKILL");
         view.StateHash = result.Report.StateHash;
         view.LastRecord = result.Report.LastRecordNumber;
@@ -334,7 +377,7 @@ internal sealed class LoadModel(Random random)
     /// <summary>Records an answer line; true when it was the first answer to a command of the load.</summary>
     public bool OnLine(string line)
     {
-        if (line.StartsWith("SNAPSHOT ", StringComparison.Ordinal)) return false;
+        if (line.StartsWith("CHECKPOINT ", StringComparison.Ordinal)) return false;
         if (line.StartsWith("F ", StringComparison.Ordinal)) Assert.Fail($"The child failed a command: {line}");
         var (id, ack) = ParseAck(line);
         return Acked.TryAdd(id, ack);

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
 
-namespace Ledger.Journal.Catalog;
+namespace Ledger.Engine.Catalog;
 
 /// <summary>
 /// Reads the history-code catalog file (<c>Ledger:HistoryCodes</c>, default <c>catalog/history-codes.json</c>).

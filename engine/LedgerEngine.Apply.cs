@@ -1,0 +1,150 @@
+using Ledger.Engine.Commands;
+using Ledger.Engine.Domain;
+using Ledger.Engine.Events;
+using Ledger.Engine.State;
+
+namespace Ledger.Engine;
+
+/// <summary>Remembering and applying: a declined command is remembered (sticky), a decided one applied from its plans.</summary>
+public sealed partial class LedgerEngine
+{
+    private readonly int[] _newSlot = new int[Limits.EntriesPerBatchMax];
+    private EntryImage _scratch; // the image being built before it enters the cache (inserting pins an open hold)
+
+    /// <summary>A ledger decline: remembered under every id of the command (sticky), nothing else changes.</summary>
+    private void RememberDecline(LedgerCommand command, int n, bool bundle, ResultCode code, int entryIndex, byte ruleId)
+    {
+        Refuse(command, code, entryIndex, RuleIds.NameOf(ruleId));
+        for (int i = 0; i < n; i++)
+        {
+            ref var image = ref NewImage(command, i, n, bundle);
+            image.Decline = code;
+            image.DeclineEntryIndex = entryIndex;
+            image.DeclineRuleId = ruleId;
+            Remember(i);
+        }
+        if (bundle) RememberBundle(command, n);
+        command.ChangedState = true;
+    }
+
+    private void ApplyPlans(LedgerCommand command, int n, bool bundle)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            ref var plan = ref _plans[i];
+            ref var e = ref command.Entries[i];
+            ref var image = ref NewImage(command, i, n, bundle);
+            image.Status = plan.Status;
+            image.AnsweredStatus = plan.Status;
+            image.EntryType = plan.EntryType;
+            image.Direction = plan.Direction;
+            image.AmountMinor = plan.AmountMinor;
+            image.Currency = plan.Currency;
+            image.Sequence = ++LastSequence;
+            if (e.Kind == EntryKind.Blocking)
+            {
+                image.HeldRemainingMinor = plan.AmountMinor;
+                image.ExpiresAtTicks = e.ExpiresAtTicks;
+            }
+            if (plan.ReferenceSlot >= 0) image.ReferenceSequence = _cache[plan.ReferenceSlot].Sequence;
+            long sequence = image.Sequence;
+            long referenceSequence = image.ReferenceSequence;
+            int slot = Remember(i); // may grow the cache: take no ref into it across this call
+            if (e.Kind == EntryKind.Blocking && e.ExpiresAtTicks != 0) _expiryQueue.Add(slot, sequence, e.ExpiresAtTicks);
+
+            ref var account = ref _accounts[plan.AccountIndex];
+            account.AvailableMinor += plan.DeltaAvailable;
+            account.HeldMinor += plan.DeltaHeld;
+            AccountChanged(plan.AccountIndex);
+
+            if (plan.ReferenceSlot >= 0)
+            {
+                ref var target = ref _cache[plan.ReferenceSlot];
+                target.HeldRemainingMinor -= plan.ReferenceHeldReleased;
+                if (e.Kind == EntryKind.Reversal) target.ReversedBySequence = sequence;
+                if (plan.ReferenceNewStatus != EntryStatus.None) target.Status = plan.ReferenceNewStatus;
+                _cache.UpdatePin(plan.ReferenceSlot);
+                EntryChanged(plan.ReferenceSlot);
+            }
+
+            ref var ev = ref command.AddEvent();
+            ev.Kind = LedgerEventKind.EntryApplied;
+            ev.Sequence = sequence;
+            ev.TimestampTicks = ClockTicks;
+            ev.Account = account.Key;
+            ev.Currency = plan.Currency;
+            ev.EntryKind = e.Kind;
+            ev.Status = plan.Status;
+            ev.EntryType = plan.EntryType;
+            ev.AmountMinor = plan.AmountMinor;
+            ev.CorrelationId = e.CorrelationId;
+            ev.Description = e.Description;
+            ev.ReferenceSequence = referenceSequence;
+            ev.ExpiresAtTicks = e.ExpiresAtTicks;
+            ev.BalancesAfter = account.Balances;
+
+            if (plan.ReferenceSlot >= 0 && (e.Kind == EntryKind.Reversal || plan.ReferenceNewStatus != EntryStatus.None))
+            {
+                ref var target = ref _cache[plan.ReferenceSlot];
+                AddStatusChanged(command, in target, in account, target.Status, plan.ReferenceHeldReleased, causedBy: sequence);
+            }
+            _newSlot[i] = slot;
+        }
+        // Answers carry each account's balances after the whole command.
+        for (int i = 0; i < n; i++)
+        {
+            ref var image = ref _cache[_newSlot[i]];
+            image.BalancesAfter = _accounts[_accountIndex[i]].Balances;
+            WriteResult(ref command.EntryResults[i], in image);
+        }
+        if (bundle) RememberBundle(command, n);
+        command.Result.Code = ResultCode.Ok;
+        command.ChangedState = true;
+    }
+
+    /// <summary>Starts the image of entry i (what was asked, and the command it came in) in the scratch image.</summary>
+    private ref EntryImage NewImage(LedgerCommand command, int i, int n, bool bundle)
+    {
+        ref var e = ref command.Entries[i];
+        ref var image = ref _scratch;
+        image = default;
+        image.AccountPacked = e.Account.Packed;
+        image.SetKey(_keyScratch.AsSpan(i * KeyBytes, _keyLength[i]));
+        image.Kind = e.Kind;
+        image.RequestedEntryType = e.EntryType;
+        image.Flags = (e.HasAmount ? EntryFlags.HasRequestedAmount : EntryFlags.None) | (bundle ? EntryFlags.InBundle : EntryFlags.None);
+        image.RequestedAmountMinor = e.HasAmount ? e.AmountMinor : 0;
+        image.RequestedCurrency = e.Currency;
+        image.RequestedExpiresAtTicks = e.ExpiresAtTicks;
+        image.DescriptionHash = HashDescription(e.Description);
+        image.ReferenceHash = e.Reference is null ? 0 : EntryKeys.Hash(0, _refScratch.AsSpan(i * KeyBytes, e.Reference.Length));
+        image.TimestampTicks = ClockTicks;
+        image.CommandNumber = _current;
+        image.CommandPosition = i;
+        image.CommandCount = n;
+        return ref image;
+    }
+
+    /// <summary>Caches the scratch image as entry i's record (a new key: entry i was not found) and lists it as changed.</summary>
+    private int Remember(int i)
+    {
+        int slot = _cache.Insert(in _scratch, _keyHash[i], _watermark, _current);
+        EntryChanged(slot);
+        return slot;
+    }
+
+    private void RememberBundle(LedgerCommand command, int n)
+    {
+        var key = _bundleScratch.AsSpan(0, command.BundleId!.Length);
+        ref var image = ref _scratch;
+        image = default;
+        image.AccountPacked = EntryKeys.BundleAccount;
+        image.SetKey(key);
+        image.Flags = EntryFlags.Bundle;
+        image.TimestampTicks = ClockTicks;
+        image.CommandNumber = _current;
+        image.CommandCount = n;
+        int slot = _cache.Insert(in _scratch, EntryKeys.Hash(EntryKeys.BundleAccount, key), _watermark, _current);
+        EntryChanged(slot);
+    }
+}
