@@ -194,6 +194,35 @@ public sealed class LedgerStore : IDisposable
     /// </summary>
     public long ReplayCommitted(Action<JournalRecord> onRecord) => JournalReader.ReadAll(_log, onRecord);
 
+    /// <summary>
+    /// Reads the committed records after record <paramref name="recordNumber"/> (which ended at <paramref name="nextAddress"/>,
+    /// sequence <paramref name="lastSequence"/>), in order, events as journaled: how a store derived from the journal (the read
+    /// store) catches up from its watermark. Returns the number read, or -1 when the journal does not continue there (the
+    /// derived store is not this journal's, or ahead of it: rebuild it with <see cref="ReplayCommitted"/>).
+    /// </summary>
+    public long ReplayCommittedAfter(long recordNumber, long nextAddress, long lastSequence, Action<JournalRecord> onRecord)
+    {
+        if (recordNumber == 0) return ReplayCommitted(onRecord);
+        if (nextAddress < _log.StartAddress || nextAddress > _log.CommittedUntilAddress || recordNumber > Journal.CommittedRecordNumber) return -1;
+        using var cursor = new JournalCursor(_log, nextAddress, recordNumber + 1, lastSequence, follow: false);
+        var record = new JournalRecord();
+        long n = 0;
+        while (true)
+        {
+            switch (cursor.TryRead(record))
+            {
+                case ReadOutcome.Record:
+                    onRecord(record);
+                    n++;
+                    break;
+                case ReadOutcome.End:
+                    return n;
+                default:
+                    return n == 0 ? -1 : throw new JournalDamagedException(cursor.Damage!);
+            }
+        }
+    }
+
     /// <summary>Stops checkpointing, commits anything appended, checkpoints and closes the store and journal, releases the data directory. Stop the host first.</summary>
     public void Dispose()
     {

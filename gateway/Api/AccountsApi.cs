@@ -9,7 +9,6 @@ using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
-using Ledger.Gateway.ReadModel;
 using Ledger.Gateway.Security;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -82,9 +81,10 @@ public static class AccountsApi
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
         if (Edge.CheckQuery(http, []) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        if (!runtime.ReadModel.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
-        return TypedResults.Ok(new AccountResponse(key.Branch, key.Number, view.CurrencyText, view.OverdraftLimitMinor, Time.Utc(view.OpenedAtTicks),
-            Answers.Balances(view.CurrentBalances, view.CurrencyText)));
+        if (!runtime.Reads!.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
+        string currency = Answers.CurrencyName(view.Currency);
+        return TypedResults.Ok(new AccountResponse(key.Branch, key.Number, currency, view.OverdraftLimitMinor, new DateTime(view.OpenedAtTicks, DateTimeKind.Utc),
+            Answers.Balances(view.Balances, currency)));
     }
 
     /// <summary>Checks an opening request; null when valid.</summary>
@@ -149,7 +149,7 @@ public static class AccountsApi
             string? Admit(AccountOpening opening)
             {
                 if (!seen.Add(opening.Account.Packed)) return $"account {opening.Account} appears twice in the file.";
-                if (runtime.ReadModel.TryGetAccount(opening.Account, out var existing))
+                if (runtime.Reads is { } reads && reads.TryGetAccount(opening.Account, out var existing))
                 {
                     if (existing.Currency != opening.Currency || existing.OverdraftLimitMinor != opening.OverdraftLimitMinor)
                     {
@@ -198,7 +198,7 @@ public static class AccountsApi
                 return (0, Problem.Of(ProblemTypes.Of(command.Result.Code), $"The import was refused: {ProblemTypes.Of(command.Result.Code).Title}."));
             }
             // Opened concurrently: the read model already has it (it was published before this command). Drop and retry.
-            pending.RemoveAll(o => runtime.ReadModel.TryGetAccount(o.Account, out _));
+            pending.RemoveAll(o => runtime.Reads?.TryGetAccount(o.Account, out _) == true);
         }
         return (0, null);
     }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Gateway.Api;
 
-/// <summary><c>GET /v1/accounts/{branch}/{account}/balances[?at=ISO-8601]</c>, served by the read model.</summary>
+/// <summary><c>GET /v1/accounts/{branch}/{account}/balances[?at=ISO-8601]</c>, served by the read store.</summary>
 public static class BalancesApi
 {
     private static readonly string[] Query = ["at"];
@@ -27,10 +27,11 @@ public static class BalancesApi
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
         if (Edge.CheckQuery(http, Query) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        if (!runtime.ReadModel.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
+        var reads = runtime.Reads!;
+        if (!reads.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
 
         string? at = http.Request.Query["at"];
-        if (at is null) return TypedResults.Ok(new AccountBalancesResponse(key.Branch, key.Number, Answers.Balances(view.CurrentBalances, view.CurrencyText)));
+        if (at is null) return TypedResults.Ok(new AccountBalancesResponse(key.Branch, key.Number, Answers.Balances(view.Balances, Answers.CurrencyName(view.Currency))));
 
         // A date alone is the end of that day: its closing balances.
         if (!Edge.TryParseInstant(at, endOfDay: true, out long ticks))
@@ -38,10 +39,10 @@ public static class BalancesApi
             return Problem.Validation($"at '{Edge.Shorten(at)}' is not an ISO-8601 instant (2026-06-21T18:00:00Z) or date (2026-06-21).");
         }
         if (at.Length == 10) ticks--;
-        if (!view.TryGetBalancesAt(ticks, out var balances))
+        if (!reads.TryGetBalancesAt(key, ticks, out var then))
         {
             return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} was not open yet at {at}.");
         }
-        return TypedResults.Ok(new AccountBalancesResponse(key.Branch, key.Number, Answers.Balances(balances, view.CurrencyText)));
+        return TypedResults.Ok(new AccountBalancesResponse(key.Branch, key.Number, Answers.Balances(then.Balances, Answers.CurrencyName(then.Currency))));
     }
 }

@@ -57,6 +57,12 @@ public sealed class MemoryOptions
     /// <summary>Entry-store memtables at most (one filling, the rest flushing). Default 3.</summary>
     public int StoreWriteBuffers { get; set; } = 3;
 
+    /// <summary>The read store's block cache (statement pages, balance history). Default 128 MiB.</summary>
+    public long ReadBlockCacheBytes { get; set; } = 128L << 20;
+
+    /// <summary>One read-store memtable (it has as many as the entry store, <see cref="StoreWriteBuffers"/>). Default 64 MiB.</summary>
+    public long ReadWriteBufferBytes { get; set; } = 64L << 20;
+
     /// <summary>The key filter in front of the entry store (new correlation ids are answered there; fixed RAM, see docs/decisions.md). Default 128 MiB.</summary>
     public long KeyFilterBytes { get; set; } = 128L << 20;
 
@@ -74,6 +80,8 @@ public sealed class MemoryOptions
         if (StoreBlockCacheBytes < 8L << 20) return $"Ledger:Memory:StoreBlockCacheBytes must be at least 8 MiB (8388608), not {StoreBlockCacheBytes}.";
         if (StoreWriteBufferBytes < 4L << 20) return $"Ledger:Memory:StoreWriteBufferBytes must be at least 4 MiB (4194304), not {StoreWriteBufferBytes}.";
         if (StoreWriteBuffers is < 2 or > 16) return $"Ledger:Memory:StoreWriteBuffers must be 2..16, not {StoreWriteBuffers}.";
+        if (ReadBlockCacheBytes < 1L << 20) return $"Ledger:Memory:ReadBlockCacheBytes must be at least 1 MiB (1048576), not {ReadBlockCacheBytes}.";
+        if (ReadWriteBufferBytes < 1L << 20) return $"Ledger:Memory:ReadWriteBufferBytes must be at least 1 MiB (1048576), not {ReadWriteBufferBytes}.";
         if (KeyFilterBytes < 64L << 10) return $"Ledger:Memory:KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.";
         return null;
     }

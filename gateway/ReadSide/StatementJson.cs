@@ -1,0 +1,108 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Ledger.Engine.Domain;
+
+namespace Ledger.ReadSide;
+
+/// <summary>
+/// The statement as JSON, written once for everyone who shows one: the gateway's <c>GET /v1|v2/entries</c> body and the
+/// replay-tool's <c>statement --format json</c> are this writer's output, so they are the same bytes. Shape (the
+/// OpenAPI's <c>StatementResponse</c>): <c>{"branch","account","entries":[{"correlationId","entryType","entryKind",
+/// "amount":{"value","currency"},"status","asOfDate","sequence","timestamp","description"?,"reversedBy"?,"reverses"?,
+/// "unblocks"?,"removes"?,"expiresAt"?}],"nextCursor"?}</c>; absent members are left out, never null.
+/// </summary>
+public static class StatementJson
+{
+    public static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static void Write(Utf8JsonWriter w, StatementPage page)
+    {
+        var account = page.Account;
+        string currency = account.Currency.ToString();
+        w.WriteStartObject();
+        w.WriteNumber("branch", account.Key.Branch);
+        w.WriteNumber("account", account.Key.Number);
+        w.WriteStartArray("entries");
+        foreach (var row in page.Rows)
+        {
+            w.WriteStartObject();
+            w.WriteString("correlationId", row.CorrelationId);
+            w.WriteNumber("entryType", row.EntryType);
+            w.WriteString("entryKind", KindName(row.Kind));
+            w.WriteStartObject("amount");
+            w.WriteNumber("value", row.AmountMinor);
+            w.WriteString("currency", currency);
+            w.WriteEndObject();
+            w.WriteString("status", StatusName(row.Status));
+            w.WriteString("asOfDate", AsOfDate(row.TimestampTicks).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            w.WriteNumber("sequence", row.Sequence);
+            w.WriteString("timestamp", new DateTime(row.TimestampTicks, DateTimeKind.Utc));
+            if (row.Description is not null) w.WriteString("description", row.Description);
+            if (row.ReversedBy is not null) w.WriteString("reversedBy", row.ReversedBy);
+            if (row.Reference is not null)
+            {
+                string? name = row.Kind switch { EntryKind.Reversal => "reverses", EntryKind.Unblocking => "unblocks", EntryKind.Removal => "removes", _ => null };
+                if (name is not null) w.WriteString(name, row.Reference);
+            }
+            if (row.ExpiresAtTicks != 0) w.WriteString("expiresAt", new DateTime(row.ExpiresAtTicks, DateTimeKind.Utc));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (page.NextAfterSequence != 0) w.WriteString("nextCursor", Cursor.Encode(page.NextAfterSequence));
+        w.WriteEndObject();
+    }
+
+    /// <summary>The wire names of entry kinds and statuses (one table, for statements and answers alike).</summary>
+    public static string KindName(EntryKind kind) => kind switch
+    {
+        EntryKind.Ledger => "ledger",
+        EntryKind.Blocking => "blocking",
+        EntryKind.Unblocking => "unblocking",
+        EntryKind.Reversal => "reversal",
+        EntryKind.Removal => "removal",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an entry kind"),
+    };
+
+    public static string StatusName(EntryStatus status) => status switch
+    {
+        EntryStatus.Posted => "POSTED",
+        EntryStatus.Pending => "PENDING",
+        EntryStatus.Expired => "EXPIRED",
+        EntryStatus.Released => "RELEASED",
+        EntryStatus.Removed => "REMOVED",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "not an entry status"),
+    };
+
+    /// <summary>The UTC business date of an instant.</summary>
+    public static DateOnly AsOfDate(long ticks) => DateOnly.FromDayNumber((int)(ticks / TimeSpan.TicksPerDay));
+
+    /// <summary>The statement's page cursor: the last sequence a page returned, versioned and base64url-wrapped so partners treat it as opaque.</summary>
+    public static class Cursor
+    {
+        private const string Prefix = "s1:";
+
+        public static string Encode(long afterSequence) =>
+            Base64Url.EncodeToString(Encoding.ASCII.GetBytes(Prefix + afterSequence.ToString(CultureInfo.InvariantCulture)));
+
+        public static bool TryDecode(string cursor, out long afterSequence)
+        {
+            afterSequence = 0;
+            if (cursor.Length > 64) return false;
+            byte[] bytes;
+            try
+            {
+                bytes = Base64Url.DecodeFromChars(cursor);
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+            string text = Encoding.ASCII.GetString(bytes);
+            return text.StartsWith(Prefix, StringComparison.Ordinal) &&
+                   long.TryParse(text.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out afterSequence) && afterSequence > 0;
+        }
+    }
+}
