@@ -10,6 +10,7 @@ using Ledger.Engine.Hosting;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
+using Ledger.ReadSide;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -67,7 +68,7 @@ public static class AccountsApi
             if (!result.IsOk) return Problem.Of(ProblemTypes.Of(result.Code), $"The account cannot be opened: {ProblemTypes.Of(result.Code).Title}.");
             string currency = Answers.CurrencyName(opening.Currency);
             var answer = new AccountResponse(opening.Account.Branch, opening.Account.Number, currency, opening.OverdraftLimitMinor,
-                Time.Utc(command.EntryResults[0].TimestampTicks), Answers.Balances(default, currency));
+                WireTime.Utc(command.EntryResults[0].TimestampTicks), Answers.Balances(default, currency));
             return TypedResults.Created($"/v1/accounts/{opening.Account.Branch}/{opening.Account.Number}", answer);
         }
         finally

@@ -4,7 +4,7 @@ using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Problems;
-using Ledger.Gateway.ReadModel;
+using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Api;
 
@@ -24,7 +24,7 @@ internal static class Answers
     {
         ref var r = ref command.EntryResults[i];
         return new EntryResponse(command.Entries[i].CorrelationId, r.EntryType, (EntryStatusName)r.Status, r.Sequence,
-            Time.Utc(r.TimestampTicks), Time.AsOfDate(r.TimestampTicks), new AmountResponse(r.AmountMinor, CurrencyName(r.Currency)));
+            WireTime.Utc(r.TimestampTicks), WireTime.AsOfDate(r.TimestampTicks), new AmountResponse(r.AmountMinor, CurrencyName(r.Currency)));
     }
 
     public static BalanceResponse[] Balances(Balances balances, string currency) =>

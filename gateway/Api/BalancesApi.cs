@@ -1,6 +1,7 @@
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
+using Ledger.ReadSide;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Gateway.Api;
@@ -34,7 +35,7 @@ public static class BalancesApi
         if (at is null) return TypedResults.Ok(new AccountBalancesResponse(key.Branch, key.Number, Answers.Balances(view.Balances, Answers.CurrencyName(view.Currency))));
 
         // A date alone is the end of that day: its closing balances.
-        if (!Edge.TryParseInstant(at, endOfDay: true, out long ticks))
+        if (!WireTime.TryParseInstant(at, endOfDay: true, out long ticks))
         {
             return Problem.Validation($"at '{Edge.Shorten(at)}' is not an ISO-8601 instant (2026-06-21T18:00:00Z) or date (2026-06-21).");
         }

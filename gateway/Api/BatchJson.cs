@@ -6,7 +6,7 @@ using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Problems;
-using Ledger.Gateway.ReadModel;
+using Ledger.ReadSide;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Ledger.Gateway.Api;
@@ -256,8 +256,8 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             w.WriteNumber("entryType"u8, r.EntryType);
             w.WriteString("status"u8, StatusName(r.Status));
             w.WriteNumber("sequence"u8, r.Sequence);
-            w.WriteString("timestamp"u8, Time.Utc(r.TimestampTicks));
-            Time.AsOfDate(r.TimestampTicks).TryFormat(date, out _, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            w.WriteString("timestamp"u8, WireTime.Utc(r.TimestampTicks));
+            WireTime.AsOfDate(r.TimestampTicks).TryFormat(date, out _, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             w.WriteString("asOfDate"u8, date);
             w.WriteStartObject("amount"u8);
             w.WriteNumber("value"u8, r.AmountMinor);

@@ -126,21 +126,5 @@ internal static class Edge
         return null;
     }
 
-    /// <summary>An ISO-8601 instant; a date alone means its start (or, with <paramref name="endOfDay"/>, the next day's start).</summary>
-    public static bool TryParseInstant(string text, bool endOfDay, out long ticks)
-    {
-        ticks = 0;
-        if (text.Length == 10)
-        {
-            if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return false;
-            ticks = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks + (endOfDay ? TimeSpan.TicksPerDay : 0);
-            return true;
-        }
-        if (text.Length < 16 || text[10] is not ('T' or 't')) return false;
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant)) return false;
-        ticks = instant.UtcTicks;
-        return true;
-    }
-
     public static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

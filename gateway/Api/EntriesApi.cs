@@ -1,12 +1,13 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
+using System.Reflection;
+using System.Text.Json;
 using Ledger.Engine;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
-using Ledger.Gateway.ReadModel;
 using Ledger.Gateway.Security;
+using Ledger.ReadSide;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Gateway.Api;
@@ -43,13 +44,13 @@ public static class EntriesApi
         return app;
     }
 
-    internal static Results<Ok<StatementResponse>, ProblemResult> GetStatementV1(HttpContext http, LedgerRuntime runtime) =>
+    internal static Results<StatementResult, ProblemResult> GetStatementV1(HttpContext http, LedgerRuntime runtime) =>
         Statement(http, runtime, V1Query, filters: false);
 
-    internal static Results<Ok<StatementResponse>, ProblemResult> GetStatementV2(HttpContext http, LedgerRuntime runtime) =>
+    internal static Results<StatementResult, ProblemResult> GetStatementV2(HttpContext http, LedgerRuntime runtime) =>
         Statement(http, runtime, V2Query, filters: true);
 
-    private static Results<Ok<StatementResponse>, ProblemResult> Statement(HttpContext http, LedgerRuntime runtime, string[] allowed, bool filters)
+    private static Results<StatementResult, ProblemResult> Statement(HttpContext http, LedgerRuntime runtime, string[] allowed, bool filters)
     {
         if (Edge.CheckQuery(http, allowed) is { } unknown) return unknown;
         var q = http.Request.Query;
@@ -59,11 +60,11 @@ public static class EntriesApi
 
         long fromTicks = 0, toTicks = long.MaxValue;
         string? from = q["from"], to = q["to"];
-        if (from is not null && !Edge.TryParseInstant(from, endOfDay: false, out fromTicks))
+        if (from is not null && !WireTime.TryParseInstant(from, endOfDay: false, out fromTicks))
         {
             return Problem.Validation($"from '{Edge.Shorten(from)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
         }
-        if (to is not null && !Edge.TryParseInstant(to, endOfDay: true, out toTicks))
+        if (to is not null && !WireTime.TryParseInstant(to, endOfDay: true, out toTicks))
         {
             return Problem.Validation($"to '{Edge.Shorten(to)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
         }
@@ -77,15 +78,15 @@ public static class EntriesApi
         }
         long after = 0;
         string? cursor = q["cursor"];
-        if (cursor is not null && !TryDecodeCursor(cursor, out after)) return Problem.Validation("cursor is not one this API issued; pass nextCursor back unchanged.");
+        if (cursor is not null && !StatementJson.Cursor.TryDecode(cursor, out after)) return Problem.Validation("cursor is not one this API issued; pass nextCursor back unchanged.");
 
         var query = new StatementQuery { FromTicks = fromTicks, ToTicks = toTicks, AfterSequence = after, Limit = limit };
         if (filters && ReadFilters(q, query, out query) is { } filterProblem) return filterProblem;
 
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        if (!runtime.ReadModel.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
-        var page = view.Query(query, out long next);
-        return TypedResults.Ok(new StatementResponse(key.Branch, key.Number, [.. page], next == 0 ? null : EncodeCursor(next)));
+        var page = runtime.Reads!.Statement(key, query);
+        if (page is null) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
+        return new StatementResult(page);
     }
 
     private static ProblemResult? ReadFilters(IQueryCollection q, StatementQuery input, out StatementQuery query)
@@ -127,28 +128,28 @@ public static class EntriesApi
         }
         return null;
     }
+}
 
-    // The cursor is the last sequence a page returned, versioned and base64url-wrapped so partners treat it as opaque.
-    private const string CursorPrefix = "s1:";
+/// <summary>
+/// A statement page, written by <see cref="StatementJson"/> (the replay-tool writes the same bytes). Its shape is
+/// exactly <see cref="StatementResponse"/>, which stays the OpenAPI schema (a test compares the bytes with the
+/// source-generated serializer's).
+/// </summary>
+internal sealed class StatementResult(StatementPage page) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
+{
+    public int? StatusCode => StatusCodes.Status200OK;
+    public string ContentType => "application/json; charset=utf-8";
+    public StatementPage Page => page;
 
-    internal static string EncodeCursor(long afterSequence) =>
-        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(CursorPrefix + afterSequence.ToString(CultureInfo.InvariantCulture)));
-
-    internal static bool TryDecodeCursor(string cursor, out long afterSequence)
+    public async Task ExecuteAsync(HttpContext httpContext)
     {
-        afterSequence = 0;
-        if (cursor.Length > 64) return false;
-        byte[] bytes;
-        try
-        {
-            bytes = Base64Url.DecodeFromChars(cursor);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-        string text = Encoding.ASCII.GetString(bytes);
-        return text.StartsWith(CursorPrefix, StringComparison.Ordinal) &&
-               long.TryParse(text.AsSpan(CursorPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out afterSequence) && afterSequence > 0;
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = ContentType;
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, StatementJson.Options)) StatementJson.Write(writer, page);
+        await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
     }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(StatementResponse), ["application/json"]));
 }

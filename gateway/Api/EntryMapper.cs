@@ -1,6 +1,7 @@
 using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Api;
 
@@ -78,7 +79,7 @@ internal static class EntryMapper
                 if (CheckAmount(in body, requireCurrency: true, ref into) is { } amountError) return amountError;
                 if (body.ExpiresAt is not null)
                 {
-                    if (!Edge.TryParseInstant(body.ExpiresAt, endOfDay: false, out long expires) || body.ExpiresAt.Length == 10)
+                    if (!WireTime.TryParseInstant(body.ExpiresAt, endOfDay: false, out long expires) || body.ExpiresAt.Length == 10)
                     {
                         return ".expiresAt must be an ISO-8601 instant such as 2026-06-21T18:00:00Z.";
                     }

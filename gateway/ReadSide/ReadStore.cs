@@ -134,10 +134,22 @@ public sealed class ReadStore : IDisposable
         if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
     }
 
+    /// <summary>The writer, continuing at the store's watermark (one writer at a time).</summary>
     public ReadStoreWriter Writer()
     {
         if (ReadOnly) throw new InvalidOperationException("A read-only read store has no writer.");
-        return new ReadStoreWriter(this);
+        return new ReadStoreWriter(this, Watermark, partial: false);
+    }
+
+    /// <summary>
+    /// A writer for an empty store fed from the middle of a journal (its start archived): the feed begins after
+    /// <paramref name="start"/>, and status changes of entries applied before it are skipped. Statements it answers
+    /// begin at that point; the caller says so.
+    /// </summary>
+    public ReadStoreWriter PartialWriter(ReadWatermark start)
+    {
+        if (ReadOnly || Watermark != default) throw new InvalidOperationException("A partial feed starts only on an empty read store.");
+        return new ReadStoreWriter(this, start, partial: true);
     }
 
     internal void Published(ReadWatermark watermark)

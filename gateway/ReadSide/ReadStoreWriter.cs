@@ -25,13 +25,15 @@ public sealed class ReadStoreWriter : IDisposable
     private readonly List<(long Account, long Sequence, RowData Row)> _pending = [];
     // Accounts the current record touched: their balances after it, and their first entry sequence in it.
     private readonly Dictionary<long, (Balances After, long FirstSequence)> _touched = [];
+    private readonly bool _partial;
     private ReadWatermark _watermark;
     private int _records;
 
-    internal ReadStoreWriter(ReadStore store)
+    internal ReadStoreWriter(ReadStore store, ReadWatermark start, bool partial)
     {
         _store = store;
-        _watermark = store.Watermark;
+        _watermark = start;
+        _partial = partial;
     }
 
     /// <summary>Records added since the last commit.</summary>
@@ -86,6 +88,10 @@ public sealed class ReadStoreWriter : IDisposable
                         Change(ref row, in e);
                         _pendingIndex[(account, e.Sequence)] = _pending.Count;
                         _pending.Add((account, e.Sequence, row));
+                    }
+                    else if (_partial)
+                    {
+                        break; // the entry was applied before this feed began (an archived journal's start)
                     }
                     else
                     {

@@ -20,38 +20,51 @@ public static class StatementJson
 
     public static void Write(Utf8JsonWriter w, StatementPage page)
     {
-        var account = page.Account;
-        string currency = account.Currency.ToString();
+        string currency = page.Account.Currency.ToString();
+        WriteStart(w, page.Account);
+        foreach (var row in page.Rows) WriteRow(w, row, currency);
+        WriteEnd(w, page.NextAfterSequence);
+    }
+
+    /// <summary>Opens the body (branch, account, the entries array); rows follow, then <see cref="WriteEnd"/>. For callers that stream many pages as one.</summary>
+    public static void WriteStart(Utf8JsonWriter w, ReadAccount account)
+    {
         w.WriteStartObject();
         w.WriteNumber("branch", account.Key.Branch);
         w.WriteNumber("account", account.Key.Number);
         w.WriteStartArray("entries");
-        foreach (var row in page.Rows)
+    }
+
+    public static void WriteRow(Utf8JsonWriter w, StatementRow row, string currency)
+    {
+        w.WriteStartObject();
+        w.WriteString("correlationId", row.CorrelationId);
+        w.WriteNumber("entryType", row.EntryType);
+        w.WriteString("entryKind", KindName(row.Kind));
+        w.WriteStartObject("amount");
+        w.WriteNumber("value", row.AmountMinor);
+        w.WriteString("currency", currency);
+        w.WriteEndObject();
+        w.WriteString("status", StatusName(row.Status));
+        w.WriteString("asOfDate", WireTime.AsOfDate(row.TimestampTicks).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        w.WriteNumber("sequence", row.Sequence);
+        w.WriteString("timestamp", WireTime.Utc(row.TimestampTicks));
+        if (row.Description is not null) w.WriteString("description", row.Description);
+        if (row.ReversedBy is not null) w.WriteString("reversedBy", row.ReversedBy);
+        if (row.Reference is not null)
         {
-            w.WriteStartObject();
-            w.WriteString("correlationId", row.CorrelationId);
-            w.WriteNumber("entryType", row.EntryType);
-            w.WriteString("entryKind", KindName(row.Kind));
-            w.WriteStartObject("amount");
-            w.WriteNumber("value", row.AmountMinor);
-            w.WriteString("currency", currency);
-            w.WriteEndObject();
-            w.WriteString("status", StatusName(row.Status));
-            w.WriteString("asOfDate", AsOfDate(row.TimestampTicks).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            w.WriteNumber("sequence", row.Sequence);
-            w.WriteString("timestamp", new DateTime(row.TimestampTicks, DateTimeKind.Utc));
-            if (row.Description is not null) w.WriteString("description", row.Description);
-            if (row.ReversedBy is not null) w.WriteString("reversedBy", row.ReversedBy);
-            if (row.Reference is not null)
-            {
-                string? name = row.Kind switch { EntryKind.Reversal => "reverses", EntryKind.Unblocking => "unblocks", EntryKind.Removal => "removes", _ => null };
-                if (name is not null) w.WriteString(name, row.Reference);
-            }
-            if (row.ExpiresAtTicks != 0) w.WriteString("expiresAt", new DateTime(row.ExpiresAtTicks, DateTimeKind.Utc));
-            w.WriteEndObject();
+            string? name = row.Kind switch { EntryKind.Reversal => "reverses", EntryKind.Unblocking => "unblocks", EntryKind.Removal => "removes", _ => null };
+            if (name is not null) w.WriteString(name, row.Reference);
         }
+        if (row.ExpiresAtTicks != 0) w.WriteString("expiresAt", WireTime.Utc(row.ExpiresAtTicks));
+        w.WriteEndObject();
+    }
+
+    /// <summary>Closes the body; <paramref name="nextAfterSequence"/> 0 means the last page (no cursor).</summary>
+    public static void WriteEnd(Utf8JsonWriter w, long nextAfterSequence)
+    {
         w.WriteEndArray();
-        if (page.NextAfterSequence != 0) w.WriteString("nextCursor", Cursor.Encode(page.NextAfterSequence));
+        if (nextAfterSequence != 0) w.WriteString("nextCursor", Cursor.Encode(nextAfterSequence));
         w.WriteEndObject();
     }
 
@@ -75,9 +88,6 @@ public static class StatementJson
         EntryStatus.Removed => "REMOVED",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "not an entry status"),
     };
-
-    /// <summary>The UTC business date of an instant.</summary>
-    public static DateOnly AsOfDate(long ticks) => DateOnly.FromDayNumber((int)(ticks / TimeSpan.TicksPerDay));
 
     /// <summary>The statement's page cursor: the last sequence a page returned, versioned and base64url-wrapped so partners treat it as opaque.</summary>
     public static class Cursor
