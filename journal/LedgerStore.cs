@@ -89,11 +89,13 @@ public sealed class LedgerStore : IDisposable
                 Directory.CreateDirectory(dataDir);
                 DurableFiles.SyncDirectory(Path.GetDirectoryName(dataDir)!);
             }
+            var opening = System.Diagnostics.Stopwatch.StartNew();
             lockFile = TakeLock(dataDir);
             string journalDir = Path.Combine(dataDir, JournalDirectoryName);
             bool created = !JournalLog.Exists(journalDir);
             log = JournalLog.Open(journalDir, options.Journal);
             (entries, string? rebuilt) = OpenEntryStore(Path.Combine(dataDir, EntryStore.EntryStore.DirectoryName), log, options.EntryStore, logger);
+            var opened = opening.Elapsed;
             var result = LedgerRecovery.Recover(log, entries, new RecoveryOptions
             {
                 InitialCatalog = options.Catalog,
@@ -121,12 +123,14 @@ public sealed class LedgerStore : IDisposable
             var report = result.Report with
             {
                 StoreRebuilt = rebuilt,
+                OpenElapsed = opened,
+                FilterRefilledKeys = entries.FilterRebuiltKeys,
                 CatalogChanged = catalogChanged,
                 JournalCreated = created,
                 LastRecordNumber = journal.CommittedRecordNumber,
                 StateHash = catalogChanged || newLedger ? engine.ComputeStateHash() : result.Report.StateHash,
             };
-            var level = report.Damage is not null || rebuilt is not null ? LogLevel.Warning : LogLevel.Information;
+            var level = report.Damage is not null || rebuilt is not null || report.FilterRefilledKeys > 0 ? LogLevel.Warning : LogLevel.Information;
             if (logger?.IsEnabled(level) == true) logger.Log(level, "{Summary}", report.Summary());
             return new LedgerStore(dataDir, log, lockFile, entries, engine, journal, report, logger);
         }

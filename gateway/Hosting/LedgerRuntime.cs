@@ -68,6 +68,7 @@ public sealed class LedgerRuntime : IDisposable
 
     public void Start()
     {
+        var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             var memory = _options.Memory;
@@ -123,8 +124,8 @@ public sealed class LedgerRuntime : IDisposable
             _host = host;
             _readsReady = true;
             _ready.TrySetResult();
-            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready: {Codes} history codes, {Accounts} accounts, {Sequence} entries, ring of {Ring} slots, data in {DataDir}.",
-                Catalog.Definitions.Count, engine.Accounts.Count, engine.LastSequence, host.RingSize, Path.GetFullPath(_options.DataDir));
+            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready in {Seconds:F3} s: {Codes} history codes, {Accounts} accounts, {Sequence} entries, ring of {Ring} slots, data in {DataDir}.",
+                started.Elapsed.TotalSeconds, Catalog.Definitions.Count, engine.Accounts.Count, engine.LastSequence, host.RingSize, Path.GetFullPath(_options.DataDir));
         }
         catch (Exception ex)
         {
@@ -147,7 +148,9 @@ public sealed class LedgerRuntime : IDisposable
             string? problem;
             try
             {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 reads = ReadStore.Open(dir, settings);
+                var opened = clock.Elapsed;
                 var mark = reads.Watermark;
                 var writer = reads.Writer();
                 long fed = store.ReplayCommittedAfter(mark.RecordNumber, mark.NextAddress, mark.LastSequence, record =>
@@ -160,8 +163,8 @@ public sealed class LedgerRuntime : IDisposable
                 {
                     ReadCatchUpRecords = fed;
                     if (_logger.IsEnabled(LogLevel.Information))
-                        _logger.LogInformation("Read store caught up: {Records} journal records fed after its watermark (record {From}), now at record {To}.",
-                            fed, mark.RecordNumber, reads.Watermark.RecordNumber);
+                        _logger.LogInformation("Read store caught up: {Records} journal records fed after its watermark (record {From}), now at record {To}; opened in {Open:F3} s, fed in {Fed:F3} s.",
+                            fed, mark.RecordNumber, reads.Watermark.RecordNumber, opened.TotalSeconds, (clock.Elapsed - opened).TotalSeconds);
                     return (reads, writer);
                 }
                 problem = fed < 0

@@ -7,8 +7,8 @@
 # BASELINE=<worktree>) on the same box, for the throughput ratio. Results: perf/results/soak/<UTC time>/.
 #
 # Usage: perf/soak/run-soak.sh [minutes per run, default 10] [runs, default "1000:100 1000:1 1000000:100 1000000:1"]
-#        BASELINE=/work/main-baseline BASELINE_MINUTES=2 perf/soak/run-soak.sh
-#   Each run is ACCOUNTS:BATCH. The deposits (code 100) need no funding; a run's accounts start at zero.
+#        BASELINE=/work/main-baseline [BASELINE_RUNS="1000:100:1 1000:1:3"] perf/soak/run-soak.sh
+#   Each run is ACCOUNTS:BATCH[:MINUTES]. The deposits (code 100) need no funding; a run's accounts start at zero.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null && command -v curl >/dev/null || { echo "install wrk and curl first: apt-get update && apt-get install -y wrk curl"; exit 1; }
@@ -35,16 +35,17 @@ stop_gateway() { [ -n "$GATEWAY" ] && { kill -TERM "$GATEWAY" 2>/dev/null || tru
 cleanup() { stop_gateway; [ -n "$DATA" ] && rm -rf "$DATA"; return 0; }
 trap cleanup EXIT
 
-# start_gateway <checkout> <log>: runs its Release build on $DATA; waits for readiness; prints the seconds it took.
+# start_gateway <checkout> <log>: runs its Release build on $DATA (pid in GATEWAY); waits for readiness (seconds in READY_S).
 start_gateway() {
   local dir=$1 log=$2 t0
   t0=$(date +%s.%N)
   dotnet "$dir/gateway/bin/Release/net10.0/Ledger.Gateway.dll" --urls=$URL --Ledger:DataDir="$DATA" --Ledger:RateLimit:PermitsPerSecond=0 \
-    --Logging:LogLevel:Default=Warning --Logging:LogLevel:Ledger.Gateway.Hosting.LedgerRuntime=Information >> "$log" 2>&1 &
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:Ledger.Gateway.Hosting.LedgerRuntime=Information \
+    --Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks=None >> "$log" 2>&1 &
   GATEWAY=$!
   for _ in $(seq 1 1200); do curl -sf -o /dev/null $URL/health/ready && break; kill -0 $GATEWAY 2>/dev/null || break; sleep 0.05; done
   curl -sf -o /dev/null $URL/health/ready || { echo "the gateway did not become ready; see $log" >&2; exit 1; }
-  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'
+  READY_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 }
 
 token() { curl -s $URL/connect/token -d grant_type=client_credentials -d client_id=$1 -d client_secret=$2 | tr -d '\n ' | sed -E 's/.*"access_token":"([^"]+)".*/\1/'; }
@@ -57,7 +58,8 @@ run() {
   local name="$label-$accounts-accounts-batch-$batch" log
   log="$OUT/$name.gateway.log"
   DATA=$(mktemp -d "$SCRATCH/ledger-soak.XXXXXX")
-  local ready; ready=$(start_gateway "$dir" "$log")
+  start_gateway "$dir" "$log"
+  local ready=$READY_S
   local admin; admin=$(token ledger-admin admin-secret)
   export TOKEN; TOKEN=$(token demo-partner demo-secret)
   local t0; t0=$(date +%s.%N)
@@ -85,23 +87,28 @@ run() {
   rm -f "$OUT/$name.slice.txt"
   # Restart after the run: SIGKILL (nothing flushed), then time to ready and what the read store caught up.
   kill -KILL "$GATEWAY"; wait "$GATEWAY" 2>/dev/null || true; GATEWAY=
-  local restart; restart=$(start_gateway "$dir" "$log")
-  local caught; caught=$(grep -o 'Read store caught up: [^.]*' "$log" | tail -1 || true)
+  start_gateway "$dir" "$log"
+  local restart=$READY_S
+  local caught; caught=$(grep -o 'Read store caught up: .*' "$log" | tail -1 || true)
+  local recovered; recovered=$(grep -o 'Ledger recovered: [^;]*' "$log" | tail -1 || true)
   local rss_after; rss_after=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' /proc/$GATEWAY/status)
-  echo "restart after SIGKILL: ready in ${restart} s, RSS ${rss_after} MiB; ${caught:-no read store line (baseline)}; data dir $(du -sm "$DATA" | cut -f1) MiB" | tee -a "$OUT/slices.txt"
+  echo "restart after SIGKILL: ready in ${restart} s, RSS ${rss_after} MiB; ${recovered:-}; ${caught:-no read store line (baseline)}; data dir $(du -sm "$DATA" | cut -f1) MiB" | tee -a "$OUT/slices.txt"
   stop_gateway
   rm -rf "$DATA"; DATA=
 }
 
 dotnet build -c Release gateway -v quiet -nologo > /dev/null
 [ -n "${BASELINE:-}" ] && dotnet build -c Release "$BASELINE/gateway" -v quiet -nologo > /dev/null
-for spec in $RUNS; do
-  run change . "${spec%%:*}" "${spec##*:}" "$MINUTES"
-done
+# A run is ACCOUNTS:BATCH[:MINUTES].
+soak() {
+  local label=$1 dir=$2 spec=$3 default_minutes=$4 accounts batch minutes
+  IFS=: read -r accounts batch minutes <<< "$spec"
+  run "$label" "$dir" "$accounts" "$batch" "${minutes:-$default_minutes}"
+}
+for spec in $RUNS; do soak change . "$spec" "$MINUTES"; done
+# The code before: 100-entry batches for 1 minute only (it holds ~1 KB of RAM per entry: ~22 M entries fill this box).
 if [ -n "${BASELINE:-}" ]; then
-  for spec in ${BASELINE_RUNS:-"1000:100 1000:1"}; do
-    run baseline "$BASELINE" "${spec%%:*}" "${spec##*:}" "${BASELINE_MINUTES:-2}"
-  done
+  for spec in ${BASELINE_RUNS:-"1000:100:1 1000:1:3"}; do soak baseline "$BASELINE" "$spec" "$MINUTES"; done
 fi
 
 # Per run: first and last minute, RSS band after the first minute, p99 against the median slice's.
@@ -110,15 +117,15 @@ awk '
   /^restart/ { print name ": " $0; next }
   $1 ~ /^[0-9]+$/ { n++; e[n] = $3; p[n] = $5; r[n] = $6
     if (n >= 1) summary(name) }
-  function summary(run,   i, first, last, k, lo, hi, sum, cnt, sorted, med, maxp) {
+  function summary(run,   i, j, v, first, last, k, lo, hi, sum, cnt, sorted, med, maxp) {
     out[run] = ""
     k = 60 / 10; first = 0; last = 0
     for (i = 1; i <= k && i <= n; i++) first += e[i]
     for (i = n - k + 1; i <= n; i++) if (i >= 1) last += e[i]
     lo = 1e18; hi = 0; sum = 0; cnt = 0
     for (i = k + 1; i <= n; i++) { if (r[i] < lo) lo = r[i]; if (r[i] > hi) hi = r[i]; sum += r[i]; cnt++ }
-    for (i = 1; i <= n; i++) sorted[i] = p[i]
-    asort(sorted); med = sorted[int((n + 1) / 2)]; maxp = sorted[n]
+    for (i = 1; i <= n; i++) { v = p[i]; j = i - 1; while (j >= 1 && sorted[j] > v) { sorted[j + 1] = sorted[j]; j-- } sorted[j + 1] = v }
+    med = sorted[int((n + 1) / 2)]; maxp = sorted[n]
     out[run] = sprintf("%s: %d slices; entries/s first minute %.0f, last minute %.0f (%.2f); RSS after the first minute %s..%s MiB (mean %.0f, %+.1f%%/%+.1f%%); p99 median %.2f ms, max %.2f ms (%.2fx)",
       run, n, first / k, last / k, (first > 0 ? last / first : 0), (cnt ? lo : "-"), (cnt ? hi : "-"), (cnt ? sum / cnt : 0),
       (cnt ? (lo - sum / cnt) * 100 / (sum / cnt) : 0), (cnt ? (hi - sum / cnt) * 100 / (sum / cnt) : 0), med, maxp, (med > 0 ? maxp / med : 0))
