@@ -55,6 +55,10 @@ public sealed class ReadStore : IDisposable
     private long _durableRecord;
     private long _checkpoints;
     private bool _disposed;
+    // Readers in flight, so Dispose closes RocksDB only once none is inside it (a request outliving the shutdown timeout
+    // gets ObjectDisposedException, never a read of freed native memory).
+    private int _readers;
+    private volatile bool _closing;
 
     private ReadStore(string directory, ReadStoreSettings settings, bool readOnly)
     {
@@ -177,6 +181,19 @@ public sealed class ReadStore : IDisposable
     /// <summary>The account and its balances now; false when it was never opened.</summary>
     public bool TryGetAccount(AccountKey account, out ReadAccount result)
     {
+        Enter();
+        try
+        {
+            return TryGetAccountInside(account, out result);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private bool TryGetAccountInside(AccountKey account, out ReadAccount result)
+    {
         Span<byte> key = stackalloc byte[ReadCodec.KeyBytesMax];
         var value = Db.Get(key[..ReadCodec.AccountKey(account.Packed, key)].ToArray());
         if (value is null)
@@ -192,10 +209,28 @@ public sealed class ReadStore : IDisposable
     /// <summary>The balances as they stood at <paramref name="atTicks"/> (everything stamped at or before it); false when the account was not open yet (or never).</summary>
     public bool TryGetBalancesAt(AccountKey account, long atTicks, out ReadAccount result)
     {
-        if (!TryGetAccount(account, out result) || atTicks < result.OpenedAtTicks) return false;
-        result = result with { Balances = BalancesAt(account.Packed, atTicks) };
-        return true;
+        Enter();
+        try
+        {
+            if (!TryGetAccountInside(account, out result) || atTicks < result.OpenedAtTicks) return false;
+            result = result with { Balances = BalancesAt(account.Packed, atTicks) };
+            return true;
+        }
+        finally
+        {
+            Exit();
+        }
     }
+
+    private void Enter()
+    {
+        Interlocked.Increment(ref _readers);
+        if (!_closing) return;
+        Interlocked.Decrement(ref _readers);
+        throw new ObjectDisposedException(nameof(ReadStore), "The read store is closing.");
+    }
+
+    private void Exit() => Interlocked.Decrement(ref _readers);
 
     private Balances BalancesAt(long account, long atTicks)
     {
@@ -212,7 +247,20 @@ public sealed class ReadStore : IDisposable
     /// <summary>A statement page of an account, oldest first; null when the account does not exist.</summary>
     public StatementPage? Statement(AccountKey account, StatementQuery query)
     {
-        if (!TryGetAccount(account, out var summary)) return null;
+        Enter();
+        try
+        {
+            return StatementInside(account, query);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private StatementPage? StatementInside(AccountKey account, StatementQuery query)
+    {
+        if (!TryGetAccountInside(account, out var summary)) return null;
         long packed = account.Packed;
         var rows = new List<StatementRow>(Math.Min(query.Limit, 64));
         if (query.CorrelationId is not null)
@@ -361,6 +409,9 @@ public sealed class ReadStore : IDisposable
                 // the journal has everything: the next start catches up from it
             }
         }
+        _closing = true;
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _readers) != 0) spin.SpinOnce();
         lock (_gate)
         {
             _disposed = true;

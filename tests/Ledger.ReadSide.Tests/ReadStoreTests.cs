@@ -241,3 +241,24 @@ public sealed class ReadStoreTests
         Assert.Throws<IOException>(() => Open().Dispose());
     }
 }
+
+/// <summary>The wire's instants: what a date, a minute, a second and a millisecond cover.</summary>
+public sealed class WireTimeTests
+{
+    [TestCase("2026-06-21", "2026-06-21T23:59:59.9999999Z")]
+    [TestCase("2026-06-21T12:30Z", "2026-06-21T12:30:59.9999999Z")]
+    [TestCase("2026-06-21T12:30:15Z", "2026-06-21T12:30:15.9999999Z")]
+    [TestCase("2026-06-21T12:30:15.123Z", "2026-06-21T12:30:15.1239999Z")]
+    [TestCase("2026-06-21T12:30:15.1234567Z", "2026-06-21T12:30:15.1234567Z")]
+    [TestCase("2026-06-21T14:30:15.5+02:00", "2026-06-21T12:30:15.5999999Z")]
+    public void AnInstantShouldCoverThePrecisionItIsWrittenIn(string text, string lastTick)
+    {
+        Assert.That(WireTime.TryParseInstantThrough(text, out long ticks), Is.True);
+        Assert.That(WireTime.Utc(ticks).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(lastTick));
+    }
+
+    [TestCase("2026-06-21T12")]
+    [TestCase("21/06/2026")]
+    [TestCase("")]
+    public void ShouldRefuseWhatIsNotAnIsoInstant(string text) => Assert.That(WireTime.TryParseInstantThrough(text, out _), Is.False);
+}
