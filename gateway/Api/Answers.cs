@@ -68,7 +68,7 @@ internal static class Answers
                 _ => kind.Title + ".",
             };
             if (result.Code == ResultCode.IdempotencyConflict) fields = ConflictNames(result.Conflicts, EntryKind.Ledger);
-            return Problem.Of(kind, detail, entryIndex, legIndex, result.Rule, fields);
+            return Problem.Decided(kind, detail, entryIndex, legIndex, result.Rule, fields);
         }
         ref var e = ref command.Entries[index];
         string reference = $"'{e.Reference}'";
@@ -122,6 +122,18 @@ internal static class Answers
             case ResultCode.InsufficientFunds:
                 detail = $"{where}AVAILABLE on account {e.Account} does not cover this entry ({(amount.Length > 0 ? amount : "the referenced amount")}).";
                 break;
+            case ResultCode.ReferenceMismatch:
+            {
+                // The referenced entry's values are in the failing entry's result (the engine wrote them there, and a replay writes them again).
+                ref var referenced = ref command.EntryResults[index];
+                bool type = result.Conflicts.HasFlag(ConflictFields.EntryType);
+                fields = [type ? "entryType" : "amount.value"];
+                detail = type
+                    ? $"{where}entryType {e.EntryType.ToString(CultureInfo.InvariantCulture)} is not the entryType of {reference} ({referenced.EntryType.ToString(CultureInfo.InvariantCulture)}); send it or leave it out."
+                    : $"{where}amount.value {e.AmountMinor.ToString(CultureInfo.InvariantCulture)} is not the amount of {reference} ({referenced.AmountMinor.ToString(CultureInfo.InvariantCulture)} {CurrencyName(referenced.Currency)}); a {EntryMapper.KindName(e.Kind)} takes the whole entry.";
+                if (e.EntryType == int.MinValue) detail = $"{where}entryType is negative, never the entryType of {reference} ({referenced.EntryType.ToString(CultureInfo.InvariantCulture)}).";
+                break;
+            }
             case ResultCode.OpenHoldsLimit:
                 detail = $"{where}the ledger already keeps its configured maximum of open holds (Ledger:Memory:OpenHoldsMax); retry once holds are released, removed or expire.";
                 break;
@@ -132,7 +144,7 @@ internal static class Answers
                 detail = $"{where}{kind.Title}.";
                 break;
         }
-        return Problem.Of(kind, detail, entryIndex, legIndex, result.Rule, fields);
+        return Problem.Decided(kind, detail, entryIndex, legIndex, result.Rule, fields);
     }
 
     /// <summary>The Problem for a refused DELETE of a pending entry (same wording as the batch declines above).</summary>
@@ -149,7 +161,7 @@ internal static class Answers
             ResultCode.DomainNotPermitted => $"Entry {id} has a history code in a domain this partner's token does not grant.",
             _ => kind.Title + ".",
         };
-        return Problem.Of(kind, detail);
+        return Problem.Decided(kind, detail);
     }
 
 
