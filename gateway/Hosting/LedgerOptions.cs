@@ -106,8 +106,12 @@ public sealed class AuthOptions
     /// <summary>The audience tokens must name. Default <c>ledger</c>.</summary>
     public string Audience { get; set; } = "ledger";
 
-    /// <summary>Embedded mode: the issuer written into tokens. Set it to the public URL if others discover this server.</summary>
-    public string Issuer { get; set; } = "https://ledger.local/";
+    /// <summary>
+    /// Embedded mode: the issuer written into tokens and named by discovery. Unset (default): where the service answers,
+    /// from the request (<c>http://127.0.0.1:8080/</c> on the embedded defaults), so discovery and <c>iss</c> name a real
+    /// address. Set it to the public URL behind a proxy or load balancer.
+    /// </summary>
+    public string? Issuer { get; set; }
 
     /// <summary>External mode: whether the authority's metadata must be fetched over HTTPS. Default true.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
@@ -123,6 +127,9 @@ public sealed class AuthOptions
 
     /// <summary>Embedded mode: the partner clients. When none are configured the demo clients of contract.md apply (demo only).</summary>
     public List<ClientOptions>? Clients { get; set; }
+
+    /// <summary>Embedded mode: failed client authentications per client id and per remote address per minute before /connect/token answers 429; 0 disables. Default 10.</summary>
+    public int FailedAuthenticationsPerMinute { get; set; } = 10;
 }
 
 /// <summary>One partner client of the embedded token server.</summary>

@@ -60,6 +60,9 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>True when acknowledged commands survive a restart (a real journal is wired).</summary>
     public bool IsDurable { get; private set; }
 
+    /// <summary>Wraps the journal before the pipeline starts: the fail-stop tests inject a failing write here.</summary>
+    internal Func<ICommandJournal, ICommandJournal>? WrapJournal { get; set; }
+
     /// <summary>Accepting requests: recovered, read store caught up, not stopping, and the pipeline has not failed (fail-stop).</summary>
     public bool IsReady => !_stopping && _host is { Fault: null } && _readsReady;
 
@@ -114,6 +117,7 @@ public sealed class LedgerRuntime : IDisposable
             _readCheckpoints = new Checkpointer("read store", () => reads.Stats.DurableWatermark != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
                 TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds), _logger);
 
+            if (WrapJournal is { } wrap) journal = wrap(journal);
             var host = new EngineHost(engine, new TimedJournal(journal), [new ReadStoreSink(_readWriter), new MetricsSink()],
                 new EngineHostSettings { RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy), InFlightEntriesMax = memory.InFlightEntriesMax },
                 store.Prefetcher, store.StoreWriter);
