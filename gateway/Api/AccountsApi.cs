@@ -52,6 +52,7 @@ public static class AccountsApi
 
     internal static async Task<Results<Created<AccountResponse>, ProblemResult>> OpenAccount(HttpContext http, LedgerRuntime runtime)
     {
+        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
         var (body, bodyProblem) = await Edge.ReadJsonAsync(http, GatewayJsonContext.Default.OpenAccountRequest);
         if (bodyProblem is not null) return bodyProblem;
@@ -80,7 +81,7 @@ public static class AccountsApi
     internal static Results<Ok<AccountResponse>, ProblemResult> GetAccount(string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
-        if (Edge.CheckQuery(http, []) is { } queryProblem) return queryProblem;
+        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
         if (!runtime.Reads!.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
         string currency = Answers.CurrencyName(view.Currency);
@@ -106,6 +107,7 @@ public static class AccountsApi
     internal static async Task<Results<Ok<AccountImportResponse>, ProblemResult>> ImportAccounts(
         HttpContext http, LedgerRuntime runtime, IOptions<LedgerOptions> options)
     {
+        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
         var settings = options.Value.Import;
         string? mediaType = http.Request.ContentType?.Split(';')[0].Trim();
@@ -146,6 +148,7 @@ public static class AccountsApi
                 if (read.IsCompleted) break;
             }
             if (refusal is not null) return Problem.Validation(refusal);
+            if (openings.Count == 0 && alreadyOpen == 0) return Problem.Validation("The body names no accounts (a CSV header alone, or only blank lines).");
 
             string? Admit(AccountOpening opening)
             {
@@ -231,7 +234,7 @@ public static class AccountsApi
             request = JsonSerializer.Deserialize(text, GatewayJsonContext.Default.OpenAccountRequest);
             return request is null ? "null is not an account." : null;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException) // the latter: a lone surrogate escape
         {
             return "not a JSON object of branch, account, currency, overdraftLimit (integers as JSON numbers).";
         }

@@ -81,6 +81,12 @@ internal static class BatchJsonReader
             string position = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
             return Malformed($"The body is not valid JSON{position}.");
         }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader.GetString throws this (not JsonException) for invalid UTF-8 or an escape that is not valid
+            // UTF-16, such as a lone surrogate "\uDC00": malformed input, so a 400 like any other.
+            return Malformed($"The body has a string that is not valid UTF-8 or holds an invalid escape (a lone surrogate such as \\uDC00) near byte {reader.BytesConsumed}.");
+        }
     }
 
     private static ProblemResult? ReadEntry(ref Utf8JsonReader reader, int index, ref EntryFields f)
@@ -230,6 +236,7 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             var response = httpContext.Response;
             response.StatusCode = StatusCodes.Status201Created;
             response.ContentType = ContentType;
+            response.Headers.Location = LocationOf(command.Entries[0].Account, command.EntryResults[0].Sequence, command.EntryCount);
             Write(response.BodyWriter, command);
             await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
         }
@@ -237,6 +244,16 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
         {
             pool.Return(command);
         }
+    }
+
+    /// <summary>
+    /// The statement query that lists exactly a batch's entries (they are consecutive on their account): the page of
+    /// <paramref name="count"/> rows after the sequence before the first. What the 201's <c>Location</c> names.
+    /// </summary>
+    public static string LocationOf(AccountKey account, long firstSequence, int count)
+    {
+        string cursor = firstSequence > 1 ? "&cursor=" + StatementJson.Cursor.Encode(firstSequence - 1) : "";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/v1/entries?branch={account.Branch}&account={account.Number}{cursor}&limit={count}");
     }
 
     public static void Write(IBufferWriter<byte> output, LedgerCommand command)

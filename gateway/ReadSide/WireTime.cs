@@ -29,4 +29,47 @@ public static class WireTime
         ticks = instant.UtcTicks;
         return true;
     }
+
+    /// <summary>
+    /// The last tick an instant or date covers, at the precision it is written in: <c>2026-06-21</c> → the day's last
+    /// tick, <c>…T12:00Z</c> → that minute's, <c>…T12:00:00Z</c> → that second's, <c>…T12:00:00.123Z</c> → that
+    /// millisecond's. What <c>?at=</c> means ("everything stamped up to then"): an instant copied through a
+    /// millisecond clock (a JavaScript Date) still includes the entry stamped within that millisecond, which the
+    /// ledger stamps in 100 ns ticks.
+    /// </summary>
+    public static bool TryParseInstantThrough(string text, out long ticks)
+    {
+        if (!TryParseInstant(text, endOfDay: true, out ticks)) return false;
+        if (text.Length == 10) // a date: TryParseInstant gave the next day's start
+        {
+            ticks--;
+            return true;
+        }
+        ticks += UnitOf(text) - 1;
+        return true;
+    }
+
+    /// <summary>Ticks in the last unit written: minutes, seconds, or 10^(7 − n) for n fraction digits.</summary>
+    private static long UnitOf(string text)
+    {
+        int end = text.Length;
+        for (int i = 11; i < text.Length; i++)
+        {
+            if (text[i] is 'Z' or 'z' or '+' or '-')
+            {
+                end = i;
+                break;
+            }
+        }
+        var time = text.AsSpan(11, end - 11); // HH:mm[:ss[.fffffff]]
+        int dot = time.IndexOf('.');
+        if (dot >= 0)
+        {
+            int digits = Math.Min(7, time.Length - dot - 1);
+            long unit = 1;
+            for (int i = digits; i < 7; i++) unit *= 10;
+            return unit;
+        }
+        return time.Count(':') >= 2 ? TimeSpan.TicksPerSecond : TimeSpan.TicksPerMinute;
+    }
 }

@@ -19,7 +19,7 @@ internal static class BalancesCommand
         var dir = new Argument<string>("data-dir") { Description = "The service's data directory (Ledger:DataDir)." };
         var branch = new Option<int>("--branch") { Description = "Branch number.", Required = true };
         var account = new Option<long>("--account") { Description = "Account number.", Required = true };
-        var at = new Option<string?>("--at") { Description = "ISO-8601 instant (a date alone: the end of that day): the balances as they stood then (default: now, the journal's end)." };
+        var at = new Option<string?>("--at") { Description = "ISO-8601 instant or date, covering the precision it is written in (a date: the end of that day; .123Z: that millisecond): the balances as they stood then (default: now, the journal's end)." };
         var command = new Command("balances", "Print an account's AVAILABLE and HELD balances, now or at a point in time.") { dir, branch, account, at };
         command.SetAction(r => Tool.Run(() => Execute(r.GetValue(dir)!, new AccountKey(r.GetValue(branch), r.GetValue(account)), r.GetValue(at))));
         return command;
@@ -48,7 +48,7 @@ internal static class BalancesCommand
 
     private static int At(DataDirectory data, AccountKey key, string text)
     {
-        if (!WireTime.TryParseInstant(text, endOfDay: true, out long ticks))
+        if (!WireTime.TryParseInstantThrough(text, out long ticks))
             throw new ToolException(ExitCodes.Usage, $"--at '{text}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
         var archive = data.Log.Archive;
         if (archive.IsArchived)
