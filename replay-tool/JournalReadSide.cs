@@ -1,3 +1,5 @@
+using Ledger.Engine.Catalog;
+using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
 using Ledger.Journal;
@@ -20,14 +22,18 @@ internal sealed class JournalReadSide : IDisposable
 
     private readonly string _directory;
 
-    private JournalReadSide(string directory, ReadStore store, long firstTimestampTicks)
+    private JournalReadSide(string directory, ReadStore store, long firstTimestampTicks, HistoryCatalog catalog)
     {
         _directory = directory;
         Store = store;
         FirstTimestampTicks = firstTimestampTicks;
+        Catalog = catalog;
     }
 
     public ReadStore Store { get; }
+
+    /// <summary>The catalog last loaded in the journal (the one the service runs), else the one shipped beside the tool.</summary>
+    public HistoryCatalog Catalog { get; }
 
     /// <summary>Where the history it holds begins: long.MinValue for a whole journal, the first kept record's instant for an archived one.</summary>
     public long FirstTimestampTicks { get; }
@@ -41,6 +47,7 @@ internal sealed class JournalReadSide : IDisposable
         {
             var archive = data.Log.Archive;
             LedgerEvent[]? seed = null;
+            HistoryCatalog? catalog = null;
             ReadStoreWriter writer;
             if (archive.IsArchived)
             {
@@ -61,6 +68,7 @@ internal sealed class JournalReadSide : IDisposable
                 {
                     long records = JournalReader.ReadAll(data.Log, record =>
                     {
+                        if (record.Kind == CommandKind.LoadCatalog && record.Command.Catalog is { } loaded) catalog = loaded;
                         if (seed is not null)
                         {
                             writer.Add([.. seed, .. record.EventSpan], record.RecordNumber, record.NextAddress);
@@ -78,7 +86,9 @@ internal sealed class JournalReadSide : IDisposable
                     return records;
                 });
             }
-            return new JournalReadSide(dir, store, archive.IsArchived ? archive.FirstTimestampTicks : long.MinValue);
+            catalog ??= DataDirectory.FallbackCatalog ?? throw new ToolException(ExitCodes.Usage,
+                $"The journal loads no history-code catalog after record {archive.FirstRecordNumber} and none is shipped at '{HistoryCatalogFile.DefaultPath}'.");
+            return new JournalReadSide(dir, store, archive.IsArchived ? archive.FirstTimestampTicks : long.MinValue, catalog);
         }
         catch
         {

@@ -20,12 +20,17 @@ internal static class Answers
     public static string CurrencyName(CurrencyCode code) =>
         CurrencyNames.TryGetValue(code.Packed, out var name) ? name : CurrencyNames.GetOrAdd(code.Packed, code.ToString());
 
-    public static EntryResponse Entry(LedgerCommand command, int i)
+    public static EntryResponse Entry(LedgerCommand command, int i, HistoryCatalog catalog)
     {
         ref var r = ref command.EntryResults[i];
-        return new EntryResponse(command.Entries[i].CorrelationId, r.EntryType, (EntryStatusName)r.Status, r.Sequence,
+        var direction = (DirectionName)DirectionOf(catalog, command.Entries[i].Kind, r.EntryType);
+        return new EntryResponse(command.Entries[i].CorrelationId, r.EntryType, direction, (EntryStatusName)r.Status, r.Sequence,
             WireTime.Utc(r.TimestampTicks), WireTime.AsOfDate(r.TimestampTicks), new AmountResponse(r.AmountMinor, CurrencyName(r.Currency)));
     }
+
+    /// <summary>The direction of an applied entry: its code is in the catalog, or the engine would have declined it.</summary>
+    public static Direction DirectionOf(HistoryCatalog catalog, EntryKind kind, int entryType) =>
+        catalog.DirectionOf(kind, entryType) ?? throw new InvalidOperationException($"Invariant: an applied entry's history code {entryType} is not in the catalog.");
 
     public static BalanceResponse[] Balances(Balances balances, string currency) =>
     [
@@ -33,10 +38,10 @@ internal static class Answers
         new BalanceResponse(BalanceTypeName.Held, balances.HeldMinor, currency),
     ];
 
-    public static EntryBatchGroupResponse Batch(LedgerCommand command)
+    public static EntryBatchGroupResponse Batch(LedgerCommand command, HistoryCatalog catalog)
     {
         var entries = new EntryResponse[command.EntryCount];
-        for (int i = 0; i < entries.Length; i++) entries[i] = Entry(command, i);
+        for (int i = 0; i < entries.Length; i++) entries[i] = Entry(command, i, catalog);
         ref var first = ref command.EntryResults[0];
         return new EntryBatchGroupResponse(entries, Balances(first.BalancesAfter, CurrencyName(first.Currency)));
     }

@@ -1,3 +1,4 @@
+using Ledger.Engine.Catalog;
 using System.Buffers;
 using System.Reflection;
 using System.Text.Encodings.Web;
@@ -218,7 +219,7 @@ internal static class BatchJsonReader
 /// objects). Its shape is exactly <see cref="EntryBatchGroupResponse"/> (a test compares the bytes with the
 /// source-generated serializer's). Owns the pooled command and returns it once written.
 /// </summary>
-internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPool pool)
+internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPool pool, HistoryCatalog catalog)
     : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
@@ -237,7 +238,7 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             response.StatusCode = StatusCodes.Status201Created;
             response.ContentType = ContentType;
             response.Headers.Location = LocationOf(command.Entries[0].Account, command.EntryResults[0].Sequence, command.EntryCount);
-            Write(response.BodyWriter, command);
+            Write(response.BodyWriter, command, catalog);
             await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
         }
         finally
@@ -256,7 +257,7 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/v1/entries?branch={account.Branch}&account={account.Number}{cursor}&limit={count}");
     }
 
-    public static void Write(IBufferWriter<byte> output, LedgerCommand command)
+    public static void Write(IBufferWriter<byte> output, LedgerCommand command, HistoryCatalog catalog)
     {
         var w = t_writer;
         if (w is null) t_writer = w = new Utf8JsonWriter(output, WriterOptions);
@@ -271,6 +272,7 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             w.WriteStartObject();
             w.WriteString("correlationId"u8, command.Entries[i].CorrelationId);
             w.WriteNumber("entryType"u8, r.EntryType);
+            w.WriteString("direction"u8, StatementJson.DirectionName(Answers.DirectionOf(catalog, command.Entries[i].Kind, r.EntryType)));
             w.WriteString("status"u8, StatusName(r.Status));
             w.WriteNumber("sequence"u8, r.Sequence);
             w.WriteString("timestamp"u8, WireTime.Utc(r.TimestampTicks));

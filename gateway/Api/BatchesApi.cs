@@ -74,7 +74,7 @@ public static class BatchesApi
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog);
             handedOver = true; // the result writes the answer from the command, then returns it to the pool
-            return new BatchCreatedResult(command, runtime.Pool);
+            return new BatchCreatedResult(command, runtime.Pool, runtime.Catalog);
         }
         finally
         {

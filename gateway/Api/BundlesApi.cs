@@ -85,7 +85,7 @@ public static class BundlesApi
             {
                 int count = legs[l].Entries!.Count;
                 var entries = new EntryResponse[count];
-                for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i);
+                for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i, runtime.Catalog);
                 ref var first = ref command.EntryResults[legStarts[l]];
                 answer[l] = new BundleLegResponse(keys[l].Branch, keys[l].Number, entries,
                     Answers.Balances(first.BalancesAfter, Answers.CurrencyName(first.Currency)));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using Ledger.Engine;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
@@ -14,7 +15,8 @@ namespace Ledger.Gateway.Api;
 
 /// <summary>
 /// Statements: <c>GET /v1/entries</c> (account and date window) and <c>GET /v2/entries</c> (plus entryType, entryKind,
-/// status, amount range, correlationId). Oldest first, <c>limit</c> per page (default 100, at most 1 000) and an opaque
+/// status, amount range, correlationId). With neither branch nor account, the whole ledger's entries in sequence order
+/// (each naming its account). Oldest first, <c>limit</c> per page (default 100, at most 1 000) and an opaque
 /// <c>cursor</c> that continues where the previous page stopped. <c>from</c> is inclusive, <c>to</c> exclusive; a date
 /// alone in <c>to</c> includes that whole UTC day.
 /// </summary>
@@ -29,7 +31,7 @@ public static class EntriesApi
         app.MapGet("/v1/entries", GetStatementV1)
             .WithTags("Balances and statements")
             .WithName("GetStatement")
-            .WithSummary("Lists an account's entries (statement), oldest first, in a date window, page by page.")
+            .WithSummary("Lists an account's entries (statement), or with neither branch nor account the whole ledger's, oldest first, in a date window, page by page.")
             .ProducesProblems(400, 401, 403, 404, 429, 503)
             .WithQuery(Query.Branch, Query.Account, Query.From, Query.To, Query.Limit, Query.Cursor)
             .RequireAuthorization(Policies.Read);
@@ -37,7 +39,7 @@ public static class EntriesApi
         app.MapGet("/v2/entries", GetStatementV2)
             .WithTags("Balances and statements")
             .WithName("GetStatementV2")
-            .WithSummary("Lists an account's entries with richer filters: entryType, entryKind, status, minAmount, maxAmount, correlationId.")
+            .WithSummary("Lists an account's (or the whole ledger's) entries with richer filters: entryType, entryKind, status, minAmount, maxAmount, correlationId (an account's only).")
             .ProducesProblems(400, 401, 403, 404, 429, 503)
             .WithQuery(Query.Branch, Query.Account, Query.From, Query.To, Query.Limit, Query.Cursor,
                 Query.EntryType, Query.EntryKind, Query.Status, Query.MinAmount, Query.MaxAmount, Query.CorrelationId)
@@ -56,8 +58,13 @@ public static class EntriesApi
         if (Edge.CheckQuery(http) is { } unknown) return unknown;
         var q = http.Request.Query;
         string? branchText = q["branch"], accountText = q["account"];
-        if (branchText is null || accountText is null) return Problem.Validation("Query parameters branch and account are required.");
-        if (!Edge.TryParseAccount(branchText, accountText, out var key, out var accountProblem)) return accountProblem!;
+        bool wholeLedger = branchText is null && accountText is null;
+        var key = default(AccountKey);
+        if (!wholeLedger)
+        {
+            if (branchText is null || accountText is null) return Problem.Validation("Give both branch and account (an account's statement), or neither (the whole ledger's).");
+            if (!Edge.TryParseAccount(branchText, accountText, out key, out var accountProblem)) return accountProblem!;
+        }
 
         long fromTicks = 0, toTicks = long.MaxValue;
         string? from = q["from"], to = q["to"];
@@ -78,16 +85,32 @@ public static class EntriesApi
             return Problem.Validation($"limit must be an integer in 1..{MaxLimit}.");
         }
         long after = 0;
+        LedgerPosition? position = null;
         string? cursor = q["cursor"];
-        if (cursor is not null && !StatementJson.Cursor.TryDecode(cursor, out after)) return Problem.Validation("cursor is not one this API issued; pass nextCursor back unchanged.");
+        if (cursor is not null)
+        {
+            bool issued;
+            if (wholeLedger)
+            {
+                issued = StatementJson.Cursor.TryDecode(cursor, out LedgerPosition place);
+                position = place;
+            }
+            else
+            {
+                issued = StatementJson.Cursor.TryDecode(cursor, out after);
+            }
+            if (!issued) return Problem.Validation("cursor is not one this API issued for this statement; pass nextCursor back unchanged, with the same branch and account.");
+        }
 
-        var query = new StatementQuery { FromTicks = fromTicks, ToTicks = toTicks, AfterSequence = after, Limit = limit };
+        var query = new StatementQuery { FromTicks = fromTicks, ToTicks = toTicks, AfterSequence = after, After = position, Limit = limit };
         if (filters && ReadFilters(q, query, out query) is { } filterProblem) return filterProblem;
+        if (wholeLedger && query.CorrelationId is not null) return Problem.Validation("correlationId names an account's entry: give branch and account too.");
 
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
+        if (wholeLedger) return new StatementResult(runtime.Reads!.LedgerStatement(query), runtime.Catalog);
         var page = runtime.Reads!.Statement(key, query);
         if (page is null) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
-        return new StatementResult(page);
+        return new StatementResult(page, runtime.Catalog);
     }
 
     private static ProblemResult? ReadFilters(IQueryCollection q, StatementQuery input, out StatementQuery query)
@@ -136,18 +159,30 @@ public static class EntriesApi
 /// exactly <see cref="StatementResponse"/>, which stays the OpenAPI schema (a test compares the bytes with the
 /// source-generated serializer's).
 /// </summary>
-internal sealed class StatementResult(StatementPage page) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
+internal sealed class StatementResult : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
 {
+    private readonly HistoryCatalog _catalog;
+
+    public StatementResult(StatementPage page, HistoryCatalog catalog) => (Page, _catalog) = (page, catalog);
+
+    public StatementResult(LedgerStatementPage page, HistoryCatalog catalog) => (LedgerPage, _catalog) = (page, catalog);
+
     public int? StatusCode => StatusCodes.Status200OK;
     public string ContentType => "application/json; charset=utf-8";
-    public StatementPage Page => page;
+    /// <summary>An account's statement page, or null for the whole ledger's (<see cref="LedgerPage"/>).</summary>
+    public StatementPage? Page { get; }
+    public LedgerStatementPage? LedgerPage { get; }
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ContentType;
-        using (var writer = new Utf8JsonWriter(response.BodyWriter, StatementJson.Options)) StatementJson.Write(writer, page);
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, StatementJson.Options))
+        {
+            if (Page is not null) StatementJson.Write(writer, Page, _catalog);
+            else StatementJson.WriteLedger(writer, LedgerPage!, _catalog);
+        }
         await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
     }
 

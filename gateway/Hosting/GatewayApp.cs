@@ -179,6 +179,7 @@ public static class GatewayApp
         app.MapAccountsApi();
         app.MapBalancesApi();
         app.MapEntriesApi();
+        app.MapHistoryCodesApi();
         app.MapPerfApi(app.Configuration);
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live"), ResponseWriter = ReadinessCheck.Write })

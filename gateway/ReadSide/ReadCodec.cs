@@ -12,24 +12,27 @@ namespace Ledger.ReadSide;
 /// 's' account sequence(i64 BE)                      an entry row (below)
 /// 'i' account correlationId                         sequence i64
 /// 'h' account timestamp(i64 BE) record(i64 BE)      available z | held z | first sequence of the account in that record v (0: none)
+/// 'l' timestamp(i64 BE) sequence(i64 BE)            account i64 (the whole-ledger statement: every entry in time and sequence order)
 /// 'w'                                               the watermark: version u8 | record i64 | next journal address i64 | last sequence i64
 ///
-/// entry row, version 1: version u8 | timestamp i64 | kind u8 | status u8 | entryType z | amount z | expiresAt z
+/// entry row, version 2: version u8 | timestamp i64 | kind u8 | status u8 | entryType z | amount z | expiresAt z
 ///   | referenceSequence v | reversedBySequence v | available z | held z | correlationId (length u8, ASCII) | description (length v, UTF-8; 0 = none, else length + 1)
 /// </code>
 /// (v = LEB128, z = zigzag LEB128.) Another version is refused: the read store is rebuilt from the journal.
 /// </summary>
 internal static class ReadCodec
 {
-    public const byte Version = 1;
+    public const byte Version = 2; // 2: the whole-ledger index ('l')
     public const byte AccountPrefix = (byte)'a';
     public const byte RowPrefix = (byte)'s';
     public const byte IdPrefix = (byte)'i';
     public const byte HistoryPrefix = (byte)'h';
+    public const byte LedgerPrefix = (byte)'l';
     public static ReadOnlySpan<byte> WatermarkKey => "w"u8;
 
     public const int KeyBytesMax = 1 + 8 + 64;
     public const int HistoryKeyBytes = 1 + 8 + 8 + 8;
+    public const int LedgerKeyBytes = 1 + 8 + 8;
     public const int RowBytesMax = 1 + 8 + 2 + 8 * 10 + 1 + 64 + 5 + 4 * 256;
 
     public static int AccountKey(long account, Span<byte> into)
@@ -62,6 +65,17 @@ internal static class ReadCodec
         BinaryPrimitives.WriteInt64BigEndian(into[17..], record);
         return HistoryKeyBytes;
     }
+
+    public static int LedgerKey(long timestampTicks, long sequence, Span<byte> into)
+    {
+        into[0] = LedgerPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(into[1..], timestampTicks);
+        BinaryPrimitives.WriteInt64BigEndian(into[9..], sequence);
+        return LedgerKeyBytes;
+    }
+
+    public static (long TimestampTicks, long Sequence) OfLedgerKey(ReadOnlySpan<byte> key) =>
+        (BinaryPrimitives.ReadInt64BigEndian(key[1..]), BinaryPrimitives.ReadInt64BigEndian(key[9..]));
 
     public static long SequenceOfRowKey(ReadOnlySpan<byte> key) => BinaryPrimitives.ReadInt64BigEndian(key[9..]);
 

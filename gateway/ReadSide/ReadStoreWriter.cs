@@ -10,7 +10,7 @@ namespace Ledger.ReadSide;
 /// sequence order, as the engine decided them), <see cref="Commit"/> writes everything added since the last commit in
 /// one atomic RocksDB write with the new watermark. Status changes (RELEASED, REMOVED, EXPIRED, reversedBy) update the
 /// entry's row in place; each record leaves one balance-history row per account it touched (what <c>?at=</c> and the
-/// statement's time window read). One writer thread; readers see a batch once it is committed.
+/// statement's time window read), and each entry one whole-ledger index key (time, sequence → account). One writer thread; readers see a batch once it is committed.
 /// Usage: <c>writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress); ... writer.Commit();</c>
 /// </summary>
 public sealed class ReadStoreWriter : IDisposable
@@ -71,6 +71,8 @@ public sealed class ReadStoreWriter : IDisposable
                     _pending.Add((account, e.Sequence, row));
                     BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, e.Sequence);
                     _batch.Put(_key.AsSpan(0, ReadCodec.IdKey(account, e.CorrelationId!, _key)), _sequenceValue, null);
+                    BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, account);
+                    _batch.Put(_key.AsSpan(0, ReadCodec.LedgerKey(e.TimestampTicks, e.Sequence, _key)), _sequenceValue, null);
                     Touch(account, e.BalancesAfter, e.Sequence);
                     if (e.Sequence > lastSequence) lastSequence = e.Sequence;
                     break;

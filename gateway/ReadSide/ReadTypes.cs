@@ -32,6 +32,8 @@ public sealed record StatementQuery
     public long ToTicks { get; init; } = long.MaxValue;
     /// <summary>Continue after this sequence (from the cursor); 0 from the start.</summary>
     public long AfterSequence { get; init; }
+    /// <summary>The whole-ledger statement continues after this place (from its cursor); null from the start.</summary>
+    public LedgerPosition? After { get; init; }
     public int Limit { get; init; } = 100;
     public int? EntryType { get; init; }
     public EntryKind? Kind { get; init; }
@@ -45,6 +47,18 @@ public sealed record StatementQuery
 
 /// <summary>A statement page, oldest first; <see cref="NextAfterSequence"/> is 0 when nothing may follow.</summary>
 public sealed record StatementPage(ReadAccount Account, IReadOnlyList<StatementRow> Rows, long NextAfterSequence);
+
+/// <summary>An entry of the whole-ledger statement, with the account it belongs to.</summary>
+public readonly record struct LedgerStatementRow(AccountKey Account, CurrencyCode Currency, StatementRow Row);
+
+/// <summary>
+/// A whole-ledger statement page: the entries of every account in sequence order (which is time order: the engine's
+/// clock never goes back). <see cref="Next"/> is where the next page starts, null when nothing may follow.
+/// </summary>
+public sealed record LedgerStatementPage(IReadOnlyList<LedgerStatementRow> Rows, LedgerPosition? Next);
+
+/// <summary>A place in the whole-ledger statement: after the entry with this timestamp and sequence.</summary>
+public readonly record struct LedgerPosition(long TimestampTicks, long Sequence);
 
 /// <summary>Where the read side stands: every event of journal records 1..<see cref="RecordNumber"/> applied; the feed resumes at <see cref="NextAddress"/>.</summary>
 public readonly record struct ReadWatermark(long RecordNumber, long NextAddress, long LastSequence);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
 
 namespace Ledger.ReadSide;
@@ -11,18 +12,18 @@ namespace Ledger.ReadSide;
 /// The statement as JSON, written once for everyone who shows one: the gateway's <c>GET /v1|v2/entries</c> body and the
 /// replay-tool's <c>statement --format json</c> are this writer's output, so they are the same bytes. Shape (the
 /// OpenAPI's <c>StatementResponse</c>): <c>{"branch","account","entries":[{"correlationId","entryType","entryKind",
-/// "amount":{"value","currency"},"status","asOfDate","sequence","timestamp","description"?,"reversedBy"?,"reverses"?,
+/// "direction"?,"amount":{"value","currency"},"status","asOfDate","sequence","timestamp","description"?,"reversedBy"?,"reverses"?,
 /// "unblocks"?,"removes"?,"expiresAt"?}],"nextCursor"?}</c>; absent members are left out, never null.
 /// </summary>
 public static class StatementJson
 {
     public static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static void Write(Utf8JsonWriter w, StatementPage page)
+    public static void Write(Utf8JsonWriter w, StatementPage page, HistoryCatalog catalog)
     {
         string currency = page.Account.Currency.ToString();
         WriteStart(w, page.Account);
-        foreach (var row in page.Rows) WriteRow(w, row, currency);
+        foreach (var row in page.Rows) WriteRow(w, row, currency, catalog);
         WriteEnd(w, page.NextAfterSequence);
     }
 
@@ -35,12 +36,36 @@ public static class StatementJson
         w.WriteStartArray("entries");
     }
 
-    public static void WriteRow(Utf8JsonWriter w, StatementRow row, string currency)
+    /// <summary>
+    /// The whole-ledger statement: <c>{"entries":[{"branch","account", then an entry as above}],"nextCursor"?}</c>,
+    /// every account's entries in sequence order.
+    /// </summary>
+    public static void WriteLedger(Utf8JsonWriter w, LedgerStatementPage page, HistoryCatalog catalog)
     {
         w.WriteStartObject();
+        w.WriteStartArray("entries");
+        foreach (var (account, currency, row) in page.Rows) WriteRow(w, row, currency.ToString(), catalog, account);
+        w.WriteEndArray();
+        if (page.Next is { } next) w.WriteString("nextCursor", Cursor.Encode(next));
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// One entry; its <c>direction</c> comes from <paramref name="catalog"/> (left out for a code it lacks). With
+    /// <paramref name="account"/> (the whole-ledger statement) the entry names its branch and account first.
+    /// </summary>
+    public static void WriteRow(Utf8JsonWriter w, StatementRow row, string currency, HistoryCatalog catalog, AccountKey? account = null)
+    {
+        w.WriteStartObject();
+        if (account is { } key)
+        {
+            w.WriteNumber("branch", key.Branch);
+            w.WriteNumber("account", key.Number);
+        }
         w.WriteString("correlationId", row.CorrelationId);
         w.WriteNumber("entryType", row.EntryType);
         w.WriteString("entryKind", KindName(row.Kind));
+        if (catalog.DirectionOf(row.Kind, row.EntryType) is { } direction) w.WriteString("direction", DirectionName(direction));
         w.WriteStartObject("amount");
         w.WriteNumber("value", row.AmountMinor);
         w.WriteString("currency", currency);
@@ -79,6 +104,13 @@ public static class StatementJson
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an entry kind"),
     };
 
+    public static string DirectionName(Direction direction) => direction switch
+    {
+        Direction.Debit => "DEBIT",
+        Direction.Credit => "CREDIT",
+        _ => throw new ArgumentOutOfRangeException(nameof(direction), direction, "not a direction"),
+    };
+
     public static string StatusName(EntryStatus status) => status switch
     {
         EntryStatus.Posted => "POSTED",
@@ -97,9 +129,30 @@ public static class StatementJson
         public static string Encode(long afterSequence) =>
             Base64Url.EncodeToString(Encoding.ASCII.GetBytes(Prefix + afterSequence.ToString(CultureInfo.InvariantCulture)));
 
-        public static bool TryDecode(string cursor, out long afterSequence)
+        private const string LedgerPrefix = "l1:";
+
+        /// <summary>The whole-ledger statement's cursor: the time and sequence of the last entry examined.</summary>
+        public static string Encode(LedgerPosition after) =>
+            Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{LedgerPrefix}{after.TimestampTicks}.{after.Sequence}")));
+
+        public static bool TryDecode(string cursor, out LedgerPosition after)
         {
-            afterSequence = 0;
+            after = default;
+            if (!TryUnwrap(cursor, LedgerPrefix, out string text)) return false;
+            int dot = text.IndexOf('.', StringComparison.Ordinal);
+            if (dot < 0 ||
+                !long.TryParse(text.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out long ticks) ||
+                !long.TryParse(text.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long sequence) || sequence < 1)
+            {
+                return false;
+            }
+            after = new LedgerPosition(ticks, sequence);
+            return true;
+        }
+
+        private static bool TryUnwrap(string cursor, string prefix, out string text)
+        {
+            text = "";
             if (cursor.Length > 64) return false;
             byte[] bytes;
             try
@@ -110,9 +163,17 @@ public static class StatementJson
             {
                 return false;
             }
-            string text = Encoding.ASCII.GetString(bytes);
-            return text.StartsWith(Prefix, StringComparison.Ordinal) &&
-                   long.TryParse(text.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out afterSequence) && afterSequence > 0;
+            string decoded = Encoding.ASCII.GetString(bytes);
+            if (!decoded.StartsWith(prefix, StringComparison.Ordinal)) return false;
+            text = decoded[prefix.Length..];
+            return true;
+        }
+
+        public static bool TryDecode(string cursor, out long afterSequence)
+        {
+            afterSequence = 0;
+            return TryUnwrap(cursor, Prefix, out string text) &&
+                   long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out afterSequence) && afterSequence > 0;
         }
     }
 }

@@ -1,3 +1,4 @@
+using Ledger.Engine.Catalog;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -74,7 +75,7 @@ internal static class StatementCommand
             var query = new StatementQuery { FromTicks = from, ToTicks = to, AfterSequence = after, Limit = limit ?? PageRows };
             var page = reads.Store.Statement(key, query) ?? throw new ToolException(ExitCodes.NotFound, $"Account {key} is not in the journal.");
             using var stdout = Console.OpenStandardOutput();
-            if (format == "json") WriteJson(stdout, reads.Store, page, query, onePage: limit is not null);
+            if (format == "json") WriteJson(stdout, reads.Store, reads.Catalog, page, query, onePage: limit is not null);
             else WriteCsv(stdout, reads.Store, page, query, onePage: limit is not null);
         }
         return ExitCodes.Ok;
@@ -95,7 +96,7 @@ internal static class StatementCommand
         }
     }
 
-    private static void WriteJson(Stream stdout, ReadStore store, StatementPage first, StatementQuery query, bool onePage)
+    private static void WriteJson(Stream stdout, ReadStore store, HistoryCatalog catalog, StatementPage first, StatementQuery query, bool onePage)
     {
         string currency = first.Account.Currency.ToString();
         using (var w = new Utf8JsonWriter(stdout, StatementJson.Options))
@@ -103,7 +104,7 @@ internal static class StatementCommand
             StatementJson.WriteStart(w, first.Account);
             foreach (var row in Rows(store, first, query, onePage))
             {
-                StatementJson.WriteRow(w, row, currency);
+                StatementJson.WriteRow(w, row, currency, catalog);
                 if (w.BytesPending > 1 << 16) w.Flush();
             }
             StatementJson.WriteEnd(w, onePage ? first.NextAfterSequence : 0);

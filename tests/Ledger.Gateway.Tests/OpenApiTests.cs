@@ -43,7 +43,9 @@ public sealed class OpenApiTests
     {
         var schemas = (await DocumentAsync())["components"]!["schemas"]!;
         var entry = schemas["EntryResponse"]!["properties"]!.AsObject();
-        Assert.That(entry.Select(p => p.Key), Is.EquivalentTo(new[] { "correlationId", "entryType", "status", "sequence", "timestamp", "asOfDate", "amount" }));
+        Assert.That(entry.Select(p => p.Key), Is.EquivalentTo(new[] { "correlationId", "entryType", "direction", "status", "sequence", "timestamp", "asOfDate", "amount" }));
+        var direction = schemas["DirectionName"]!["enum"]!.AsArray().Select(v => (string)v!);
+        Assert.That(direction, Is.EquivalentTo(new[] { "DEBIT", "CREDIT" }));
         var problem = schemas["ProblemResponse"]!["properties"]!.AsObject();
         Assert.That(problem.Select(p => p.Key), Is.SupersetOf(new[] { "type", "title", "status", "detail", "entryIndex", "rule" }));
         var status = schemas["EntryStatusName"]!["enum"]!.AsArray().Select(v => (string)v!);
@@ -52,6 +54,7 @@ public sealed class OpenApiTests
 
     [TestCase("/v1/accounts/{branch}/{account}/batches", "post", "ledger:write")]
     [TestCase("/v1/entries", "get", "ledger:read")]
+    [TestCase("/v1/history-codes", "get", "ledger:read")]
     [TestCase("/v1/accounts", "post", "ledger:admin")]
     public async Task ShouldDeclareTheScopeEachOperationNeeds(string path, string method, string scope)
     {

@@ -70,7 +70,8 @@ void ReadStoreOnly()
 
 void SingleThreadPath()
 {
-    var engine = new LedgerEngine(HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath), new EngineSettings { EntryCacheCapacity = 4 << 20, AccountCapacity = 4_096 });
+    var catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath);
+    var engine = new LedgerEngine(catalog, new EngineSettings { EntryCacheCapacity = 4 << 20, AccountCapacity = 4_096 });
     string dir = Scratch();
     using var store = ReadStore.Open(dir);
     using var writer = store.Writer();
@@ -96,7 +97,7 @@ void SingleThreadPath()
         if (writer.Pending == 256) writer.Commit();
         long t3 = Stopwatch.GetTimestamp();
         output.ResetWrittenCount();
-        BatchCreatedResult.Write(output, command);
+        BatchCreatedResult.Write(output, command, catalog);
         long t4 = Stopwatch.GetTimestamp();
         parse += t1 - t0; apply += t2 - t1; read += t3 - t2; write += t4 - t3;
         entries += batch;
@@ -131,7 +132,7 @@ async Task Pipeline()
             await done;
             if (!command.Result.IsOk) throw new InvalidOperationException(command.Result.Code.ToString());
             output.ResetWrittenCount();
-            BatchCreatedResult.Write(output, command);
+            BatchCreatedResult.Write(output, command, runtime.Catalog);
             runtime.Pool.Return(command);
             Interlocked.Add(ref entries, batch);
         }
