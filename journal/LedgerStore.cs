@@ -209,22 +209,7 @@ public sealed class LedgerStore : IDisposable
         if (recordNumber == 0) return ReplayCommitted(onRecord);
         if (nextAddress < _log.StartAddress || nextAddress > _log.CommittedUntilAddress || recordNumber > Journal.CommittedRecordNumber) return -1;
         using var cursor = new JournalCursor(_log, nextAddress, recordNumber + 1, lastSequence, follow: false);
-        var record = new JournalRecord();
-        long n = 0;
-        while (true)
-        {
-            switch (cursor.TryRead(record))
-            {
-                case ReadOutcome.Record:
-                    onRecord(record);
-                    n++;
-                    break;
-                case ReadOutcome.End:
-                    return n;
-                default:
-                    return n == 0 ? -1 : throw new JournalDamagedException(cursor.Damage!);
-            }
-        }
+        return JournalReader.Drain(cursor, onRecord, damageBeforeAnyIsMisfit: true);
     }
 
     /// <summary>Stops checkpointing, commits anything appended, checkpoints and closes the store and journal, releases the data directory. Stop the host first.</summary>

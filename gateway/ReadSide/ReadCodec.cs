@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Ledger.Engine.Domain;
+using Ledger.Engine.Encoding;
 
 namespace Ledger.ReadSide;
 
@@ -167,82 +168,6 @@ internal static class ReadCodec
         return new ReadWatermark(BinaryPrimitives.ReadInt64LittleEndian(from[1..]), BinaryPrimitives.ReadInt64LittleEndian(from[9..]), BinaryPrimitives.ReadInt64LittleEndian(from[17..]));
     }
 
-    private ref struct VarWriter(Span<byte> into, int position)
-    {
-        private readonly Span<byte> _into = into;
-        public int Position = position;
-
-        public void Unsigned(ulong v)
-        {
-            while (v >= 0x80)
-            {
-                _into[Position++] = (byte)(v | 0x80);
-                v >>= 7;
-            }
-            _into[Position++] = (byte)v;
-        }
-
-        public void Signed(long v) => Unsigned((ulong)((v << 1) ^ (v >> 63)));
-
-        public void Ascii(string s)
-        {
-            _into[Position++] = (byte)s.Length;
-            Position += Encoding.ASCII.GetBytes(s, _into[Position..]);
-        }
-
-        public void Text(string? s)
-        {
-            if (s is null)
-            {
-                Unsigned(0);
-                return;
-            }
-            int length = Encoding.UTF8.GetByteCount(s);
-            Unsigned((ulong)length + 1);
-            Position += Encoding.UTF8.GetBytes(s, _into[Position..]);
-        }
-    }
-
-    private ref struct VarReader(ReadOnlySpan<byte> from, int position = 0)
-    {
-        private readonly ReadOnlySpan<byte> _from = from;
-        private int _position = position;
-
-        public ulong Unsigned()
-        {
-            ulong v = 0;
-            for (int shift = 0; shift < 64; shift += 7)
-            {
-                byte b = _from[_position++];
-                v |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80) return v;
-            }
-            throw new IndexOutOfRangeException();
-        }
-
-        public long Signed()
-        {
-            ulong v = Unsigned();
-            return (long)(v >> 1) ^ -(long)(v & 1);
-        }
-
-        public string Ascii()
-        {
-            int length = _from[_position++];
-            var s = Encoding.ASCII.GetString(_from.Slice(_position, length));
-            _position += length;
-            return s;
-        }
-
-        public string? Text()
-        {
-            int length = (int)Unsigned();
-            if (length == 0) return null;
-            var s = Encoding.UTF8.GetString(_from.Slice(_position, length - 1));
-            _position += length - 1;
-            return s;
-        }
-    }
 }
 
 /// <summary>An entry row as stored (references by sequence; the reader resolves them to correlation ids).</summary>
