@@ -9,6 +9,8 @@
 #   ITERATIONS=10 ENTRIES=8000000 ./run-perf.sh more iterations / a longer harness run
 #   ./run-perf.sh http [seconds] [connections]   the HTTP section (wrk)
 #   ./run-perf.sh journal [quick]               the journal section: the bounded-memory soak (100 M entries), throughput, replay
+#   ./run-perf.sh soak [minutes] [runs]         the whole service over HTTP: 10 min per run, 1 000 and 1 000 000 accounts,
+#                                               100-entry and single-entry batches (BASELINE=<worktree> adds the code before)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -21,6 +23,12 @@ fi
 if [ "${1:-}" = "journal" ]; then
   shift
   exec perf/durable/run-durable.sh "$@"
+fi
+
+# Whole-service soak (gateway on embedded defaults, wrk, per-10 s slices): ./run-perf.sh soak [minutes] [runs]
+if [ "${1:-}" = "soak" ]; then
+  shift
+  exec perf/soak/run-soak.sh "$@"
 fi
 
 FILTER=${1:-${FILTER:-*}}

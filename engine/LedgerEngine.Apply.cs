@@ -11,16 +11,30 @@ public sealed partial class LedgerEngine
     private readonly int[] _newSlot = new int[Limits.EntriesPerBatchMax];
     private EntryImage _scratch; // the image being built before it enters the cache (inserting pins an open hold)
 
-    /// <summary>A ledger decline: remembered under every id of the command (sticky), nothing else changes.</summary>
-    private void RememberDecline(LedgerCommand command, int n, bool bundle, ResultCode code, int entryIndex, byte ruleId)
+    /// <summary>
+    /// A ledger decline: remembered under every id of the command (sticky), nothing else changes. <paramref name="detail"/>
+    /// is the rule's id for <see cref="ResultCode.RuleDeclined"/>, the disagreeing field (a <see cref="ConflictFields"/>
+    /// bit) for <see cref="ResultCode.ReferenceMismatch"/>, whose failing entry's image also keeps the referenced entry's
+    /// entryType, amount and currency in its decided fields (a replay answers with them again).
+    /// </summary>
+    private void RememberDecline(LedgerCommand command, int n, bool bundle, ResultCode code, int entryIndex, byte detail)
     {
-        Refuse(command, code, entryIndex, RuleIds.NameOf(ruleId));
+        Refuse(command, code, entryIndex, code == ResultCode.RuleDeclined ? RuleIds.NameOf(detail) : null);
+        if (code == ResultCode.ReferenceMismatch) command.Result.Conflicts = (ConflictFields)detail;
         for (int i = 0; i < n; i++)
         {
             ref var image = ref NewImage(command, i, n, bundle);
             image.Decline = code;
             image.DeclineEntryIndex = entryIndex;
-            image.DeclineRuleId = ruleId;
+            image.DeclineRuleId = detail;
+            if (code == ResultCode.ReferenceMismatch && i == entryIndex)
+            {
+                ref readonly var referenced = ref _cache[_refSlot[i]];
+                image.EntryType = referenced.EntryType;
+                image.AmountMinor = referenced.AmountMinor;
+                image.Currency = referenced.Currency;
+            }
+            WriteResult(ref command.EntryResults[i], in image);
             Remember(i);
         }
         if (bundle) RememberBundle(command, n);

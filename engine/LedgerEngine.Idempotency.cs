@@ -105,13 +105,15 @@ public sealed partial class LedgerEngine
         {
             case EntryKind.Ledger:
             case EntryKind.Blocking:
-                return e.EntryType is >= 0 and <= Limits.HistoryCodeMax && e.HasAmount && e.AmountMinor > 0 && !e.Currency.IsNone &&
+                // Any entry type: one the catalog lacks is declined (UnknownHistoryCode), not malformed.
+                return e.HasAmount && e.AmountMinor > 0 && !e.Currency.IsNone &&
                        e.Reference is null && (e.ExpiresAtTicks == 0 || e.Kind == EntryKind.Blocking);
             case EntryKind.Unblocking:
                 return e.Reference is not null && (!e.HasAmount || e.AmountMinor > 0) && e.ExpiresAtTicks == 0 && IsValidKey(e.Reference);
             case EntryKind.Reversal:
             case EntryKind.Removal:
-                return e.Reference is not null && !e.HasAmount && e.ExpiresAtTicks == 0 && IsValidKey(e.Reference);
+                // An amount is allowed as a check (it must be the referenced entry's), never as a partial amount.
+                return e.Reference is not null && (!e.HasAmount || e.AmountMinor > 0) && e.ExpiresAtTicks == 0 && IsValidKey(e.Reference);
             default:
                 return false;
         }
@@ -221,7 +223,8 @@ public sealed partial class LedgerEngine
         ref var first = ref _cache[_foundSlot[0]];
         command.Result.Code = first.Decline;
         command.Result.EntryIndex = first.Decline == ResultCode.Ok ? -1 : first.DeclineEntryIndex;
-        command.Result.Rule = RuleIds.NameOf(first.DeclineRuleId);
+        command.Result.Rule = first.Decline == ResultCode.RuleDeclined ? RuleIds.NameOf(first.DeclineRuleId) : null;
+        command.Result.Conflicts = first.Decline == ResultCode.ReferenceMismatch ? (ConflictFields)first.DeclineRuleId : ConflictFields.None;
         command.Result.Replayed = true;
         command.Result.TimestampTicks = first.TimestampTicks;
         for (int i = 0; i < n; i++) WriteResult(ref command.EntryResults[i], in _cache[_foundSlot[i]]);

@@ -23,6 +23,18 @@ public sealed partial class LedgerEngine
     private readonly bool[] _simRecordReversed = new bool[Limits.EntriesPerBatchMax];
     private int _simRecordCount;
 
+    /// <summary>
+    /// The field of a follow-up entry that disagrees with the entry it refers to, or None: its entryType (when given:
+    /// <see cref="EntryRequest.NoEntryType"/> means absent), and with <paramref name="checkAmount"/> (reversal, removal)
+    /// its amount. An unblocking's amount is the partial amount to release, so it is not compared.
+    /// </summary>
+    private static ConflictFields Disagrees(in EntryRequest e, in EntryImage referenced, bool checkAmount)
+    {
+        if (e.EntryType != EntryRequest.NoEntryType && e.EntryType != referenced.EntryType) return ConflictFields.EntryType;
+        if (checkAmount && e.HasAmount && e.AmountMinor != referenced.AmountMinor) return ConflictFields.Amount;
+        return ConflictFields.None;
+    }
+
     private ResultCode Decide(LedgerCommand command, int i, ref EntryPlan plan, out byte ruleId)
     {
         ref var e = ref command.Entries[i];
@@ -79,6 +91,11 @@ public sealed partial class LedgerEngine
             {
                 int target = _refSlot[i];
                 if (target < 0) return ResultCode.ReferenceNotFound;
+                if (Disagrees(in e, in _cache[target], checkAmount: false) is var field and not ConflictFields.None)
+                {
+                    ruleId = (byte)field;
+                    return ResultCode.ReferenceMismatch;
+                }
                 int simRec = SimRecord(target);
                 if (_simRecordStatus[simRec] != EntryStatus.Pending) return ResultCode.EntryNotPending;
                 if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
@@ -100,8 +117,14 @@ public sealed partial class LedgerEngine
             {
                 int target = _refSlot[i];
                 if (target < 0) return ResultCode.ReferenceNotFound;
+                if (Disagrees(in e, in _cache[target], checkAmount: true) is var field and not ConflictFields.None)
+                {
+                    ruleId = (byte)field;
+                    return ResultCode.ReferenceMismatch;
+                }
                 ref var original = ref _cache[target];
                 if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted) return ResultCode.NotReversible;
+                if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
                 int simRec = SimRecord(target);
                 if (_simRecordReversed[simRec]) return ResultCode.AlreadyReversed;
                 _simRecordReversed[simRec] = true;
@@ -121,8 +144,14 @@ public sealed partial class LedgerEngine
             {
                 int target = _refSlot[i];
                 if (target < 0) return ResultCode.ReferenceNotFound;
+                if (Disagrees(in e, in _cache[target], checkAmount: true) is var field and not ConflictFields.None)
+                {
+                    ruleId = (byte)field;
+                    return ResultCode.ReferenceMismatch;
+                }
                 int simRec = SimRecord(target);
                 if (_simRecordStatus[simRec] != EntryStatus.Pending) return ResultCode.EntryNotPending;
+                if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
                 long amount = _simRecordHeld[simRec];
                 _simRecordHeld[simRec] = 0;
                 _simRecordStatus[simRec] = EntryStatus.Removed;

@@ -10,6 +10,16 @@ public static class JournalReader
     public static long ReadAll(JournalLog log, Action<JournalRecord> onRecord)
     {
         using var cursor = new JournalCursor(log, log.StartAddress, log.Archive.FirstRecordNumber, log.Archive.LastSequenceBefore, follow: false);
+        return Drain(cursor, onRecord, damageBeforeAnyIsMisfit: false);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="cursor"/> to its end, calling <paramref name="onRecord"/> for each record, and returns how
+    /// many; throws <see cref="JournalDamagedException"/> at damage, or with <paramref name="damageBeforeAnyIsMisfit"/>
+    /// returns -1 when the very first read fails (the cursor did not start at a record: its caller's position does not fit).
+    /// </summary>
+    internal static long Drain(JournalCursor cursor, Action<JournalRecord> onRecord, bool damageBeforeAnyIsMisfit)
+    {
         var record = new JournalRecord();
         long n = 0;
         while (true)
@@ -23,7 +33,7 @@ public static class JournalReader
                 case ReadOutcome.End:
                     return n;
                 default:
-                    throw new JournalDamagedException(cursor.Damage!);
+                    return n == 0 && damageBeforeAnyIsMisfit ? -1 : throw new JournalDamagedException(cursor.Damage!);
             }
         }
     }

@@ -89,11 +89,13 @@ public sealed class LedgerStore : IDisposable
                 Directory.CreateDirectory(dataDir);
                 DurableFiles.SyncDirectory(Path.GetDirectoryName(dataDir)!);
             }
+            var opening = System.Diagnostics.Stopwatch.StartNew();
             lockFile = TakeLock(dataDir);
             string journalDir = Path.Combine(dataDir, JournalDirectoryName);
             bool created = !JournalLog.Exists(journalDir);
             log = JournalLog.Open(journalDir, options.Journal);
             (entries, string? rebuilt) = OpenEntryStore(Path.Combine(dataDir, EntryStore.EntryStore.DirectoryName), log, options.EntryStore, logger);
+            var opened = opening.Elapsed;
             var result = LedgerRecovery.Recover(log, entries, new RecoveryOptions
             {
                 InitialCatalog = options.Catalog,
@@ -121,12 +123,14 @@ public sealed class LedgerStore : IDisposable
             var report = result.Report with
             {
                 StoreRebuilt = rebuilt,
+                OpenElapsed = opened,
+                FilterRefilledKeys = entries.FilterRebuiltKeys,
                 CatalogChanged = catalogChanged,
                 JournalCreated = created,
                 LastRecordNumber = journal.CommittedRecordNumber,
                 StateHash = catalogChanged || newLedger ? engine.ComputeStateHash() : result.Report.StateHash,
             };
-            var level = report.Damage is not null || rebuilt is not null ? LogLevel.Warning : LogLevel.Information;
+            var level = report.Damage is not null || rebuilt is not null || report.FilterRefilledKeys > 0 ? LogLevel.Warning : LogLevel.Information;
             if (logger?.IsEnabled(level) == true) logger.Log(level, "{Summary}", report.Summary());
             return new LedgerStore(dataDir, log, lockFile, entries, engine, journal, report, logger);
         }
@@ -193,6 +197,20 @@ public sealed class LedgerStore : IDisposable
     /// records read. The record passed in is reused: copy what you keep.
     /// </summary>
     public long ReplayCommitted(Action<JournalRecord> onRecord) => JournalReader.ReadAll(_log, onRecord);
+
+    /// <summary>
+    /// Reads the committed records after record <paramref name="recordNumber"/> (which ended at <paramref name="nextAddress"/>,
+    /// sequence <paramref name="lastSequence"/>), in order, events as journaled: how a store derived from the journal (the read
+    /// store) catches up from its watermark. Returns the number read, or -1 when the journal does not continue there (the
+    /// derived store is not this journal's, or ahead of it: rebuild it with <see cref="ReplayCommitted"/>).
+    /// </summary>
+    public long ReplayCommittedAfter(long recordNumber, long nextAddress, long lastSequence, Action<JournalRecord> onRecord)
+    {
+        if (recordNumber == 0) return ReplayCommitted(onRecord);
+        if (nextAddress < _log.StartAddress || nextAddress > _log.CommittedUntilAddress || recordNumber > Journal.CommittedRecordNumber) return -1;
+        using var cursor = new JournalCursor(_log, nextAddress, recordNumber + 1, lastSequence, follow: false);
+        return JournalReader.Drain(cursor, onRecord, damageBeforeAnyIsMisfit: true);
+    }
 
     /// <summary>Stops checkpointing, commits anything appended, checkpoints and closes the store and journal, releases the data directory. Stop the host first.</summary>
     public void Dispose()

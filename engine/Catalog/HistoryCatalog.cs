@@ -1,3 +1,5 @@
+using Ledger.Engine.Domain;
+
 namespace Ledger.Engine.Catalog;
 
 /// <summary>
@@ -22,6 +24,18 @@ public sealed class HistoryCatalog
     public IReadOnlyList<string> Domains => _domains;
 
     public HistoryCode? Find(int code) => (uint)code < (uint)_byCode.Length ? _byCode[code] : null;
+
+    /// <summary>
+    /// Which way an entry moves its account's available balance: a posting's or a hold's is its code's direction; what
+    /// undoes one (reversal, unblocking, removal; they carry the original's code) goes the other way. Null for a code
+    /// the catalog lacks.
+    /// </summary>
+    public Direction? DirectionOf(EntryKind kind, int code)
+    {
+        if (Find(code) is not { } c) return null;
+        bool undoes = kind is EntryKind.Reversal or EntryKind.Unblocking or EntryKind.Removal;
+        return undoes ? (c.Direction == Direction.Debit ? Direction.Credit : Direction.Debit) : c.Direction;
+    }
 
     /// <summary>The mask bit of a domain name, or -1 when no code has that domain.</summary>
     public int DomainBit(string domain) => Array.IndexOf(_domains, domain);

@@ -5,16 +5,21 @@ namespace Ledger.Engine.Commands;
 /// <summary>
 /// One entry as a partner asked for it. Which fields apply depends on <see cref="Kind"/>:
 /// ledger and blocking carry EntryType, Amount and Currency (blocking optionally ExpiresAt);
-/// unblocking carries Reference (the hold) and optionally Amount; reversal and removal carry only Reference.
+/// unblocking carries Reference (the hold) and optionally Amount (the part to release); reversal and removal carry
+/// Reference. A follow-up (unblocking, reversal, removal) may also carry EntryType, Currency and (reversal, removal) an
+/// amount as checks: each must agree with the referenced entry (else <see cref="ResultCode.ReferenceMismatch"/>).
 /// </summary>
 public struct EntryRequest
 {
+    /// <summary><see cref="EntryType"/> of a follow-up that did not send one (journaled so: never change it).</summary>
+    public const int NoEntryType = -1;
+
     public AccountKey Account;
     public EntryKind Kind;
     /// <summary>1..64 chars of [A-Za-z0-9._:-]; unique within the account, forever.</summary>
     public string CorrelationId;
     public string? Description;
-    /// <summary>History code, or -1 when the kind takes it from the referenced entry.</summary>
+    /// <summary>History code; for a follow-up <see cref="NoEntryType"/> when absent (it takes the referenced entry's).</summary>
     public int EntryType;
     public bool HasAmount;
     public long AmountMinor;

@@ -24,7 +24,7 @@ public struct CommandResult
     public int EntryIndex;
     /// <summary>The rule that declined, for <see cref="ResultCode.RuleDeclined"/>; else null.</summary>
     public string? Rule;
-    /// <summary>For <see cref="ResultCode.IdempotencyConflict"/>: the fields that differ.</summary>
+    /// <summary>For <see cref="ResultCode.IdempotencyConflict"/>: the fields that differ; for <see cref="ResultCode.ReferenceMismatch"/>: the field that disagrees.</summary>
     public ConflictFields Conflicts;
     /// <summary>True when this is the stored answer of an earlier identical command.</summary>
     public bool Replayed;

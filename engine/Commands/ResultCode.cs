@@ -8,7 +8,7 @@ namespace Ledger.Engine.Commands;
 /// <item>idempotency: a correlation id or bundle id seen before is a replay (the first answer again) or <see cref="IdempotencyConflict"/>,</item>
 /// <item>capacity: a new hold when the ledger already has its limit of open holds (<see cref="OpenHoldsLimit"/>),</item>
 /// <item>then entry by entry, in the batch's order: <see cref="UnknownHistoryCode"/>, <see cref="RuleDeclined"/> (allowedKinds),
-/// <see cref="ReferenceNotFound"/>, <see cref="NotReversible"/>, <see cref="AlreadyReversed"/>, <see cref="EntryNotPending"/>,
+/// <see cref="ReferenceNotFound"/>, <see cref="ReferenceMismatch"/>, <see cref="NotReversible"/>, <see cref="AlreadyReversed"/>, <see cref="EntryNotPending"/>,
 /// <see cref="CurrencyMismatch"/>, <see cref="UnblockExceedsHeld"/>, <see cref="RuleDeclined"/> (the code's rules in catalog order),
 /// <see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>.</item>
 /// </list>
@@ -38,6 +38,12 @@ public enum ResultCode : byte
     UnblockExceedsHeld = 107,
     AmountOverflow = 108,
     InsufficientFunds = 109,
+    /// <summary>
+    /// A follow-up entry (unblocking, reversal, removal) carries a field that disagrees with the entry it refers to: its
+    /// entryType, or (reversal, removal) its amount. <see cref="CommandResult.Conflicts"/> names the field and the
+    /// failing entry's <see cref="EntryResult"/> holds the referenced entry's entryType, amount and currency.
+    /// </summary>
+    ReferenceMismatch = 110,
 }
 
 /// <summary>Helpers on <see cref="ResultCode"/>.</summary>

@@ -19,7 +19,7 @@ public sealed class EngineHost : IDisposable
     private readonly BatchEventProcessor<CommandSlot, EngineStage> _engineStage;
     private readonly BatchEventProcessor<CommandSlot, JournalStage> _journalStage;
     private readonly BatchEventProcessor<CommandSlot, StoreStage>? _storeStage;
-    private readonly BatchEventProcessor<CommandSlot, PublishStage> _publishStage;
+    private readonly BatchEventProcessor<CommandSlot, PublishStageHandler> _publishStage;
     private readonly PipelineFault _fault = new();
     private readonly InFlight _inFlight = new();
     private readonly EngineHostSettings _settings;
@@ -47,7 +47,8 @@ public sealed class EngineHost : IDisposable
         _engineStage = new(_ring, _prefetchStage?.Sequence, new EngineStage(engine, _fault));
         _journalStage = new(_ring, _engineStage.Sequence, new JournalStage(journal, _fault));
         if (storeWriter is not null) _storeStage = new(_ring, _journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax);
-        _publishStage = new(_ring, _storeStage?.Sequence ?? _journalStage.Sequence, new PublishStage(sinks.ToArray(), _fault, _inFlight));
+        _publishStage = new(_ring, _storeStage?.Sequence ?? _journalStage.Sequence,
+            new PublishStageHandler(new PublishStage(sinks.ToArray(), _fault, _inFlight, _settings.PublishBatchMax)), _settings.PublishBatchMax);
         _ring.Sequencer.SetGatingSequences(_publishStage.Sequence);
     }
 

@@ -27,11 +27,15 @@ public sealed record EngineHostSettings
     /// <summary>Commands the store stage writes in one store write at most (its producers are released only after it). Default 256.</summary>
     public int StoreBatchMax { get; init; } = 256;
 
+    /// <summary>Commands the publish stage hands the sinks before it releases them together (the read store writes once per batch). Default 256.</summary>
+    public int PublishBatchMax { get; init; } = 256;
+
     /// <summary>The wall clock that stamps commands at publish (UTC ticks). The engine itself never reads a clock.</summary>
     public Func<long> UtcNowTicks { get; init; } = static () => DateTime.UtcNow.Ticks;
 
     internal void Validate()
     {
+        if (PrefetchBatchMax < 1 || StoreBatchMax < 1 || PublishBatchMax < 1) throw new ArgumentException("Stage batch sizes must be at least 1.");
         if (InFlightEntriesMax < Limits.EntriesPerBatchMax)
             throw new ArgumentException($"InFlightEntriesMax must be at least {Limits.EntriesPerBatchMax} (one full batch), not {InFlightEntriesMax}.");
     }

@@ -15,10 +15,20 @@ public interface ICommandJournal
     void Commit();
 }
 
-/// <summary>Consumers of committed commands (read model, Kafka egress), called in sequence order before the producer is released.</summary>
+/// <summary>
+/// Consumers of committed commands (read side, metrics, Kafka egress), called on the publish thread in sequence order:
+/// <see cref="OnCommitted"/> for each command of a drained batch, then <see cref="EndOfBatch"/>; the batch's producers
+/// are released only after every sink's <see cref="EndOfBatch"/> returned (so a sink that writes per batch, like the read
+/// store, still gives read-your-writes).
+/// </summary>
 public interface ICommittedCommandSink
 {
     void OnCommitted(LedgerCommand command);
+
+    /// <summary>The end of a drained batch: make what <see cref="OnCommitted"/> took visible.</summary>
+    void EndOfBatch()
+    {
+    }
 }
 
 /// <summary>A journal that keeps nothing: for benchmarks of the engine and ring alone, and tests of them.</summary>

@@ -102,26 +102,52 @@ internal struct StoreStage(IEntryStoreWriter writer, PipelineFault fault) : IBat
     }
 }
 
-/// <summary>Stage 4 (publish thread): feed sinks, then release the producers.</summary>
-internal struct PublishStage(ICommittedCommandSink[] sinks, PipelineFault fault, InFlight inFlight) : IBatchHandler<CommandSlot>
+/// <summary>Stage 4 (publish thread): feed the sinks a batch, let them finish it, then release its producers.</summary>
+internal sealed class PublishStage(ICommittedCommandSink[] sinks, PipelineFault fault, InFlight inFlight, int batchMax) : IBatchHandler<CommandSlot>
 {
+    private readonly LedgerCommand[] _batch = new LedgerCommand[batchMax];
+    private int _count;
+
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
         var command = slot.Command!;
         slot.Command = null;
-        long entries = Math.Max(1, command.EntryCount); // read before the producer may reuse the command
-        var failure = fault.Value;
-        if (failure is not null)
-        {
-            command.Fail(new JournalFailedException(failure));
-        }
-        else
+        if (fault.Value is null)
         {
             foreach (var sink in sinks) sink.OnCommitted(command);
-            command.Complete();
         }
-        Interlocked.Add(ref inFlight.Entries, -entries);
+        _batch[_count++] = command;
+        if (!endOfBatch) return;
+        var failure = fault.Value;
+        if (failure is null)
+        {
+            try
+            {
+                foreach (var sink in sinks) sink.EndOfBatch();
+            }
+            catch (Exception ex)
+            {
+                fault.Set(ex); // a sink that cannot make the batch visible breaks read-your-writes: stop
+                failure = ex;
+            }
+        }
+        for (int i = 0; i < _count; i++)
+        {
+            var c = _batch[i];
+            _batch[i] = null!;
+            long entries = Math.Max(1, c.EntryCount); // read before the producer may reuse the command
+            if (failure is not null) c.Fail(new JournalFailedException(failure));
+            else c.Complete();
+            Interlocked.Add(ref inFlight.Entries, -entries);
+        }
+        _count = 0;
     }
+}
+
+/// <summary>The struct handler the ring's processor wants, around the publish stage (which keeps its batch in an array).</summary>
+internal struct PublishStageHandler(PublishStage stage) : IBatchHandler<CommandSlot>
+{
+    public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch) => stage.OnEvent(ref slot, sequence, endOfBatch);
 }
 
 /// <summary>The journal (or the entry store behind it) failed; the command was not acknowledged and the host has stopped (fail-stop).</summary>

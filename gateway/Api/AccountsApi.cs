@@ -9,8 +9,8 @@ using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
-using Ledger.Gateway.ReadModel;
 using Ledger.Gateway.Security;
+using Ledger.ReadSide;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -52,6 +52,7 @@ public static class AccountsApi
 
     internal static async Task<Results<Created<AccountResponse>, ProblemResult>> OpenAccount(HttpContext http, LedgerRuntime runtime)
     {
+        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
         var (body, bodyProblem) = await Edge.ReadJsonAsync(http, GatewayJsonContext.Default.OpenAccountRequest);
         if (bodyProblem is not null) return bodyProblem;
@@ -68,7 +69,7 @@ public static class AccountsApi
             if (!result.IsOk) return Problem.Of(ProblemTypes.Of(result.Code), $"The account cannot be opened: {ProblemTypes.Of(result.Code).Title}.");
             string currency = Answers.CurrencyName(opening.Currency);
             var answer = new AccountResponse(opening.Account.Branch, opening.Account.Number, currency, opening.OverdraftLimitMinor,
-                Time.Utc(command.EntryResults[0].TimestampTicks), Answers.Balances(default, currency));
+                WireTime.Utc(command.EntryResults[0].TimestampTicks), Answers.Balances(default, currency));
             return TypedResults.Created($"/v1/accounts/{opening.Account.Branch}/{opening.Account.Number}", answer);
         }
         finally
@@ -80,11 +81,12 @@ public static class AccountsApi
     internal static Results<Ok<AccountResponse>, ProblemResult> GetAccount(string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
-        if (Edge.CheckQuery(http, []) is { } queryProblem) return queryProblem;
+        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        if (!runtime.ReadModel.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
-        return TypedResults.Ok(new AccountResponse(key.Branch, key.Number, view.CurrencyText, view.OverdraftLimitMinor, Time.Utc(view.OpenedAtTicks),
-            Answers.Balances(view.CurrentBalances, view.CurrencyText)));
+        if (!runtime.Reads!.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
+        string currency = Answers.CurrencyName(view.Currency);
+        return TypedResults.Ok(new AccountResponse(key.Branch, key.Number, currency, view.OverdraftLimitMinor, new DateTime(view.OpenedAtTicks, DateTimeKind.Utc),
+            Answers.Balances(view.Balances, currency)));
     }
 
     /// <summary>Checks an opening request; null when valid.</summary>
@@ -105,6 +107,7 @@ public static class AccountsApi
     internal static async Task<Results<Ok<AccountImportResponse>, ProblemResult>> ImportAccounts(
         HttpContext http, LedgerRuntime runtime, IOptions<LedgerOptions> options)
     {
+        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
         var settings = options.Value.Import;
         string? mediaType = http.Request.ContentType?.Split(';')[0].Trim();
@@ -145,11 +148,12 @@ public static class AccountsApi
                 if (read.IsCompleted) break;
             }
             if (refusal is not null) return Problem.Validation(refusal);
+            if (openings.Count == 0 && alreadyOpen == 0) return Problem.Validation("The body names no accounts (a CSV header alone, or only blank lines).");
 
             string? Admit(AccountOpening opening)
             {
                 if (!seen.Add(opening.Account.Packed)) return $"account {opening.Account} appears twice in the file.";
-                if (runtime.ReadModel.TryGetAccount(opening.Account, out var existing))
+                if (runtime.Reads is { } reads && reads.TryGetAccount(opening.Account, out var existing))
                 {
                     if (existing.Currency != opening.Currency || existing.OverdraftLimitMinor != opening.OverdraftLimitMinor)
                     {
@@ -198,7 +202,7 @@ public static class AccountsApi
                 return (0, Problem.Of(ProblemTypes.Of(command.Result.Code), $"The import was refused: {ProblemTypes.Of(command.Result.Code).Title}."));
             }
             // Opened concurrently: the read model already has it (it was published before this command). Drop and retry.
-            pending.RemoveAll(o => runtime.ReadModel.TryGetAccount(o.Account, out _));
+            pending.RemoveAll(o => runtime.Reads?.TryGetAccount(o.Account, out _) == true);
         }
         return (0, null);
     }
@@ -230,7 +234,7 @@ public static class AccountsApi
             request = JsonSerializer.Deserialize(text, GatewayJsonContext.Default.OpenAccountRequest);
             return request is null ? "null is not an account." : null;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException) // the latter: a lone surrogate escape
         {
             return "not a JSON object of branch, account, currency, overdraftLimit (integers as JSON numbers).";
         }

@@ -4,7 +4,7 @@ using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Problems;
-using Ledger.Gateway.ReadModel;
+using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Api;
 
@@ -20,12 +20,17 @@ internal static class Answers
     public static string CurrencyName(CurrencyCode code) =>
         CurrencyNames.TryGetValue(code.Packed, out var name) ? name : CurrencyNames.GetOrAdd(code.Packed, code.ToString());
 
-    public static EntryResponse Entry(LedgerCommand command, int i)
+    public static EntryResponse Entry(LedgerCommand command, int i, HistoryCatalog catalog)
     {
         ref var r = ref command.EntryResults[i];
-        return new EntryResponse(command.Entries[i].CorrelationId, r.EntryType, (EntryStatusName)r.Status, r.Sequence,
-            Time.Utc(r.TimestampTicks), Time.AsOfDate(r.TimestampTicks), new AmountResponse(r.AmountMinor, CurrencyName(r.Currency)));
+        var direction = (DirectionName)DirectionOf(catalog, command.Entries[i].Kind, r.EntryType);
+        return new EntryResponse(command.Entries[i].CorrelationId, r.EntryType, direction, (EntryStatusName)r.Status, r.Sequence,
+            WireTime.Utc(r.TimestampTicks), WireTime.AsOfDate(r.TimestampTicks), new AmountResponse(r.AmountMinor, CurrencyName(r.Currency)));
     }
+
+    /// <summary>The direction of an applied entry: its code is in the catalog, or the engine would have declined it.</summary>
+    public static Direction DirectionOf(HistoryCatalog catalog, EntryKind kind, int entryType) =>
+        catalog.DirectionOf(kind, entryType) ?? throw new InvalidOperationException($"Invariant: an applied entry's history code {entryType} is not in the catalog.");
 
     public static BalanceResponse[] Balances(Balances balances, string currency) =>
     [
@@ -33,10 +38,10 @@ internal static class Answers
         new BalanceResponse(BalanceTypeName.Held, balances.HeldMinor, currency),
     ];
 
-    public static EntryBatchGroupResponse Batch(LedgerCommand command)
+    public static EntryBatchGroupResponse Batch(LedgerCommand command, HistoryCatalog catalog)
     {
         var entries = new EntryResponse[command.EntryCount];
-        for (int i = 0; i < entries.Length; i++) entries[i] = Entry(command, i);
+        for (int i = 0; i < entries.Length; i++) entries[i] = Entry(command, i, catalog);
         ref var first = ref command.EntryResults[0];
         return new EntryBatchGroupResponse(entries, Balances(first.BalancesAfter, CurrencyName(first.Currency)));
     }
@@ -68,7 +73,7 @@ internal static class Answers
                 _ => kind.Title + ".",
             };
             if (result.Code == ResultCode.IdempotencyConflict) fields = ConflictNames(result.Conflicts, EntryKind.Ledger);
-            return Problem.Of(kind, detail, entryIndex, legIndex, result.Rule, fields);
+            return Problem.Decided(kind, detail, entryIndex, legIndex, result.Rule, fields);
         }
         ref var e = ref command.Entries[index];
         string reference = $"'{e.Reference}'";
@@ -122,6 +127,18 @@ internal static class Answers
             case ResultCode.InsufficientFunds:
                 detail = $"{where}AVAILABLE on account {e.Account} does not cover this entry ({(amount.Length > 0 ? amount : "the referenced amount")}).";
                 break;
+            case ResultCode.ReferenceMismatch:
+            {
+                // The referenced entry's values are in the failing entry's result (the engine wrote them there, and a replay writes them again).
+                ref var referenced = ref command.EntryResults[index];
+                bool type = result.Conflicts.HasFlag(ConflictFields.EntryType);
+                fields = [type ? "entryType" : "amount.value"];
+                detail = type
+                    ? $"{where}entryType {e.EntryType.ToString(CultureInfo.InvariantCulture)} is not the entryType of {reference} ({referenced.EntryType.ToString(CultureInfo.InvariantCulture)}); send it or leave it out."
+                    : $"{where}amount.value {e.AmountMinor.ToString(CultureInfo.InvariantCulture)} is not the amount of {reference} ({referenced.AmountMinor.ToString(CultureInfo.InvariantCulture)} {CurrencyName(referenced.Currency)}); a {EntryMapper.KindName(e.Kind)} takes the whole entry.";
+                if (e.EntryType == int.MinValue) detail = $"{where}entryType is negative, never the entryType of {reference} ({referenced.EntryType.ToString(CultureInfo.InvariantCulture)}).";
+                break;
+            }
             case ResultCode.OpenHoldsLimit:
                 detail = $"{where}the ledger already keeps its configured maximum of open holds (Ledger:Memory:OpenHoldsMax); retry once holds are released, removed or expire.";
                 break;
@@ -132,7 +149,7 @@ internal static class Answers
                 detail = $"{where}{kind.Title}.";
                 break;
         }
-        return Problem.Of(kind, detail, entryIndex, legIndex, result.Rule, fields);
+        return Problem.Decided(kind, detail, entryIndex, legIndex, result.Rule, fields);
     }
 
     /// <summary>The Problem for a refused DELETE of a pending entry (same wording as the batch declines above).</summary>
@@ -149,7 +166,7 @@ internal static class Answers
             ResultCode.DomainNotPermitted => $"Entry {id} has a history code in a domain this partner's token does not grant.",
             _ => kind.Title + ".",
         };
-        return Problem.Of(kind, detail);
+        return Problem.Decided(kind, detail);
     }
 
 

@@ -1,3 +1,4 @@
+using Ledger.Engine.Catalog;
 using System.Buffers;
 using System.Reflection;
 using System.Text.Encodings.Web;
@@ -6,7 +7,7 @@ using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Problems;
-using Ledger.Gateway.ReadModel;
+using Ledger.ReadSide;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Ledger.Gateway.Api;
@@ -80,6 +81,12 @@ internal static class BatchJsonReader
         {
             string position = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
             return Malformed($"The body is not valid JSON{position}.");
+        }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader.GetString throws this (not JsonException) for invalid UTF-8 or an escape that is not valid
+            // UTF-16, such as a lone surrogate "\uDC00": malformed input, so a 400 like any other.
+            return Malformed($"The body has a string that is not valid UTF-8 or holds an invalid escape (a lone surrogate such as \\uDC00) near byte {reader.BytesConsumed}.");
         }
     }
 
@@ -212,7 +219,7 @@ internal static class BatchJsonReader
 /// objects). Its shape is exactly <see cref="EntryBatchGroupResponse"/> (a test compares the bytes with the
 /// source-generated serializer's). Owns the pooled command and returns it once written.
 /// </summary>
-internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPool pool)
+internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPool pool, HistoryCatalog catalog)
     : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
@@ -230,7 +237,8 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             var response = httpContext.Response;
             response.StatusCode = StatusCodes.Status201Created;
             response.ContentType = ContentType;
-            Write(response.BodyWriter, command);
+            response.Headers.Location = LocationOf(command.Entries[0].Account, command.EntryResults[0].Sequence, command.EntryCount);
+            Write(response.BodyWriter, command, catalog);
             await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
         }
         finally
@@ -239,7 +247,17 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
         }
     }
 
-    public static void Write(IBufferWriter<byte> output, LedgerCommand command)
+    /// <summary>
+    /// The statement query that lists exactly a batch's entries (they are consecutive on their account): the page of
+    /// <paramref name="count"/> rows after the sequence before the first. What the 201's <c>Location</c> names.
+    /// </summary>
+    public static string LocationOf(AccountKey account, long firstSequence, int count)
+    {
+        string cursor = firstSequence > 1 ? "&cursor=" + StatementJson.Cursor.Encode(firstSequence - 1) : "";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/v1/entries?branch={account.Branch}&account={account.Number}{cursor}&limit={count}");
+    }
+
+    public static void Write(IBufferWriter<byte> output, LedgerCommand command, HistoryCatalog catalog)
     {
         var w = t_writer;
         if (w is null) t_writer = w = new Utf8JsonWriter(output, WriterOptions);
@@ -254,10 +272,11 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             w.WriteStartObject();
             w.WriteString("correlationId"u8, command.Entries[i].CorrelationId);
             w.WriteNumber("entryType"u8, r.EntryType);
+            w.WriteString("direction"u8, StatementJson.DirectionName(Answers.DirectionOf(catalog, command.Entries[i].Kind, r.EntryType)));
             w.WriteString("status"u8, StatusName(r.Status));
             w.WriteNumber("sequence"u8, r.Sequence);
-            w.WriteString("timestamp"u8, Time.Utc(r.TimestampTicks));
-            Time.AsOfDate(r.TimestampTicks).TryFormat(date, out _, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            w.WriteString("timestamp"u8, WireTime.Utc(r.TimestampTicks));
+            WireTime.AsOfDate(r.TimestampTicks).TryFormat(date, out _, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             w.WriteString("asOfDate"u8, date);
             w.WriteStartObject("amount"u8);
             w.WriteNumber("value"u8, r.AmountMinor);

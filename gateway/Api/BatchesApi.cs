@@ -29,16 +29,17 @@ public static class BatchesApi
             .WithName("DeletePendingEntry")
             .WithSummary("Removes a PENDING entry (a hold) by its correlationId.")
             .ProducesProblems(400, 401, 403, 404, 409, 429, 503)
+            .WithQuery(Query.CorrelationId with { Required = true, Description = "The PENDING hold to remove." })
             .RequireAuthorization(Policies.Write);
         return app;
     }
 
-    private static readonly string[] DeleteQuery = ["correlationId"];
 
     internal static async Task<Results<BatchCreatedResult, ProblemResult>> PostBatch(
         string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
+        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
         if (!http.Request.HasJsonContentType())
         {
@@ -73,7 +74,7 @@ public static class BatchesApi
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog);
             handedOver = true; // the result writes the answer from the command, then returns it to the pool
-            return new BatchCreatedResult(command, runtime.Pool);
+            return new BatchCreatedResult(command, runtime.Pool, runtime.Catalog);
         }
         finally
         {
@@ -85,7 +86,7 @@ public static class BatchesApi
         string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
-        if (Edge.CheckQuery(http, DeleteQuery) is { } queryProblem) return queryProblem;
+        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         string? correlationId = http.Request.Query["correlationId"];
         if (correlationId is null) return Problem.Validation("Query parameter correlationId is required: the hold to remove.");
         if (!LedgerEngine.IsValidKey(correlationId))

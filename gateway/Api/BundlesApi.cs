@@ -26,6 +26,7 @@ public static class BundlesApi
 
     internal static async Task<Results<Created<TransactionBundleResponse>, ProblemResult>> PostBundle(HttpContext http, LedgerRuntime runtime)
     {
+        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
         var (body, bodyProblem) = await Edge.ReadJsonAsync(http, GatewayJsonContext.Default.TransactionBundleRequest);
         if (bodyProblem is not null) return bodyProblem;
@@ -84,12 +85,14 @@ public static class BundlesApi
             {
                 int count = legs[l].Entries!.Count;
                 var entries = new EntryResponse[count];
-                for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i);
+                for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i, runtime.Catalog);
                 ref var first = ref command.EntryResults[legStarts[l]];
                 answer[l] = new BundleLegResponse(keys[l].Branch, keys[l].Number, entries,
                     Answers.Balances(first.BalancesAfter, Answers.CurrencyName(first.Currency)));
             }
-            return TypedResults.Created((string?)null, new TransactionBundleResponse(body.BundleId, answer));
+            // Location: the first leg's entries as a statement page (each leg's own query is in the same shape).
+            string location = BatchCreatedResult.LocationOf(keys[0], command.EntryResults[0].Sequence, legs[0].Entries!.Count);
+            return TypedResults.Created(location, new TransactionBundleResponse(body.BundleId, answer));
         }
         finally
         {

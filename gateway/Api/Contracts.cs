@@ -100,6 +100,14 @@ public enum EntryKindName
 }
 
 /// <summary>A balance type.</summary>
+/// <summary>Which way an entry moves the account's available balance (the history code's direction; the other way for what undoes an entry).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DirectionName>))]
+public enum DirectionName
+{
+    [JsonStringEnumMemberName("DEBIT")] Debit = 1,
+    [JsonStringEnumMemberName("CREDIT")] Credit = 2,
+}
+
 [JsonConverter(typeof(JsonStringEnumConverter<BalanceTypeName>))]
 public enum BalanceTypeName
 {
@@ -117,6 +125,7 @@ public sealed record BalanceResponse(BalanceTypeName Type, long Value, string Cu
 public sealed record EntryResponse(
     string CorrelationId,
     int EntryType,
+    DirectionName Direction,
     EntryStatusName Status,
     long Sequence,
     DateTime Timestamp,
@@ -144,9 +153,14 @@ public sealed record AccountImportResponse(int Lines, int Opened, int AlreadyOpe
 /// <summary>One entry of a statement, with its current status.</summary>
 public sealed record StatementEntryResponse
 {
+    /// <summary>The entry's account, in the whole-ledger statement only (an account's statement names it once, above).</summary>
+    public int? Branch { get; init; }
+    public long? Account { get; init; }
     public required string CorrelationId { get; init; }
     public required int EntryType { get; init; }
     public required EntryKindName EntryKind { get; init; }
+    /// <summary>Which way it moved the available balance; amounts are always positive.</summary>
+    public DirectionName? Direction { get; init; }
     public required AmountResponse Amount { get; init; }
     /// <summary>Current status (a hold reads RELEASED, REMOVED or EXPIRED once it is).</summary>
     public required EntryStatusName Status { get; init; }
@@ -162,5 +176,18 @@ public sealed record StatementEntryResponse
     public DateTime? ExpiresAt { get; init; }
 }
 
-/// <summary><c>GET /v1/entries</c> and <c>/v2/entries</c>: oldest first; <see cref="NextCursor"/> is null on the last page.</summary>
-public sealed record StatementResponse(int Branch, long Account, StatementEntryResponse[] Entries, string? NextCursor);
+/// <summary>
+/// <c>GET /v1/entries</c> and <c>/v2/entries</c>: oldest first; <see cref="NextCursor"/> is absent on the last page.
+/// <see cref="Branch"/> and <see cref="Account"/> name the account of an account's statement and are absent from the
+/// whole-ledger statement, whose entries name theirs.
+/// </summary>
+public sealed record StatementResponse(int? Branch, long? Account, StatementEntryResponse[] Entries, string? NextCursor);
+
+/// <summary>A history code as <c>GET /v1/history-codes</c> lists it.</summary>
+public sealed record HistoryCodeResponse(int Code, string Name, DirectionName Direction, string Domain, EntryKindName[] AllowedKinds, bool MayOverdraw, HistoryRuleResponse[] Rules);
+
+/// <summary>A rule of a history code: its name (as a <c>rule-declined</c> Problem names it) and value, as the catalog file spells them.</summary>
+public sealed record HistoryRuleResponse(string Name, string Value);
+
+/// <summary>200 of <c>GET /v1/history-codes</c>: the catalog the ledger runs, by code.</summary>
+public sealed record HistoryCodesResponse(HistoryCodeResponse[] Codes);

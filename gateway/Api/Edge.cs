@@ -73,6 +73,11 @@ internal static class Edge
         {
             return (null, Problem.Of(ProblemTypes.MalformedJson, DescribeJsonError(ex)));
         }
+        catch (InvalidOperationException)
+        {
+            // What the reader throws for a string that is not valid UTF-8 or holds a lone surrogate escape.
+            return (null, Problem.Of(ProblemTypes.MalformedJson, "The body has a string that is not valid UTF-8 or holds an invalid escape (a lone surrogate such as \\uDC00)."));
+        }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, PayloadTooLarge(http));
@@ -113,33 +118,25 @@ internal static class Edge
     }
 
     /// <summary>Refuses query parameters the endpoint does not know, and repeated ones (a typo is a 400, not an ignored filter).</summary>
-    public static ProblemResult? CheckQuery(HttpContext http, string[] allowed)
+    /// <summary>
+    /// The one rule for query strings, on every endpoint: names are case-insensitive (ASP.NET's convention), a name the
+    /// endpoint does not take (its <see cref="QueryParameters"/>) is a 400, so is a name given twice or with an empty value.
+    /// </summary>
+    public static ProblemResult? CheckQuery(HttpContext http)
     {
+        var allowed = http.GetEndpoint()?.Metadata.GetMetadata<QueryParameters>()?.Names ?? [];
         foreach (var pair in http.Request.Query)
         {
-            if (Array.IndexOf(allowed, pair.Key) < 0)
+            if (Array.FindIndex(allowed, name => string.Equals(name, pair.Key, StringComparison.OrdinalIgnoreCase)) < 0)
             {
-                return Problem.Validation($"Unknown query parameter '{Shorten(pair.Key)}'; this endpoint takes: {string.Join(", ", allowed)}.");
+                return Problem.Validation(allowed.Length == 0
+                    ? $"Unknown query parameter '{Shorten(pair.Key)}'; this endpoint takes none."
+                    : $"Unknown query parameter '{Shorten(pair.Key)}'; this endpoint takes: {string.Join(", ", allowed)}.");
             }
             if (pair.Value.Count > 1) return Problem.Validation($"Query parameter '{pair.Key}' is given more than once.");
+            if (string.IsNullOrEmpty(pair.Value[0])) return Problem.Validation($"Query parameter '{pair.Key}' is empty; give it a value or leave it out.");
         }
         return null;
-    }
-
-    /// <summary>An ISO-8601 instant; a date alone means its start (or, with <paramref name="endOfDay"/>, the next day's start).</summary>
-    public static bool TryParseInstant(string text, bool endOfDay, out long ticks)
-    {
-        ticks = 0;
-        if (text.Length == 10)
-        {
-            if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)) return false;
-            ticks = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks + (endOfDay ? TimeSpan.TicksPerDay : 0);
-            return true;
-        }
-        if (text.Length < 16 || text[10] is not ('T' or 't')) return false;
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant)) return false;
-        ticks = instant.UtcTicks;
-        return true;
     }
 
     public static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";

@@ -1,19 +1,22 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
+using System.Reflection;
+using System.Text.Json;
 using Ledger.Engine;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
-using Ledger.Gateway.ReadModel;
 using Ledger.Gateway.Security;
+using Ledger.ReadSide;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Gateway.Api;
 
 /// <summary>
 /// Statements: <c>GET /v1/entries</c> (account and date window) and <c>GET /v2/entries</c> (plus entryType, entryKind,
-/// status, amount range, correlationId). Oldest first, <c>limit</c> per page (default 100, at most 1 000) and an opaque
+/// status, amount range, correlationId). With neither branch nor account, the whole ledger's entries in sequence order
+/// (each naming its account). Oldest first, <c>limit</c> per page (default 100, at most 1 000) and an opaque
 /// <c>cursor</c> that continues where the previous page stopped. <c>from</c> is inclusive, <c>to</c> exclusive; a date
 /// alone in <c>to</c> includes that whole UTC day.
 /// </summary>
@@ -22,48 +25,54 @@ public static class EntriesApi
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1_000;
 
-    private static readonly string[] V1Query = ["branch", "account", "from", "to", "limit", "cursor"];
-    private static readonly string[] V2Query = [.. V1Query, "entryType", "entryKind", "status", "minAmount", "maxAmount", "correlationId"];
 
     public static IEndpointRouteBuilder MapEntriesApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/entries", GetStatementV1)
             .WithTags("Balances and statements")
             .WithName("GetStatement")
-            .WithSummary("Lists an account's entries (statement), oldest first, in a date window, page by page.")
+            .WithSummary("Lists an account's entries (statement), or with neither branch nor account the whole ledger's, oldest first, in a date window, page by page.")
             .ProducesProblems(400, 401, 403, 404, 429, 503)
+            .WithQuery(Query.Branch, Query.Account, Query.From, Query.To, Query.Limit, Query.Cursor)
             .RequireAuthorization(Policies.Read);
 
         app.MapGet("/v2/entries", GetStatementV2)
             .WithTags("Balances and statements")
             .WithName("GetStatementV2")
-            .WithSummary("Lists an account's entries with richer filters: entryType, entryKind, status, minAmount, maxAmount, correlationId.")
+            .WithSummary("Lists an account's (or the whole ledger's) entries with richer filters: entryType, entryKind, status, minAmount, maxAmount, correlationId (an account's only).")
             .ProducesProblems(400, 401, 403, 404, 429, 503)
+            .WithQuery(Query.Branch, Query.Account, Query.From, Query.To, Query.Limit, Query.Cursor,
+                Query.EntryType, Query.EntryKind, Query.Status, Query.MinAmount, Query.MaxAmount, Query.CorrelationId)
             .RequireAuthorization(Policies.Read);
         return app;
     }
 
-    internal static Results<Ok<StatementResponse>, ProblemResult> GetStatementV1(HttpContext http, LedgerRuntime runtime) =>
-        Statement(http, runtime, V1Query, filters: false);
+    internal static Results<StatementResult, ProblemResult> GetStatementV1(HttpContext http, LedgerRuntime runtime) =>
+        Statement(http, runtime, filters: false);
 
-    internal static Results<Ok<StatementResponse>, ProblemResult> GetStatementV2(HttpContext http, LedgerRuntime runtime) =>
-        Statement(http, runtime, V2Query, filters: true);
+    internal static Results<StatementResult, ProblemResult> GetStatementV2(HttpContext http, LedgerRuntime runtime) =>
+        Statement(http, runtime, filters: true);
 
-    private static Results<Ok<StatementResponse>, ProblemResult> Statement(HttpContext http, LedgerRuntime runtime, string[] allowed, bool filters)
+    private static Results<StatementResult, ProblemResult> Statement(HttpContext http, LedgerRuntime runtime, bool filters)
     {
-        if (Edge.CheckQuery(http, allowed) is { } unknown) return unknown;
+        if (Edge.CheckQuery(http) is { } unknown) return unknown;
         var q = http.Request.Query;
         string? branchText = q["branch"], accountText = q["account"];
-        if (branchText is null || accountText is null) return Problem.Validation("Query parameters branch and account are required.");
-        if (!Edge.TryParseAccount(branchText, accountText, out var key, out var accountProblem)) return accountProblem!;
+        bool wholeLedger = branchText is null && accountText is null;
+        var key = default(AccountKey);
+        if (!wholeLedger)
+        {
+            if (branchText is null || accountText is null) return Problem.Validation("Give both branch and account (an account's statement), or neither (the whole ledger's).");
+            if (!Edge.TryParseAccount(branchText, accountText, out key, out var accountProblem)) return accountProblem!;
+        }
 
         long fromTicks = 0, toTicks = long.MaxValue;
         string? from = q["from"], to = q["to"];
-        if (from is not null && !Edge.TryParseInstant(from, endOfDay: false, out fromTicks))
+        if (from is not null && !WireTime.TryParseInstant(from, endOfDay: false, out fromTicks))
         {
             return Problem.Validation($"from '{Edge.Shorten(from)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
         }
-        if (to is not null && !Edge.TryParseInstant(to, endOfDay: true, out toTicks))
+        if (to is not null && !WireTime.TryParseInstant(to, endOfDay: true, out toTicks))
         {
             return Problem.Validation($"to '{Edge.Shorten(to)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
         }
@@ -76,16 +85,32 @@ public static class EntriesApi
             return Problem.Validation($"limit must be an integer in 1..{MaxLimit}.");
         }
         long after = 0;
+        LedgerPosition? position = null;
         string? cursor = q["cursor"];
-        if (cursor is not null && !TryDecodeCursor(cursor, out after)) return Problem.Validation("cursor is not one this API issued; pass nextCursor back unchanged.");
+        if (cursor is not null)
+        {
+            bool issued;
+            if (wholeLedger)
+            {
+                issued = StatementJson.Cursor.TryDecode(cursor, out LedgerPosition place);
+                position = place;
+            }
+            else
+            {
+                issued = StatementJson.Cursor.TryDecode(cursor, out after);
+            }
+            if (!issued) return Problem.Validation("cursor is not one this API issued for this statement; pass nextCursor back unchanged, with the same branch and account.");
+        }
 
-        var query = new StatementQuery { FromTicks = fromTicks, ToTicks = toTicks, AfterSequence = after, Limit = limit };
+        var query = new StatementQuery { FromTicks = fromTicks, ToTicks = toTicks, AfterSequence = after, After = position, Limit = limit };
         if (filters && ReadFilters(q, query, out query) is { } filterProblem) return filterProblem;
+        if (wholeLedger && query.CorrelationId is not null) return Problem.Validation("correlationId names an account's entry: give branch and account too.");
 
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        if (!runtime.ReadModel.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
-        var page = view.Query(query, out long next);
-        return TypedResults.Ok(new StatementResponse(key.Branch, key.Number, [.. page], next == 0 ? null : EncodeCursor(next)));
+        if (wholeLedger) return new StatementResult(runtime.Reads!.LedgerStatement(query), runtime.Catalog);
+        var page = runtime.Reads!.Statement(key, query);
+        if (page is null) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
+        return new StatementResult(page, runtime.Catalog);
     }
 
     private static ProblemResult? ReadFilters(IQueryCollection q, StatementQuery input, out StatementQuery query)
@@ -93,9 +118,9 @@ public static class EntriesApi
         query = input;
         if (q["entryType"].ToString() is { Length: > 0 } typeText)
         {
-            if (!int.TryParse(typeText, NumberStyles.None, CultureInfo.InvariantCulture, out int type) || type > Limits.HistoryCodeMax)
+            if (!int.TryParse(typeText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int type))
             {
-                return Problem.Validation($"entryType must be a history code in 0..{Limits.HistoryCodeMax}.");
+                return Problem.Validation("entryType must be an integer (a history code; one the catalog lacks matches nothing).");
             }
             query = query with { EntryType = type };
         }
@@ -127,28 +152,40 @@ public static class EntriesApi
         }
         return null;
     }
+}
 
-    // The cursor is the last sequence a page returned, versioned and base64url-wrapped so partners treat it as opaque.
-    private const string CursorPrefix = "s1:";
+/// <summary>
+/// A statement page, written by <see cref="StatementJson"/> (the replay-tool writes the same bytes). Its shape is
+/// exactly <see cref="StatementResponse"/>, which stays the OpenAPI schema (a test compares the bytes with the
+/// source-generated serializer's).
+/// </summary>
+internal sealed class StatementResult : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IEndpointMetadataProvider
+{
+    private readonly HistoryCatalog _catalog;
 
-    internal static string EncodeCursor(long afterSequence) =>
-        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(CursorPrefix + afterSequence.ToString(CultureInfo.InvariantCulture)));
+    public StatementResult(StatementPage page, HistoryCatalog catalog) => (Page, _catalog) = (page, catalog);
 
-    internal static bool TryDecodeCursor(string cursor, out long afterSequence)
+    public StatementResult(LedgerStatementPage page, HistoryCatalog catalog) => (LedgerPage, _catalog) = (page, catalog);
+
+    public int? StatusCode => StatusCodes.Status200OK;
+    public string ContentType => "application/json; charset=utf-8";
+    /// <summary>An account's statement page, or null for the whole ledger's (<see cref="LedgerPage"/>).</summary>
+    public StatementPage? Page { get; }
+    public LedgerStatementPage? LedgerPage { get; }
+
+    public async Task ExecuteAsync(HttpContext httpContext)
     {
-        afterSequence = 0;
-        if (cursor.Length > 64) return false;
-        byte[] bytes;
-        try
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = ContentType;
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, StatementJson.Options))
         {
-            bytes = Base64Url.DecodeFromChars(cursor);
+            if (Page is not null) StatementJson.Write(writer, Page, _catalog);
+            else StatementJson.WriteLedger(writer, LedgerPage!, _catalog);
         }
-        catch (FormatException)
-        {
-            return false;
-        }
-        string text = Encoding.ASCII.GetString(bytes);
-        return text.StartsWith(CursorPrefix, StringComparison.Ordinal) &&
-               long.TryParse(text.AsSpan(CursorPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out afterSequence) && afterSequence > 0;
+        await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
     }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(StatementResponse), ["application/json"]));
 }

@@ -1,14 +1,17 @@
 using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Api;
 
 /// <summary>
 /// Checks one entry of a request against contract.md and Limits, and writes it into the command's slot.
 /// Which fields each kind takes: ledger/blocking need entryType and amount (blocking may add expiresAt);
-/// unblocking needs unblocks (amount optional); reversal needs reverses; removal needs removes. A field a kind
-/// does not take is refused rather than ignored, so a partner never believes it had an effect.
+/// unblocking needs unblocks (amount optional: the part to release); reversal needs reverses; removal needs removes.
+/// Follow-ups may also send entryType and amount (currency, and for reversal/removal value) as integrators do on every
+/// entry: the engine checks each agrees with the referenced entry (422 reference-mismatch otherwise). A field a kind
+/// does not take at all (expiresAt on a reversal, unblocks on a ledger entry) is refused rather than ignored.
 /// </summary>
 internal static class EntryMapper
 {
@@ -55,7 +58,7 @@ internal static class EntryMapper
         into.Kind = kind;
         into.CorrelationId = body.CorrelationId;
         into.Description = body.Description;
-        into.EntryType = -1;
+        into.EntryType = EntryRequest.NoEntryType;
 
         string? reference = kind switch
         {
@@ -71,14 +74,14 @@ internal static class EntryMapper
         {
             case EntryKind.Ledger:
             case EntryKind.Blocking:
+                // Any integer: one the catalog does not define is the ledger's decline (422 unknown-history-code, sticky), not a 400.
                 if (body.EntryType is not { } type) return $".entryType is required for a {KindName(kind)} entry.";
-                if (type is < 0 or > Limits.HistoryCodeMax) return $".entryType must be a history code in 0..{Limits.HistoryCodeMax}.";
                 into.EntryType = type;
                 if (!body.HasAmount) return $".amount is required for a {KindName(kind)} entry.";
                 if (CheckAmount(in body, requireCurrency: true, ref into) is { } amountError) return amountError;
                 if (body.ExpiresAt is not null)
                 {
-                    if (!Edge.TryParseInstant(body.ExpiresAt, endOfDay: false, out long expires) || body.ExpiresAt.Length == 10)
+                    if (!WireTime.TryParseInstant(body.ExpiresAt, endOfDay: false, out long expires) || body.ExpiresAt.Length == 10)
                     {
                         return ".expiresAt must be an ISO-8601 instant such as 2026-06-21T18:00:00Z.";
                     }
@@ -88,19 +91,33 @@ internal static class EntryMapper
             case EntryKind.Unblocking:
                 if (reference is null) return ".unblocks is required: the correlationId of the PENDING hold to release.";
                 if (!LedgerEngine.IsValidKey(reference)) return ".unblocks is not a valid correlationId.";
-                into.Reference = reference;
-                return body.HasAmount ? CheckAmount(in body, requireCurrency: false, ref into) : null;
+                break;
             case EntryKind.Reversal:
                 if (reference is null) return ".reverses is required: the correlationId of the POSTED entry to reverse.";
                 if (!LedgerEngine.IsValidKey(reference)) return ".reverses is not a valid correlationId.";
-                into.Reference = reference;
-                return null;
+                break;
             default: // removal
                 if (reference is null) return ".removes is required: the correlationId of the PENDING hold to remove.";
                 if (!LedgerEngine.IsValidKey(reference)) return ".removes is not a valid correlationId.";
-                into.Reference = reference;
-                return null;
+                break;
         }
+        into.Reference = reference;
+        // A given entryType is a check against the referenced entry's; a negative one can never agree (NoEntryType means absent).
+        if (body.EntryType is { } check) into.EntryType = check >= 0 ? check : int.MinValue;
+        return body.HasAmount ? CheckFollowUpAmount(in body, ref into) : null;
+    }
+
+    /// <summary>A follow-up's amount: currency alone (a check), or a value too (an unblocking's part to release; a reversal's or removal's check).</summary>
+    private static string? CheckFollowUpAmount(in EntryFields amount, ref EntryRequest into)
+    {
+        if (amount.Value is null)
+        {
+            if (amount.CurrencyText is null && amount.Currency.IsNone) return ".amount needs a value or a currency.";
+            if (amount.Currency.IsNone) return $".amount.currency '{Edge.Shorten(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+            into.Currency = amount.Currency;
+            return null;
+        }
+        return CheckAmount(in amount, requireCurrency: false, ref into);
     }
 
     private static string? CheckAmount(in EntryFields amount, bool requireCurrency, ref EntryRequest into)
@@ -140,9 +157,6 @@ internal static class EntryMapper
 
     private static string? Misplaced(in EntryFields body, EntryKind kind)
     {
-        bool originates = kind is EntryKind.Ledger or EntryKind.Blocking;
-        if (!originates && body.EntryType is not null) return "entryType";
-        if (kind is EntryKind.Reversal or EntryKind.Removal && body.HasAmount) return "amount";
         if (kind != EntryKind.Blocking && body.ExpiresAt is not null) return "expiresAt";
         if (kind != EntryKind.Reversal && body.Reverses is not null) return "reverses";
         if (kind != EntryKind.Unblocking && body.Unblocks is not null) return "unblocks";

@@ -26,6 +26,7 @@ namespace Ledger.Gateway.Api;
 [JsonSerializable(typeof(AccountResponse))]
 [JsonSerializable(typeof(AccountImportResponse))]
 [JsonSerializable(typeof(StatementResponse))]
+[JsonSerializable(typeof(HistoryCodesResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext;
 

@@ -25,6 +25,31 @@ public static class GatewayApp
     /// <summary>The environment when none is named: the embedded defaults. <c>Production</c> is the profile with mTLS and an external authority.</summary>
     public const string DefaultEnvironment = "Embedded";
 
+    /// <summary>Failed authentications at /connect/token past the limit get 429 before the token server sees the request.</summary>
+    private static async Task ThrottleTokenRequests(HttpContext context, RequestDelegate next)
+    {
+        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/connect/token", StringComparison.Ordinal) &&
+            context.RequestServices.GetService<TokenThrottle>() is { } throttle)
+        {
+            string? clientId = await TokenThrottle.ClientIdOfAsync(context.Request);
+            if (throttle.RetryAfter(clientId, context.Connection.RemoteIpAddress) is { } wait)
+            {
+                await TokenThrottle.WriteTooManyAsync(context.Response, wait);
+                return;
+            }
+        }
+        await next(context);
+    }
+
+    /// <summary>The listen addresses that are not https (from <c>urls</c>, else the default, and <c>Kestrel:Endpoints</c>).</summary>
+    private static string[] PlainAddresses(IConfiguration configuration)
+    {
+        var addresses = (configuration["urls"] ?? (configuration.GetSection("Kestrel:Endpoints").Exists() ? "" : DefaultUrl))
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"] ?? ""));
+        return addresses.Where(a => a.Length > 0 && !a.StartsWith("https://", StringComparison.OrdinalIgnoreCase)).ToArray();
+    }
+
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -75,6 +100,13 @@ public static class GatewayApp
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+        if (options.Tls.Enabled && PlainAddresses(builder.Configuration) is { Length: > 0 } plain)
+        {
+            // TLS on but an http:// address would serve the API in clear text and without client certificates.
+            throw new InvalidOperationException(
+                $"Ledger:Tls:Enabled is on but the service would listen on {string.Join(", ", plain)} (plain HTTP, no client certificates): " +
+                "make every address https (--urls=https://0.0.0.0:8443, or Kestrel:Endpoints:*:Url), or turn Ledger:Tls:Enabled off.");
+        }
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -92,11 +124,17 @@ public static class GatewayApp
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            // Numbers are JSON numbers only (what the handlers accept), so the document types them "integer", not "integer | string".
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.AddLedgerSecurity(options);
-        services.AddHealthChecks().AddCheck<ReadinessCheck>("ledger", tags: ["ready"]);
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiDocumentInfo>().AddOperationTransformer<OpenApiOperationSecurity>());
+        services.AddHealthChecks()
+            .AddCheck<ReadinessCheck>("ledger", tags: ["ready"])
+            .AddCheck<LivenessCheck>("pipeline", tags: ["live", "ready"]);
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiDocumentInfo>()
+            .AddOperationTransformer<OpenApiOperationContract>()
+            .AddSchemaTransformer<OpenApiSchemaContract>());
     }
 
     public static void UseLedgerGateway(this WebApplication app)
@@ -104,6 +142,7 @@ public static class GatewayApp
         var runtime = app.Services.GetRequiredService<LedgerRuntime>();
         LedgerMetrics.RegisterScrapeCallback(runtime);
 
+        app.Use(RequestCorrelation.Middleware);
         // Any exception that escapes is a 500 Problem (and a bug to fix); malformed input never gets here.
         app.UseExceptionHandler(error => error.Run(context =>
         {
@@ -130,6 +169,7 @@ public static class GatewayApp
 
         app.UseRouting();
         app.UseHttpMetrics();
+        app.Use(ThrottleTokenRequests);
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
@@ -139,9 +179,10 @@ public static class GatewayApp
         app.MapAccountsApi();
         app.MapBalancesApi();
         app.MapEntriesApi();
+        app.MapHistoryCodesApi();
         app.MapPerfApi(app.Configuration);
 
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = ReadinessCheck.Write })
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live"), ResponseWriter = ReadinessCheck.Write })
             .ExcludeFromDescription();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = ReadinessCheck.Write })
             .ExcludeFromDescription();
@@ -157,6 +198,7 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(runtime.IsReady ? HealthCheckResult.Healthy("ready") : HealthCheckResult.Unhealthy("recovering or stopping"));
 
+    /// <summary>200 "Healthy", or the Problem: <c>journal-failed</c> when the pipeline stopped on a failed write, else <c>not-ready</c>.</summary>
     public static Task Write(HttpContext context, HealthReport report)
     {
         if (report.Status == HealthStatus.Healthy)
@@ -164,6 +206,23 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
             context.Response.ContentType = "text/plain";
             return context.Response.WriteAsync("Healthy");
         }
+        if (report.Entries.Values.FirstOrDefault(e => e.Exception is not null) is { Exception: { } fault })
+        {
+            return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.JournalFailed,
+                $"The journal failed ({fault.Message}); the ledger stopped accepting commands. Restart the process: recovery cuts any torn tail."));
+        }
         return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.NotReady, "The ledger is recovering or stopping."));
     }
+}
+
+/// <summary>
+/// Live unless the pipeline stopped on a failed journal write (fail-stop): the process then can never accept a command
+/// again, so a supervisor must restart it. Recovering or draining is still live.
+/// </summary>
+internal sealed class LivenessCheck(LedgerRuntime runtime) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(runtime.Host?.Fault is { } fault
+            ? HealthCheckResult.Unhealthy("journal-failed", fault)
+            : HealthCheckResult.Healthy("live"));
 }

@@ -57,6 +57,12 @@ public sealed class MemoryOptions
     /// <summary>Entry-store memtables at most (one filling, the rest flushing). Default 3.</summary>
     public int StoreWriteBuffers { get; set; } = 3;
 
+    /// <summary>The read store's block cache (statement pages, balance history). Default 128 MiB.</summary>
+    public long ReadBlockCacheBytes { get; set; } = 128L << 20;
+
+    /// <summary>One read-store memtable (it has as many as the entry store, <see cref="StoreWriteBuffers"/>). Default 64 MiB.</summary>
+    public long ReadWriteBufferBytes { get; set; } = 64L << 20;
+
     /// <summary>The key filter in front of the entry store (new correlation ids are answered there; fixed RAM, see docs/decisions.md). Default 128 MiB.</summary>
     public long KeyFilterBytes { get; set; } = 128L << 20;
 
@@ -74,6 +80,8 @@ public sealed class MemoryOptions
         if (StoreBlockCacheBytes < 8L << 20) return $"Ledger:Memory:StoreBlockCacheBytes must be at least 8 MiB (8388608), not {StoreBlockCacheBytes}.";
         if (StoreWriteBufferBytes < 4L << 20) return $"Ledger:Memory:StoreWriteBufferBytes must be at least 4 MiB (4194304), not {StoreWriteBufferBytes}.";
         if (StoreWriteBuffers is < 2 or > 16) return $"Ledger:Memory:StoreWriteBuffers must be 2..16, not {StoreWriteBuffers}.";
+        if (ReadBlockCacheBytes < 1L << 20) return $"Ledger:Memory:ReadBlockCacheBytes must be at least 1 MiB (1048576), not {ReadBlockCacheBytes}.";
+        if (ReadWriteBufferBytes < 1L << 20) return $"Ledger:Memory:ReadWriteBufferBytes must be at least 1 MiB (1048576), not {ReadWriteBufferBytes}.";
         if (KeyFilterBytes < 64L << 10) return $"Ledger:Memory:KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.";
         return null;
     }
@@ -98,8 +106,12 @@ public sealed class AuthOptions
     /// <summary>The audience tokens must name. Default <c>ledger</c>.</summary>
     public string Audience { get; set; } = "ledger";
 
-    /// <summary>Embedded mode: the issuer written into tokens. Set it to the public URL if others discover this server.</summary>
-    public string Issuer { get; set; } = "https://ledger.local/";
+    /// <summary>
+    /// Embedded mode: the issuer written into tokens and named by discovery. Unset (default): where the service answers,
+    /// from the request (<c>http://127.0.0.1:8080/</c> on the embedded defaults), so discovery and <c>iss</c> name a real
+    /// address. Set it to the public URL behind a proxy or load balancer.
+    /// </summary>
+    public string? Issuer { get; set; }
 
     /// <summary>External mode: whether the authority's metadata must be fetched over HTTPS. Default true.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
@@ -115,6 +127,9 @@ public sealed class AuthOptions
 
     /// <summary>Embedded mode: the partner clients. When none are configured the demo clients of contract.md apply (demo only).</summary>
     public List<ClientOptions>? Clients { get; set; }
+
+    /// <summary>Embedded mode: failed client authentications per client id and per remote address per minute before /connect/token answers 429; 0 disables. Default 10.</summary>
+    public int FailedAuthenticationsPerMinute { get; set; } = 10;
 }
 
 /// <summary>One partner client of the embedded token server.</summary>

@@ -4,19 +4,19 @@ using Ledger.Engine.Commands;
 using Ledger.Engine.Hosting;
 using Ledger.Engine.Ring;
 using Ledger.Gateway.Observability;
-using Ledger.Gateway.ReadModel;
 using Ledger.Journal;
 using Ledger.Journal.EntryStore;
 using Ledger.Journal.Recovery;
+using Ledger.ReadSide;
 using Microsoft.Extensions.Options;
 
 namespace Ledger.Gateway.Hosting;
 
 /// <summary>
-/// Composes the ledger behind the gateway, in this one place: catalog, engine, journal, pipeline host, read model.
-/// <see cref="Start"/> recovers and starts the pipeline; <see cref="IsReady"/> turns true only after recovery and
-/// the read model's rebuild; <see cref="Stop"/> stops intake and drains the ring (every published command is
-/// decided, committed and answered).
+/// Composes the ledger behind the gateway, in this one place: catalog, engine, journal and entry store, pipeline host,
+/// read store. <see cref="Start"/> recovers, catches the read store up from the journal after its watermark, and starts
+/// the pipeline; <see cref="IsReady"/> turns true only then; <see cref="Stop"/> stops intake and drains the ring (every
+/// published command is decided, committed and answered).
 /// Usage: <c>runtime.Start(); await runtime.Host!.SubmitAsync(command); runtime.Stop();</c>
 /// </summary>
 public sealed class LedgerRuntime : IDisposable
@@ -28,6 +28,9 @@ public sealed class LedgerRuntime : IDisposable
     private EngineHost? _stoppable; // the host until Stop has run once
     private volatile bool _stopping;
     private IDisposable? _journalResource;
+    private ReadStoreWriter? _readWriter;
+    private Checkpointer? _readCheckpoints;
+    private volatile bool _readsReady;
 
     public LedgerRuntime(IOptions<LedgerOptions> options, ILogger<LedgerRuntime> logger)
     {
@@ -38,8 +41,11 @@ public sealed class LedgerRuntime : IDisposable
     }
 
     public HistoryCatalog Catalog { get; }
-    /// <summary>The read model; the integration block of <see cref="Start"/> may replace it (e.g. with one restored from its snapshot) before the host starts.</summary>
-    public LedgerReadModel ReadModel { get; private set; } = new();
+    /// <summary>The read store (balances, history, statements), or null before start; read it only once <see cref="IsReady"/>.</summary>
+    public ReadStore? Reads { get; private set; }
+
+    /// <summary>How many journal records start-up fed the read store after its watermark (its own log line says so too).</summary>
+    public long ReadCatchUpRecords { get; private set; }
     public LedgerCommandPool Pool { get; } = new();
 
     /// <summary>The running pipeline; null before <see cref="Start"/> has finished.</summary>
@@ -54,14 +60,18 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>True when acknowledged commands survive a restart (a real journal is wired).</summary>
     public bool IsDurable { get; private set; }
 
-    /// <summary>Accepting requests: recovered, read model rebuilt, not stopping, and the journal has not failed (fail-stop).</summary>
-    public bool IsReady => !_stopping && _host is { Fault: null } && ReadModel.IsReady;
+    /// <summary>Wraps the journal before the pipeline starts: the fail-stop tests inject a failing write here.</summary>
+    internal Func<ICommandJournal, ICommandJournal>? WrapJournal { get; set; }
+
+    /// <summary>Accepting requests: recovered, read store caught up, not stopping, and the pipeline has not failed (fail-stop).</summary>
+    public bool IsReady => !_stopping && _host is { Fault: null } && _readsReady;
 
     /// <summary>Completes when the runtime became ready (or faults when start-up failed).</summary>
     public Task WhenReady => _ready.Task;
 
     public void Start()
     {
+        var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             var memory = _options.Memory;
@@ -91,32 +101,90 @@ public sealed class LedgerRuntime : IDisposable
             });
             Store = store;
             _journalResource = store;
-            long records = store.ReplayCommitted(record =>
-            {
-                foreach (ref readonly var e in record.EventSpan) ReadModel.Apply(in e);
-            });
             var engine = store.Engine;
             ICommandJournal journal = store.Journal;
             IsDurable = true;
             Recovery = store.Recovery;
-            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Read model rebuilt from {Records} journal records.", records);
+            var readSettings = new ReadStoreSettings
+            {
+                BlockCacheBytes = memory.ReadBlockCacheBytes,
+                WriteBufferBytes = memory.ReadWriteBufferBytes,
+                WriteBuffersMax = memory.StoreWriteBuffers,
+            };
+            var (reads, readWriter) = OpenReadStore(store, readSettings);
+            Reads = reads;
+            _readWriter = readWriter;
+            _readCheckpoints = new Checkpointer("read store", () => reads.Stats.DurableWatermark != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
+                TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds), _logger);
 
-            var host = new EngineHost(engine, new TimedJournal(journal), [ReadModel, new MetricsSink()],
+            if (WrapJournal is { } wrap) journal = wrap(journal);
+            var host = new EngineHost(engine, new TimedJournal(journal), [new ReadStoreSink(_readWriter), new MetricsSink()],
                 new EngineHostSettings { RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy), InFlightEntriesMax = memory.InFlightEntriesMax },
                 store.Prefetcher, store.StoreWriter);
             host.Start();
             store.Checkpoints.Start();
+            _readCheckpoints.Start();
             _stoppable = host;
             _host = host;
-            ReadModel.MarkReady();
+            _readsReady = true;
             _ready.TrySetResult();
-            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready: {Codes} history codes, {Accounts} accounts, {Entries} entries, ring of {Ring} slots, data in {DataDir}.",
-                Catalog.Definitions.Count, ReadModel.AccountCount, ReadModel.EntryCount, host.RingSize, Path.GetFullPath(_options.DataDir));
+            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready in {Seconds:F3} s: {Codes} history codes, {Accounts} accounts, {Sequence} entries, ring of {Ring} slots, data in {DataDir}.",
+                started.Elapsed.TotalSeconds, Catalog.Definitions.Count, engine.Accounts.Count, engine.LastSequence, host.RingSize, Path.GetFullPath(_options.DataDir));
         }
         catch (Exception ex)
         {
             _ready.TrySetException(ex);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the read store and feeds it the journal records after its watermark (only those: no full rescan). One that
+    /// cannot be read, or whose watermark the journal does not continue (another journal's, or ahead of it after a cut),
+    /// is moved aside and rebuilt from the whole journal.
+    /// </summary>
+    private (ReadStore Store, ReadStoreWriter Writer) OpenReadStore(LedgerStore store, ReadStoreSettings settings)
+    {
+        string dir = Path.Combine(store.DataDir, ReadStore.DirectoryName);
+        for (int attempt = 0; ; attempt++)
+        {
+            ReadStore? reads = null;
+            string? problem;
+            try
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                reads = ReadStore.Open(dir, settings);
+                var opened = clock.Elapsed;
+                var mark = reads.Watermark;
+                var writer = reads.Writer();
+                long fed = store.ReplayCommittedAfter(mark.RecordNumber, mark.NextAddress, mark.LastSequence, record =>
+                {
+                    writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress);
+                    if (writer.Pending >= 1_024) writer.Commit();
+                });
+                writer.Commit();
+                if (fed >= 0 && reads.Watermark.RecordNumber == store.Journal.CommittedRecordNumber)
+                {
+                    ReadCatchUpRecords = fed;
+                    if (_logger.IsEnabled(LogLevel.Information))
+                        _logger.LogInformation("Read store caught up: {Records} journal records fed after its watermark (record {From}), now at record {To}; opened in {Open:F3} s, fed in {Fed:F3} s.",
+                            fed, mark.RecordNumber, reads.Watermark.RecordNumber, opened.TotalSeconds, (clock.Elapsed - opened).TotalSeconds);
+                    return (reads, writer);
+                }
+                problem = fed < 0
+                    ? $"the journal does not continue after its watermark (record {mark.RecordNumber} at address {mark.NextAddress})"
+                    : $"it reached record {reads.Watermark.RecordNumber}, the journal's last is {store.Journal.CommittedRecordNumber}";
+                writer.Dispose();
+            }
+            catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException or InvalidOperationException)
+            {
+                problem = ex.Message;
+            }
+            reads?.Dispose();
+            if (attempt > 0) throw new InvalidOperationException($"The read store in '{dir}' could not be rebuilt from the journal: {problem}");
+            string aside = $"{dir}.unusable-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
+            if (Directory.Exists(dir)) Directory.Move(dir, aside);
+            _logger.LogWarning("The read store does not fit the journal ({Problem}); moved to {Aside}, rebuilding it from the journal.", problem, aside);
         }
     }
 
@@ -136,10 +204,16 @@ public sealed class LedgerRuntime : IDisposable
         var host = Interlocked.Exchange(ref _stoppable, null);
         if (host is null) return;
         host.Stop();
+        _readsReady = false;
+        _readCheckpoints?.Dispose();
+        _readWriter?.Dispose();
+        var reads = Reads;
+        Reads = null;
+        reads?.Dispose(); // checkpoints: the next start feeds it nothing
         Store = null;
         _journalResource?.Dispose();
         _journalResource = null;
-        if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger stopped: ring drained, {Entries} entries in the read model.", ReadModel.EntryCount);
+        if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger stopped: ring drained, read store and journal closed.");
     }
 
     /// <summary>Marks the runtime as stopping so readiness turns false while in-flight requests drain.</summary>

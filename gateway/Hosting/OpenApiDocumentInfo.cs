@@ -18,6 +18,8 @@ internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
             "Errors are RFC-7807 Problems (application/problem+json) with a stable type per reason. " +
             "Authenticate with an OAuth2 client-credentials bearer token (POST /connect/token in the embedded default); " +
             "scopes: ledger:read, ledger:write, ledger:admin and domain:NAME (or domain:*).";
+        // Server URLs without a trailing slash: every path starts with one.
+        foreach (var server in document.Servers ?? []) server.Url = server.Url?.TrimEnd('/');
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
         document.Components.SecuritySchemes[Scheme] = new OpenApiSecurityScheme
@@ -39,25 +41,6 @@ internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
                 },
             },
         };
-        return Task.CompletedTask;
-    }
-}
-
-/// <summary>Marks each secured operation with the scope its policy needs.</summary>
-internal sealed class OpenApiOperationSecurity : IOpenApiOperationTransformer
-{
-    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
-    {
-        foreach (var metadata in context.Description.ActionDescriptor.EndpointMetadata)
-        {
-            if (metadata is not IAuthorizeData { Policy: { } policy }) continue;
-            var scopes = policy.Split('|');
-            operation.Security ??= [];
-            operation.Security.Add(new OpenApiSecurityRequirement
-            {
-                [new OpenApiSecuritySchemeReference(OpenApiDocumentInfo.Scheme, context.Document)] = [.. scopes],
-            });
-        }
         return Task.CompletedTask;
     }
 }

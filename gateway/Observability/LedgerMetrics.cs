@@ -27,11 +27,13 @@ public static class LedgerMetrics
     public static readonly Gauge RingDepth = Metrics.CreateGauge(
         "ledger_ring_depth", "Commands published on the ring and not yet answered.");
 
-    public static readonly Gauge ReadModelEntries = Metrics.CreateGauge(
-        "ledger_read_model_entries", "Entries held by the balances and statements read model.");
-
-    public static readonly Gauge ReadModelAccounts = Metrics.CreateGauge(
-        "ledger_read_model_accounts", "Accounts held by the read model.");
+    // The balances and statements read store (on disk).
+    private static readonly Gauge ReadStoreBytes = Metrics.CreateGauge("ledger_read_store_bytes", "Size of the balances and statements read store (files and memtables).");
+    private static readonly Gauge ReadStoreCacheBytes = Metrics.CreateGauge("ledger_read_store_block_cache_bytes", "Read store block cache in use.");
+    private static readonly Gauge ReadStoreMemtableBytes = Metrics.CreateGauge("ledger_read_store_memtable_bytes", "Read store memtables in use.");
+    private static readonly Gauge ReadStoreLag = Metrics.CreateGauge("ledger_read_store_lag_records", "Journal records decided but not yet readable in balances and statements.");
+    private static readonly Gauge ReadStoreDurableLag = Metrics.CreateGauge("ledger_read_store_durable_lag_records", "Journal records the read store would catch up at a restart (after its last checkpoint).");
+    private static readonly Counter ReadStoreCheckpoints = Metrics.CreateCounter("ledger_read_store_checkpoints_total", "Read store checkpoints taken.");
 
     // Memory and the entry store (read before each scrape).
     private static readonly Gauge ResidentBytes = Metrics.CreateGauge("ledger_memory_resident_bytes", "Resident set size of the process (RSS).");
@@ -83,12 +85,20 @@ public static class LedgerMetrics
         {
             var host = runtime.Host;
             RingDepth.Set(host?.RingDepth ?? 0);
-            var model = runtime.ReadModel;
-            ReadModelEntries.Set(model.EntryCount);
-            ReadModelAccounts.Set(model.AccountCount);
             using (var process = System.Diagnostics.Process.GetCurrentProcess()) ResidentBytes.Set(process.WorkingSet64);
             GcHeapBytes.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
             if (host is null || runtime.Store is not { } store) return;
+            long decided = host.Engine.CommandNumber;
+            if (runtime.Reads is { } reads)
+            {
+                var read = reads.Stats;
+                ReadStoreBytes.Set(read.SizeBytes);
+                ReadStoreCacheBytes.Set(read.BlockCacheBytes);
+                ReadStoreMemtableBytes.Set(read.MemtableBytes);
+                ReadStoreLag.Set(Math.Max(0, decided - read.Watermark));
+                ReadStoreDurableLag.Set(Math.Max(0, decided - read.DurableWatermark));
+                ReadStoreCheckpoints.IncTo(read.Checkpoints);
+            }
             // Engine counters are written by the engine thread; these reads are approximate, which a gauge allows.
             var engine = host.Engine;
             var cache = engine.Cache;
@@ -102,7 +112,6 @@ public static class LedgerMetrics
             CacheHitRatio.Set(hits + loads == 0 ? 1 : (double)hits / (hits + loads));
             OpenHolds.Set(engine.OpenHoldCount);
             var stats = store.Entries.Stats;
-            long decided = engine.CommandNumber;
             StoreBytes.Set(stats.SizeBytes);
             StoreCacheBytes.Set(stats.BlockCacheBytes);
             StoreMemtableBytes.Set(stats.MemtableBytes);

@@ -1,10 +1,16 @@
 using Ledger.Gateway.Api;
+using Ledger.Gateway.Hosting;
 using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Ledger.Gateway.Problems;
 
 /// <summary>Writes a <see cref="ProblemResponse"/> as <c>application/problem+json</c> through the source-generated context.</summary>
-public sealed class ProblemResult(ProblemResponse problem) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IValueHttpResult<ProblemResponse>
+/// <remarks>
+/// A <paramref name="decided"/> Problem is the ledger's answer to a command (a decline, a refused removal): idempotency
+/// replays it, and contract.md section 3 wants the same body again, so it carries <c>instance</c> but not this request's
+/// <c>traceId</c>/<c>requestId</c>; those travel in the <c>X-Request-Id</c> header of every response instead.
+/// </remarks>
+public sealed class ProblemResult(ProblemResponse problem, bool decided = false) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IValueHttpResult<ProblemResponse>
 {
     public const string ContentType = "application/problem+json";
 
@@ -12,14 +18,21 @@ public sealed class ProblemResult(ProblemResponse problem) : IResult, IStatusCod
     public int? StatusCode => problem.Status;
     string IContentTypeHttpResult.ContentType => ContentType;
 
-    public Task ExecuteAsync(HttpContext httpContext) => Write(httpContext.Response, problem);
+    public Task ExecuteAsync(HttpContext httpContext) => Write(httpContext.Response, problem, decided);
 
-    public static Task Write(HttpResponse response, ProblemResponse problem)
+    public static Task Write(HttpResponse response, ProblemResponse problem, bool decided = false)
     {
         response.StatusCode = problem.Status;
         // Every 503 and 429 says when to come back, so client libraries back off instead of hammering.
         if (problem.Status is 503 or 429 && !response.Headers.ContainsKey("Retry-After")) response.Headers.RetryAfter = "1";
-        return response.WriteAsJsonAsync(problem, GatewayJson.Problem, ContentType);
+        var http = response.HttpContext;
+        var occurrence = problem with
+        {
+            Instance = http.Request.Path.HasValue ? http.Request.Path.Value : "/",
+            TraceId = decided ? null : RequestCorrelation.TraceIdOf(http),
+            RequestId = decided ? null : http.TraceIdentifier,
+        };
+        return response.WriteAsJsonAsync(occurrence, GatewayJson.Problem, ContentType);
     }
 }
 
@@ -29,6 +42,11 @@ public static class Problem
     public static ProblemResult Of(ProblemKind kind, string detail, int? entryIndex = null, int? legIndex = null, string? rule = null,
         string[]? conflictingFields = null) =>
         new(Body(kind, detail, entryIndex, legIndex, rule, conflictingFields));
+
+    /// <summary>The ledger's decision on a command, byte-stable across idempotent replays (see <see cref="ProblemResult"/>).</summary>
+    public static ProblemResult Decided(ProblemKind kind, string detail, int? entryIndex = null, int? legIndex = null, string? rule = null,
+        string[]? conflictingFields = null) =>
+        new(Body(kind, detail, entryIndex, legIndex, rule, conflictingFields), decided: true);
 
     public static ProblemResponse Body(ProblemKind kind, string detail, int? entryIndex = null, int? legIndex = null, string? rule = null,
         string[]? conflictingFields = null) => new()

@@ -49,6 +49,7 @@ public static class ProblemTypes
     public static readonly ProblemKind UnblockExceedsHeld = new(422, Base + "unblock-exceeds-held", "The amount exceeds what the hold still holds");
     public static readonly ProblemKind AmountOverflow = new(422, Base + "amount-overflow", "The balance would leave the representable range");
     public static readonly ProblemKind InsufficientFunds = new(422, Base + "insufficient-funds", "Insufficient funds");
+    public static readonly ProblemKind ReferenceMismatch = new(422, Base + "reference-mismatch", "A field of the entry disagrees with the entry it refers to");
 
     /// <summary>Every kind, for documentation and metrics labels.</summary>
     public static readonly ProblemKind[] All =
@@ -56,7 +57,7 @@ public static class ProblemTypes
         Validation, MalformedJson, Unauthorized, InsufficientScope, DomainNotPermitted, AccountNotFound, EntryNotFound, NotFound,
         MethodNotAllowed, IdempotencyConflict, AccountExists, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal,
         NotReady, Busy, JournalFailed, OpenHoldsLimit, UnknownHistoryCode, RuleDeclined, ReferenceNotFound, NotReversible, AlreadyReversed,
-        EntryNotPending, CurrencyMismatch, UnblockExceedsHeld, AmountOverflow, InsufficientFunds,
+        EntryNotPending, CurrencyMismatch, UnblockExceedsHeld, AmountOverflow, InsufficientFunds, ReferenceMismatch,
     ];
 
     /// <summary>The Problem of an engine result code (never called with <see cref="ResultCode.Ok"/>).</summary>
@@ -79,6 +80,7 @@ public static class ProblemTypes
         ResultCode.UnblockExceedsHeld => UnblockExceedsHeld,
         ResultCode.AmountOverflow => AmountOverflow,
         ResultCode.InsufficientFunds => InsufficientFunds,
+        ResultCode.ReferenceMismatch => ReferenceMismatch,
         _ => Internal,
     };
 

@@ -25,7 +25,9 @@ internal static class SecurityRegistration
             signingKey = SigningKeyStore.LoadOrCreate(options.DataDir);
             var clients = TokenServer.Clients(auth);
             var domains = DomainsOfCatalog(options);
-            services.AddOpenIddict().AddServer(server => TokenServer.Configure(server, auth, signingKey, clients, domains));
+            var throttle = new TokenThrottle(auth.FailedAuthenticationsPerMinute, TimeProvider.System);
+            services.AddSingleton(throttle);
+            services.AddOpenIddict().AddServer(server => TokenServer.Configure(server, auth, signingKey, clients, domains, throttle));
         }
         else if (string.IsNullOrWhiteSpace(auth.Authority))
         {
@@ -33,8 +35,9 @@ internal static class SecurityRegistration
         }
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        if (mode == AuthMode.Embedded && string.IsNullOrEmpty(auth.Issuer)) services.AddHttpContextAccessor();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<LedgerRuntime, TimeProvider>((jwt, runtime, time) =>
+            .Configure<LedgerRuntime, TimeProvider, IServiceProvider>((jwt, runtime, time, provider) =>
             {
                 jwt.MapInboundClaims = false;
                 jwt.TokenHandlers.Clear();
@@ -51,7 +54,19 @@ internal static class SecurityRegistration
                 };
                 if (mode == AuthMode.Embedded)
                 {
-                    jwt.TokenValidationParameters.ValidIssuer = auth.Issuer;
+                    if (!string.IsNullOrEmpty(auth.Issuer))
+                    {
+                        jwt.TokenValidationParameters.ValidIssuer = auth.Issuer;
+                    }
+                    else
+                    {
+                        // The issuer is this service as the request reached it (what the token server wrote into the token).
+                        var requests = provider.GetRequiredService<IHttpContextAccessor>();
+                        jwt.TokenValidationParameters.IssuerValidator = (issuer, _, _) =>
+                            requests.HttpContext is { } http && string.Equals(issuer, TokenServer.IssuerOf(http.Request), StringComparison.Ordinal)
+                                ? issuer
+                                : throw new SecurityTokenInvalidIssuerException($"The token's issuer '{issuer}' is not this service.");
+                    }
                     jwt.TokenValidationParameters.IssuerSigningKey = signingKey;
                     jwt.TokenValidationParameters.ValidTypes = ["at+jwt"];
                     jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256];

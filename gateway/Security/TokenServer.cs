@@ -5,6 +5,7 @@ using Ledger.Gateway.Hosting;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
+using Microsoft.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Ledger.Gateway.Security;
@@ -19,6 +20,9 @@ internal sealed record PartnerClient(string ClientId, byte[] SecretHash, string[
 /// </summary>
 internal static class TokenServer
 {
+    /// <summary>The issuer of tokens this server issues in answer to <paramref name="request"/> when none is configured: its own base URL.</summary>
+    public static string IssuerOf(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/";
+
     /// <summary>contract.md section 5's demo clients. DEMO ONLY: configure Ledger:Auth:Clients for anything real.</summary>
     public static readonly ClientOptions[] DemoClients =
     [
@@ -45,7 +49,16 @@ internal static class TokenServer
 
     private static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
-    public static void Configure(OpenIddictServerBuilder server, AuthOptions auth, SecurityKey signingKey, PartnerClient[] clients, IEnumerable<string> domains)
+    /// <summary>
+    /// Whether the client may ask for <paramref name="scope"/>: one it holds, or a narrower one (RFC 6749 section 3.3):
+    /// any registered <c>domain:NAME</c> for a client that holds <c>domain:*</c>.
+    /// </summary>
+    private static bool Holds(PartnerClient client, string scope) =>
+        Array.IndexOf(client.Scopes, scope) >= 0 ||
+        (scope.StartsWith(PartnerIdentity.DomainPrefix, StringComparison.Ordinal) && Array.IndexOf(client.Scopes, PartnerIdentity.AllDomains) >= 0);
+
+    public static void Configure(OpenIddictServerBuilder server, AuthOptions auth, SecurityKey signingKey, PartnerClient[] clients, IEnumerable<string> domains,
+        TokenThrottle throttle)
     {
         var scopes = new HashSet<string>(StringComparer.Ordinal) { PartnerIdentity.ReadScope, PartnerIdentity.WriteScope, PartnerIdentity.AdminScope, PartnerIdentity.AllDomains };
         foreach (var domain in domains) scopes.Add(PartnerIdentity.DomainPrefix + domain);
@@ -59,9 +72,10 @@ internal static class TokenServer
             .DisableAccessTokenEncryption()
             .AddEphemeralEncryptionKey() // required even though no token is encrypted
             .AddSigningKey(signingKey)
-            .SetIssuer(new Uri(auth.Issuer, UriKind.Absolute))
             .SetAccessTokenLifetime(auth.TokenLifetime)
             .RegisterScopes([.. scopes]);
+        // Unset, OpenIddict takes the issuer from each request: where the service really answers.
+        if (auth.Issuer is { Length: > 0 } issuer) server.SetIssuer(new Uri(issuer, UriKind.Absolute));
         server.UseAspNetCore().DisableTransportSecurityRequirement(); // mTLS/TLS is Kestrel's job (Ledger:Tls)
 
         server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(b => b.UseInlineHandler(context =>
@@ -72,12 +86,13 @@ internal static class TokenServer
             bool secretMatches = CryptographicOperations.FixedTimeEquals(presented, client?.SecretHash ?? UnknownClientHash);
             if (client is null || !secretMatches)
             {
+                throttle.Failed(context.ClientId, context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress);
                 context.Reject(Errors.InvalidClient, "The client id or secret is not valid.");
                 return default;
             }
             foreach (var scope in context.Request.GetScopes())
             {
-                if (Array.IndexOf(client.Scopes, scope) < 0)
+                if (!Holds(client, scope))
                 {
                     context.Reject(Errors.InvalidScope, $"The client may not request scope '{scope}'.");
                     return default;

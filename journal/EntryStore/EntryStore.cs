@@ -191,7 +191,8 @@ public sealed class EntryStore : IDisposable
     public StorePrefetcher Prefetcher() => new(this);
 
     /// <summary>A checkpoint thread for this store (start it once the pipeline runs).</summary>
-    public Checkpointer Checkpointer(Microsoft.Extensions.Logging.ILogger? logger) => new(this, logger);
+    public Checkpointer Checkpointer(Microsoft.Extensions.Logging.ILogger? logger) =>
+        new("entry store", () => DurableWatermark != Watermark, () => Checkpoint(), Settings.CheckpointEvery, logger);
 
     public StoreWriter Writer()
     {

@@ -107,21 +107,34 @@ public sealed class KeyFilter
     /// <summary>Writes the filter atomically (temp, fsync, rename, fsync directory) as covering journal records up to <paramref name="covered"/>.</summary>
     public void Save(string path, long covered, long nextAddress)
     {
-        // The bits may still be set while they are written: what reaches the file is a superset of what "covered" needs.
-        uint crc = Crc32C.Compute(MemoryMarshal.AsBytes(_words.AsSpan()));
-        var words = _words;
+        // The writer thread may still set bits while they are written: what reaches the file is a superset of what
+        // "covered" needs, which is all a filter must be. The checksum is therefore taken over each chunk as it is
+        // copied out and written (never over the live array, which may change between the two), and the header that
+        // holds it is written last, over a placeholder.
+        long blocks = _words.Length / 8;
         DurableFiles.WriteAtomically(path, file =>
         {
+            var words = MemoryMarshal.AsBytes(_words.AsSpan());
             Span<byte> header = stackalloc byte[HeaderBytes];
             header.Clear();
+            file.Write(header);
+            byte[] chunk = new byte[1 << 20];
+            uint crc = 0;
+            for (int offset = 0; offset < words.Length; offset += chunk.Length)
+            {
+                int length = Math.Min(chunk.Length, words.Length - offset);
+                words.Slice(offset, length).CopyTo(chunk);
+                crc = Crc32C.Append(crc, chunk.AsSpan(0, length));
+                file.Write(chunk, 0, length);
+            }
             BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
             BinaryPrimitives.WriteInt32LittleEndian(header[4..], Version);
-            BinaryPrimitives.WriteInt64LittleEndian(header[8..], _words.Length / 8);
+            BinaryPrimitives.WriteInt64LittleEndian(header[8..], blocks);
             BinaryPrimitives.WriteInt64LittleEndian(header[16..], covered);
             BinaryPrimitives.WriteInt64LittleEndian(header[24..], nextAddress);
             BinaryPrimitives.WriteUInt32LittleEndian(header[32..], crc);
+            file.Position = 0;
             file.Write(header);
-            file.Write(MemoryMarshal.AsBytes(words.AsSpan()));
         });
         Covered = covered;
     }

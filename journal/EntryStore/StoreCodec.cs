@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Engine.Encoding;
 using Ledger.Engine.State;
 
 namespace Ledger.Journal.EntryStore;
@@ -98,7 +99,7 @@ public static class StoreCodec
             (e.ReversedBySequence != 0 ? 1 << 9 : 0) |
             (e.DeclineEntryIndex != 0 ? 1 << 10 : 0);
         BinaryPrimitives.WriteUInt16LittleEndian(into[8..], (ushort)present);
-        var w = new Writer(into, FixedBytes);
+        var w = new VarWriter(into, FixedBytes);
         w.Signed(e.AccountPacked);
         w.Signed(e.EntryType);
         if ((present & 1 << 0) != 0) w.Signed(e.RequestedEntryType);
@@ -143,7 +144,7 @@ public static class StoreCodec
             e.DeclineRuleId = from[6];
             e.Flags = (EntryFlags)from[7];
             int present = BinaryPrimitives.ReadUInt16LittleEndian(from[8..]);
-            var r = new Reader(from, FixedBytes);
+            var r = new VarReader(from, FixedBytes);
             e.AccountPacked = r.Signed();
             e.EntryType = (int)r.Signed();
             e.RequestedEntryType = (present & 1 << 0) != 0 ? (int)r.Signed() : e.EntryType;
@@ -176,80 +177,6 @@ public static class StoreCodec
         }
     }
 
-    private ref struct Writer(Span<byte> into, int position)
-    {
-        private readonly Span<byte> _into = into;
-        public int Position = position;
-
-        public void Unsigned(ulong v)
-        {
-            while (v >= 0x80)
-            {
-                _into[Position++] = (byte)(v | 0x80);
-                v >>= 7;
-            }
-            _into[Position++] = (byte)v;
-        }
-
-        public void Signed(long v) => Unsigned((ulong)((v << 1) ^ (v >> 63)));
-
-        public void Fixed(ulong v)
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(_into[Position..], v);
-            Position += 8;
-        }
-
-        public void Byte(byte v) => _into[Position++] = v;
-
-        public void Bytes(scoped ReadOnlySpan<byte> v)
-        {
-            v.CopyTo(_into[Position..]);
-            Position += v.Length;
-        }
-    }
-
-    /// <summary>Reads what <see cref="Writer"/> wrote; running off the end throws <see cref="IndexOutOfRangeException"/>.</summary>
-    private ref struct Reader(ReadOnlySpan<byte> from, int position)
-    {
-        private readonly ReadOnlySpan<byte> _from = from;
-        private int _position = position;
-
-        public readonly int Remaining => _from.Length - _position;
-
-        public ulong Unsigned()
-        {
-            ulong v = 0;
-            for (int shift = 0; shift < 64; shift += 7)
-            {
-                byte b = _from[_position++];
-                v |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80) return v;
-            }
-            throw new IndexOutOfRangeException();
-        }
-
-        public long Signed()
-        {
-            ulong v = Unsigned();
-            return (long)(v >> 1) ^ -(long)(v & 1);
-        }
-
-        public ulong Fixed()
-        {
-            ulong v = BinaryPrimitives.ReadUInt64LittleEndian(_from.Slice(_position, 8));
-            _position += 8;
-            return v;
-        }
-
-        public byte Byte() => _from[_position++];
-
-        public ReadOnlySpan<byte> Bytes(int length)
-        {
-            var v = _from.Slice(_position, length);
-            _position += length;
-            return v;
-        }
-    }
     public static void WriteAccount(in AccountState a, Span<byte> into)
     {
         BinaryPrimitives.WriteInt64LittleEndian(into, a.Key.Packed);

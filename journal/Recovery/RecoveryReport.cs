@@ -43,6 +43,12 @@ public sealed record RecoveryReport
 
     public TimeSpan Elapsed { get; init; }
 
+    /// <summary>Time to open the journal and the entry store before the replay (with a key filter refill, if one was needed).</summary>
+    public TimeSpan OpenElapsed { get; init; }
+
+    /// <summary>Keys the key filter was refilled with from the entry store at open because its file was missing or damaged (0 normally: O(history) otherwise).</summary>
+    public long FilterRefilledKeys { get; init; }
+
     /// <summary>True when the store journaled a new catalog after recovery (the catalog file changed).</summary>
     public bool CatalogChanged { get; init; }
 
@@ -56,8 +62,10 @@ public sealed record RecoveryReport
         s.Append(StoreCut is { } cut
             ? string.Create(CultureInfo.InvariantCulture, $"entry store cut at record {cut.RecordNumber} + ")
             : "no entry store cut, ");
-        s.Append(CultureInfo.InvariantCulture, $"{RecordsReplayed} journal records replayed to record {LastRecordNumber} (sequence {LastSequence}) in {Elapsed.TotalSeconds:0.000} s; ");
+        s.Append(CultureInfo.InvariantCulture, $"{RecordsReplayed} journal records replayed to record {LastRecordNumber} (sequence {LastSequence}) in {Elapsed.TotalSeconds:0.000} s ");
+        s.Append(CultureInfo.InvariantCulture, $"after opening the journal and the entry store in {OpenElapsed.TotalSeconds:0.000} s; ");
         s.Append(CultureInfo.InvariantCulture, $"{Accounts} accounts, {OpenHolds} open holds in RAM; state hash {StateHash:x16}");
+        if (FilterRefilledKeys > 0) s.Append(CultureInfo.InvariantCulture, $"; KEY FILTER REFILLED from {FilterRefilledKeys} stored keys (its file was missing or damaged)");
         if (StoreRebuilt is not null) s.Append("; ENTRY STORE REBUILT from the journal: ").Append(StoreRebuilt);
         if (Cut is { } journalCut) s.Append("; JOURNAL CUT: ").Append(journalCut);
         else if (Damage is { } damage) s.Append("; JOURNAL DAMAGED (not cut, read-only): ").Append(damage);

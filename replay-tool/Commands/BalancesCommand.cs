@@ -1,11 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
 using Ledger.Engine.Domain;
+using Ledger.Journal;
 using Ledger.Journal.Recovery;
+using Ledger.ReadSide;
 
 namespace Ledger.ReplayTool.Commands;
 
-/// <summary><c>balances &lt;data-dir&gt; --branch B --account A [--at T]</c>: an account's balances now, or as they stood at an instant.</summary>
+/// <summary>
+/// <c>balances &lt;data-dir&gt; --branch B --account A [--at T]</c>: an account's balances now (the engine recovered as
+/// the service would: store cut + journal tail), or as they stood at an instant (the service's read side recomputed
+/// over the journal, the same answer as <c>GET …/balances?at=</c>).
+/// </summary>
 internal static class BalancesCommand
 {
     public static Command Build()
@@ -13,36 +19,71 @@ internal static class BalancesCommand
         var dir = new Argument<string>("data-dir") { Description = "The service's data directory (Ledger:DataDir)." };
         var branch = new Option<int>("--branch") { Description = "Branch number.", Required = true };
         var account = new Option<long>("--account") { Description = "Account number.", Required = true };
-        var at = new Option<string?>("--at") { Description = "ISO-8601 instant: the balances as they stood then (default: now, the journal's end)." };
+        var at = new Option<string?>("--at") { Description = "ISO-8601 instant or date, covering the precision it is written in (a date: the end of that day; .123Z: that millisecond): the balances as they stood then (default: now, the journal's end)." };
         var command = new Command("balances", "Print an account's AVAILABLE and HELD balances, now or at a point in time.") { dir, branch, account, at };
-        command.SetAction(r => Tool.Run(() => Execute(r.GetValue(dir)!, r.GetValue(branch), r.GetValue(account), r.GetValue(at))));
+        command.SetAction(r => Tool.Run(() => Execute(r.GetValue(dir)!, new AccountKey(r.GetValue(branch), r.GetValue(account)), r.GetValue(at))));
         return command;
     }
 
-    private static int Execute(string path, int branch, long number, string? at)
+    private static int Execute(string path, AccountKey key, string? at)
     {
-        var key = new AccountKey(branch, number);
         if (!key.IsValid) throw new ToolException(ExitCodes.Usage, $"Account {key} is outside branch 0..9999 / account 0..999999999999.");
-        long untilTicks = at is null ? long.MaxValue : Tool.ParseInstant(at, "--at");
         using var data = DataDirectory.Open(path);
-        var result = data.Recover("balances", new RecoveryOptions
-        {
-            InitialCatalog = DataDirectory.FallbackCatalog,
-            UntilTimestampTicks = untilTicks,
-        }, full: false);
-        string asOf = at is null ? "now (end of journal)" : Tool.Instant(untilTicks);
-        if (!result.Engine.TryGetAccount(key, out var state))
-            throw new ToolException(ExitCodes.NotFound, $"Account {key} does not exist as of {asOf}.");
-        var o = Console.Out;
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"account:   {key.Branch}/{key.Number} ({state.Currency}, overdraft limit {state.OverdraftLimitMinor})"));
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"AVAILABLE: {state.AvailableMinor} {state.Currency}"));
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HELD:      {state.HeldMinor} {state.Currency}"));
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"as of:     {asOf} (journal record {result.Report.LastRecordNumber}, sequence {result.Report.LastSequence})"));
+        return at is null ? Now(data, key) : At(data, key, at);
+    }
+
+    private static int Now(DataDirectory data, AccountKey key)
+    {
+        var result = data.Recover("balances", new RecoveryOptions { InitialCatalog = DataDirectory.FallbackCatalog }, full: false);
+        if (!result.Engine.TryGetAccount(key, out var state)) throw new ToolException(ExitCodes.NotFound, $"Account {key} does not exist as of now (end of journal).");
+        Print(key, state.Currency, state.OverdraftLimitMinor, state.Balances,
+            $"now (end of journal: record {result.Report.LastRecordNumber}, sequence {result.Report.LastSequence})");
         if (result.Report.Damage is { } damage)
         {
-            o.WriteLine($"DAMAGED: journal record {damage.ExpectedRecordNumber} at {data.Where(damage.Address)}: {damage.Reason}. The balances above stop before it.");
+            Console.Out.WriteLine($"DAMAGED: journal record {damage.ExpectedRecordNumber} at {data.Where(damage.Address)}: {damage.Reason}. The balances above stop before it.");
             return ExitCodes.Damaged;
         }
         return ExitCodes.Ok;
+    }
+
+    private static int At(DataDirectory data, AccountKey key, string text)
+    {
+        if (!WireTime.TryParseInstantThrough(text, out long ticks))
+            throw new ToolException(ExitCodes.Usage, $"--at '{text}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
+        var archive = data.Log.Archive;
+        if (archive.IsArchived)
+        {
+            // The balance at an instant is the last one the history shows before it; a journal whose start was archived
+            // does not show the balance at its first kept record, so no instant can be answered from it honestly.
+            throw new ToolException(ExitCodes.NotFound,
+                $"Balances at an instant are recomputed from record 1, but the journal begins at record {archive.FirstRecordNumber} ({Tool.Instant(archive.FirstTimestampTicks)}); " +
+                $"records before it were archived to '{archive.ArchivedTo}'. Copy them back into {data.Log.Directory}, or ask the service (GET …/balances?at=).");
+        }
+        JournalReadSide reads;
+        try
+        {
+            reads = JournalReadSide.Build(data, key, "balances");
+        }
+        catch (JournalDamagedException ex)
+        {
+            Console.Error.WriteLine($"DAMAGED: journal record {ex.Damage.ExpectedRecordNumber} at {data.Where(ex.Damage.Address)}: {ex.Damage.Reason}. No balance is printed from a damaged journal.");
+            return ExitCodes.Damaged;
+        }
+        using (reads)
+        {
+            string asOf = Tool.Instant(ticks);
+            if (!reads.Store.TryGetBalancesAt(key, ticks, out var account)) throw new ToolException(ExitCodes.NotFound, $"Account {key} does not exist as of {asOf}.");
+            Print(key, account.Currency, account.OverdraftLimitMinor, account.Balances, $"{asOf} (journal through record {reads.Store.Watermark.RecordNumber})");
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static void Print(AccountKey key, CurrencyCode currency, long overdraft, Balances balances, string asOf)
+    {
+        var o = Console.Out;
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"account:   {key.Branch}/{key.Number} ({currency}, overdraft limit {overdraft})"));
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"AVAILABLE: {balances.AvailableMinor} {currency}"));
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HELD:      {balances.HeldMinor} {currency}"));
+        o.WriteLine($"as of:     {asOf}");
     }
 }

@@ -97,6 +97,16 @@ public sealed class AccountsTests
         await read.ProblemAsync(404, "account-not-found");
     }
 
+    [TestCase("branch,account,currency\n", "text/csv")]
+    [TestCase("\n\n", "application/x-ndjson")]
+    public async Task ShouldRefuseAnImportThatNamesNoAccounts(string body, string mediaType)
+    {
+        using var admin = await Server.ClientAsync("ledger-admin");
+        using var response = await admin.PostAsync("/v1/accounts/import", new StringContent(body, Encoding.UTF8, mediaType));
+        var problem = await response.ProblemAsync(400, "validation");
+        Assert.That((string?)problem["detail"], Does.Contain("names no accounts"));
+    }
+
     [Test]
     public async Task ShouldRefuseAnImportThatChangesAnOpenAccountsCurrency()
     {

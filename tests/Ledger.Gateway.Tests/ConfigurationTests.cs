@@ -25,6 +25,18 @@ public sealed class ConfigurationTests
         Assert.That(error!.Message, Does.Contain(named));
     }
 
+    [TestCase(null, TestName = "ShouldRefuseTlsOnTheDefaultPlainAddress")]
+    [TestCase("--urls=http://127.0.0.1:0", TestName = "ShouldRefuseTlsOnAnHttpUrl")]
+    [TestCase("--urls=https://127.0.0.1:0;http://127.0.0.1:0", TestName = "ShouldRefuseTlsWithOnePlainAddressAmongSeveral")]
+    [TestCase("--Kestrel:Endpoints:Plain:Url=http://127.0.0.1:0", TestName = "ShouldRefuseTlsOnAPlainKestrelEndpoint")]
+    public void ShouldRefuseTlsThatWouldServePlainHttp(string? address)
+    {
+        var args = new List<string> { $"--Ledger:DataDir={GatewayServer.NewDataDir()}", "--Ledger:Tls:Enabled=true" };
+        if (address is not null) args.Add(address);
+        var error = Assert.Throws<InvalidOperationException>(() => GatewayApp.Build([.. args]));
+        Assert.That(error!.Message, Does.Contain("Ledger:Tls:Enabled is on").And.Contain("http://127.0.0.1").And.Contain("make every address https"));
+    }
+
     [Test]
     public void ShouldAcceptTheDocumentedDefaults()
     {

@@ -44,7 +44,10 @@ public sealed class GatewayServer : IAsyncDisposable
     public static Task<GatewayServer> StartAsync(params string[] settings) => StartOnAsync(null, settings);
 
     /// <summary>Starts a gateway on a given data directory (kept on dispose), or a fresh one when null.</summary>
-    public static async Task<GatewayServer> StartOnAsync(string? dataDir, params string[] settings)
+    public static Task<GatewayServer> StartOnAsync(string? dataDir, params string[] settings) => StartOnAsync(dataDir, null, settings);
+
+    /// <summary>As above, with <paramref name="beforeStart"/> called on the built app before it starts (to wire a test fault).</summary>
+    public static async Task<GatewayServer> StartOnAsync(string? dataDir, Action<WebApplication>? beforeStart, params string[] settings)
     {
         bool owns = dataDir is null;
         dataDir ??= NewDataDir();
@@ -58,9 +61,12 @@ public sealed class GatewayServer : IAsyncDisposable
             "--Ledger:Memory:KeyFilterBytes=1048576",
             "--Ledger:Memory:StoreBlockCacheBytes=8388608",
             "--Ledger:Memory:StoreWriteBufferBytes=4194304",
+            // Every test connects from 127.0.0.1: the per-address limit on failed authentications would couple them.
+            "--Ledger:Auth:FailedAuthenticationsPerMinute=1000",
         };
         foreach (var setting in settings) args.Add("--" + setting);
         var app = GatewayApp.Build([.. args]);
+        beforeStart?.Invoke(app);
         await app.StartAsync();
         await app.Services.GetRequiredService<LedgerRuntime>().WhenReady.WaitAsync(TimeSpan.FromSeconds(60));
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;

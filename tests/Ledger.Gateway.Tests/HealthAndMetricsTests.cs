@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Gateway.Tests;
 
@@ -30,6 +31,41 @@ public sealed class HealthAndMetricsTests
         await post.ProblemAsync(503, "not-ready");
     }
 
+    /// <summary>The real journal, with its commit made to throw once armed (a disk that stopped taking writes).</summary>
+    private sealed class FailingJournal(Ledger.Engine.Hosting.ICommandJournal inner) : Ledger.Engine.Hosting.ICommandJournal
+    {
+        public volatile bool Armed;
+
+        public void Append(Ledger.Engine.Commands.LedgerCommand command) => inner.Append(command);
+
+        public void Commit()
+        {
+            if (Armed) throw new IOException("No space left on device (injected)");
+            inner.Commit();
+        }
+    }
+
+    [Test]
+    public async Task ShouldTurnLiveAndReadyUnhealthyOnceTheJournalFailed()
+    {
+        FailingJournal? failing = null;
+        await using var server = await GatewayServer.StartOnAsync(null, app =>
+            app.Services.GetRequiredService<Hosting.LedgerRuntime>().WrapJournal = journal => failing = new FailingJournal(journal));
+        var account = await server.OpenAccountAsync();
+        using var client = await server.ClientAsync();
+        (await client.PostAsync(account.Batches, Deposit("before", 100))).EnsureSuccessStatusCode();
+        failing!.Armed = true;
+        using (var post = await client.PostAsync(account.Batches, Deposit("during", 100))) await post.ProblemAsync(503, "journal-failed");
+
+        using var live = await server.Anonymous.GetAsync("/health/live");
+        var problem = await live.ProblemAsync(503, "journal-failed");
+        Assert.That((string?)problem["detail"], Does.Contain("No space left on device").And.Contain("Restart the process"));
+        using var ready = await server.Anonymous.GetAsync("/health/ready");
+        await ready.ProblemAsync(503, "journal-failed");
+        using (var after = await client.PostAsync(account.Batches, Deposit("after", 100))) await after.ProblemAsync(503, "journal-failed");
+        using (var read = await client.GetAsync(account.Balances)) await read.ProblemAsync(503, "journal-failed");
+    }
+
     [Test]
     public async Task ShouldExposeLedgerMetrics()
     {
@@ -48,6 +84,7 @@ public sealed class HealthAndMetricsTests
         {
             "ledger_memory_resident_bytes", "ledger_memory_gc_heap_bytes", "ledger_entry_cache_entries", "ledger_entry_cache_hit_ratio",
             "ledger_open_holds", "ledger_entry_store_bytes", "ledger_entry_store_lag_records", "ledger_entry_store_durable_lag_records",
+            "ledger_read_store_bytes", "ledger_read_store_lag_records", "ledger_read_store_durable_lag_records", "ledger_read_store_block_cache_bytes",
         })
         {
             Assert.That(metrics, Does.Contain("\n" + name + " "), $"{name} is exported");

@@ -43,7 +43,9 @@ public sealed class OpenApiTests
     {
         var schemas = (await DocumentAsync())["components"]!["schemas"]!;
         var entry = schemas["EntryResponse"]!["properties"]!.AsObject();
-        Assert.That(entry.Select(p => p.Key), Is.EquivalentTo(new[] { "correlationId", "entryType", "status", "sequence", "timestamp", "asOfDate", "amount" }));
+        Assert.That(entry.Select(p => p.Key), Is.EquivalentTo(new[] { "correlationId", "entryType", "direction", "status", "sequence", "timestamp", "asOfDate", "amount" }));
+        var direction = schemas["DirectionName"]!["enum"]!.AsArray().Select(v => (string)v!);
+        Assert.That(direction, Is.EquivalentTo(new[] { "DEBIT", "CREDIT" }));
         var problem = schemas["ProblemResponse"]!["properties"]!.AsObject();
         Assert.That(problem.Select(p => p.Key), Is.SupersetOf(new[] { "type", "title", "status", "detail", "entryIndex", "rule" }));
         var status = schemas["EntryStatusName"]!["enum"]!.AsArray().Select(v => (string)v!);
@@ -52,6 +54,7 @@ public sealed class OpenApiTests
 
     [TestCase("/v1/accounts/{branch}/{account}/batches", "post", "ledger:write")]
     [TestCase("/v1/entries", "get", "ledger:read")]
+    [TestCase("/v1/history-codes", "get", "ledger:read")]
     [TestCase("/v1/accounts", "post", "ledger:admin")]
     public async Task ShouldDeclareTheScopeEachOperationNeeds(string path, string method, string scope)
     {
@@ -60,6 +63,58 @@ public sealed class OpenApiTests
         Assert.That((string?)scheme["flows"]!["clientCredentials"]!["tokenUrl"], Is.EqualTo("/connect/token"));
         var security = document["paths"]![path]![method]!["security"]!.AsArray();
         Assert.That(security[0]!["oauth2"]!.AsArray().Select(s => (string)s!), Does.Contain(scope));
+    }
+
+    [TestCase("/v1/entries", "get", "branch,account,from,to,limit,cursor")]
+    [TestCase("/v2/entries", "get", "branch,account,from,to,limit,cursor,entryType,entryKind,status,minAmount,maxAmount,correlationId")]
+    [TestCase("/v1/accounts/{branch}/{account}/balances", "get", "at")]
+    [TestCase("/v1/accounts/{branch}/{account}/entries", "delete", "correlationId")]
+    [TestCase("/v1/accounts/{branch}/{account}/batches", "post", "")]
+    public async Task ShouldDeclareTheQueryParametersTheHandlerReads(string path, string method, string names)
+    {
+        var operation = (await DocumentAsync())["paths"]![path]![method]!;
+        var parameters = operation["parameters"]?.AsArray() ?? [];
+        var query = parameters.Where(p => (string?)p!["in"] == "query").ToList();
+        Assert.That(query.Select(p => (string)p!["name"]!), Is.EqualTo(names.Split(',', StringSplitOptions.RemoveEmptyEntries)));
+        foreach (var p in query) Assert.That((string?)p!["schema"]!["type"], Is.AnyOf("integer", "string"), "one type, no integer-or-string");
+        foreach (var p in parameters.Where(p => (string?)p!["in"] == "path"))
+        {
+            Assert.That((string?)p!["schema"]!["type"], Is.EqualTo("integer"), $"path {(string?)p["name"]} is a number");
+        }
+        if (path == "/v1/entries") Assert.That(query.Where(p => (bool?)p!["required"] == true).Select(p => (string)p!["name"]!), Is.EqualTo(new[] { "branch", "account" }));
+    }
+
+    [Test]
+    public async Task ShouldTypeSchemasAsTheServerReadsAndWritesThem()
+    {
+        var document = await DocumentAsync();
+        var schemas = document["components"]!["schemas"]!;
+        Assert.That(schemas["StatementResponse"]!["required"]!.AsArray().Select(n => (string)n!), Does.Not.Contain("nextCursor"), "left out on the last page");
+        Assert.That(schemas["OpenAccountRequest"]!["required"]!.AsArray().Select(n => (string)n!), Is.EquivalentTo(new[] { "branch", "account", "currency" }));
+        Assert.That(schemas["EntryRequestBody"]!["required"]!.AsArray().Select(n => (string)n!), Is.EquivalentTo(new[] { "entryKind", "correlationId" }));
+        var kind = schemas["EntryRequestBody"]!["properties"]!["entryKind"]!;
+        Assert.That(kind["enum"]!.AsArray().Select(n => (string)n!), Is.EqualTo(new[] { "ledger", "blocking", "unblocking", "reversal", "removal" }));
+        Assert.That((string?)schemas["EntryStatusName"]!["type"], Is.EqualTo("string"));
+        var value = schemas["AmountBody"]!["properties"]!["value"]!;
+        Assert.That(value["type"]!.ToJsonString(), Does.Not.Contain("string"), "numbers are JSON numbers only");
+        Assert.That((string?)value["format"], Is.EqualTo("int64"));
+        foreach (var server in document["servers"]?.AsArray() ?? []) Assert.That((string)server!["url"]!, Does.Not.EndWith("/"));
+    }
+
+    [Test]
+    public async Task ShouldDeclareHeadersImportBodiesAndEitherScope()
+    {
+        var paths = (await DocumentAsync())["paths"]!;
+        var batch = paths["/v1/accounts/{branch}/{account}/batches"]!["post"]!["responses"]!;
+        Assert.That(batch["201"]!["headers"]!["Location"], Is.Not.Null);
+        Assert.That(batch["401"]!["headers"]!["WWW-Authenticate"], Is.Not.Null);
+        Assert.That(batch["503"]!["headers"]!["Retry-After"], Is.Not.Null);
+        Assert.That(batch["429"]!["headers"]!["Retry-After"], Is.Not.Null);
+        var import = paths["/v1/accounts/import"]!["post"]!["requestBody"]!["content"]!.AsObject();
+        Assert.That(import.Select(c => c.Key), Is.EquivalentTo(new[] { "text/csv", "application/x-ndjson" }));
+        var security = paths["/v1/accounts/{branch}/{account}"]!["get"]!["security"]!.AsArray();
+        Assert.That(security.Select(r => string.Join(" ", r!["oauth2"]!.AsArray().Select(s => (string)s!))), Is.EquivalentTo(new[] { "ledger:read", "ledger:admin" }),
+            "either scope: two requirements of one scope each");
     }
 
     [Test]

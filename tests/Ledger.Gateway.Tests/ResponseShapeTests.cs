@@ -20,9 +20,11 @@ public sealed class ResponseShapeTests
         Assert.That(command.Result.IsOk, Is.True);
 
         var written = new ArrayBufferWriter<byte>();
-        BatchCreatedResult.Write(written, command);
-        string expected = JsonSerializer.Serialize(Answers.Batch(command), GatewayJson.Relaxed.GetTypeInfo(typeof(EntryBatchGroupResponse)));
+        BatchCreatedResult.Write(written, command, DefaultCatalog);
+        string expected = JsonSerializer.Serialize(Answers.Batch(command, DefaultCatalog), GatewayJson.Relaxed.GetTypeInfo(typeof(EntryBatchGroupResponse)));
         Assert.That(Encoding.UTF8.GetString(written.WrittenSpan), Is.EqualTo(expected));
         Assert.That(expected, Does.Contain("\"status\":\"PENDING\"").And.Contain("\"asOfDate\":\"2026-06-21\""));
+        Assert.That(expected, Does.Contain("\"correlationId\":\"h2\",\"entryType\":998,\"direction\":\"DEBIT\"")
+            .And.Contain("\"correlationId\":\"u\",\"entryType\":998,\"direction\":\"CREDIT\""), "a hold debits available; its unblocking credits it back");
     }
 }

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Ledger.Gateway.Tests;
@@ -23,13 +24,13 @@ public sealed class SecurityTests
     }
 
     /// <summary>A token shaped like the server's, with one thing changed.</summary>
-    private static string Mint(SecurityKey key, string audience = "ledger", string issuer = "https://ledger.local/", DateTime? expires = null,
+    private static string Mint(SecurityKey key, string audience = "ledger", string? issuer = null, DateTime? expires = null,
         string scope = "ledger:read ledger:write domain:*")
     {
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = issuer,
+            Issuer = issuer ?? Server.Address.ToString(), // the embedded server's issuer: where it answers
             Audience = audience,
             IssuedAt = (expires ?? now.AddHours(1)).AddHours(-1),
             NotBefore = (expires ?? now.AddHours(1)).AddHours(-1),
@@ -45,7 +46,7 @@ public sealed class SecurityTests
         static string B64(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
         long exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
         return B64("{\"alg\":\"none\",\"typ\":\"at+jwt\"}") + "." +
-               B64($"{{\"iss\":\"https://ledger.local/\",\"aud\":\"ledger\",\"exp\":{exp},\"sub\":\"demo-partner\",\"client_id\":\"demo-partner\",\"scope\":\"ledger:read ledger:write domain:*\"}}") + ".";
+               B64($"{{\"iss\":\"{Server.Address}\",\"aud\":\"ledger\",\"exp\":{exp},\"sub\":\"demo-partner\",\"client_id\":\"demo-partner\",\"scope\":\"ledger:read ledger:write domain:*\"}}") + ".";
     }
 
     [Test]
@@ -157,6 +158,61 @@ public sealed class SecurityTests
         Assert.That((string?)(await response.BodyAsync())["error"], Is.EqualTo("invalid_scope"));
     }
 
+    [Test]
+    public async Task ShouldNameWhereItAnswersAsTheIssuerUnlessOneIsConfigured()
+    {
+        var discovery = await (await Server.Anonymous.GetAsync("/.well-known/openid-configuration")).BodyAsync();
+        Assert.That((string?)discovery["issuer"], Is.EqualTo(Server.Address.ToString()));
+        Assert.That((string?)discovery["token_endpoint"], Is.EqualTo(new Uri(Server.Address, "/connect/token").ToString()));
+        var jwt = new JsonWebToken(await Server.TokenAsync("demo-partner"));
+        Assert.That(jwt.Issuer, Is.EqualTo(Server.Address.ToString()));
+
+        await using var configured = await GatewayServer.StartAsync("Ledger:Auth:Issuer=https://ledger.example.com/");
+        var named = await (await configured.Anonymous.GetAsync("/.well-known/openid-configuration")).BodyAsync();
+        Assert.That((string?)named["issuer"], Is.EqualTo("https://ledger.example.com/"));
+        var account = await configured.OpenAccountAsync();
+        using var client = await configured.ClientAsync();
+        Assert.That(new JsonWebToken(client.DefaultRequestHeaders.Authorization!.Parameter!).Issuer, Is.EqualTo("https://ledger.example.com/"));
+        using var read = await client.GetAsync(account.Balances);
+        Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK), "its tokens validate against the configured issuer");
+    }
+
+    [Test]
+    public async Task ShouldIssueANarrowerDomainScopeThanTheClientHolds()
+    {
+        // demo-partner holds domain:*; RFC 6749 section 3.3 lets it ask for less.
+        using var response = await Server.RequestTokenAsync("demo-partner", "demo-secret", "ledger:write domain:cards");
+        var body = await response.BodyAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body.ToJsonString());
+        // RFC 6749 section 5.1: the response may omit scope when it is the one requested; the token names it.
+        var granted = new JsonWebToken((string)body["access_token"]!).GetClaim("scope").Value;
+        Assert.That(granted.Split(' '), Is.EquivalentTo(new[] { "ledger:write", "domain:cards" }));
+        var account = await Server.OpenAccountAsync();
+        using var client = Server.ClientWithToken((string)body["access_token"]!);
+        using var cash = await client.PostAsync(account.Batches, Deposit("d", 1));
+        await cash.ProblemAsync(403, "domain-not-permitted");
+        using var widen = await Server.RequestTokenAsync("cards-partner", "cards-secret", "domain:*");
+        Assert.That((string?)(await widen.BodyAsync())["error"], Is.EqualTo("invalid_scope"), "narrower, never wider");
+    }
+
+    [Test]
+    public async Task ShouldAnswer429AfterTooManyFailedAuthenticationsPerClientAndPerAddress()
+    {
+        await using var server = await GatewayServer.StartAsync("Ledger:Auth:FailedAuthenticationsPerMinute=3");
+        for (int i = 0; i < 3; i++)
+        {
+            using var wrong = await server.RequestTokenAsync("demo-partner", "guess-" + i);
+            Assert.That((string?)(await wrong.BodyAsync())["error"], Is.EqualTo("invalid_client"));
+        }
+        using var limited = await server.RequestTokenAsync("demo-partner", "demo-secret");
+        Assert.That((int)limited.StatusCode, Is.EqualTo(429), "the right secret waits too: guessing is slowed, not told apart");
+        Assert.That(int.Parse(limited.Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture), Is.InRange(1, 60));
+        Assert.That((string?)(await limited.BodyAsync())["error"], Is.EqualTo("too_many_requests"), "the token endpoint's own error format");
+        using var otherClient = await server.RequestTokenAsync("cards-partner", "cards-secret");
+        Assert.That((int)otherClient.StatusCode, Is.EqualTo(429), "the address made the failures: every client from it waits");
+        Assert.That(server.App.Services.GetRequiredService<Security.TokenThrottle>().KeyCount, Is.EqualTo(2), "one key per client id and one per address");
+    }
+
     [TestCase("demo-partner", "wrong-secret", TestName = "ShouldRefuseAWrongClientSecret")]
     [TestCase("nobody", "demo-secret", TestName = "ShouldRefuseAnUnknownClient")]
     public async Task ShouldRefuseBadClientCredentials(string clientId, string secret)
@@ -182,11 +238,13 @@ public sealed class SecurityTests
     {
         string dataDir = GatewayServer.NewDataDir();
         string token;
-        await using (var first = await GatewayServer.StartOnAsync(dataDir))
+        // A restart here listens on a new port, so the issuer is pinned as a deployment behind a fixed URL has it.
+        const string issuer = "Ledger:Auth:Issuer=https://ledger.example.com/";
+        await using (var first = await GatewayServer.StartOnAsync(dataDir, issuer))
         {
             token = await first.TokenAsync("demo-partner");
         }
-        await using (var second = await GatewayServer.StartOnAsync(dataDir))
+        await using (var second = await GatewayServer.StartOnAsync(dataDir, issuer))
         {
             using var client = second.ClientWithToken(token);
             using var response = await client.GetAsync("/v1/accounts/1/1/balances");

@@ -4,10 +4,39 @@ using System.Text.Json.Nodes;
 
 namespace Ledger.Gateway.Tests;
 
-/// <summary>GET /v1/entries and /v2/entries (statements) and GET …/balances?at= (balance history).</summary>
-public sealed class StatementsTests
+/// <summary>
+/// GET /v1/entries and /v2/entries (statements) and GET …/balances?at= (balance history), against the read store on
+/// disk: once on the embedded defaults (the shared gateway) and once with the read store's cache and memtables at their
+/// 1 MiB minimum, so pages come from files rather than RAM.
+/// </summary>
+[TestFixture(false, TestName = "StatementsTests (embedded defaults)")]
+[TestFixture(true, TestName = "StatementsTests (tiny read cache)")]
+public sealed class StatementsTests(bool tinyReadCache)
 {
-    private static GatewayServer Server => SharedGateway.Server;
+    private GatewayServer? _own;
+
+    private GatewayServer Server => _own ?? SharedGateway.Server;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        if (tinyReadCache) _own = await GatewayServer.StartAsync("Ledger:Memory:ReadBlockCacheBytes=1048576", "Ledger:Memory:ReadWriteBufferBytes=1048576");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        if (_own is not null) await _own.DisposeAsync();
+    }
+
+    [Test]
+    public void ShouldServeFromTheReadStoreOnDiskWithTheConfiguredCache()
+    {
+        var reads = Server.Runtime.Reads!;
+        Assert.That(reads.Settings.BlockCacheBytes, Is.EqualTo(tinyReadCache ? 1L << 20 : 128L << 20));
+        Assert.That(reads.Settings.WriteBufferBytes, Is.EqualTo(tinyReadCache ? 1L << 20 : 64L << 20));
+        Assert.That(reads.Directory, Is.EqualTo(Path.Combine(Server.DataDir, "read")));
+    }
 
     [Test]
     public async Task ShouldPageOldestFirstWithAnOpaqueCursorAndNoGapOrRepeat()

@@ -271,7 +271,8 @@ public class ReplayToolTests
         Assert.That(entries.Select(e => e.GetProperty("sequence").GetInt64()), Is.EqualTo(expected.Select(e => e.Sequence)));
         Assert.That(entries.Select(e => e.GetProperty("correlationId").GetString()), Is.EqualTo(expected.Select(e => e.CorrelationId)));
         Assert.That(entries.Select(e => e.GetProperty("amount").GetProperty("value").GetInt64()), Is.EqualTo(expected.Select(e => e.AmountMinor)));
-        Assert.That(json.RootElement.GetProperty("currency").GetString(), Is.EqualTo("USD"));
+        Assert.That(entries.Select(e => e.GetProperty("amount").GetProperty("currency").GetString()), Is.All.EqualTo("USD"));
+        Assert.That(json.RootElement.TryGetProperty("nextCursor", out _), Is.False, "the whole window, no page cursor");
     }
 
     [Test]
@@ -290,9 +291,10 @@ public class ReplayToolTests
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
         var lines = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(6));
-        Assert.That(lines[2], Does.Contain(",ledger,POSTED,998,2500,USD,buy,\"coffee, beans\",,5,"), "the reversed purchase names its reversal");
+        Assert.That(lines[2], Does.Contain(",ledger,POSTED,998,2500,USD,buy,\"coffee, beans\",,rev,"), "the reversed purchase names its reversal");
         Assert.That(lines[3], Does.Contain(",blocking,RELEASED,998,1000,USD,hold,"));
-        Assert.That(lines[5], Does.Contain(",reversal,POSTED,998,2500,USD,rev,,2,"));
+        Assert.That(lines[4], Does.Contain(",unblocking,POSTED,998,1000,USD,rel,,hold,,"));
+        Assert.That(lines[5], Does.Contain(",reversal,POSTED,998,2500,USD,rev,,buy,,"));
     }
 
     [Test]

@@ -1,7 +1,7 @@
 // The gateway's hot path without HTTP, to tell its layers apart:
-//   readmodel          LedgerReadModel.Apply of 1 000 000 entry events on one thread (µs/entry, bytes/entry)
-//   path [batch]       one thread: parse the JSON body into a command, engine.Apply, read model, write the 201 JSON
-//   pipeline [batch] [Blocking|Yielding|BusySpin]   8 producers through LedgerRuntime (ring, engine, journal stage, publish stage with the read model)
+//   readstore          ReadStoreWriter.Add of 1 000 000 entry events (records of 100, a commit per 256 records) on one thread (µs/entry, disk bytes/entry)
+//   path [batch]       one thread: parse the JSON body into a command, engine.Apply, read store, write the 201 JSON
+//   pipeline [batch] [Blocking|Yielding|BusySpin]   8 producers through LedgerRuntime (ring, engine, journal, publish stage with the read store) on a scratch data directory
 // Usage: dotnet run -c Release --project perf/http/pipeline-bench -- path 100
 using System.Buffers;
 using System.Diagnostics;
@@ -12,8 +12,8 @@ using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
 using Ledger.Gateway.Api;
 using Ledger.Gateway.Hosting;
-using Ledger.Gateway.ReadModel;
 using Ledger.Engine.Catalog;
+using Ledger.ReadSide;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -24,42 +24,59 @@ const int Accounts = 1_000;
 
 switch (mode)
 {
-    case "readmodel": ReadModelOnly(); break;
+    case "readstore": ReadStoreOnly(); break;
     case "path": SingleThreadPath(); break;
     case "pipeline": await Pipeline(); break;
-    default: Console.WriteLine("modes: readmodel | path [batch] | pipeline [batch]"); break;
+    default: Console.WriteLine("modes: readstore | path [batch] | pipeline [batch]"); break;
 }
 
-void ReadModelOnly()
+string Scratch() => Path.Combine(Path.GetTempPath(), "ledger-pipeline-bench-" + Guid.NewGuid().ToString("N"));
+
+void ReadStoreOnly()
 {
     const int n = 1_000_000;
     var ids = new string[n];
     for (int i = 0; i < n; i++) ids[i] = "w1700000000-1-" + i;
-    GC.Collect();
-    long before = GC.GetTotalMemory(true);
-    var model = new LedgerReadModel();
-    for (int a = 1; a <= Accounts; a++) model.Apply(new LedgerEvent { Kind = LedgerEventKind.AccountOpened, Account = new AccountKey(1, a), Currency = usd });
-    var sw = Stopwatch.StartNew();
-    for (int i = 0; i < n; i++)
+    string dir = Scratch();
+    using (var store = ReadStore.Open(dir))
+    using (var writer = store.Writer())
     {
-        var e = new LedgerEvent
+        var opened = new LedgerEvent[Accounts];
+        for (int a = 0; a < Accounts; a++) opened[a] = new LedgerEvent { Kind = LedgerEventKind.AccountOpened, Account = new AccountKey(1, a + 1), Currency = usd };
+        writer.Add(opened, 1, 1);
+        var record = new LedgerEvent[100];
+        var sw = Stopwatch.StartNew();
+        for (int r = 0; r < n / 100; r++)
         {
-            Kind = LedgerEventKind.EntryApplied, Sequence = i + 1, TimestampTicks = i, Account = new AccountKey(1, 1 + (i / 100) % Accounts), Currency = usd,
-            EntryKind = EntryKind.Ledger, Status = EntryStatus.Posted, EntryType = 100, AmountMinor = 1, CorrelationId = ids[i], BalancesAfter = new Balances(i, 0),
-        };
-        model.Apply(in e);
+            for (int k = 0; k < 100; k++)
+            {
+                int i = r * 100 + k;
+                record[k] = new LedgerEvent
+                {
+                    Kind = LedgerEventKind.EntryApplied, Sequence = i + 1, TimestampTicks = i, Account = new AccountKey(1, 1 + r % Accounts), Currency = usd,
+                    EntryKind = EntryKind.Ledger, Status = EntryStatus.Posted, EntryType = 100, AmountMinor = 1, CorrelationId = ids[i], BalancesAfter = new Balances(i, 0),
+                };
+            }
+            writer.Add(record, r + 2, r + 2);
+            if (writer.Pending == 256) writer.Commit();
+        }
+        writer.Commit();
+        double us = sw.Elapsed.TotalMilliseconds * 1000 / n;
+        store.Checkpoint();
+        Console.WriteLine($"readstore: {us:F3} us/entry ({n / sw.Elapsed.TotalSeconds:F0} entries/s), {store.Stats.SizeBytes / (double)n:F0} disk bytes/entry after a flush");
     }
-    double us = sw.Elapsed.TotalMilliseconds * 1000 / n;
-    long after = GC.GetTotalMemory(true);
-    Console.WriteLine($"readmodel: {us:F3} us/entry, {(after - before) / (double)n:F0} bytes/entry held (ids excluded: {model.FootprintBytes() / (double)n:F0} in arrays)");
-    GC.KeepAlive(model);
+    ReadStore.Delete(dir);
 }
 
 void SingleThreadPath()
 {
-    var engine = new LedgerEngine(HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath), new EngineSettings { EntryCacheCapacity = 4 << 20, AccountCapacity = 4_096 });
-    var model = new LedgerReadModel();
-    Open(engine.Apply, model);
+    var catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath);
+    var engine = new LedgerEngine(catalog, new EngineSettings { EntryCacheCapacity = 4 << 20, AccountCapacity = 4_096 });
+    string dir = Scratch();
+    using var store = ReadStore.Open(dir);
+    using var writer = store.Writer();
+    long record = 0;
+    Open(c => { engine.Apply(c); writer.Add(c.EventSpan, ++record, record); });
     var output = new ArrayBufferWriter<byte>(1 << 20);
     var command = new LedgerCommand();
     long entries = 0;
@@ -76,26 +93,30 @@ void SingleThreadPath()
         engine.Apply(command);
         if (!command.Result.IsOk) throw new InvalidOperationException(command.Result.Code.ToString());
         long t2 = Stopwatch.GetTimestamp();
-        model.OnCommitted(command);
+        writer.Add(command.EventSpan, ++record, record);
+        if (writer.Pending == 256) writer.Commit();
         long t3 = Stopwatch.GetTimestamp();
         output.ResetWrittenCount();
-        BatchCreatedResult.Write(output, command);
+        BatchCreatedResult.Write(output, command, catalog);
         long t4 = Stopwatch.GetTimestamp();
         parse += t1 - t0; apply += t2 - t1; read += t3 - t2; write += t4 - t3;
         entries += batch;
     }
     double Us(long ticks) => ticks * 1e6 / Stopwatch.Frequency / entries;
     Console.WriteLine($"path (one thread, batch {batch}): {entries / sw.Elapsed.TotalSeconds:F0} entries/s; per entry: parse {Us(parse):F2} us, " +
-                      $"engine {Us(apply):F2} us, read model {Us(read):F2} us, 201 JSON {Us(write):F2} us (the rest: building the test body)");
+                      $"engine {Us(apply):F2} us, read store {Us(read):F2} us, 201 JSON {Us(write):F2} us (the rest: building the test body)");
+    writer.Commit();
+    ReadStore.Delete(dir);
 }
 
 async Task Pipeline()
 {
     string wait = args.Length > 2 ? args[2] : "Blocking";
-    var runtime = new LedgerRuntime(Options.Create(new LedgerOptions { WaitStrategy = wait }), NullLogger<LedgerRuntime>.Instance);
+    string dir = Scratch();
+    var runtime = new LedgerRuntime(Options.Create(new LedgerOptions { WaitStrategy = wait, DataDir = dir }), NullLogger<LedgerRuntime>.Instance);
     runtime.Start();
     var open = new LedgerCommand();
-    Open(c => { open = c; }, null);
+    Open(c => { open = c; });
     await runtime.Host!.SubmitAsync(open);
     long entries = 0;
     var sw = Stopwatch.StartNew();
@@ -111,23 +132,23 @@ async Task Pipeline()
             await done;
             if (!command.Result.IsOk) throw new InvalidOperationException(command.Result.Code.ToString());
             output.ResetWrittenCount();
-            BatchCreatedResult.Write(output, command);
+            BatchCreatedResult.Write(output, command, runtime.Catalog);
             runtime.Pool.Return(command);
             Interlocked.Add(ref entries, batch);
         }
     })).ToArray();
     await Task.WhenAll(workers);
-    Console.WriteLine($"pipeline (8 producers, batch {batch}, {wait}): {entries / sw.Elapsed.TotalSeconds:F0} entries/s through ring, engine, journal stage (NoJournal), read model, 201 JSON");
+    Console.WriteLine($"pipeline (8 producers, batch {batch}, {wait}): {entries / sw.Elapsed.TotalSeconds:F0} entries/s through ring, engine, journal, entry store, read store, 201 JSON");
     runtime.Stop();
+    Directory.Delete(dir, recursive: true);
 }
 
-void Open(Action<LedgerCommand> apply, LedgerReadModel? model)
+void Open(Action<LedgerCommand> apply)
 {
     var open = new LedgerCommand { TimestampTicks = DateTime.UtcNow.Ticks };
     open.SetOpenAccounts(Accounts);
     for (int i = 0; i < Accounts; i++) open.Openings[i] = new AccountOpening { Account = new AccountKey(1, i + 1), Currency = usd };
     apply(open);
-    model?.OnCommitted(open);
 }
 
 static byte[] Body(long n, int batch)

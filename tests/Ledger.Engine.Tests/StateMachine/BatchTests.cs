@@ -110,10 +110,10 @@ public class BatchTests(CacheMode mode) : EngineFixture(mode)
     [TestCase("ledger with expiresAt")]
     [TestCase("unblocking without a reference")]
     [TestCase("unblocking with a zero amount")]
-    [TestCase("reversal with an amount")]
+    [TestCase("reversal with a zero amount")]
     [TestCase("removal with a malformed reference")]
     [TestCase("description of 257 characters")]
-    [TestCase("entry type above 9999")]
+    [TestCase("reversal with expiresAt")]
     [TestCase("unknown kind")]
     public void ShouldRefuseAMalformedEntry(string malformation)
     {
@@ -131,10 +131,10 @@ public class BatchTests(CacheMode mode) : EngineFixture(mode)
             case "ledger with expiresAt": e.ExpiresAtTicks = At(10); break;
             case "unblocking without a reference": e = Unblock(A, "x1", "h1"); e.Reference = null; break;
             case "unblocking with a zero amount": e = Unblock(A, "x1", "h1", 0); break;
-            case "reversal with an amount": e = Reverse(A, "x1", "h1"); e.HasAmount = true; e.AmountMinor = 5; break;
+            case "reversal with a zero amount": e = Reverse(A, "x1", "h1"); e.HasAmount = true; e.AmountMinor = 0; break;
             case "removal with a malformed reference": e = Remove(A, "x1", "h 1"); break;
             case "description of 257 characters": e.Description = new string('d', 257); break;
-            case "entry type above 9999": e.EntryType = 10_000; break;
+            case "reversal with expiresAt": e = Reverse(A, "x1", "h1"); e.ExpiresAtTicks = At(10); break;
             case "unknown kind": e.Kind = (EntryKind)42; break;
         }
         var refused = Expect(Post(Posting(A, "ok", 100, 1), e).ApplyTo(engine), ResultCode.InvalidCommand);

@@ -1,0 +1,190 @@
+using System.Buffers.Binary;
+using System.Text;
+using Ledger.Engine.Domain;
+using Ledger.Engine.Encoding;
+
+namespace Ledger.ReadSide;
+
+/// <summary>
+/// The read store's keys and values (explicit code; keys big-endian so they sort by account, then time or sequence).
+/// <code>
+/// key                                               value
+/// 'a' account(i64 BE)                               currency i32 | overdraft i64 | openedAt i64                  (20 bytes)
+/// 's' account sequence(i64 BE)                      an entry row (below)
+/// 'i' account correlationId                         sequence i64
+/// 'h' account timestamp(i64 BE) record(i64 BE)      available z | held z | first sequence of the account in that record v (0: none)
+/// 'l' timestamp(i64 BE) sequence(i64 BE)            account i64 (the whole-ledger statement: every entry in time and sequence order)
+/// 'w'                                               the watermark: version u8 | record i64 | next journal address i64 | last sequence i64
+///
+/// entry row, version 2: version u8 | timestamp i64 | kind u8 | status u8 | entryType z | amount z | expiresAt z
+///   | referenceSequence v | reversedBySequence v | available z | held z | correlationId (length u8, ASCII) | description (length v, UTF-8; 0 = none, else length + 1)
+/// </code>
+/// (v = LEB128, z = zigzag LEB128.) Another version is refused: the read store is rebuilt from the journal.
+/// </summary>
+internal static class ReadCodec
+{
+    public const byte Version = 2; // 2: the whole-ledger index ('l')
+    public const byte AccountPrefix = (byte)'a';
+    public const byte RowPrefix = (byte)'s';
+    public const byte IdPrefix = (byte)'i';
+    public const byte HistoryPrefix = (byte)'h';
+    public const byte LedgerPrefix = (byte)'l';
+    public static ReadOnlySpan<byte> WatermarkKey => "w"u8;
+
+    public const int KeyBytesMax = 1 + 8 + 64;
+    public const int HistoryKeyBytes = 1 + 8 + 8 + 8;
+    public const int LedgerKeyBytes = 1 + 8 + 8;
+    public const int RowBytesMax = 1 + 8 + 2 + 8 * 10 + 1 + 64 + 5 + 4 * 256;
+
+    public static int AccountKey(long account, Span<byte> into)
+    {
+        into[0] = AccountPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(into[1..], account);
+        return 9;
+    }
+
+    public static int RowKey(long account, long sequence, Span<byte> into)
+    {
+        into[0] = RowPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(into[1..], account);
+        BinaryPrimitives.WriteInt64BigEndian(into[9..], sequence);
+        return 17;
+    }
+
+    public static int IdKey(long account, string correlationId, Span<byte> into)
+    {
+        into[0] = IdPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(into[1..], account);
+        return 9 + Encoding.ASCII.GetBytes(correlationId, into[9..]);
+    }
+
+    public static int HistoryKey(long account, long timestampTicks, long record, Span<byte> into)
+    {
+        into[0] = HistoryPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(into[1..], account);
+        BinaryPrimitives.WriteInt64BigEndian(into[9..], timestampTicks);
+        BinaryPrimitives.WriteInt64BigEndian(into[17..], record);
+        return HistoryKeyBytes;
+    }
+
+    public static int LedgerKey(long timestampTicks, long sequence, Span<byte> into)
+    {
+        into[0] = LedgerPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(into[1..], timestampTicks);
+        BinaryPrimitives.WriteInt64BigEndian(into[9..], sequence);
+        return LedgerKeyBytes;
+    }
+
+    public static (long TimestampTicks, long Sequence) OfLedgerKey(ReadOnlySpan<byte> key) =>
+        (BinaryPrimitives.ReadInt64BigEndian(key[1..]), BinaryPrimitives.ReadInt64BigEndian(key[9..]));
+
+    public static long SequenceOfRowKey(ReadOnlySpan<byte> key) => BinaryPrimitives.ReadInt64BigEndian(key[9..]);
+
+    public static void WriteAccount(CurrencyCode currency, long overdraft, long openedAt, Span<byte> into)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(into, currency.Packed);
+        BinaryPrimitives.WriteInt64LittleEndian(into[4..], overdraft);
+        BinaryPrimitives.WriteInt64LittleEndian(into[12..], openedAt);
+    }
+
+    public static (CurrencyCode Currency, long Overdraft, long OpenedAt) ReadAccount(ReadOnlySpan<byte> from)
+    {
+        if (from.Length != 20) throw new ReadStoreFormatException($"an account value of {from.Length} bytes");
+        return (new CurrencyCode(BinaryPrimitives.ReadInt32LittleEndian(from)), BinaryPrimitives.ReadInt64LittleEndian(from[4..]), BinaryPrimitives.ReadInt64LittleEndian(from[12..]));
+    }
+
+    public static int WriteHistory(Balances balances, long firstSequence, Span<byte> into)
+    {
+        var w = new VarWriter(into, 0);
+        w.Signed(balances.AvailableMinor);
+        w.Signed(balances.HeldMinor);
+        w.Unsigned((ulong)firstSequence);
+        return w.Position;
+    }
+
+    public static (Balances Balances, long FirstSequence) ReadHistory(ReadOnlySpan<byte> from)
+    {
+        var r = new VarReader(from);
+        return (new Balances(r.Signed(), r.Signed()), (long)r.Unsigned());
+    }
+
+    public static int WriteRow(in RowData row, Span<byte> into)
+    {
+        into[0] = Version;
+        BinaryPrimitives.WriteInt64LittleEndian(into[1..], row.TimestampTicks);
+        into[9] = (byte)row.Kind;
+        into[10] = (byte)row.Status;
+        var w = new VarWriter(into, 11);
+        w.Signed(row.EntryType);
+        w.Signed(row.AmountMinor);
+        w.Signed(row.ExpiresAtTicks);
+        w.Unsigned((ulong)row.ReferenceSequence);
+        w.Unsigned((ulong)row.ReversedBySequence);
+        w.Signed(row.BalancesAfter.AvailableMinor);
+        w.Signed(row.BalancesAfter.HeldMinor);
+        w.Ascii(row.CorrelationId);
+        w.Text(row.Description);
+        return w.Position;
+    }
+
+    public static RowData ReadRow(ReadOnlySpan<byte> from)
+    {
+        if (from.Length < 12 || from[0] != Version) throw new ReadStoreFormatException($"an entry row of {from.Length} bytes (version {(from.Length > 0 ? from[0] : 0)})");
+        try
+        {
+            var r = new VarReader(from, 11);
+            return new RowData
+            {
+                TimestampTicks = BinaryPrimitives.ReadInt64LittleEndian(from[1..]),
+                Kind = (EntryKind)from[9],
+                Status = (EntryStatus)from[10],
+                EntryType = (int)r.Signed(),
+                AmountMinor = r.Signed(),
+                ExpiresAtTicks = r.Signed(),
+                ReferenceSequence = (long)r.Unsigned(),
+                ReversedBySequence = (long)r.Unsigned(),
+                BalancesAfter = new Balances(r.Signed(), r.Signed()),
+                CorrelationId = r.Ascii(),
+                Description = r.Text(),
+            };
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            throw new ReadStoreFormatException($"an entry row of {from.Length} bytes that does not decode");
+        }
+    }
+
+    public static void WriteWatermark(ReadWatermark w, Span<byte> into)
+    {
+        into[0] = Version;
+        BinaryPrimitives.WriteInt64LittleEndian(into[1..], w.RecordNumber);
+        BinaryPrimitives.WriteInt64LittleEndian(into[9..], w.NextAddress);
+        BinaryPrimitives.WriteInt64LittleEndian(into[17..], w.LastSequence);
+    }
+
+    public static ReadWatermark ReadWatermark(ReadOnlySpan<byte> from)
+    {
+        if (from.Length != 25 || from[0] != Version) throw new ReadStoreFormatException($"a watermark of {from.Length} bytes");
+        return new ReadWatermark(BinaryPrimitives.ReadInt64LittleEndian(from[1..]), BinaryPrimitives.ReadInt64LittleEndian(from[9..]), BinaryPrimitives.ReadInt64LittleEndian(from[17..]));
+    }
+
+}
+
+/// <summary>An entry row as stored (references by sequence; the reader resolves them to correlation ids).</summary>
+internal struct RowData
+{
+    public long TimestampTicks;
+    public EntryKind Kind;
+    public EntryStatus Status;
+    public int EntryType;
+    public long AmountMinor;
+    public long ExpiresAtTicks;
+    public long ReferenceSequence;
+    public long ReversedBySequence;
+    public Balances BalancesAfter;
+    public string CorrelationId;
+    public string? Description;
+}
+
+/// <summary>The read store holds something this build cannot read: it is rebuilt from the journal.</summary>
+public sealed class ReadStoreFormatException(string what) : Exception($"The read store is not readable: {what}. It is rebuilt from the journal (delete its directory).");

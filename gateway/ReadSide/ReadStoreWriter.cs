@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using Ledger.Engine.Domain;
+using Ledger.Engine.Events;
+using RocksDbSharp;
+
+namespace Ledger.ReadSide;
+
+/// <summary>
+/// Applies the committed event stream to the read store: <see cref="Add"/> takes the events of one journal record (in
+/// sequence order, as the engine decided them), <see cref="Commit"/> writes everything added since the last commit in
+/// one atomic RocksDB write with the new watermark. Status changes (RELEASED, REMOVED, EXPIRED, reversedBy) update the
+/// entry's row in place; each record leaves one balance-history row per account it touched (what <c>?at=</c> and the
+/// statement's time window read), and each entry one whole-ledger index key (time, sequence → account). One writer thread; readers see a batch once it is committed.
+/// Usage: <c>writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress); ... writer.Commit();</c>
+/// </summary>
+public sealed class ReadStoreWriter : IDisposable
+{
+    private readonly ReadStore _store;
+    private readonly WriteBatch _batch = new();
+    private readonly byte[] _key = new byte[ReadCodec.KeyBytesMax];
+    private readonly byte[] _value = new byte[ReadCodec.RowBytesMax];
+    private readonly byte[] _sequenceValue = new byte[8];
+    // Rows created or changed since the last commit (a hold created and released in one batch is written once).
+    private readonly Dictionary<(long Account, long Sequence), int> _pendingIndex = [];
+    private readonly List<(long Account, long Sequence, RowData Row)> _pending = [];
+    // Accounts the current record touched: their balances after it, and their first entry sequence in it.
+    private readonly Dictionary<long, (Balances After, long FirstSequence)> _touched = [];
+    private readonly bool _partial;
+    private ReadWatermark _watermark;
+    private int _records;
+
+    internal ReadStoreWriter(ReadStore store, ReadWatermark start, bool partial)
+    {
+        _store = store;
+        _watermark = start;
+        _partial = partial;
+    }
+
+    /// <summary>Records added since the last commit.</summary>
+    public int Pending => _records;
+
+    public ReadWatermark Watermark => _watermark;
+
+    /// <summary>The events of journal record <paramref name="recordNumber"/> (after which the journal continues at <paramref name="nextAddress"/>).</summary>
+    public void Add(ReadOnlySpan<LedgerEvent> events, long recordNumber, long nextAddress)
+    {
+        if (recordNumber != _watermark.RecordNumber + 1)
+            throw new InvalidOperationException($"Invariant: the read store expected record {_watermark.RecordNumber + 1}, not {recordNumber}.");
+        long lastSequence = _watermark.LastSequence;
+        long timestamp = 0;
+        foreach (ref readonly var e in events)
+        {
+            timestamp = e.TimestampTicks;
+            long account = e.Account.Packed;
+            switch (e.Kind)
+            {
+                case LedgerEventKind.AccountOpened:
+                    ReadCodec.WriteAccount(e.Currency, e.AmountMinor, e.TimestampTicks, _value);
+                    _batch.Put(_key.AsSpan(0, ReadCodec.AccountKey(account, _key)), _value.AsSpan(0, 20), null);
+                    Touch(account, default, 0);
+                    break;
+                case LedgerEventKind.EntryApplied:
+                {
+                    var row = new RowData
+                    {
+                        TimestampTicks = e.TimestampTicks, Kind = e.EntryKind, Status = e.Status, EntryType = e.EntryType, AmountMinor = e.AmountMinor,
+                        ExpiresAtTicks = e.ExpiresAtTicks, ReferenceSequence = e.ReferenceSequence, BalancesAfter = e.BalancesAfter,
+                        CorrelationId = e.CorrelationId!, Description = e.Description,
+                    };
+                    _pendingIndex[(account, e.Sequence)] = _pending.Count;
+                    _pending.Add((account, e.Sequence, row));
+                    BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, e.Sequence);
+                    _batch.Put(_key.AsSpan(0, ReadCodec.IdKey(account, e.CorrelationId!, _key)), _sequenceValue, null);
+                    BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, account);
+                    _batch.Put(_key.AsSpan(0, ReadCodec.LedgerKey(e.TimestampTicks, e.Sequence, _key)), _sequenceValue, null);
+                    Touch(account, e.BalancesAfter, e.Sequence);
+                    if (e.Sequence > lastSequence) lastSequence = e.Sequence;
+                    break;
+                }
+                case LedgerEventKind.EntryStatusChanged:
+                {
+                    if (_pendingIndex.TryGetValue((account, e.Sequence), out int at))
+                    {
+                        var (_, _, row) = _pending[at];
+                        Change(ref row, in e);
+                        _pending[at] = (account, e.Sequence, row);
+                    }
+                    else if (_store.TryGetRow(account, e.Sequence, out var row))
+                    {
+                        Change(ref row, in e);
+                        _pendingIndex[(account, e.Sequence)] = _pending.Count;
+                        _pending.Add((account, e.Sequence, row));
+                    }
+                    else if (_partial)
+                    {
+                        break; // the entry was applied before this feed began (an archived journal's start)
+                    }
+                    else
+                    {
+                        throw new InvalidOperationException($"Invariant: a status change of entry {e.Sequence} on account {e.Account}, which the read store never saw applied.");
+                    }
+                    Touch(account, e.BalancesAfter, 0);
+                    break;
+                }
+            }
+        }
+        foreach (var (account, (after, first)) in _touched)
+        {
+            _batch.Put(_key.AsSpan(0, ReadCodec.HistoryKey(account, timestamp, recordNumber, _key)), _value.AsSpan(0, ReadCodec.WriteHistory(after, first, _value)), null);
+        }
+        _touched.Clear();
+        _watermark = new ReadWatermark(recordNumber, nextAddress, lastSequence);
+        _records++;
+    }
+
+    private static void Change(ref RowData row, in LedgerEvent e)
+    {
+        if (e.MarksReversal) row.ReversedBySequence = e.CausedBySequence;
+        else row.Status = e.Status;
+    }
+
+    private void Touch(long account, Balances after, long sequence)
+    {
+        if (_touched.TryGetValue(account, out var seen)) _touched[account] = (after, seen.FirstSequence != 0 ? seen.FirstSequence : sequence);
+        else _touched[account] = (after, sequence);
+    }
+
+    /// <summary>Writes what was added, atomically with the watermark; readers see it from then on.</summary>
+    public void Commit()
+    {
+        if (_records == 0) return;
+        Span<byte> key = stackalloc byte[17];
+        foreach (var (account, sequence, row) in _pending)
+        {
+            ReadCodec.RowKey(account, sequence, key);
+            _batch.Put(key, _value.AsSpan(0, ReadCodec.WriteRow(in row, _value)), null);
+        }
+        ReadCodec.WriteWatermark(_watermark, _value);
+        _batch.Put(ReadCodec.WatermarkKey, _value.AsSpan(0, 25), null);
+        _store.Db.Write(_batch, _store.WriteOptions);
+        _batch.Clear();
+        _pending.Clear();
+        _pendingIndex.Clear();
+        _records = 0;
+        _store.Published(_watermark);
+    }
+
+    public void Dispose() => _batch.Dispose();
+}
