@@ -1,4 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh machine (idempotent). Nothing yet beyond the .NET SDK.
+# Installs what the tests need on a fresh machine (idempotent): the .NET 10 SDK is assumed; Node.js 20+ and npm come
+# with this machine's image (Debian's own nodejs is too old for @redocly/cli, so it is not installed from apt here).
+# - tests/clients/typescript: the npm tools ClientContractTests runs (swagger-parser, redocly, openapi-typescript,
+#   openapi-fetch, typescript), pinned by package-lock.json;
+# - dotnet-tools.json: Kiota, which generates the C# client ClientContractTests builds.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 dotnet --list-sdks 2>/dev/null | grep -q "^10\." || { echo "the .NET 10 SDK is required (dotnet --list-sdks shows none)"; exit 1; }
+command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js 20+ and npm are required for the OpenAPI client tests (node not found)"; exit 1; }
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { echo "Node.js 20+ is required, found $(node --version)"; exit 1; }
+(cd tests/clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
+dotnet tool restore > /dev/null

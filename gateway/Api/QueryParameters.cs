@@ -27,8 +27,8 @@ internal static class QueryParameterExtensions
 /// <summary>The query parameters shared by several endpoints.</summary>
 internal static class Query
 {
-    public static readonly QueryParameter Branch = new("branch", "integer", "Branch of the account (0..9999).", "int32", Required: true, Minimum: 0, Maximum: Ledger.Engine.Limits.BranchMax);
-    public static readonly QueryParameter Account = new("account", "integer", "Account number (0..999999999999).", "int64", Required: true, Minimum: 0, Maximum: Ledger.Engine.Limits.AccountNumberMax);
+    public static readonly QueryParameter Branch = new("branch", "integer", "Branch of the account (0..9999); with account, that account's statement; with neither, the whole ledger's.", "int32", Minimum: 0, Maximum: Ledger.Engine.Limits.BranchMax);
+    public static readonly QueryParameter Account = new("account", "integer", "Account number (0..999999999999); given with branch, or neither.", "int64", Minimum: 0, Maximum: Ledger.Engine.Limits.AccountNumberMax);
     public static readonly QueryParameter From = new("from", "string",
         "Entries stamped at or after this ISO-8601 instant (2026-06-21T18:00:00Z) or date (2026-06-21: its start). Instants without an offset are UTC.");
     public static readonly QueryParameter To = new("to", "string",

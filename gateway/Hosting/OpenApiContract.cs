@@ -100,7 +100,7 @@ internal sealed class OpenApiOperationContract : IOpenApiOperationTransformer
 /// <summary>
 /// Schemas as the server reads and writes them: enums are strings; the members a request must carry are required (a
 /// missing one is a 400 naming it); a request's <c>entryKind</c> is the enum; members left out when absent (a
-/// statement's <c>nextCursor</c> on the last page) are not required.
+/// statement's <c>nextCursor</c> on the last page, its account in the whole ledger's) are not required.
 /// </summary>
 internal sealed class OpenApiSchemaContract : IOpenApiSchemaTransformer
 {
@@ -115,7 +115,7 @@ internal sealed class OpenApiSchemaContract : IOpenApiSchemaTransformer
 
     private static readonly Dictionary<Type, string[]> OptionalOfResponses = new()
     {
-        [typeof(StatementResponse)] = ["nextCursor"],
+        [typeof(StatementResponse)] = ["nextCursor", "branch", "account"],
     };
 
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
@@ -128,6 +128,14 @@ internal sealed class OpenApiSchemaContract : IOpenApiSchemaTransformer
         if (RequiredOfRequests.TryGetValue(type, out var required))
         {
             schema.Required = new HashSet<string>(required);
+            // A required member may not be null either (null is refused like a missing member).
+            foreach (var name in required)
+            {
+                if (schema.Properties?.TryGetValue(name, out var member) == true && member is OpenApiSchema { Type: { } memberType } concrete)
+                {
+                    concrete.Type = memberType & ~JsonSchemaType.Null;
+                }
+            }
         }
         if (OptionalOfResponses.TryGetValue(type, out var optional) && schema.Required is { } set)
         {

@@ -18,6 +18,14 @@ internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
             "Errors are RFC-7807 Problems (application/problem+json) with a stable type per reason. " +
             "Authenticate with an OAuth2 client-credentials bearer token (POST /connect/token in the embedded default); " +
             "scopes: ledger:read, ledger:write, ledger:admin and domain:NAME (or domain:*).";
+        // No licence is granted to partners: the API is theirs to call under their agreement, the document says so.
+        document.Info.License = new OpenApiLicense { Name = "Proprietary: use under the partner agreement", Identifier = "LicenseRef-Proprietary" };
+        document.Tags = new HashSet<OpenApiTag>
+        {
+            new() { Name = "Entries", Description = "Post batches of entries (ledger, blocking, unblocking, reversal, removal), remove a pending entry, post a transaction bundle across accounts." },
+            new() { Name = "Balances and statements", Description = "Balances now and at an instant, statements of an account or of the whole ledger, the history-code catalog: the Balance & Statements read side." },
+            new() { Name = "Accounts", Description = "Open and read accounts, import many at once (administrators)." },
+        };
         // Server URLs without a trailing slash: every path starts with one.
         foreach (var server in document.Servers ?? []) server.Url = server.Url?.TrimEnd('/');
         document.Components ??= new OpenApiComponents();
