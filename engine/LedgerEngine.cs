@@ -275,7 +275,7 @@ public sealed partial class LedgerEngine
         command.ChangedState = true;
     }
 
-    private bool HasDuplicateAccounts(LedgerCommand command)
+    private static bool HasDuplicateAccounts(LedgerCommand command)
     {
         var seen = new HashSet<long>(command.OpeningCount); // bulk import only: not the per-entry hot path
         for (int i = 0; i < command.OpeningCount; i++)

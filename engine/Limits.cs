@@ -22,4 +22,9 @@ public static class Limits
     /// <summary>Request bodies the gateway reads at the most.</summary>
     public const int RequestBodyBytesMax = 1 << 20;
     public const int AccountsPerImportMax = 10_000_000;
+    /// <summary>One line of an account import (NDJSON or CSV).</summary>
+    public const int ImportLineBytesMax = 1_024;
+    /// <summary>Statement rows per page: the default and the most a <c>limit</c> (or the replay-tool's --limit) may ask.</summary>
+    public const int StatementPageRowsDefault = 100;
+    public const int StatementPageRowsMax = 1_000;
 }

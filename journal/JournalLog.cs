@@ -28,6 +28,9 @@ public sealed class JournalLog : IDisposable
         _device = Devices.CreateLogDevice(Path.Combine(directory, LogFileName), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
         try
         {
+            // The settings only carry what this class owns and disposes itself (the device, the commit manager);
+            // disposing them here would dispose those too.
+#pragma warning disable CA2000
             Log = new FasterLog(new FasterLogSettings
             {
                 LogDevice = _device,
@@ -40,6 +43,7 @@ public sealed class JournalLog : IDisposable
                 TryRecoverLatest = !readOnly,
                 AutoRefreshSafeTailAddress = false,
             });
+#pragma warning restore CA2000
             if (readOnly) Log.RecoverReadOnly();
         }
         catch

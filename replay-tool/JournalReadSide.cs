@@ -38,6 +38,23 @@ internal sealed class JournalReadSide : IDisposable
     /// <summary>Where the history it holds begins: long.MinValue for a whole journal, the first kept record's instant for an archived one.</summary>
     public long FirstTimestampTicks { get; }
 
+    /// <summary>
+    /// <see cref="Build"/>, or null after printing where the journal is damaged and that no <paramref name="what"/> is
+    /// printed from it (the caller exits <see cref="ExitCodes.Damaged"/>).
+    /// </summary>
+    public static JournalReadSide? BuildOrReport(DataDirectory data, AccountKey account, string label, string what)
+    {
+        try
+        {
+            return Build(data, account, label);
+        }
+        catch (JournalDamagedException ex)
+        {
+            Console.Error.WriteLine($"DAMAGED: journal record {ex.Damage.ExpectedRecordNumber} at {data.Where(ex.Damage.Address)}: {ex.Damage.Reason}. No {what} is printed from a damaged journal.");
+            return null;
+        }
+    }
+
     /// <summary>Feeds every journal record to a scratch read store; throws <see cref="JournalDamagedException"/> at damage.</summary>
     public static JournalReadSide Build(DataDirectory data, AccountKey account, string label)
     {

@@ -8,7 +8,7 @@ namespace Ledger.Engine.Domain;
 /// </summary>
 public readonly record struct CurrencyCode(int Packed)
 {
-    public static readonly CurrencyCode None = default;
+    public static readonly CurrencyCode None;
 
     public bool IsNone => Packed == 0;
 

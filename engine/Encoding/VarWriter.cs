@@ -60,7 +60,10 @@ public ref struct VarWriter(Span<byte> into, int position)
     }
 }
 
-/// <summary>Reads what <see cref="VarWriter"/> wrote; running off the end throws <see cref="IndexOutOfRangeException"/> (or <see cref="ArgumentOutOfRangeException"/> from a slice).</summary>
+/// <summary>
+/// Reads what <see cref="VarWriter"/> wrote. Bytes that do not decode throw: <see cref="IndexOutOfRangeException"/> or
+/// <see cref="ArgumentOutOfRangeException"/> past the end, <see cref="VarFormatException"/> for a varint over 64 bits.
+/// </summary>
 public ref struct VarReader(ReadOnlySpan<byte> from, int position = 0)
 {
     private readonly ReadOnlySpan<byte> _from = from;
@@ -77,7 +80,7 @@ public ref struct VarReader(ReadOnlySpan<byte> from, int position = 0)
             v |= (ulong)(b & 0x7F) << shift;
             if (b < 0x80) return v;
         }
-        throw new IndexOutOfRangeException();
+        throw new VarFormatException("a varint longer than 64 bits");
     }
 
     public long Signed()
@@ -114,3 +117,6 @@ public ref struct VarReader(ReadOnlySpan<byte> from, int position = 0)
         return length == 0 ? null : System.Text.Encoding.UTF8.GetString(Bytes(length - 1));
     }
 }
+
+/// <summary>Bytes that are not what <see cref="VarWriter"/> writes (the stores turn it into their own format error).</summary>
+public sealed class VarFormatException(string message) : FormatException(message);

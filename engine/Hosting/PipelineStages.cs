@@ -20,6 +20,8 @@ internal sealed class InFlight
 /// <summary>Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch.</summary>
 internal struct PrefetchStage(IEntryPrefetcher prefetcher, PipelineFault fault) : IBatchHandler<CommandSlot>
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
         if (fault.Value is not null) return;
@@ -38,6 +40,8 @@ internal struct PrefetchStage(IEntryPrefetcher prefetcher, PipelineFault fault) 
 /// <summary>Stage 1 (engine thread): decide. No I/O here.</summary>
 internal struct EngineStage(LedgerEngine engine, PipelineFault fault) : IBatchHandler<CommandSlot>
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
         if (fault.Value is null) engine.Apply(slot.Command!);
@@ -49,6 +53,8 @@ internal struct JournalStage(ICommandJournal journal, PipelineFault fault) : IBa
 {
     private int _appended;
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
         if (fault.Value is not null) return;
@@ -78,6 +84,8 @@ internal struct StoreStage(IEntryStoreWriter writer, PipelineFault fault) : IBat
 {
     private int _added;
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
         if (fault.Value is not null) return;
@@ -108,6 +116,8 @@ internal sealed class PublishStage(ICommittedCommandSink[] sinks, PipelineFault 
     private readonly LedgerCommand[] _batch = new LedgerCommand[batchMax];
     private int _count;
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
         var command = slot.Command!;
@@ -147,6 +157,8 @@ internal sealed class PublishStage(ICommittedCommandSink[] sinks, PipelineFault 
 /// <summary>The struct handler the ring's processor wants, around the publish stage (which keeps its batch in an array).</summary>
 internal struct PublishStageHandler(PublishStage stage) : IBatchHandler<CommandSlot>
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch) => stage.OnEvent(ref slot, sequence, endOfBatch);
 }
 

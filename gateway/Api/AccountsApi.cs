@@ -20,7 +20,6 @@ namespace Ledger.Gateway.Api;
 /// <summary><c>POST /v1/accounts</c>, <c>GET /v1/accounts/{branch}/{account}</c> and the bulk import <c>POST /v1/accounts/import</c>.</summary>
 public static class AccountsApi
 {
-    private const int ImportLineBytesMax = 1_024;
 
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
@@ -132,9 +131,9 @@ public static class AccountsApi
                 while (refusal is null && TryTakeLine(ref buffer, read.IsCompleted, out var line))
                 {
                     lineNumber++;
-                    if (line.Length > ImportLineBytesMax)
+                    if (line.Length > Limits.ImportLineBytesMax)
                     {
-                        refusal = $"Line {lineNumber} is longer than {ImportLineBytesMax} bytes.";
+                        refusal = $"Line {lineNumber} is longer than {Limits.ImportLineBytesMax} bytes.";
                         break;
                     }
                     var text = Encoding.UTF8.GetString(line).Trim();

@@ -38,14 +38,6 @@ internal static class Answers
         new BalanceResponse(BalanceTypeName.Held, balances.HeldMinor, currency),
     ];
 
-    public static EntryBatchGroupResponse Batch(LedgerCommand command, HistoryCatalog catalog)
-    {
-        var entries = new EntryResponse[command.EntryCount];
-        for (int i = 0; i < entries.Length; i++) entries[i] = Entry(command, i, catalog);
-        ref var first = ref command.EntryResults[0];
-        return new EntryBatchGroupResponse(entries, Balances(first.BalancesAfter, CurrencyName(first.Currency)));
-    }
-
     /// <summary>The Problem of a refused or declined command. <paramref name="legStarts"/> maps a bundle's flat entry index to its leg.</summary>
     public static ProblemResult Decline(LedgerCommand command, HistoryCatalog catalog, int[]? legStarts = null)
     {
@@ -100,7 +92,7 @@ internal static class Answers
                 break;
             case ResultCode.RuleDeclined:
                 detail = result.Rule == "allowedKinds"
-                    ? $"{where}history code {e.EntryType} does not allow {EntryMapper.KindName(e.Kind)} entries (rule allowedKinds)."
+                    ? $"{where}history code {e.EntryType} does not allow {WireNames.Kind(e.Kind)} entries (rule allowedKinds)."
                     : $"{where}rule '{result.Rule}' of history code {e.EntryType} declined {amount}.";
                 break;
             case ResultCode.ReferenceNotFound:
@@ -135,7 +127,7 @@ internal static class Answers
                 fields = [type ? "entryType" : "amount.value"];
                 detail = type
                     ? $"{where}entryType {e.EntryType.ToString(CultureInfo.InvariantCulture)} is not the entryType of {reference} ({referenced.EntryType.ToString(CultureInfo.InvariantCulture)}); send it or leave it out."
-                    : $"{where}amount.value {e.AmountMinor.ToString(CultureInfo.InvariantCulture)} is not the amount of {reference} ({referenced.AmountMinor.ToString(CultureInfo.InvariantCulture)} {CurrencyName(referenced.Currency)}); a {EntryMapper.KindName(e.Kind)} takes the whole entry.";
+                    : $"{where}amount.value {e.AmountMinor.ToString(CultureInfo.InvariantCulture)} is not the amount of {reference} ({referenced.AmountMinor.ToString(CultureInfo.InvariantCulture)} {CurrencyName(referenced.Currency)}); a {WireNames.Kind(e.Kind)} takes the whole entry.";
                 if (e.EntryType == int.MinValue) detail = $"{where}entryType is negative, never the entryType of {reference} ({referenced.EntryType.ToString(CultureInfo.InvariantCulture)}).";
                 break;
             }

@@ -1,9 +1,9 @@
-using Ledger.Engine.Catalog;
 using System.Buffers;
 using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Ledger.Engine;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Problems;
@@ -115,13 +115,11 @@ internal static class BatchJsonReader
                 case KindBit:
                     if (isNull) break;
                     if (reader.TokenType != JsonTokenType.String) return WrongType($"$.entries[{index}].entryKind");
-                    f.Kind = reader.ValueTextEquals("ledger"u8) ? EntryKind.Ledger
-                        : reader.ValueTextEquals("blocking"u8) ? EntryKind.Blocking
-                        : reader.ValueTextEquals("unblocking"u8) ? EntryKind.Unblocking
-                        : reader.ValueTextEquals("reversal"u8) ? EntryKind.Reversal
-                        : reader.ValueTextEquals("removal"u8) ? EntryKind.Removal
-                        : 0;
-                    if (f.Kind == 0) f.KindText = reader.GetString();
+                    if (reader.ValueIsEscaped || !WireNames.TryParseKind(reader.ValueSpan, out f.Kind))
+                    {
+                        f.KindText = reader.GetString();
+                        f.Kind = WireNames.TryParseKind(f.KindText, out var named) ? named : 0; // else EntryMapper refuses KindText
+                    }
                     break;
                 case TypeBit:
                     if (isNull) break;
@@ -187,7 +185,8 @@ internal static class BatchJsonReader
                     else
                     {
                         f.CurrencyText = reader.GetString();
-                        CurrencyCode.TryParse(f.CurrencyText, out f.Currency);
+                        // Not a known code: Currency stays None and EntryMapper refuses it, quoting CurrencyText.
+                        f.Currency = CurrencyCode.TryParse(f.CurrencyText, out var parsed) ? parsed : CurrencyCode.None;
                     }
                     break;
             }
@@ -272,8 +271,8 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             w.WriteStartObject();
             w.WriteString("correlationId"u8, command.Entries[i].CorrelationId);
             w.WriteNumber("entryType"u8, r.EntryType);
-            w.WriteString("direction"u8, StatementJson.DirectionName(Answers.DirectionOf(catalog, command.Entries[i].Kind, r.EntryType)));
-            w.WriteString("status"u8, StatusName(r.Status));
+            w.WriteString("direction"u8, WireNames.Direction(Answers.DirectionOf(catalog, command.Entries[i].Kind, r.EntryType)));
+            w.WriteString("status"u8, WireNames.StatusBytes(r.Status));
             w.WriteNumber("sequence"u8, r.Sequence);
             w.WriteString("timestamp"u8, WireTime.Utc(r.TimestampTicks));
             WireTime.AsOfDate(r.TimestampTicks).TryFormat(date, out _, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
@@ -303,15 +302,6 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
         w.WriteString("currency"u8, currency);
         w.WriteEndObject();
     }
-
-    private static ReadOnlySpan<byte> StatusName(EntryStatus status) => status switch
-    {
-        EntryStatus.Posted => "POSTED"u8,
-        EntryStatus.Pending => "PENDING"u8,
-        EntryStatus.Expired => "EXPIRED"u8,
-        EntryStatus.Released => "RELEASED"u8,
-        _ => "REMOVED"u8,
-    };
 
     private static ReadOnlySpan<byte> Ascii(CurrencyCode code, Span<byte> into)
     {

@@ -1,10 +1,10 @@
+using System.IO.Pipelines;
 using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Hosting;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Gateway.Api;

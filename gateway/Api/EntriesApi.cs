@@ -8,8 +8,8 @@ using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
 using Ledger.ReadSide;
-using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Ledger.Gateway.Api;
 
@@ -22,8 +22,6 @@ namespace Ledger.Gateway.Api;
 /// </summary>
 public static class EntriesApi
 {
-    public const int DefaultLimit = 100;
-    public const int MaxLimit = 1_000;
 
 
     public static IEndpointRouteBuilder MapEntriesApi(this IEndpointRouteBuilder app)
@@ -78,11 +76,11 @@ public static class EntriesApi
         }
         if (fromTicks >= toTicks) return Problem.Validation("from must be before to (from is inclusive, to exclusive; a date alone in to includes that day).");
 
-        int limit = DefaultLimit;
+        int limit = Limits.StatementPageRowsDefault;
         string? limitText = q["limit"];
-        if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        if (limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > Limits.StatementPageRowsMax))
         {
-            return Problem.Validation($"limit must be an integer in 1..{MaxLimit}.");
+            return Problem.Validation($"limit must be an integer in 1..{Limits.StatementPageRowsMax}.");
         }
         long after = 0;
         LedgerPosition? position = null;
@@ -126,12 +124,12 @@ public static class EntriesApi
         }
         if (q["entryKind"].ToString() is { Length: > 0 } kindText)
         {
-            if (!EntryMapper.TryParseKind(kindText, out var kind)) return Problem.Validation("entryKind must be one of ledger, blocking, unblocking, reversal, removal.");
+            if (!WireNames.TryParseKind(kindText, out var kind)) return Problem.Validation($"entryKind must be one of {string.Join(", ", WireNames.Kinds.Select(WireNames.Kind))}.");
             query = query with { Kind = kind };
         }
         if (q["status"].ToString() is { Length: > 0 } statusText)
         {
-            if (!EntryMapper.TryParseStatus(statusText, out EntryStatus status)) return Problem.Validation("status must be one of POSTED, PENDING, EXPIRED, RELEASED, REMOVED.");
+            if (!WireNames.TryParseStatus(statusText, out EntryStatus status)) return Problem.Validation($"status must be one of {string.Join(", ", WireNames.Statuses.Select(WireNames.Status))}.");
             query = query with { Status = status };
         }
         if (q["minAmount"].ToString() is { Length: > 0 } minText)

@@ -1,4 +1,5 @@
 using Ledger.Engine.Domain;
+using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Api;
 
@@ -39,14 +40,15 @@ internal struct EntryFields
             Removes = body.Removes,
             ExpiresAt = body.ExpiresAt,
         };
-        EntryMapper.TryParseKind(body.EntryKind, out f.Kind);
+        // An unknown kind or currency stays unset here; EntryMapper refuses it, quoting KindText / CurrencyText.
+        f.Kind = WireNames.TryParseKind(body.EntryKind, out var kind) ? kind : default;
         if (body.Amount is { } amount)
         {
             f.HasAmount = true;
             f.Value = amount.Value;
             f.Scale = amount.Scale;
             f.CurrencyText = amount.Currency;
-            if (amount.Currency is not null) CurrencyCode.TryParse(amount.Currency, out f.Currency);
+            f.Currency = amount.Currency is not null && CurrencyCode.TryParse(amount.Currency, out var currency) ? currency : CurrencyCode.None;
         }
         return f;
     }

@@ -68,16 +68,16 @@ internal static class EntryMapper
             _ => null,
         };
         string? misplaced = Misplaced(in body, kind);
-        if (misplaced is not null) return $".{misplaced} does not apply to a {KindName(kind)} entry; leave it out.";
+        if (misplaced is not null) return $".{misplaced} does not apply to a {WireNames.Kind(kind)} entry; leave it out.";
 
         switch (kind)
         {
             case EntryKind.Ledger:
             case EntryKind.Blocking:
                 // Any integer: one the catalog does not define is the ledger's decline (422 unknown-history-code, sticky), not a 400.
-                if (body.EntryType is not { } type) return $".entryType is required for a {KindName(kind)} entry.";
+                if (body.EntryType is not { } type) return $".entryType is required for a {WireNames.Kind(kind)} entry.";
                 into.EntryType = type;
-                if (!body.HasAmount) return $".amount is required for a {KindName(kind)} entry.";
+                if (!body.HasAmount) return $".amount is required for a {WireNames.Kind(kind)} entry.";
                 if (CheckAmount(in body, requireCurrency: true, ref into) is { } amountError) return amountError;
                 if (body.ExpiresAt is not null)
                 {
@@ -146,15 +146,6 @@ internal static class EntryMapper
         return null;
     }
 
-    public static string KindName(EntryKind kind) => kind switch
-    {
-        EntryKind.Ledger => "ledger",
-        EntryKind.Blocking => "blocking",
-        EntryKind.Unblocking => "unblocking",
-        EntryKind.Reversal => "reversal",
-        _ => "removal",
-    };
-
     private static string? Misplaced(in EntryFields body, EntryKind kind)
     {
         if (kind != EntryKind.Blocking && body.ExpiresAt is not null) return "expiresAt";
@@ -162,34 +153,6 @@ internal static class EntryMapper
         if (kind != EntryKind.Unblocking && body.Unblocks is not null) return "unblocks";
         if (kind != EntryKind.Removal && body.Removes is not null) return "removes";
         return null;
-    }
-
-    public static bool TryParseKind(string? text, out EntryKind kind)
-    {
-        kind = text switch
-        {
-            "ledger" => EntryKind.Ledger,
-            "blocking" => EntryKind.Blocking,
-            "unblocking" => EntryKind.Unblocking,
-            "reversal" => EntryKind.Reversal,
-            "removal" => EntryKind.Removal,
-            _ => 0,
-        };
-        return kind != 0;
-    }
-
-    public static bool TryParseStatus(string? text, out EntryStatus status)
-    {
-        status = text switch
-        {
-            "POSTED" => EntryStatus.Posted,
-            "PENDING" => EntryStatus.Pending,
-            "EXPIRED" => EntryStatus.Expired,
-            "RELEASED" => EntryStatus.Released,
-            "REMOVED" => EntryStatus.Removed,
-            _ => EntryStatus.None,
-        };
-        return status != EntryStatus.None;
     }
 
     /// <summary>The JSON name of the reference field of a kind.</summary>

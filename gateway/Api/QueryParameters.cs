@@ -33,11 +33,11 @@ internal static class Query
         "Entries stamped at or after this ISO-8601 instant (2026-06-21T18:00:00Z) or date (2026-06-21: its start). Instants without an offset are UTC.");
     public static readonly QueryParameter To = new("to", "string",
         "Entries stamped before this instant (exclusive); a date alone (2026-06-21) includes that whole UTC day.");
-    public static readonly QueryParameter Limit = new("limit", "integer", "Entries per page, 1..1000 (default 100).", "int32", Minimum: 1, Maximum: EntriesApi.MaxLimit);
+    public static readonly QueryParameter Limit = new("limit", "integer", "Entries per page, 1..1000 (default 100).", "int32", Minimum: 1, Maximum: Ledger.Engine.Limits.StatementPageRowsMax);
     public static readonly QueryParameter Cursor = new("cursor", "string", "The previous page's nextCursor, unchanged: the next page.");
     public static readonly QueryParameter EntryType = new("entryType", "integer", "Only entries of this history code.", "int32");
-    public static readonly QueryParameter EntryKind = new("entryKind", "string", "Only entries of this kind.", Enum: ["ledger", "blocking", "unblocking", "reversal", "removal"]);
-    public static readonly QueryParameter Status = new("status", "string", "Only entries whose current status is this.", Enum: ["POSTED", "PENDING", "EXPIRED", "RELEASED", "REMOVED"]);
+    public static readonly QueryParameter EntryKind = new("entryKind", "string", "Only entries of this kind.", Enum: [.. Ledger.ReadSide.WireNames.Kinds.Select(Ledger.ReadSide.WireNames.Kind)]);
+    public static readonly QueryParameter Status = new("status", "string", "Only entries whose current status is this.", Enum: [.. Ledger.ReadSide.WireNames.Statuses.Select(Ledger.ReadSide.WireNames.Status)]);
     public static readonly QueryParameter MinAmount = new("minAmount", "integer", "Only entries of at least this many minor units.", "int64", Minimum: 0);
     public static readonly QueryParameter MaxAmount = new("maxAmount", "integer", "Only entries of at most this many minor units.", "int64", Minimum: 0);
     public static readonly QueryParameter CorrelationId = new("correlationId", "string", "Only the entry with this correlationId (1..64 characters of [A-Za-z0-9._:-]).");

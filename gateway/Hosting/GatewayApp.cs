@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Ledger.Engine;
+using Ledger.Engine.Catalog;
 using Ledger.Gateway.Api;
 using Ledger.Gateway.Observability;
 using Ledger.Gateway.Problems;
@@ -42,7 +43,7 @@ public static class GatewayApp
     }
 
     /// <summary>The listen addresses that are not https (from <c>urls</c>, else the default, and <c>Kestrel:Endpoints</c>).</summary>
-    private static string[] PlainAddresses(IConfiguration configuration)
+    private static string[] PlainAddresses(ConfigurationManager configuration)
     {
         var addresses = (configuration["urls"] ?? (configuration.GetSection("Kestrel:Endpoints").Exists() ? "" : DefaultUrl))
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -128,7 +129,10 @@ public static class GatewayApp
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
-        builder.AddLedgerSecurity(options);
+        // The catalog, loaded once: a bad one fails start-up here with a sentence naming the file and what to fix.
+        var catalog = HistoryCatalogFile.Load(options.HistoryCodesPath);
+        services.AddSingleton(catalog);
+        builder.AddLedgerSecurity(options, catalog);
         services.AddHealthChecks()
             .AddCheck<ReadinessCheck>("ledger", tags: ["ready"])
             .AddCheck<LivenessCheck>("pipeline", tags: ["live", "ready"]);

@@ -14,6 +14,9 @@ public sealed class LedgerOptions
     /// <summary>The history-code catalog file; default: the catalog shipped beside the binaries.</summary>
     public string? HistoryCodes { get; set; }
 
+    /// <summary>The catalog file in force: <see cref="HistoryCodes"/>, else the one shipped beside the engine.</summary>
+    public string HistoryCodesPath => string.IsNullOrWhiteSpace(HistoryCodes) ? Ledger.Engine.Catalog.HistoryCatalogFile.DefaultPath : HistoryCodes;
+
     /// <summary>Ring slots (power of two). Default 8 192.</summary>
     public int RingSize { get; set; } = 8_192;
 

@@ -27,17 +27,16 @@ public sealed class LedgerRuntime : IDisposable
     private volatile EngineHost? _host;
     private EngineHost? _stoppable; // the host until Stop has run once
     private volatile bool _stopping;
-    private IDisposable? _journalResource;
     private ReadStoreWriter? _readWriter;
     private Checkpointer? _readCheckpoints;
     private volatile bool _readsReady;
 
-    public LedgerRuntime(IOptions<LedgerOptions> options, ILogger<LedgerRuntime> logger)
+    /// <param name="catalog">The catalog loaded once at start-up (<see cref="LedgerOptions.HistoryCodesPath"/>).</param>
+    public LedgerRuntime(IOptions<LedgerOptions> options, ILogger<LedgerRuntime> logger, HistoryCatalog catalog)
     {
         _options = options.Value;
         _logger = logger;
-        // A bad catalog fails start-up here, with a sentence naming the file and what to fix.
-        Catalog = HistoryCatalogFile.Load(string.IsNullOrWhiteSpace(_options.HistoryCodes) ? HistoryCatalogFile.DefaultPath : _options.HistoryCodes);
+        Catalog = catalog;
     }
 
     public HistoryCatalog Catalog { get; }
@@ -100,7 +99,6 @@ public sealed class LedgerRuntime : IDisposable
                 Logger = _logger,
             });
             Store = store;
-            _journalResource = store;
             var engine = store.Engine;
             ICommandJournal journal = store.Journal;
             IsDurable = true;
@@ -210,9 +208,9 @@ public sealed class LedgerRuntime : IDisposable
         var reads = Reads;
         Reads = null;
         reads?.Dispose(); // checkpoints: the next start feeds it nothing
+        var journal = Store;
         Store = null;
-        _journalResource?.Dispose();
-        _journalResource = null;
+        journal?.Dispose();
         if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger stopped: ring drained, read store and journal closed.");
     }
 
@@ -228,6 +226,8 @@ internal sealed class LedgerRuntimeService(LedgerRuntime runtime, IHostApplicati
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "Any start-up failure ends the process with exit code 1 and the reason logged; nothing was acknowledged yet.")]
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = Task.Run(() =>

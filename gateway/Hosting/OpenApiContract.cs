@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Ledger.Engine;
 using Ledger.Gateway.Api;
+using Ledger.ReadSide;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -144,7 +145,7 @@ internal sealed class OpenApiSchemaContract : IOpenApiSchemaTransformer
         if (type == typeof(EntryRequestBody) && schema.Properties?.TryGetValue("entryKind", out var kind) == true && kind is OpenApiSchema kindSchema)
         {
             kindSchema.Type = JsonSchemaType.String;
-            kindSchema.Enum = [.. new[] { "ledger", "blocking", "unblocking", "reversal", "removal" }.Select(v => (JsonNode)JsonValue.Create(v))];
+            kindSchema.Enum = [.. WireNames.Kinds.Select(k => (JsonNode)JsonValue.Create(WireNames.Kind(k)))];
         }
         return Task.CompletedTask;
     }

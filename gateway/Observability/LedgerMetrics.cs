@@ -60,7 +60,7 @@ public static class LedgerMetrics
     private static Counter.Child[] BuildKinds()
     {
         var children = new Counter.Child[6];
-        foreach (var kind in Enum.GetValues<EntryKind>()) children[(int)kind] = EntriesPosted.WithLabels(Api.EntryMapper.KindName(kind));
+        foreach (var kind in ReadSide.WireNames.Kinds) children[(int)kind] = EntriesPosted.WithLabels(ReadSide.WireNames.Kind(kind));
         return children;
     }
 

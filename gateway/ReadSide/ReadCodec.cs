@@ -148,7 +148,7 @@ internal static class ReadCodec
                 Description = r.Text(),
             };
         }
-        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException)
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException or VarFormatException)
         {
             throw new ReadStoreFormatException($"an entry row of {from.Length} bytes that does not decode");
         }

@@ -64,13 +64,13 @@ public static class StatementJson
         }
         w.WriteString("correlationId", row.CorrelationId);
         w.WriteNumber("entryType", row.EntryType);
-        w.WriteString("entryKind", KindName(row.Kind));
-        if (catalog.DirectionOf(row.Kind, row.EntryType) is { } direction) w.WriteString("direction", DirectionName(direction));
+        w.WriteString("entryKind", WireNames.Kind(row.Kind));
+        if (catalog.DirectionOf(row.Kind, row.EntryType) is { } direction) w.WriteString("direction", WireNames.Direction(direction));
         w.WriteStartObject("amount");
         w.WriteNumber("value", row.AmountMinor);
         w.WriteString("currency", currency);
         w.WriteEndObject();
-        w.WriteString("status", StatusName(row.Status));
+        w.WriteString("status", WireNames.Status(row.Status));
         w.WriteString("asOfDate", WireTime.AsOfDate(row.TimestampTicks).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         w.WriteNumber("sequence", row.Sequence);
         w.WriteString("timestamp", WireTime.Utc(row.TimestampTicks));
@@ -92,34 +92,6 @@ public static class StatementJson
         if (nextAfterSequence != 0) w.WriteString("nextCursor", Cursor.Encode(nextAfterSequence));
         w.WriteEndObject();
     }
-
-    /// <summary>The wire names of entry kinds and statuses (one table, for statements and answers alike).</summary>
-    public static string KindName(EntryKind kind) => kind switch
-    {
-        EntryKind.Ledger => "ledger",
-        EntryKind.Blocking => "blocking",
-        EntryKind.Unblocking => "unblocking",
-        EntryKind.Reversal => "reversal",
-        EntryKind.Removal => "removal",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an entry kind"),
-    };
-
-    public static string DirectionName(Direction direction) => direction switch
-    {
-        Direction.Debit => "DEBIT",
-        Direction.Credit => "CREDIT",
-        _ => throw new ArgumentOutOfRangeException(nameof(direction), direction, "not a direction"),
-    };
-
-    public static string StatusName(EntryStatus status) => status switch
-    {
-        EntryStatus.Posted => "POSTED",
-        EntryStatus.Pending => "PENDING",
-        EntryStatus.Expired => "EXPIRED",
-        EntryStatus.Released => "RELEASED",
-        EntryStatus.Removed => "REMOVED",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "not an entry status"),
-    };
 
     /// <summary>The statement's page cursor: the last sequence a page returned, versioned and base64url-wrapped so partners treat it as opaque.</summary>
     public static class Cursor

@@ -12,7 +12,7 @@ namespace Ledger.Gateway.Security;
 /// <summary>Registers authentication (embedded token server or external authority), scope policies and the per-partner rate limiter.</summary>
 internal static class SecurityRegistration
 {
-    public static void AddLedgerSecurity(this WebApplicationBuilder builder, LedgerOptions options)
+    public static void AddLedgerSecurity(this WebApplicationBuilder builder, LedgerOptions options, Ledger.Engine.Catalog.HistoryCatalog catalog)
     {
         var auth = options.Auth;
         var mode = ParseMode(auth.Mode);
@@ -24,7 +24,7 @@ internal static class SecurityRegistration
         {
             signingKey = SigningKeyStore.LoadOrCreate(options.DataDir);
             var clients = TokenServer.Clients(auth);
-            var domains = DomainsOfCatalog(options);
+            var domains = catalog.Domains;
             var throttle = new TokenThrottle(auth.FailedAuthenticationsPerMinute, TimeProvider.System);
             services.AddSingleton(throttle);
             services.AddOpenIddict().AddServer(server => TokenServer.Configure(server, auth, signingKey, clients, domains, throttle));
@@ -90,12 +90,6 @@ internal static class SecurityRegistration
         _ when string.Equals(mode, "External", StringComparison.OrdinalIgnoreCase) => AuthMode.External,
         _ => throw new InvalidOperationException($"Ledger:Auth:Mode is '{mode}': use Embedded (this process issues tokens) or External (validate Ledger:Auth:Authority's)."),
     };
-
-    private static IEnumerable<string> DomainsOfCatalog(LedgerOptions options)
-    {
-        string path = string.IsNullOrWhiteSpace(options.HistoryCodes) ? Ledger.Engine.Catalog.HistoryCatalogFile.DefaultPath : options.HistoryCodes;
-        return File.Exists(path) ? Ledger.Engine.Catalog.HistoryCatalogFile.Load(path).Domains : [];
-    }
 
     private static void AddRateLimiter(IServiceCollection services, RateLimitOptions limits)
     {

@@ -17,7 +17,10 @@ internal static class SigningKeyStore
     {
         string path = PathIn(dataDir);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // The key signs tokens for the life of the process: the RsaSecurityKey returned holds it, nothing disposes it.
+#pragma warning disable CA2000
         var rsa = RSA.Create();
+#pragma warning restore CA2000
         if (!File.Exists(path))
         {
             rsa.KeySize = 2048;

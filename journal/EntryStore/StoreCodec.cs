@@ -168,10 +168,10 @@ public static class StoreCodec
             e.DeclineEntryIndex = (present & 1 << 10) != 0 ? (int)r.Signed() : 0;
             e.LastChange = e.CommandNumber + (long)r.Unsigned();
             int keyLength = r.Byte();
-            if (keyLength is 0 or > EntryKeys.LengthMax || r.Remaining != keyLength) throw new IndexOutOfRangeException();
+            if (keyLength is 0 or > EntryKeys.LengthMax || r.Remaining != keyLength) throw new VarFormatException($"a key of {keyLength} bytes where {r.Remaining} remain");
             e.SetKey(r.Bytes(keyLength));
         }
-        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException)
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException or VarFormatException)
         {
             throw new StoreFormatException($"an entry value of {from.Length} bytes does not decode as an entry image of format {FormatVersion}");
         }

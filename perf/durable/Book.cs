@@ -1,9 +1,9 @@
 using Ledger.Engine;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
 using Ledger.Journal;
-using Ledger.Engine.Catalog;
 
 namespace Ledger.Perf.Durable;
 

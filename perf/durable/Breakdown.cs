@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Ledger.Engine;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Journal;
-using Ledger.Engine.Catalog;
 using Ledger.Journal.Format;
 
 namespace Ledger.Perf.Durable;

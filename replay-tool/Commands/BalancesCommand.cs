@@ -59,22 +59,11 @@ internal static class BalancesCommand
                 $"Balances at an instant are recomputed from record 1, but the journal begins at record {archive.FirstRecordNumber} ({Tool.Instant(archive.FirstTimestampTicks)}); " +
                 $"records before it were archived to '{archive.ArchivedTo}'. Copy them back into {data.Log.Directory}, or ask the service (GET …/balances?at=).");
         }
-        JournalReadSide reads;
-        try
-        {
-            reads = JournalReadSide.Build(data, key, "balances");
-        }
-        catch (JournalDamagedException ex)
-        {
-            Console.Error.WriteLine($"DAMAGED: journal record {ex.Damage.ExpectedRecordNumber} at {data.Where(ex.Damage.Address)}: {ex.Damage.Reason}. No balance is printed from a damaged journal.");
-            return ExitCodes.Damaged;
-        }
-        using (reads)
-        {
-            string asOf = Tool.Instant(ticks);
-            if (!reads.Store.TryGetBalancesAt(key, ticks, out var account)) throw new ToolException(ExitCodes.NotFound, $"Account {key} does not exist as of {asOf}.");
-            Print(key, account.Currency, account.OverdraftLimitMinor, account.Balances, $"{asOf} (journal through record {reads.Store.Watermark.RecordNumber})");
-        }
+        using var reads = JournalReadSide.BuildOrReport(data, key, "balances", "balance");
+        if (reads is null) return ExitCodes.Damaged;
+        string asOf = Tool.Instant(ticks);
+        if (!reads.Store.TryGetBalancesAt(key, ticks, out var account)) throw new ToolException(ExitCodes.NotFound, $"Account {key} does not exist as of {asOf}.");
+        Print(key, account.Currency, account.OverdraftLimitMinor, account.Balances, $"{asOf} (journal through record {reads.Store.Watermark.RecordNumber})");
         return ExitCodes.Ok;
     }
 

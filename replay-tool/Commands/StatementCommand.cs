@@ -1,8 +1,9 @@
-using Ledger.Engine.Catalog;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Ledger.Engine;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
 using Ledger.Journal;
 using Ledger.ReadSide;
@@ -18,7 +19,6 @@ namespace Ledger.ReplayTool.Commands;
 /// </summary>
 internal static class StatementCommand
 {
-    private const int PageRows = 1_000;
 
     public static Command Build()
     {
@@ -43,7 +43,7 @@ internal static class StatementCommand
         long from = fromText is null ? 0 : Instant(fromText, "--from", endOfDay: false);
         long to = toText is null ? long.MaxValue : Instant(toText, "--to", endOfDay: true);
         if (from >= to) throw new ToolException(ExitCodes.Usage, "--from must be before --to (from is inclusive, to exclusive).");
-        if (limit is < 1 or > PageRows) throw new ToolException(ExitCodes.Usage, $"--limit must be 1..{PageRows}.");
+        if (limit is < 1 or > Limits.StatementPageRowsMax) throw new ToolException(ExitCodes.Usage, $"--limit must be 1..{Limits.StatementPageRowsMax}.");
         long after = 0;
         if (cursor is not null && !StatementJson.Cursor.TryDecode(cursor, out after)) throw new ToolException(ExitCodes.Usage, "--cursor is not a nextCursor this ledger issued.");
 
@@ -60,24 +60,13 @@ internal static class StatementCommand
             }
             Console.Error.WriteLine($"statement covers journal records from {archive.FirstRecordNumber} on ({Tool.Instant(archive.FirstTimestampTicks)}).");
         }
-        JournalReadSide reads;
-        try
-        {
-            reads = JournalReadSide.Build(data, key, "statement");
-        }
-        catch (JournalDamagedException ex)
-        {
-            Console.Error.WriteLine($"DAMAGED: journal record {ex.Damage.ExpectedRecordNumber} at {data.Where(ex.Damage.Address)}: {ex.Damage.Reason}. No statement is printed from a damaged journal.");
-            return ExitCodes.Damaged;
-        }
-        using (reads)
-        {
-            var query = new StatementQuery { FromTicks = from, ToTicks = to, AfterSequence = after, Limit = limit ?? PageRows };
-            var page = reads.Store.Statement(key, query) ?? throw new ToolException(ExitCodes.NotFound, $"Account {key} is not in the journal.");
-            using var stdout = Console.OpenStandardOutput();
-            if (format == "json") WriteJson(stdout, reads.Store, reads.Catalog, page, query, onePage: limit is not null);
-            else WriteCsv(stdout, reads.Store, page, query, onePage: limit is not null);
-        }
+        using var reads = JournalReadSide.BuildOrReport(data, key, "statement", "statement");
+        if (reads is null) return ExitCodes.Damaged;
+        var query = new StatementQuery { FromTicks = from, ToTicks = to, AfterSequence = after, Limit = limit ?? Limits.StatementPageRowsMax };
+        var page = reads.Store.Statement(key, query) ?? throw new ToolException(ExitCodes.NotFound, $"Account {key} is not in the journal.");
+        using var stdout = Console.OpenStandardOutput();
+        if (format == "json") WriteJson(stdout, reads.Store, reads.Catalog, page, query, onePage: limit is not null);
+        else WriteCsv(stdout, reads.Store, page, query, onePage: limit is not null);
         return ExitCodes.Ok;
     }
 
@@ -122,7 +111,7 @@ internal static class StatementCommand
         {
             s.Clear();
             s.Append(CultureInfo.InvariantCulture, $"{l.Sequence},{Tool.Instant(l.TimestampTicks)},{WireTime.AsOfDate(l.TimestampTicks):yyyy-MM-dd},");
-            s.Append(CultureInfo.InvariantCulture, $"{StatementJson.KindName(l.Kind)},{StatementJson.StatusName(l.Status)},{l.EntryType},{l.AmountMinor},{currency},");
+            s.Append(CultureInfo.InvariantCulture, $"{WireNames.Kind(l.Kind)},{WireNames.Status(l.Status)},{l.EntryType},{l.AmountMinor},{currency},");
             s.Append(Csv(l.CorrelationId)).Append(',').Append(Csv(l.Description)).Append(',').Append(Csv(l.Reference)).Append(',').Append(Csv(l.ReversedBy)).Append(',');
             s.Append(CultureInfo.InvariantCulture, $"{(l.ExpiresAtTicks == 0 ? "" : Tool.Instant(l.ExpiresAtTicks))},{l.BalancesAfter.AvailableMinor},{l.BalancesAfter.HeldMinor}");
             o.WriteLine(s.ToString());

@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Ledger.Engine;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
-using Ledger.Engine;
 using Ledger.Journal;
-using Ledger.Engine.Catalog;
 using Ledger.Journal.EntryStore;
 
 // The crash tests' child: opens the store on a data directory (recovering whatever a SIGKILL left), prints the

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Ledger.Engine.Domain;
 using Ledger.Gateway.Api;
+using Ledger.ReadSide;
 using static Ledger.Testing.Commands;
 
 namespace Ledger.Gateway.Tests;
@@ -21,10 +23,27 @@ public sealed class ResponseShapeTests
 
         var written = new ArrayBufferWriter<byte>();
         BatchCreatedResult.Write(written, command, DefaultCatalog);
-        string expected = JsonSerializer.Serialize(Answers.Batch(command, DefaultCatalog), GatewayJson.Relaxed.GetTypeInfo(typeof(EntryBatchGroupResponse)));
+        // The documented schema, filled from the same decided command.
+        var entries = Enumerable.Range(0, command.EntryCount).Select(i => Answers.Entry(command, i, DefaultCatalog)).ToArray();
+        ref var first = ref command.EntryResults[0];
+        var documented = new EntryBatchGroupResponse(entries, Answers.Balances(first.BalancesAfter, Answers.CurrencyName(first.Currency)));
+        string expected = JsonSerializer.Serialize(documented, GatewayJson.Relaxed.GetTypeInfo(typeof(EntryBatchGroupResponse)));
         Assert.That(Encoding.UTF8.GetString(written.WrittenSpan), Is.EqualTo(expected));
         Assert.That(expected, Does.Contain("\"status\":\"PENDING\"").And.Contain("\"asOfDate\":\"2026-06-21\""));
         Assert.That(expected, Does.Contain("\"correlationId\":\"h2\",\"entryType\":998,\"direction\":\"DEBIT\"")
             .And.Contain("\"correlationId\":\"u\",\"entryType\":998,\"direction\":\"CREDIT\""), "a hold debits available; its unblocking credits it back");
+    }
+
+    [Test]
+    public void TheSchemaEnumsShouldSpellTheOneNameTable()
+    {
+        foreach (var kind in WireNames.Kinds)
+            Assert.That(JsonSerializer.Serialize((EntryKindName)kind), Is.EqualTo($"\"{WireNames.Kind(kind)}\""));
+        foreach (var status in WireNames.Statuses)
+            Assert.That(JsonSerializer.Serialize((EntryStatusName)status), Is.EqualTo($"\"{WireNames.Status(status)}\""));
+        foreach (var direction in new[] { Direction.Debit, Direction.Credit })
+            Assert.That(JsonSerializer.Serialize((DirectionName)direction), Is.EqualTo($"\"{WireNames.Direction(direction)}\""));
+        Assert.That(Enum.GetValues<EntryKindName>(), Has.Length.EqualTo(WireNames.Kinds.Count));
+        Assert.That(Enum.GetValues<EntryStatusName>(), Has.Length.EqualTo(WireNames.Statuses.Count));
     }
 }

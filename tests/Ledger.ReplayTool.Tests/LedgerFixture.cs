@@ -1,8 +1,8 @@
-using NUnit.Framework;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Hosting;
 using Ledger.Journal;
 using Ledger.Testing;
+using NUnit.Framework;
 
 namespace Ledger.ReplayTool.Tests;
 

@@ -113,7 +113,8 @@ async Task Pipeline()
 {
     string wait = args.Length > 2 ? args[2] : "Blocking";
     string dir = Scratch();
-    var runtime = new LedgerRuntime(Options.Create(new LedgerOptions { WaitStrategy = wait, DataDir = dir }), NullLogger<LedgerRuntime>.Instance);
+    var runtime = new LedgerRuntime(Options.Create(new LedgerOptions { WaitStrategy = wait, DataDir = dir }), NullLogger<LedgerRuntime>.Instance,
+        HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath));
     runtime.Start();
     var open = new LedgerCommand();
     Open(c => { open = c; });
