@@ -19,7 +19,7 @@ namespace Ledger.Gateway.Api;
 /// </summary>
 internal static class BatchJsonReader
 {
-    private static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 8 };
+    internal static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 8 };
 
     // Bits of the members seen in one entry object (a duplicate is refused, as the DTO path does).
     private const int KindBit = 1, IdBit = 2, DescriptionBit = 4, TypeBit = 8, AmountBit = 16, ReversesBit = 32, UnblocksBit = 64,
@@ -67,7 +67,7 @@ internal static class BatchJsonReader
                     if (reader.TokenType == JsonTokenType.Null) return Problem.Validation($"entries[{count}] is null; send an entry object.", count);
                     if (reader.TokenType != JsonTokenType.StartObject) return WrongType($"$.entries[{count}]");
                     var fields = new EntryFields();
-                    if (ReadEntry(ref reader, count, ref fields) is { } problem) return problem;
+                    if (ReadEntry(ref reader, -1, count, ref fields) is { } problem) return problem;
                     if (EntryMapper.TryMap(in fields, account, -1, count, ref command.Entries[count]) is { } error) return Problem.Validation(error, count);
                     count++;
                 }
@@ -79,18 +79,28 @@ internal static class BatchJsonReader
         }
         catch (JsonException ex)
         {
-            string position = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
-            return Malformed($"The body is not valid JSON{position}.");
+            return NotJson(ex);
         }
         catch (InvalidOperationException)
         {
-            // Utf8JsonReader.GetString throws this (not JsonException) for invalid UTF-8 or an escape that is not valid
-            // UTF-16, such as a lone surrogate "\uDC00": malformed input, so a 400 like any other.
-            return Malformed($"The body has a string that is not valid UTF-8 or holds an invalid escape (a lone surrogate such as \\uDC00) near byte {reader.BytesConsumed}.");
+            return InvalidString(reader.BytesConsumed);
         }
     }
 
-    private static ProblemResult? ReadEntry(ref Utf8JsonReader reader, int index, ref EntryFields f)
+    internal static ProblemResult NotJson(JsonException ex)
+    {
+        string position = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
+        return Malformed($"The body is not valid JSON{position}.");
+    }
+
+    /// <summary>
+    /// Utf8JsonReader.GetString throws InvalidOperationException (not JsonException) for invalid UTF-8 or an escape
+    /// that is not valid UTF-16, such as a lone surrogate "\uDC00": malformed input, so a 400 like any other.
+    /// </summary>
+    internal static ProblemResult InvalidString(long nearByte) =>
+        Malformed($"The body has a string that is not valid UTF-8 or holds an invalid escape (a lone surrogate such as \\uDC00) near byte {nearByte}.");
+
+    internal static ProblemResult? ReadEntry(ref Utf8JsonReader reader, int leg, int index, ref EntryFields f)
     {
         int seen = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -105,7 +115,7 @@ internal static class BatchJsonReader
             else if (reader.ValueTextEquals("unblocks"u8)) bit = UnblocksBit;
             else if (reader.ValueTextEquals("removes"u8)) bit = RemovesBit;
             else if (reader.ValueTextEquals("expiresAt"u8)) bit = ExpiresBit;
-            else return Unknown(ref reader, $"$.entries[{index}]");
+            else return Unknown(ref reader, $"{Path(leg, index)}");
             if ((seen & bit) != 0) return Malformed($"Duplicate member at $.entries[{index}].");
             seen |= bit;
             reader.Read();
@@ -114,7 +124,7 @@ internal static class BatchJsonReader
             {
                 case KindBit:
                     if (isNull) break;
-                    if (reader.TokenType != JsonTokenType.String) return WrongType($"$.entries[{index}].entryKind");
+                    if (reader.TokenType != JsonTokenType.String) return WrongType($"{Path(leg, index)}.entryKind");
                     if (reader.ValueIsEscaped || !WireNames.TryParseKind(reader.ValueSpan, out f.Kind))
                     {
                         f.KindText = reader.GetString();
@@ -123,18 +133,18 @@ internal static class BatchJsonReader
                     break;
                 case TypeBit:
                     if (isNull) break;
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int type)) return WrongType($"$.entries[{index}].entryType");
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int type)) return WrongType($"{Path(leg, index)}.entryType");
                     f.EntryType = type;
                     break;
                 case AmountBit:
                     if (isNull) break;
-                    if (reader.TokenType != JsonTokenType.StartObject) return WrongType($"$.entries[{index}].amount");
+                    if (reader.TokenType != JsonTokenType.StartObject) return WrongType($"{Path(leg, index)}.amount");
                     f.HasAmount = true;
-                    if (ReadAmount(ref reader, index, ref f) is { } problem) return problem;
+                    if (ReadAmount(ref reader, leg, index, ref f) is { } problem) return problem;
                     break;
                 default:
                     if (isNull) break;
-                    if (reader.TokenType != JsonTokenType.String) return WrongType($"$.entries[{index}].{MemberName(bit)}");
+                    if (reader.TokenType != JsonTokenType.String) return WrongType($"{Path(leg, index)}.{MemberName(bit)}");
                     string text = reader.GetString()!;
                     switch (bit)
                     {
@@ -151,7 +161,7 @@ internal static class BatchJsonReader
         return null;
     }
 
-    private static ProblemResult? ReadAmount(ref Utf8JsonReader reader, int index, ref EntryFields f)
+    private static ProblemResult? ReadAmount(ref Utf8JsonReader reader, int leg, int index, ref EntryFields f)
     {
         Span<char> code = stackalloc char[3];
         int seen = 0;
@@ -161,7 +171,7 @@ internal static class BatchJsonReader
             if (reader.ValueTextEquals("value"u8)) bit = ValueBit;
             else if (reader.ValueTextEquals("currency"u8)) bit = CurrencyBit;
             else if (reader.ValueTextEquals("scale"u8)) bit = ScaleBit;
-            else return Unknown(ref reader, $"$.entries[{index}].amount");
+            else return Unknown(ref reader, $"{Path(leg, index)}.amount");
             if ((seen & bit) != 0) return Malformed($"Duplicate member at $.entries[{index}].amount.");
             seen |= bit;
             reader.Read();
@@ -169,15 +179,15 @@ internal static class BatchJsonReader
             switch (bit)
             {
                 case ValueBit:
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long value)) return WrongType($"$.entries[{index}].amount.value");
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long value)) return WrongType($"{Path(leg, index)}.amount.value");
                     f.Value = value;
                     break;
                 case ScaleBit:
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int scale)) return WrongType($"$.entries[{index}].amount.scale");
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int scale)) return WrongType($"{Path(leg, index)}.amount.scale");
                     f.Scale = scale;
                     break;
                 default:
-                    if (reader.TokenType != JsonTokenType.String) return WrongType($"$.entries[{index}].amount.currency");
+                    if (reader.TokenType != JsonTokenType.String) return WrongType($"{Path(leg, index)}.amount.currency");
                     if (!reader.ValueIsEscaped && reader.ValueSpan.Length == 3 && reader.CopyString(code) == 3 && CurrencyCode.TryParse(code, out var currency))
                     {
                         f.Currency = currency; // the common case allocates no string
@@ -194,6 +204,9 @@ internal static class BatchJsonReader
         return null;
     }
 
+    /// <summary>The JSON path of an entry: <c>$.entries[i]</c> in a batch, <c>$.legs[l].entries[i]</c> in a bundle (spelled only on a refusal).</summary>
+    private static string Path(int leg, int index) => leg < 0 ? $"$.entries[{index}]" : $"$.legs[{leg}].entries[{index}]";
+
     private static string MemberName(int bit) => bit switch
     {
         IdBit => "correlationId",
@@ -204,12 +217,12 @@ internal static class BatchJsonReader
         _ => "expiresAt",
     };
 
-    private static ProblemResult Malformed(string detail) => Problem.Of(ProblemTypes.MalformedJson, detail);
+    internal static ProblemResult Malformed(string detail) => Problem.Of(ProblemTypes.MalformedJson, detail);
 
-    private static ProblemResult WrongType(string path) =>
+    internal static ProblemResult WrongType(string path) =>
         Malformed($"Wrong type at {path}: numbers must be JSON integers, texts JSON strings, lists JSON arrays.");
 
-    private static ProblemResult Unknown(ref Utf8JsonReader reader, string path) =>
+    internal static ProblemResult Unknown(ref Utf8JsonReader reader, string path) =>
         Malformed($"Unknown member at {path}: '{Edge.Shorten(reader.GetString() ?? "")}' is not part of this request (names are case-sensitive camelCase).");
 }
 

@@ -41,34 +41,15 @@ public static class BatchesApi
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
         if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        if (!http.Request.HasJsonContentType())
-        {
-            return Problem.Of(ProblemTypes.UnsupportedMediaType, $"Send the body as application/json (got '{http.Request.ContentType ?? "no content type"}').");
-        }
-
-        // Read the whole body (Kestrel caps it at Limits.RequestBodyBytesMax), then parse it straight into the command.
-        var body = http.Request.BodyReader;
-        ReadResult read;
-        try
-        {
-            while (true)
-            {
-                read = await body.ReadAsync(http.RequestAborted);
-                if (read.IsCompleted) break;
-                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-            }
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return Edge.PayloadTooLarge(http);
-        }
+        var (body, bodyProblem) = await Edge.ReadBodyAsync(http);
+        if (bodyProblem is not null) return bodyProblem;
 
         var command = runtime.Pool.Rent();
         bool handedOver = false;
         try
         {
-            var problem = BatchJsonReader.Read(read.Buffer, key, command);
-            body.AdvanceTo(read.Buffer.End);
+            var problem = BatchJsonReader.Read(body, key, command);
+            http.Request.BodyReader.AdvanceTo(body.End);
             if (problem is not null) return problem;
             command.PermittedDomains = Edge.DomainsOf(http);
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;

@@ -28,9 +28,12 @@ public static class BundlesApi
     {
         if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
         if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        var (body, bodyProblem) = await Edge.ReadJsonAsync(http, GatewayJsonContext.Default.TransactionBundleRequest);
+        var (json, bodyProblem) = await Edge.ReadBodyAsync(http);
         if (bodyProblem is not null) return bodyProblem;
-        if (body!.BundleId is null) return Problem.Validation("bundleId is required.");
+        var readProblem = BundleJsonReader.Read(json, out var body);
+        http.Request.BodyReader.AdvanceTo(json.End);
+        if (readProblem is not null) return readProblem;
+        if (body.BundleId is null) return Problem.Validation("bundleId is required.");
         if (!LedgerEngine.IsValidKey(body.BundleId))
         {
             return Problem.Validation($"bundleId must be 1..{Limits.CorrelationIdLengthMax} characters of [A-Za-z0-9._:-].");
@@ -41,6 +44,7 @@ public static class BundlesApi
 
         var legStarts = new int[legs.Count];
         var keys = new AccountKey[legs.Count];
+        var legEntries = new List<EntryFields>[legs.Count];
         int total = 0;
         for (int l = 0; l < legs.Count; l++)
         {
@@ -53,6 +57,7 @@ public static class BundlesApi
                 if (keys[m] == keys[l]) return Problem.Validation($"legs[{l}] repeats the account of legs[{m}]; put one account's entries in one leg.", legIndex: l);
             }
             if (leg.Entries is null || leg.Entries.Count == 0) return Problem.Validation($"legs[{l}].entries is required: at least one entry.", legIndex: l);
+            legEntries[l] = leg.Entries;
             legStarts[l] = total;
             total += leg.Entries.Count;
         }
@@ -67,7 +72,7 @@ public static class BundlesApi
             command.SetPost(total, body.BundleId);
             for (int l = 0; l < legs.Count; l++)
             {
-                var entries = legs[l].Entries!;
+                var entries = legEntries[l];
                 for (int i = 0; i < entries.Count; i++)
                 {
                     if (EntryMapper.TryMap(entries[i], keys[l], l, i, ref command.Entries[legStarts[l] + i]) is { } error)
@@ -83,7 +88,7 @@ public static class BundlesApi
             var answer = new BundleLegResponse[legs.Count];
             for (int l = 0; l < legs.Count; l++)
             {
-                int count = legs[l].Entries!.Count;
+                int count = legEntries[l].Count;
                 var entries = new EntryResponse[count];
                 for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i, runtime.Catalog);
                 ref var first = ref command.EntryResults[legStarts[l]];
@@ -91,7 +96,7 @@ public static class BundlesApi
                     Answers.Balances(first.BalancesAfter, Answers.CurrencyName(first.Currency)));
             }
             // Location: the first leg's entries as a statement page (each leg's own query is in the same shape).
-            string location = BatchCreatedResult.LocationOf(keys[0], command.EntryResults[0].Sequence, legs[0].Entries!.Count);
+            string location = BatchCreatedResult.LocationOf(keys[0], command.EntryResults[0].Sequence, legEntries[0].Count);
             return TypedResults.Created(location, new TransactionBundleResponse(body.BundleId, answer));
         }
         finally

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -81,6 +82,32 @@ internal static class Edge
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, PayloadTooLarge(http));
+        }
+    }
+
+    /// <summary>
+    /// The whole JSON body (Kestrel caps it at <see cref="Limits.RequestBodyBytesMax"/>), for the streaming readers:
+    /// 415 when not application/json, 413 past the cap. Call <c>http.Request.BodyReader.AdvanceTo(body.End)</c> once read.
+    /// </summary>
+    public static async ValueTask<(ReadOnlySequence<byte> Body, ProblemResult? Problem)> ReadBodyAsync(HttpContext http)
+    {
+        if (!http.Request.HasJsonContentType())
+        {
+            return (default, Problem.Of(ProblemTypes.UnsupportedMediaType, $"Send the body as application/json (got '{http.Request.ContentType ?? "no content type"}')."));
+        }
+        var body = http.Request.BodyReader;
+        try
+        {
+            while (true)
+            {
+                var read = await body.ReadAsync(http.RequestAborted);
+                if (read.IsCompleted) return (read.Buffer, null);
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (default, PayloadTooLarge(http));
         }
     }
 

@@ -16,14 +16,6 @@ namespace Ledger.Gateway.Api;
 internal static class EntryMapper
 {
     /// <summary>Returns null when the entry is valid (and written into <paramref name="into"/>), else what is wrong with it.</summary>
-    public static string? TryMap(EntryRequestBody? body, AccountKey account, int leg, int index, ref EntryRequest into)
-    {
-        if (body is null) return Where(leg, index) + " is null; send an entry object.";
-        var fields = EntryFields.From(body);
-        return TryMap(in fields, account, leg, index, ref into);
-    }
-
-    /// <inheritdoc cref="TryMap(EntryRequestBody?, AccountKey, int, int, ref EntryRequest)"/>
     public static string? TryMap(in EntryFields fields, AccountKey account, int leg, int index, ref EntryRequest into)
     {
         string? error = Map(in fields, account, ref into);

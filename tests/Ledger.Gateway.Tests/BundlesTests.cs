@@ -85,4 +85,34 @@ public sealed class BundlesTests
         using var response = await client.PostAsync("/v1/transaction-bundles", Json(body));
         await response.ProblemAsync(400, "validation");
     }
+
+    // The bundle reader is the batch reader's strictness over legs: unknown or duplicate members and wrong types are
+    // malformed-json naming the path; a lone surrogate escape is too.
+    [TestCase("{\"bundleId\":\"b\",\"legs\":[{\"branch\":1,\"acount\":5}]}", "$.legs[0]", TestName = "ShouldRefuseAnUnknownMemberOfALeg")]
+    [TestCase("{\"bundleId\":\"b\",\"bundleId\":\"c\",\"legs\":[]}", "Duplicate member at $.bundleId", TestName = "ShouldRefuseADuplicateBundleId")]
+    [TestCase("{\"bundleId\":\"b\",\"legs\":[{\"branch\":\"1\",\"account\":5}]}", "$.legs[0].branch", TestName = "ShouldRefuseABranchSentAsText")]
+    [TestCase("{\"bundleId\":\"b\",\"legs\":[{\"branch\":1,\"account\":5,\"entries\":[{\"entryKind\":\"ledger\",\"correlationId\":\"x\",\"amount\":{\"value\":1.5}}]}]}", "$.legs[0].entries[0].amount.value", TestName = "ShouldRefuseAFractionInALegsEntry")]
+    [TestCase("{\"bundleId\":\"b\",\"legs\":[{\"branch\":1,\"account\":5,\"entries\":[{\"entryKind\":\"ledger\",\"correlationId\":\"x\",\"description\":\"\\uDC00\"}]}]}", "invalid escape", TestName = "ShouldRefuseALoneSurrogateInALegsEntry")]
+    public async Task ShouldRefuseMalformedBundleJsonNamingWhere(string body, string where)
+    {
+        using var client = await Server.ClientAsync();
+        using var response = await client.PostAsync("/v1/transaction-bundles", Json(body));
+        var problem = await response.ProblemAsync(400, "malformed-json");
+        Assert.That((string?)problem["detail"], Does.Contain(where));
+    }
+
+    [Test]
+    public async Task ShouldReadALegWhoseAccountFollowsItsEntries()
+    {
+        var from = await Server.OpenAccountAsync();
+        var to = await Server.OpenAccountAsync();
+        using var client = await Server.ClientAsync();
+        (await client.PostAsync(from.Batches, Deposit("seed", 1_000))).EnsureSuccessStatusCode();
+        string Leg(TestAccount account, string entry) => $"{{\"entries\":[{entry}],\"account\":{account.Number},\"branch\":{account.Branch}}}";
+        string body = $"{{\"legs\":[{Leg(from, Entry("ledger", "out-1", 200, 300))},{Leg(to, Entry("ledger", "in-1", 201, 300))}],\"bundleId\":\"late-accounts\"}}";
+        using var response = await client.PostAsync("/v1/transaction-bundles", Json(body));
+        Assert.That((int)response.StatusCode, Is.EqualTo(201), await response.Content.ReadAsStringAsync());
+        Assert.That(await client.BalancesAsync(from), Is.EqualTo((700L, 0L)));
+        Assert.That(await client.BalancesAsync(to), Is.EqualTo((300L, 0L)));
+    }
 }
