@@ -62,7 +62,12 @@ public sealed class HealthAndMetricsTests
         Assert.That((string?)problem["detail"], Does.Contain("No space left on device").And.Contain("Restart the process"));
         using var ready = await server.Anonymous.GetAsync("/health/ready");
         await ready.ProblemAsync(503, "journal-failed");
-        using (var after = await client.PostAsync(account.Batches, Deposit("after", 100))) await after.ProblemAsync(503, "journal-failed");
+        Assert.That(ready.Headers.RetryAfter, Is.Not.Null, "every 503 says when to come back");
+        using (var after = await client.PostAsync(account.Batches, Deposit("after", 100)))
+        {
+            await after.ProblemAsync(503, "journal-failed");
+            Assert.That(after.Headers.RetryAfter, Is.Not.Null, "every 503 says when to come back");
+        }
         using (var read = await client.GetAsync(account.Balances)) await read.ProblemAsync(503, "journal-failed");
     }
 
