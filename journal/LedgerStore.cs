@@ -212,6 +212,19 @@ public sealed class LedgerStore : IDisposable
         return JournalReader.Drain(cursor, onRecord, damageBeforeAnyIsMisfit: true);
     }
 
+    /// <summary>
+    /// A tailing cursor over the committed journal after record <paramref name="recordNumber"/> (which ended at
+    /// <paramref name="nextAddress"/>, sequence <paramref name="lastSequence"/>; 0 for the journal's start): how an outbox
+    /// reader (the Kafka publisher) follows commits as they happen. Null when the journal does not continue there.
+    /// Read with <see cref="JournalCursor.TryRead(JournalRecord)"/>; at its end, <see cref="JournalCursor.WaitAsync"/>.
+    /// </summary>
+    public JournalCursor? TailCommittedAfter(long recordNumber, long nextAddress, long lastSequence)
+    {
+        if (recordNumber == 0) return new JournalCursor(_log, _log.StartAddress, _log.Archive.FirstRecordNumber, _log.Archive.LastSequenceBefore, follow: true);
+        if (nextAddress < _log.StartAddress || nextAddress > _log.CommittedUntilAddress || recordNumber > Journal.CommittedRecordNumber) return null;
+        return new JournalCursor(_log, nextAddress, recordNumber + 1, lastSequence, follow: true);
+    }
+
     /// <summary>Stops checkpointing, commits anything appended, checkpoints and closes the store and journal, releases the data directory. Stop the host first.</summary>
     public void Dispose()
     {

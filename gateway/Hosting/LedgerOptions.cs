@@ -178,8 +178,23 @@ public sealed class ImportOptions
     public int ChunkSize { get; set; } = 10_000;
 }
 
-/// <summary><c>Ledger:Kafka</c>: reserved. Kafka ingress/egress is not built yet; start-up refuses a bootstrap list rather than ignore it.</summary>
+/// <summary>
+/// <c>Ledger:Kafka</c>: off (the embedded default) until <see cref="BootstrapServers"/> is set. Then the journal's events
+/// are published to <see cref="EventsTopic"/> (the journal is the outbox). Topic names per contract.md section 6.
+/// </summary>
 public sealed class KafkaOptions
 {
+    /// <summary>Brokers, <c>host:port[,host:port]</c>. Unset: no Kafka at all.</summary>
     public string? BootstrapServers { get; set; }
+    public string CommandsTopic { get; set; } = "ledger.commands";
+    public string ResultsTopic { get; set; } = "ledger.results";
+    public string EventsTopic { get; set; } = "ledger.events";
+    /// <summary>Confluent schema registry; unset: Avro single-object encoding (the schema's fingerprint in each message).</summary>
+    public string? SchemaRegistryUrl { get; set; }
+    /// <summary>Client id the brokers see.</summary>
+    public string ClientId { get; set; } = "ledger";
+    /// <summary>The publisher saves its acknowledged position at least this often while it publishes. Default 200 ms.</summary>
+    public int PublisherSaveMilliseconds { get; set; } = 200;
+    /// <summary>Messages librdkafka may hold unacknowledged (its queue.buffering.max.messages); past it the publisher waits. Default 100 000.</summary>
+    public int PublisherQueueMessages { get; set; } = 100_000;
 }

@@ -53,6 +53,9 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>The durable side (journal, entry store), or null before start.</summary>
     public LedgerStore? Store { get; private set; }
 
+    /// <summary>The Kafka event publisher (the journal's outbox), or null when Kafka is off.</summary>
+    internal Kafka.EventPublisher? Publisher { get; private set; }
+
     /// <summary>What recovery did at start (store cut used, records replayed, any cut), or null before start.</summary>
     public RecoveryReport? Recovery { get; private set; }
 
@@ -124,6 +127,11 @@ public sealed class LedgerRuntime : IDisposable
             _readCheckpoints.Start();
             _stoppable = host;
             _host = host;
+            if (!string.IsNullOrWhiteSpace(_options.Kafka.BootstrapServers))
+            {
+                Publisher = new Kafka.EventPublisher(_options.Kafka, store, Catalog, _options.DataDir, _logger);
+                Publisher.Start();
+            }
             _readsReady = true;
             _ready.TrySetResult();
             if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready in {Seconds:F3} s: {Codes} history codes, {Accounts} accounts, {Sequence} entries, ring of {Ring} slots, data in {DataDir}.",
@@ -203,6 +211,8 @@ public sealed class LedgerRuntime : IDisposable
         if (host is null) return;
         host.Stop();
         _readsReady = false;
+        Publisher?.Dispose(); // before the journal closes: its cursor reads the journal
+        Publisher = null;
         _readCheckpoints?.Dispose();
         _readWriter?.Dispose();
         var reads = Reads;

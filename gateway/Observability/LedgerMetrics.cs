@@ -36,6 +36,9 @@ public static class LedgerMetrics
     private static readonly Counter ReadStoreCheckpoints = Metrics.CreateCounter("ledger_read_store_checkpoints_total", "Read store checkpoints taken.");
 
     // Memory and the entry store (read before each scrape).
+    private static readonly Gauge PublisherLagRecords = Metrics.CreateGauge("ledger_kafka_publisher_lag_records", "Journal records whose events Kafka has not yet acknowledged (ledger.events).");
+    private static readonly Gauge PublisherLagSeconds = Metrics.CreateGauge("ledger_kafka_publisher_lag_seconds", "Age of the oldest journal record whose events Kafka has not yet acknowledged; 0 when caught up.");
+    private static readonly Counter PublisherEvents = Metrics.CreateCounter("ledger_kafka_events_published_total", "Events Kafka acknowledged on ledger.events since start.");
     private static readonly Gauge ResidentBytes = Metrics.CreateGauge("ledger_memory_resident_bytes", "Resident set size of the process (RSS).");
     private static readonly Gauge GcHeapBytes = Metrics.CreateGauge("ledger_memory_gc_heap_bytes", "Managed heap size after the last GC.");
     private static readonly Gauge CacheEntries = Metrics.CreateGauge("ledger_entry_cache_entries", "Entries in the engine's cache (recent entries, open holds, entries not yet in the store).");
@@ -89,6 +92,14 @@ public static class LedgerMetrics
             GcHeapBytes.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
             if (host is null || runtime.Store is not { } store) return;
             long decided = host.Engine.CommandNumber;
+            if (runtime.Publisher is { } publisher)
+            {
+                var acknowledged = publisher.Acknowledged;
+                long behind = Math.Max(0, store.Journal.CommittedRecordNumber - acknowledged.Record);
+                PublisherLagRecords.Set(behind);
+                PublisherLagSeconds.Set(behind == 0 || acknowledged.TimestampTicks == 0 ? 0 : Math.Max(0, (DateTime.UtcNow.Ticks - acknowledged.TimestampTicks) / (double)TimeSpan.TicksPerSecond));
+                PublisherEvents.IncTo(publisher.Published);
+            }
             if (runtime.Reads is { } reads)
             {
                 var read = reads.Stats;

@@ -6,11 +6,12 @@ namespace Ledger.Gateway.Tests;
 public sealed class ConfigurationTests
 {
     [Test]
-    public void ShouldRefuseAKafkaBootstrapListRatherThanIgnoreIt()
+    public void ShouldRefuseASchemaRegistryRatherThanIgnoreIt()
     {
         var error = Assert.Throws<InvalidOperationException>(() =>
-            GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", "--Ledger:Kafka:BootstrapServers=127.0.0.1:9092"]));
-        Assert.That(error!.Message, Does.Contain("Ledger:Kafka:BootstrapServers").And.Contain("unset it"));
+            GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", "--Ledger:Kafka:BootstrapServers=127.0.0.1:9092",
+                "--Ledger:Kafka:SchemaRegistryUrl=http://registry:8081"]));
+        Assert.That(error!.Message, Does.Contain("Ledger:Kafka:SchemaRegistryUrl").And.Contain("unset it"));
     }
 
     [TestCase("--Ledger:Memory:EntryCacheEntries=1000", "Ledger:Memory:EntryCacheEntries")]

@@ -1,0 +1,117 @@
+using System.Buffers.Binary;
+using Avro;
+using Avro.IO;
+using Ledger.Engine.Catalog;
+using Ledger.Engine.Domain;
+using Ledger.Engine.Events;
+
+namespace Ledger.Gateway.Kafka;
+
+/// <summary>
+/// Writes a <see cref="LedgerEvent"/> as the <c>ledger.events</c> Avro record (Schemas/ledger-event.avsc), field by
+/// field in schema order, framed as Avro single-object encoding (<c>C3 01</c>, the schema's 8-byte CRC-64-AVRO
+/// fingerprint little-endian, then the binary record), so any Avro reader holding the schema decodes it.
+/// One instance per thread (it reuses its buffer).
+/// </summary>
+internal sealed class EventAvro(Schema schema, HistoryCatalog catalog) : IDisposable
+{
+    public const string SchemaFile = "ledger-event.avsc";
+    private static readonly DateTime Epoch = DateTime.UnixEpoch;
+
+    private readonly MemoryStream _buffer = new(256);
+    private readonly byte[] _header = Header(schema);
+
+    public Schema Schema { get; } = schema;
+
+    /// <summary>The schema shipped beside the gateway (Kafka/Schemas).</summary>
+    public static Schema LoadSchema() => Schema.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Kafka", "Schemas", SchemaFile)));
+
+    private static byte[] Header(Schema schema)
+    {
+        var header = new byte[10];
+        header[0] = 0xC3;
+        header[1] = 0x01;
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(2), SchemaNormalization.ParsingFingerprint64(schema));
+        return header;
+    }
+
+    public byte[] Encode(in LedgerEvent e, long record, int index)
+    {
+        _buffer.SetLength(0);
+        _buffer.Write(_header);
+        var w = new BinaryEncoder(_buffer);
+        w.WriteLong(record);
+        w.WriteInt(index);
+        w.WriteEnum((int)KindOf(in e));
+        w.WriteLong(e.Kind == LedgerEventKind.AccountOpened ? 0 : e.Sequence);
+        w.WriteLong(e.Kind == LedgerEventKind.EntryStatusChanged ? e.CausedBySequence : 0);
+        w.WriteLong((e.TimestampTicks - Epoch.Ticks) / 10);
+        w.WriteInt(e.Account.Branch);
+        w.WriteLong(e.Account.Number);
+        w.WriteString(e.Currency.ToString());
+        bool entry = e.Kind == LedgerEventKind.EntryApplied;
+        bool aboutEntry = e.Kind != LedgerEventKind.AccountOpened;
+        Optional(w, entry ? e.CorrelationId : null);
+        if (aboutEntry)
+        {
+            w.WriteUnionIndex(1);
+            w.WriteInt(e.EntryType);
+            w.WriteUnionIndex(1);
+            w.WriteEnum((int)e.EntryKind - 1);
+            if (catalog.DirectionOf(e.EntryKind, e.EntryType) is { } direction)
+            {
+                w.WriteUnionIndex(1);
+                w.WriteEnum((int)direction - 1);
+            }
+            else
+            {
+                w.WriteUnionIndex(0);
+            }
+            w.WriteUnionIndex(1);
+            w.WriteEnum((int)e.Status - 1);
+        }
+        else
+        {
+            for (int i = 0; i < 4; i++) w.WriteUnionIndex(0);
+        }
+        w.WriteLong(e.AmountMinor);
+        Optional(w, entry ? e.Description : null);
+        w.WriteLong(entry ? e.ReferenceSequence : 0);
+        w.WriteLong(e.BalancesAfter.AvailableMinor);
+        w.WriteLong(e.BalancesAfter.HeldMinor);
+        return _buffer.ToArray();
+    }
+
+    /// <summary>The event kind of the schema's EventKind enum (its symbol order).</summary>
+    public enum EventKind
+    {
+        AccountOpened, EntryPosted, EntryPending, EntryReleased, EntryRemoved, EntryReversed, EntryExpired,
+    }
+
+    public static EventKind KindOf(in LedgerEvent e) => e.Kind switch
+    {
+        LedgerEventKind.AccountOpened => EventKind.AccountOpened,
+        LedgerEventKind.EntryApplied => e.Status == EntryStatus.Pending ? EventKind.EntryPending : EventKind.EntryPosted,
+        _ when e.MarksReversal => EventKind.EntryReversed,
+        _ => e.Status switch
+        {
+            EntryStatus.Released => EventKind.EntryReleased,
+            EntryStatus.Removed => EventKind.EntryRemoved,
+            EntryStatus.Expired => EventKind.EntryExpired,
+            _ => throw new InvalidOperationException($"Invariant: a status change to {e.Status} of entry {e.Sequence}."),
+        },
+    };
+
+    public void Dispose() => _buffer.Dispose();
+
+    private static void Optional(BinaryEncoder w, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteUnionIndex(0);
+            return;
+        }
+        w.WriteUnionIndex(1);
+        w.WriteString(value);
+    }
+}
