@@ -89,7 +89,7 @@ public static class AccountsApi
     }
 
     /// <summary>Checks an opening request; null when valid.</summary>
-    private static string? CheckOpening(OpenAccountRequest body, out AccountOpening opening)
+    internal static string? CheckOpening(OpenAccountRequest body, out AccountOpening opening)
     {
         opening = default;
         if (!Edge.IsValidAccount(body.Branch, body.Account)) return Edge.AccountProblemText(body.Branch, body.Account);

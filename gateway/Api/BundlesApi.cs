@@ -1,4 +1,5 @@
 using Ledger.Engine;
+using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
 using Ledger.Gateway.Hosting;
@@ -33,6 +34,45 @@ public static class BundlesApi
         var readProblem = BundleJsonReader.Read(json, out var body);
         http.Request.BodyReader.AdvanceTo(json.End);
         if (readProblem is not null) return readProblem;
+        var command = runtime.Pool.Rent();
+        try
+        {
+            if (Prepare(body, command, out var plan) is { } problem) return problem;
+            var (legStarts, keys, legEntries) = plan;
+            command.PermittedDomains = Edge.DomainsOf(http);
+            if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
+            if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog, legStarts);
+
+            var answer = new BundleLegResponse[keys.Length];
+            for (int l = 0; l < keys.Length; l++)
+            {
+                int count = legEntries[l].Count;
+                var entries = new EntryResponse[count];
+                for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i, runtime.Catalog);
+                ref var first = ref command.EntryResults[legStarts[l]];
+                answer[l] = new BundleLegResponse(keys[l].Branch, keys[l].Number, entries,
+                    Answers.Balances(first.BalancesAfter, Answers.CurrencyName(first.Currency)));
+            }
+            // Location: the first leg's entries as a statement page (each leg's own query is in the same shape).
+            string location = BatchCreatedResult.LocationOf(keys[0], command.EntryResults[0].Sequence, legEntries[0].Count);
+            return TypedResults.Created(location, new TransactionBundleResponse(body.BundleId!, answer));
+        }
+        finally
+        {
+            runtime.Pool.Return(command);
+        }
+    }
+
+    /// <summary>What a prepared bundle's answer needs: where each leg starts in the command, its account, its entries.</summary>
+    internal readonly record struct BundlePlan(int[] LegStarts, AccountKey[] Keys, List<EntryFields>[] LegEntries);
+
+    /// <summary>
+    /// Judges a bundle as read (REST or Kafka) and fills <paramref name="command"/> with its post; null when valid,
+    /// else the 400 naming what is wrong (nothing is submitted).
+    /// </summary>
+    internal static ProblemResult? Prepare(BundleBody body, LedgerCommand command, out BundlePlan plan)
+    {
+        plan = default;
         if (body.BundleId is null) return Problem.Validation("bundleId is required.");
         if (!LedgerEngine.IsValidKey(body.BundleId))
         {
@@ -66,42 +106,19 @@ public static class BundlesApi
             return Problem.Validation($"The bundle has {total} entries over its legs; at most {Limits.EntriesPerBundleMax}.");
         }
 
-        var command = runtime.Pool.Rent();
-        try
+        command.SetPost(total, body.BundleId);
+        for (int l = 0; l < legs.Count; l++)
         {
-            command.SetPost(total, body.BundleId);
-            for (int l = 0; l < legs.Count; l++)
+            var entries = legEntries[l];
+            for (int i = 0; i < entries.Count; i++)
             {
-                var entries = legEntries[l];
-                for (int i = 0; i < entries.Count; i++)
+                if (EntryMapper.TryMap(entries[i], keys[l], l, i, ref command.Entries[legStarts[l] + i]) is { } error)
                 {
-                    if (EntryMapper.TryMap(entries[i], keys[l], l, i, ref command.Entries[legStarts[l] + i]) is { } error)
-                    {
-                        return Problem.Validation(error, i, l);
-                    }
+                    return Problem.Validation(error, i, l);
                 }
             }
-            command.PermittedDomains = Edge.DomainsOf(http);
-            if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
-            if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog, legStarts);
-
-            var answer = new BundleLegResponse[legs.Count];
-            for (int l = 0; l < legs.Count; l++)
-            {
-                int count = legEntries[l].Count;
-                var entries = new EntryResponse[count];
-                for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i, runtime.Catalog);
-                ref var first = ref command.EntryResults[legStarts[l]];
-                answer[l] = new BundleLegResponse(keys[l].Branch, keys[l].Number, entries,
-                    Answers.Balances(first.BalancesAfter, Answers.CurrencyName(first.Currency)));
-            }
-            // Location: the first leg's entries as a statement page (each leg's own query is in the same shape).
-            string location = BatchCreatedResult.LocationOf(keys[0], command.EntryResults[0].Sequence, legEntries[0].Count);
-            return TypedResults.Created(location, new TransactionBundleResponse(body.BundleId, answer));
         }
-        finally
-        {
-            runtime.Pool.Return(command);
-        }
+        plan = new BundlePlan(legStarts, keys, legEntries);
+        return null;
     }
 }

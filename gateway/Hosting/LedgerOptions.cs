@@ -191,6 +191,15 @@ public sealed class KafkaOptions
     public string EventsTopic { get; set; } = "ledger.events";
     /// <summary>Confluent schema registry; unset: Avro single-object encoding (the schema's fingerprint in each message).</summary>
     public string? SchemaRegistryUrl { get; set; }
+    /// <summary>
+    /// The partner (a client of <c>Ledger:Auth:Clients</c>, whose scopes apply) every message of the commands topic comes
+    /// from: Kafka's ACLs decide who may write that topic, so no header names a partner. Unset: no ingress.
+    /// </summary>
+    public string? CommandsPartner { get; set; }
+    /// <summary>Consumer group of the ingress. Default <c>ledger</c>.</summary>
+    public string ConsumerGroup { get; set; } = "ledger";
+    /// <summary>Commands the ingress keeps in flight before it waits for the oldest (back-pressure). Default 1 024.</summary>
+    public int IngressInFlightMax { get; set; } = 1_024;
     /// <summary>Client id the brokers see.</summary>
     public string ClientId { get; set; } = "ledger";
     /// <summary>The publisher saves its acknowledged position at least this often while it publishes. Default 200 ms.</summary>

@@ -56,6 +56,9 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>The Kafka event publisher (the journal's outbox), or null when Kafka is off.</summary>
     internal Kafka.EventPublisher? Publisher { get; private set; }
 
+    /// <summary>The Kafka command consumer, or null when Kafka ingress is off (no <c>Ledger:Kafka:CommandsPartner</c>).</summary>
+    internal Kafka.CommandConsumer? Ingress { get; private set; }
+
     /// <summary>What recovery did at start (store cut used, records replayed, any cut), or null before start.</summary>
     public RecoveryReport? Recovery { get; private set; }
 
@@ -132,7 +135,13 @@ public sealed class LedgerRuntime : IDisposable
                 Publisher = new Kafka.EventPublisher(_options.Kafka, store, Catalog, _options.DataDir, _logger);
                 Publisher.Start();
             }
+            bool ingress = !string.IsNullOrWhiteSpace(_options.Kafka.BootstrapServers) && !string.IsNullOrWhiteSpace(_options.Kafka.CommandsPartner);
             _readsReady = true;
+            if (ingress)
+            {
+                Ingress = new Kafka.CommandConsumer(_options.Kafka, this, _options.Auth, _logger);
+                Ingress.Start();
+            }
             _ready.TrySetResult();
             if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready in {Seconds:F3} s: {Codes} history codes, {Accounts} accounts, {Sequence} entries, ring of {Ring} slots, data in {DataDir}.",
                 started.Elapsed.TotalSeconds, Catalog.Definitions.Count, engine.Accounts.Count, engine.LastSequence, host.RingSize, Path.GetFullPath(_options.DataDir));
@@ -209,6 +218,8 @@ public sealed class LedgerRuntime : IDisposable
         _stopping = true;
         var host = Interlocked.Exchange(ref _stoppable, null);
         if (host is null) return;
+        Ingress?.Dispose(); // first: no new commands from Kafka while the ring drains
+        Ingress = null;
         host.Stop();
         _readsReady = false;
         Publisher?.Dispose(); // before the journal closes: its cursor reads the journal

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Avro;
 using Avro.IO;
 using Ledger.Engine.Catalog;
@@ -19,21 +18,12 @@ internal sealed class EventAvro(Schema schema, HistoryCatalog catalog) : IDispos
     private static readonly DateTime Epoch = DateTime.UnixEpoch;
 
     private readonly MemoryStream _buffer = new(256);
-    private readonly byte[] _header = Header(schema);
+    private readonly byte[] _header = AvroFraming.Header(schema);
 
     public Schema Schema { get; } = schema;
 
     /// <summary>The schema shipped beside the gateway (Kafka/Schemas).</summary>
-    public static Schema LoadSchema() => Schema.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Kafka", "Schemas", SchemaFile)));
-
-    private static byte[] Header(Schema schema)
-    {
-        var header = new byte[10];
-        header[0] = 0xC3;
-        header[1] = 0x01;
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(2), SchemaNormalization.ParsingFingerprint64(schema));
-        return header;
-    }
+    public static Schema LoadSchema() => AvroFraming.Load(SchemaFile);
 
     public byte[] Encode(in LedgerEvent e, long record, int index)
     {

@@ -50,6 +50,9 @@ internal sealed class EventPublisher : IDisposable
     /// <summary>The last position Kafka acknowledged (and that was saved).</summary>
     public PublishedPosition Acknowledged => _acknowledged;
 
+    /// <summary>Why the publisher stopped, or null while it runs.</summary>
+    public Exception? Fault { get; private set; }
+
     /// <summary>Events handed to Kafka and acknowledged since start.</summary>
     public long Published => Interlocked.Read(ref _published);
 
@@ -66,6 +69,8 @@ internal sealed class EventPublisher : IDisposable
         LingerMs = 5,
     }).Build();
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "The publisher thread must not take the process down (posting goes on): it stops, says why, and resumes from its saved position at the next start.")]
     private void Run()
     {
         while (!_stop.IsCancellationRequested)
@@ -77,6 +82,12 @@ internal sealed class EventPublisher : IDisposable
             }
             catch (OperationCanceledException)
             {
+                return;
+            }
+            catch (Exception ex) when (ex is not KafkaException)
+            {
+                Fault = ex;
+                if (_logger.IsEnabled(LogLevel.Error)) _logger.LogError(ex, "Kafka publisher stopped: {Reason}. Events after journal record {Record} are published after the next start.", ex.Message, _acknowledged.Record);
                 return;
             }
             catch (KafkaException ex)

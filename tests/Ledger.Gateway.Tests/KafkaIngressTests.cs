@@ -1,0 +1,163 @@
+using Avro;
+using Avro.Generic;
+using Avro.IO;
+using Confluent.Kafka;
+
+namespace Ledger.Gateway.Tests;
+
+/// <summary>
+/// Kafka ingress over the real wire protocol (librdkafka's mock cluster): an independent producer writes Avro commands
+/// of every kind (built from the shipped ledger-command.avsc with Apache.Avro's generic writer), and results come back
+/// on ledger.results, per entry, with the same rules as REST; a redelivered command gets the same result and applies
+/// nothing twice; a poison message gets a Problem and does not stall its partition.
+/// </summary>
+public sealed class KafkaIngressTests
+{
+    private static readonly Schema CommandSchema = Load("ledger-command.avsc");
+    private static readonly Schema ResultSchema = Load("ledger-result.avsc");
+
+    private static Schema Load(string file) => Schema.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Kafka", "Schemas", file)));
+
+    private static RecordSchema Named(string name) => (RecordSchema)((RecordSchema)CommandSchema).Fields
+        .Select(f => f.Schema).SelectMany(Flatten).First(s => s.Name == name);
+
+    private static IEnumerable<Schema> Flatten(Schema s) => s switch
+    {
+        ArraySchema a => [a.ItemSchema, .. Flatten(a.ItemSchema)],
+        UnionSchema u => u.Schemas.SelectMany(x => (Schema[])[x, .. Flatten(x)]),
+        RecordSchema r => r.Fields.SelectMany(f => (Schema[])[f.Schema, .. Flatten(f.Schema)]),
+        _ => [],
+    };
+
+    private static GenericRecord Command(string id, string kind, TestAccount? account = null)
+    {
+        var r = new GenericRecord((RecordSchema)CommandSchema);
+        r.Add("commandId", id);
+        r.Add("kind", new GenericEnum((EnumSchema)((RecordSchema)CommandSchema)["kind"].Schema, kind));
+        r.Add("branch", account?.Branch);
+        r.Add("account", account?.Number);
+        r.Add("entries", Array.Empty<object>());
+        r.Add("correlationId", null);
+        r.Add("bundleId", null);
+        r.Add("legs", Array.Empty<object>());
+        r.Add("currency", null);
+        r.Add("overdraftLimit", null);
+        return r;
+    }
+
+    private static GenericRecord EntryOf(string kind, string id, int? type = null, long? amount = null, string? unblocks = null)
+    {
+        var schema = Named("Entry");
+        var e = new GenericRecord(schema);
+        e.Add("entryKind", new GenericEnum((EnumSchema)schema["entryKind"].Schema, kind));
+        e.Add("correlationId", id);
+        e.Add("entryType", type);
+        e.Add("amount", amount);
+        e.Add("currency", amount is null ? null : "USD");
+        e.Add("description", null);
+        e.Add("reverses", null);
+        e.Add("unblocks", unblocks);
+        e.Add("removes", null);
+        e.Add("expiresAt", null);
+        return e;
+    }
+
+    private static GenericRecord Leg(TestAccount account, params GenericRecord[] entries)
+    {
+        var leg = new GenericRecord(Named("Leg"));
+        leg.Add("branch", account.Branch);
+        leg.Add("account", account.Number);
+        leg.Add("entries", entries.Cast<object>().ToArray());
+        return leg;
+    }
+
+    private static byte[] Encode(GenericRecord record)
+    {
+        using var stream = new MemoryStream();
+        stream.Write([0xC3, 0x01]);
+        stream.Write(BitConverter.GetBytes(SchemaNormalization.ParsingFingerprint64(CommandSchema)));
+        new GenericDatumWriter<GenericRecord>(CommandSchema).Write(record, new BinaryEncoder(stream));
+        return stream.ToArray();
+    }
+
+    private static GenericRecord DecodeResult(byte[] message)
+    {
+        Assert.That(BitConverter.ToInt64(message, 2), Is.EqualTo(SchemaNormalization.ParsingFingerprint64(ResultSchema)));
+        using var stream = new MemoryStream(message, 10, message.Length - 10);
+        return new GenericDatumReader<GenericRecord>(ResultSchema, ResultSchema).Read(null!, new BinaryDecoder(stream));
+    }
+
+    [Test]
+    public async Task CommandsOfEveryKindShouldBeAnsweredOnTheResultsTopicAsRestWould()
+    {
+        using var kafka = KafkaMockCluster.Start("ledger.commands", "ledger.results", "ledger.events");
+        await using var server = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Kafka:CommandsPartner=demo-partner");
+        var a = await server.OpenAccountAsync();
+        var b = await server.OpenAccountAsync();
+        using var rest = await server.ClientAsync();
+
+        var deposit = Command("c1", "POST_BATCH", a);
+        deposit.Add("entries", new object[] { EntryOf("ledger", "dep", 100, 10_000), EntryOf("blocking", "hold", 998, 3_000), EntryOf("blocking", "hold2", 998, 500) });
+        var release = Command("c2", "POST_BATCH", a);
+        release.Add("entries", new object[] { EntryOf("unblocking", "rel", amount: 1_000, unblocks: "hold") });
+        var remove = Command("c3", "REMOVE_ENTRY", a);
+        remove.Add("correlationId", "hold2");
+        var bundle = Command("c4", "POST_BUNDLE");
+        bundle.Add("bundleId", "move-1");
+        bundle.Add("legs", new object[] { Leg(a, EntryOf("ledger", "out", 200, 2_000)), Leg(b, EntryOf("ledger", "in", 201, 2_000)) });
+        var overdraw = Command("c5", "POST_BATCH", b);
+        overdraw.Add("entries", new object[] { EntryOf("ledger", "big", 998, 900_000) });
+        var open = Command("c6", "OPEN_ACCOUNT", a);
+        open.Add("currency", "USD");
+        var empty = Command("c7", "POST_BATCH", a);
+
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+        {
+            byte[] key = System.Text.Encoding.ASCII.GetBytes($"{a.Branch}/{a.Number}");
+            foreach (var command in new[] { deposit, release, remove })
+                producer.Produce("ledger.commands", new Message<byte[], byte[]> { Key = key, Value = Encode(command), Headers = [new Header("trace", [1, 2, 3])] });
+            producer.Produce("ledger.commands", new Message<byte[], byte[]> { Key = key, Value = [1, 2, 3, 4] }); // poison, same partition
+            foreach (var command in new[] { bundle, overdraw, open, empty, deposit }) // the last: a redelivery of c1
+                producer.Produce("ledger.commands", new Message<byte[], byte[]> { Key = key, Value = Encode(command) });
+            Assert.That(producer.Flush(TimeSpan.FromSeconds(10)), Is.Zero);
+        }
+
+        var results = ReadResults(kafka, 9);
+        var byId = results.GroupBy(r => (string)r.Record["commandId"]).ToDictionary(g => g.Key, g => g.ToList());
+        int Status(string id, int n = 0) => (int)byId[id][n].Record["status"];
+        string? ProblemType(string id) => byId[id][0].Record["problem"] is GenericRecord p ? ((string)p["type"])[((string)p["type"]).LastIndexOf('/')..] : null;
+
+        Assert.That(Status("c1"), Is.EqualTo(201));
+        var entries = ((object[])byId["c1"][0].Record["entries"]).Cast<GenericRecord>().ToList();
+        Assert.That(entries.Select(e => ((string)e["correlationId"], ((GenericEnum)e["status"]).Value)), Is.EqualTo(new[] { ("dep", "POSTED"), ("hold", "PENDING"), ("hold2", "PENDING") }));
+        Assert.That(byId["c1"][0].Headers.TryGetLastBytes("trace", out var trace) ? trace : null, Is.EqualTo(new byte[] { 1, 2, 3 }), "the command's headers are copied");
+        Assert.That(Status("c2"), Is.EqualTo(201));
+        Assert.That(Status("c3"), Is.EqualTo(204));
+        Assert.That(Status("c4"), Is.EqualTo(201));
+        Assert.That((Status("c5"), ProblemType("c5")), Is.EqualTo((422, "/insufficient-funds")));
+        Assert.That((Status("c6"), ProblemType("c6")), Is.EqualTo((403, "/insufficient-scope")), "the topic's partner may not open accounts");
+        Assert.That((Status("c7"), ProblemType("c7")), Is.EqualTo((400, "/validation")));
+        Assert.That(byId[""].Single().Record["status"], Is.EqualTo(400), "the poison message is answered, not retried");
+        Assert.That(byId["c1"], Has.Count.EqualTo(2), "the redelivery is answered too");
+        var again = ((object[])byId["c1"][1].Record["entries"]).Cast<GenericRecord>().Select(e => (long)e["sequence"]);
+        Assert.That(again, Is.EqualTo(entries.Select(e => (long)e["sequence"])), "the same result: nothing applied twice");
+
+        Assert.That(await rest.BalancesAsync(a), Is.EqualTo((10_000L - 3_000 - 500 + 1_000 + 500 - 2_000, 2_000L)));
+        Assert.That(await rest.BalancesAsync(b), Is.EqualTo((2_000L, 0L)));
+    }
+
+    private static List<(GenericRecord Record, Headers Headers)> ReadResults(KafkaMockCluster kafka, int count)
+    {
+        using var consumer = EventReader.Consumer(kafka, "results");
+        consumer.Subscribe("ledger.results");
+        var results = new List<(GenericRecord, Headers)>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (results.Count < count && DateTime.UtcNow < deadline)
+        {
+            var m = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (m is not null) results.Add((DecodeResult(m.Message.Value), m.Message.Headers));
+        }
+        Assert.That(results, Has.Count.EqualTo(count), "every command answered");
+        return results;
+    }
+}
