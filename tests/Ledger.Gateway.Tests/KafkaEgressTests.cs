@@ -71,6 +71,38 @@ public sealed class KafkaEgressTests
     }
 
     [Test]
+    public async Task KcatShouldReadTheEventsAndTheSchemaShouldDecodeWhatItPrinted()
+    {
+        using var kafka = KafkaMockCluster.Start(1, "ledger.events");
+        await using var server = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}");
+        var account = await server.OpenAccountAsync();
+        using var client = await server.ClientAsync();
+        (await client.PostAsync(account.Batches, Batch(Entry("ledger", "k1", 100, 700), Entry("blocking", "k2", 998, 200)))).EnsureSuccessStatusCode();
+        EventReader.ReadUntil(kafka, "ledger.events", all => all.Count >= 3); // published
+
+        // kcat (Debian's, its own librdkafka): each message as "<value length> <key>\n<value>\n", raw bytes to a file.
+        string file = Path.GetTempFileName();
+        var run = Ledger.Testing.ToolRun.Run("bash", ["-c", $"kcat -b {kafka.BootstrapServers} -C -t ledger.events -o beginning -e -q -f '%S %k\\n%s\\n' > {file}"], null, TimeSpan.FromSeconds(60));
+        Assert.That(run.ExitCode, Is.Zero, "kcat is installed by .ci/setup.sh\n" + run);
+        var bytes = File.ReadAllBytes(file);
+        File.Delete(file);
+        var events = new List<Dictionary<string, object?>>();
+        for (int at = 0; at < bytes.Length;)
+        {
+            int newline = Array.IndexOf(bytes, (byte)'\n', at);
+            var head = Encoding.ASCII.GetString(bytes, at, newline - at).Split(' ');
+            int length = int.Parse(head[0], System.Globalization.CultureInfo.InvariantCulture);
+            var e = EventReader.Decode(bytes[(newline + 1)..(newline + 1 + length)]);
+            Assert.That(head[1], Is.EqualTo($"{e["branch"]}/{e["account"]}"));
+            events.Add(e);
+            at = newline + 1 + length + 1;
+        }
+        var mine = events.Where(e => (long)e["account"]! == account.Number).ToList();
+        Assert.That(mine.Select(e => (string)e["kind"]!), Is.EqualTo(new[] { "ACCOUNT_OPENED", "ENTRY_POSTED", "ENTRY_PENDING" }));
+        Assert.That(((long)mine[^1]["available"]!, (long)mine[^1]["held"]!), Is.EqualTo((500L, 200L)));
+    }
+
+    [Test]
     public async Task AfterARestartThePublisherShouldResumeWithNoGap()
     {
         using var kafka = KafkaMockCluster.Start("ledger.events");
