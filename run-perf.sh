@@ -11,6 +11,7 @@
 #   ./run-perf.sh journal [quick]               the journal section: the bounded-memory soak (100 M entries), throughput, replay
 #   ./run-perf.sh soak [minutes] [runs]         the whole service over HTTP: 10 min per run, 1 000 and 1 000 000 accounts,
 #                                               100-entry and single-entry batches (BASELINE=<worktree> adds the code before)
+#   ./run-perf.sh kafka                         Kafka ingress (commands in -> results out) and the event publisher on the mock cluster
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,6 +24,16 @@ fi
 if [ "${1:-}" = "journal" ]; then
   shift
   exec perf/durable/run-durable.sh "$@"
+fi
+
+# Kafka ingress and publisher on librdkafka's mock cluster: ./run-perf.sh kafka
+if [ "${1:-}" = "kafka" ]; then
+  dotnet build -c Release perf/kafka -v quiet -nologo > /dev/null
+  for run in "100 6000" "1 30000"; do
+    # librdkafka logs the mock cluster's shutdown on stderr; the figures are on stdout.
+    dotnet run -c Release --no-build --project perf/kafka -- $run 1000 2>/dev/null | grep -v '^%'
+  done
+  exit 0
 fi
 
 # Whole-service soak (gateway on embedded defaults, wrk, per-10 s slices): ./run-perf.sh soak [minutes] [runs]

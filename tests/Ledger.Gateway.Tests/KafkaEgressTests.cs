@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
 using System.Text;
-using Avro;
 using Avro.Generic;
 using Avro.IO;
+using Avro;
 using Confluent.Kafka;
+using Ledger.Testing;
 
 namespace Ledger.Gateway.Tests;
 
@@ -82,7 +83,7 @@ public sealed class KafkaEgressTests
 
         // kcat (Debian's, its own librdkafka): each message as "<value length> <key>\n<value>\n", raw bytes to a file.
         string file = Path.GetTempFileName();
-        var run = Ledger.Testing.ToolRun.Run("bash", ["-c", $"kcat -b {kafka.BootstrapServers} -C -t ledger.events -o beginning -e -q -f '%S %k\\n%s\\n' > {file}"], null, TimeSpan.FromSeconds(60));
+        var run = ToolRun.Run("bash", ["-c", $"kcat -b {kafka.BootstrapServers} -C -t ledger.events -o beginning -e -q -f '%S %k\\n%s\\n' > {file}"], null, TimeSpan.FromSeconds(60));
         Assert.That(run.ExitCode, Is.Zero, "kcat is installed by .ci/setup.sh\n" + run);
         var bytes = File.ReadAllBytes(file);
         File.Delete(file);

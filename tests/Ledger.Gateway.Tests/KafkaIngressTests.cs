@@ -1,7 +1,8 @@
-using Avro;
 using Avro.Generic;
 using Avro.IO;
+using Avro;
 using Confluent.Kafka;
+using Ledger.Testing;
 
 namespace Ledger.Gateway.Tests;
 
@@ -144,6 +145,42 @@ public sealed class KafkaIngressTests
 
         Assert.That(await rest.BalancesAsync(a), Is.EqualTo((10_000L - 3_000 - 500 + 1_000 + 500 - 2_000, 2_000L)));
         Assert.That(await rest.BalancesAsync(b), Is.EqualTo((2_000L, 0L)));
+    }
+
+    [Test]
+    public async Task ReplayingTheTopicFromTheStartShouldApplyNothingTwiceAndAnswerTheSame()
+    {
+        using var kafka = KafkaMockCluster.Start("ledger.commands", "ledger.results", "ledger.events");
+        string dataDir = GatewayServer.NewDataDir();
+        string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
+        TestAccount account;
+        List<(GenericRecord Record, Headers Headers)> first;
+        await using (var server = await GatewayServer.StartOnAsync(dataDir, bootstrap, "Ledger:Kafka:CommandsPartner=demo-partner", "Ledger:Kafka:ConsumerGroup=first"))
+        {
+            account = await server.OpenAccountAsync();
+            using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+            {
+                for (int i = 0; i < 20; i++)
+                {
+                    var command = Command($"r{i}", "POST_BATCH", account);
+                    command.Add("entries", new object[] { EntryOf("ledger", $"d{i}", 100, 10 + i) });
+                    producer.Produce("ledger.commands", new Message<byte[], byte[]> { Key = [(byte)(i % 3)], Value = Encode(command) });
+                }
+                Assert.That(producer.Flush(TimeSpan.FromSeconds(10)), Is.Zero);
+            }
+            first = ReadResults(kafka, 20);
+        }
+        // A new group has no offsets: the whole topic is delivered again, as after an offset reset.
+        await using (var server = await GatewayServer.StartOnAsync(dataDir, bootstrap, "Ledger:Kafka:CommandsPartner=demo-partner", "Ledger:Kafka:ConsumerGroup=second"))
+        {
+            var all = ReadResults(kafka, 40);
+            string Answer(GenericRecord r) => $"{r["status"]}:{string.Join(",", ((object[])r["entries"]).Cast<GenericRecord>().Select(e => $"{e["correlationId"]}@{e["sequence"]}={e["available"]}"))}";
+            var firstAnswers = first.ToDictionary(r => (string)r.Record["commandId"], r => Answer(r.Record));
+            foreach (var (record, _) in all) Assert.That(Answer(record), Is.EqualTo(firstAnswers[(string)record["commandId"]]), "the replay answers as the first delivery did");
+            using var client = await server.ClientAsync();
+            Assert.That(await client.BalancesAsync(account), Is.EqualTo((Enumerable.Range(0, 20).Sum(i => 10L + i), 0L)), "each command applied once");
+        }
+        Directory.Delete(dataDir, recursive: true);
     }
 
     private static List<(GenericRecord Record, Headers Headers)> ReadResults(KafkaMockCluster kafka, int count)

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Ledger.Gateway.Tests;
+namespace Ledger.Testing;
 
 /// <summary>
 /// librdkafka's mock cluster: real Kafka brokers speaking the wire protocol on loopback TCP, shared by every client the
