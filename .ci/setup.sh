@@ -3,6 +3,7 @@
 # with this machine's image (Debian's own nodejs is too old for @redocly/cli, so it is not installed from apt here).
 # - tests/clients/typescript: the npm tools ClientContractTests runs (swagger-parser, redocly, openapi-typescript,
 #   openapi-fetch, typescript), pinned by package-lock.json;
+# - tests/clients/kafkajs: kafkajs and avsc, the partner-side Kafka client KafkaIngressTests runs;
 # - dotnet-tools.json: Kiota, which generates the C# client ClientContractTests builds;
 # - kcat (Debian), which KafkaEgressTests reads ledger.events with.
 set -euo pipefail
@@ -11,6 +12,7 @@ dotnet --list-sdks 2>/dev/null | grep -q "^10\." || { echo "the .NET 10 SDK is r
 command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js 20+ and npm are required for the OpenAPI client tests (node not found)"; exit 1; }
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { echo "Node.js 20+ is required, found $(node --version)"; exit 1; }
 (cd tests/clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
+(cd tests/clients/kafkajs && npm ci --no-audit --no-fund --loglevel=error)
 # kcat: an independent Kafka client the Kafka tests read ledger.events with.
 if ! command -v kcat >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -183,6 +183,27 @@ public sealed class KafkaIngressTests
         Directory.Delete(dataDir, recursive: true);
     }
 
+    [Test]
+    public async Task AKafkajsClientWithAvscShouldPostACommandAndReadItsResult()
+    {
+        string script = Path.Combine(ToolRun.RepositoryRoot, "tests", "clients", "kafkajs");
+        Assert.That(Directory.Exists(Path.Combine(script, "node_modules")), Is.True, $"run .ci/setup.sh first: it installs kafkajs and avsc in {script}");
+        using var kafka = KafkaMockCluster.Start("ledger.commands", "ledger.results", "ledger.events");
+        await using var server = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Kafka:CommandsPartner=demo-partner");
+        var account = await server.OpenAccountAsync();
+        string schemas = Path.Combine(AppContext.BaseDirectory, "Kafka", "Schemas");
+        var run = ToolRun.Run("node", ["commands.mjs", kafka.BootstrapServers, schemas, account.Branch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            account.Number.ToString(System.Globalization.CultureInfo.InvariantCulture)], script, TimeSpan.FromSeconds(60));
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var printed = System.Text.Json.Nodes.JsonNode.Parse(run.Out.Trim().Split('\n')[^1])!;
+        Assert.That((int)printed["status"]!, Is.EqualTo(201), run.Out);
+        Assert.That((string?)printed["key"], Is.EqualTo($"{account.Branch}/{account.Number}"));
+        var entries = printed["entries"]!.AsArray();
+        Assert.That(entries.Select(e => ((string)e!["correlationId"]!, (string)e["status"]!)), Is.EqualTo(new[] { ("js-dep", "POSTED"), ("js-hold", "PENDING") }));
+        using var client = await server.ClientAsync();
+        Assert.That(await client.BalancesAsync(account), Is.EqualTo((1_800L, 700L)), "what kafkajs posted is in the ledger");
+    }
+
     private static List<(GenericRecord Record, Headers Headers)> ReadResults(KafkaMockCluster kafka, int count)
     {
         using var consumer = EventReader.Consumer(kafka, "results");
