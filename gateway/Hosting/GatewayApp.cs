@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
+using Microsoft.Extensions.Options;
 using Ledger.Gateway.Api;
 using Ledger.Gateway.Observability;
 using Ledger.Gateway.Problems;
@@ -179,9 +180,14 @@ public static class GatewayApp
         app.UseRateLimiter();
         app.UseAuthorization();
 
-        app.MapBatchesApi();
-        app.MapBundlesApi();
-        app.MapAccountsApi();
+        // A statements replica serves the read endpoints only: the ledger it reads is another process's.
+        bool writes = !app.Services.GetRequiredService<IOptions<LedgerOptions>>().Value.IsStatementsRole;
+        if (writes)
+        {
+            app.MapBatchesApi();
+            app.MapBundlesApi();
+        }
+        app.MapAccountsApi(writes);
         app.MapBalancesApi();
         app.MapEntriesApi();
         app.MapHistoryCodesApi();

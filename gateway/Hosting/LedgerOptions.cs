@@ -11,6 +11,14 @@ public sealed class LedgerOptions
     /// <summary>Where the journal, snapshots and the token signing key live. Default <c>./data</c>.</summary>
     public string DataDir { get; set; } = "data";
 
+    /// <summary>
+    /// <c>ledger</c> (the default: engine, journal, REST and Kafka ingress, the read side in process) or <c>statements</c>:
+    /// only the Balance &amp; Statements read side, fed from <c>ledger.events</c>, serving the read endpoints.
+    /// </summary>
+    public string Role { get; set; } = "ledger";
+
+    public bool IsStatementsRole => string.Equals(Role, "statements", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The history-code catalog file; default: the catalog shipped beside the binaries.</summary>
     public string? HistoryCodes { get; set; }
 
@@ -196,8 +204,12 @@ public sealed class KafkaOptions
     /// from: Kafka's ACLs decide who may write that topic, so no header names a partner. Unset: no ingress.
     /// </summary>
     public string? CommandsPartner { get; set; }
+    /// <summary>Consumer group of a statements replica on the events topic (one per replica). Default <c>ledger-statements</c>.</summary>
+    public string StatementsGroup { get; set; } = "ledger-statements";
     /// <summary>Consumer group of the ingress. Default <c>ledger</c>.</summary>
     public string ConsumerGroup { get; set; } = "ledger";
+    /// <summary>The consumers' group session timeout: how long a crashed replica or ingress holds its partitions. Default 10 000 ms.</summary>
+    public int SessionTimeoutMilliseconds { get; set; } = 10_000;
     /// <summary>Commands the ingress keeps in flight before it waits for the oldest (back-pressure). Default 1 024.</summary>
     public int IngressInFlightMax { get; set; } = 1_024;
     /// <summary>Client id the brokers see.</summary>

@@ -77,6 +77,7 @@ internal sealed class CommandConsumer : IDisposable
             GroupId = options.ConsumerGroup,
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
+            SessionTimeoutMs = options.SessionTimeoutMilliseconds,
         }).Build();
         _results = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {

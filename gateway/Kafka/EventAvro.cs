@@ -36,6 +36,7 @@ internal sealed class EventAvro(Schema schema, HistoryCatalog catalog) : IDispos
         w.WriteLong(e.Kind == LedgerEventKind.AccountOpened ? 0 : e.Sequence);
         w.WriteLong(e.Kind == LedgerEventKind.EntryStatusChanged ? e.CausedBySequence : 0);
         w.WriteLong((e.TimestampTicks - Epoch.Ticks) / 10);
+        w.WriteLong(e.TimestampTicks);
         w.WriteInt(e.Account.Branch);
         w.WriteLong(e.Account.Number);
         w.WriteString(e.Currency.ToString());
@@ -67,6 +68,7 @@ internal sealed class EventAvro(Schema schema, HistoryCatalog catalog) : IDispos
         w.WriteLong(e.AmountMinor);
         Optional(w, entry ? e.Description : null);
         w.WriteLong(entry ? e.ReferenceSequence : 0);
+        w.WriteLong(entry ? e.ExpiresAtTicks : 0);
         w.WriteLong(e.BalancesAfter.AvailableMinor);
         w.WriteLong(e.BalancesAfter.HeldMinor);
         return _buffer.ToArray();
