@@ -92,13 +92,6 @@ public static class GatewayApp
                 "Ledger:Snapshot:* is set, but the ledger no longer writes snapshots (the entry store's checkpoint is the cut): remove it, and use Ledger:Checkpoint:EverySeconds.");
         }
 
-        if (!string.IsNullOrWhiteSpace(options.Kafka.SchemaRegistryUrl))
-        {
-            // Refuse rather than publish in another wire format than the one an operator asked for.
-            throw new InvalidOperationException(
-                "Ledger:Kafka:SchemaRegistryUrl is set, but this build writes Avro single-object encoding only (the schema's fingerprint in each message): unset it.");
-        }
-
         if (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {
             builder.WebHost.UseUrls(DefaultUrl);

@@ -197,7 +197,10 @@ public sealed class KafkaOptions
     public string CommandsTopic { get; set; } = "ledger.commands";
     public string ResultsTopic { get; set; } = "ledger.results";
     public string EventsTopic { get; set; } = "ledger.events";
-    /// <summary>Confluent schema registry; unset: Avro single-object encoding (the schema's fingerprint in each message).</summary>
+    /// <summary>
+    /// A Confluent schema registry: the schemas are registered at start-up (subjects <c>&lt;topic&gt;-value</c>) and
+    /// messages use the Confluent wire format (magic byte and schema id). Unset: Avro single-object encoding.
+    /// </summary>
     public string? SchemaRegistryUrl { get; set; }
     /// <summary>
     /// The partner (a client of <c>Ledger:Auth:Clients</c>, whose scopes apply) every message of the commands topic comes

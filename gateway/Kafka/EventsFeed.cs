@@ -35,7 +35,7 @@ internal sealed class EventsFeed : IDisposable
         _writer = store.PartitionedWriter();
         _topic = options.EventsTopic;
         _logger = logger;
-        _header = AvroFraming.Header(_schema);
+        _header = AvroFraming.Header(_schema, options, options.EventsTopic);
         var offsets = store.PartitionOffsets();
         _consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
