@@ -21,16 +21,19 @@ namespace Ledger.Gateway.Api;
 public static class AccountsApi
 {
 
-    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app, bool writes = true)
     {
         var group = app.MapGroup("/v1/accounts").WithTags("Accounts");
 
-        group.MapPost("", OpenAccount)
+        if (writes)
+        {
+            group.MapPost("", OpenAccount)
             .WithName("OpenAccount")
             .WithSummary("Opens an account in one currency, with an optional overdraft limit.")
             .Accepts<OpenAccountRequest>("application/json")
             .ProducesProblems(400, 401, 403, 409, 413, 415, 429, 503)
             .RequireAuthorization(Policies.Admin);
+        }
 
         group.MapGet("/{branch}/{account}", GetAccount)
             .WithName("GetAccount")
@@ -38,6 +41,7 @@ public static class AccountsApi
             .ProducesProblems(400, 401, 403, 404, 429, 503)
             .RequireAuthorization(Policies.ReadOrAdmin);
 
+        if (!writes) return app;
         group.MapPost("/import", ImportAccounts)
             .WithName("ImportAccounts")
             .WithSummary("Opens many accounts from NDJSON (application/x-ndjson) or CSV (text/csv: branch,account,currency,overdraftLimit).")

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
+using Microsoft.Extensions.Options;
 using Ledger.Gateway.Api;
 using Ledger.Gateway.Observability;
 using Ledger.Gateway.Problems;
@@ -91,13 +92,6 @@ public static class GatewayApp
                 "Ledger:Snapshot:* is set, but the ledger no longer writes snapshots (the entry store's checkpoint is the cut): remove it, and use Ledger:Checkpoint:EverySeconds.");
         }
 
-        if (!string.IsNullOrWhiteSpace(options.Kafka.SchemaRegistryUrl))
-        {
-            // Refuse rather than publish in another wire format than the one an operator asked for.
-            throw new InvalidOperationException(
-                "Ledger:Kafka:SchemaRegistryUrl is set, but this build writes Avro single-object encoding only (the schema's fingerprint in each message): unset it.");
-        }
-
         if (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -179,9 +173,14 @@ public static class GatewayApp
         app.UseRateLimiter();
         app.UseAuthorization();
 
-        app.MapBatchesApi();
-        app.MapBundlesApi();
-        app.MapAccountsApi();
+        // A statements replica serves the read endpoints only: the ledger it reads is another process's.
+        bool writes = !app.Services.GetRequiredService<IOptions<LedgerOptions>>().Value.IsStatementsRole;
+        if (writes)
+        {
+            app.MapBatchesApi();
+            app.MapBundlesApi();
+        }
+        app.MapAccountsApi(writes);
         app.MapBalancesApi();
         app.MapEntriesApi();
         app.MapHistoryCodesApi();

@@ -11,6 +11,14 @@ public sealed class LedgerOptions
     /// <summary>Where the journal, snapshots and the token signing key live. Default <c>./data</c>.</summary>
     public string DataDir { get; set; } = "data";
 
+    /// <summary>
+    /// <c>ledger</c> (the default: engine, journal, REST and Kafka ingress, the read side in process) or <c>statements</c>:
+    /// only the Balance &amp; Statements read side, fed from <c>ledger.events</c>, serving the read endpoints.
+    /// </summary>
+    public string Role { get; set; } = "ledger";
+
+    public bool IsStatementsRole => string.Equals(Role, "statements", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The history-code catalog file; default: the catalog shipped beside the binaries.</summary>
     public string? HistoryCodes { get; set; }
 
@@ -189,15 +197,22 @@ public sealed class KafkaOptions
     public string CommandsTopic { get; set; } = "ledger.commands";
     public string ResultsTopic { get; set; } = "ledger.results";
     public string EventsTopic { get; set; } = "ledger.events";
-    /// <summary>Confluent schema registry; unset: Avro single-object encoding (the schema's fingerprint in each message).</summary>
+    /// <summary>
+    /// A Confluent schema registry: the schemas are registered at start-up (subjects <c>&lt;topic&gt;-value</c>) and
+    /// messages use the Confluent wire format (magic byte and schema id). Unset: Avro single-object encoding.
+    /// </summary>
     public string? SchemaRegistryUrl { get; set; }
     /// <summary>
     /// The partner (a client of <c>Ledger:Auth:Clients</c>, whose scopes apply) every message of the commands topic comes
     /// from: Kafka's ACLs decide who may write that topic, so no header names a partner. Unset: no ingress.
     /// </summary>
     public string? CommandsPartner { get; set; }
+    /// <summary>Consumer group of a statements replica on the events topic (one per replica). Default <c>ledger-statements</c>.</summary>
+    public string StatementsGroup { get; set; } = "ledger-statements";
     /// <summary>Consumer group of the ingress. Default <c>ledger</c>.</summary>
     public string ConsumerGroup { get; set; } = "ledger";
+    /// <summary>The consumers' group session timeout: how long a crashed replica or ingress holds its partitions. Default 10 000 ms.</summary>
+    public int SessionTimeoutMilliseconds { get; set; } = 10_000;
     /// <summary>Commands the ingress keeps in flight before it waits for the oldest (back-pressure). Default 1 024.</summary>
     public int IngressInFlightMax { get; set; } = 1_024;
     /// <summary>Client id the brokers see.</summary>

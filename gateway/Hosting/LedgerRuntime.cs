@@ -30,6 +30,7 @@ public sealed class LedgerRuntime : IDisposable
     private ReadStoreWriter? _readWriter;
     private Checkpointer? _readCheckpoints;
     private volatile bool _readsReady;
+    private Kafka.EventsFeed? _feed;
 
     /// <param name="catalog">The catalog loaded once at start-up (<see cref="LedgerOptions.HistoryCodesPath"/>).</param>
     public LedgerRuntime(IOptions<LedgerOptions> options, ILogger<LedgerRuntime> logger, HistoryCatalog catalog)
@@ -69,13 +70,18 @@ public sealed class LedgerRuntime : IDisposable
     internal Func<ICommandJournal, ICommandJournal>? WrapJournal { get; set; }
 
     /// <summary>Accepting requests: recovered, read store caught up, not stopping, and the pipeline has not failed (fail-stop).</summary>
-    public bool IsReady => !_stopping && _host is { Fault: null } && _readsReady;
+    public bool IsReady => !_stopping && _readsReady && (_host is { Fault: null } || _feed is { Fault: null });
 
     /// <summary>Completes when the runtime became ready (or faults when start-up failed).</summary>
     public Task WhenReady => _ready.Task;
 
     public void Start()
     {
+        if (_options.IsStatementsRole)
+        {
+            StartStatements();
+            return;
+        }
         var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
@@ -154,6 +160,42 @@ public sealed class LedgerRuntime : IDisposable
     }
 
     /// <summary>
+    /// The statements role: no engine, no journal; this process's own read store (<c>&lt;data&gt;/read</c>), fed from
+    /// <c>ledger.events</c> by <see cref="Kafka.EventsFeed"/> from the position it holds, ready once caught up.
+    /// </summary>
+    private void StartStatements()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            if (string.IsNullOrWhiteSpace(_options.Kafka.BootstrapServers))
+                throw new InvalidOperationException("Ledger:Role is statements, which reads ledger.events: set Ledger:Kafka:BootstrapServers.");
+            var memory = _options.Memory;
+            var reads = ReadStore.Open(Path.Combine(_options.DataDir, ReadStore.DirectoryName), new ReadStoreSettings
+            {
+                BlockCacheBytes = memory.ReadBlockCacheBytes, WriteBufferBytes = memory.ReadWriteBufferBytes, WriteBuffersMax = memory.StoreWriteBuffers,
+            });
+            Reads = reads;
+            _feed = new Kafka.EventsFeed(_options.Kafka, reads, _logger);
+            _readCheckpoints = new Checkpointer("read store", () => reads.Stats.DurableWatermark != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
+                TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds), _logger);
+            _feed.Start();
+            _readCheckpoints.Start();
+            _feed.CaughtUp.GetAwaiter().GetResult();
+            _readsReady = true;
+            _ready.TrySetResult();
+            if (_logger.IsEnabled(LogLevel.Information))
+                _logger.LogInformation("Statements replica ready in {Seconds:F3} s: read store at journal record {Record}, fed from {Topic} in group {Group}.",
+                    started.Elapsed.TotalSeconds, reads.Watermark.RecordNumber, _options.Kafka.EventsTopic, _options.Kafka.StatementsGroup);
+        }
+        catch (Exception ex)
+        {
+            _ready.TrySetException(ex);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Opens the read store and feeds it the journal records after its watermark (only those: no full rescan). One that
     /// cannot be read, or whose watermark the journal does not continue (another journal's, or ahead of it after a cut),
     /// is moved aside and rebuilt from the whole journal.
@@ -216,6 +258,16 @@ public sealed class LedgerRuntime : IDisposable
     public void Stop()
     {
         _stopping = true;
+        if (Interlocked.Exchange(ref _feed, null) is { } feed)
+        {
+            _readsReady = false;
+            feed.Dispose();
+            _readCheckpoints?.Dispose();
+            var replica = Reads;
+            Reads = null;
+            replica?.Dispose();
+            return;
+        }
         var host = Interlocked.Exchange(ref _stoppable, null);
         if (host is null) return;
         Ingress?.Dispose(); // first: no new commands from Kafka while the ring drains

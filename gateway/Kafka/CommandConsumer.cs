@@ -65,8 +65,8 @@ internal sealed class CommandConsumer : IDisposable
         _runtime = runtime;
         _logger = logger;
         _partner = PartnerOf(options.CommandsPartner!, auth, runtime.Catalog);
-        _commandHeader = AvroFraming.Header(_commandSchema);
-        _resultHeader = AvroFraming.Header(_resultSchema);
+        _commandHeader = AvroFraming.Header(_commandSchema, options, options.CommandsTopic);
+        _resultHeader = AvroFraming.Header(_resultSchema, options, options.ResultsTopic);
         var entries = (ArraySchema)((RecordSchema)_resultSchema).Fields.Single(f => f.Name == "entries").Schema;
         _entryResultSchema = (RecordSchema)entries.ItemSchema;
         _problemSchema = (RecordSchema)((UnionSchema)((RecordSchema)_resultSchema).Fields.Single(f => f.Name == "problem").Schema).Schemas[1];
@@ -77,6 +77,7 @@ internal sealed class CommandConsumer : IDisposable
             GroupId = options.ConsumerGroup,
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
+            SessionTimeoutMs = options.SessionTimeoutMilliseconds,
         }).Build();
         _results = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {

@@ -8,17 +8,17 @@ namespace Ledger.Gateway.Kafka;
 
 /// <summary>
 /// Writes a <see cref="LedgerEvent"/> as the <c>ledger.events</c> Avro record (Schemas/ledger-event.avsc), field by
-/// field in schema order, framed as Avro single-object encoding (<c>C3 01</c>, the schema's 8-byte CRC-64-AVRO
-/// fingerprint little-endian, then the binary record), so any Avro reader holding the schema decodes it.
+/// field in schema order, after the deployment's framing header (<see cref="AvroFraming"/>), so any Avro reader holding
+/// the schema decodes it.
 /// One instance per thread (it reuses its buffer).
 /// </summary>
-internal sealed class EventAvro(Schema schema, HistoryCatalog catalog) : IDisposable
+internal sealed class EventAvro(Schema schema, HistoryCatalog catalog, byte[] header) : IDisposable
 {
     public const string SchemaFile = "ledger-event.avsc";
     private static readonly DateTime Epoch = DateTime.UnixEpoch;
 
     private readonly MemoryStream _buffer = new(256);
-    private readonly byte[] _header = AvroFraming.Header(schema);
+    private readonly byte[] _header = header;
 
     public Schema Schema { get; } = schema;
 
@@ -36,6 +36,7 @@ internal sealed class EventAvro(Schema schema, HistoryCatalog catalog) : IDispos
         w.WriteLong(e.Kind == LedgerEventKind.AccountOpened ? 0 : e.Sequence);
         w.WriteLong(e.Kind == LedgerEventKind.EntryStatusChanged ? e.CausedBySequence : 0);
         w.WriteLong((e.TimestampTicks - Epoch.Ticks) / 10);
+        w.WriteLong(e.TimestampTicks);
         w.WriteInt(e.Account.Branch);
         w.WriteLong(e.Account.Number);
         w.WriteString(e.Currency.ToString());
@@ -67,6 +68,7 @@ internal sealed class EventAvro(Schema schema, HistoryCatalog catalog) : IDispos
         w.WriteLong(e.AmountMinor);
         Optional(w, entry ? e.Description : null);
         w.WriteLong(entry ? e.ReferenceSequence : 0);
+        w.WriteLong(entry ? e.ExpiresAtTicks : 0);
         w.WriteLong(e.BalancesAfter.AvailableMinor);
         w.WriteLong(e.BalancesAfter.HeldMinor);
         return _buffer.ToArray();

@@ -37,7 +37,8 @@ internal sealed class EventPublisher : IDisposable
         _store = store;
         _dataDir = dataDir;
         _logger = logger;
-        _avro = new EventAvro(EventAvro.LoadSchema(), catalog);
+        var schema = EventAvro.LoadSchema();
+        _avro = new EventAvro(schema, catalog, AvroFraming.Header(schema, options, options.EventsTopic));
         _acknowledged = PublishedPosition.Load(dataDir);
         _producer = NewProducer();
         _onDelivery = report =>

@@ -14,6 +14,7 @@ namespace Ledger.ReadSide;
 /// 'i' account correlationId                         sequence i64
 /// 'h' account timestamp(i64 BE) record(i64 BE)      available z | held z | first sequence of the account in that record v (0: none)
 /// 'l' timestamp(i64 BE) sequence(i64 BE)            account i64 (the whole-ledger statement: every entry in time and sequence order)
+/// 'p' partition(i32 BE)                             next offset i64 of that ledger.events partition (a statements replica)
 /// 'w'                                               the watermark: version u8 | record i64 | next journal address i64 | last sequence i64
 ///
 /// entry row, version 2: version u8 | timestamp i64 | kind u8 | status u8 | entryType z | amount z | expiresAt z
@@ -29,6 +30,7 @@ internal static class ReadCodec
     public const byte IdPrefix = (byte)'i';
     public const byte HistoryPrefix = (byte)'h';
     public const byte LedgerPrefix = (byte)'l';
+    public const byte PartitionPrefix = (byte)'p';
     public static ReadOnlySpan<byte> WatermarkKey => "w"u8;
 
     public const int KeyBytesMax = 1 + 8 + 64;
@@ -73,6 +75,13 @@ internal static class ReadCodec
         BinaryPrimitives.WriteInt64BigEndian(into[1..], timestampTicks);
         BinaryPrimitives.WriteInt64BigEndian(into[9..], sequence);
         return LedgerKeyBytes;
+    }
+
+    public static int PartitionKey(int partition, Span<byte> into)
+    {
+        into[0] = PartitionPrefix;
+        BinaryPrimitives.WriteInt32BigEndian(into[1..], partition);
+        return 5;
     }
 
     public static (long TimestampTicks, long Sequence) OfLedgerKey(ReadOnlySpan<byte> key) =>

@@ -156,6 +156,27 @@ public sealed class ReadStore : IDisposable
         return new ReadStoreWriter(this, start, partial: true);
     }
 
+    /// <summary>The writer of a statements replica fed from <c>ledger.events</c> (see <see cref="ReadStoreWriter.AddFromPartition"/>).</summary>
+    public ReadStoreWriter PartitionedWriter()
+    {
+        if (ReadOnly) throw new InvalidOperationException("A read-only read store has no writer.");
+        return new ReadStoreWriter(this, Watermark, partial: false, partitioned: true);
+    }
+
+    /// <summary>The next offset of each ledger.events partition this replica applied (what its consumer resumes at).</summary>
+    public Dictionary<int, long> PartitionOffsets()
+    {
+        var offsets = new Dictionary<int, long>();
+        using var iterator = Db.NewIterator(null, new ReadOptions().SetIterateUpperBound([(byte)(ReadCodec.PartitionPrefix + 1)]));
+        for (iterator.Seek([ReadCodec.PartitionPrefix]); iterator.Valid(); iterator.Next())
+        {
+            var key = iterator.GetKeySpan();
+            if (key.Length != 5) continue;
+            offsets[System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(key[1..])] = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(iterator.GetValueSpan());
+        }
+        return offsets;
+    }
+
     internal void Published(ReadWatermark watermark)
     {
         lock (_gate) _watermark = watermark;

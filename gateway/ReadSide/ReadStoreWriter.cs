@@ -26,14 +26,17 @@ public sealed class ReadStoreWriter : IDisposable
     // Accounts the current record touched: their balances after it, and their first entry sequence in it.
     private readonly Dictionary<long, (Balances After, long FirstSequence)> _touched = [];
     private readonly bool _partial;
+    private readonly bool _partitioned;
+    private readonly Dictionary<int, long> _offsets = [];
     private ReadWatermark _watermark;
     private int _records;
 
-    internal ReadStoreWriter(ReadStore store, ReadWatermark start, bool partial)
+    internal ReadStoreWriter(ReadStore store, ReadWatermark start, bool partial, bool partitioned = false)
     {
         _store = store;
         _watermark = start;
         _partial = partial;
+        _partitioned = partitioned;
     }
 
     /// <summary>Records added since the last commit.</summary>
@@ -44,8 +47,33 @@ public sealed class ReadStoreWriter : IDisposable
     /// <summary>The events of journal record <paramref name="recordNumber"/> (after which the journal continues at <paramref name="nextAddress"/>).</summary>
     public void Add(ReadOnlySpan<LedgerEvent> events, long recordNumber, long nextAddress)
     {
+        if (_partitioned) throw new InvalidOperationException("A partitioned feed adds with AddFromPartition.");
         if (recordNumber != _watermark.RecordNumber + 1)
             throw new InvalidOperationException($"Invariant: the read store expected record {_watermark.RecordNumber + 1}, not {recordNumber}.");
+        long lastSequence = Apply(events, recordNumber);
+        _watermark = new ReadWatermark(recordNumber, nextAddress, lastSequence);
+        _records++;
+    }
+
+    /// <summary>
+    /// A partitioned feed (a statements replica on <c>ledger.events</c>): the events of the message at
+    /// <paramref name="offset"/> of <paramref name="partition"/>, decided by journal record <paramref name="recordNumber"/>.
+    /// An account's events are all in one partition, in order; records interleave across partitions, so the watermark
+    /// is each partition's next offset (written with the batch) and the highest record applied. A redelivered event is
+    /// applied again to the same effect (rows, status and balance history are keyed by what they describe).
+    /// </summary>
+    public void AddFromPartition(ReadOnlySpan<LedgerEvent> events, long recordNumber, int partition, long offset)
+    {
+        if (!_partitioned) throw new InvalidOperationException("Only a partitioned writer adds from a partition.");
+        long lastSequence = Apply(events, recordNumber);
+        _offsets[partition] = offset + 1;
+        _watermark = new ReadWatermark(Math.Max(_watermark.RecordNumber, recordNumber), 0, Math.Max(_watermark.LastSequence, lastSequence));
+        _records++;
+    }
+
+    /// <summary>Applies one record's events; returns the highest sequence seen (at least the watermark's).</summary>
+    private long Apply(ReadOnlySpan<LedgerEvent> events, long recordNumber)
+    {
         long lastSequence = _watermark.LastSequence;
         long timestamp = 0;
         foreach (ref readonly var e in events)
@@ -91,9 +119,9 @@ public sealed class ReadStoreWriter : IDisposable
                         _pendingIndex[(account, e.Sequence)] = _pending.Count;
                         _pending.Add((account, e.Sequence, row));
                     }
-                    else if (_partial)
+                    else if (_partial || _partitioned)
                     {
-                        break; // the entry was applied before this feed began (an archived journal's start)
+                        break; // the entry was applied before this feed began (an archived journal's start, a topic's retention)
                     }
                     else
                     {
@@ -109,8 +137,7 @@ public sealed class ReadStoreWriter : IDisposable
             _batch.Put(_key.AsSpan(0, ReadCodec.HistoryKey(account, timestamp, recordNumber, _key)), _value.AsSpan(0, ReadCodec.WriteHistory(after, first, _value)), null);
         }
         _touched.Clear();
-        _watermark = new ReadWatermark(recordNumber, nextAddress, lastSequence);
-        _records++;
+        return lastSequence;
     }
 
     private static void Change(ref RowData row, in LedgerEvent e)
@@ -135,6 +162,12 @@ public sealed class ReadStoreWriter : IDisposable
             ReadCodec.RowKey(account, sequence, key);
             _batch.Put(key, _value.AsSpan(0, ReadCodec.WriteRow(in row, _value)), null);
         }
+        foreach (var (partition, next) in _offsets)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, next);
+            _batch.Put(key[..ReadCodec.PartitionKey(partition, key)], _sequenceValue, null);
+        }
+        _offsets.Clear();
         ReadCodec.WriteWatermark(_watermark, _value);
         _batch.Put(ReadCodec.WatermarkKey, _value.AsSpan(0, 25), null);
         _store.Db.Write(_batch, _store.WriteOptions);

@@ -6,12 +6,12 @@ namespace Ledger.Gateway.Tests;
 public sealed class ConfigurationTests
 {
     [Test]
-    public void ShouldRefuseASchemaRegistryRatherThanIgnoreIt()
+    public void ShouldSayWhichRegistryDidNotRegisterASchema()
     {
+        var schema = Kafka.AvroFraming.Load("ledger-event.avsc");
         var error = Assert.Throws<InvalidOperationException>(() =>
-            GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", "--Ledger:Kafka:BootstrapServers=127.0.0.1:9092",
-                "--Ledger:Kafka:SchemaRegistryUrl=http://registry:8081"]));
-        Assert.That(error!.Message, Does.Contain("Ledger:Kafka:SchemaRegistryUrl").And.Contain("unset it"));
+            Kafka.AvroFraming.Header(schema, new KafkaOptions { SchemaRegistryUrl = "http://127.0.0.1:9" }, "ledger.events"));
+        Assert.That(error!.Message, Does.Contain("Ledger:Kafka:SchemaRegistryUrl http://127.0.0.1:9").And.Contain("ledger.events-value"));
     }
 
     [TestCase("--Ledger:Memory:EntryCacheEntries=1000", "Ledger:Memory:EntryCacheEntries")]

@@ -204,6 +204,79 @@ public sealed class KafkaIngressTests
         Assert.That(await client.BalancesAsync(account), Is.EqualTo((1_800L, 700L)), "what kafkajs posted is in the ledger");
     }
 
+    [Test]
+    public async Task AfterSeededKillsMidStreamEveryCommandShouldBeAnsweredAndAppliedOnce()
+    {
+        using var kafka = KafkaMockCluster.Start("ledger.commands", "ledger.results", "ledger.events");
+        string dataDir = GatewayServer.NewDataDir();
+        // A killed member holds its partitions for the session timeout: 6 s (the broker's minimum) keeps the test short.
+        string[] settings = [$"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Kafka:CommandsPartner=demo-partner", "Ledger:Kafka:SessionTimeoutMilliseconds=6000"];
+        var random = new Random(20261201);
+        const int Commands = 600;
+        try
+        {
+            var account = new TestAccount(5, 600_001);
+            using (var gateway = await GatewayProcess.StartAsync(dataDir, settings))
+            using (var admin = await gateway.ClientAsync("ledger-admin"))
+            {
+                (await admin.PostAsync("/v1/accounts", Json($"{{\"branch\":5,\"account\":{account.Number},\"currency\":\"USD\"}}"))).EnsureSuccessStatusCode();
+            }
+            // Commands arrive as a stream while the service is killed and restarted, so kills land mid-stream.
+            using var stop = new CancellationTokenSource();
+            int produced = 0;
+            var stream = Task.Run(async () =>
+            {
+                using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 0 }).Build();
+                for (int i = 0; i < Commands; i++)
+                {
+                    var command = Command($"k{i}", "POST_BATCH", account);
+                    command.Add("entries", new object[] { EntryOf("ledger", $"e{i}", 100, 1) });
+                    producer.Produce("ledger.commands", new Message<byte[], byte[]> { Key = [(byte)(i % 4)], Value = Encode(command) });
+                    produced = i + 1;
+                    if (i % 10 == 9) await Task.Delay(100);
+                }
+                producer.Flush(TimeSpan.FromSeconds(10));
+            });
+            for (int round = 0; round < 3; round++)
+            {
+                using var gateway = await GatewayProcess.StartAsync(dataDir, settings);
+                await Task.Delay(random.Next(4_000, 8_000)); // joins the group after the last kill's session timeout, then answers for a while
+                gateway.Kill(); // mid-stream: commands decided, results produced or not, offsets committed or not
+            }
+            await stream;
+            using (var last = await GatewayProcess.StartAsync(dataDir, settings))
+            {
+                var results = new List<GenericRecord>();
+                using (var consumer = EventReader.Consumer(kafka, "results"))
+                {
+                    consumer.Subscribe("ledger.results");
+                    var deadline = DateTime.UtcNow.AddSeconds(90);
+                    while (results.Select(r => (string)r["commandId"]).Distinct().Count() < Commands && DateTime.UtcNow < deadline)
+                    {
+                        if (consumer.Consume(TimeSpan.FromMilliseconds(300)) is { } m) results.Add(DecodeResult(m.Message.Value));
+                    }
+                }
+                var byId = results.GroupBy(r => (string)r["commandId"]).ToDictionary(g => g.Key, g => g.ToList());
+                Assert.That(byId, Has.Count.EqualTo(Commands), "every command answered");
+                foreach (var (id, answers) in byId)
+                {
+                    var sequences = answers.Select(r => string.Join(",", ((object[])r["entries"]).Cast<GenericRecord>().Select(e => (long)e["sequence"]))).Distinct().ToList();
+                    Assert.That(sequences, Has.Count.EqualTo(1), $"{id}: a redelivered command gets the same result");
+                    Assert.That(answers.All(r => (int)r["status"] == 201), Is.True, id);
+                }
+                using var client = await last.ClientAsync();
+                using var balances = await client.GetAsync(account.Balances);
+                var body = await balances.BodyAsync();
+                Assert.That((long)body["balances"]![0]!["value"]!, Is.EqualTo(Commands), "each command applied once");
+                TestContext.Out.WriteLine($"{Commands} commands over 3 kills: {results.Count} results read ({results.Count - Commands} redelivered answers)");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
     private static List<(GenericRecord Record, Headers Headers)> ReadResults(KafkaMockCluster kafka, int count)
     {
         using var consumer = EventReader.Consumer(kafka, "results");
