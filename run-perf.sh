@@ -28,7 +28,7 @@ fi
 
 # Kafka ingress and publisher on librdkafka's mock cluster: ./run-perf.sh kafka
 if [ "${1:-}" = "kafka" ]; then
-  dotnet build -c Release perf/kafka -v quiet -nologo > /dev/null
+  dotnet build -c Release perf/kafka -v quiet -nologo
   for run in "100 6000" "1 30000"; do
     # librdkafka logs the mock cluster's shutdown on stderr; the figures are on stdout.
     dotnet run -c Release --no-build --project perf/kafka -- $run 1000 2>/dev/null | grep -v '^%'
