@@ -33,7 +33,8 @@ if [ "${1:-}" = "kafka" ]; then
     # librdkafka logs the mock cluster's shutdown on stderr; the figures are on stdout.
     dotnet run -c Release --no-build --project perf/kafka -- $run 1000 2>/dev/null | grep -v '^%'
   done
-  exit 0
+  # REST side by side, in the same run: the soak's 100-entry and single-entry runs, one minute each.
+  exec perf/soak/run-soak.sh 1 "1000:100 1000:1"
 fi
 
 # Whole-service soak (gateway on embedded defaults, wrk, per-10 s slices): ./run-perf.sh soak [minutes] [runs]

@@ -95,7 +95,7 @@ try
         }).Build();
         consumer.Subscribe(topic);
         long n = 0;
-        var deadline = DateTime.UtcNow.AddMinutes(10);
+        var deadline = DateTime.UtcNow.AddSeconds(90); // a stuck run reports what it read instead of hanging
         while (n < expected && DateTime.UtcNow < deadline)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is null) continue;
