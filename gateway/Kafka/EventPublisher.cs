@@ -131,13 +131,32 @@ internal sealed class EventPublisher : IDisposable
                 }
                 case ReadOutcome.End:
                     if (produced != _acknowledged) Acknowledge(produced, ref pendingEvents);
-                    if (!cursor.WaitAsync(_stop.Token).AsTask().GetAwaiter().GetResult()) return; // the journal is closing
+                    if (!WaitForCommits(cursor)) return; // the journal is closing
                     break;
                 default:
                     if (_logger.IsEnabled(LogLevel.Error))
                         _logger.LogError("Kafka publisher stopped at damaged journal {Damage}; events after record {Record} are not published.", cursor.Damage, _acknowledged.Record);
                     return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits for the journal to commit more, at most 100 ms at a time: a commit that lands between the cursor's last
+    /// read and the wait must not leave the publisher asleep until the next one (the tail of a burst would sit
+    /// unpublished while the ledger is idle). False when the journal is closing.
+    /// </summary>
+    private bool WaitForCommits(JournalCursor cursor)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        poll.CancelAfter(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            return cursor.WaitAsync(poll.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+        {
+            return true; // no commit signalled in 100 ms: read again anyway
         }
     }
 
