@@ -38,6 +38,7 @@ internal sealed class CommandConsumer : IDisposable
     private readonly byte[] _commandHeader;
     private readonly byte[] _resultHeader;
     private readonly RecordSchema _entryResultSchema;
+    private readonly EnumSchema _entryStatusSchema;
     private readonly RecordSchema _problemSchema;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
@@ -46,7 +47,6 @@ internal sealed class CommandConsumer : IDisposable
     private readonly Queue<Pending> _window = new();
     private readonly Dictionary<TopicPartition, TopicPartitionOffset> _toCommit = [];
     private volatile string? _resultError;
-    private long _answered;
 
     private sealed class Pending
     {
@@ -69,25 +69,12 @@ internal sealed class CommandConsumer : IDisposable
         _resultHeader = AvroFraming.Header(_resultSchema, options, options.ResultsTopic);
         var entries = (ArraySchema)((RecordSchema)_resultSchema).Fields.Single(f => f.Name == "entries").Schema;
         _entryResultSchema = (RecordSchema)entries.ItemSchema;
+        _entryStatusSchema = (EnumSchema)_entryResultSchema["status"].Schema;
         _problemSchema = (RecordSchema)((UnionSchema)((RecordSchema)_resultSchema).Fields.Single(f => f.Name == "problem").Schema).Schemas[1];
-        _consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = options.BootstrapServers,
-            ClientId = options.ClientId,
-            GroupId = options.ConsumerGroup,
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            SessionTimeoutMs = options.SessionTimeoutMilliseconds,
-        }).Build();
-        _results = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
-        {
-            BootstrapServers = options.BootstrapServers, ClientId = options.ClientId, EnableIdempotence = true, Acks = Acks.All, MessageTimeoutMs = 0, LingerMs = 2,
-        }).Build();
+        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.ConsumerGroup)).Build();
+        _results = new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(options, lingerMs: 2)).Build();
         _thread = new Thread(Run) { Name = "ledger-kafka-ingress", IsBackground = true };
     }
-
-    /// <summary>Commands answered since start.</summary>
-    public long Answered => Interlocked.Read(ref _answered);
 
     public void Start() => _thread.Start();
 
@@ -176,7 +163,6 @@ internal sealed class CommandConsumer : IDisposable
             if (report.Error.IsError) _resultError = report.Error.Reason;
         });
         _toCommit[p.Message.TopicPartition] = new TopicPartitionOffset(p.Message.TopicPartition, p.Message.Offset + 1);
-        Interlocked.Increment(ref _answered);
     }
 
     private void Commit()
@@ -337,7 +323,7 @@ internal sealed class CommandConsumer : IDisposable
                 entry.Add("account", command.Entries[i].Account.Number);
                 entry.Add("correlationId", command.Entries[i].CorrelationId);
                 entry.Add("entryType", r.EntryType);
-                entry.Add("status", new GenericEnum((EnumSchema)_entryResultSchema["status"].Schema, Ledger.ReadSide.WireNames.Status(r.Status)));
+                entry.Add("status", new GenericEnum(_entryStatusSchema, Ledger.ReadSide.WireNames.Status(r.Status)));
                 entry.Add("sequence", r.Sequence);
                 entry.Add("timestamp", new DateTime(r.TimestampTicks, DateTimeKind.Utc)); // timestamp-micros: Avro converts
                 entry.Add("amount", r.AmountMinor);

@@ -12,15 +12,12 @@ namespace Ledger.Gateway.Kafka;
 /// the schema decodes it.
 /// One instance per thread (it reuses its buffer).
 /// </summary>
-internal sealed class EventAvro(Schema schema, HistoryCatalog catalog, byte[] header) : IDisposable
+internal sealed class EventAvro(HistoryCatalog catalog, byte[] header) : IDisposable
 {
     public const string SchemaFile = "ledger-event.avsc";
-    private static readonly DateTime Epoch = DateTime.UnixEpoch;
 
     private readonly MemoryStream _buffer = new(256);
     private readonly byte[] _header = header;
-
-    public Schema Schema { get; } = schema;
 
     /// <summary>The schema shipped beside the gateway (Kafka/Schemas).</summary>
     public static Schema LoadSchema() => AvroFraming.Load(SchemaFile);
@@ -35,7 +32,7 @@ internal sealed class EventAvro(Schema schema, HistoryCatalog catalog, byte[] he
         w.WriteEnum((int)KindOf(in e));
         w.WriteLong(e.Kind == LedgerEventKind.AccountOpened ? 0 : e.Sequence);
         w.WriteLong(e.Kind == LedgerEventKind.EntryStatusChanged ? e.CausedBySequence : 0);
-        w.WriteLong((e.TimestampTicks - Epoch.Ticks) / 10);
+        w.WriteLong((e.TimestampTicks - DateTime.UnixEpoch.Ticks) / 10);
         w.WriteLong(e.TimestampTicks);
         w.WriteInt(e.Account.Branch);
         w.WriteLong(e.Account.Number);

@@ -38,7 +38,7 @@ internal sealed class EventPublisher : IDisposable
         _dataDir = dataDir;
         _logger = logger;
         var schema = EventAvro.LoadSchema();
-        _avro = new EventAvro(schema, catalog, AvroFraming.Header(schema, options, options.EventsTopic));
+        _avro = new EventAvro(catalog, AvroFraming.Header(schema, options, options.EventsTopic));
         _acknowledged = PublishedPosition.Load(dataDir);
         _producer = NewProducer();
         _onDelivery = report =>
@@ -59,16 +59,7 @@ internal sealed class EventPublisher : IDisposable
 
     public void Start() => _thread.Start();
 
-    private IProducer<byte[], byte[]> NewProducer() => new ProducerBuilder<byte[], byte[]>(new ProducerConfig
-    {
-        BootstrapServers = _options.BootstrapServers,
-        ClientId = _options.ClientId,
-        EnableIdempotence = true,
-        Acks = Acks.All,
-        MessageTimeoutMs = 0, // never give up on a message: Kafka down means wait, not drop
-        QueueBufferingMaxMessages = _options.PublisherQueueMessages,
-        LingerMs = 5,
-    }).Build();
+    private IProducer<byte[], byte[]> NewProducer() => new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(_options, lingerMs: 5)).Build();
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
         Justification = "The publisher thread must not take the process down (posting goes on): it stops, says why, and resumes from its saved position at the next start.")]

@@ -37,15 +37,7 @@ internal sealed class EventsFeed : IDisposable
         _logger = logger;
         _header = AvroFraming.Header(_schema, options, options.EventsTopic);
         var offsets = store.PartitionOffsets();
-        _consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = options.BootstrapServers,
-            ClientId = options.ClientId,
-            GroupId = options.StatementsGroup,
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            SessionTimeoutMs = options.SessionTimeoutMilliseconds,
-        })
+        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.StatementsGroup))
         .SetPartitionsAssignedHandler((_, partitions) => partitions.Select(p =>
             new TopicPartitionOffset(p, offsets.TryGetValue(p.Partition.Value, out long next) ? new Offset(next) : Offset.Beginning)))
         .Build();
