@@ -11,11 +11,23 @@ namespace Ledger.Engine.Commands;
 /// (results and events written in place), then durability (completed after the journal commit).
 /// Instances are pooled and reused (<see cref="LedgerCommandPool"/>), so a producer awaits its result with
 /// <see cref="WhenDone"/> without a Task per command.
+/// <para>Two owners: the producer is answered once the journal commit returned (<see cref="WhenDone"/>), while the
+/// stages behind the journal (entry store, read side) still read the command. It is recycled when both have let go:
+/// <see cref="LedgerCommandPool.Return"/> by the producer, <see cref="ReleaseFromPipeline"/> by the host's last stage,
+/// in either order; <see cref="Reset"/> of a command the pipeline still holds waits for it.</para>
 /// Usage: <c>var c = pool.Rent(); c.SetBatch(...); await host.SubmitAsync(c); read c.Result; pool.Return(c);</c>
 /// </summary>
 public sealed class LedgerCommand : IValueTaskSource
 {
     private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
+
+    // Ownership bits (see the class comment): set by the host at publish, cleared by its last stage; the producer's
+    // return raises ReturnRequested. Whoever changes the state second recycles the command, exactly once.
+    private const int InPipeline = 1, ReturnRequested = 2;
+    private int _ownership;
+
+    /// <summary>The pool this command goes back to once the producer and the pipeline have let go (null: not pooled).</summary>
+    internal LedgerCommandPool? Pool;
 
     // ---- request ----
     public CommandKind Kind;
@@ -169,9 +181,11 @@ public sealed class LedgerCommand : IValueTaskSource
         return ref e;
     }
 
-    /// <summary>Clears the request and decision so the instance can be reused.</summary>
+    /// <summary>Clears the request and decision so the instance can be reused (waiting, if need be, until the pipeline has let go of it).</summary>
     public void Reset()
     {
+        if ((Volatile.Read(ref _ownership) & InPipeline) != 0) WaitForPipeline();
+        _ownership = 0;
         Kind = CommandKind.None;
         TimestampTicks = 0;
         PermittedDomains = ulong.MaxValue;
@@ -210,12 +224,46 @@ public sealed class LedgerCommand : IValueTaskSource
         AccountChangeCount = 0;
     }
 
+    // ---- ownership ----
+
+    /// <summary>True while stages behind the acknowledgement (entry store, read side) may still read the command.</summary>
+    public bool IsInPipeline => (Volatile.Read(ref _ownership) & InPipeline) != 0;
+
+    /// <summary>Host side, at publish: the pipeline holds the command until <see cref="ReleaseFromPipeline"/>.</summary>
+    internal void EnterPipeline()
+    {
+        Invariant.That(Volatile.Read(ref _ownership) == 0, "a command is published while the pipeline or a pool still holds it");
+        Volatile.Write(ref _ownership, InPipeline);
+    }
+
+    /// <summary>Host side, after its last stage: the pipeline lets go; recycles the command if its producer already returned it.</summary>
+    internal void ReleaseFromPipeline()
+    {
+        int before = Interlocked.And(ref _ownership, ~InPipeline);
+        Invariant.That((before & InPipeline) != 0, "the pipeline released a command it did not hold");
+        if ((before & ReturnRequested) != 0) Pool!.Recycle(this);
+    }
+
+    /// <summary>Producer side (through <see cref="LedgerCommandPool.Return"/>): true when the command may be recycled now, false when the pipeline will do it.</summary>
+    internal bool ReturnFromProducer()
+    {
+        int before = Interlocked.Or(ref _ownership, ReturnRequested);
+        Invariant.That((before & ReturnRequested) == 0, "a command was returned to its pool twice");
+        return (before & InPipeline) == 0;
+    }
+
+    private void WaitForPipeline()
+    {
+        var spin = new SpinWait();
+        while ((Volatile.Read(ref _ownership) & InPipeline) != 0) spin.SpinOnce(sleep1Threshold: 20);
+    }
+
     // ---- awaiting ----
 
     /// <summary>Completes when the command is durable (or failed); await once per use.</summary>
     public ValueTask WhenDone => new(this, _completion.Version);
 
-    /// <summary>Host side: the command is durable (or refused without a change); release the producer.</summary>
+    /// <summary>Host side, after the journal commit: the command is durable (or refused without a change); answer the producer.</summary>
     public void Complete() => _completion.SetResult(true);
 
     /// <summary>Host side: the journal failed; the producer gets the exception, never an acknowledgement.</summary>

@@ -6,8 +6,11 @@ namespace Ledger.Engine.Hosting;
 /// <summary>
 /// Runs the pipeline: producers publish commands onto the ring; the prefetch thread reads from the entry store what
 /// each command names; the engine thread decides them; the journal thread appends and group-commits each drained
-/// batch; the store thread writes what the committed commands changed into the entry store; the publish thread feeds
-/// the sinks (read model, Kafka) and releases each producer only then. Nothing is acknowledged before it is durable.
+/// batch and answers its producers (the journal is the write-ahead log: nothing is acknowledged before it is durable,
+/// and nothing more is waited for); behind the answers, the store thread writes what the committed commands changed
+/// into the entry store and the publish thread feeds the sinks (read model, metrics), then lets go of the commands and
+/// their entries in flight. Reads that must see an acknowledged command wait for the read side to reach
+/// <see cref="AcknowledgedRecord"/>.
 /// Without an entry store (benchmarks, tests of the ring) the prefetch and store stages are left out and the engine
 /// keeps every entry in RAM.
 /// Usage: <c>host.Start(); await host.SubmitAsync(command); host.Stop();</c>
@@ -45,7 +48,7 @@ public sealed class EngineHost : IDisposable
         // Prefetch in small batches: the engine waits for a whole batch's reads, so a drained ring read at once would stall it.
         if (prefetcher is not null) _prefetchStage = new(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
         _engineStage = new(_ring, _prefetchStage?.Sequence, new EngineStage(engine, _fault));
-        _journalStage = new(_ring, _engineStage.Sequence, new JournalStage(journal, _fault));
+        _journalStage = new(_ring, _engineStage.Sequence, new JournalStage(journal, _fault, _inFlight, _ring.Size), _ring.Size);
         if (storeWriter is not null) _storeStage = new(_ring, _journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax);
         _publishStage = new(_ring, _storeStage?.Sequence ?? _journalStage.Sequence,
             new PublishStageHandler(new PublishStage(sinks.ToArray(), _fault, _inFlight, _settings.PublishBatchMax)), _settings.PublishBatchMax);
@@ -62,6 +65,12 @@ public sealed class EngineHost : IDisposable
     public long RingDepth => _ring.Sequencer.Cursor - _publishStage.Sequence.Value;
 
     public int RingSize => _ring.Size;
+
+    /// <summary>
+    /// The last journal record whose command was acknowledged (its journal commit returned). A read that must see every
+    /// answer given before it arrived waits until the read side holds this record (read-your-writes).
+    /// </summary>
+    public long AcknowledgedRecord => Volatile.Read(ref _inFlight.AcknowledgedRecord);
 
     /// <summary>Entries published but not yet released (bounded by <see cref="EngineHostSettings.InFlightEntriesMax"/>).</summary>
     public long EntriesInFlight => Volatile.Read(ref _inFlight.Entries);
@@ -87,7 +96,7 @@ public sealed class EngineHost : IDisposable
         _threads.Add(thread);
     }
 
-    /// <summary>Publishes the command (waiting while the ring is full) and returns when it is durable and decided.</summary>
+    /// <summary>Publishes the command (waiting while the ring is full) and returns when it is durable and decided (the stores follow behind).</summary>
     /// <exception cref="InvalidOperationException">The host is not accepting (stopping, stopped, or failed).</exception>
     public ValueTask SubmitAsync(LedgerCommand command)
     {
@@ -104,6 +113,7 @@ public sealed class EngineHost : IDisposable
             if (_fault.Value is { } fault) throw new JournalFailedException(fault);
             ReserveEntries(command);
             if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
+            command.EnterPipeline();
             long sequence = _ring.Next();
             _ring[sequence].Command = command;
             _ring.Publish(sequence);
@@ -151,6 +161,7 @@ public sealed class EngineHost : IDisposable
                 return false;
             }
             if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
+            command.EnterPipeline();
             _ring[sequence].Command = command;
             _ring.Publish(sequence);
             done = command.WhenDone;

@@ -11,10 +11,15 @@ internal sealed class PipelineFault
     public void Set(Exception fault) => Interlocked.CompareExchange(ref _fault, fault, null);
 }
 
-/// <summary>Commands (and their entries) published but not yet released: the bound that keeps the engine's cache bounded.</summary>
+/// <summary>
+/// Shared between stages: entries published but not yet released (the bound that keeps the engine's cache bounded, so
+/// it is released only after the last stage), and the last journal record acknowledged (reads wait for the read side to
+/// reach it: read-your-writes).
+/// </summary>
 internal sealed class InFlight
 {
     public long Entries;
+    public long AcknowledgedRecord;
 }
 
 /// <summary>Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch.</summary>
@@ -48,34 +53,61 @@ internal struct EngineStage(LedgerEngine engine, PipelineFault fault) : IBatchHa
     }
 }
 
-/// <summary>Stage 2 (journal thread): append what changed, commit once per drained batch.</summary>
-internal struct JournalStage(ICommandJournal journal, PipelineFault fault) : IBatchHandler<CommandSlot>
+/// <summary>
+/// Stage 2 (journal thread): append what changed, commit once per drained batch, then answer every producer of the
+/// batch (the journal is the write-ahead log: a command is durable when its commit returned). Commands that changed
+/// nothing (an idempotent replay, a refusal before the ledger) are answered with their batch too, so no answer ever
+/// overtakes the commit of something it relies on. A failed write answers the batch with the failure and stops the host.
+/// </summary>
+internal struct JournalStage(ICommandJournal journal, PipelineFault fault, InFlight inFlight, int batchMax) : IBatchHandler<CommandSlot>
 {
+    private readonly LedgerCommand[] _batch = new LedgerCommand[batchMax];
+    private int _count;
     private int _appended;
+    private long _lastRecord;
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
         Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
-        if (fault.Value is not null) return;
-        try
+        var command = slot.Command!;
+        _batch[_count++] = command;
+        if (fault.Value is null)
         {
-            var command = slot.Command!;
-            if (command.ChangedState)
+            try
             {
-                journal.Append(command);
-                _appended++;
+                if (command.ChangedState)
+                {
+                    journal.Append(command);
+                    _lastRecord = command.CommandNumber;
+                    _appended++;
+                }
+                if (endOfBatch && _appended > 0)
+                {
+                    journal.Commit();
+                    _appended = 0;
+                }
             }
-            if (endOfBatch && _appended > 0)
+            catch (Exception ex)
             {
-                journal.Commit();
-                _appended = 0;
+                fault.Set(ex); // fail-stop: this batch and everything after is refused, never acknowledged
             }
         }
-        catch (Exception ex)
+        if (endOfBatch) Answer();
+    }
+
+    private void Answer()
+    {
+        var failure = fault.Value;
+        if (failure is null && _lastRecord > 0) Volatile.Write(ref inFlight.AcknowledgedRecord, _lastRecord); // before any answer: a read after it waits for it
+        for (int i = 0; i < _count; i++)
         {
-            fault.Set(ex); // fail-stop: this batch and everything after is refused, never acknowledged
+            var c = _batch[i];
+            _batch[i] = null!;
+            if (failure is not null) c.Fail(new JournalFailedException(failure));
+            else c.Complete();
         }
+        _count = 0;
     }
 }
 
@@ -110,11 +142,17 @@ internal struct StoreStage(IEntryStoreWriter writer, PipelineFault fault) : IBat
     }
 }
 
-/// <summary>Stage 4 (publish thread): feed the sinks a batch, let them finish it, then release its producers.</summary>
+/// <summary>
+/// Stage 4 (publish thread), behind the answers: feed the sinks (read side, metrics) every acknowledged command of a
+/// batch, let them finish it, then let go of the commands (back to their pools) and of their entries in flight. A
+/// journal failure does not stop it: what was acknowledged before it is durable and stays readable. A sink that fails
+/// stops the feeding (and the host: fail-stop).
+/// </summary>
 internal sealed class PublishStage(ICommittedCommandSink[] sinks, PipelineFault fault, InFlight inFlight, int batchMax) : IBatchHandler<CommandSlot>
 {
     private readonly LedgerCommand[] _batch = new LedgerCommand[batchMax];
     private int _count;
+    private bool _sinksFailed;
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
         Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
@@ -122,14 +160,13 @@ internal sealed class PublishStage(ICommittedCommandSink[] sinks, PipelineFault 
     {
         var command = slot.Command!;
         slot.Command = null;
-        if (fault.Value is null)
+        if (!_sinksFailed && command.Failure is null)
         {
             foreach (var sink in sinks) sink.OnCommitted(command);
         }
         _batch[_count++] = command;
         if (!endOfBatch) return;
-        var failure = fault.Value;
-        if (failure is null)
+        if (!_sinksFailed)
         {
             try
             {
@@ -137,17 +174,16 @@ internal sealed class PublishStage(ICommittedCommandSink[] sinks, PipelineFault 
             }
             catch (Exception ex)
             {
-                fault.Set(ex); // a sink that cannot make the batch visible breaks read-your-writes: stop
-                failure = ex;
+                _sinksFailed = true;
+                fault.Set(ex); // a read side that cannot take the batch would leave reads waiting for ever: stop
             }
         }
         for (int i = 0; i < _count; i++)
         {
             var c = _batch[i];
             _batch[i] = null!;
-            long entries = Math.Max(1, c.EntryCount); // read before the producer may reuse the command
-            if (failure is not null) c.Fail(new JournalFailedException(failure));
-            else c.Complete();
+            long entries = Math.Max(1, c.EntryCount); // read before the command is recycled
+            c.ReleaseFromPipeline();
             Interlocked.Add(ref inFlight.Entries, -entries);
         }
         _count = 0;

@@ -81,11 +81,11 @@ public static class AccountsApi
         }
     }
 
-    internal static Results<Ok<AccountResponse>, ProblemResult> GetAccount(string branch, string account, HttpContext http, LedgerRuntime runtime)
+    internal static async Task<Results<Ok<AccountResponse>, ProblemResult>> GetAccount(string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
         if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (Edge.NotReady(runtime) is { } notReady) return notReady;
+        if (await Edge.ReadYourWritesAsync(runtime, http) is { } notReady) return notReady;
         if (!runtime.Reads!.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
         string currency = Answers.CurrencyName(view.Currency);
         return TypedResults.Ok(new AccountResponse(key.Branch, key.Number, currency, view.OverdraftLimitMinor, new DateTime(view.OpenedAtTicks, DateTimeKind.Utc),
@@ -111,7 +111,7 @@ public static class AccountsApi
         HttpContext http, LedgerRuntime runtime, IOptions<LedgerOptions> options)
     {
         if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (Edge.NotReady(runtime) is { } notReady) return notReady;
+        if (await Edge.ReadYourWritesAsync(runtime, http) is { } notReady) return notReady; // it looks up accounts already open
         var settings = options.Value.Import;
         string? mediaType = http.Request.ContentType?.Split(';')[0].Trim();
         bool csv;
@@ -204,7 +204,8 @@ public static class AccountsApi
             {
                 return (0, Problem.Of(ProblemTypes.Of(command.Result.Code), $"The import was refused: {ProblemTypes.Of(command.Result.Code).Title}."));
             }
-            // Opened concurrently: the read model already has it (it was published before this command). Drop and retry.
+            // Opened concurrently by a command acknowledged before this one: once the read model holds it, drop and retry.
+            if (!await runtime.WaitForReadsAsync(CancellationToken.None)) return (0, Problem.Of(ProblemTypes.ReadSideBehind, "The import could not see the accounts opened concurrently; retry it."));
             pending.RemoveAll(o => runtime.Reads?.TryGetAccount(o.Account, out _) == true);
         }
         return (0, null);

@@ -24,11 +24,11 @@ public static class BalancesApi
         return app;
     }
 
-    internal static Results<Ok<AccountBalancesResponse>, ProblemResult> GetBalances(string branch, string account, HttpContext http, LedgerRuntime runtime)
+    internal static async Task<Results<Ok<AccountBalancesResponse>, ProblemResult>> GetBalances(string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
         if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (Edge.NotReady(runtime) is { } notReady) return notReady;
+        if (await Edge.ReadYourWritesAsync(runtime, http) is { } notReady) return notReady;
         var reads = runtime.Reads!;
         if (!reads.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
 

@@ -54,6 +54,18 @@ internal static class Edge
         return Problem.Of(ProblemTypes.NotReady, "The ledger is recovering or stopping; retry shortly.");
     }
 
+    /// <summary>
+    /// Ready, and the read store holds every write acknowledged before this read arrived (it waits for that, bounded:
+    /// read-your-writes), or the 503 that says why not.
+    /// </summary>
+    public static async ValueTask<ProblemResult?> ReadYourWritesAsync(LedgerRuntime runtime, HttpContext http)
+    {
+        if (NotReady(runtime) is { } notReady) return notReady;
+        if (await runtime.WaitForReadsAsync(http.RequestAborted)) return null;
+        return NotReady(runtime) ?? Problem.Of(ProblemTypes.ReadSideBehind,
+            "Balances and statements are still catching up with writes the ledger acknowledged before this read; retry shortly.");
+    }
+
     /// <summary>The partner's permitted domains (the engine checks them per entry).</summary>
     public static ulong DomainsOf(HttpContext http) => http.User.Identity is PartnerIdentity partner ? partner.DomainMask : 0;
 

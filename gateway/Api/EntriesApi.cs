@@ -45,13 +45,13 @@ public static class EntriesApi
         return app;
     }
 
-    internal static Results<StatementResult, ProblemResult> GetStatementV1(HttpContext http, LedgerRuntime runtime) =>
+    internal static Task<Results<StatementResult, ProblemResult>> GetStatementV1(HttpContext http, LedgerRuntime runtime) =>
         Statement(http, runtime, filters: false);
 
-    internal static Results<StatementResult, ProblemResult> GetStatementV2(HttpContext http, LedgerRuntime runtime) =>
+    internal static Task<Results<StatementResult, ProblemResult>> GetStatementV2(HttpContext http, LedgerRuntime runtime) =>
         Statement(http, runtime, filters: true);
 
-    private static Results<StatementResult, ProblemResult> Statement(HttpContext http, LedgerRuntime runtime, bool filters)
+    private static async Task<Results<StatementResult, ProblemResult>> Statement(HttpContext http, LedgerRuntime runtime, bool filters)
     {
         if (Edge.CheckQuery(http) is { } unknown) return unknown;
         var q = http.Request.Query;
@@ -104,7 +104,7 @@ public static class EntriesApi
         if (filters && ReadFilters(q, query, out query) is { } filterProblem) return filterProblem;
         if (wholeLedger && query.CorrelationId is not null) return Problem.Validation("correlationId names an account's entry: give branch and account too.");
 
-        if (Edge.NotReady(runtime) is { } notReady) return notReady;
+        if (await Edge.ReadYourWritesAsync(runtime, http) is { } notReady) return notReady;
         if (wholeLedger) return new StatementResult(runtime.Reads!.LedgerStatement(query), runtime.Catalog);
         var page = runtime.Reads!.Statement(key, query);
         if (page is null) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");

@@ -31,6 +31,13 @@ public sealed class LedgerOptions
     /// <summary>How the pipeline's stage threads wait: <c>Blocking</c> (default: spin briefly, then sleep; kind to shared cores), <c>BlockingYield</c> (yield 100 times before sleeping), <c>Yielding</c> or <c>BusySpin</c>.</summary>
     public string WaitStrategy { get; set; } = "Blocking";
 
+    /// <summary>
+    /// How long a read (balances, statements, an account) waits at most for the read side to hold every write
+    /// acknowledged before it arrived (answers go out after the journal commit; the read store follows behind). Past it
+    /// the read is refused with 503 <c>read-side-behind</c> and Retry-After. Default 2 s.
+    /// </summary>
+    public TimeSpan ReadYourWritesWaitMax { get; set; } = TimeSpan.FromSeconds(2);
+
     public MemoryOptions Memory { get; set; } = new();
     public CheckpointOptions Checkpoint { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();

@@ -48,6 +48,16 @@ public sealed class LedgerRuntime : IDisposable
     public long ReadCatchUpRecords { get; private set; }
     public LedgerCommandPool Pool { get; } = new();
 
+    /// <summary>How far the read store serves; reads wait on it for what was acknowledged before they arrived.</summary>
+    public ReadYourWrites ReadProgress { get; } = new();
+
+    /// <summary>
+    /// Read-your-writes: true once the read store holds every command acknowledged before this call (at once, usually);
+    /// false past <see cref="LedgerOptions.ReadYourWritesWaitMax"/>. A statements replica has no acknowledgements to wait for.
+    /// </summary>
+    public ValueTask<bool> WaitForReadsAsync(CancellationToken cancel) =>
+        _host is { } host ? ReadProgress.WaitAsync(host.AcknowledgedRecord, _options.ReadYourWritesWaitMax, cancel) : ValueTask.FromResult(true);
+
     /// <summary>The running pipeline; null before <see cref="Start"/> has finished.</summary>
     public EngineHost? Host => _host;
 
@@ -68,6 +78,10 @@ public sealed class LedgerRuntime : IDisposable
 
     /// <summary>Wraps the journal before the pipeline starts: the fail-stop tests inject a failing write here.</summary>
     internal Func<ICommandJournal, ICommandJournal>? WrapJournal { get; set; }
+
+    /// <summary>Wraps the entry store's writer and the read store's feed (the stages behind the answers): tests hold them back here.</summary>
+    internal Func<IEntryStoreWriter, IEntryStoreWriter>? WrapStoreWriter { get; set; }
+    internal Func<ICommittedCommandSink, ICommittedCommandSink>? WrapReadSink { get; set; }
 
     /// <summary>Accepting requests: recovered, read store caught up, not stopping, and the pipeline has not failed (fail-stop).</summary>
     public bool IsReady => !_stopping && _readsReady && (_host is { Fault: null } || _feed is { Fault: null });
@@ -128,9 +142,14 @@ public sealed class LedgerRuntime : IDisposable
                 TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds), _logger);
 
             if (WrapJournal is { } wrap) journal = wrap(journal);
-            var host = new EngineHost(engine, new TimedJournal(journal), [new ReadStoreSink(_readWriter), new MetricsSink()],
+            ReadProgress.Advance(reads.Watermark.RecordNumber);
+            ICommittedCommandSink readSink = new ReadStoreSink(_readWriter, ReadProgress);
+            if (WrapReadSink is { } wrapRead) readSink = wrapRead(readSink);
+            IEntryStoreWriter storeWriter = store.StoreWriter;
+            if (WrapStoreWriter is { } wrapStore) storeWriter = wrapStore(storeWriter);
+            var host = new EngineHost(engine, new TimedJournal(journal), [readSink, new MetricsSink()],
                 new EngineHostSettings { RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy), InFlightEntriesMax = memory.InFlightEntriesMax },
-                store.Prefetcher, store.StoreWriter);
+                store.Prefetcher, storeWriter);
             host.Start();
             store.Checkpoints.Start();
             _readCheckpoints.Start();

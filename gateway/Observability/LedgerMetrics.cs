@@ -33,6 +33,9 @@ public static class LedgerMetrics
     private static readonly Gauge ReadStoreMemtableBytes = Metrics.CreateGauge("ledger_read_store_memtable_bytes", "Read store memtables in use.");
     private static readonly Gauge ReadStoreLag = Metrics.CreateGauge("ledger_read_store_lag_records", "Journal records decided but not yet readable in balances and statements.");
     private static readonly Gauge ReadStoreDurableLag = Metrics.CreateGauge("ledger_read_store_durable_lag_records", "Journal records the read store would catch up at a restart (after its last checkpoint).");
+    private static readonly Counter ReadWaits = Metrics.CreateCounter("ledger_read_your_writes_waits_total", "Reads that waited for the read side to hold writes acknowledged before them.");
+    private static readonly Counter ReadWaitSeconds = Metrics.CreateCounter("ledger_read_your_writes_wait_seconds_total", "Time reads spent waiting for the read side (divide by the waits for the mean).");
+    private static readonly Counter ReadWaitTimeouts = Metrics.CreateCounter("ledger_read_your_writes_timeouts_total", "Reads refused 503 read-side-behind after waiting Ledger:ReadYourWritesWaitMax.");
     private static readonly Counter ReadStoreCheckpoints = Metrics.CreateCounter("ledger_read_store_checkpoints_total", "Read store checkpoints taken.");
 
     // Memory and the entry store (read before each scrape).
@@ -90,6 +93,10 @@ public static class LedgerMetrics
             RingDepth.Set(host?.RingDepth ?? 0);
             using (var process = System.Diagnostics.Process.GetCurrentProcess()) ResidentBytes.Set(process.WorkingSet64);
             GcHeapBytes.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
+            var progress = runtime.ReadProgress;
+            ReadWaits.IncTo(progress.Waits);
+            ReadWaitSeconds.IncTo(progress.WaitTicks / (double)System.Diagnostics.Stopwatch.Frequency);
+            ReadWaitTimeouts.IncTo(progress.TimedOut);
             if (host is null || runtime.Store is not { } store) return;
             long decided = host.Engine.CommandNumber;
             if (runtime.Publisher is { } publisher)

@@ -37,6 +37,7 @@ public static class ProblemTypes
     public static readonly ProblemKind Busy = new(503, Base + "busy", "The ledger's ring is full");
     public static readonly ProblemKind JournalFailed = new(503, Base + "journal-failed", "The journal failed and the ledger stopped");
     public static readonly ProblemKind OpenHoldsLimit = new(503, Base + "open-holds-limit", "The ledger holds its maximum of open holds; retry when some are released");
+    public static readonly ProblemKind ReadSideBehind = new(503, Base + "read-side-behind", "Balances and statements have not caught up with the writes acknowledged before this read");
 
     // Ledger declines: sticky, remembered under every correlationId of the command (contract.md section 3).
     public static readonly ProblemKind UnknownHistoryCode = new(422, Base + "unknown-history-code", "The history code is not in the catalog");
@@ -56,7 +57,7 @@ public static class ProblemTypes
     [
         Validation, MalformedJson, Unauthorized, InsufficientScope, DomainNotPermitted, AccountNotFound, EntryNotFound, NotFound,
         MethodNotAllowed, IdempotencyConflict, AccountExists, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal,
-        NotReady, Busy, JournalFailed, OpenHoldsLimit, UnknownHistoryCode, RuleDeclined, ReferenceNotFound, NotReversible, AlreadyReversed,
+        NotReady, Busy, JournalFailed, OpenHoldsLimit, ReadSideBehind, UnknownHistoryCode, RuleDeclined, ReferenceNotFound, NotReversible, AlreadyReversed,
         EntryNotPending, CurrencyMismatch, UnblockExceedsHeld, AmountOverflow, InsufficientFunds, ReferenceMismatch,
     ];
 

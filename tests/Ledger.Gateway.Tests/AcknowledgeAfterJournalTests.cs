@@ -1,0 +1,144 @@
+using System.Net;
+using Ledger.Engine.Commands;
+using Ledger.Engine.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.Gateway.Tests;
+
+/// <summary>
+/// Answers go out once the journal commit returned; the entry store and the read side follow behind. Held back, they
+/// change no answer (the engine's cache holds everything above the store's watermark) and reads wait for what was
+/// acknowledged before them, or are refused 503 read-side-behind past the bound.
+/// </summary>
+public sealed class AcknowledgeAfterJournalTests
+{
+    [Test]
+    public async Task ShouldAnswerEveryKindOfWriteWhileTheStoresAreHeldBackAndLetReadsWaitForThem()
+    {
+        var storeGate = new ManualResetEventSlim(true);
+        var readGate = new ManualResetEventSlim(true);
+        await using var server = await GatewayServer.StartOnAsync(null, app =>
+        {
+            var runtime = app.Services.GetRequiredService<Hosting.LedgerRuntime>();
+            runtime.WrapStoreWriter = writer => new HeldStoreWriter(writer, storeGate);
+            runtime.WrapReadSink = sink => new HeldSink(sink, readGate);
+        }, "Ledger:ReadYourWritesWaitMax=00:00:30");
+        var account = await server.OpenAccountAsync();
+        using var client = await server.ClientAsync();
+        using (var first = await client.PostAsync(account.Batches, Http.Deposit("dep-1", 100))) Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+
+        storeGate.Reset();
+        readGate.Reset();
+        try
+        {
+            // Every answer below is decided from the engine's RAM: the store has none of these entries yet.
+            using var deposit = await client.PostAsync(account.Batches, Http.Deposit("dep-2", 50));
+            Assert.That(deposit.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            string depositBody = await deposit.Content.ReadAsStringAsync();
+            using var purchase = await client.PostAsync(account.Batches, Http.Batch(Http.Entry("ledger", "pos-1", 998, 20)));
+            Assert.That(Http.Balances((await purchase.BodyAsync())["balances"]!), Is.EqualTo((130L, 0L)));
+            using var hold = await client.PostAsync(account.Batches, Http.Batch(Http.Entry("blocking", "hold-1", 998, 30)));
+            Assert.That(Http.Balances((await hold.BodyAsync())["balances"]!), Is.EqualTo((100L, 30L)));
+            using var replay = await client.PostAsync(account.Batches, Http.Deposit("dep-2", 50));
+            Assert.That(await replay.Content.ReadAsStringAsync(), Is.EqualTo(depositBody), "a replay of an entry the store does not hold yet is its first answer");
+            using var conflict = await client.PostAsync(account.Batches, Http.Deposit("dep-2", 51));
+            await conflict.ProblemAsync(409, "idempotency-conflict");
+            using var reversal = await client.PostAsync(account.Batches, Http.Batch(Http.Entry("reversal", "rev-1", reverses: "pos-1")));
+            Assert.That(Http.Balances((await reversal.BodyAsync())["balances"]!), Is.EqualTo((120L, 30L)));
+            using var again = await client.PostAsync(account.Batches, Http.Batch(Http.Entry("reversal", "rev-2", reverses: "pos-1")));
+            await again.ProblemAsync(422, "already-reversed");
+            using var release = await client.DeleteAsync(account.Path + "/entries?correlationId=hold-1");
+            Assert.That(release.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+
+            var read = client.GetAsync(account.Balances);
+            await Task.Delay(500);
+            Assert.That(read.IsCompleted, Is.False, "a read waits for the writes acknowledged before it");
+            storeGate.Set();
+            readGate.Set();
+            using var balances = await read;
+            Assert.That(balances.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(Http.Balances((await balances.BodyAsync())["balances"]!), Is.EqualTo((150L, 0L)));
+            var statement = await client.StatementAsync(account);
+            Assert.That(statement.Select(e => (string)e!["correlationId"]!), Is.EqualTo(new[] { "dep-1", "dep-2", "pos-1", "hold-1", "rev-1" }));
+        }
+        finally
+        {
+            storeGate.Set();
+            readGate.Set();
+        }
+    }
+
+    [Test]
+    public async Task ShouldRefuseAReadWith503WhenTheReadSideStaysBehindPastTheBound()
+    {
+        var readGate = new ManualResetEventSlim(true);
+        await using var server = await GatewayServer.StartOnAsync(null,
+            app => app.Services.GetRequiredService<Hosting.LedgerRuntime>().WrapReadSink = sink => new HeldSink(sink, readGate),
+            "Ledger:ReadYourWritesWaitMax=00:00:00.300");
+        var account = await server.OpenAccountAsync();
+        using var client = await server.ClientAsync();
+        readGate.Reset();
+        try
+        {
+            using var posted = await client.PostAsync(account.Batches, Http.Deposit("d-1", 7));
+            Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.Created), "the write is answered: the journal has it");
+            using var refused = await client.GetAsync(account.Balances);
+            await refused.ProblemAsync(503, "read-side-behind");
+            Assert.That(refused.Headers.RetryAfter, Is.Not.Null);
+            using var statement = await client.GetAsync(account.Statement);
+            await statement.ProblemAsync(503, "read-side-behind");
+        }
+        finally
+        {
+            readGate.Set();
+        }
+        Assert.That(await client.BalancesAsync(account), Is.EqualTo((7L, 0L)));
+    }
+
+    [Test]
+    public async Task ShouldSeeItsEntryInAReadRightAfterEachOfThousandsOfConcurrent201s()
+    {
+        await using var server = await GatewayServer.StartAsync("Ledger:RateLimit:PermitsPerSecond=0");
+        const int clients = 8, perClient = 250;
+        var accounts = new TestAccount[clients];
+        for (int c = 0; c < clients; c++) accounts[c] = await server.OpenAccountAsync();
+        var stale = await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            using var client = await server.ClientAsync();
+            int misses = 0;
+            for (int i = 1; i <= perClient; i++)
+            {
+                using var posted = await client.PostAsync(accounts[c].Batches, Http.Deposit($"c{c}-{i}", 1));
+                Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+                if (await client.BalancesAsync(accounts[c]) != (i, 0)) misses++;
+            }
+            return misses;
+        })));
+        Assert.That(stale.Sum(), Is.Zero, "every read right after a 201 saw its entry");
+        Assert.That(server.Runtime.ReadProgress.TimedOut, Is.Zero);
+    }
+
+    /// <summary>The entry store's writer, held at the end of each batch while the gate is closed.</summary>
+    private sealed class HeldStoreWriter(IEntryStoreWriter inner, ManualResetEventSlim gate) : IEntryStoreWriter
+    {
+        public void Add(LedgerCommand command) => inner.Add(command);
+
+        public void EndOfBatch()
+        {
+            gate.Wait();
+            inner.EndOfBatch();
+        }
+    }
+
+    /// <summary>The read store's feed, held at the end of each batch while the gate is closed.</summary>
+    private sealed class HeldSink(ICommittedCommandSink inner, ManualResetEventSlim gate) : ICommittedCommandSink
+    {
+        public void OnCommitted(LedgerCommand command) => inner.OnCommitted(command);
+
+        public void EndOfBatch()
+        {
+            gate.Wait();
+            inner.EndOfBatch();
+        }
+    }
+}
