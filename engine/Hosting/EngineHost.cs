@@ -18,11 +18,9 @@ namespace Ledger.Engine.Hosting;
 public sealed class EngineHost : IDisposable
 {
     private readonly RingBuffer<CommandSlot> _ring;
-    private readonly BatchEventProcessor<CommandSlot, PrefetchStage>? _prefetchStage;
-    private readonly BatchEventProcessor<CommandSlot, EngineStage> _engineStage;
-    private readonly BatchEventProcessor<CommandSlot, JournalStage> _journalStage;
-    private readonly BatchEventProcessor<CommandSlot, StoreStage>? _storeStage;
-    private readonly BatchEventProcessor<CommandSlot, PublishStageHandler> _publishStage;
+    // The stages in ring order, each with the name of its thread (two stages may share one: see PipelineLayout).
+    private readonly List<(string Thread, IStageProcessor Processor)> _stages = [];
+    private readonly IStageProcessor _last;
     private readonly PipelineFault _fault = new();
     private readonly InFlight _inFlight = new();
     private readonly EngineHostSettings _settings;
@@ -33,8 +31,8 @@ public sealed class EngineHost : IDisposable
 
     /// <param name="engine">The engine (from then on only the engine thread touches it).</param>
     /// <param name="journal">Where decided commands become durable.</param>
-    /// <param name="sinks">Fed every committed command in order, before its producer is released.</param>
-    /// <param name="settings">Ring size, wait strategy, tick, bound on entries in flight.</param>
+    /// <param name="sinks">Fed every acknowledged command in order, behind the answers.</param>
+    /// <param name="settings">Ring size, wait strategy, thread layout, tick, bound on entries in flight.</param>
     /// <param name="prefetcher">Reads the entry store for each command; null: no entry store (every entry stays in RAM).</param>
     /// <param name="storeWriter">Writes each committed command's changes to the entry store; required with <paramref name="prefetcher"/>.</param>
     public EngineHost(LedgerEngine engine, ICommandJournal journal, IReadOnlyList<ICommittedCommandSink> sinks, EngineHostSettings? settings = null,
@@ -45,15 +43,40 @@ public sealed class EngineHost : IDisposable
         _settings.Validate();
         Engine = engine;
         _ring = new RingBuffer<CommandSlot>(_settings.RingSize, _settings.WaitStrategy());
-        // Prefetch in small batches: the engine waits for a whole batch's reads, so a drained ring read at once would stall it.
-        if (prefetcher is not null) _prefetchStage = new(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
-        _engineStage = new(_ring, _prefetchStage?.Sequence, new EngineStage(engine, _fault));
-        _journalStage = new(_ring, _engineStage.Sequence, new JournalStage(journal, _fault, _inFlight, _ring.Size), _ring.Size);
-        if (storeWriter is not null) _storeStage = new(_ring, _journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax);
-        _publishStage = new(_ring, _storeStage?.Sequence ?? _journalStage.Sequence,
-            new PublishStageHandler(new PublishStage(sinks.ToArray(), _fault, _inFlight, _settings.PublishBatchMax)), _settings.PublishBatchMax);
-        _ring.Sequencer.SetGatingSequences(_publishStage.Sequence);
+        bool shared = _settings.Layout == PipelineLayout.Shared;
+        var decide = new EngineStage(engine, _fault);
+        var commit = new JournalStage(journal, _fault, _inFlight, _ring.Size);
+        var publish = new PublishStageHandler(new PublishStage(sinks.ToArray(), _fault, _inFlight, _settings.PublishBatchMax));
+
+        // Front: prefetch (small batches: the engine waits for a whole batch's reads) and decide.
+        IStageProcessor front;
+        if (prefetcher is null) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, null, decide));
+        else if (shared) Add("ledger-engine", front = new PairedBatchEventProcessor<CommandSlot, PrefetchStage, EngineStage>(_ring, null, new PrefetchStage(prefetcher, _fault), decide, _settings.PrefetchBatchMax));
+        else
+        {
+            var read = new BatchEventProcessor<CommandSlot, PrefetchStage>(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
+            Add("ledger-prefetch", read);
+            Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, read.Sequence, decide));
+        }
+        // The journal answers (its batch is unbounded: one commit covers all that is there).
+        var journalStage = new BatchEventProcessor<CommandSlot, JournalStage>(_ring, front.Sequence, commit, _ring.Size);
+        Add("ledger-journal", journalStage);
+        // Behind the answers: the entry store, then the sinks, which let go of the commands.
+        if (storeWriter is null) Add("ledger-publish", _last = new BatchEventProcessor<CommandSlot, PublishStageHandler>(_ring, journalStage.Sequence, publish, _settings.PublishBatchMax));
+        else if (shared) Add("ledger-store", _last = new PairedBatchEventProcessor<CommandSlot, StoreStage, PublishStageHandler>(_ring, journalStage.Sequence, new StoreStage(storeWriter, _fault), publish, _settings.StoreBatchMax));
+        else
+        {
+            var store = new BatchEventProcessor<CommandSlot, StoreStage>(_ring, journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax);
+            Add("ledger-store", store);
+            Add("ledger-publish", _last = new BatchEventProcessor<CommandSlot, PublishStageHandler>(_ring, store.Sequence, publish, _settings.PublishBatchMax));
+        }
+        _ring.Sequencer.SetGatingSequences(_last.Sequence);
     }
+
+    private void Add(string thread, IStageProcessor processor) => _stages.Add((thread, processor));
+
+    /// <summary>The pipeline's threads, in ring order (for diagnostics and tests).</summary>
+    public IReadOnlyList<string> ThreadNames => _stages.ConvertAll(s => s.Thread);
 
     /// <summary>The engine the host drives. Touch its state only from the engine thread or after <see cref="Stop"/>.</summary>
     public LedgerEngine Engine { get; }
@@ -62,7 +85,7 @@ public sealed class EngineHost : IDisposable
     public Exception? Fault => _fault.Value;
 
     /// <summary>Commands published but not yet released (for metrics).</summary>
-    public long RingDepth => _ring.Sequencer.Cursor - _publishStage.Sequence.Value;
+    public long RingDepth => _ring.Sequencer.Cursor - _last.Sequence.Value;
 
     public int RingSize => _ring.Size;
 
@@ -77,11 +100,7 @@ public sealed class EngineHost : IDisposable
 
     public void Start()
     {
-        if (_prefetchStage is not null) StartThread("ledger-prefetch", _prefetchStage.Run);
-        StartThread("ledger-engine", _engineStage.Run);
-        StartThread("ledger-journal", _journalStage.Run);
-        if (_storeStage is not null) StartThread("ledger-store", _storeStage.Run);
-        StartThread("ledger-publish", _publishStage.Run);
+        foreach (var (name, processor) in _stages) StartThread(name, processor.Run);
         _accepting = true;
         if (_settings.TickInterval > TimeSpan.Zero)
         {
@@ -203,12 +222,8 @@ public sealed class EngineHost : IDisposable
         _ticker?.Dispose();
         var spin = new SpinWait();
         while (Volatile.Read(ref _inFlightPublishers) > 0) spin.SpinOnce();
-        while (_publishStage.Sequence.Value < _ring.Sequencer.Cursor) Thread.Sleep(1);
-        _prefetchStage?.Halt();
-        _engineStage.Halt();
-        _journalStage.Halt();
-        _storeStage?.Halt();
-        _publishStage.Halt();
+        while (_last.Sequence.Value < _ring.Sequencer.Cursor) Thread.Sleep(1);
+        foreach (var (_, processor) in _stages) processor.Halt();
         foreach (var thread in _threads) thread.Join();
         _threads.Clear();
     }

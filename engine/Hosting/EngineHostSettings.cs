@@ -11,6 +11,13 @@ public sealed record EngineHostSettings
     /// <summary>How consumer stages wait. Default blocking (three stages share two cores here).</summary>
     public Func<IWaitStrategy> WaitStrategy { get; init; } = () => new BlockingWaitStrategy();
 
+    /// <summary>
+    /// Which stages share a thread. <see cref="PipelineLayout.Shared"/> (default, for a machine of a few cores): prefetch
+    /// and engine on one thread, the journal on its own, the entry store and the read side on a third.
+    /// <see cref="PipelineLayout.Separate"/>: a thread per stage (five), for machines with a core to spare for each.
+    /// </summary>
+    public PipelineLayout Layout { get; init; } = PipelineLayout.Shared;
+
     /// <summary>How often a Tick advances the ledger clock (expires holds without traffic). Default 1 s; zero disables.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -39,4 +46,14 @@ public sealed record EngineHostSettings
         if (InFlightEntriesMax < Limits.EntriesPerBatchMax)
             throw new ArgumentException($"InFlightEntriesMax must be at least {Limits.EntriesPerBatchMax} (one full batch), not {InFlightEntriesMax}.");
     }
+}
+
+/// <summary>How the pipeline's stages map onto threads (see <see cref="EngineHostSettings.Layout"/>).</summary>
+public enum PipelineLayout
+{
+    /// <summary>Three threads: prefetch + engine, journal, entry store + read side.</summary>
+    Shared,
+
+    /// <summary>Five threads: one per stage.</summary>
+    Separate,
 }

@@ -5,7 +5,7 @@ namespace Ledger.Engine.Ring;
 /// or those the previous stage finished), hands every slot of the drained batch to the handler with an
 /// end-of-batch flag, then advances its own <see cref="Sequence"/> so the next stage (or the producers) may go on.
 /// </summary>
-public sealed class BatchEventProcessor<T, THandler> : ISequenceBarrierSource
+public sealed class BatchEventProcessor<T, THandler> : IStageProcessor
     where T : struct
     where THandler : struct, IBatchHandler<T>
 {

@@ -32,6 +32,13 @@ public sealed class LedgerOptions
     public string WaitStrategy { get; set; } = "Blocking";
 
     /// <summary>
+    /// Which pipeline stages share a thread: <c>Shared</c> (default, chosen by measurement on 2 cores: prefetch + engine,
+    /// journal, entry store + read side: three threads) or <c>Separate</c> (a thread per stage, five: for a machine with a
+    /// core to spare per stage). See docs/perf.md, "Threads".
+    /// </summary>
+    public string PipelineLayout { get; set; } = "Shared";
+
+    /// <summary>
     /// How long a read (balances, statements, an account) waits at most for the read side to hold every write
     /// acknowledged before it arrived (answers go out after the journal commit; the read store follows behind). Past it
     /// the read is refused with 503 <c>read-side-behind</c> and Retry-After. Default 2 s.
@@ -39,6 +46,7 @@ public sealed class LedgerOptions
     public TimeSpan ReadYourWritesWaitMax { get; set; } = TimeSpan.FromSeconds(2);
 
     public MemoryOptions Memory { get; set; } = new();
+    public StorageOptions Storage { get; set; } = new();
     public CheckpointOptions Checkpoint { get; set; } = new();
     public AuthOptions Auth { get; set; } = new();
     public TlsOptions Tls { get; set; } = new();
@@ -103,6 +111,23 @@ public sealed class MemoryOptions
         if (KeyFilterBytes < 64L << 10) return $"Ledger:Memory:KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.";
         return null;
     }
+}
+
+/// <summary><c>Ledger:Storage</c>: how the entry store and the read store keep the history on disk.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>
+    /// <c>Universal</c> (default: a history that only grows is rewritten a few times in its life, not once per level;
+    /// measured in docs/perf.md) or <c>Level</c> (RocksDB's leveled compaction: less space, more writing). Both stores.
+    /// </summary>
+    public string Compaction { get; set; } = "Universal";
+
+    public Ledger.Journal.Storage.StoreCompaction CompactionStyle => Compaction.ToUpperInvariant() switch
+    {
+        "UNIVERSAL" => Ledger.Journal.Storage.StoreCompaction.Universal,
+        "LEVEL" => Ledger.Journal.Storage.StoreCompaction.Level,
+        _ => throw new InvalidOperationException($"Ledger:Storage:Compaction is '{Compaction}': use Universal or Level."),
+    };
 }
 
 /// <summary><c>Ledger:Checkpoint</c>: how often the entry store makes its cut durable (a restart replays the journal after it).</summary>

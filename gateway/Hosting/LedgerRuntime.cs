@@ -120,6 +120,7 @@ public sealed class LedgerRuntime : IDisposable
                     WriteBufferBytes = memory.StoreWriteBufferBytes,
                     WriteBuffersMax = memory.StoreWriteBuffers,
                     KeyFilterBytes = memory.KeyFilterBytes,
+                    Compaction = _options.Storage.CompactionStyle,
                     CheckpointEvery = TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds),
                 },
                 Logger = _logger,
@@ -134,6 +135,7 @@ public sealed class LedgerRuntime : IDisposable
                 BlockCacheBytes = memory.ReadBlockCacheBytes,
                 WriteBufferBytes = memory.ReadWriteBufferBytes,
                 WriteBuffersMax = memory.StoreWriteBuffers,
+                Compaction = _options.Storage.CompactionStyle,
             };
             var (reads, readWriter) = OpenReadStore(store, readSettings);
             Reads = reads;
@@ -148,7 +150,11 @@ public sealed class LedgerRuntime : IDisposable
             IEntryStoreWriter storeWriter = store.StoreWriter;
             if (WrapStoreWriter is { } wrapStore) storeWriter = wrapStore(storeWriter);
             var host = new EngineHost(engine, new TimedJournal(journal), [readSink, new MetricsSink()],
-                new EngineHostSettings { RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy), InFlightEntriesMax = memory.InFlightEntriesMax },
+                new EngineHostSettings
+                {
+                    RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy), Layout = LayoutOf(_options.PipelineLayout),
+                    InFlightEntriesMax = memory.InFlightEntriesMax,
+                },
                 store.Prefetcher, storeWriter);
             host.Start();
             store.Checkpoints.Start();
@@ -193,6 +199,7 @@ public sealed class LedgerRuntime : IDisposable
             var reads = ReadStore.Open(Path.Combine(_options.DataDir, ReadStore.DirectoryName), new ReadStoreSettings
             {
                 BlockCacheBytes = memory.ReadBlockCacheBytes, WriteBufferBytes = memory.ReadWriteBufferBytes, WriteBuffersMax = memory.StoreWriteBuffers,
+                Compaction = _options.Storage.CompactionStyle,
             });
             Reads = reads;
             _feed = new Kafka.EventsFeed(_options.Kafka, reads, _logger);
@@ -271,6 +278,13 @@ public sealed class LedgerRuntime : IDisposable
         "YIELDING" => static () => new YieldingWaitStrategy(),
         "BUSYSPIN" => static () => new BusySpinWaitStrategy(),
         _ => throw new InvalidOperationException($"Ledger:WaitStrategy is '{name}': use Blocking, BlockingYield, Yielding or BusySpin."),
+    };
+
+    private static PipelineLayout LayoutOf(string name) => name.ToUpperInvariant() switch
+    {
+        "SHARED" => PipelineLayout.Shared,
+        "SEPARATE" => PipelineLayout.Separate,
+        _ => throw new InvalidOperationException($"Ledger:PipelineLayout is '{name}': use Shared (three threads) or Separate (one per stage)."),
     };
 
     /// <summary>Stops intake, drains the ring, closes the journal. Idempotent.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Ledger.Engine.Domain;
+using Ledger.Journal.Storage;
 using RocksDbSharp;
 
 namespace Ledger.ReadSide;
@@ -15,6 +16,9 @@ public sealed record ReadStoreSettings
 
     /// <summary>Memtables at most. Default 3.</summary>
     public int WriteBuffersMax { get; init; } = 3;
+
+    /// <summary>How the store compacts (see <see cref="StoreCompaction"/>). Default universal.</summary>
+    public StoreCompaction Compaction { get; init; } = StoreCompaction.Universal;
 
     /// <summary>Entries a statement page examines at most when filters skip most of them; past it the page ends early with a cursor. Default 100 000.</summary>
     public int ScanBudget { get; init; } = 100_000;
@@ -66,33 +70,9 @@ public sealed class ReadStore : IDisposable
         Settings = settings;
         ReadOnly = readOnly;
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
-        var native = Native.Instance;
-        _table = new BlockBasedTableOptions()
-            .SetBlockCache(_cache)
-            .SetCacheIndexAndFilterBlocks(true)
-            .SetPinL0FilterAndIndexBlocksInCache(true)
-            .SetFormatVersion(5)
-            .SetBlockSize(16 * 1024);
-        native.rocksdb_block_based_options_set_filter_policy(_table.Handle, native.rocksdb_filterpolicy_create_bloom_full(10));
-        native.rocksdb_block_based_options_set_index_type(_table.Handle, 2); // partitioned: RAM stays what the cache allows
-        native.rocksdb_block_based_options_set_partition_filters(_table.Handle, 1);
-        native.rocksdb_block_based_options_set_metadata_block_size(_table.Handle, 4096);
-        native.rocksdb_block_based_options_set_pin_top_level_index_and_filter(_table.Handle, 1);
-        // The table factory belongs on the column family's options (the default family ignores the DB options' one).
-        _family = new ColumnFamilyOptions()
-            .SetBlockBasedTableFactory(_table)
-            .SetWriteBufferSize((ulong)settings.WriteBufferBytes)
-            .SetMaxWriteBufferNumber(settings.WriteBuffersMax)
-            .SetCompression(Compression.Lz4)
-            .SetLevelCompactionDynamicLevelBytes(true);
-        _options = new DbOptions()
-            .SetCreateIfMissing(!readOnly)
-            .IncreaseParallelism(2)
-            .SetMaxBackgroundCompactions(2)
-            .SetMaxBackgroundFlushes(1)
-            .SetKeepLogFileNum(4)
-            .SetDbLogDir(readOnly ? Path.Combine(Path.GetTempPath(), "ledger-store-readonly-logs") : "")
-            .SetMaxOpenFiles(readOnly ? -1 : 4096);
+        _table = RocksTuning.Table(_cache, 16 * 1024, 10);
+        _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffersMax, settings.Compaction);
+        _options = RocksTuning.Database(readOnly, 2);
         Db = readOnly
             ? RocksDb.OpenReadOnly(_options, directory, new ColumnFamilies(_family), false)
             : RocksDb.Open(_options, directory, new ColumnFamilies(_family));

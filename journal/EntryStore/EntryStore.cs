@@ -45,39 +45,11 @@ public sealed class EntryStore : IDisposable
         ReadOnly = readOnly;
         Settings = settings;
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
-        _table = new BlockBasedTableOptions()
-            .SetBlockCache(_cache)
-            .SetCacheIndexAndFilterBlocks(true) // bounded RAM: index and filters live in the cache instead of growing with the data
-            .SetPinL0FilterAndIndexBlocksInCache(true)
-            .SetFormatVersion(5)
-            .SetBlockSize(8 * 1024);
-        var native = Native.Instance;
-        native.rocksdb_block_based_options_set_filter_policy(_table.Handle, native.rocksdb_filterpolicy_create_bloom_full(settings.BloomBitsPerKey));
-        // Partitioned index and filters: a lookup loads one small partition, never a whole file's filter (a full filter of
-        // a large file is megabytes; evicted and reloaded per lookup, it costs a copy of megabytes per new correlation id).
-        native.rocksdb_block_based_options_set_index_type(_table.Handle, 2); // kTwoLevelIndexSearch
-        native.rocksdb_block_based_options_set_partition_filters(_table.Handle, 1);
-        native.rocksdb_block_based_options_set_metadata_block_size(_table.Handle, 4096);
-        native.rocksdb_block_based_options_set_pin_top_level_index_and_filter(_table.Handle, 1);
-        native.rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(_table.Handle, 1);
-        // The table factory must be set on the column family's options: the default family ignores the DB options' one.
-        _family = new ColumnFamilyOptions()
-            .SetBlockBasedTableFactory(_table)
-            .SetWriteBufferSize((ulong)settings.WriteBufferBytes)
-            .SetMaxWriteBufferNumber(settings.WriteBuffersMax)
-            .SetMemtablePrefixBloomSizeRatio(0.05)
-            .SetCompression(Compression.Lz4)
-            .SetLevelCompactionDynamicLevelBytes(true);
-        native.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
-        _options = new DbOptions()
-            .SetCreateIfMissing(!readOnly)
-            .IncreaseParallelism(settings.BackgroundJobs)
-            // A read-only open must write nothing into the directory, not even RocksDB's own info log.
-            .SetDbLogDir(readOnly ? Path.Combine(Path.GetTempPath(), "ledger-store-readonly-logs") : "")
-            .SetMaxBackgroundCompactions(settings.BackgroundJobs)
-            .SetMaxBackgroundFlushes(1)
-            .SetKeepLogFileNum(4)
-            .SetMaxOpenFiles(readOnly ? -1 : 4096); // read-only: open every file now, so the writer's compactions cannot pull one away
+        _table = Storage.RocksTuning.Table(_cache, 8 * 1024, settings.BloomBitsPerKey);
+        _family = Storage.RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffersMax, settings.Compaction)
+            .SetMemtablePrefixBloomSizeRatio(0.05);
+        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
+        _options = Storage.RocksTuning.Database(readOnly, settings.BackgroundJobs);
         if (settings.Statistics) _options.EnableStatistics();
         Db = readOnly
             ? RocksDb.OpenReadOnly(_options, directory, new ColumnFamilies(_family), false)

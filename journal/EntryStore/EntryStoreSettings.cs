@@ -26,6 +26,9 @@ public sealed record EntryStoreSettings
     /// <summary>Bloom filter bits per key: a lookup of a new correlation id reads no data block with probability about 99 % at 10. Default 10.</summary>
     public int BloomBitsPerKey { get; init; } = 10;
 
+    /// <summary>How the store compacts (see <see cref="Storage.StoreCompaction"/>). Default universal.</summary>
+    public Storage.StoreCompaction Compaction { get; init; } = Storage.StoreCompaction.Universal;
+
     /// <summary>Background threads for flushes and compactions. Default 2.</summary>
     public int BackgroundJobs { get; init; } = 2;
 

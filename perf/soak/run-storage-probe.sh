@@ -40,4 +40,5 @@ awk -v e="$entries" -v w=$(( after_io - before_io )) -v j=$(( after_journal - be
 for d in journal store read; do [ -d "$DATA/$d" ] && printf 'on disk %-8s %8.1f B/entry (incl. warm-up)\n' "$d" "$(du -sb "$DATA/$d" | awk -v e="$entries" '{ print $1 / e }')"; done
 echo "CPU per thread name over the window (% of one core):"
 join -t$'\t' -a2 -e0 -o '0,1.2,2.2' <(echo "$before_threads" | sort) <(echo "$after_threads" | sort) |
-  awk -F'\t' -v hz="$hz" -v s="$SECONDS_RUN" '{ p = ($3 - $2) * 100 / hz / s; if (p >= 0.5) printf "  %-24s %6.1f\n", $1, p; t += p } END { printf "  %-24s %6.1f\n", "total", t }' | sort -k2 -n -r -t$'\t'
+  awk -F'\t' -v hz="$hz" -v s="$SECONDS_RUN" -v e="$entries" '{ p = ($3 - $2) * 100 / hz / s; if (p >= 0.5) printf "  %-24s %6.1f  %6.2f us/entry\n", $1, p, p / 100 * s * 1e6 / e; t += p }
+    END { printf "  %-24s %6.1f  %6.2f us/entry (CPU of the service per entry: the figure that survives a shared machine)\n", "total", t, t / 100 * s * 1e6 / e }' | sort -k2 -n -r

@@ -1,0 +1,83 @@
+using RocksDbSharp;
+
+namespace Ledger.Journal.Storage;
+
+/// <summary>How the stores compact what they hold (see docs/decisions.md, "History written about once").</summary>
+public enum StoreCompaction
+{
+    /// <summary>
+    /// Universal (tiered) compaction, the default: sorted runs are merged only when several of similar size pile up, so
+    /// a history that only grows is rewritten a few times in its life instead of once per level.
+    /// </summary>
+    Universal,
+
+    /// <summary>RocksDB's leveled compaction (dynamic level sizes): less space, more rewriting.</summary>
+    Level,
+}
+
+/// <summary>
+/// The one RocksDB tuning of both stores (the entry store and the Balance &amp; Statements read store): bounded RAM (index
+/// and filter partitions live in the block cache), bloom filters, LZ4, the compaction style, and the background threads,
+/// which every store of the process shares (RocksDB's default environment: one compaction budget, not one per store).
+/// Usage: <c>var table = RocksTuning.Table(cache, 8 * 1024, 10); var family = RocksTuning.Family(table, 64L &lt;&lt; 20, 3, StoreCompaction.Universal);</c>
+/// </summary>
+public static class RocksTuning
+{
+    /// <summary>Block-based tables whose index and filter partitions live in <paramref name="cache"/>: RAM stays what the cache allows, however large the store.</summary>
+    public static BlockBasedTableOptions Table(Cache cache, int blockBytes, int bloomBitsPerKey)
+    {
+        var table = new BlockBasedTableOptions()
+            .SetBlockCache(cache)
+            .SetCacheIndexAndFilterBlocks(true)
+            .SetPinL0FilterAndIndexBlocksInCache(true)
+            .SetFormatVersion(5)
+            .SetBlockSize((ulong)blockBytes);
+        var native = Native.Instance;
+        native.rocksdb_block_based_options_set_filter_policy(table.Handle, native.rocksdb_filterpolicy_create_bloom_full(bloomBitsPerKey));
+        // Partitioned index and filters: a lookup loads one small partition, never a whole file's filter (a full filter of
+        // a large file is megabytes; evicted and reloaded per lookup, it costs a copy of megabytes per new correlation id).
+        native.rocksdb_block_based_options_set_index_type(table.Handle, 2); // kTwoLevelIndexSearch
+        native.rocksdb_block_based_options_set_partition_filters(table.Handle, 1);
+        native.rocksdb_block_based_options_set_metadata_block_size(table.Handle, 4096);
+        native.rocksdb_block_based_options_set_pin_top_level_index_and_filter(table.Handle, 1);
+        native.rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(table.Handle, 1);
+        return table;
+    }
+
+    /// <summary>The column family: the table factory (it belongs here: the default family ignores the DB options' one), memtables, LZ4, the compaction style.</summary>
+    public static ColumnFamilyOptions Family(BlockBasedTableOptions table, long writeBufferBytes, int writeBuffersMax, StoreCompaction compaction)
+    {
+        var family = new ColumnFamilyOptions()
+            .SetBlockBasedTableFactory(table)
+            .SetWriteBufferSize((ulong)writeBufferBytes)
+            .SetMaxWriteBufferNumber(writeBuffersMax)
+            .SetCompression(Compression.Lz4);
+        if (compaction == StoreCompaction.Level)
+        {
+            family.SetLevelCompactionDynamicLevelBytes(true);
+            return family;
+        }
+        var native = Native.Instance;
+        native.rocksdb_options_set_compaction_style(family.Handle, 1); // kCompactionStyleUniversal
+        var universal = native.rocksdb_universal_compaction_options_create();
+        native.rocksdb_universal_compaction_options_set_allow_trivial_move(universal, 1); // runs that do not overlap move without a rewrite
+        native.rocksdb_options_set_universal_compaction_options(family.Handle, universal);
+        native.rocksdb_universal_compaction_options_destroy(universal); // the options copied it
+        return family;
+    }
+
+    /// <summary>
+    /// The database: background flushes and compactions in the process-wide pool (<paramref name="backgroundJobs"/> threads
+    /// at most, shared with the other store), RocksDB's own log kept short. A read-only open writes nothing into the
+    /// directory (its info log goes to a temporary folder) and opens every file at once, so the writer's compactions
+    /// cannot pull one away.
+    /// </summary>
+    public static DbOptions Database(bool readOnly, int backgroundJobs) => new DbOptions()
+        .SetCreateIfMissing(!readOnly)
+        .IncreaseParallelism(backgroundJobs)
+        .SetDbLogDir(readOnly ? Path.Combine(Path.GetTempPath(), "ledger-store-readonly-logs") : "")
+        .SetMaxBackgroundCompactions(backgroundJobs)
+        .SetMaxBackgroundFlushes(1)
+        .SetKeepLogFileNum(4)
+        .SetMaxOpenFiles(readOnly ? -1 : 4096);
+}
