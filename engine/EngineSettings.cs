@@ -13,10 +13,10 @@ public sealed record EngineSettings
     /// Entries the cache holds (recent entries, open holds, and entries changed but not yet in the store). Past it the
     /// least recently used entry the store already holds is evicted. Default 65 536.
     /// </summary>
-    public int EntryCacheCapacity { get; init; } = 65_536;
+    public int EntryCacheEntries { get; init; } = 65_536;
 
-    /// <summary>Open holds (pending blocking entries) the ledger keeps at most; past it a new hold is refused (retry later). Default 1 000 000.</summary>
-    public int OpenHoldsMax { get; init; } = 1_000_000;
+    /// <summary>Open holds (pending blocking entries) the ledger keeps at most; past it a new hold is refused (retry later). Default 500 000 (the service's <c>Ledger:Memory:OpenHoldsMax</c>).</summary>
+    public int OpenHoldsMax { get; init; } = 500_000;
 
     /// <summary>
     /// Writes every page of the entry cache at start-up, so the engine thread does not take a page fault each time the
@@ -28,7 +28,7 @@ public sealed record EngineSettings
     internal void Validate()
     {
         if (AccountCapacity < 1) throw new ArgumentException($"AccountCapacity must be at least 1, not {AccountCapacity}.");
-        if (EntryCacheCapacity < 16) throw new ArgumentException($"EntryCacheCapacity must be at least 16 entries, not {EntryCacheCapacity}.");
+        if (EntryCacheEntries < 16) throw new ArgumentException($"EntryCacheEntries must be at least 16 entries, not {EntryCacheEntries}.");
         if (OpenHoldsMax < 1) throw new ArgumentException($"OpenHoldsMax must be at least 1, not {OpenHoldsMax}.");
     }
 }

@@ -50,7 +50,7 @@ public sealed partial class LedgerEngine
         settings.Validate();
         Catalog = catalog;
         _accounts = new AccountTable(settings.AccountCapacity);
-        _cache = new EntryCache(settings.EntryCacheCapacity);
+        _cache = new EntryCache(settings.EntryCacheEntries);
         _expiryQueue = new HoldExpiryQueue(1024);
         _openHoldsMax = settings.OpenHoldsMax;
         if (settings.PrefaultTables) _cache.Prefault();

@@ -24,7 +24,7 @@ public sealed record EngineHostSettings
     /// <summary>
     /// Entries published but not yet released, at most (producers wait past it, <c>TrySubmit</c> says no). It bounds
     /// what the engine's cache must hold beyond its open holds (entries decided but not yet in the store), so size the
-    /// cache for it (see <see cref="EngineSettings.EntryCacheCapacity"/>). Default 131 072.
+    /// cache for it (see <see cref="EngineSettings.EntryCacheEntries"/>). Default 131 072.
     /// </summary>
     public int InFlightEntriesMax { get; init; } = 131_072;
 

@@ -13,10 +13,11 @@ using Microsoft.Extensions.Options;
 namespace Ledger.Gateway.Hosting;
 
 /// <summary>
-/// Composes the ledger behind the gateway, in this one place: catalog, engine, journal and entry store, pipeline host,
-/// read store. <see cref="Start"/> recovers, catches the read store up from the journal after its watermark, and starts
-/// the pipeline; <see cref="IsReady"/> turns true only then; <see cref="Stop"/> stops intake and drains the ring (every
-/// published command is decided, committed and answered).
+/// The running service behind the gateway, as the endpoints see it: which role this process plays
+/// (<see cref="LedgerRole"/>: engine, journal, stores, pipeline; or <see cref="StatementsRole"/>: a read replica fed
+/// from Kafka), whether it accepts requests, the read store, and read-your-writes. <see cref="Start"/> composes the
+/// role (recovery and read-store catch-up happen there); <see cref="IsReady"/> turns true only then; <see cref="Stop"/>
+/// stops intake and drains the ring (every published command is decided, committed and answered).
 /// Usage: <c>runtime.Start(); await runtime.Host!.SubmitAsync(command); runtime.Stop();</c>
 /// </summary>
 public sealed class LedgerRuntime : IDisposable
@@ -24,13 +25,10 @@ public sealed class LedgerRuntime : IDisposable
     private readonly LedgerOptions _options;
     private readonly ILogger<LedgerRuntime> _logger;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile EngineHost? _host;
-    private EngineHost? _stoppable; // the host until Stop has run once
+    private volatile LedgerRole? _ledger;
+    private volatile StatementsRole? _statements;
     private volatile bool _stopping;
-    private ReadStoreWriter? _readWriter;
-    private Checkpointer? _readCheckpoints;
     private volatile bool _readsReady;
-    private Kafka.EventsFeed? _feed;
 
     /// <param name="catalog">The catalog loaded once at start-up (<see cref="LedgerOptions.HistoryCodesPath"/>).</param>
     public LedgerRuntime(IOptions<LedgerOptions> options, ILogger<LedgerRuntime> logger, HistoryCatalog catalog)
@@ -41,11 +39,13 @@ public sealed class LedgerRuntime : IDisposable
     }
 
     public HistoryCatalog Catalog { get; }
+
     /// <summary>The read store (balances, history, statements), or null before start; read it only once <see cref="IsReady"/>.</summary>
-    public ReadStore? Reads { get; private set; }
+    public ReadStore? Reads => _ledger?.Reads ?? _statements?.Reads;
 
     /// <summary>How many journal records start-up fed the read store after its watermark (its own log line says so too).</summary>
-    public long ReadCatchUpRecords { get; private set; }
+    public long ReadCatchUpRecords => _ledger?.ReadCatchUpRecords ?? 0;
+
     public LedgerCommandPool Pool { get; } = new();
 
     /// <summary>How far the read store serves; reads wait on it for what was acknowledged before they arrived.</summary>
@@ -56,25 +56,25 @@ public sealed class LedgerRuntime : IDisposable
     /// false past <see cref="LedgerOptions.ReadYourWritesWaitMax"/>. A statements replica has no acknowledgements to wait for.
     /// </summary>
     public ValueTask<bool> WaitForReadsAsync(CancellationToken cancel) =>
-        _host is { } host ? ReadProgress.WaitAsync(host.AcknowledgedRecord, _options.ReadYourWritesWaitMax, cancel) : ValueTask.FromResult(true);
+        Host is { } host ? ReadProgress.WaitAsync(host.AcknowledgedRecord, _options.ReadYourWritesWaitMax, cancel) : ValueTask.FromResult(true);
 
-    /// <summary>The running pipeline; null before <see cref="Start"/> has finished.</summary>
-    public EngineHost? Host => _host;
+    /// <summary>The running pipeline; null before <see cref="Start"/> has finished, and in the statements role.</summary>
+    public EngineHost? Host => _ledger?.Host;
 
     /// <summary>The durable side (journal, entry store), or null before start.</summary>
-    public LedgerStore? Store { get; private set; }
+    public LedgerStore? Store => _ledger?.Store;
 
     /// <summary>The Kafka event publisher (the journal's outbox), or null when Kafka is off.</summary>
-    internal Kafka.EventPublisher? Publisher { get; private set; }
+    internal Kafka.EventPublisher? Publisher => _ledger?.Publisher;
 
     /// <summary>The Kafka command consumer, or null when Kafka ingress is off (no <c>Ledger:Kafka:CommandsPartner</c>).</summary>
-    internal Kafka.CommandConsumer? Ingress { get; private set; }
+    internal Kafka.CommandConsumer? Ingress => _ledger?.Ingress;
 
     /// <summary>What recovery did at start (store cut used, records replayed, any cut), or null before start.</summary>
-    public RecoveryReport? Recovery { get; private set; }
+    public RecoveryReport? Recovery => _ledger?.Store.Recovery;
 
     /// <summary>True when acknowledged commands survive a restart (a real journal is wired).</summary>
-    public bool IsDurable { get; private set; }
+    public bool IsDurable => _ledger is not null;
 
     /// <summary>Wraps the journal before the pipeline starts: the fail-stop tests inject a failing write here.</summary>
     internal Func<ICommandJournal, ICommandJournal>? WrapJournal { get; set; }
@@ -83,99 +83,32 @@ public sealed class LedgerRuntime : IDisposable
     internal Func<IEntryStoreWriter, IEntryStoreWriter>? WrapStoreWriter { get; set; }
     internal Func<ICommittedCommandSink, ICommittedCommandSink>? WrapReadSink { get; set; }
 
-    /// <summary>Accepting requests: recovered, read store caught up, not stopping, and the pipeline has not failed (fail-stop).</summary>
-    public bool IsReady => !_stopping && _readsReady && (_host is { Fault: null } || _feed is { Fault: null });
+    /// <summary>Accepting requests: recovered, read store caught up, not stopping, and the pipeline (or the replica's feed) has not failed (fail-stop).</summary>
+    public bool IsReady => !_stopping && _readsReady && (_ledger is { Host.Fault: null } || _statements is { Fault: null });
 
     /// <summary>Completes when the runtime became ready (or faults when start-up failed).</summary>
     public Task WhenReady => _ready.Task;
 
     public void Start()
     {
-        if (_options.IsStatementsRole)
-        {
-            StartStatements();
-            return;
-        }
         var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var memory = _options.Memory;
-            var engineSettings = new EngineSettings
+            if (_options.IsStatementsRole)
             {
-                AccountCapacity = memory.AccountCapacity,
-                EntryCacheCapacity = memory.EntryCacheEntries,
-                OpenHoldsMax = memory.OpenHoldsMax,
-            };
-
-            // Recovery: the live state at the entry store's cut + the journal tail (a damaged tail is cut and
-            // reported), then the read model is rebuilt from the journaled events, in order, before readiness turns true.
-            var store = LedgerStore.Open(new LedgerStoreOptions
-            {
-                DataDir = _options.DataDir,
-                Catalog = Catalog,
-                Engine = engineSettings,
-                EntryStore = new EntryStoreSettings
-                {
-                    BlockCacheBytes = memory.StoreBlockCacheBytes,
-                    WriteBufferBytes = memory.StoreWriteBufferBytes,
-                    WriteBuffersMax = memory.StoreWriteBuffers,
-                    KeyFilterBytes = memory.KeyFilterBytes,
-                    Compaction = _options.Storage.CompactionStyle,
-                    CheckpointEvery = TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds),
-                },
-                Logger = _logger,
-            });
-            Store = store;
-            var engine = store.Engine;
-            ICommandJournal journal = store.Journal;
-            IsDurable = true;
-            Recovery = store.Recovery;
-            var readSettings = new ReadStoreSettings
-            {
-                BlockCacheBytes = memory.ReadBlockCacheBytes,
-                WriteBufferBytes = memory.ReadWriteBufferBytes,
-                WriteBuffersMax = memory.StoreWriteBuffers,
-                Compaction = _options.Storage.CompactionStyle,
-            };
-            var (reads, readWriter) = OpenReadStore(store, readSettings);
-            Reads = reads;
-            _readWriter = readWriter;
-            _readCheckpoints = new Checkpointer("read store", () => reads.Stats.DurableWatermark != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
-                TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds), _logger);
-
-            if (WrapJournal is { } wrap) journal = wrap(journal);
-            ReadProgress.Advance(reads.Watermark.RecordNumber);
-            ICommittedCommandSink readSink = new ReadStoreSink(_readWriter, ReadProgress);
-            if (WrapReadSink is { } wrapRead) readSink = wrapRead(readSink);
-            IEntryStoreWriter storeWriter = store.StoreWriter;
-            if (WrapStoreWriter is { } wrapStore) storeWriter = wrapStore(storeWriter);
-            var host = new EngineHost(engine, new TimedJournal(journal), [readSink, new MetricsSink()],
-                new EngineHostSettings
-                {
-                    RingSize = _options.RingSize, WaitStrategy = WaitStrategyOf(_options.WaitStrategy), Layout = LayoutOf(_options.PipelineLayout),
-                    InFlightEntriesMax = memory.InFlightEntriesMax,
-                },
-                store.Prefetcher, storeWriter);
-            host.Start();
-            store.Checkpoints.Start();
-            _readCheckpoints.Start();
-            _stoppable = host;
-            _host = host;
-            if (!string.IsNullOrWhiteSpace(_options.Kafka.BootstrapServers))
-            {
-                Publisher = new Kafka.EventPublisher(_options.Kafka, store, Catalog, _options.DataDir, _logger);
-                Publisher.Start();
+                _statements = StatementsRole.Start(_options, _logger);
+                _readsReady = true;
+                _ready.TrySetResult();
+                return;
             }
-            bool ingress = !string.IsNullOrWhiteSpace(_options.Kafka.BootstrapServers) && !string.IsNullOrWhiteSpace(_options.Kafka.CommandsPartner);
+            var ledger = LedgerRole.Start(this, _options, _logger);
+            _ledger = ledger;
             _readsReady = true;
-            if (ingress)
-            {
-                Ingress = new Kafka.CommandConsumer(_options.Kafka, this, _options.Auth, _logger);
-                Ingress.Start();
-            }
+            ledger.StartIngress(this);
             _ready.TrySetResult();
-            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready in {Seconds:F3} s: {Codes} history codes, {Accounts} accounts, {Sequence} entries, ring of {Ring} slots, data in {DataDir}.",
-                started.Elapsed.TotalSeconds, Catalog.Definitions.Count, engine.Accounts.Count, engine.LastSequence, host.RingSize, Path.GetFullPath(_options.DataDir));
+            var engine = ledger.Host.Engine;
+            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready in {Seconds:F3} s: {Codes} history codes, {Accounts} accounts, {Sequence} entries, ring of {Ring} slots, {Threads} pipeline threads, data in {DataDir}.",
+                started.Elapsed.TotalSeconds, Catalog.Definitions.Count, engine.Accounts.Count, engine.LastSequence, ledger.Host.RingSize, ledger.Host.ThreadNames.Count, Path.GetFullPath(_options.DataDir));
         }
         catch (Exception ex)
         {
@@ -184,139 +117,19 @@ public sealed class LedgerRuntime : IDisposable
         }
     }
 
-    /// <summary>
-    /// The statements role: no engine, no journal; this process's own read store (<c>&lt;data&gt;/read</c>), fed from
-    /// <c>ledger.events</c> by <see cref="Kafka.EventsFeed"/> from the position it holds, ready once caught up.
-    /// </summary>
-    private void StartStatements()
-    {
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        try
-        {
-            if (string.IsNullOrWhiteSpace(_options.Kafka.BootstrapServers))
-                throw new InvalidOperationException("Ledger:Role is statements, which reads ledger.events: set Ledger:Kafka:BootstrapServers.");
-            var memory = _options.Memory;
-            var reads = ReadStore.Open(Path.Combine(_options.DataDir, ReadStore.DirectoryName), new ReadStoreSettings
-            {
-                BlockCacheBytes = memory.ReadBlockCacheBytes, WriteBufferBytes = memory.ReadWriteBufferBytes, WriteBuffersMax = memory.StoreWriteBuffers,
-                Compaction = _options.Storage.CompactionStyle,
-            });
-            Reads = reads;
-            _feed = new Kafka.EventsFeed(_options.Kafka, reads, _logger);
-            _readCheckpoints = new Checkpointer("read store", () => reads.Stats.DurableWatermark != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
-                TimeSpan.FromSeconds(_options.Checkpoint.EverySeconds), _logger);
-            _feed.Start();
-            _readCheckpoints.Start();
-            _feed.CaughtUp.GetAwaiter().GetResult();
-            _readsReady = true;
-            _ready.TrySetResult();
-            if (_logger.IsEnabled(LogLevel.Information))
-                _logger.LogInformation("Statements replica ready in {Seconds:F3} s: read store at journal record {Record}, fed from {Topic} in group {Group}.",
-                    started.Elapsed.TotalSeconds, reads.Watermark.RecordNumber, _options.Kafka.EventsTopic, _options.Kafka.StatementsGroup);
-        }
-        catch (Exception ex)
-        {
-            _ready.TrySetException(ex);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Opens the read store and feeds it the journal records after its watermark (only those: no full rescan). One that
-    /// cannot be read, or whose watermark the journal does not continue (another journal's, or ahead of it after a cut),
-    /// is moved aside and rebuilt from the whole journal.
-    /// </summary>
-    private (ReadStore Store, ReadStoreWriter Writer) OpenReadStore(LedgerStore store, ReadStoreSettings settings)
-    {
-        string dir = Path.Combine(store.DataDir, ReadStore.DirectoryName);
-        for (int attempt = 0; ; attempt++)
-        {
-            ReadStore? reads = null;
-            string? problem;
-            try
-            {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                reads = ReadStore.Open(dir, settings);
-                var opened = clock.Elapsed;
-                var mark = reads.Watermark;
-                var writer = reads.Writer();
-                long fed = store.ReplayCommittedAfter(mark.RecordNumber, mark.NextAddress, mark.LastSequence, record =>
-                {
-                    writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress);
-                    if (writer.Pending >= 1_024) writer.Commit();
-                });
-                writer.Commit();
-                if (fed >= 0 && reads.Watermark.RecordNumber == store.Journal.CommittedRecordNumber)
-                {
-                    ReadCatchUpRecords = fed;
-                    if (_logger.IsEnabled(LogLevel.Information))
-                        _logger.LogInformation("Read store caught up: {Records} journal records fed after its watermark (record {From}), now at record {To}; opened in {Open:F3} s, fed in {Fed:F3} s.",
-                            fed, mark.RecordNumber, reads.Watermark.RecordNumber, opened.TotalSeconds, (clock.Elapsed - opened).TotalSeconds);
-                    return (reads, writer);
-                }
-                problem = fed < 0
-                    ? $"the journal does not continue after its watermark (record {mark.RecordNumber} at address {mark.NextAddress})"
-                    : $"it reached record {reads.Watermark.RecordNumber}, the journal's last is {store.Journal.CommittedRecordNumber}";
-                writer.Dispose();
-            }
-            catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException or InvalidOperationException)
-            {
-                problem = ex.Message;
-            }
-            reads?.Dispose();
-            if (attempt > 0) throw new InvalidOperationException($"The read store in '{dir}' could not be rebuilt from the journal: {problem}");
-            string aside = $"{dir}.unusable-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
-            if (Directory.Exists(dir)) Directory.Move(dir, aside);
-            _logger.LogWarning("The read store does not fit the journal ({Problem}); moved to {Aside}, rebuilding it from the journal.", problem, aside);
-        }
-    }
-
-    private static Func<IWaitStrategy> WaitStrategyOf(string name) => name.ToUpperInvariant() switch
-    {
-        "BLOCKING" => static () => new BlockingWaitStrategy(),
-        "BLOCKINGYIELD" => static () => new BlockingWaitStrategy(yieldTries: 100),
-        "YIELDING" => static () => new YieldingWaitStrategy(),
-        "BUSYSPIN" => static () => new BusySpinWaitStrategy(),
-        _ => throw new InvalidOperationException($"Ledger:WaitStrategy is '{name}': use Blocking, BlockingYield, Yielding or BusySpin."),
-    };
-
-    private static PipelineLayout LayoutOf(string name) => name.ToUpperInvariant() switch
-    {
-        "SHARED" => PipelineLayout.Shared,
-        "SEPARATE" => PipelineLayout.Separate,
-        _ => throw new InvalidOperationException($"Ledger:PipelineLayout is '{name}': use Shared (three threads) or Separate (one per stage)."),
-    };
-
-    /// <summary>Stops intake, drains the ring, closes the journal. Idempotent.</summary>
+    /// <summary>Stops intake, drains the ring, closes the stores and the journal. Idempotent.</summary>
     public void Stop()
     {
         _stopping = true;
-        if (Interlocked.Exchange(ref _feed, null) is { } feed)
+        _readsReady = false;
+        if (Interlocked.Exchange(ref _statements, null) is { } statements)
         {
-            _readsReady = false;
-            feed.Dispose();
-            _readCheckpoints?.Dispose();
-            var replica = Reads;
-            Reads = null;
-            replica?.Dispose();
+            statements.Dispose();
             return;
         }
-        var host = Interlocked.Exchange(ref _stoppable, null);
-        if (host is null) return;
-        Ingress?.Dispose(); // first: no new commands from Kafka while the ring drains
-        Ingress = null;
-        host.Stop();
-        _readsReady = false;
-        Publisher?.Dispose(); // before the journal closes: its cursor reads the journal
-        Publisher = null;
-        _readCheckpoints?.Dispose();
-        _readWriter?.Dispose();
-        var reads = Reads;
-        Reads = null;
-        reads?.Dispose(); // checkpoints: the next start feeds it nothing
-        var journal = Store;
-        Store = null;
-        journal?.Dispose();
+        if (_ledger is not { } ledger) return;
+        ledger.Dispose();
+        _ledger = null;
         if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger stopped: ring drained, read store and journal closed.");
     }
 

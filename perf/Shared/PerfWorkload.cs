@@ -45,7 +45,7 @@ internal static class PerfWorkload
     /// </summary>
     public static LedgerEngine NewEngine(int accounts, int entryCapacity, bool prefault = true)
     {
-        var engine = new LedgerEngine(Catalog(), new EngineSettings { AccountCapacity = accounts, EntryCacheCapacity = entryCapacity, PrefaultTables = prefault });
+        var engine = new LedgerEngine(Catalog(), new EngineSettings { AccountCapacity = accounts, EntryCacheEntries = entryCapacity, PrefaultTables = prefault });
         const int chunk = 10_000;
         var open = new LedgerCommand();
         for (int first = 0; first < accounts; first += chunk)

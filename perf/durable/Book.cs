@@ -18,7 +18,7 @@ internal static class Book
         Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),
         // Presized like a production config would be, so table growth does not pause the engine thread mid-run.
         // The service's defaults (gateway Ledger:Memory), with the account table presized.
-        Engine = new EngineSettings { AccountCapacity = accounts + 16, EntryCacheCapacity = 1 << 20, OpenHoldsMax = 500_000 },
+        Engine = new EngineSettings { AccountCapacity = accounts + 16, EntryCacheEntries = 1 << 20, OpenHoldsMax = 500_000 },
     };
 
     public static void Fresh(string dir)

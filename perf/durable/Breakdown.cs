@@ -15,7 +15,7 @@ internal static class Breakdown
     {
         const int accounts = 10_000;
         var catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath);
-        var engine = new LedgerEngine(catalog, new EngineSettings { AccountCapacity = accounts + 16, EntryCacheCapacity = n + 1024 });
+        var engine = new LedgerEngine(catalog, new EngineSettings { AccountCapacity = accounts + 16, EntryCacheEntries = n + 1024 });
         var open = new LedgerCommand { TimestampTicks = 1 };
         open.SetOpenAccounts(accounts);
         for (int i = 0; i < accounts; i++) open.Openings[i] = new AccountOpening { Account = Book.Account(i), Currency = Book.Usd };
@@ -70,7 +70,7 @@ internal static class Breakdown
         }
         Report.Line(string.Create(CultureInfo.InvariantCulture, $"check + decode: {Ns(Stopwatch.GetTimestamp() - d0, kept)} ns/record"));
 
-        var fresh = new LedgerEngine(catalog, new EngineSettings { AccountCapacity = accounts + 16, EntryCacheCapacity = n + 1024 });
+        var fresh = new LedgerEngine(catalog, new EngineSettings { AccountCapacity = accounts + 16, EntryCacheEntries = n + 1024 });
         fresh.Apply(open);
         long r0 = Stopwatch.GetTimestamp();
         for (int i = 0; i < kept; i++)

@@ -47,7 +47,7 @@ var store = LedgerStore.Open(new LedgerStoreOptions
 {
     DataDir = args[0],
     Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),
-    Engine = new EngineSettings { EntryCacheCapacity = 16 },
+    Engine = new EngineSettings { EntryCacheEntries = 16 },
     Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = 20 },
     EntryStore = new EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, CheckpointEvery = TimeSpan.FromMilliseconds(200) },
 });

@@ -71,7 +71,7 @@ void ReadStoreOnly()
 void SingleThreadPath()
 {
     var catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath);
-    var engine = new LedgerEngine(catalog, new EngineSettings { EntryCacheCapacity = 4 << 20, AccountCapacity = 4_096 });
+    var engine = new LedgerEngine(catalog, new EngineSettings { EntryCacheEntries = 4 << 20, AccountCapacity = 4_096 });
     string dir = Scratch();
     using var store = ReadStore.Open(dir);
     using var writer = store.Writer();

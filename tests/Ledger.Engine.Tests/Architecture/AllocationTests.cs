@@ -16,7 +16,7 @@ public class AllocationTests
 
     private static LedgerEngine PresizedEngine()
     {
-        var engine = NewEngine(new EngineSettings { AccountCapacity = 16, EntryCacheCapacity = 8 * BatchSize });
+        var engine = NewEngine(new EngineSettings { AccountCapacity = 16, EntryCacheEntries = 8 * BatchSize });
         Open(A, overdraft: 1_000).ApplyTo(engine);
         Open(B).ApplyTo(engine);
         Post(Posting(A, "fund", 100, 1_000_000_000)).ApplyTo(engine);

@@ -42,7 +42,7 @@ public class EngineHostTests
 
     private static LedgerEngine EngineWithProducerAccounts(int commandsTotal)
     {
-        var engine = NewEngine(new EngineSettings { AccountCapacity = 16, EntryCacheCapacity = commandsTotal + 16 });
+        var engine = NewEngine(new EngineSettings { AccountCapacity = 16, EntryCacheEntries = commandsTotal + 16 });
         for (int p = 0; p < Producers; p++) engine.Apply(Open(ProducerAccount(p)));
         return engine;
     }

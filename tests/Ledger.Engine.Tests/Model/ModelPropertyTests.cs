@@ -20,7 +20,7 @@ namespace Ledger.Engine.Tests.Model;
 public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
 {
     private const int Cases = 200;
-    private static readonly EngineSettings Small = new() { AccountCapacity = 4, EntryCacheCapacity = 64 };
+    private static readonly EngineSettings Small = new() { AccountCapacity = 4, EntryCacheEntries = 64 };
 
     [Property(MaxTest = Cases, Arbitrary = new[] { typeof(ScenarioArbitrary) }, QuietOnSuccess = true)]
     public Property ShouldAnswerEveryCommandAsTheModelDoesAndKeepTheInvariants(Scenario scenario)
@@ -48,7 +48,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
                 c.ApplyTo(first);
                 if (c.ChangedState) journaled.Add(c); // what the host would journal, with the time it was applied at
             }
-            var second = NewEngine(new EngineSettings { AccountCapacity = 1, EntryCacheCapacity = 16 }); // table sizes must not matter
+            var second = NewEngine(new EngineSettings { AccountCapacity = 1, EntryCacheEntries = 16 }); // table sizes must not matter
             foreach (var c in scenario.Build()) c.ApplyTo(second);
             var fromJournal = NewEngine(Small);
             foreach (var c in journaled)

@@ -45,7 +45,7 @@ public class RestartTests(CacheMode mode) : EngineFixture(mode)
     public void ShouldRebuildTheSameStateFromTheSameCommands()
     {
         var first = NewEngine();
-        var second = NewEngine(new EngineSettings { AccountCapacity = 1, EntryCacheCapacity = 16 });
+        var second = NewEngine(new EngineSettings { AccountCapacity = 1, EntryCacheEntries = 16 });
         foreach (var c in ADay()) c.ApplyTo(first);
         foreach (var c in ADay()) c.ApplyTo(second);
         Assert.That(second.ComputeStateHash(), Is.EqualTo(first.ComputeStateHash()), "table sizes do not matter, only the commands");

@@ -1,0 +1,152 @@
+using Ledger.Engine.Hosting;
+using Ledger.Gateway.Observability;
+using Ledger.Journal;
+using Ledger.Journal.EntryStore;
+using Ledger.ReadSide;
+
+namespace Ledger.Gateway.Hosting;
+
+/// <summary>
+/// The ledger role (the default): the engine, the journal and the entry store (recovered at start), the pipeline host,
+/// the Balance &amp; Statements read store in process (caught up from the journal before the pipeline starts), and, when
+/// Kafka is configured, the event publisher (the journal's outbox) and the command ingress.
+/// </summary>
+internal sealed class LedgerRole : IDisposable
+{
+    private readonly LedgerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ReadStoreWriter _readWriter;
+    private readonly Checkpointer _readCheckpoints;
+    private EngineHost? _stoppable; // the host until Stop has run once
+
+    private LedgerRole(LedgerOptions options, ILogger logger, LedgerStore store, ReadStore reads, ReadStoreWriter readWriter, long readCatchUp, Checkpointer readCheckpoints)
+    {
+        _options = options;
+        _logger = logger;
+        Store = store;
+        Reads = reads;
+        _readWriter = readWriter;
+        ReadCatchUpRecords = readCatchUp;
+        _readCheckpoints = readCheckpoints;
+    }
+
+    public LedgerStore Store { get; }
+    public ReadStore Reads { get; }
+    public long ReadCatchUpRecords { get; }
+    public EngineHost Host { get; private set; } = null!;
+    public Kafka.EventPublisher? Publisher { get; private set; }
+    public Kafka.CommandConsumer? Ingress { get; private set; }
+
+    /// <summary>
+    /// Recovers (the live state at the entry store's cut + the journal tail; a damaged tail is cut and reported), catches
+    /// the read store up from the journal after its watermark, starts the pipeline, the checkpoints and the publisher.
+    /// </summary>
+    public static LedgerRole Start(LedgerRuntime runtime, LedgerOptions options, ILogger logger)
+    {
+        var store = LedgerStore.Open(new LedgerStoreOptions
+        {
+            DataDir = options.DataDir,
+            Catalog = runtime.Catalog,
+            Engine = ComponentSettings.Engine(options),
+            EntryStore = ComponentSettings.EntryStore(options),
+            Logger = logger,
+        });
+        var (reads, readWriter, fed) = OpenReadStore(store, ComponentSettings.ReadStore(options), logger);
+        var readCheckpoints = new Checkpointer("read store", () => reads.Stats.DurableWatermark != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
+            ComponentSettings.CheckpointEvery(options), logger);
+        var role = new LedgerRole(options, logger, store, reads, readWriter, fed, readCheckpoints);
+
+        ICommandJournal journal = store.Journal;
+        if (runtime.WrapJournal is { } wrapJournal) journal = wrapJournal(journal);
+        runtime.ReadProgress.Advance(reads.Watermark.RecordNumber);
+        ICommittedCommandSink readSink = new ReadStoreSink(readWriter, runtime.ReadProgress);
+        if (runtime.WrapReadSink is { } wrapRead) readSink = wrapRead(readSink);
+        IEntryStoreWriter storeWriter = store.StoreWriter;
+        if (runtime.WrapStoreWriter is { } wrapStore) storeWriter = wrapStore(storeWriter);
+        var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], ComponentSettings.Host(options), store.Prefetcher, storeWriter);
+        host.Start();
+        store.Checkpoints.Start();
+        readCheckpoints.Start();
+        role.Host = host;
+        role._stoppable = host;
+        if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))
+        {
+            role.Publisher = new Kafka.EventPublisher(options.Kafka, store, runtime.Catalog, options.DataDir, logger);
+            role.Publisher.Start();
+        }
+        return role;
+    }
+
+    /// <summary>Starts the Kafka command ingress, when configured (once the runtime accepts commands).</summary>
+    public void StartIngress(LedgerRuntime runtime)
+    {
+        if (string.IsNullOrWhiteSpace(_options.Kafka.BootstrapServers) || string.IsNullOrWhiteSpace(_options.Kafka.CommandsPartner)) return;
+        Ingress = new Kafka.CommandConsumer(_options.Kafka, runtime, _options.Auth, _logger);
+        Ingress.Start();
+    }
+
+    /// <summary>
+    /// Opens the read store and feeds it the journal records after its watermark (only those: no full rescan). One that
+    /// cannot be read, or whose watermark the journal does not continue (another journal's, or ahead of it after a cut),
+    /// is moved aside and rebuilt from the whole journal.
+    /// </summary>
+    private static (ReadStore Store, ReadStoreWriter Writer, long Fed) OpenReadStore(LedgerStore store, ReadStoreSettings settings, ILogger logger)
+    {
+        string dir = Path.Combine(store.DataDir, ReadStore.DirectoryName);
+        for (int attempt = 0; ; attempt++)
+        {
+            ReadStore? reads = null;
+            string? problem;
+            try
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                reads = ReadStore.Open(dir, settings);
+                var opened = clock.Elapsed;
+                var mark = reads.Watermark;
+                var writer = reads.Writer();
+                long fed = store.ReplayCommittedAfter(mark.RecordNumber, mark.NextAddress, mark.LastSequence, record =>
+                {
+                    writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress);
+                    if (writer.Pending >= 1_024) writer.Commit();
+                });
+                writer.Commit();
+                if (fed >= 0 && reads.Watermark.RecordNumber == store.Journal.CommittedRecordNumber)
+                {
+                    if (logger.IsEnabled(LogLevel.Information))
+                        logger.LogInformation("Read store caught up: {Records} journal records fed after its watermark (record {From}), now at record {To}; opened in {Open:F3} s, fed in {Fed:F3} s.",
+                            fed, mark.RecordNumber, reads.Watermark.RecordNumber, opened.TotalSeconds, (clock.Elapsed - opened).TotalSeconds);
+                    return (reads, writer, fed);
+                }
+                problem = fed < 0
+                    ? $"the journal does not continue after its watermark (record {mark.RecordNumber} at address {mark.NextAddress})"
+                    : $"it reached record {reads.Watermark.RecordNumber}, the journal's last is {store.Journal.CommittedRecordNumber}";
+                writer.Dispose();
+            }
+            catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException or InvalidOperationException)
+            {
+                problem = ex.Message;
+            }
+            reads?.Dispose();
+            if (attempt > 0) throw new InvalidOperationException($"The read store in '{dir}' could not be rebuilt from the journal: {problem}");
+            string aside = $"{dir}.unusable-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
+            if (Directory.Exists(dir)) Directory.Move(dir, aside);
+            logger.LogWarning("The read store does not fit the journal ({Problem}); moved to {Aside}, rebuilding it from the journal.", problem, aside);
+        }
+    }
+
+    /// <summary>Stops intake (Kafka first), drains the ring, then closes the publisher, the read store and the journal. Idempotent.</summary>
+    public void Dispose()
+    {
+        var host = Interlocked.Exchange(ref _stoppable, null);
+        if (host is null) return;
+        Ingress?.Dispose(); // first: no new commands from Kafka while the ring drains
+        Ingress = null;
+        host.Stop();
+        Publisher?.Dispose(); // before the journal closes: its cursor reads the journal
+        Publisher = null;
+        _readCheckpoints.Dispose();
+        _readWriter.Dispose();
+        Reads.Dispose(); // checkpoints: the next start feeds it nothing
+        Store.Dispose();
+    }
+}
