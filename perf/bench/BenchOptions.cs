@@ -39,13 +39,17 @@ public sealed class BenchOptions
     public string Target { get; set; } = "ledger";
     /// <summary>The figure's name in the report, e.g. <c>batch-100</c>.</summary>
     public string Label { get; set; } = "run";
+    /// <summary>The report's section (http, sweep, hot, soak, or anything else: it gets its own table).</summary>
+    public string Section { get; set; } = "http";
+    /// <summary>Which round of an interleaved comparison this run is (the report takes the median over rounds).</summary>
+    public int Round { get; set; } = 1;
     public BenchMode Mode { get; set; } = BenchMode.Closed;
     /// <summary>Open loop: requests per second.</summary>
     public double RatePerSecond { get; set; } = 1_000;
     /// <summary>Sweep: the offered rates, or empty for automatic steps around a closed-loop probe's peak.</summary>
     public IReadOnlyList<double> SweepRates { get; set; } = [];
     /// <summary>Sweep, automatic: the fractions of the probed peak to offer.</summary>
-    public IReadOnlyList<double> SweepFractions { get; set; } = [0.1, 0.25, 0.5, 0.7, 0.85, 1.0, 1.2];
+    public IReadOnlyList<double> SweepFractions { get; set; } = [0.1, 0.25, 0.5, 0.8, 0.9, 1.0, 1.2];
     /// <summary>Sweep: the knee is the highest step with accepted ≥ 95 % of offered and p99 ≤ this (ms).</summary>
     public double KneeP99MsMax { get; set; } = 50;
     /// <summary>Keep-alive connections (closed loop: also the concurrency).</summary>

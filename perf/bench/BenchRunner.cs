@@ -61,7 +61,7 @@ public sealed class BenchRunner : IDisposable
     {
         var result = new BenchResult
         {
-            Target = _options.Target, Label = _options.Label, Url = _options.Url.ToString(), Mode = _options.Mode, StartedAtUtc = DateTime.UtcNow,
+            Target = _options.Target, Label = _options.Label, Section = _options.Section, Round = _options.Round, Url = _options.Url.ToString(), Mode = _options.Mode, StartedAtUtc = DateTime.UtcNow,
             Workload = new WorkloadEcho
             {
                 Mix = _options.Mix.ToString(), BatchSize = _options.BatchSize, Accounts = _options.Accounts,

@@ -21,10 +21,12 @@ public static class Cli
         var url = new Option<string>("--url") { Description = "The server's base address.", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
         var target = new Option<string>("--target") { Description = "What is measured (ledger, noop, postgres): the report groups by it.", DefaultValueFactory = _ => "ledger" };
         var label = new Option<string>("--label") { Description = "The figure's name in the report (e.g. batch-10).", DefaultValueFactory = _ => "run" };
+        var section = new Option<string>("--section") { Description = "The report's section: http, sweep, hot, soak, ….", DefaultValueFactory = _ => "http" };
+        var round = new Option<int>("--round") { Description = "The round of an interleaved comparison (the report takes the median).", DefaultValueFactory = _ => 1 };
         var mode = new Option<BenchMode>("--mode") { Description = "open (target rate), closed (N connections, the peak) or sweep (open-loop steps).", DefaultValueFactory = _ => BenchMode.Closed };
         var rate = new Option<double>("--rate") { Description = "Open loop: requests per second.", DefaultValueFactory = _ => 1_000 };
         var rates = new Option<string?>("--rates") { Description = "Sweep: comma-separated offered rates; default: fractions of a closed-loop probe's peak." };
-        var fractions = new Option<string?>("--sweep-fractions") { Description = "Sweep without --rates: fractions of the probed peak (default 0.1,0.25,0.5,0.7,0.85,1,1.2)." };
+        var fractions = new Option<string?>("--sweep-fractions") { Description = "Sweep without --rates: fractions of the probed peak (default 0.1,0.25,0.5,0.8,0.9,1,1.2)." };
         var kneeP99 = new Option<double>("--knee-p99-ms") { Description = "Sweep: the knee's p99 bound in ms.", DefaultValueFactory = _ => 50 };
         var connections = new Option<int>("--connections", "-c") { Description = "Keep-alive connections (closed loop: the concurrency).", DefaultValueFactory = _ => 32 };
         var duration = new Option<double>("--duration", "-d") { Description = "Seconds per measured step.", DefaultValueFactory = _ => 10 };
@@ -53,7 +55,7 @@ public static class Cli
 
         var root = new RootCommand("ledger-bench: load generator for the ledger's REST API; checks its counts against the ledger afterwards.")
         {
-            url, target, label, mode, rate, rates, fractions, kneeP99, connections, duration, warmup, batch, accounts, firstAccount, branch,
+            url, target, label, section, round, mode, rate, rates, fractions, kneeP99, connections, duration, warmup, batch, accounts, firstAccount, branch,
             distribution, zipf, hotAccounts, hotShare, mix, check, output_, pid, seed, noOpen, timeout, inFlight, quiet,
         };
         root.SetAction(async (parse, ct) =>
@@ -63,7 +65,7 @@ public static class Cli
             {
                 options = new BenchOptions
                 {
-                    Url = new Uri(parse.GetValue(url)!), Target = parse.GetValue(target)!, Label = parse.GetValue(label)!, Mode = parse.GetValue(mode),
+                    Url = new Uri(parse.GetValue(url)!), Target = parse.GetValue(target)!, Label = parse.GetValue(label)!, Section = parse.GetValue(section)!, Round = parse.GetValue(round), Mode = parse.GetValue(mode),
                     RatePerSecond = parse.GetValue(rate), KneeP99MsMax = parse.GetValue(kneeP99), Connections = parse.GetValue(connections),
                     DurationSeconds = parse.GetValue(duration), WarmupSeconds = parse.GetValue(warmup), BatchSize = parse.GetValue(batch),
                     Accounts = parse.GetValue(accounts), FirstAccount = parse.GetValue(firstAccount), Branch = parse.GetValue(branch),

@@ -13,6 +13,8 @@ public sealed class BenchResult
     public int Version { get; set; } = CurrentVersion;
     public string Target { get; set; } = "";
     public string Label { get; set; } = "";
+    public string Section { get; set; } = "";
+    public int Round { get; set; } = 1;
     public string Url { get; set; } = "";
     public BenchMode Mode { get; set; }
     public DateTime StartedAtUtc { get; set; }
