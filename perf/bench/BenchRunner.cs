@@ -119,13 +119,17 @@ public sealed class BenchRunner : IDisposable
         result.Knee = FindKnee(result.Steps, _options.KneeP99MsMax);
     }
 
-    /// <summary>The highest open-loop step whose accepted rate kept within 5 % of the offered one and whose p99 stayed within the bound.</summary>
+    /// <summary>
+    /// The highest open-loop step whose accepted rate kept within 5 % of the offered one, whose p99 stayed within the bound and
+    /// that had no failures. Every step is considered, not only those below the first miss: a short first step's p99 often
+    /// carries the last of the warm-up.
+    /// </summary>
     public static KneeResult? FindKnee(IEnumerable<StepResult> steps, double p99MsMax)
     {
         KneeResult? knee = null;
         foreach (var s in steps.Where(s => s.OfferedRps is > 0).OrderBy(s => s.OfferedRps))
         {
-            if (s.AcceptedRps < 0.95 * s.OfferedRps!.Value || s.Latency.P99Ms > p99MsMax || s.Failed > 0) break;
+            if (s.AcceptedRps < 0.95 * s.OfferedRps!.Value || s.Latency.P99Ms > p99MsMax || s.Failed > 0) continue;
             knee = new KneeResult
             {
                 OfferedRps = s.OfferedRps.Value, AcceptedRps = s.AcceptedRps, P99Ms = s.Latency.P99Ms,
