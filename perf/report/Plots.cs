@@ -104,7 +104,7 @@ public static class Plots
             if (points.Count == 0) continue;
             var ordered = points.OrderBy(p => p.Batch).ToList();
             foreach (var p in ordered) batches.Add(p.Batch);
-            var line = plot.Add.Scatter(ordered.Select(p => Math.Log10(p.Batch)).ToArray(), ordered.Select(p => p.EntriesPerSecond).ToArray());
+            var line = plot.Add.Scatter(ordered.Select(p => Math.Log10(p.Batch)).ToArray(), ordered.Select(p => Math.Log10(Math.Max(1, p.EntriesPerSecond))).ToArray());
             line.LegendText = target;
             line.MarkerSize = 8;
             line.LineWidth = 2;
@@ -112,11 +112,11 @@ public static class Plots
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         foreach (int b in batches) ticks.AddMajor(Math.Log10(b), b.ToString(System.Globalization.CultureInfo.InvariantCulture));
         plot.Axes.Bottom.TickGenerator = ticks;
+        plot.Axes.Left.TickGenerator = LogTicks(2, 7, "");
         plot.Title("Entries/s by batch size (closed loop, median round)");
         plot.XLabel("entries per batch (log scale)");
-        plot.YLabel("entries/s");
+        plot.YLabel("entries/s (log scale)");
         plot.ShowLegend(Alignment.UpperLeft);
-        plot.Axes.SetLimitsY(0, double.NaN);
         return Save(plot, dir, name);
     }
 
@@ -156,7 +156,7 @@ public static class Plots
         for (int p = fromPower; p <= toPower; p++)
         {
             double v = Math.Pow(10, p);
-            ticks.AddMajor(p, v.ToString(v < 1 ? "0.##" : "#,0", System.Globalization.CultureInfo.InvariantCulture) + " " + unit);
+            ticks.AddMajor(p, (v.ToString(v < 1 ? "0.##" : "#,0", System.Globalization.CultureInfo.InvariantCulture) + " " + unit).Trim());
         }
         return ticks;
     }
