@@ -55,7 +55,7 @@ if [ "$THROUGHPUT" = 1 ]; then
   echo "uptime after throughput: $(uptime)" >> "$out/machine.txt"
 fi
 
-# One file with the tables and harness lines, for docs/perf.md.
+# One file with the tables and harness lines, for docs/perf-history.md.
 {
   cat "$out/machine.txt"
   for report in "$out"/bdn/results/*-report-github.md; do
