@@ -8,7 +8,7 @@
 #                                the open-loop rate sweep; hot accounts (10 and 1); the soak (throughput and RSS over
 #                                time); the full run adds the micro benches, the durable pipeline and Kafka.
 #                                --quick: 1 round of 5 s per figure, 1-minute soak, no micro/durable/Kafka (<= 6 minutes);
-#                                full: 3 rounds of 10 s, 10-minute soak (about 35 minutes).
+#                                full: 3 rounds of 10 s, 10-minute soak (about 40 minutes, estimated: not yet run).
 #   ./run-perf.sh micro [FILTER] the BenchmarkDotNet micro benches and the EngineHost harness (perf/micro/run-micro.sh)
 #   ./run-perf.sh http [s] [c]   the gateway with wrk (perf/http/run-http.sh, the earlier HTTP section)
 #   ./run-perf.sh journal [quick] the durable pipeline, bounded-memory soak, replay and start-up (perf/durable)

@@ -30,7 +30,8 @@ public sealed class PlainProgress(TextWriter output) : IBenchProgress
     public static string Describe(StepResult s, bool measured) => string.Create(CultureInfo.InvariantCulture,
         $"{(measured ? "" : "(not measured) ")}{s.Name}: {s.AcceptedRps:0} req/s accepted{(s.OfferedRps is { } o ? $" of {o:0} offered" : "")}, " +
         $"{s.EntriesPerSecond:0} entries/s, p50 {s.Latency.P50Ms:0.###} ms, p99 {s.Latency.P99Ms:0.###} ms, p99.9 {s.Latency.P999Ms:0.###} ms, " +
-        $"max {s.Latency.MaxMs:0.###} ms; {s.Requests} requests: {s.Ok} 2xx, {s.Declined} 4xx, {s.Failed} failed");
+        $"max {s.Latency.MaxMs:0.###} ms; {s.Requests} requests: {s.Ok} 2xx, {s.Declined} 4xx, {s.Failed} failed; " +
+        $"generator {s.BenchCpuShare:0%} of the cores, {s.BenchAllocatedBytesPerRequest} B allocated per request");
 }
 
 /// <summary>A progress bar per step and a live rate, on an interactive terminal.</summary>

@@ -73,6 +73,10 @@ public sealed class StepResult
     /// <summary>Acknowledged entries per second of elapsed time.</summary>
     public double EntriesPerSecond { get; set; }
     public LatencySummary Latency { get; set; } = new();
+    /// <summary>The generator's CPU time over the step as a share of all the machine's cores (0..1): near 1/cores or more, it competes with the server.</summary>
+    public double BenchCpuShare { get; set; }
+    /// <summary>Bytes the generator's process allocated per request over the step (HttpClient's own included).</summary>
+    public long BenchAllocatedBytesPerRequest { get; set; }
     /// <summary>The percentile distribution (HdrHistogram, 5 ticks per half distance) for the curves.</summary>
     public List<PercentilePoint> Percentiles { get; set; } = [];
     public Dictionary<string, long> Statuses { get; set; } = [];

@@ -11,6 +11,9 @@ public sealed class StepStats
     private readonly long[] _statuses = new long[600]; // index 0: transport error or timeout
     private long _requests, _ok, _declined, _failed, _entriesOk;
     private long _lastAnswerTicks;
+    // The generator's own cost over the step: is it the bottleneck? (allocation is process-wide, so it includes HttpClient's)
+    private long _allocatedAtStart;
+    private TimeSpan _cpuAtStart;
 
     public StepStats(string name, BenchMode mode, double? offeredRps, int connections, double durationSeconds)
     {
@@ -19,8 +22,7 @@ public sealed class StepStats
         OfferedRps = offeredRps;
         Connections = connections;
         DurationSeconds = durationSeconds;
-        StartTicks = Stopwatch.GetTimestamp();
-        _lastAnswerTicks = StartTicks;
+        Restart();
     }
 
     public string Name { get; }
@@ -38,6 +40,8 @@ public sealed class StepStats
     {
         StartTicks = Stopwatch.GetTimestamp();
         _lastAnswerTicks = StartTicks;
+        _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: false);
+        _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
     }
 
     public void Record(int status, int entries, long intendedTicks)
@@ -79,6 +83,8 @@ public sealed class StepStats
             ElapsedSeconds = Math.Round(elapsed, 3), Requests = Requests, Ok = Ok, Declined = Interlocked.Read(ref _declined),
             Failed = Interlocked.Read(ref _failed), EntriesOk = EntriesOk,
             AcceptedRps = Math.Round(Ok / elapsed, 1), EntriesPerSecond = Math.Round(EntriesOk / elapsed, 1),
+            BenchCpuShare = Math.Round((Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart).TotalSeconds / elapsed / Environment.ProcessorCount, 3),
+            BenchAllocatedBytesPerRequest = Requests > 0 ? (GC.GetTotalAllocatedBytes(precise: false) - _allocatedAtStart) / Requests : 0,
         };
         if (_latencyUs.TotalCount > 0)
         {
