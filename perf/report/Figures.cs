@@ -71,4 +71,19 @@ public static class Goals
         var step = open.OrderBy(s => Math.Abs(s.OfferedRps!.Value - target)).First();
         return (step, step.Latency.P99Ms <= 10);
     }
+
+    /// <summary>
+    /// The soak goal: the last minute's mean entries/s at least 90 % of the first minute's. Null when the run is shorter
+    /// than two minutes (the two minutes would overlap).
+    /// </summary>
+    public static (double FirstMinute, double LastMinute, bool Met)? SoakKeepsItsRate(BenchResult soak)
+    {
+        var t = soak.Timeline;
+        // A sample's time is the end of its second, counted from the start of the run.
+        if (t.Count == 0 || t[^1].Seconds < 120) return null;
+        double end = t[^1].Seconds;
+        double first = t.Where(s => s.Seconds <= 60).Average(s => s.EntriesPerSecond);
+        double last = t.Where(s => s.Seconds > end - 60).Average(s => s.EntriesPerSecond);
+        return (first, last, last >= 0.9 * first);
+    }
 }

@@ -53,6 +53,15 @@ public static class ReportWriter
                                                  $"{eighty.Step.Latency.P99Ms:0.###} ms: **{(eighty.Met ? "met" : "not met")}**."));
             }
         }
+        foreach (var soak in results.Where(r => r.Section == "soak" && r.Target == Goals.Ledger))
+        {
+            var rss = soak.Timeline.Where(x => x.Seconds > 60 && x.ServerRssMiB is not null).Select(x => x.ServerRssMiB!.Value).ToList();
+            string band = rss.Count > 0 ? string.Create(Inv, $"; server RSS after the first minute {rss.Min():0}..{rss.Max():0} MiB") : "";
+            md.AppendLine(Goals.SoakKeepsItsRate(soak) is { } keeps
+                ? string.Create(Inv, $"- Goal: the soak's last minute >= 90 % of its first ({soak.Label}): first minute {keeps.FirstMinute:0} entries/s, last minute " +
+                                     $"{keeps.LastMinute:0} ({keeps.LastMinute / Math.Max(1, keeps.FirstMinute):0.00}){band}: **{(keeps.Met ? "met" : "not met")}**.")
+                : $"- Goal: the soak's last minute >= 90 % of its first ({soak.Label}): the run is shorter than two minutes, not judged.");
+        }
         md.AppendLine();
 
         md.AppendLine("## Checks");

@@ -89,4 +89,27 @@ public class ReportWriterTests
         string markdown = File.ReadAllText(report.MarkdownPath);
         Assert.That(markdown, Does.Contain("**FAILED** http batch-10 ledger round 1: sum over accounts"));
     }
+
+    [TestCase(100_000, 95_000, true, TestName = "TheSoakGoalShouldBeMetWhenTheLastMinuteKeeps90PercentOfTheFirst")]
+    [TestCase(100_000, 85_000, false, TestName = "TheSoakGoalShouldBeMissedWhenTheLastMinuteFallsBelow90Percent")]
+    public void TheSoakGoalComparesTheFirstAndLastMinute(double first, double last, bool met)
+    {
+        var soak = new BenchResult { Section = "soak", Target = "ledger" };
+        for (int t = 1; t <= 180; t++) soak.Timeline.Add(new TimelineSample { Seconds = t, EntriesPerSecond = t <= 60 ? first : t > 120 ? last : 1 });
+
+        var verdict = Goals.SoakKeepsItsRate(soak);
+
+        Assert.That(verdict!.Value.FirstMinute, Is.EqualTo(first));
+        Assert.That(verdict.Value.LastMinute, Is.EqualTo(last));
+        Assert.That(verdict.Value.Met, Is.EqualTo(met));
+    }
+
+    [Test]
+    public void TheSoakGoalShouldNotBeJudgedOnARunShorterThanTwoMinutes()
+    {
+        var soak = new BenchResult { Section = "soak", Target = "ledger" };
+        for (int t = 1; t <= 60; t++) soak.Timeline.Add(new TimelineSample { Seconds = t, EntriesPerSecond = 1 });
+
+        Assert.That(Goals.SoakKeepsItsRate(soak), Is.Null);
+    }
 }
