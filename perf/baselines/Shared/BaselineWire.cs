@@ -10,12 +10,12 @@ namespace Ledger.Baselines;
 // The wire shapes the baselines share with the gateway (docs/perf.md, "Baselines"): the same request bodies, parsed the
 // ordinary way (System.Text.Json, source-generated), and the same answer shapes written with a Utf8JsonWriter.
 
-public sealed class BatchRequest
+internal sealed class BatchRequest
 {
     public List<EntryRequest>? Entries { get; set; }
 }
 
-public sealed class EntryRequest
+internal sealed class EntryRequest
 {
     public string? EntryKind { get; set; }
     public string? CorrelationId { get; set; }
@@ -28,26 +28,26 @@ public sealed class EntryRequest
     public string? ExpiresAt { get; set; }
 }
 
-public sealed class AmountRequest
+internal sealed class AmountRequest
 {
     public long? Value { get; set; }
     public string? Currency { get; set; }
 }
 
-public sealed class BundleRequest
+internal sealed class BundleRequest
 {
     public string? BundleId { get; set; }
     public List<BundleLeg>? Legs { get; set; }
 }
 
-public sealed class BundleLeg
+internal sealed class BundleLeg
 {
     public int? Branch { get; set; }
     public long? Account { get; set; }
     public List<EntryRequest>? Entries { get; set; }
 }
 
-public sealed class OpenAccountBody
+internal sealed class OpenAccountBody
 {
     public int? Branch { get; set; }
     public long? Account { get; set; }
@@ -59,13 +59,13 @@ public sealed class OpenAccountBody
 [JsonSerializable(typeof(BatchRequest))]
 [JsonSerializable(typeof(BundleRequest))]
 [JsonSerializable(typeof(OpenAccountBody))]
-public sealed partial class BaselineJsonContext : JsonSerializerContext;
+internal sealed partial class BaselineJsonContext : JsonSerializerContext;
 
 /// <summary>One entry's answer.</summary>
-public readonly record struct EntryAnswer(string CorrelationId, int EntryType, string Status, long Sequence, long AmountMinor, string Currency);
+internal readonly record struct EntryAnswer(string CorrelationId, int EntryType, string Status, long Sequence, long AmountMinor, string Currency);
 
 /// <summary>Answers in the gateway's shapes.</summary>
-public static class BaselineAnswers
+internal static class BaselineAnswers
 {
     public const string ProblemBase = "https://ledger.example/problems/";
 
