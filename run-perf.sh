@@ -1,101 +1,182 @@
 #!/usr/bin/env bash
-# Runs the perf suite and keeps the raw results under perf/results/<UTC time>/ (git-ignored); docs/perf.md explains
-# every figure. Same commands every time: the engine and ring micro benches (BenchmarkDotNet, in-process, quick
-# settings), then the EngineHost throughput harness for each wait strategy, single entries and 100-entry batches.
+# The performance engineer's one command (docs/perf.md). Installs what it needs, builds Release, starts the ledger and
+# its two baselines on loopback (no-op Kestrel, PostgreSQL reference ledger on a private cluster), drives all three with
+# the same ledger-bench runs interleaved round by round, and writes perf/results/<UTC>/report.md with PNG plots; the
+# summary table ends the terminal output. Exit code 1 when any run's check against its server failed.
 #
-#   ./run-perf.sh                               everything (about 6-8 minutes on 2 idle cores)
-#   FILTER='*RingVsChannel*' ./run-perf.sh      a subset of the benchmarks (BenchmarkDotNet glob)
-#   THROUGHPUT=0 ./run-perf.sh                  skip the harness; BENCHMARKS=0 skips BenchmarkDotNet
-#   ITERATIONS=10 ENTRIES=8000000 ./run-perf.sh more iterations / a longer harness run
-#   ./run-perf.sh http [seconds] [connections]   the HTTP section (wrk)
-#   ./run-perf.sh journal [quick]               the journal section: the bounded-memory soak (100 M entries), throughput, replay
-#   ./run-perf.sh soak [minutes] [runs]         the whole service over HTTP: 10 min per run, 1 000 and 1 000 000 accounts,
-#                                               100-entry and single-entry batches (BASELINE=<worktree> adds the code before)
-#   ./run-perf.sh kafka                         Kafka ingress (commands in -> results out) and the event publisher on the mock cluster
+#   ./run-perf.sh [--quick]      HTTP at 1, 10 and 100 entries per batch against no-op, PostgreSQL and the ledger;
+#                                the open-loop rate sweep; hot accounts (10 and 1); the soak (throughput and RSS over
+#                                time); the full run adds the micro benches, the durable pipeline and Kafka.
+#                                --quick: 1 round of 5 s per figure, 1-minute soak, no micro/durable/Kafka (<= 6 minutes);
+#                                full: 3 rounds of 10 s, 10-minute soak (about 40 minutes, estimated: not yet run).
+#   ./run-perf.sh micro [FILTER] the BenchmarkDotNet micro benches and the EngineHost harness (perf/micro/run-micro.sh)
+#   ./run-perf.sh http [s] [c]   the gateway with wrk (perf/http/run-http.sh, the earlier HTTP section)
+#   ./run-perf.sh journal [quick] the durable pipeline, bounded-memory soak, replay and start-up (perf/durable)
+#   ./run-perf.sh soak [min] [runs] the whole service over HTTP with wrk in 10 s slices (perf/soak/run-soak.sh)
+#   ./run-perf.sh kafka          Kafka ingress and publisher on the mock cluster, then REST beside it
+#   ./run-perf.sh report <dir>   (re)writes <dir>/report.md and its plots from the results JSON under <dir>
+# Environment: ROUNDS, SECONDS_PER_RUN, CONNECTIONS (32), ACCOUNTS (1000), SOAK_SECONDS, LEDGER_PERF_PORT_BASE (18290).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# HTTP section (gateway through Kestrel, wrk on the same box): ./run-perf.sh http [seconds] [connections]
-if [ "${1:-}" = "http" ]; then
-  shift
-  exec perf/http/run-http.sh "$@"
-fi
-# Journal section (bounded-memory soak, durable pipeline, replay, start-up): ./run-perf.sh journal [quick]
-if [ "${1:-}" = "journal" ]; then
-  shift
-  exec perf/durable/run-durable.sh "$@"
-fi
+case "${1:-}" in
+  micro) shift; exec perf/micro/run-micro.sh "$@" ;;
+  http) shift; exec perf/http/run-http.sh "$@" ;;
+  journal) shift; exec perf/durable/run-durable.sh "$@" ;;
+  soak) shift; exec perf/soak/run-soak.sh "$@" ;;
+  kafka) shift; exec perf/kafka/run-kafka.sh "$@" ;;
+  report)
+    shift
+    dotnet build -c Release perf/report -v q -nologo > /dev/null
+    exec dotnet perf/report/bin/Release/net10.0/Ledger.PerfReport.dll "${1:?results directory}"
+    ;;
+  --quick|"") ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
+esac
 
-# Kafka ingress and publisher on librdkafka's mock cluster: ./run-perf.sh kafka
-if [ "${1:-}" = "kafka" ]; then
-  dotnet build -c Release perf/kafka -v quiet -nologo
-  for run in "100 6000" "1 30000"; do
-    # librdkafka logs the mock cluster's shutdown on stderr; the figures are on stdout.
-    dotnet run -c Release --no-build --project perf/kafka -- $run 1000 2>/dev/null | grep -v '^%'
-  done
-  # REST side by side, in the same run: the soak's 100-entry and single-entry runs, one minute each.
-  exec perf/soak/run-soak.sh 1 "1000:100 1000:1"
+QUICK=0
+[ "${1:-}" = "--quick" ] && QUICK=1
+if [ $QUICK = 1 ]; then
+  ROUNDS=${ROUNDS:-1}; SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}; WARMUP=${WARMUP:-2}; SWEEP_STEP=${SWEEP_STEP:-2}; SOAK_SECONDS=${SOAK_SECONDS:-60}
+else
+  ROUNDS=${ROUNDS:-3}; SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}; WARMUP=${WARMUP:-3}; SWEEP_STEP=${SWEEP_STEP:-5}; SOAK_SECONDS=${SOAK_SECONDS:-600}
 fi
-
-# Whole-service soak (gateway on embedded defaults, wrk, per-10 s slices): ./run-perf.sh soak [minutes] [runs]
-if [ "${1:-}" = "soak" ]; then
-  shift
-  exec perf/soak/run-soak.sh "$@"
-fi
-
-FILTER=${1:-${FILTER:-*}}
-ITERATIONS=${ITERATIONS:-7}
-ENTRIES=${ENTRIES:-4000000}
-BENCHMARKS=${BENCHMARKS:-1}
-THROUGHPUT=${THROUGHPUT:-1}
-WAITS=${WAITS:-blocking yielding busyspin}
-
+CONNECTIONS=${CONNECTIONS:-32}
+ACCOUNTS=${ACCOUNTS:-1000}
+BASE=${LEDGER_PERF_PORT_BASE:-18290}
+LEDGER_URL=http://127.0.0.1:$((BASE + 1))
+NOOP_URL=http://127.0.0.1:$((BASE + 2))
+PG_URL=http://127.0.0.1:$((BASE + 3))
+PG_PORT=$((BASE + 4))
+started=$(date +%s)
 out="perf/results/$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$out"
+mkdir -p "$out/runs"
 
-machine() {
-  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "nproc: $(nproc)"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  echo "memory: $(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
-  echo "dotnet sdk: $(dotnet --version)"
-  echo "runtime: $(dotnet --list-runtimes | grep Microsoft.NETCore.App | tail -1)"
-  echo "kernel: $(uname -r)"
-  echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- engine perf || echo ' (+ uncommitted changes)')"
-}
-{ machine; echo "uptime before: $(uptime)"; } > "$out/machine.txt"
-cat "$out/machine.txt"
-
-dotnet build -c Release perf/benchmarks/Ledger.Benchmarks.csproj -v q -nologo
-dotnet build -c Release perf/throughput/Ledger.Throughput.csproj -v q -nologo
-
-if [ "$BENCHMARKS" = 1 ]; then
-  # In-process toolchain: no per-benchmark rebuild (see shared toolchain notes); each class fixes its own
-  # invocation count, so only warm-up and iteration counts come from here.
-  dotnet run -c Release --no-build --project perf/benchmarks -- \
-    --filter "$FILTER" --inProcess --warmupCount 2 --iterationCount "$ITERATIONS" --launchCount 1 \
-    --artifacts "$out/bdn" --exporters json 2>&1 | tee "$out/benchmarks.log"
-  echo "uptime after benchmarks: $(uptime)" >> "$out/machine.txt"
+# What the run needs: PostgreSQL (the baseline), fonts for the plots' text, curl for readiness.
+need=()
+ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || need+=(postgresql)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v curl > /dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  echo "installing ${need[*]}"
+  $SUDO apt-get update -q > /dev/null && $SUDO apt-get install -y -q "${need[@]}" > /dev/null
 fi
 
-if [ "$THROUGHPUT" = 1 ]; then
-  dotnet run -c Release --no-build --project perf/throughput -- memory 2>&1 | tee -a "$out/throughput.log"
-  for wait in $WAITS; do
-    dotnet run -c Release --no-build --project perf/throughput -- \
-      --wait "$wait" --batch 1 --commands "$ENTRIES" 2>&1 | tee -a "$out/throughput.log"
-    dotnet run -c Release --no-build --project perf/throughput -- \
-      --wait "$wait" --batch 100 --commands "$((ENTRIES / 100))" 2>&1 | tee -a "$out/throughput.log"
-  done
-  echo "uptime after throughput: $(uptime)" >> "$out/machine.txt"
-fi
-
-# One file with the tables and harness lines, for docs/perf.md.
 {
-  cat "$out/machine.txt"
-  for report in "$out"/bdn/results/*-report-github.md; do
-    [ -e "$report" ] && { echo; cat "$report"; }
+  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "command: ./run-perf.sh${1:+ $1}"
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/^Mem:/ {print $2 " GiB"}') RAM"
+  echo "software: .NET SDK $(dotnet --version), $(ls -d /usr/lib/postgresql/*/ | xargs -n1 basename | sed 's/^/PostgreSQL /' | tail -1), kernel $(uname -r)"
+  echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- engine journal gateway perf || echo ' (+ uncommitted changes)')"
+  echo "load: $ROUNDS round(s) of ${SECONDS_PER_RUN} s per figure after ${WARMUP} s warm-up, $CONNECTIONS connections, $ACCOUNTS accounts, sweep steps of ${SWEEP_STEP} s, soak ${SOAK_SECONDS} s"
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$out/machine.txt"
+
+echo "== build (Release)"
+for project in gateway perf/bench perf/baselines/noop perf/baselines/postgres perf/report; do
+  dotnet build -c Release "$project" -v q -nologo > "$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
+done
+
+# ---------------- servers ----------------
+DATA=$(mktemp -d /tmp/ledger-perf-data.XXXXXX)
+PGDIR=$(mktemp -d /tmp/ledger-perf-pg.XXXXXX)
+LEDGER_PID=; NOOP_PID=; PG_PID=
+cleanup() {
+  for pid in $LEDGER_PID $NOOP_PID $PG_PID; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in $LEDGER_PID $NOOP_PID $PG_PID; do wait "$pid" 2>/dev/null || true; done
+  perf/baselines/postgres/pg-cluster.sh stop "$PGDIR" > /dev/null 2>&1 || true
+  rm -rf "$DATA"
+}
+trap cleanup EXIT
+ready() { # url pid log
+  for _ in $(seq 1 600); do
+    curl -s -o /dev/null -X POST "$1/connect/token" -d grant_type=client_credentials -d client_id=x -d client_secret=y && return 0
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
   done
-  [ -e "$out/benchmarks.log" ] && { echo; grep -h '\[alloc-check\]' "$out/benchmarks.log" || true; }
-  [ -e "$out/throughput.log" ] && { echo; grep -hE '^(throughput|memory) ' "$out/throughput.log" || true; }
-} > "$out/summary.md"
-echo "results: $out (summary: $out/summary.md)"
+  echo "not ready: $1 (see $3)"; tail -20 "$3"; exit 1
+}
+
+echo "== servers"
+dotnet gateway/bin/Release/net10.0/Ledger.Gateway.dll --urls=$LEDGER_URL --Ledger:DataDir="$DATA" --Ledger:RateLimit:PermitsPerSecond=0 \
+  --Logging:LogLevel:Default=Warning > "$out/ledger.log" 2>&1 &
+LEDGER_PID=$!
+dotnet perf/baselines/noop/bin/Release/net10.0/Ledger.Baselines.NoOp.dll --urls=$NOOP_URL > "$out/noop.log" 2>&1 &
+NOOP_PID=$!
+PG_CONNECTION=$(perf/baselines/postgres/pg-cluster.sh start "$PGDIR" "$PG_PORT" | tail -1)
+dotnet perf/baselines/postgres/bin/Release/net10.0/Ledger.Baselines.Postgres.dll --urls=$PG_URL --Postgres:ConnectionString="$PG_CONNECTION" \
+  > "$out/postgres.log" 2>&1 &
+PG_PID=$!
+ready $NOOP_URL $NOOP_PID "$out/noop.log"
+ready $PG_URL $PG_PID "$out/postgres.log"
+for _ in $(seq 1 600); do curl -sf -o /dev/null $LEDGER_URL/health/ready && break; sleep 0.1; done
+curl -sf -o /dev/null $LEDGER_URL/health/ready || { echo "the ledger is not ready; see $out/ledger.log"; exit 1; }
+echo "ledger pid $LEDGER_PID at $LEDGER_URL, no-op pid $NOOP_PID at $NOOP_URL, PostgreSQL baseline pid $PG_PID at $PG_URL (cluster on port $PG_PORT)"
+
+# ---------------- runs ----------------
+STATUS=0
+BENCH="perf/bench/bin/Release/net10.0/ledger-bench"
+url_of() { case $1 in ledger) echo $LEDGER_URL ;; noop) echo $NOOP_URL ;; postgres) echo $PG_URL ;; esac; }
+pid_of() { case $1 in ledger) echo $LEDGER_PID ;; noop) echo $NOOP_PID ;; postgres) echo $PG_PID ;; esac; }
+check_of() { [ "$1" = noop ] && echo counts || echo full; }
+# bench <target> <section> <label> <round> <args...>: one ledger-bench run, its JSON under runs/, its lines in bench.log.
+bench() {
+  local target=$1 section=$2 label=$3 round=$4; shift 4
+  local file="$out/runs/$section-$label-$target-r$round.json"
+  echo "-- $section $label $target round $round" >> "$out/bench.log"
+  if "$BENCH" --plain --url "$(url_of "$target")" --target "$target" --section "$section" --label "$label" --round "$round" \
+       --server-pid "$(pid_of "$target")" --check "$(check_of "$target")" --out "$file" "$@" >> "$out/bench.log" 2>&1; then
+    grep -E '^(closed|open|knee)' "$out/bench.log" | tail -1 | sed "s/^/   $section $label $target r$round: /"
+  else
+    STATUS=1
+    echo "   $section $label $target r$round: FAILED (see $out/bench.log)"; tail -5 "$out/bench.log"
+  fi
+}
+
+echo "== HTTP: 1, 10 and 100 entries per batch, closed loop, $CONNECTIONS connections, targets interleaved round by round"
+for round in $(seq 1 "$ROUNDS"); do
+  for batch in 1 10 100; do
+    for target in noop postgres ledger; do
+      bench $target http batch-$batch "$round" --mode closed -c "$CONNECTIONS" -d "$SECONDS_PER_RUN" --warmup "$WARMUP" \
+        --batch $batch --accounts "$ACCOUNTS"
+    done
+  done
+done
+
+echo "== open-loop sweep, 10-entry batches (fractions of a closed-loop probe's peak)"
+for target in noop postgres ledger; do
+  bench $target sweep batch-10 1 --mode sweep -c 64 -d "$SWEEP_STEP" --warmup 1 --batch 10 --accounts "$ACCOUNTS" --first-account 2000001
+done
+
+echo "== hot accounts: 10 and 1 account(s), single-entry deposits"
+for round in $(seq 1 "$ROUNDS"); do
+  for hot in 10 1; do
+    for target in noop postgres ledger; do
+      bench $target hot "accounts-$hot" "$round" --mode closed -c "$CONNECTIONS" -d "$SECONDS_PER_RUN" --warmup 1 --batch 1 \
+        --accounts $hot --first-account $((3000001 + hot * 100))
+    done
+  done
+done
+
+echo "== soak: the ledger for ${SOAK_SECONDS} s, 100-entry batches, closed loop (throughput and RSS over time)"
+bench ledger soak "batch-100-${SOAK_SECONDS}s" 1 --mode closed -c "$CONNECTIONS" -d "$SOAK_SECONDS" --warmup 0 --batch 100 \
+  --accounts "$ACCOUNTS" --first-account 4000001
+
+if [ $QUICK = 0 ]; then
+  # The rest of the suite: stop the servers first, they would share the cores.
+  cleanup; trap - EXIT
+  echo "== micro benches and the EngineHost harness"
+  OUT="$out/micro" perf/micro/run-micro.sh > "$out/micro.log" 2>&1 || STATUS=1
+  echo "== the durable pipeline, replay and start-up (quick sizes)"
+  perf/durable/run-durable.sh quick > "$out/durable.log" 2>&1 || STATUS=1
+  echo "== Kafka ingress and publisher (mock cluster)"
+  perf/kafka/run-kafka.sh no-rest > "$out/kafka.log" 2>&1 || STATUS=1
+fi
+
+echo "uptime after: $(uptime)" >> "$out/machine.txt"
+echo "elapsed: $(( $(date +%s) - started )) s" >> "$out/machine.txt"
+echo "== report"
+dotnet perf/report/bin/Release/net10.0/Ledger.PerfReport.dll "$out" || STATUS=1
+echo "whole run: $(( $(date +%s) - started )) s"
+exit $STATUS

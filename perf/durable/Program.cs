@@ -1,7 +1,7 @@
 using System.Globalization;
 using Ledger.Perf.Durable;
 
-// Durable-path harness: see docs/perf.md ("Journal") for what each scenario measures and the figures.
+// Durable-path harness: see docs/perf-history.md ("Journal") for what each scenario measures and the figures.
 //   dotnet run -c Release --project perf/durable -- throughput [--seconds 10] [--window 4096] [--wait blocking|yielding|spin] [--entry-capacity N] [--shadow] [--dir /tmp/ledger-perf]
 //   dotnet run -c Release --project perf/durable -- replay [--entries 10000000]
 //   dotnet run -c Release --project perf/durable -- soak [--accounts 1000000] [--batch 100] [--entries 100000000] [--slice 10000000] [--producers 2] [--window 512]

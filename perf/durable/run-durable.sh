@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The journal section of docs/perf.md: the bounded-memory soak (100 M entries, 100-entry and single-entry commands,
+# The journal section of docs/perf-history.md: the bounded-memory soak (100 M entries, 100-entry and single-entry commands,
 # 1 M accounts), durable pipeline throughput, commit cost, per-step breakdown, replay and start-up.
 # Raw output goes to perf/results/durable/<UTC time>.log.
 # Usage: perf/durable/run-durable.sh [quick]   (quick: 10 M entries per soak and 1 M for replay instead of 100 M / 10 M)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP load test of the gateway with wrk (Debian package) on this box: the ledger's single-entry POST beside a
 # no-op endpoint in the same process and run, the ledger at 80% of its peak (paced), and 100-entry batches.
-# Raw outputs go to perf/results/http/; the summary table is printed last (copy it into docs/perf.md, "HTTP").
+# Raw outputs go to perf/results/http/; the summary table is printed last (copy it into docs/perf-history.md, "HTTP").
 # Usage: [WAIT=Blocking|BlockingYield|Yielding|BusySpin] perf/http/run-http.sh [seconds per run, default 15] [connections, default 32]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

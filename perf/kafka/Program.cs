@@ -2,7 +2,7 @@
 // gateway's runtime in this process (no HTTP), Kafka ingress and egress on, accounts opened on the ring, then
 // MESSAGES pre-encoded POST_BATCH commands of BATCH deposits each produced as fast as the producer takes them. Prints
 // entries/s from the first command produced to the last result read, events/s from the first to the last event read
-// on ledger.events, and the publisher's lag sampled every 100 ms. The mock cluster is not a real broker: see docs/perf.md.
+// on ledger.events, and the publisher's lag sampled every 100 ms. The mock cluster is not a real broker: see docs/perf-history.md.
 // Usage: dotnet run -c Release --project perf/kafka -- [batch 100] [messages 20000] [accounts 1000]
 using System.Diagnostics;
 using System.Globalization;

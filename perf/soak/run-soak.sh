@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole-service soak (docs/perf.md, "Whole service"): the gateway on its embedded defaults (only the rate limit
+# The whole-service soak (docs/perf-history.md, "Whole service"): the gateway on its embedded defaults (only the rate limit
 # off and a fresh data directory), accounts opened by one CSV import, then wrk with 32 connections posting deposit
 # batches for MINUTES, in back-to-back 10 s slices. Per slice: req/s, entries/s, p50/p99, RSS, GC heap, the read
 # store's size and lag, and the data directory's size. After each run: SIGKILL, restart, time to /health/ready and

@@ -1,0 +1,106 @@
+namespace Ledger.Bench.Tests;
+
+/// <summary>
+/// ledger-bench against real servers for a few seconds: its counts add up against the ledger's balances in both modes,
+/// and its check fails when the server loses or invents an entry. No timing is asserted (the box is shared).
+/// </summary>
+[NonParallelizable]
+public class LedgerBenchTests
+{
+    private const string EveryOperation = "deposit=40,debit=10,hold=10,release=10,reversal=10,replay=5,bundle=5,balance=5,statement=5";
+
+    [TestCase("closed", "--connections", "8", TestName = "ShouldBalanceItsCountsAgainstARealGatewayInClosedLoop")]
+    [TestCase("open", "--rate", "300", TestName = "ShouldBalanceItsCountsAgainstARealGatewayInOpenLoop")]
+    public async Task ShouldBalanceItsCountsAgainstARealGateway(string mode, string paceOption, string pace)
+    {
+        await using var gateway = await BenchServer.GatewayAsync();
+
+        var run = await BenchRun.OfAsync(gateway.Address, "--mode", mode, paceOption, pace, "--duration", "2", "--warmup", "0.5",
+            "--batch", "5", "--accounts", "20", "--mix", EveryOperation);
+
+        Assert.That(run.ExitCode, Is.EqualTo(Cli.ExitOk), run.ToString());
+        var check = run.Result!.Check;
+        Assert.That(check.Passed, Is.True, run.ToString());
+        Assert.That(check.RequestsSent, Is.EqualTo(check.RequestsOk + check.RequestsDeclined + check.RequestsFailed));
+        Assert.That(check.RequestsOk, Is.GreaterThan(0));
+        Assert.That(check.AccountsChecked, Is.EqualTo(20));
+        Assert.That(check.ObservedAvailableMovedMinor, Is.EqualTo(check.ExpectedAvailableMovedMinor));
+        Assert.That(check.ObservedHeldMovedMinor, Is.EqualTo(check.ExpectedHeldMovedMinor));
+        var step = run.Result.Steps.Single();
+        Assert.That(step.Ok, Is.GreaterThan(0));
+        Assert.That(step.Percentiles, Is.Not.Empty);
+        Assert.That(step.Latency.P99Ms, Is.GreaterThanOrEqualTo(step.Latency.P50Ms));
+        if (mode == "open") Assert.That(step.OfferedRps, Is.EqualTo(300));
+    }
+
+    [Test]
+    public async Task SweepShouldRecordAProbeAndOneStepPerRateAgainstARealGateway()
+    {
+        await using var gateway = await BenchServer.GatewayAsync();
+
+        var run = await BenchRun.OfAsync(gateway.Address, "--mode", "sweep", "--rates", "100,200", "--duration", "1", "--warmup", "0",
+            "--accounts", "10");
+
+        Assert.That(run.ExitCode, Is.EqualTo(Cli.ExitOk), run.ToString());
+        Assert.That(run.Result!.Steps.Select(s => s.OfferedRps), Is.EqualTo(new double?[] { 100, 200 }));
+        Assert.That(run.Result.Check.Passed, Is.True);
+    }
+
+    [TestCase("NoOp:DropEvery=7", TestName = "ShouldFailWhenTheServerAcknowledgesAnEntryItDoesNotApply")]
+    [TestCase("NoOp:InventEvery=7", TestName = "ShouldFailWhenTheServerAppliesAnEntryTwice")]
+    public async Task ShouldFailWhenTheServerLosesOrInventsAnEntry(string fault)
+    {
+        await using var server = await BenchServer.NoOpAsync("NoOp:Mode=Track", fault);
+
+        var run = await BenchRun.OfAsync(server.Address, "--mode", "closed", "--connections", "4", "--duration", "1", "--warmup", "0",
+            "--batch", "3", "--accounts", "10", "--target", "faulty");
+
+        Assert.That(run.ExitCode, Is.EqualTo(Cli.ExitCheckFailed), run.ToString());
+        Assert.That(run.Result!.Check.Passed, Is.False);
+        Assert.That(run.Result.Check.ObservedAvailableMovedMinor, Is.Not.EqualTo(run.Result.Check.ExpectedAvailableMovedMinor));
+        Assert.That(run.Output, Does.Contain("check (full): FAILED"));
+        Assert.That(run.Result.Check.Failures, Has.Some.Contains("sum over accounts"));
+    }
+
+    [Test]
+    public async Task ShouldPassAgainstTheSameServerWithoutTheFault()
+    {
+        await using var server = await BenchServer.NoOpAsync("NoOp:Mode=Track");
+
+        var run = await BenchRun.OfAsync(server.Address, "--mode", "closed", "--connections", "4", "--duration", "1", "--warmup", "0",
+            "--batch", "3", "--accounts", "10", "--mix", "deposit=80,debit=10,hold=10");
+
+        Assert.That(run.ExitCode, Is.EqualTo(Cli.ExitOk), run.ToString());
+    }
+
+    [Test]
+    public async Task ShouldCheckOnlyCountsAgainstTheNoOpCeiling()
+    {
+        await using var server = await BenchServer.NoOpAsync();
+
+        var run = await BenchRun.OfAsync(server.Address, "--mode", "closed", "--connections", "4", "--duration", "1", "--warmup", "0",
+            "--accounts", "10", "--check", "counts", "--target", "noop");
+
+        Assert.That(run.ExitCode, Is.EqualTo(Cli.ExitOk), run.ToString());
+        Assert.That(run.Result!.Check.AccountsChecked, Is.Zero);
+    }
+
+    [TestCase("--batch", "0")]
+    [TestCase("--mix", "deposit=1,teleport=2")]
+    [TestCase("--connections", "0")]
+    public async Task ShouldRefuseBadOptionsWithExitCode2(string option, string value)
+    {
+        var run = await BenchRun.OfAsync(new Uri("http://127.0.0.1:9"), option, value);
+
+        Assert.That(run.ExitCode, Is.EqualTo(Cli.ExitUsage), run.ToString());
+    }
+
+    [Test]
+    public async Task ShouldSayWhenTheServerCannotBeReached()
+    {
+        var run = await BenchRun.OfAsync(new Uri("http://127.0.0.1:9"), "--duration", "1");
+
+        Assert.That(run.ExitCode, Is.EqualTo(Cli.ExitUsage), run.ToString());
+        Assert.That(run.Output, Does.Contain("cannot reach").Or.Contain("/connect/token"));
+    }
+}
