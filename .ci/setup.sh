@@ -5,7 +5,7 @@
 #   openapi-fetch, typescript), pinned by package-lock.json;
 # - tests/clients/kafkajs: kafkajs and avsc, the partner-side Kafka client KafkaIngressTests runs;
 # - dotnet-tools.json: Kiota, which generates the C# client ClientContractTests builds;
-# - kcat (Debian), which KafkaEgressTests reads ledger.events with.
+# - kcat (Debian), which KafkaEgressTests reads ledger.events with; postgresql (Debian), the perf baseline's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet --list-sdks 2>/dev/null | grep -q "^10\." || { echo "the .NET 10 SDK is required (dotnet --list-sdks shows none)"; exit 1; }
@@ -13,9 +13,13 @@ command -v node >/dev/null && command -v npm >/dev/null || { echo "Node.js 20+ a
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { echo "Node.js 20+ is required, found $(node --version)"; exit 1; }
 (cd tests/clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
 (cd tests/clients/kafkajs && npm ci --no-audit --no-fund --loglevel=error)
-# kcat: an independent Kafka client the Kafka tests read ledger.events with.
-if ! command -v kcat >/dev/null; then
+# Debian packages: kcat (an independent Kafka client the Kafka tests read ledger.events with) and postgresql (the
+# PostgreSQL reference ledger the perf harness's tests drive on a private cluster).
+need=()
+command -v kcat >/dev/null || need+=(kcat)
+ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get install -y -q kcat > /dev/null 2>&1 || { $SUDO apt-get update -q > /dev/null && $SUDO apt-get install -y -q kcat > /dev/null; }
+  $SUDO apt-get install -y -q "${need[@]}" > /dev/null 2>&1 || { $SUDO apt-get update -q > /dev/null && $SUDO apt-get install -y -q "${need[@]}" > /dev/null; }
 fi
 dotnet tool restore > /dev/null

@@ -21,7 +21,7 @@ public sealed record EngineSettings
     /// <summary>
     /// Writes every page of the entry cache at start-up, so the engine thread does not take a page fault each time the
     /// cache first grows into untouched memory (about 1 us per entry on a VM that backs guest memory lazily; see
-    /// docs/perf.md). Costs start-up time and makes the cache resident at once. Default false: tests build many small engines.
+    /// docs/perf-history.md). Costs start-up time and makes the cache resident at once. Default false: tests build many small engines.
     /// </summary>
     public bool PrefaultTables { get; init; }
 

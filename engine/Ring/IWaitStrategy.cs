@@ -71,7 +71,7 @@ public sealed class BlockingWaitStrategy(int yieldTries = 0) : IWaitStrategy
     private const int SpinTries = 64;
     /// <summary>
     /// Yields between the spin and the sleep. 0 by default: on two shared cores every yielding idle stage takes
-    /// CPU from the request threads (measured in docs/perf.md, HTTP section); the ring-vs-channel bench also runs 100.
+    /// CPU from the request threads (measured in docs/perf-history.md, HTTP section); the ring-vs-channel bench also runs 100.
     /// </summary>
     private readonly int _yieldTries = yieldTries;
     private readonly object _gate = new();
