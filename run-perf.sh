@@ -15,7 +15,9 @@
 #   ./run-perf.sh soak [min] [runs] the whole service over HTTP with wrk in 10 s slices (perf/soak/run-soak.sh)
 #   ./run-perf.sh kafka          Kafka ingress and publisher on the mock cluster, then REST beside it
 #   ./run-perf.sh report <dir>   (re)writes <dir>/report.md and its plots from the results JSON under <dir>
-# Environment: ROUNDS, SECONDS_PER_RUN, CONNECTIONS (32), ACCOUNTS (1000), SOAK_SECONDS, LEDGER_PERF_PORT_BASE (18290).
+# Environment: ROUNDS, SECONDS_PER_RUN, CONNECTIONS (32), ACCOUNTS (1000), SOAK_SECONDS, LEDGER_PERF_PORT_BASE (18290),
+#   MAIN=<checkout>: also drive the gateway of another checkout (e.g. a `git worktree` of main) as target `main`, in the
+#   same rounds, so a change is judged against the code before it in the same run.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -48,6 +50,8 @@ LEDGER_URL=http://127.0.0.1:$((BASE + 1))
 NOOP_URL=http://127.0.0.1:$((BASE + 2))
 PG_URL=http://127.0.0.1:$((BASE + 3))
 PG_PORT=$((BASE + 4))
+MAIN_URL=http://127.0.0.1:$((BASE + 5))
+TARGETS="noop postgres ledger${MAIN:+ main}"
 started=$(date +%s)
 out="perf/results/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out/runs"
@@ -74,19 +78,21 @@ fi
 } | tee "$out/machine.txt"
 
 echo "== build (Release)"
-for project in gateway perf/bench perf/baselines/noop perf/baselines/postgres perf/report; do
+for project in gateway perf/bench perf/baselines/noop perf/baselines/postgres perf/report ${MAIN:+$MAIN/gateway}; do
   dotnet build -c Release "$project" -v q -nologo > "$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
 done
+[ -n "${MAIN:-}" ] && echo "main: $MAIN at $(git -C "$MAIN" rev-parse --short HEAD)" | tee -a "$out/machine.txt"
 
 # ---------------- servers ----------------
 DATA=$(mktemp -d /tmp/ledger-perf-data.XXXXXX)
+MAIN_DATA=$(mktemp -d /tmp/ledger-perf-main.XXXXXX)
 PGDIR=$(mktemp -d /tmp/ledger-perf-pg.XXXXXX)
-LEDGER_PID=; NOOP_PID=; PG_PID=
+LEDGER_PID=; NOOP_PID=; PG_PID=; MAIN_PID=
 cleanup() {
-  for pid in $LEDGER_PID $NOOP_PID $PG_PID; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in $LEDGER_PID $NOOP_PID $PG_PID; do wait "$pid" 2>/dev/null || true; done
+  for pid in $LEDGER_PID $NOOP_PID $PG_PID $MAIN_PID; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in $LEDGER_PID $NOOP_PID $PG_PID $MAIN_PID; do wait "$pid" 2>/dev/null || true; done
   perf/baselines/postgres/pg-cluster.sh stop "$PGDIR" > /dev/null 2>&1 || true
-  rm -rf "$DATA"
+  rm -rf "$DATA" "$MAIN_DATA"
 }
 trap cleanup EXIT
 ready() { # url pid log
@@ -108,6 +114,13 @@ PG_CONNECTION=$(perf/baselines/postgres/pg-cluster.sh start "$PGDIR" "$PG_PORT" 
 dotnet perf/baselines/postgres/bin/Release/net10.0/Ledger.Baselines.Postgres.dll --urls=$PG_URL --Postgres:ConnectionString="$PG_CONNECTION" \
   > "$out/postgres.log" 2>&1 &
 PG_PID=$!
+if [ -n "${MAIN:-}" ]; then
+  dotnet "$MAIN/gateway/bin/Release/net10.0/Ledger.Gateway.dll" --urls=$MAIN_URL --Ledger:DataDir="$MAIN_DATA" --Ledger:RateLimit:PermitsPerSecond=0 \
+    --Logging:LogLevel:Default=Warning > "$out/main.log" 2>&1 &
+  MAIN_PID=$!
+  for _ in $(seq 1 600); do curl -sf -o /dev/null $MAIN_URL/health/ready && break; sleep 0.1; done
+  curl -sf -o /dev/null $MAIN_URL/health/ready || { echo "main's gateway is not ready; see $out/main.log"; exit 1; }
+fi
 ready $NOOP_URL $NOOP_PID "$out/noop.log"
 ready $PG_URL $PG_PID "$out/postgres.log"
 for _ in $(seq 1 600); do curl -sf -o /dev/null $LEDGER_URL/health/ready && break; sleep 0.1; done
@@ -117,8 +130,8 @@ echo "ledger pid $LEDGER_PID at $LEDGER_URL, no-op pid $NOOP_PID at $NOOP_URL, P
 # ---------------- runs ----------------
 STATUS=0
 BENCH="perf/bench/bin/Release/net10.0/ledger-bench"
-url_of() { case $1 in ledger) echo $LEDGER_URL ;; noop) echo $NOOP_URL ;; postgres) echo $PG_URL ;; esac; }
-pid_of() { case $1 in ledger) echo $LEDGER_PID ;; noop) echo $NOOP_PID ;; postgres) echo $PG_PID ;; esac; }
+url_of() { case $1 in ledger) echo $LEDGER_URL ;; noop) echo $NOOP_URL ;; postgres) echo $PG_URL ;; main) echo $MAIN_URL ;; esac; }
+pid_of() { case $1 in ledger) echo $LEDGER_PID ;; noop) echo $NOOP_PID ;; postgres) echo $PG_PID ;; main) echo $MAIN_PID ;; esac; }
 check_of() { [ "$1" = noop ] && echo counts || echo full; }
 # bench <target> <section> <label> <round> <args...>: one ledger-bench run, its JSON under runs/, its lines in bench.log.
 bench() {
@@ -137,7 +150,7 @@ bench() {
 echo "== HTTP: 1, 10 and 100 entries per batch, closed loop, $CONNECTIONS connections, targets interleaved round by round"
 for round in $(seq 1 "$ROUNDS"); do
   for batch in 1 10 100; do
-    for target in noop postgres ledger; do
+    for target in $TARGETS; do
       bench $target http batch-$batch "$round" --mode closed -c "$CONNECTIONS" -d "$SECONDS_PER_RUN" --warmup "$WARMUP" \
         --batch $batch --accounts "$ACCOUNTS"
     done
@@ -145,14 +158,14 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 echo "== open-loop sweep, 10-entry batches (fractions of a closed-loop probe's peak)"
-for target in noop postgres ledger; do
+for target in $TARGETS; do
   bench $target sweep batch-10 1 --mode sweep -c 64 -d "$SWEEP_STEP" --warmup 1 --batch 10 --accounts "$ACCOUNTS" --first-account 2000001
 done
 
 echo "== hot accounts: 10 and 1 account(s), single-entry deposits"
 for round in $(seq 1 "$ROUNDS"); do
   for hot in 10 1; do
-    for target in noop postgres ledger; do
+    for target in $TARGETS; do
       bench $target hot "accounts-$hot" "$round" --mode closed -c "$CONNECTIONS" -d "$SECONDS_PER_RUN" --warmup 1 --batch 1 \
         --accounts $hot --first-account $((3000001 + hot * 100))
     done

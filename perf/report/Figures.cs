@@ -40,6 +40,8 @@ public static class Goals
     public const string NoOp = "noop";
     public const string Postgres = "postgres";
     public const string Ledger = "ledger";
+    /// <summary>The code before a change (run-perf.sh with MAIN=&lt;checkout&gt;), driven in the same rounds.</summary>
+    public const string Main = "main";
 
     public static (string Text, bool? Met) For(Figure f, double? vsNoOp, double? vsPostgres)
     {

@@ -45,6 +45,15 @@ public static class ReportWriter
         md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |");
         foreach (var row in rows) md.AppendLine(RowLine(row));
         md.AppendLine();
+        // With MAIN=<checkout>, the code before the change ran as target "main" in the same rounds: the change's own ratio.
+        foreach (var before in rows.Where(r => r.Figure.Target == Goals.Main))
+        {
+            var after = rows.FirstOrDefault(r => r.Figure.Target == Goals.Ledger && r.Figure.Section == before.Figure.Section && r.Figure.Label == before.Figure.Label);
+            if (after is null || before.Figure.EntriesPerSecond <= 0) continue;
+            md.AppendLine(string.Create(Inv, $"- {before.Figure.Section} {before.Figure.Label}: ledger {after.Figure.EntriesPerSecond:0} entries/s (p99 {after.Figure.P99Ms:0.#} ms) " +
+                                             $"vs main {before.Figure.EntriesPerSecond:0} (p99 {before.Figure.P99Ms:0.#} ms): **{after.Figure.EntriesPerSecond / before.Figure.EntriesPerSecond:0.00}x main**"));
+        }
+        md.AppendLine();
         foreach (var sweep in results.Where(r => r.Mode == BenchMode.Sweep && r.Target == Goals.Ledger))
         {
             if (Goals.P99AtEightyPercent(sweep) is { } eighty)
@@ -175,7 +184,8 @@ public static class ReportWriter
         Goals.NoOp => 0,
         Goals.Postgres => 1,
         Goals.Ledger => 2,
-        _ => 3,
+        Goals.Main => 3,
+        _ => 4,
     };
 
     private static string Title(string section) => section switch
