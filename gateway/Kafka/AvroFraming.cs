@@ -64,6 +64,17 @@ internal static class AvroFraming
         return stream.ToArray();
     }
 
+    /// <summary>Whether <paramref name="message"/> starts with this deployment's header of <paramref name="schema"/> (else <paramref name="problem"/> says what it is not).</summary>
+    public static bool HasHeader(Schema schema, byte[] header, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] byte[]? message, out string? problem)
+    {
+        problem = null;
+        if (message is not null && message.Length >= header.Length && message.AsSpan(0, header.Length).SequenceEqual(header)) return true;
+        problem = header[0] == 0
+            ? $"the message is not {schema.Fullname} in the Confluent wire format (00 and schema id {BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1))})"
+            : $"the message is not {schema.Fullname} in Avro single-object encoding (C3 01 and the schema's fingerprint; see gateway/Kafka/Schemas)";
+        return false;
+    }
+
     /// <summary>The record, or null with <paramref name="problem"/> saying why the bytes are not one.</summary>
     public static GenericRecord? TryRead(Schema schema, byte[] header, byte[]? message, out string? problem)
     {

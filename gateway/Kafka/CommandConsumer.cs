@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Avro;
-using Avro.Generic;
 using Confluent.Kafka;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
@@ -37,9 +36,8 @@ internal sealed class CommandConsumer : IDisposable
     private readonly Schema _resultSchema = AvroFraming.Load("ledger-result.avsc");
     private readonly byte[] _commandHeader;
     private readonly byte[] _resultHeader;
-    private readonly RecordSchema _entryResultSchema;
-    private readonly EnumSchema _entryStatusSchema;
-    private readonly RecordSchema _problemSchema;
+    private readonly CommandAvro _decoded = new(); // this thread's: refilled per message
+    private readonly AvroWriter _writer = new();    // this thread's: one result at a time
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private readonly IConsumer<byte[], byte[]> _consumer;
@@ -54,7 +52,7 @@ internal sealed class CommandConsumer : IDisposable
         public string CommandId = "";
         public LedgerCommand? Command;
         public ValueTask Done;
-        public CommandKind Kind;
+        public CommandAvro.Kinds Kind;
         public BundlesApi.BundlePlan Bundle;
         public ProblemResponse? Refusal;
     }
@@ -67,10 +65,6 @@ internal sealed class CommandConsumer : IDisposable
         _partner = PartnerOf(options.CommandsPartner!, auth, runtime.Catalog);
         _commandHeader = AvroFraming.Header(_commandSchema, options, options.CommandsTopic);
         _resultHeader = AvroFraming.Header(_resultSchema, options, options.ResultsTopic);
-        var entries = (ArraySchema)((RecordSchema)_resultSchema).Fields.Single(f => f.Name == "entries").Schema;
-        _entryResultSchema = (RecordSchema)entries.ItemSchema;
-        _entryStatusSchema = (EnumSchema)_entryResultSchema["status"].Schema;
-        _problemSchema = (RecordSchema)((UnionSchema)((RecordSchema)_resultSchema).Fields.Single(f => f.Name == "problem").Schema).Schemas[1];
         _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.ConsumerGroup)).Build();
         _results = new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(options, lingerMs: 2)).Build();
         _thread = new Thread(Run) { Name = "ledger-kafka-ingress", IsBackground = true };
@@ -147,17 +141,21 @@ internal sealed class CommandConsumer : IDisposable
     /// <summary>Waits for the oldest command, produces its result, and marks its offset for the next commit.</summary>
     private void Answer(Pending p)
     {
-        GenericRecord result;
+        byte[] value;
         try
         {
             if (p.Command is not null) p.Done.AsTask().GetAwaiter().GetResult();
-            result = p.Command is null ? Refused(p.CommandId, p.Refusal!) : Decided(p);
+            _writer.Reset();
+            _writer.WriteBytes(_resultHeader);
+            if (p.Command is null) Refused(p.CommandId, p.Refusal!);
+            else Decided(p);
+            value = _writer.ToArray();
         }
         finally
         {
             if (p.Command is not null) _runtime.Pool.Return(p.Command);
         }
-        var message = new Message<byte[], byte[]> { Key = p.Message.Message.Key, Value = AvroFraming.Write(_resultSchema, _resultHeader, result), Headers = p.Message.Message.Headers };
+        var message = new Message<byte[], byte[]> { Key = p.Message.Message.Key, Value = value, Headers = p.Message.Message.Headers };
         _results.Produce(_options.ResultsTopic, message, report =>
         {
             if (report.Error.IsError) _resultError = report.Error.Reason;
@@ -176,21 +174,22 @@ internal sealed class CommandConsumer : IDisposable
     private Pending Prepare(ConsumeResult<byte[], byte[]> message)
     {
         var pending = new Pending { Message = message };
-        var record = AvroFraming.TryRead(_commandSchema, _commandHeader, message.Message.Value, out string? undecodable);
-        if (record is null)
+        byte[]? value = message.Message.Value;
+        if (!AvroFraming.HasHeader(_commandSchema, _commandHeader, value, out string? undecodable) ||
+            !_decoded.TryRead(value.AsSpan(_commandHeader.Length), out undecodable))
         {
             pending.Refusal = Problem.Of(ProblemTypes.MalformedJson, $"Undecodable command at {message.TopicPartitionOffset}: {undecodable}.").Value;
             return pending;
         }
-        pending.CommandId = record["commandId"] as string ?? "";
-        pending.Kind = Enum.Parse<CommandKind>(((GenericEnum)record["kind"]).Value.Replace("_", "", StringComparison.Ordinal), ignoreCase: true);
+        pending.CommandId = _decoded.CommandId;
+        pending.Kind = _decoded.Kind;
         if (pending.CommandId.Length is 0 or > 128 || pending.CommandId.Any(c => c is < '!' or > '~'))
         {
             pending.Refusal = Problem.Validation("commandId must be 1..128 visible ASCII characters.").Value;
             return pending;
         }
         var command = _runtime.Pool.Rent();
-        var problem = Fill(record, pending, command);
+        var problem = Fill(_decoded, pending, command);
         if (problem is not null)
         {
             _runtime.Pool.Return(command);
@@ -202,60 +201,45 @@ internal sealed class CommandConsumer : IDisposable
         return pending;
     }
 
-    private ProblemResult? Fill(GenericRecord record, Pending pending, LedgerCommand command)
+    private ProblemResult? Fill(CommandAvro d, Pending pending, LedgerCommand command)
     {
         bool admin = (_partner.Scopes & LedgerScopes.Admin) != 0, write = (_partner.Scopes & LedgerScopes.Write) != 0;
         switch (pending.Kind)
         {
-            case CommandKind.PostBatch:
+            case CommandAvro.Kinds.PostBatch:
             {
                 if (!write) return Forbidden("ledger:write");
-                if (!Account(record, out var key, out var accountProblem)) return accountProblem;
-                var entries = (object[])record["entries"];
-                if (entries.Length is 0 or > Engine.Limits.EntriesPerBatchMax) return Problem.Validation($"entries is required: 1 to {Engine.Limits.EntriesPerBatchMax} entries.");
-                command.EnsureEntryCapacity(entries.Length);
-                for (int i = 0; i < entries.Length; i++)
+                if (!Account(d.Branch, d.Account, out var key, out var accountProblem)) return accountProblem;
+                if (d.EntryCount is 0 or > Engine.Limits.EntriesPerBatchMax) return Problem.Validation($"entries is required: 1 to {Engine.Limits.EntriesPerBatchMax} entries.");
+                command.EnsureEntryCapacity(d.EntryCount);
+                for (int i = 0; i < d.EntryCount; i++)
                 {
-                    var fields = FieldsOf((GenericRecord)entries[i]);
-                    if (EntryMapper.TryMap(in fields, key, -1, i, ref command.Entries[i]) is { } error) return Problem.Validation(error, i);
+                    if (EntryMapper.TryMap(in d.Entries[i], key, -1, i, ref command.Entries[i]) is { } error) return Problem.Validation(error, i);
                 }
-                command.SetPost(entries.Length);
+                command.SetPost(d.EntryCount);
                 return null;
             }
-            case CommandKind.RemoveEntry:
+            case CommandAvro.Kinds.RemoveEntry:
             {
                 if (!write) return Forbidden("ledger:write");
-                if (!Account(record, out var key, out var accountProblem)) return accountProblem;
-                if (record["correlationId"] is not string id || !Engine.LedgerEngine.IsValidKey(id))
+                if (!Account(d.Branch, d.Account, out var key, out var accountProblem)) return accountProblem;
+                if (d.CorrelationId is not { } id || !Engine.LedgerEngine.IsValidKey(id))
                 {
                     return Problem.Validation($"correlationId must be 1..{Engine.Limits.CorrelationIdLengthMax} characters of [A-Za-z0-9._:-]: the hold to remove.");
                 }
                 command.SetRemove(key, id);
                 return null;
             }
-            case CommandKind.PostBundle:
+            case CommandAvro.Kinds.PostBundle:
             {
                 if (!write) return Forbidden("ledger:write");
-                var body = new BundleBody { BundleId = record["bundleId"] as string, Legs = [] };
-                foreach (GenericRecord leg in (object[])record["legs"])
-                {
-                    body.Legs.Add(new BundleLegBody
-                    {
-                        Branch = (int)leg["branch"], Account = (long)leg["account"],
-                        Entries = [.. ((object[])leg["entries"]).Select(e => FieldsOf((GenericRecord)e))],
-                    });
-                }
-                var problem = BundlesApi.Prepare(body, command, out pending.Bundle);
-                return problem;
+                var body = new BundleBody { BundleId = d.BundleId, Legs = [.. d.Legs] };
+                return BundlesApi.Prepare(body, command, out pending.Bundle);
             }
             default:
             {
                 if (!admin) return Forbidden("ledger:admin");
-                var request = new OpenAccountRequest
-                {
-                    Branch = record["branch"] as int?, Account = record["account"] as long?, Currency = record["currency"] as string,
-                    OverdraftLimit = record["overdraftLimit"] as long?,
-                };
+                var request = new OpenAccountRequest { Branch = d.Branch, Account = d.Account, Currency = d.Currency, OverdraftLimit = d.OverdraftLimit };
                 if (AccountsApi.CheckOpening(request, out var opening) is { } error) return Problem.Validation(error);
                 command.SetOpenAccounts(1);
                 command.Openings[0] = opening;
@@ -267,10 +251,8 @@ internal sealed class CommandConsumer : IDisposable
     private static ProblemResult Forbidden(string scope) =>
         Problem.Of(ProblemTypes.InsufficientScope, $"The commands topic's partner lacks {scope} (Ledger:Auth:Clients).");
 
-    private static bool Account(GenericRecord record, out AccountKey key, out ProblemResult? problem)
+    private static bool Account(int? branch, long? account, out AccountKey key, out ProblemResult? problem)
     {
-        int? branch = record["branch"] as int?;
-        long? account = record["account"] as long?;
         key = default;
         problem = null;
         if (!Edge.IsValidAccount(branch, account))
@@ -282,83 +264,86 @@ internal sealed class CommandConsumer : IDisposable
         return true;
     }
 
-    private static EntryFields FieldsOf(GenericRecord e)
-    {
-        string kind = ((GenericEnum)e["entryKind"]).Value;
-        var fields = new EntryFields
-        {
-            KindText = kind,
-            CorrelationId = e["correlationId"] as string,
-            EntryType = e["entryType"] as int?,
-            Description = e["description"] as string,
-            Reverses = e["reverses"] as string,
-            Unblocks = e["unblocks"] as string,
-            Removes = e["removes"] as string,
-            ExpiresAt = e["expiresAt"] as string,
-        };
-        fields.Kind = Ledger.ReadSide.WireNames.TryParseKind(kind, out var parsed) ? parsed : 0;
-        if (e["amount"] is long amount || e["currency"] is string)
-        {
-            fields.HasAmount = true;
-            fields.Value = e["amount"] as long?;
-            fields.CurrencyText = e["currency"] as string;
-            fields.Currency = fields.CurrencyText is not null && CurrencyCode.TryParse(fields.CurrencyText, out var currency) ? currency : CurrencyCode.None;
-        }
-        return fields;
-    }
+    // ---- the result (ledger-result.avsc), written straight into this thread's buffer in the schema's field order ----
 
-    private GenericRecord Decided(Pending p)
+    private void Decided(Pending p)
     {
         var command = p.Command!;
         var result = command.Result;
-        if (p.Kind == CommandKind.PostBatch || p.Kind == CommandKind.PostBundle)
+        if (p.Kind is CommandAvro.Kinds.PostBatch or CommandAvro.Kinds.PostBundle)
         {
-            if (!result.IsOk) return Refused(p.CommandId, Answers.Decline(command, _runtime.Catalog, p.Kind == CommandKind.PostBundle ? p.Bundle.LegStarts : null).Value);
-            var entries = new object[command.EntryCount];
-            for (int i = 0; i < entries.Length; i++)
+            if (!result.IsOk)
+            {
+                Refused(p.CommandId, Answers.Decline(command, _runtime.Catalog, p.Kind == CommandAvro.Kinds.PostBundle ? p.Bundle.LegStarts : null).Value);
+                return;
+            }
+            _writer.WriteString(p.CommandId);
+            _writer.WriteInt(201);
+            _writer.WriteLong(command.EntryCount); // one block of entries, then the end
+            for (int i = 0; i < command.EntryCount; i++)
             {
                 ref var r = ref command.EntryResults[i];
-                var entry = new GenericRecord(_entryResultSchema);
-                entry.Add("branch", command.Entries[i].Account.Branch);
-                entry.Add("account", command.Entries[i].Account.Number);
-                entry.Add("correlationId", command.Entries[i].CorrelationId);
-                entry.Add("entryType", r.EntryType);
-                entry.Add("status", new GenericEnum(_entryStatusSchema, Ledger.ReadSide.WireNames.Status(r.Status)));
-                entry.Add("sequence", r.Sequence);
-                entry.Add("timestamp", new DateTime(r.TimestampTicks, DateTimeKind.Utc)); // timestamp-micros: Avro converts
-                entry.Add("amount", r.AmountMinor);
-                entry.Add("available", r.BalancesAfter.AvailableMinor);
-                entry.Add("held", r.BalancesAfter.HeldMinor);
-                entries[i] = entry;
+                ref var request = ref command.Entries[i];
+                _writer.WriteInt(request.Account.Branch);
+                _writer.WriteLong(request.Account.Number);
+                _writer.WriteString(request.CorrelationId);
+                _writer.WriteInt(r.EntryType);
+                _writer.WriteInt(StatusIndex(r.Status));
+                _writer.WriteLong(r.Sequence);
+                _writer.WriteLong((r.TimestampTicks - DateTime.UnixEpoch.Ticks) / 10); // timestamp-micros
+                _writer.WriteLong(r.AmountMinor);
+                _writer.WriteLong(r.BalancesAfter.AvailableMinor);
+                _writer.WriteLong(r.BalancesAfter.HeldMinor);
             }
-            return Result(p.CommandId, 201, entries, null);
+            if (command.EntryCount > 0) _writer.WriteLong(0);
+            _writer.WriteNull(); // problem
+            return;
         }
-        if (p.Kind == CommandKind.RemoveEntry) return result.IsOk ? Result(p.CommandId, 204, [], null) : Refused(p.CommandId, Answers.RemoveDecline(command).Value);
-        if (result.IsOk) return Result(p.CommandId, 201, [], null);
+        if (p.Kind == CommandAvro.Kinds.RemoveEntry)
+        {
+            if (result.IsOk) Empty(p.CommandId, 204);
+            else Refused(p.CommandId, Answers.RemoveDecline(command).Value);
+            return;
+        }
+        if (result.IsOk)
+        {
+            Empty(p.CommandId, 201);
+            return;
+        }
         var kind = result.Code == ResultCode.AccountExists ? ProblemTypes.AccountExists : ProblemTypes.Of(result.Code);
-        return Refused(p.CommandId, Problem.Of(kind, $"The account cannot be opened: {kind.Title}.").Value);
+        Refused(p.CommandId, Problem.Of(kind, $"The account cannot be opened: {kind.Title}.").Value);
     }
 
-    private GenericRecord Refused(string commandId, ProblemResponse problem)
+    /// <summary>The result schema's EntryStatus symbol index (the schema lists them in <see cref="Ledger.ReadSide.WireNames.Statuses"/>' order).</summary>
+    private static int StatusIndex(EntryStatus status)
     {
-        var record = new GenericRecord(_problemSchema);
-        record.Add("type", problem.Type);
-        record.Add("title", problem.Title);
-        record.Add("detail", problem.Detail);
-        record.Add("entryIndex", problem.EntryIndex);
-        record.Add("legIndex", problem.LegIndex);
-        record.Add("rule", problem.Rule);
-        return Result(commandId, problem.Status, [], record);
+        for (int i = 0; i < Ledger.ReadSide.WireNames.Statuses.Count; i++)
+        {
+            if (Ledger.ReadSide.WireNames.Statuses[i] == status) return i;
+        }
+        throw new InvalidOperationException($"Invariant: an entry result with status {status}, which the result schema cannot carry.");
     }
 
-    private GenericRecord Result(string commandId, int status, object[] entries, GenericRecord? problem)
+    private void Empty(string commandId, int status)
     {
-        var record = new GenericRecord((RecordSchema)_resultSchema);
-        record.Add("commandId", commandId);
-        record.Add("status", status);
-        record.Add("entries", entries);
-        record.Add("problem", problem);
-        return record;
+        _writer.WriteString(commandId);
+        _writer.WriteInt(status);
+        _writer.WriteLong(0); // no entries
+        _writer.WriteNull();  // no problem
+    }
+
+    private void Refused(string commandId, ProblemResponse problem)
+    {
+        _writer.WriteString(commandId);
+        _writer.WriteInt(problem.Status);
+        _writer.WriteLong(0); // no entries
+        _writer.WriteLong(1); // the Problem branch
+        _writer.WriteString(problem.Type);
+        _writer.WriteString(problem.Title);
+        _writer.WriteString(problem.Detail);
+        _writer.WriteOptional(problem.EntryIndex);
+        _writer.WriteOptional(problem.LegIndex);
+        _writer.WriteOptional(problem.Rule);
     }
 
     public void Dispose()
@@ -373,8 +358,4 @@ internal sealed class CommandConsumer : IDisposable
         _stop.Dispose();
     }
 
-    private enum CommandKind
-    {
-        PostBatch, RemoveEntry, PostBundle, OpenAccount,
-    }
 }
