@@ -56,20 +56,25 @@ public sealed class EngineHost : IDisposable
         {
             var read = new BatchEventProcessor<CommandSlot, PrefetchStage>(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
             Add("ledger-prefetch", read);
-            Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, read.Sequence, decide));
+            Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, read.Sequence, decide, wait: _settings.WaitStrategy()));
         }
         // The journal answers (its batch is unbounded: one commit covers all that is there).
-        var journalStage = new BatchEventProcessor<CommandSlot, JournalStage>(_ring, front.Sequence, commit, _ring.Size);
+        var journalStage = new BatchEventProcessor<CommandSlot, JournalStage>(_ring, front.Sequence, commit, _ring.Size, _settings.WaitStrategy());
         Add("ledger-journal", journalStage);
         // Behind the answers: the entry store, then the sinks, which let go of the commands.
-        if (storeWriter is null) Add("ledger-publish", _last = new BatchEventProcessor<CommandSlot, PublishStageHandler>(_ring, journalStage.Sequence, publish, _settings.PublishBatchMax));
-        else if (shared) Add("ledger-store", _last = new PairedBatchEventProcessor<CommandSlot, StoreStage, PublishStageHandler>(_ring, journalStage.Sequence, new StoreStage(storeWriter, _fault), publish, _settings.StoreBatchMax));
+        if (storeWriter is null) Add("ledger-publish", _last = new BatchEventProcessor<CommandSlot, PublishStageHandler>(_ring, journalStage.Sequence, publish, _settings.PublishBatchMax, _settings.WaitStrategy()));
+        else if (shared) Add("ledger-store", _last = new PairedBatchEventProcessor<CommandSlot, StoreStage, PublishStageHandler>(_ring, journalStage.Sequence, new StoreStage(storeWriter, _fault), publish, _settings.StoreBatchMax, _settings.WaitStrategy()));
         else
         {
-            var store = new BatchEventProcessor<CommandSlot, StoreStage>(_ring, journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax);
+            var store = new BatchEventProcessor<CommandSlot, StoreStage>(_ring, journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax, _settings.WaitStrategy());
             Add("ledger-store", store);
-            Add("ledger-publish", _last = new BatchEventProcessor<CommandSlot, PublishStageHandler>(_ring, store.Sequence, publish, _settings.PublishBatchMax));
+            Add("ledger-publish", _last = new BatchEventProcessor<CommandSlot, PublishStageHandler>(_ring, store.Sequence, publish, _settings.PublishBatchMax, _settings.WaitStrategy()));
         }
+        // Each stage waits on a wait strategy of its own and is woken only by what it waits for: producers wake the first
+        // stage (through the ring), each stage the next. One shared strategy would wake every sleeping stage at every
+        // publish and every stage's progress, to find most of them still with nothing to do (measured in docs/perf.md).
+        for (int i = 0; i + 1 < _stages.Count; i++) _stages[i].Processor.Wakes(_stages[i + 1].Processor.WaitStrategy);
+        _last.Wakes(null); // producers on a full ring spin on the gating sequence; nobody sleeps on the last stage
         _ring.Sequencer.SetGatingSequences(_last.Sequence);
     }
 

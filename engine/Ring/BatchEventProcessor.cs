@@ -14,6 +14,8 @@ public sealed class BatchEventProcessor<T, THandler> : IStageProcessor
     private THandler _handler;
     private readonly long _batchMax;
     private volatile bool _halted;
+    private readonly IWaitStrategy _wait;
+    private IWaitStrategy? _wakes;
 
     /// <param name="ring">The ring to consume.</param>
     /// <param name="upstream">The previous stage's sequence, or null for the first stage (it follows the producers).</param>
@@ -23,8 +25,11 @@ public sealed class BatchEventProcessor<T, THandler> : IStageProcessor
     /// on). Unbounded by default: a stage that batches work (group commit) wants all that is there; a stage whose batch
     /// holds the next one up (a prefetch) wants small ones.
     /// </param>
-    public BatchEventProcessor(RingBuffer<T> ring, Sequence? upstream, THandler handler, int batchMax = int.MaxValue)
+    /// <param name="wait">How this stage waits (its own instance: only its upstream wakes it); default: the ring's, shared with every stage that takes the default.</param>
+    public BatchEventProcessor(RingBuffer<T> ring, Sequence? upstream, THandler handler, int batchMax = int.MaxValue, IWaitStrategy? wait = null)
     {
+        _wait = wait ?? ring.WaitStrategy;
+        _wakes = ring.WaitStrategy;
         if (batchMax < 1) throw new ArgumentOutOfRangeException(nameof(batchMax), "A batch holds at least one slot.");
         _ring = ring;
         _upstream = upstream;
@@ -48,17 +53,21 @@ public sealed class BatchEventProcessor<T, THandler> : IStageProcessor
     }
 
     /// <summary>Stops after the slots available now are processed (call once the producers have stopped).</summary>
+    public IWaitStrategy WaitStrategy => _wait;
+
+    public void Wakes(IWaitStrategy? downstream) => _wakes = downstream;
+
     public void Halt()
     {
         _halted = true;
-        _ring.WaitStrategy.SignalAllWhenBlocking();
+        _wait.SignalAllWhenBlocking();
     }
 
     /// <summary>The consumer loop; run it on a dedicated thread.</summary>
     public void Run()
     {
         long next = Sequence.Value + 1;
-        var wait = _ring.WaitStrategy;
+        var wait = _wait;
         Func<bool> alerted = () => _halted;
         while (true)
         {
@@ -75,7 +84,7 @@ public sealed class BatchEventProcessor<T, THandler> : IStageProcessor
                 _handler.OnEvent(ref _ring[s], s, s == available);
             }
             Sequence.SetValue(available);
-            wait.SignalAllWhenBlocking();
+            _wakes?.SignalAllWhenBlocking();
             next = available + 1;
         }
     }

@@ -9,6 +9,15 @@ public interface IStageProcessor : ISequenceBarrierSource
     /// <summary>The consumer loop; returns after <see cref="Halt"/> once the slots available then are processed.</summary>
     void Run();
 
+    /// <summary>How this stage waits for its upstream.</summary>
+    IWaitStrategy WaitStrategy { get; }
+
+    /// <summary>
+    /// Whom this stage wakes when it advances: the next stage's wait strategy (null: nobody waits on it, the last stage).
+    /// By default the ring's shared strategy, which wakes every stage sharing it.
+    /// </summary>
+    void Wakes(IWaitStrategy? downstream);
+
     /// <summary>Stops after the slots available now are processed (call once the producers have stopped).</summary>
     void Halt();
 }

@@ -19,9 +19,13 @@ public sealed class PairedBatchEventProcessor<T, TFirst, TSecond> : IStageProces
     private TSecond _second;
     private readonly long _batchMax;
     private volatile bool _halted;
+    private readonly IWaitStrategy _wait;
+    private IWaitStrategy? _wakes;
 
-    public PairedBatchEventProcessor(RingBuffer<T> ring, Sequence? upstream, TFirst first, TSecond second, int batchMax = int.MaxValue)
+    public PairedBatchEventProcessor(RingBuffer<T> ring, Sequence? upstream, TFirst first, TSecond second, int batchMax = int.MaxValue, IWaitStrategy? wait = null)
     {
+        _wait = wait ?? ring.WaitStrategy;
+        _wakes = ring.WaitStrategy;
         if (batchMax < 1) throw new ArgumentOutOfRangeException(nameof(batchMax), "A batch holds at least one slot.");
         _ring = ring;
         _upstream = upstream;
@@ -43,16 +47,20 @@ public sealed class PairedBatchEventProcessor<T, TFirst, TSecond> : IStageProces
         }
     }
 
+    public IWaitStrategy WaitStrategy => _wait;
+
+    public void Wakes(IWaitStrategy? downstream) => _wakes = downstream;
+
     public void Halt()
     {
         _halted = true;
-        _ring.WaitStrategy.SignalAllWhenBlocking();
+        _wait.SignalAllWhenBlocking();
     }
 
     public void Run()
     {
         long next = Sequence.Value + 1;
-        var wait = _ring.WaitStrategy;
+        var wait = _wait;
         Func<bool> alerted = () => _halted;
         while (true)
         {
@@ -66,7 +74,7 @@ public sealed class PairedBatchEventProcessor<T, TFirst, TSecond> : IStageProces
             for (long s = next; s <= available; s++) _first.OnEvent(ref _ring[s], s, s == available);
             for (long s = next; s <= available; s++) _second.OnEvent(ref _ring[s], s, s == available);
             Sequence.SetValue(available);
-            wait.SignalAllWhenBlocking();
+            _wakes?.SignalAllWhenBlocking();
             next = available + 1;
         }
     }
