@@ -57,12 +57,25 @@ public static class HistoryCatalogFile
             var rules = (c.Rules ?? []).Select(r => new RuleDefinition(r.Name ?? "", r.Value ?? "")).ToArray();
             definitions.Add(new HistoryCodeDefinition(c.Code, c.Name ?? "", direction, c.Domain ?? "", kinds, c.MayOverdraw, rules));
         }
-        return HistoryCatalog.Create(definitions);
+        var domainRules = new List<DomainRulesDefinition>();
+        foreach (var d in model.Domains ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(d.Domain)) throw new CatalogException("an entry of 'domains' needs a 'domain' name.");
+            domainRules.Add(new DomainRulesDefinition(d.Domain, (d.Rules ?? []).Select(r => new RuleDefinition(r.Name ?? "", r.Value ?? "")).ToArray()));
+        }
+        return HistoryCatalog.Create(definitions, domainRules, null, null);
     }
 
     internal sealed class FileModel
     {
         public List<CodeModel>? HistoryCodes { get; set; }
+        public List<DomainModel>? Domains { get; set; }
+    }
+
+    internal sealed class DomainModel
+    {
+        public string? Domain { get; set; }
+        public List<RuleModel>? Rules { get; set; }
     }
 
     internal sealed class CodeModel
