@@ -102,6 +102,14 @@ public sealed partial class LedgerEngine
         return index >= 0;
     }
 
+    /// <summary>
+    /// What-if replays only: puts <paramref name="candidate"/> in force without a command (keeping the domain bits of the
+    /// catalog in force), so the scratch engine of a what-if decides the journal's commands under it while its record
+    /// numbers stay the journal's. A live engine never calls this: its catalogs arrive as journaled LoadCatalog commands.
+    /// </summary>
+    public void ReplaceCatalogForWhatIf(HistoryCatalog candidate) =>
+        Catalog = candidate.Replacing(Catalog, candidate.PromotedBy).Installed(Catalog.Version, Catalog.SinceSequence);
+
     /// <summary>Decides one command: writes <see cref="LedgerCommand.Result"/>, entry results, events and changes into it.</summary>
     public void Apply(LedgerCommand command)
     {
