@@ -189,5 +189,12 @@ public sealed record HistoryCodeResponse(int Code, string Name, DirectionName Di
 /// <summary>A rule of a history code: its name (as a <c>rule-declined</c> Problem names it) and value, as the catalog file spells them.</summary>
 public sealed record HistoryRuleResponse(string Name, string Value);
 
-/// <summary>200 of <c>GET /v1/history-codes</c>: the catalog the ledger runs, by code.</summary>
-public sealed record HistoryCodesResponse(HistoryCodeResponse[] Codes);
+/// <summary>Rules of a whole domain (they judge every code of the domain after the code's own).</summary>
+public sealed record DomainRulesResponse(string Domain, HistoryRuleResponse[] Rules);
+
+/// <summary>
+/// 200 of <c>GET /v1/history-codes</c> (and of <c>PUT</c>): the catalog the ledger runs, by code, with its domains'
+/// rules; <see cref="Version"/> counts the catalogs the ledger installed (1 = its first), in force from entry sequence
+/// <see cref="Since"/>; <see cref="PromotedBy"/> is the client that promoted it (null: the catalog file).
+/// </summary>
+public sealed record HistoryCodesResponse(HistoryCodeResponse[] Codes, DomainRulesResponse[] Domains, int Version, long Since, string? PromotedBy);
