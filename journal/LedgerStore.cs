@@ -50,7 +50,7 @@ public sealed class LedgerStore : IDisposable
     public string DataDir { get; }
 
     /// <summary>The open journal (tests and the perf harness read it directly).</summary>
-    internal JournalLog Log => _log;
+    public JournalLog Log => _log;
 
     /// <summary>The recovered engine. Hand it to the <see cref="Engine.Hosting.EngineHost"/>; from then on only its engine thread touches it.</summary>
     public LedgerEngine Engine { get; }

@@ -14,7 +14,7 @@ namespace Ledger.Gateway.Api;
 /// </summary>
 public static class HistoryCodesApi
 {
-    public static IEndpointRouteBuilder MapHistoryCodesApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapHistoryCodesApi(this IEndpointRouteBuilder app, bool writes = true)
     {
         app.MapGet("/v1/history-codes", GetHistoryCodes)
             .WithTags("Balances and statements")
@@ -23,6 +23,7 @@ public static class HistoryCodesApi
             .ProducesProblems(400, 401, 403, 429)
             .WithQuery()
             .RequireAuthorization(Policies.Read);
+        if (!writes) return app; // a statements replica has no engine to promote into
         app.MapPut("/v1/history-codes", PromoteCatalog)
             .WithTags("Administration")
             .WithName("PromoteHistoryCodes")

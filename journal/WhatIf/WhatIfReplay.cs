@@ -44,7 +44,7 @@ public sealed record WhatIfOptions
     /// <summary>Called every few thousand records with the phase ("baseline" or "candidate") and how far it is.</summary>
     public Action<string, RecoveryProgress>? OnProgress { get; init; }
 
-    /// <summary>Called after every batch of 64 records of the candidate run (a background run paces itself here).</summary>
+    /// <summary>Called after every 64 records of either run (a background run paces itself, and may throw to cancel, here).</summary>
     public Action? AfterBatch { get; init; }
 
     public CancellationToken Cancellation { get; init; }
@@ -181,8 +181,13 @@ public static class WhatIfReplay
     /// <summary>The journal as decided, to the window's end: from the service's store cut when it fits, else replayed from record 1.</summary>
     private static LedgerEngine Baseline(JournalLog log, WhatIfOptions options, string scratch)
     {
+        long applied = 0;
         var recovery = new RecoveryOptions
         {
+            OnRecord = options.AfterBatch is null ? null : (_, _) =>
+            {
+                if ((++applied & (RecordsPerBatch - 1)) == 0) options.AfterBatch();
+            },
             UntilTimestampTicks = options.ToTicks,
             UntilRecordNumber = options.UntilRecordNumber,
             EngineSettings = options.EngineSettings,

@@ -23,13 +23,14 @@ internal static class WhatIfCommand
         var catalog = new Option<string>("--catalog") { Description = "The candidate history-code catalog (the catalog file's format).", Required = true };
         var from = new Option<string?>("--from") { Description = "Start of the window (ISO-8601): earlier commands replay as journaled, under the catalogs then in force." };
         var to = new Option<string?>("--to") { Description = "End of the window (ISO-8601, inclusive): the replay stops there." };
+        var untilRecord = new Option<long?>("--until-record") { Description = "Read the journal only up to this record (a service simulation's untilRecord, to reproduce it)." };
         var output = new Option<string>("--out") { Description = "Directory for summary.json, changes.jsonl, report.md and the plots.", DefaultValueFactory = _ => "what-if-out" };
-        var command = new Command("what-if", "Replay the journal under a candidate catalog and report every decision it changes.") { dir, catalog, from, to, output };
-        command.SetAction(r => Tool.Run(() => Execute(r.GetValue(dir)!, r.GetValue(catalog)!, r.GetValue(from), r.GetValue(to), r.GetValue(output)!)));
+        var command = new Command("what-if", "Replay the journal under a candidate catalog and report every decision it changes.") { dir, catalog, from, to, untilRecord, output };
+        command.SetAction(r => Tool.Run(() => Execute(r.GetValue(dir)!, r.GetValue(catalog)!, r.GetValue(from), r.GetValue(to), r.GetValue(untilRecord), r.GetValue(output)!)));
         return command;
     }
 
-    private static int Execute(string path, string catalogPath, string? from, string? to, string outDir)
+    private static int Execute(string path, string catalogPath, string? from, string? to, long? untilRecord, string outDir)
     {
         HistoryCatalog candidate;
         try
@@ -40,8 +41,12 @@ internal static class WhatIfCommand
         {
             throw new ToolException(ExitCodes.Usage, ex.Message);
         }
-        long fromTicks = from is null ? long.MinValue : Tool.ParseInstant(from, "--from");
-        long toTicks = to is null ? long.MaxValue : Tool.ParseInstant(to, "--to");
+        // The service's rule for instants (WireTime): from is the instant (a date: its start), to covers what it names (a date: the whole day).
+        long fromTicks = long.MinValue, toTicks = long.MaxValue;
+        if (from is not null && !ReadSide.WireTime.TryParseInstant(from, endOfDay: false, out fromTicks))
+            throw new ToolException(ExitCodes.Usage, $"--from '{from}' is not an ISO-8601 instant or date (for example 2026-06-21T10:00:00Z).");
+        if (to is not null && !ReadSide.WireTime.TryParseInstantThrough(to, out toTicks))
+            throw new ToolException(ExitCodes.Usage, $"--to '{to}' is not an ISO-8601 instant or date (for example 2026-06-21).");
         using var data = DataDirectory.Open(path);
         Directory.CreateDirectory(outDir);
         string scratch = Path.Combine(Path.GetTempPath(), $"ledger-what-if-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -56,6 +61,7 @@ internal static class WhatIfCommand
                 ScratchDirectory = scratch,
                 FromTicks = fromTicks,
                 ToTicks = toTicks,
+                UntilRecordNumber = untilRecord ?? long.MaxValue,
                 BaselineStore = data.Store,
                 OnChange = c => changes.WriteLine(ChangeLine(c, buffer)),
             };
