@@ -82,10 +82,12 @@ internal static class WhatIfReport
         double min = values.Min(), max = values.Max();
         int bins = Math.Clamp((int)Math.Sqrt(values.Length), 1, 50);
         if (max <= min) max = min + 1;
-        var histogram = ScottPlot.Statistics.Histogram.WithBinCount(bins, min, max);
-        histogram.AddRange(values);
+        double width = (max - min) / bins;
+        var counts = new double[bins];
+        foreach (double v in values) counts[Math.Min(bins - 1, (int)((v - min) / width))]++;
         using var plot = new ScottPlot.Plot();
-        plot.Add.Bars(histogram.Bins, histogram.Counts);
+        var bars = plot.Add.Bars(Enumerable.Range(0, bins).Select(i => min + (i + 0.5) * width).ToArray(), counts);
+        foreach (var bar in bars.Bars) bar.Size = width * 0.9; // a bar as wide as its bin (the default is 1 unit)
         plot.Title("AVAILABLE: candidate - baseline, per account that differs");
         plot.XLabel("delta (minor units)");
         plot.YLabel("accounts");
