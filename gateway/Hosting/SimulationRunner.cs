@@ -44,10 +44,35 @@ public sealed class Simulation : IDisposable
 /// reading records up to the journal's committed end at its start, through scratch stores of its own (never the live
 /// entry store, which the pipeline writes). The engine thread is never involved: posting goes on meanwhile.
 /// </summary>
-public sealed class SimulationRunner(LedgerRuntime runtime, IOptions<LedgerOptions> options, ILogger<SimulationRunner> logger)
+public sealed class SimulationRunner
 {
     private readonly object _gate = new();
+    private readonly LedgerRuntime runtime;
+    private readonly IOptions<LedgerOptions> options;
+    private readonly ILogger<SimulationRunner> logger;
     private Simulation? _current;
+    private Thread? _thread;
+
+    public SimulationRunner(LedgerRuntime runtime, IOptions<LedgerOptions> options, ILogger<SimulationRunner> logger, IHostApplicationLifetime lifetime)
+    {
+        this.runtime = runtime;
+        this.options = options;
+        this.logger = logger;
+        // Before the runtime closes the journal: a simulation reading it stops first (it checks every 64 records).
+        lifetime.ApplicationStopping.Register(StopRunning);
+    }
+
+    private void StopRunning()
+    {
+        Thread? thread;
+        lock (_gate)
+        {
+            _current?.Cancel();
+            thread = _thread;
+        }
+        if (thread is not null && !thread.Join(TimeSpan.FromSeconds(30)))
+            logger.LogWarning("A simulation did not stop within 30 s of shutdown; the journal closes under it.");
+    }
 
     /// <summary>The simulation with this id (the last one started), or null.</summary>
     public Simulation? Find(string id)
@@ -76,6 +101,7 @@ public sealed class SimulationRunner(LedgerRuntime runtime, IOptions<LedgerOptio
                 Name = "ledger-simulation",
             };
             thread.Start();
+            _thread = thread;
             return simulation;
         }
     }

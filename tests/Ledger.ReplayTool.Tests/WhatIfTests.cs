@@ -96,6 +96,18 @@ public class WhatIfTests
     }
 
     [Test]
+    public void VerifyFullAndReplayShouldRebuildTheLiveStateAcrossThePromotion()
+    {
+        string live = _liveHash.ToString("x16", CultureInfo.InvariantCulture);
+        var verify = ToolRun.Of("verify", _dir, "--full");
+        Assert.That(verify.ExitCode, Is.EqualTo(0), verify.ToString());
+        Assert.That(verify.Out, Does.Contain($"state hash:  {live}").And.Contain("events identical"));
+        var replay = ToolRun.Of("replay", _dir, "--full");
+        Assert.That(replay.ExitCode, Is.EqualTo(0), replay.ToString());
+        Assert.That(replay.Out, Does.Contain($"state hash:   {live}"));
+    }
+
+    [Test]
     public void LoweringMaxAmountShouldFlipExactlyThePostingsAboveTheNewLimit()
     {
         const long newMax = 20_000;
