@@ -17,4 +17,8 @@ internal struct EntryPlan
     /// <summary>The referenced entry's status after this entry (None: unchanged).</summary>
     public EntryStatus ReferenceNewStatus;
     public long ReferenceHeldReleased;
+    /// <summary>Daily counters this debit adds to (a code's, a domain's; -1: none), on business day <see cref="Day"/>.</summary>
+    public int CodeCounterScope;
+    public int DomainCounterScope;
+    public int Day;
 }

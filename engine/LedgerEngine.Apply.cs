@@ -70,6 +70,8 @@ public sealed partial class LedgerEngine
             account.AvailableMinor += plan.DeltaAvailable;
             account.HeldMinor += plan.DeltaHeld;
             AccountChanged(plan.AccountIndex);
+            if (plan.CodeCounterScope >= 0) Count(account.Key.Packed, plan.CodeCounterScope, plan.Day, plan.AmountMinor);
+            if (plan.DomainCounterScope >= 0) Count(account.Key.Packed, plan.DomainCounterScope, plan.Day, plan.AmountMinor);
 
             if (plan.ReferenceSlot >= 0)
             {

@@ -31,7 +31,20 @@ public sealed partial class LedgerEngine
             open++;
         }
         h = HashStep(h, (ulong)open);
-        return HashStep(h, holds);
+        h = HashStep(h, holds);
+        // Daily counters only when there are any, so a ledger that never had a daily rule hashes as it always did.
+        if (_daily.Count == 0) return h;
+        h = HashStep(h, (ulong)_daily.Count);
+        return HashStep(h, _daily.HashAll(static c => HashOf(in c)));
+    }
+
+    private static ulong HashOf(in DailyCounter c)
+    {
+        ulong h = 0x27D4EB2F165667C5UL;
+        h = HashStep(h, (ulong)c.AccountPacked);
+        h = HashStep(h, (ulong)(uint)c.Scope << 32 | (uint)c.Day);
+        h = HashStep(h, (ulong)(uint)c.Count);
+        return HashStep(h, (ulong)c.SumMinor);
     }
 
     private static ulong HashOf(in AccountState a)

@@ -22,6 +22,12 @@ public sealed partial class LedgerEngine
     private readonly EntryStatus[] _simRecordStatus = new EntryStatus[Limits.EntriesPerBatchMax];
     private readonly bool[] _simRecordReversed = new bool[Limits.EntriesPerBatchMax];
     private int _simRecordCount;
+    // Simulated daily counters (a code's, a domain's) of the accounts a command debits: at most two per entry.
+    private readonly long[] _simCounterAccount = new long[2 * Limits.EntriesPerBatchMax];
+    private readonly int[] _simCounterScope = new int[2 * Limits.EntriesPerBatchMax];
+    private readonly long[] _simCounterSum = new long[2 * Limits.EntriesPerBatchMax];
+    private readonly int[] _simCounterCount = new int[2 * Limits.EntriesPerBatchMax];
+    private int _simCounters;
 
     /// <summary>
     /// The field of a follow-up entry that disagrees with the entry it refers to, or None: its entryType (when given:
@@ -42,6 +48,8 @@ public sealed partial class LedgerEngine
         plan = default;
         plan.AccountIndex = _accountIndex[i];
         plan.ReferenceSlot = -1;
+        plan.CodeCounterScope = -1;
+        plan.DomainCounterScope = -1;
         int sim = SimAccount(plan.AccountIndex);
         ref var account = ref _accounts[plan.AccountIndex];
 
@@ -58,15 +66,7 @@ public sealed partial class LedgerEngine
                     return ResultCode.RuleDeclined;
                 }
                 if (e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
-                var input = new RuleInput(e.Kind, e.AmountMinor, e.Currency, account.Key, new Balances(_simAvailable[sim], _simHeld[sim]));
-                foreach (var rule in code.Rules)
-                {
-                    if (!rule.Allows(in input))
-                    {
-                        ruleId = RuleIds.Of(rule.Name);
-                        return ResultCode.RuleDeclined;
-                    }
-                }
+                if (!PassesRules(in e, code, sim, ref account, ref plan, out ruleId)) return ResultCode.RuleDeclined;
                 plan.EntryType = e.EntryType;
                 plan.AmountMinor = e.AmountMinor;
                 plan.Currency = e.Currency;
@@ -168,6 +168,97 @@ public sealed partial class LedgerEngine
             default:
                 return ResultCode.InvalidCommand;
         }
+    }
+
+    /// <summary>
+    /// The code's rules, then its domain's, in catalog order. A debit (a posting of a debit code, or any hold) of a code or
+    /// domain with a daily rule is judged against what its scope counted on the account today (by the ledger's clock),
+    /// earlier entries of this command included, and then counted in the simulation and planned to count.
+    /// </summary>
+    private bool PassesRules(in EntryRequest e, HistoryCode code, int sim, ref AccountState account, ref EntryPlan plan, out byte ruleId)
+    {
+        ruleId = 0;
+        var domainRules = Catalog.DomainRulesOf(code.DomainBit);
+        if (code.Rules.Length == 0 && domainRules.Length == 0) return true;
+        bool debit = e.Kind == EntryKind.Blocking || code.Direction == Direction.Debit;
+        long before = _simAvailable[sim];
+        long after = debit ? SaturatingAdd(before, -e.AmountMinor) : SaturatingAdd(before, e.AmountMinor);
+        int day = (int)(ClockTicks / TimeSpan.TicksPerDay);
+        plan.Day = day;
+        var input = new RuleInput(e.Kind, e.AmountMinor, e.Currency, account.Key, new Balances(before, _simHeld[sim]), after);
+        int codeCounter = -1;
+        if (debit && code.TracksDaily)
+        {
+            codeCounter = SimCounter(account.Key.Packed, code.Code, day);
+            input = input with { DailySumMinor = _simCounterSum[codeCounter], DailyCount = _simCounterCount[codeCounter] };
+        }
+        foreach (var rule in code.Rules)
+        {
+            if (!rule.Allows(in input))
+            {
+                ruleId = RuleIds.Of(rule.Name);
+                return false;
+            }
+        }
+        int domainCounter = -1;
+        if (domainRules.Length != 0)
+        {
+            if (debit && Catalog.DomainTracksDaily(code.DomainBit))
+            {
+                domainCounter = SimCounter(account.Key.Packed, DailyCounter.DomainScopeBase + code.DomainBit, day);
+                input = input with { DailySumMinor = _simCounterSum[domainCounter], DailyCount = _simCounterCount[domainCounter] };
+            }
+            else
+            {
+                input = input with { DailySumMinor = 0, DailyCount = 0 };
+            }
+            foreach (var rule in domainRules)
+            {
+                if (!rule.Allows(in input))
+                {
+                    ruleId = RuleIds.Of(rule.Name);
+                    return false;
+                }
+            }
+        }
+        // Counted only now that every rule allowed it (a later failure declines the whole command anyway).
+        if (codeCounter >= 0)
+        {
+            _simCounterSum[codeCounter] = SaturatingAdd(_simCounterSum[codeCounter], e.AmountMinor);
+            _simCounterCount[codeCounter]++;
+            plan.CodeCounterScope = code.Code;
+        }
+        if (domainCounter >= 0)
+        {
+            _simCounterSum[domainCounter] = SaturatingAdd(_simCounterSum[domainCounter], e.AmountMinor);
+            _simCounterCount[domainCounter]++;
+            plan.DomainCounterScope = DailyCounter.DomainScopeBase + code.DomainBit;
+        }
+        return true;
+    }
+
+    private static long SaturatingAdd(long a, long b)
+    {
+        long sum = unchecked(a + b);
+        if (((a ^ sum) & (b ^ sum)) >= 0) return sum;
+        return a < 0 ? long.MinValue : long.MaxValue;
+    }
+
+    /// <summary>The simulated counter of (account, scope) for <paramref name="day"/>: today's from the table, or zero.</summary>
+    private int SimCounter(long account, int scope, int day)
+    {
+        for (int s = 0; s < _simCounters; s++)
+        {
+            if (_simCounterAccount[s] == account && _simCounterScope[s] == scope) return s;
+        }
+        int added = _simCounters++;
+        _simCounterAccount[added] = account;
+        _simCounterScope[added] = scope;
+        int slot = _daily.Find(account, scope);
+        bool today = slot >= 0 && _daily[slot].Day == day;
+        _simCounterSum[added] = today ? _daily[slot].SumMinor : 0;
+        _simCounterCount[added] = today ? _daily[slot].Count : 0;
+        return added;
     }
 
     private static void FromReference(ref EntryPlan plan, in EntryImage original, int target, long amount)

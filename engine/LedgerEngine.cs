@@ -31,6 +31,7 @@ public sealed partial class LedgerEngine
     private readonly AccountTable _accounts;
     private readonly EntryCache _cache;
     private readonly HoldExpiryQueue _expiryQueue;
+    private readonly DailyCounterTable _daily;
     private readonly int _openHoldsMax;
 
     // The command being decided: its journal record number (if it changes state) and the store watermark it carries.
@@ -43,20 +44,29 @@ public sealed partial class LedgerEngine
     private int _changedSlotCount;
     private int[] _changedAccounts = new int[Limits.EntriesPerBatchMax];
     private int _changedAccountCount;
+    private int[] _changedCounters = new int[2 * Limits.EntriesPerBatchMax];
+    private int _changedCounterCount;
 
     public LedgerEngine(HistoryCatalog catalog, EngineSettings? settings = null)
     {
         settings ??= new EngineSettings();
         settings.Validate();
         Catalog = catalog;
+        _catalogVersion = catalog.Version;
         _accounts = new AccountTable(settings.AccountCapacity);
         _cache = new EntryCache(settings.EntryCacheEntries);
         _expiryQueue = new HoldExpiryQueue(1024);
+        _daily = new DailyCounterTable(1024);
         _openHoldsMax = settings.OpenHoldsMax;
         if (settings.PrefaultTables) _cache.Prefault();
     }
 
     public HistoryCatalog Catalog { get; private set; }
+
+    private int _catalogVersion;
+
+    /// <summary>The daily counters of the live state (engine thread or a quiescent engine only).</summary>
+    public DailyCounterTable DailyCounters => _daily;
 
     /// <summary>Sequence of the last applied entry (0 before any).</summary>
     public long LastSequence { get; private set; }
@@ -92,6 +102,14 @@ public sealed partial class LedgerEngine
         return index >= 0;
     }
 
+    /// <summary>
+    /// What-if replays only: puts <paramref name="candidate"/> in force without a command (keeping the domain bits of the
+    /// catalog in force), so the scratch engine of a what-if decides the journal's commands under it while its record
+    /// numbers stay the journal's. A live engine never calls this: its catalogs arrive as journaled LoadCatalog commands.
+    /// </summary>
+    public void ReplaceCatalogForWhatIf(HistoryCatalog candidate) =>
+        Catalog = candidate.Replacing(Catalog, candidate.PromotedBy).Installed(Catalog.Version, Catalog.SinceSequence);
+
     /// <summary>Decides one command: writes <see cref="LedgerCommand.Result"/>, entry results, events and changes into it.</summary>
     public void Apply(LedgerCommand command)
     {
@@ -102,6 +120,7 @@ public sealed partial class LedgerEngine
         if (_watermark >= _current) Invariant.Fail("the store's watermark is at or past the command being decided");
         _changedSlotCount = 0;
         _changedAccountCount = 0;
+        _changedCounterCount = 0;
         if (command.TimestampTicks < ClockTicks) command.TimestampTicks = ClockTicks;
         ClockTicks = command.TimestampTicks;
         command.Result.TimestampTicks = ClockTicks;
@@ -121,7 +140,11 @@ public sealed partial class LedgerEngine
             case CommandKind.Tick:
                 break;
             case CommandKind.LoadCatalog:
-                Catalog = command.Catalog ?? throw new InvalidOperationException("Invariant: LoadCatalog without a catalog.");
+                // In force from the next entry; the installed catalog (version, since) goes back on the command for the store.
+                var loaded = command.Catalog ?? throw new InvalidOperationException("Invariant: LoadCatalog without a catalog.");
+                Catalog = loaded.Installed(_catalogVersion + 1, LastSequence + 1);
+                _catalogVersion++;
+                command.Catalog = Catalog;
                 command.ChangedState = true;
                 break;
             default:
@@ -136,7 +159,7 @@ public sealed partial class LedgerEngine
     {
         if (!command.ChangedState)
         {
-            if (_changedSlotCount != 0 || _changedAccountCount != 0) Invariant.Fail("a command that changed nothing listed changes");
+            if (_changedSlotCount != 0 || _changedAccountCount != 0 || _changedCounterCount != 0) Invariant.Fail("a command that changed nothing listed changes");
             command.CommandNumber = 0;
             WriteTotals(command);
             return;
@@ -154,6 +177,7 @@ public sealed partial class LedgerEngine
             Invariant.Balances(in account);
             command.AddAccountChange() = account;
         }
+        for (int i = 0; i < _changedCounterCount; i++) command.AddCounterChange() = _daily[_changedCounters[i]];
         CommandNumber = _current;
         command.CommandNumber = _current;
         WriteTotals(command);
@@ -184,6 +208,25 @@ public sealed partial class LedgerEngine
         if (!_accounts.MarkChanged(accountIndex, _current)) return;
         if (_changedAccountCount == _changedAccounts.Length) Array.Resize(ref _changedAccounts, _changedAccounts.Length * 2);
         _changedAccounts[_changedAccountCount++] = accountIndex;
+    }
+
+    /// <summary>Adds an applied debit to a daily counter (a new business day starts it again) and lists it as changed.</summary>
+    private void Count(long account, int scope, int day, long amount)
+    {
+        int slot = _daily.FindOrAdd(account, scope);
+        ref var counter = ref _daily[slot];
+        if (counter.Day != day)
+        {
+            counter.Day = day;
+            counter.Count = 0;
+            counter.SumMinor = 0;
+        }
+        counter.Count++;
+        long sum = unchecked(counter.SumMinor + amount);
+        counter.SumMinor = ((counter.SumMinor ^ sum) & (amount ^ sum)) < 0 ? long.MaxValue : sum;
+        if (!_daily.MarkChanged(slot, _current)) return;
+        if (_changedCounterCount == _changedCounters.Length) Array.Resize(ref _changedCounters, _changedCounters.Length * 2);
+        _changedCounters[_changedCounterCount++] = slot;
     }
 
     // ---------------- clock ----------------
@@ -312,6 +355,7 @@ public sealed partial class LedgerEngine
         // 5. decide every entry against simulated state; the first failure declines the whole command
         _simAccountCount = 0;
         _simRecordCount = 0;
+        _simCounters = 0;
         for (int i = 0; i < n; i++)
         {
             var code = Decide(command, i, ref _plans[i], out byte ruleId);

@@ -19,6 +19,8 @@ public sealed class LedgerState
     public required IReadOnlyList<AccountState> Accounts { get; init; }
     /// <summary>Every hold still pending (kind blocking, status PENDING).</summary>
     public required IReadOnlyList<EntryImage> OpenHolds { get; init; }
+    /// <summary>The daily rules' counters (<see cref="DailyCounterTable"/>); empty when no catalog ever had a daily rule.</summary>
+    public IReadOnlyList<DailyCounter> DailyCounters { get; init; } = [];
 }
 
 public sealed partial class LedgerEngine
@@ -54,6 +56,14 @@ public sealed partial class LedgerEngine
             held[accountIndex] += hold.HeldRemainingMinor;
             int slot = engine._cache.Insert(in hold, EntryKeys.Hash(hold.AccountPacked, hold.KeySpan), state.CommandNumber, state.CommandNumber + 1);
             if (hold.ExpiresAtTicks != 0) engine._expiryQueue.Add(slot, hold.Sequence, hold.ExpiresAtTicks);
+        }
+        foreach (var counter in state.DailyCounters)
+        {
+            if (engine._accounts.Find(AccountKey.FromPacked(counter.AccountPacked)) < 0)
+                Invariant.Fail($"the cut has a daily counter of account {AccountKey.FromPacked(counter.AccountPacked)}, which it does not have");
+            int slot = engine._daily.FindOrAdd(counter.AccountPacked, counter.Scope);
+            if (engine._daily[slot].Day != 0) Invariant.Fail($"the cut lists daily counter {counter} twice");
+            engine._daily[slot] = counter;
         }
         for (int i = 0; i < engine._accounts.Count; i++)
         {

@@ -50,7 +50,7 @@ public sealed class LedgerStore : IDisposable
     public string DataDir { get; }
 
     /// <summary>The open journal (tests and the perf harness read it directly).</summary>
-    internal JournalLog Log => _log;
+    public JournalLog Log => _log;
 
     /// <summary>The recovered engine. Hand it to the <see cref="Engine.Hosting.EngineHost"/>; from then on only its engine thread touches it.</summary>
     public LedgerEngine Engine { get; }
@@ -106,13 +106,22 @@ public sealed class LedgerStore : IDisposable
             var engine = result.Engine;
             var journal = new JournalWriter(log, result.NextRecordNumber, engine.LastSequence);
             bool newLedger = result.NextRecordNumber == 1;
-            bool catalogChanged = !newLedger && !CatalogCodec.SameDefinitions(engine.Catalog.Definitions, options.Catalog.Definitions);
+            // A catalog promoted live (PUT /v1/history-codes) stays in force across restarts: the file is the start-up
+            // default, and a promotion is a later, journaled decision. A differing file is then only reported.
+            bool fileDiffers = !newLedger && !CatalogCodec.SameCatalog(engine.Catalog, options.Catalog);
+            bool promoted = engine.Catalog.PromotedBy is not null;
+            if (fileDiffers && promoted)
+            {
+                logger?.LogWarning("The catalog file differs from the catalog in force, version {Version}, promoted by {Client} from sequence {Since}: the promoted catalog stays in force (promote the file's with PUT /v1/history-codes).",
+                    engine.Catalog.Version, engine.Catalog.PromotedBy, engine.Catalog.SinceSequence);
+            }
+            bool catalogChanged = fileDiffers && !promoted;
             if (newLedger || catalogChanged)
             {
                 // Every journal starts with its catalog, and a changed catalog file is journaled before any command uses it.
                 // It takes the ledger's own clock: the store never moves the ledger's time (only the host's stamps do).
                 var load = new LedgerCommand { TimestampTicks = engine.ClockTicks };
-                load.SetLoadCatalog(options.Catalog);
+                load.SetLoadCatalog(newLedger ? options.Catalog : options.Catalog.Replacing(engine.Catalog, promotedBy: null));
                 engine.Apply(load);
                 journal.Append(load);
                 journal.Commit();

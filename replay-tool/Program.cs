@@ -15,5 +15,6 @@ var root = new RootCommand("Ledger replay-tool: verify, replay and query a ledge
     DiffCommand.Build(),
     ArchiveCommand.Build(),
     RebuildStoreCommand.Build(),
+    WhatIfCommand.Build(),
 };
 return root.Parse(args).Invoke();

@@ -57,12 +57,49 @@ public static class HistoryCatalogFile
             var rules = (c.Rules ?? []).Select(r => new RuleDefinition(r.Name ?? "", r.Value ?? "")).ToArray();
             definitions.Add(new HistoryCodeDefinition(c.Code, c.Name ?? "", direction, c.Domain ?? "", kinds, c.MayOverdraw, rules));
         }
-        return HistoryCatalog.Create(definitions);
+        var domainRules = new List<DomainRulesDefinition>();
+        foreach (var d in model.Domains ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(d.Domain)) throw new CatalogException("an entry of 'domains' needs a 'domain' name.");
+            domainRules.Add(new DomainRulesDefinition(d.Domain, (d.Rules ?? []).Select(r => new RuleDefinition(r.Name ?? "", r.Value ?? "")).ToArray()));
+        }
+        return HistoryCatalog.Create(definitions, domainRules, null, null);
+    }
+
+    /// <summary>The catalog in the file's format (what <see cref="Parse"/> reads back as the same definitions and domain rules).</summary>
+    public static string ToJson(HistoryCatalog catalog)
+    {
+        var model = new FileModel
+        {
+            HistoryCodes = [.. catalog.Definitions.Select(d => new CodeModel
+            {
+                Code = d.Code,
+                Name = d.Name,
+                Direction = d.Direction == Direction.Debit ? "debit" : "credit",
+                Domain = d.Domain,
+                AllowedKinds = [.. d.AllowedKinds.Select(k => k == EntryKind.Blocking ? "blocking" : "ledger")],
+                MayOverdraw = d.MayOverdraw,
+                Rules = [.. d.Rules.Select(r => new RuleModel { Name = r.Name, Value = r.Parameter })],
+            })],
+            Domains = catalog.DomainRules.Count == 0 ? null : [.. catalog.DomainRules.Select(dr => new DomainModel
+            {
+                Domain = dr.Domain,
+                Rules = [.. dr.Rules.Select(r => new RuleModel { Name = r.Name, Value = r.Parameter })],
+            })],
+        };
+        return JsonSerializer.Serialize(model, CatalogJsonContext.Default.FileModel);
     }
 
     internal sealed class FileModel
     {
         public List<CodeModel>? HistoryCodes { get; set; }
+        public List<DomainModel>? Domains { get; set; }
+    }
+
+    internal sealed class DomainModel
+    {
+        public string? Domain { get; set; }
+        public List<RuleModel>? Rules { get; set; }
     }
 
     internal sealed class CodeModel
@@ -84,6 +121,6 @@ public static class HistoryCatalogFile
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,
-    AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+    AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HistoryCatalogFile.FileModel))]
 internal sealed partial class CatalogJsonContext : JsonSerializerContext;

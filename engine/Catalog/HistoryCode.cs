@@ -15,6 +15,13 @@ public sealed record HistoryCodeDefinition(
 /// <summary>A rule of a code as the catalog file defines it: name and parameter.</summary>
 public sealed record RuleDefinition(string Name, string Parameter);
 
+/// <summary>
+/// Rules of a whole domain (catalog file: <c>"domains": [{ "domain": "cards", "rules": [...] }]</c>): they judge every
+/// entry a partner originates with any code of the domain, after the code's own rules. A daily rule here counts the
+/// domain's debits together.
+/// </summary>
+public sealed record DomainRulesDefinition(string Domain, IReadOnlyList<RuleDefinition> Rules);
+
 /// <summary>A history code ready for the engine: domain resolved to a bit, rules instantiated.</summary>
 public sealed class HistoryCode
 {
@@ -26,6 +33,7 @@ public sealed class HistoryCode
         DomainBit = domainBit;
         MayOverdraw = definition.MayOverdraw;
         Rules = rules;
+        TracksDaily = Array.Exists(rules, r => r is IDailyRule);
         foreach (var kind in definition.AllowedKinds) _allowedKinds |= 1 << (int)kind;
     }
 
@@ -39,6 +47,8 @@ public sealed class HistoryCode
     public int DomainBit { get; }
     public bool MayOverdraw { get; }
     public IEntryRule[] Rules { get; }
+    /// <summary>True when a rule of the code counts its debits per account and business day (the engine keeps that counter).</summary>
+    public bool TracksDaily { get; }
 
     /// <summary>Whether a partner may originate an entry of this kind with this code (ledger, blocking).</summary>
     public bool Allows(EntryKind kind) => (_allowedKinds & (1 << (int)kind)) != 0;

@@ -82,6 +82,9 @@ public sealed class LedgerCommand : IValueTaskSource
     /// <summary>Accounts the command opened or whose balances it changed, as they stand after it.</summary>
     public AccountState[] AccountChanges = new AccountState[2];
     public int AccountChangeCount;
+    /// <summary>Daily rule counters the command changed, as they stand after it (the store keeps them with its cut).</summary>
+    public DailyCounter[] CounterChanges = new DailyCounter[2];
+    public int CounterChangeCount;
 
     // ---- journaled (set by the journal writer, or by recovery from the record read) ----
     /// <summary>The journal address of this command's record, and right after it (where a reader resumes).</summary>
@@ -98,6 +101,7 @@ public sealed class LedgerCommand : IValueTaskSource
     public ReadOnlySpan<LedgerEvent> EventSpan => Events.AsSpan(0, EventCount);
     public ReadOnlySpan<EntryImage> ChangeSpan => Changes.AsSpan(0, ChangeCount);
     public ReadOnlySpan<AccountState> AccountChangeSpan => AccountChanges.AsSpan(0, AccountChangeCount);
+    public ReadOnlySpan<DailyCounter> CounterChangeSpan => CounterChanges.AsSpan(0, CounterChangeCount);
 
     /// <summary>Prepares a post of <paramref name="count"/> entries; fill <see cref="Entries"/>[0..count).</summary>
     public void SetPost(int count, string? bundleId = null)
@@ -166,6 +170,12 @@ public sealed class LedgerCommand : IValueTaskSource
         return ref Changes[ChangeCount++];
     }
 
+    internal ref DailyCounter AddCounterChange()
+    {
+        if (CounterChangeCount == CounterChanges.Length) Array.Resize(ref CounterChanges, CounterChanges.Length * 2);
+        return ref CounterChanges[CounterChangeCount++];
+    }
+
     internal ref AccountState AddAccountChange()
     {
         if (AccountChangeCount == AccountChanges.Length) Array.Resize(ref AccountChanges, AccountChanges.Length * 2);
@@ -222,6 +232,7 @@ public sealed class LedgerCommand : IValueTaskSource
         OpenHoldsAfter = 0;
         ChangeCount = 0; // images hold no references: nothing to clear for the GC
         AccountChangeCount = 0;
+        CounterChangeCount = 0;
     }
 
     // ---- ownership ----

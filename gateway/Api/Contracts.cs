@@ -189,5 +189,28 @@ public sealed record HistoryCodeResponse(int Code, string Name, DirectionName Di
 /// <summary>A rule of a history code: its name (as a <c>rule-declined</c> Problem names it) and value, as the catalog file spells them.</summary>
 public sealed record HistoryRuleResponse(string Name, string Value);
 
-/// <summary>200 of <c>GET /v1/history-codes</c>: the catalog the ledger runs, by code.</summary>
-public sealed record HistoryCodesResponse(HistoryCodeResponse[] Codes);
+/// <summary>Rules of a whole domain (they judge every code of the domain after the code's own).</summary>
+public sealed record DomainRulesResponse(string Domain, HistoryRuleResponse[] Rules);
+
+/// <summary>
+/// 200 of <c>GET /v1/history-codes</c> (and of <c>PUT</c>): the catalog the ledger runs, by code, with its domains'
+/// rules; <see cref="Version"/> counts the catalogs the ledger installed (1 = its first), in force from entry sequence
+/// <see cref="Since"/>; <see cref="PromotedBy"/> is the client that promoted it (null: the catalog file).
+/// </summary>
+public sealed record HistoryCodesResponse(HistoryCodeResponse[] Codes, DomainRulesResponse[] Domains, int Version, long Since, string? PromotedBy);
+
+/// <summary>
+/// Body of <c>POST /v1/simulations</c>: the candidate catalog (the catalog file's format) and an optional window
+/// (ISO-8601; commands before <see cref="From"/> replay as decided, under the catalogs then in force).
+/// </summary>
+public sealed record SimulationRequest(System.Text.Json.JsonElement? Catalog, string? From, string? To);
+
+/// <summary>How far a simulation is: the phase (baseline: the journal as decided; candidate: under the candidate), records read, and the fraction of both done.</summary>
+public sealed record SimulationProgressResponse(string Phase, long Records, double Fraction);
+
+/// <summary>
+/// A simulation: <see cref="Status"/> running, done, failed or cancelled; <see cref="UntilRecord"/> the last journal record
+/// it reads; <see cref="Summary"/> once done, the replay-tool's <c>summary.json</c> for the same journal and window.
+/// </summary>
+public sealed record SimulationResponse(string Id, string Status, DateTime StartedAt, DateTime? FinishedAt, long UntilRecord,
+    SimulationProgressResponse Progress, System.Text.Json.JsonElement? Summary, string? Error);

@@ -27,6 +27,8 @@ namespace Ledger.Gateway.Api;
 [JsonSerializable(typeof(AccountImportResponse))]
 [JsonSerializable(typeof(StatementResponse))]
 [JsonSerializable(typeof(HistoryCodesResponse))]
+[JsonSerializable(typeof(SimulationRequest))]
+[JsonSerializable(typeof(SimulationResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
 public sealed partial class GatewayJsonContext : JsonSerializerContext;
 

@@ -113,6 +113,7 @@ public static class GatewayApp
         // Everything the process keeps lives in the data directory (ASP.NET's own keys included).
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys", "data-protection")));
         services.AddSingleton<LedgerRuntime>();
+        services.AddSingleton<SimulationRunner>();
         services.AddHostedService<LedgerRuntimeService>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
@@ -183,7 +184,8 @@ public static class GatewayApp
         app.MapAccountsApi(writes);
         app.MapBalancesApi();
         app.MapEntriesApi();
-        app.MapHistoryCodesApi();
+        app.MapHistoryCodesApi(writes);
+        if (writes) app.MapSimulationsApi();
         app.MapPerfApi(app.Configuration);
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live"), ResponseWriter = ReadinessCheck.Write })

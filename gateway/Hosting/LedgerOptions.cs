@@ -53,6 +53,20 @@ public sealed class LedgerOptions
     public RateLimitOptions RateLimit { get; set; } = new();
     public ImportOptions Import { get; set; } = new();
     public KafkaOptions Kafka { get; set; } = new();
+    public SimulationOptions Simulations { get; set; } = new();
+}
+
+/// <summary><c>Ledger:Simulations</c>: what-if runs of <c>POST /v1/simulations</c>, in the background beside posting.</summary>
+public sealed class SimulationOptions
+{
+    /// <summary>
+    /// The share of one core a simulation may take (0.05..1): after each batch of journal records it sleeps long enough to
+    /// stay under it, on a thread of the lowest priority. Default 0.25, so posting keeps the rest of two cores.
+    /// </summary>
+    public double CpuShare { get; set; } = 0.25;
+
+    /// <summary>Where a simulation's scratch stores go (deleted when it ends). Default: the system's temporary directory.</summary>
+    public string? ScratchDir { get; set; }
 }
 
 /// <summary>

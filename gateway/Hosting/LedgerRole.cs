@@ -46,7 +46,7 @@ internal sealed class LedgerRole : IDisposable
         var store = LedgerStore.Open(new LedgerStoreOptions
         {
             DataDir = options.DataDir,
-            Catalog = runtime.Catalog,
+            Catalog = runtime.FileCatalog, // the file's; the store may hold a promoted one, which wins (journal/LedgerStore.cs)
             Engine = ComponentSettings.Engine(options),
             EntryStore = ComponentSettings.EntryStore(options),
             Logger = logger,
@@ -71,7 +71,7 @@ internal sealed class LedgerRole : IDisposable
         role._stoppable = host;
         if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))
         {
-            role.Publisher = new Kafka.EventPublisher(options.Kafka, store, runtime.Catalog, options.DataDir, logger);
+            role.Publisher = new Kafka.EventPublisher(options.Kafka, store, store.Engine.Catalog, options.DataDir, logger);
             role.Publisher.Start();
         }
         return role;

@@ -35,10 +35,20 @@ public sealed class LedgerRuntime : IDisposable
     {
         _options = options.Value;
         _logger = logger;
-        Catalog = catalog;
+        _fileCatalog = catalog;
     }
 
-    public HistoryCatalog Catalog { get; }
+    private readonly HistoryCatalog _fileCatalog;
+
+    /// <summary>The catalog of the file this process was started with (<see cref="LedgerOptions.HistoryCodesPath"/>).</summary>
+    internal HistoryCatalog FileCatalog => _fileCatalog;
+
+    /// <summary>
+    /// The catalog in force: the engine's once the ledger runs (it may be a promoted one, PUT /v1/history-codes), else
+    /// the file's. Read from any thread: a reference the engine thread swaps when it applies a LoadCatalog, and a command
+    /// completed after that sees the new one (the ring's stages publish with barriers).
+    /// </summary>
+    public HistoryCatalog Catalog => Store?.Engine.Catalog ?? _fileCatalog;
 
     /// <summary>The read store (balances, history, statements), or null before start; read it only once <see cref="IsReady"/>.</summary>
     public ReadStore? Reads => _ledger?.Reads ?? _statements?.Reads;

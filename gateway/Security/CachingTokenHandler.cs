@@ -11,7 +11,7 @@ namespace Ledger.Gateway.Security;
 /// that reuses its token skips the ~45 µs RS256 check on every request. Keyed by the token's exact text: a cached
 /// entry can only be hit by the very token that passed. Bounded: when full, the cache starts over.
 /// </summary>
-internal sealed class CachingTokenHandler(HistoryCatalog catalog, int capacity, TimeProvider time) : JsonWebTokenHandler
+internal sealed class CachingTokenHandler(Func<HistoryCatalog> catalog, int capacity, TimeProvider time) : JsonWebTokenHandler
 {
     private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
 
@@ -29,7 +29,7 @@ internal sealed class CachingTokenHandler(HistoryCatalog catalog, int capacity, 
         }
         var result = await base.ValidateTokenAsync(token, validationParameters);
         if (!result.IsValid) return result;
-        result.ClaimsIdentity = new PartnerIdentity(result.ClaimsIdentity, catalog);
+        result.ClaimsIdentity = new PartnerIdentity(result.ClaimsIdentity, catalog()); // the catalog in force: a promotion may add domains
         if (capacity > 0 && result.SecurityToken is JsonWebToken jwt && jwt.ValidTo != DateTime.MinValue)
         {
             if (_cache.Count >= capacity) _cache.Clear();

@@ -41,7 +41,7 @@ internal static class SecurityRegistration
             {
                 jwt.MapInboundClaims = false;
                 jwt.TokenHandlers.Clear();
-                jwt.TokenHandlers.Add(new CachingTokenHandler(runtime.Catalog, auth.TokenCacheSize, time));
+                jwt.TokenHandlers.Add(new CachingTokenHandler(() => runtime.Catalog, auth.TokenCacheSize, time));
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidAudience = auth.Audience,

@@ -221,6 +221,8 @@ public sealed class EntryStore : IDisposable
             StoreCodec.ReadImage(value, out var hold);
             holds.Add(hold);
         });
+        var counters = new List<DailyCounter>();
+        Scan(StoreCodec.DailyCounterPrefix, (_, value) => counters.Add(StoreCodec.ReadDailyCounter(value)));
         if (accounts.Count != cut.Accounts || holds.Count != cut.OpenHolds)
             throw new StoreFormatException($"its cut at {cut} lists {cut.Accounts} accounts and {cut.OpenHolds} open holds, but it holds {accounts.Count} and {holds.Count}");
         return new LedgerState
@@ -232,6 +234,7 @@ public sealed class EntryStore : IDisposable
             Catalog = catalog,
             Accounts = accounts,
             OpenHolds = holds,
+            DailyCounters = counters,
         };
     }
 
@@ -282,7 +285,7 @@ public sealed class EntryStore : IDisposable
         var value = Db.Get(StoreCodec.CatalogKey.ToArray());
         if (value is null) return null;
         var reader = new MessagePackReader(value);
-        return HistoryCatalog.Create(CatalogCodec.Read(ref reader));
+        return CatalogCodec.ReadCatalog(ref reader);
     }
 
     /// <summary>Size and memory, for metrics (any thread; zeros once closed).</summary>

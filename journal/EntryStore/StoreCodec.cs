@@ -16,6 +16,7 @@ namespace Ledger.Journal.EntryStore;
 /// 'B' bundleId                          entry image of the bundle (flag Bundle)
 /// 'H' sequence(i64 BE)                  entry image of an open hold (kept while PENDING; with 'E')
 /// 'A' account(i64 BE)                   account: key i64, currency i32, reserved i32, overdraft i64, available i64, held i64, openedAt i64
+/// 'D' account(i64 BE) scope(i32 BE)     daily rule counter: account i64, scope i32, day i32, count i32, reserved i32, sum i64 (LE)
 /// 'M'                                   the cut (see <see cref="StoreCut"/>)
 /// 'C'                                   the catalog in force at the cut (MessagePack, as in the journal)
 ///
@@ -38,6 +39,8 @@ public static class StoreCodec
     public const byte BundlePrefix = (byte)'B';
     public const byte HoldPrefix = (byte)'H';
     public const byte AccountPrefix = (byte)'A';
+    public const byte DailyCounterPrefix = (byte)'D';
+    public const int DailyCounterBytes = 32;
     public static ReadOnlySpan<byte> CutKey => "M"u8;
     public static ReadOnlySpan<byte> CatalogKey => "C"u8;
 
@@ -74,6 +77,37 @@ public static class StoreCodec
         into[0] = AccountPrefix;
         BinaryPrimitives.WriteInt64BigEndian(into[1..], packed);
         return 9;
+    }
+
+    public static int DailyCounterKey(long account, int scope, Span<byte> into)
+    {
+        into[0] = DailyCounterPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(into[1..], account);
+        BinaryPrimitives.WriteInt32BigEndian(into[9..], scope);
+        return 13;
+    }
+
+    public static void WriteDailyCounter(in DailyCounter c, Span<byte> into)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(into, c.AccountPacked);
+        BinaryPrimitives.WriteInt32LittleEndian(into[8..], c.Scope);
+        BinaryPrimitives.WriteInt32LittleEndian(into[12..], c.Day);
+        BinaryPrimitives.WriteInt32LittleEndian(into[16..], c.Count);
+        BinaryPrimitives.WriteInt32LittleEndian(into[20..], 0);
+        BinaryPrimitives.WriteInt64LittleEndian(into[24..], c.SumMinor);
+    }
+
+    public static DailyCounter ReadDailyCounter(ReadOnlySpan<byte> value)
+    {
+        if (value.Length != DailyCounterBytes) throw new StoreFormatException($"a daily counter row has {value.Length} bytes, not {DailyCounterBytes}");
+        return new DailyCounter
+        {
+            AccountPacked = BinaryPrimitives.ReadInt64LittleEndian(value),
+            Scope = BinaryPrimitives.ReadInt32LittleEndian(value[8..]),
+            Day = BinaryPrimitives.ReadInt32LittleEndian(value[12..]),
+            Count = BinaryPrimitives.ReadInt32LittleEndian(value[16..]),
+            SumMinor = BinaryPrimitives.ReadInt64LittleEndian(value[24..]),
+        };
     }
 
     public static int WriteImage(in EntryImage e, Span<byte> into)

@@ -64,6 +64,12 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
             StoreCodec.WriteAccount(in account, _value);
             _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, StoreCodec.AccountBytes), null);
         }
+        foreach (ref readonly var counter in command.CounterChangeSpan)
+        {
+            int keyLength = StoreCodec.DailyCounterKey(counter.AccountPacked, counter.Scope, _key);
+            StoreCodec.WriteDailyCounter(in counter, _value);
+            _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, StoreCodec.DailyCounterBytes), null);
+        }
         if (command.Kind == CommandKind.LoadCatalog && command.Catalog is { } catalog)
         {
             _batch.Put(StoreCodec.CatalogKey, Encode(catalog), null);
@@ -107,7 +113,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     {
         var buffer = new ArrayBufferWriter<byte>(4096); // a catalog change, not the hot path
         var w = new MessagePackWriter(buffer);
-        CatalogCodec.Write(ref w, catalog.Definitions);
+        CatalogCodec.Write(ref w, catalog, provenance: true);
         w.Flush();
         return buffer.WrittenSpan;
     }

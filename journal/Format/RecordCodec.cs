@@ -18,7 +18,7 @@ namespace Ledger.Journal.Format;
 ///                       currencyPacked, reference|nil, expiresAtTicks], ...]
 /// [4] openings        [[accountPacked, currencyPacked, overdraftLimitMinor], ...]
 /// [5] target          nil | [accountPacked, correlationId]                      (RemoveEntry)
-/// [6] catalog         nil | [[code, name, direction, domain, [kind...], mayOverdraw, [[rule, parameter]...]], ...]
+/// [6] catalog         nil | a catalog in <see cref="CatalogCodec"/>'s form 1 (older records) or form 2 (domains, domain rules, promoter)
 /// [7] result          [code, entryIndex, rule|nil]
 /// [8] events          [[kind, sequence, causedBySequence, accountPacked, currencyPacked, entryKind, status, entryType,
 ///                       amountMinor, correlationId, description, referenceSequence, expiresAtTicks,
@@ -92,7 +92,7 @@ public static class RecordCodec
             w.WriteNil();
         }
 
-        if (command.Kind == CommandKind.LoadCatalog && command.Catalog is { } catalog) CatalogCodec.Write(ref w, catalog.Definitions);
+        if (command.Kind == CommandKind.LoadCatalog && command.Catalog is { } catalog) CatalogCodec.Write(ref w, catalog, provenance: false);
         else w.WriteNil();
 
         w.WriteArrayHeader(3);
@@ -239,7 +239,7 @@ public static class RecordCodec
             c.SetRemove(account, r.ReadString()!);
         }
 
-        if (!r.TryReadNil()) c.SetLoadCatalog(HistoryCatalog.Create(CatalogCodec.Read(ref r)));
+        if (!r.TryReadNil()) c.SetLoadCatalog(CatalogCodec.ReadCatalog(ref r));
         c.Kind = (CommandKind)header.Kind;
 
         Expect(r.ReadArrayHeader(), 3, "result");

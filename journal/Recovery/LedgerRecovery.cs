@@ -22,6 +22,9 @@ public sealed record RecoveryOptions
     /// <summary>Stop before the first command whose last sequence exceeds this.</summary>
     public long UntilSequence { get; init; } = long.MaxValue;
 
+    /// <summary>Stop before the record after this one (a bound fixed when a reader starts on a journal that grows).</summary>
+    public long UntilRecordNumber { get; init; } = long.MaxValue;
+
     /// <summary>Stop before the first command applied after this instant (UTC ticks).</summary>
     public long UntilTimestampTicks { get; init; } = long.MaxValue;
 
@@ -110,7 +113,7 @@ public static class LedgerRecovery
         var cut = store?.Cut;
         if (store is not null && CheckStore(log, store) is { } unusable)
             throw new StoreFormatException(unusable); // the service sets such a store aside before it gets here; tools refuse
-        if (cut is not null && (cut.LastSequence > options.UntilSequence || cut.ClockTicks > options.UntilTimestampTicks))
+        if (cut is not null && (cut.LastSequence > options.UntilSequence || cut.ClockTicks > options.UntilTimestampTicks || cut.RecordNumber > options.UntilRecordNumber))
             throw new ArgumentException($"The entry store's cut ({cut}) is past the bound asked for; replay from the journal's start instead.");
 
         if (store is { FilterComplete: false } && cut is not null) TopUpFilter(log, store, cut, logger);
@@ -145,7 +148,7 @@ public static class LedgerRecovery
                 while (n < records.Length && (outcome = cursor.TryRead(records[n])) == ReadOutcome.Record)
                 {
                     var record = records[n];
-                    if (record.LastSequence > options.UntilSequence || record.TimestampTicks > options.UntilTimestampTicks)
+                    if (record.LastSequence > options.UntilSequence || record.TimestampTicks > options.UntilTimestampTicks || record.RecordNumber > options.UntilRecordNumber)
                     {
                         crossing = record;
                         break;

@@ -33,7 +33,7 @@ public sealed class TokenCacheTests
     [Test]
     public async Task ShouldAnswerARepeatedTokenFromTheCacheWithItsPartner()
     {
-        var handler = new CachingTokenHandler(DefaultCatalog, 10, new ManualClock(DateTimeOffset.UtcNow));
+        var handler = new CachingTokenHandler(() => DefaultCatalog, 10, new ManualClock(DateTimeOffset.UtcNow));
         string token = Token("p1", DateTime.UtcNow.AddHours(1));
         var first = await handler.ValidateTokenAsync(token, Parameters());
         var second = await handler.ValidateTokenAsync(token, Parameters());
@@ -48,7 +48,7 @@ public sealed class TokenCacheTests
     public async Task ShouldNotHonourACachedTokenPastItsExpiry()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var handler = new CachingTokenHandler(DefaultCatalog, 10, clock);
+        var handler = new CachingTokenHandler(() => DefaultCatalog, 10, clock);
         string token = Token("p1", DateTime.UtcNow.AddHours(1));
         var first = await handler.ValidateTokenAsync(token, Parameters());
         clock.Now = clock.Now.AddHours(2);
@@ -59,7 +59,7 @@ public sealed class TokenCacheTests
     [Test]
     public async Task ShouldNeitherCacheARefusedTokenNorGrowPastItsSize()
     {
-        var handler = new CachingTokenHandler(DefaultCatalog, 2, new ManualClock(DateTimeOffset.UtcNow));
+        var handler = new CachingTokenHandler(() => DefaultCatalog, 2, new ManualClock(DateTimeOffset.UtcNow));
         var refused = await handler.ValidateTokenAsync(Token("p0", DateTime.UtcNow.AddHours(1)) + "x", Parameters());
         Assert.That(refused.IsValid, Is.False);
         Assert.That(handler.CachedCount, Is.Zero);

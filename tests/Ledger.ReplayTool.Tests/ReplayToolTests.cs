@@ -49,6 +49,10 @@ public class ReplayToolTests
         ToolRun.Of("balances", _ledger.Path, "--branch", "1", "--account", "1000");
         ToolRun.Of("statement", _ledger.Path, "--branch", "1", "--account", "1000");
         ToolRun.Of("diff", _ledger.Path, _ledger.Path);
+        string candidate = Path.Combine(Path.GetTempPath(), $"candidate-{Guid.NewGuid():N}.json");
+        File.WriteAllText(candidate, Engine.Catalog.HistoryCatalogFile.ToJson(TestCommands.DefaultCatalog));
+        string output = Path.Combine(Path.GetTempPath(), $"what-if-{Guid.NewGuid():N}");
+        Assert.That(ToolRun.Of("what-if", _ledger.Path, "--catalog", candidate, "--out", output).ExitCode, Is.Zero);
         Assert.That(Digest(_ledger.Path), Is.EqualTo(before));
     }
 

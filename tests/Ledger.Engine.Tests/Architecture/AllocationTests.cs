@@ -49,6 +49,29 @@ public class AllocationTests
         Assert.That(allocated, Is.Zero);
     }
 
+    [Test]
+    public void ShouldAllocateNothingUnderDailyAndBalanceRulesOfCodesAndDomains()
+    {
+        // Issue 16: the rules a bank tunes keep their counters in preallocated tables (a new (account, scope) pair grows
+        // the table like a new account; the warm-up makes every pair the measured batch uses).
+        var engine = PresizedEngine();
+        var rules = Catalogs.WithRules(
+            new Dictionary<int, Catalog.RuleDefinition[]> { [998] = [Catalogs.Rule("dailyLimit", long.MaxValue), Catalogs.Rule("dailyCount", 1_000_000)], [200] = [Catalogs.Rule("minBalanceAfter", -500)] },
+            new Dictionary<string, Catalog.RuleDefinition[]> { ["cards"] = [Catalogs.Rule("dailyLimit", long.MaxValue)], ["deposits"] = [Catalogs.Rule("maxAmount", 1_000_000)] });
+        engine.Apply(Catalogs.Load(rules));
+        LedgerCommand[] Commands(string round) => Enumerable.Range(0, BatchSize)
+            .Select(i => Post(i % 3 == 0 ? Posting(A, $"{round}-{i}", 998, 10) : i % 3 == 1 ? Posting(A, $"{round}-{i}", 100, 7) : Posting(A, $"{round}-{i}", 200, 1)))
+            .ToArray();
+        AllocatedApplying(engine, Commands("warm"));
+        var measured = Commands("hot");
+
+        long allocated = AllocatedApplying(engine, measured);
+
+        Assert.That(measured.All(c => c.Result.Code == ResultCode.Ok), Is.True, "the measured batch really applied");
+        Assert.That(engine.DailyCounters.Count, Is.EqualTo(2), "counters of 998 and of the cards domain");
+        Assert.That(allocated, Is.Zero);
+    }
+
     /// <summary>Every path a partner's command takes: holds with expiry, unblocks, reversals, removals, declines, replays, conflicts, DELETE, expiry.</summary>
     private static LedgerCommand[] MixedCommands(string round, long at)
     {

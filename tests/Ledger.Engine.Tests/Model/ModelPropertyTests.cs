@@ -126,6 +126,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
     {
         // Guards the generator: a model check over scenarios that never decline, conflict or expire proves little.
         var seen = new HashSet<ResultCode>();
+        var rules = new HashSet<string>();
         bool replayed = false, expired = false;
         foreach (var scenario in ScenarioArbitrary.Generator.Sample(Cases, new Rnd(7UL), 50))
         {
@@ -134,6 +135,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
             {
                 c.ApplyTo(engine);
                 seen.Add(c.Result.Code);
+                if (c.Result.Rule is { } rule && !c.Result.Replayed) rules.Add(rule);
                 replayed |= c.Result.Replayed;
                 expired |= c.EventSpan.ToArray().Any(e => e.Status == EntryStatus.Expired);
             }
@@ -147,6 +149,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
         }));
         EngineRigs.DisposeBuilt();
         Assert.That(replayed, Is.True, "some commands are idempotent replays");
+        Assert.That(rules, Is.SupersetOf(new[] { "maxAmount", "allowedKinds", "dailyLimit", "dailyCount", "minBalanceAfter" }), "every rule a bank tunes declines somewhere");
         Assert.That(expired, Is.True, "some holds expire");
     }
 

@@ -30,8 +30,10 @@ internal sealed record ModelAnswer(
 /// It follows contract.md and the precedence documented on <see cref="ResultCode"/>; it shares no code with the engine
 /// (it reads only the catalog's definitions, which are data).
 /// </summary>
-internal sealed class ReferenceLedger(HistoryCatalog catalog)
+internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
 {
+    private HistoryCatalog catalog = initialCatalog;
+
     private sealed class Account
     {
         public required AccountKey Key;
@@ -79,6 +81,8 @@ internal sealed class ReferenceLedger(HistoryCatalog catalog)
         public Dictionary<(AccountKey, string), Entry> Entries = [];
         public Dictionary<int, CommandRecord> Commands = [];
         public Dictionary<string, int> Bundles = new(StringComparer.Ordinal);
+        /// <summary>Per (account, scope: "code:998" or "domain:cards"): the business day and its debits' sum and count.</summary>
+        public Dictionary<(AccountKey, string), (long Day, long Sum, int Count)> Daily = [];
         public long LastSequence;
         public long Created;
         public int NextCommand;
@@ -89,6 +93,7 @@ internal sealed class ReferenceLedger(HistoryCatalog catalog)
             Entries = Entries.ToDictionary(p => p.Key, p => p.Value.Copy()),
             Commands = new(Commands),
             Bundles = new(Bundles, StringComparer.Ordinal),
+            Daily = new(Daily),
             LastSequence = LastSequence,
             Created = Created,
             NextCommand = NextCommand,
@@ -118,6 +123,7 @@ internal sealed class ReferenceLedger(HistoryCatalog catalog)
             CommandKind.PostEntries => Post(command),
             CommandKind.RemoveEntry => Delete(command),
             CommandKind.Tick => Answer(ResultCode.Ok, -1),
+            CommandKind.LoadCatalog => LoadCatalog(command.Catalog!),
             _ => Answer(ResultCode.InvalidCommand, -1),
         };
     }
@@ -125,6 +131,13 @@ internal sealed class ReferenceLedger(HistoryCatalog catalog)
     private ModelAnswer Answer(ResultCode code, int index, string? rule = null, ModelEntryResult[]? results = null,
         ConflictFields conflicts = ConflictFields.None, bool replayed = false, long? timestamp = null) =>
         new(code, index, rule, conflicts, replayed, timestamp ?? _clock, _changed, results ?? [], [.. _events]);
+
+    private ModelAnswer LoadCatalog(HistoryCatalog next)
+    {
+        catalog = next;
+        _changed = true;
+        return Answer(ResultCode.Ok, -1);
+    }
 
     private void ExpireHolds()
     {
@@ -355,14 +368,7 @@ internal sealed class ReferenceLedger(HistoryCatalog catalog)
                     return ResultCode.RuleDeclined;
                 }
                 if (e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
-                foreach (var r in code.Rules)
-                {
-                    if (!RuleAllows(r, e))
-                    {
-                        rule = r.Name;
-                        return ResultCode.RuleDeclined;
-                    }
-                }
+                if (!DailyAndOtherRulesAllow(work, account, code, e, out rule)) return ResultCode.RuleDeclined;
                 bool credit = code.Direction == Direction.Credit && e.Kind == EntryKind.Ledger;
                 var result = credit ? Credit(account, e.AmountMinor) : Debit(account, e.AmountMinor, code.MayOverdraw);
                 if (result != ResultCode.Ok) return result;
@@ -456,6 +462,55 @@ internal sealed class ReferenceLedger(HistoryCatalog catalog)
         if (after < floor) return ResultCode.InsufficientFunds;
         account.Available = (long)after;
         return ResultCode.Ok;
+    }
+
+    private static readonly string[] DailyRules = ["dailyLimit", "dailyCount"];
+
+    /// <summary>
+    /// The code's rules, then its domain's. A debit (a debit code's posting, or any hold) counts per account and UTC
+    /// business day of the ledger's clock towards its code (if the code has a daily rule) and its domain (if the domain
+    /// has one); a daily rule judges the count before the entry plus this one.
+    /// </summary>
+    private bool DailyAndOtherRulesAllow(State work, Account account, HistoryCodeDefinition code, EntryRequest e, out string? rule)
+    {
+        rule = null;
+        bool debit = e.Kind == EntryKind.Blocking || code.Direction == Direction.Debit;
+        long day = _clock / TimeSpan.TicksPerDay;
+        Int128 after = debit ? (Int128)account.Available - e.AmountMinor : (Int128)account.Available + e.AmountMinor;
+        var domainRules = catalog.DomainRules.FirstOrDefault(d => d.Domain == code.Domain)?.Rules ?? [];
+        var scopes = new List<(AccountKey, string)>();
+        bool Judge(IReadOnlyList<RuleDefinition> rules, string scope, out string? failed)
+        {
+            failed = null;
+            bool tracked = debit && rules.Any(r => DailyRules.Contains(r.Name));
+            var (sum, count) = tracked && work.Daily.TryGetValue((account.Key, scope), out var c) && c.Day == day ? (c.Sum, c.Count) : (0L, 0);
+            foreach (var r in rules)
+            {
+                long p = r.Name == "currencies" ? 0 : long.Parse(r.Parameter, System.Globalization.CultureInfo.InvariantCulture);
+                bool allows = r.Name switch
+                {
+                    "minBalanceAfter" => after >= p,
+                    "dailyLimit" => (Int128)sum + e.AmountMinor <= p,
+                    "dailyCount" => count + 1 <= p,
+                    _ => RuleAllows(r, e),
+                };
+                if (!allows)
+                {
+                    failed = r.Name;
+                    return false;
+                }
+            }
+            if (tracked) scopes.Add((account.Key, scope));
+            return true;
+        }
+        if (!Judge(code.Rules, "code:" + code.Code, out rule) || !Judge(domainRules, "domain:" + code.Domain, out rule)) return false;
+        foreach (var key in scopes)
+        {
+            var (d, sum, count) = work.Daily.GetValueOrDefault(key);
+            if (d != day) (sum, count) = (0, 0);
+            work.Daily[key] = (day, (long)Int128.Min((Int128)sum + e.AmountMinor, long.MaxValue), count + 1);
+        }
+        return true;
     }
 
     private static bool RuleAllows(RuleDefinition rule, EntryRequest e) => rule.Name switch

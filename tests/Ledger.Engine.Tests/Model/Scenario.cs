@@ -66,8 +66,35 @@ public sealed record EntrySpec(int Slot, EntryKind Kind, int IdBack, int EntryTy
 public sealed record Scenario(Step[] Steps, int SnapshotAt)
 {
     public const int Length = 50;
-    /// <summary>Commands before the generated ones: an opening and a deposit per initial slot.</summary>
-    public const int SetUpCommands = 6;
+    /// <summary>Commands before the generated ones: the model's catalog, then an opening and a deposit per initial slot.</summary>
+    public const int SetUpCommands = 7;
+
+    /// <summary>
+    /// The generated steps start this long before a business day ends (UTC midnight, by the ledger's clock), so the daily
+    /// rules see a day change in most scenarios (50 steps advance about four minutes).
+    /// </summary>
+    public static readonly long StepsStart = T0 + TimeSpan.TicksPerDay - 150 * TimeSpan.TicksPerSecond;
+
+    /// <summary>
+    /// The catalog the scenarios run under: the shipped codes plus one of every rule a bank tunes, at levels the generated
+    /// amounts reach (998: dailyLimit 6 000 and dailyCount 5; the cards domain: dailyLimit 8 000; the transfers domain:
+    /// dailyCount 4; 200: minBalanceAfter 500; 700: minBalanceAfter -2 000).
+    /// </summary>
+    public static readonly Ledger.Engine.Catalog.HistoryCatalog ModelCatalog = BuildModelCatalog();
+
+    private static Ledger.Engine.Catalog.HistoryCatalog BuildModelCatalog()
+    {
+        static Ledger.Engine.Catalog.RuleDefinition R(string name, string value) => new(name, value);
+        var codes = DefaultCatalog.Definitions.Select(d => d.Code switch
+        {
+            998 => d with { Rules = [.. d.Rules, R("dailyLimit", "6000"), R("dailyCount", "5")] },
+            200 => d with { Rules = [.. d.Rules, R("minBalanceAfter", "500")] },
+            700 => d with { Rules = [.. d.Rules, R("minBalanceAfter", "-2000")] },
+            _ => d,
+        }).ToArray();
+        return Ledger.Engine.Catalog.HistoryCatalog.Create(codes,
+            [new("cards", [R("dailyLimit", "8000")]), new("transfers", [R("dailyCount", "4")])], DefaultCatalog.Domains, null);
+    }
     private static readonly CurrencyCode[] SlotCurrency = [Usd, Usd, Jpy, Bhd, Eur];
     private static readonly long[] SlotOverdraft = [0, 5_000, 0];
     private const string NeverUsed = "never-used";
@@ -78,13 +105,16 @@ public sealed record Scenario(Step[] Steps, int SnapshotAt)
     public List<LedgerCommand> Build()
     {
         var commands = new List<LedgerCommand>();
+        var load = new LedgerCommand { TimestampTicks = T0 };
+        load.SetLoadCatalog(ModelCatalog);
+        commands.Add(load);
         for (int slot = 0; slot < SlotOverdraft.Length; slot++)
         {
             commands.Add(Open(AccountOf(slot), SlotCurrency[slot], SlotOverdraft[slot]));
             commands.Add(Post(Posting(AccountOf(slot), "seed", 100, 20_000, SlotCurrency[slot])));
         }
         var ids = new IdBook();
-        long now = T0;
+        long now = StepsStart;
         var posts = new List<(PostStep Step, EntryRequest[] Entries)>();
         foreach (var step in Steps)
         {
