@@ -54,8 +54,15 @@ public sealed class ReadStore : IDisposable
     private readonly Cache _cache;
     private readonly WriteOptions _write = new WriteOptions().DisableWal(1);
     private readonly FlushOptions _flush = new FlushOptions().SetWaitForFlush(true);
-    private readonly object _gate = new();
-    private ReadWatermark _watermark;
+    private readonly object _gate = new(); // checkpoints and stats against Dispose: never touch a closed DB
+    // The watermark, published whole (record, address, sequence) without a lock: a checkpoint's flush holds _gate for
+    // hundreds of milliseconds, and the writer must not wait for it to publish a batch (it did: profiled in docs/perf.md).
+    private volatile WatermarkBox _watermark;
+
+    private sealed class WatermarkBox(ReadWatermark value)
+    {
+        public readonly ReadWatermark Value = value;
+    }
     private long _durableRecord;
     private long _checkpoints;
     private bool _disposed;
@@ -77,8 +84,8 @@ public sealed class ReadStore : IDisposable
             ? RocksDb.OpenReadOnly(_options, directory, new ColumnFamilies(_family), false)
             : RocksDb.Open(_options, directory, new ColumnFamilies(_family));
         var mark = Db.Get(ReadCodec.WatermarkKey.ToArray());
-        _watermark = mark is null ? default : ReadCodec.ReadWatermark(mark);
-        _durableRecord = _watermark.RecordNumber;
+        _watermark = new WatermarkBox(mark is null ? default : ReadCodec.ReadWatermark(mark));
+        _durableRecord = _watermark.Value.RecordNumber;
     }
 
     internal RocksDb Db { get; }
@@ -93,7 +100,7 @@ public sealed class ReadStore : IDisposable
     {
         get
         {
-            lock (_gate) return _watermark;
+            return _watermark.Value;
         }
     }
 
@@ -159,7 +166,7 @@ public sealed class ReadStore : IDisposable
 
     internal void Published(ReadWatermark watermark)
     {
-        lock (_gate) _watermark = watermark;
+        _watermark = new WatermarkBox(watermark);
     }
 
     /// <summary>Makes everything written durable (memtable flush); a restart then feeds only the journal after it. Returns the record now durable.</summary>
@@ -448,7 +455,7 @@ public sealed class ReadStore : IDisposable
             lock (_gate)
             {
                 if (_disposed) return default;
-                return new ReadStoreStats(_watermark.RecordNumber, Volatile.Read(ref _durableRecord),
+                return new ReadStoreStats(_watermark.Value.RecordNumber, Volatile.Read(ref _durableRecord),
                     Property("rocksdb.total-sst-files-size") + Property("rocksdb.size-all-mem-tables"),
                     (long)Native.Instance.rocksdb_cache_get_usage(_cache.Handle), Property("rocksdb.cur-size-all-mem-tables"), Volatile.Read(ref _checkpoints));
             }
