@@ -51,7 +51,8 @@ public sealed class EngineHost : IDisposable
         // Front: prefetch (small batches: the engine waits for a whole batch's reads) and decide.
         IStageProcessor front;
         if (prefetcher is null) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, null, decide));
-        else if (shared) Add("ledger-engine", front = new PairedBatchEventProcessor<CommandSlot, PrefetchStage, EngineStage>(_ring, null, new PrefetchStage(prefetcher, _fault), decide, _settings.PrefetchBatchMax));
+        else if (shared) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, PrefetchStage, EngineStage>>(_ring, null,
+            new(_ring, new PrefetchStage(prefetcher, _fault), decide), _settings.PrefetchBatchMax));
         else
         {
             var read = new BatchEventProcessor<CommandSlot, PrefetchStage>(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
@@ -63,7 +64,8 @@ public sealed class EngineHost : IDisposable
         Add("ledger-journal", journalStage);
         // Behind the answers: the entry store, then the sinks, which let go of the commands.
         if (storeWriter is null) Add("ledger-publish", _last = new BatchEventProcessor<CommandSlot, PublishStageHandler>(_ring, journalStage.Sequence, publish, _settings.PublishBatchMax, _settings.WaitStrategy()));
-        else if (shared) Add("ledger-store", _last = new PairedBatchEventProcessor<CommandSlot, StoreStage, PublishStageHandler>(_ring, journalStage.Sequence, new StoreStage(storeWriter, _fault), publish, _settings.StoreBatchMax, _settings.WaitStrategy()));
+        else if (shared) Add("ledger-store", _last = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, StoreStage, PublishStageHandler>>(_ring, journalStage.Sequence,
+            new(_ring, new StoreStage(storeWriter, _fault), publish), _settings.StoreBatchMax, _settings.WaitStrategy()));
         else
         {
             var store = new BatchEventProcessor<CommandSlot, StoreStage>(_ring, journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax, _settings.WaitStrategy());
