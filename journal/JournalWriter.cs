@@ -69,7 +69,7 @@ public sealed class JournalWriter : ICommandJournal
         {
             // Paired with the engine, which numbers the commands that change the ledger: the journal's record numbers are those numbers.
             if (command.CommandNumber != NextRecordNumber)
-                throw new InvalidOperationException($"Invariant: the engine numbered this command {command.CommandNumber}, the journal's next record is {NextRecordNumber}.");
+                throw new Ledger.Engine.InvariantViolationException($"Invariant: the engine numbered this command {command.CommandNumber}, the journal's next record is {NextRecordNumber}.");
             long lastSequence = LastSequence;
             foreach (ref readonly var e in command.EventSpan)
             {

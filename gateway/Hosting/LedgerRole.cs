@@ -122,7 +122,10 @@ internal sealed class LedgerRole : IDisposable
                     : $"it reached record {reads.Watermark.RecordNumber}, the journal's last is {store.Journal.CommittedRecordNumber}";
                 writer.Dispose();
             }
-            catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException or InvalidOperationException)
+            // Only faults of what is on disk set the store aside. A broken invariant while feeding it (a record out of order,
+            // a status change of an entry it never saw: InvariantViolationException) is a bug, not damage: it is never caught
+            // here, so start-up stops with it and the store stays as evidence instead of being rebuilt over.
+            catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException)
             {
                 problem = ex.Message;
             }
