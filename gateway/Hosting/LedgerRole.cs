@@ -63,7 +63,9 @@ internal sealed class LedgerRole : IDisposable
         if (runtime.WrapReadSink is { } wrapRead) readSink = wrapRead(readSink);
         IEntryStoreWriter storeWriter = store.StoreWriter;
         if (runtime.WrapStoreWriter is { } wrapStore) storeWriter = wrapStore(storeWriter);
-        var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], ComponentSettings.Host(options), store.Prefetcher, storeWriter);
+        var hostSettings = ComponentSettings.Host(options);
+        if (runtime.AdjustHost is { } adjust) hostSettings = adjust(hostSettings);
+        var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], hostSettings, store.Prefetcher, storeWriter);
         host.Start();
         store.Checkpoints.Start();
         readCheckpoints.Start();

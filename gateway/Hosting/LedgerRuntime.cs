@@ -93,6 +93,9 @@ public sealed class LedgerRuntime : IDisposable
     internal Func<IEntryStoreWriter, IEntryStoreWriter>? WrapStoreWriter { get; set; }
     internal Func<ICommittedCommandSink, ICommittedCommandSink>? WrapReadSink { get; set; }
 
+    /// <summary>Adjusts the pipeline host's settings before it starts: the simulator gives it its own clock and no tick timer.</summary>
+    internal Func<EngineHostSettings, EngineHostSettings>? AdjustHost { get; set; }
+
     /// <summary>Accepting requests: recovered, read store caught up, not stopping, and the pipeline (or the replica's feed) has not failed (fail-stop).</summary>
     public bool IsReady => !_stopping && _readsReady && (_ledger is { Host.Fault: null } || _statements is { Fault: null });
 

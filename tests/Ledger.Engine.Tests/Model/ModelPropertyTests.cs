@@ -10,6 +10,7 @@ using Ledger.Engine.Tests.StateMachine;
 using Ledger.Testing;
 using static Ledger.Testing.Commands;
 
+using Ledger.Testing.Model;
 namespace Ledger.Engine.Tests.Model;
 
 /// <summary>

@@ -1,9 +1,10 @@
+using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
 
-namespace Ledger.Engine.Tests.Model;
+namespace Ledger.Testing.Model;
 
 /// <summary>One entry's answer as the model decides it (the shape of <see cref="EntryResult"/>).</summary>
 internal readonly record struct ModelEntryResult(
