@@ -316,7 +316,9 @@ public sealed class Simulation
 
         if (live is not null) Damage(copy, kind, live);
         var storeFaults = StoreFaults(copy);
+        _settings.Log?.Invoke($"seed {_settings.Seed} step {_step}: {string.Join("+", new[] { kind }.Concat(storeFaults))}{(live is null ? "" : $" of record {live.CommandNumber} at {live.JournalAddress}..{live.JournalNextAddress}")}: restarting");
         _ledger = LedgerInstance.Start(copy, DefaultCatalog, () => _clock);
+        _model.Restart();
         _recoveries++;
         await AuditRecoveryAsync(kind, storeFaults, unanswered, live, hashBefore, hashAfter);
     }

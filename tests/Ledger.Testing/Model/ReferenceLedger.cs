@@ -118,7 +118,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
         _changed = false;
         _clock = Math.Max(_clock, command.TimestampTicks);
         ExpireHolds();
-        return command.Kind switch
+        var answer = command.Kind switch
         {
             CommandKind.OpenAccounts => Open(command),
             CommandKind.PostEntries => Post(command),
@@ -127,7 +127,18 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
             CommandKind.LoadCatalog => LoadCatalog(command.Catalog!),
             _ => Answer(ResultCode.InvalidCommand, -1),
         };
+        if (answer.ChangedState) _journaledClock = _clock;
+        return answer;
     }
+
+    /// <summary>
+    /// A restart from the journal: the clock goes back to the last command that changed the ledger (the journaled one).
+    /// Commands that changed nothing (refusals, replays, ticks that expired nothing) are not journaled, so the time they
+    /// raised the clock to is forgotten; every entry's time stays monotonic, because entries are journaled.
+    /// </summary>
+    public void Restart() => _clock = _journaledClock;
+
+    private long _journaledClock;
 
     private ModelAnswer Answer(ResultCode code, int index, string? rule = null, ModelEntryResult[]? results = null,
         ConflictFields conflicts = ConflictFields.None, bool replayed = false, long? timestamp = null) =>
