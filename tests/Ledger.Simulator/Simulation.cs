@@ -318,7 +318,6 @@ public sealed class Simulation
         var storeFaults = StoreFaults(copy);
         _settings.Log?.Invoke($"seed {_settings.Seed} step {_step}: {string.Join("+", new[] { kind }.Concat(storeFaults))}{(live is null ? "" : $" of record {live.CommandNumber} at {live.JournalAddress}..{live.JournalNextAddress}")}: restarting");
         _ledger = LedgerInstance.Start(copy, DefaultCatalog, () => _clock);
-        _model.Restart();
         _recoveries++;
         await AuditRecoveryAsync(kind, storeFaults, unanswered, live, hashBefore, hashAfter);
     }
@@ -420,8 +419,9 @@ public sealed class Simulation
                 throw new SimulationFailedException($"after {faults}: the unanswered command (record {live.CommandNumber}: {unanswered.Text}) {(survived ? "survived" : "was lost")}; journal ends at record {runtime.Store.Journal.CommittedRecordNumber}");
             if (kind is FaultKind.TornLastRecord or FaultKind.FlippedBitInLastRecord && report.Cut is null)
                 throw new SimulationFailedException($"after {faults}: the damaged last record was not reported as cut ({report.Summary()})");
-            if (survived) Audit(unanswered, live); // its answer, had it gone out, must have been the model's
+            if (survived) Audit(unanswered, live); // its answer, had it gone out, must have been the model's (decided before the crash)
         }
+        _model.Restart();
         ulong expectedHash = unanswered is not null && kind == FaultKind.CrashAfterCommit ? hashAfter : hashBefore;
         ulong hash = _ledger.Host.Engine.ComputeStateHash();
         if (hash != expectedHash) throw new SimulationFailedException($"after {faults}: state hash {hash:x16}, the ledger had {expectedHash:x16} ({report.Summary()})");
