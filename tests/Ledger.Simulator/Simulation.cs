@@ -22,6 +22,11 @@ public sealed record SimulationSettings
     public double CrashRate { get; init; } = 0.03;
     public required string WorkDir { get; init; }
     public Action<string>? Log { get; init; }
+    /// <summary>
+    /// For the test that the auditor can fail: a record torn or flipped by a crash is treated as answered (a ledger that
+    /// acknowledged before its commit would look like this); the auditor must then report it lost.
+    /// </summary>
+    internal bool PlantAcknowledgedLoss { get; init; }
 }
 
 /// <summary>What a run did. <see cref="Digest"/> hashes every answer in order: the same seed gives the same digest.</summary>
@@ -308,6 +313,13 @@ public sealed class Simulation
                 hashAfter = _ledger.Host.Engine.ComputeStateHash();
             }
         }
+        bool acknowledged = false;
+        if (_settings.PlantAcknowledgedLoss && unanswered is not null && kind is FaultKind.TornLastRecord or FaultKind.FlippedBitInLastRecord or FaultKind.TornCommitSlot)
+        {
+            Audit(unanswered, live!);
+            unanswered = null;
+            acknowledged = true;
+        }
         Count(kind);
         _ledger.Dispose(); // the old ledger's later writes go to its own directory, which is thrown away
         string old = _ledger.DataDir;
@@ -319,7 +331,7 @@ public sealed class Simulation
         _settings.Log?.Invoke($"seed {_settings.Seed} step {_step}: {string.Join("+", new[] { kind }.Concat(storeFaults))}{(live is null ? "" : $" of record {live.CommandNumber} at {live.JournalAddress}..{live.JournalNextAddress}")}: restarting");
         _ledger = LedgerInstance.Start(copy, DefaultCatalog, () => _clock);
         _recoveries++;
-        await AuditRecoveryAsync(kind, storeFaults, unanswered, live, hashBefore, hashAfter);
+        await AuditRecoveryAsync(kind, storeFaults, unanswered, live, acknowledged ? hashAfter : hashBefore, hashAfter);
     }
 
     private void Count(FaultKind kind) => _faults[kind] = _faults.GetValueOrDefault(kind) + 1;
@@ -406,7 +418,7 @@ public sealed class Simulation
         return done;
     }
 
-    private async Task AuditRecoveryAsync(FaultKind kind, List<FaultKind> storeFaults, SimCommand? unanswered, LedgerCommand? live, ulong hashBefore, ulong hashAfter)
+    private async Task AuditRecoveryAsync(FaultKind kind, List<FaultKind> storeFaults, SimCommand? unanswered, LedgerCommand? live, ulong hashAcknowledged, ulong hashAfter)
     {
         var runtime = _ledger.Runtime;
         var report = runtime.Recovery!;
@@ -422,7 +434,7 @@ public sealed class Simulation
             if (survived) Audit(unanswered, live); // its answer, had it gone out, must have been the model's (decided before the crash)
         }
         _model.Restart();
-        ulong expectedHash = unanswered is not null && kind == FaultKind.CrashAfterCommit ? hashAfter : hashBefore;
+        ulong expectedHash = unanswered is not null && kind == FaultKind.CrashAfterCommit ? hashAfter : hashAcknowledged;
         ulong hash = _ledger.Host.Engine.ComputeStateHash();
         if (hash != expectedHash) throw new SimulationFailedException($"after {faults}: state hash {hash:x16}, the ledger had {expectedHash:x16} ({report.Summary()})");
         var engine = _ledger.Host.Engine;
