@@ -11,6 +11,14 @@ namespace Ledger.Simulator;
 internal sealed class FaultJournal(ICommandJournal inner) : ICommandJournal
 {
     private Action? _afterCommit;
+    private int _failNext;
+
+    /// <summary>The next commit throws, as a full disk makes it; true once it has.</summary>
+    public void ArmFailure() => Volatile.Write(ref _failNext, 1);
+
+    public void DisarmFailure() => Volatile.Write(ref _failNext, 0);
+
+    public bool Failed { get; private set; }
 
     public void Arm(Action afterCommit) => Volatile.Write(ref _afterCommit, afterCommit);
 
@@ -21,7 +29,60 @@ internal sealed class FaultJournal(ICommandJournal inner) : ICommandJournal
 
     public void Commit()
     {
+        if (Interlocked.Exchange(ref _failNext, 0) == 1)
+        {
+            Failed = true;
+            throw new IOException("No space left on device (simulated)");
+        }
         inner.Commit();
         Interlocked.Exchange(ref _afterCommit, null)?.Invoke();
+    }
+}
+
+/// <summary>The entry store's writer seam: when armed, the next end of batch throws (the store cannot flush or write).</summary>
+internal sealed class FaultStoreWriter(IEntryStoreWriter inner) : IEntryStoreWriter
+{
+    private int _failNext;
+
+    public bool Failed { get; private set; }
+
+    public void ArmFailure() => Volatile.Write(ref _failNext, 1);
+
+    public void DisarmFailure() => Volatile.Write(ref _failNext, 0);
+
+    public void Add(LedgerCommand command) => inner.Add(command);
+
+    public void EndOfBatch()
+    {
+        if (Interlocked.Exchange(ref _failNext, 0) == 1)
+        {
+            Failed = true;
+            throw new IOException("No space left on device (simulated, entry store)");
+        }
+        inner.EndOfBatch();
+    }
+}
+
+/// <summary>The read store's feed seam: when armed, the next end of batch throws.</summary>
+internal sealed class FaultReadSink(ICommittedCommandSink inner) : ICommittedCommandSink
+{
+    private int _failNext;
+
+    public bool Failed { get; private set; }
+
+    public void ArmFailure() => Volatile.Write(ref _failNext, 1);
+
+    public void DisarmFailure() => Volatile.Write(ref _failNext, 0);
+
+    public void OnCommitted(LedgerCommand command) => inner.OnCommitted(command);
+
+    public void EndOfBatch()
+    {
+        if (Interlocked.Exchange(ref _failNext, 0) == 1)
+        {
+            Failed = true;
+            throw new IOException("No space left on device (simulated, read store)");
+        }
+        inner.EndOfBatch();
     }
 }

@@ -21,4 +21,10 @@ public enum FaultKind
     EntryStoreOlder,
     /// <summary>The read store replaced by an older copy of itself (fed forward from its watermark).</summary>
     ReadStoreOlder,
+    /// <summary>The journal's commit fails (the disk full): the command is refused 503, the runtime probes and restarts the ledger in process.</summary>
+    JournalWriteFailed,
+    /// <summary>The entry store's write fails after the command was acknowledged: the runtime restarts the ledger in process, nothing acknowledged is lost.</summary>
+    EntryStoreWriteFailed,
+    /// <summary>The read store's write fails after the command was acknowledged: as above, and the read store catches up from the journal.</summary>
+    ReadStoreWriteFailed,
 }

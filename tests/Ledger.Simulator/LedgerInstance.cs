@@ -14,16 +14,22 @@ namespace Ledger.Simulator;
 /// </summary>
 internal sealed class LedgerInstance : IDisposable
 {
-    private LedgerInstance(string dataDir, LedgerRuntime runtime, FaultJournal journal)
+    private FaultJournal? _journal;
+    private FaultStoreWriter? _storeWriter;
+    private FaultReadSink? _readSink;
+
+    private LedgerInstance(string dataDir, LedgerRuntime runtime)
     {
         DataDir = dataDir;
         Runtime = runtime;
-        Journal = journal;
     }
 
     public string DataDir { get; }
     public LedgerRuntime Runtime { get; }
-    public FaultJournal Journal { get; }
+    /// <summary>The seams of the running role (new ones after the runtime restarts it in process).</summary>
+    public FaultJournal Journal => Volatile.Read(ref _journal)!;
+    public FaultStoreWriter StoreWriter => Volatile.Read(ref _storeWriter)!;
+    public FaultReadSink ReadSink => Volatile.Read(ref _readSink)!;
     public EngineHost Host => Runtime.Host!;
 
     public static LedgerInstance Start(string dataDir, HistoryCatalog catalog, Func<long> clock)
@@ -34,6 +40,7 @@ internal sealed class LedgerInstance : IDisposable
             RingSize = 256,
             ReadYourWritesWaitMax = TimeSpan.FromMinutes(2),
             Checkpoint = new CheckpointOptions { EverySeconds = 1_000_000 },
+            Storage = new StorageOptions { ProbeEverySeconds = 0.05 },
             Memory = new MemoryOptions
             {
                 AccountCapacity = 64, OpenHoldsMax = 1_000, InFlightEntriesMax = 1_000, EntryCacheEntries = 4_096,
@@ -42,11 +49,13 @@ internal sealed class LedgerInstance : IDisposable
             },
         };
         var runtime = new LedgerRuntime(Options.Create(options), NullLogger<LedgerRuntime>.Instance, catalog);
-        FaultJournal? journal = null;
-        runtime.WrapJournal = inner => journal = new FaultJournal(inner);
+        var instance = new LedgerInstance(dataDir, runtime);
+        runtime.WrapJournal = inner => instance._journal = new FaultJournal(inner);
+        runtime.WrapStoreWriter = inner => instance._storeWriter = new FaultStoreWriter(inner);
+        runtime.WrapReadSink = inner => instance._readSink = new FaultReadSink(inner);
         runtime.AdjustHost = settings => settings with { TickInterval = TimeSpan.Zero, UtcNowTicks = clock };
         runtime.Start();
-        return new LedgerInstance(dataDir, runtime, journal!);
+        return instance;
     }
 
     /// <summary>Waits until every command published has passed every stage (stores written, read store fed).</summary>
@@ -59,6 +68,26 @@ internal sealed class LedgerInstance : IDisposable
             await Task.Delay(1);
         }
         if (!await Runtime.WaitForReadsAsync(CancellationToken.None)) throw new SimulationFailedException("the read store did not reach the last acknowledged record");
+    }
+
+    /// <summary>Waits until every command published has left the pipeline (released by its last stage), failed or not.</summary>
+    public async Task DrainedAsync(EngineHost host)
+    {
+        for (int i = 0; host.EntriesInFlight != 0; i++)
+        {
+            if (i > 120_000) throw new SimulationFailedException("the pipeline did not drain within two minutes");
+            await Task.Delay(1);
+        }
+    }
+
+    /// <summary>Waits until the runtime has restarted the ledger role by itself after a write failure (a new host, ready).</summary>
+    public async Task RestartedAsync(EngineHost failed)
+    {
+        for (int i = 0; !(Runtime.IsReady && Runtime.Host is { } host && host != failed); i++)
+        {
+            if (i > 120_000) throw new SimulationFailedException($"the ledger did not take writes again by itself within two minutes after {Runtime.WriteFault}");
+            await Task.Delay(1);
+        }
     }
 
     public void Dispose() => Runtime.Stop();
