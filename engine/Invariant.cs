@@ -36,5 +36,5 @@ public static class Invariant
     }
 
     [DoesNotReturn]
-    public static void Fail(string what) => throw new InvalidOperationException("Invariant: " + what + ".");
+    public static void Fail(string what) => throw new InvariantViolationException("Invariant: " + what + ".");
 }

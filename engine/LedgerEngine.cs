@@ -141,7 +141,7 @@ public sealed partial class LedgerEngine
                 break;
             case CommandKind.LoadCatalog:
                 // In force from the next entry; the installed catalog (version, since) goes back on the command for the store.
-                var loaded = command.Catalog ?? throw new InvalidOperationException("Invariant: LoadCatalog without a catalog.");
+                var loaded = command.Catalog ?? throw new InvariantViolationException("Invariant: LoadCatalog without a catalog.");
                 Catalog = loaded.Installed(_catalogVersion + 1, LastSequence + 1);
                 _catalogVersion++;
                 command.Catalog = Catalog;

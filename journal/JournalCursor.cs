@@ -83,7 +83,8 @@ public sealed class JournalCursor : IDisposable
     public unsafe ReadOutcome TryRead(JournalRecord into, bool decode)
     {
         if (Damage is not null) return ReadOutcome.Damage;
-        if (_log.Cuts.At(NextAddress) is { } cut)
+        // A loop, not an if: damage found right where an earlier cut resumed is cut there too, so cuts chain.
+        while (_log.Cuts.At(NextAddress) is { } cut)
         {
             _iterator.Dispose();
             NextAddress = cut.ResumeAddress;

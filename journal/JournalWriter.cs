@@ -62,6 +62,12 @@ public sealed class JournalWriter : ICommandJournal
         TimeSpan.FromTicks(Volatile.Read(ref _commitTicksMax) * TimeSpan.TicksPerSecond / Stopwatch.Frequency),
         CommittedRecordNumber);
 
+    /// <summary>
+    /// After the pipeline stopped on a failure (this journal's or a store's): marks the writer failed, so what was appended
+    /// after the failure (answered as not applied) is never committed, not even by <see cref="LedgerStore.Dispose"/>.
+    /// </summary>
+    public void Abandon(Exception reason) => Interlocked.CompareExchange(ref _failure, reason, null);
+
     public void Append(LedgerCommand command)
     {
         ThrowIfFailed();
@@ -69,7 +75,7 @@ public sealed class JournalWriter : ICommandJournal
         {
             // Paired with the engine, which numbers the commands that change the ledger: the journal's record numbers are those numbers.
             if (command.CommandNumber != NextRecordNumber)
-                throw new InvalidOperationException($"Invariant: the engine numbered this command {command.CommandNumber}, the journal's next record is {NextRecordNumber}.");
+                throw new Ledger.Engine.InvariantViolationException($"Invariant: the engine numbered this command {command.CommandNumber}, the journal's next record is {NextRecordNumber}.");
             long lastSequence = LastSequence;
             foreach (ref readonly var e in command.EventSpan)
             {

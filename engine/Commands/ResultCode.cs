@@ -10,7 +10,9 @@ namespace Ledger.Engine.Commands;
 /// <item>then entry by entry, in the batch's order: <see cref="UnknownHistoryCode"/>, <see cref="RuleDeclined"/> (allowedKinds),
 /// <see cref="ReferenceNotFound"/>, <see cref="ReferenceMismatch"/>, <see cref="NotReversible"/>, <see cref="AlreadyReversed"/>, <see cref="EntryNotPending"/>,
 /// <see cref="CurrencyMismatch"/>, <see cref="UnblockExceedsHeld"/>, <see cref="RuleDeclined"/> (the code's rules in catalog order),
-/// <see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>.</item>
+/// <see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>. One exception: a reversal's <see cref="CurrencyMismatch"/> is
+/// checked before <see cref="AlreadyReversed"/> (found by the model's foreign-currency reversals; journals already decided
+/// that way, so the order is documented, not changed).</item>
 /// </list>
 /// Codes below 100 are refused before the ledger: not remembered, not journaled. Codes from 100 are ledger
 /// declines: remembered under every correlation id of the command, so a retry gets the same answer.

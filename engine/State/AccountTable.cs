@@ -48,7 +48,7 @@ public sealed class AccountTable
     /// <summary>Adds an account that does not exist yet and returns its index.</summary>
     public int Add(in AccountState account)
     {
-        if (Find(account.Key) >= 0) throw new InvalidOperationException($"Invariant: account {account.Key} added twice.");
+        if (Find(account.Key) >= 0) throw new InvariantViolationException($"Invariant: account {account.Key} added twice.");
         if (Count == _accounts.Length)
         {
             Array.Resize(ref _accounts, _accounts.Length * 2);

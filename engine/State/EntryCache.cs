@@ -246,7 +246,7 @@ public sealed class EntryCache
         int i = (int)hash & _indexMask;
         while (_index[i].SlotPlusOne != slot + 1)
         {
-            if (_index[i].SlotPlusOne == 0) throw new InvalidOperationException("Invariant: an evicted cache slot was not indexed.");
+            if (_index[i].SlotPlusOne == 0) throw new InvariantViolationException("Invariant: an evicted cache slot was not indexed.");
             i = (i + 1) & _indexMask;
         }
         int hole = i;

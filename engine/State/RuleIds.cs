@@ -14,7 +14,7 @@ public static class RuleIds
         {
             if (string.Equals(Names[i], name, StringComparison.Ordinal)) return i;
         }
-        throw new InvalidOperationException($"Invariant: rule '{name}' is not registered in RuleIds.");
+        throw new InvariantViolationException($"Invariant: rule '{name}' is not registered in RuleIds.");
     }
 
     public static string? NameOf(byte id) => id < Names.Length ? Names[id] : null;

@@ -30,7 +30,7 @@ internal static class Answers
 
     /// <summary>The direction of an applied entry: its code is in the catalog, or the engine would have declined it.</summary>
     public static Direction DirectionOf(HistoryCatalog catalog, EntryKind kind, int entryType) =>
-        catalog.DirectionOf(kind, entryType) ?? throw new InvalidOperationException($"Invariant: an applied entry's history code {entryType} is not in the catalog.");
+        catalog.DirectionOf(kind, entryType) ?? throw new Ledger.Engine.InvariantViolationException($"Invariant: an applied entry's history code {entryType} is not in the catalog.");
 
     public static BalanceResponse[] Balances(Balances balances, string currency) =>
     [

@@ -47,6 +47,7 @@ internal static class Edge
     public static ProblemResult? NotReady(LedgerRuntime runtime)
     {
         if (runtime.IsReady) return null;
+        if (runtime.WriteFault is { } failed) return WriteRefused(failed);
         if (runtime.Host?.Fault is { } fault)
         {
             return Problem.Of(ProblemTypes.JournalFailed, $"The journal failed ({fault.Message}); the ledger stopped accepting commands.");
@@ -54,12 +55,24 @@ internal static class Edge
         return Problem.Of(ProblemTypes.NotReady, "The ledger is recovering or stopping; retry shortly.");
     }
 
+    /// <summary>The 503 of a write refused because a component could not write: its own type and <c>component</c>, and why.</summary>
+    public static ProblemResult WriteRefused(WriteFault fault) => new(WriteRefusedBody(fault));
+
+    public static ProblemResponse WriteRefusedBody(WriteFault fault) => Problem.Body(fault.Component switch
+    {
+        WriteFault.EntryStore => ProblemTypes.EntryStoreFailed,
+        WriteFault.ReadStore => ProblemTypes.ReadStoreFailed,
+        _ => ProblemTypes.JournalFailed,
+    }, $"The {fault.Component} could not write since {fault.AtUtc:O} ({fault.Reason}). Writes are refused until it can; the ledger probes and takes " +
+       "writes again by itself. Nothing acknowledged is lost; balances and statements answer from what is durable.") with { Component = fault.Component };
+
     /// <summary>
     /// Ready, and the read store holds every write acknowledged before this read arrived (it waits for that, bounded:
     /// read-your-writes), or the 503 that says why not.
     /// </summary>
     public static async ValueTask<ProblemResult?> ReadYourWritesAsync(LedgerRuntime runtime, HttpContext http)
     {
+        if (runtime.ReadsDuringWriteFault) return null; // no write is acknowledged now: answer from what is durable
         if (NotReady(runtime) is { } notReady) return notReady;
         if (await runtime.WaitForReadsAsync(http.RequestAborted)) return null;
         return NotReady(runtime) ?? Problem.Of(ProblemTypes.ReadSideBehind,

@@ -39,7 +39,7 @@ internal static class RingSubmit
         }
         catch (JournalFailedException ex)
         {
-            return Failed(ex);
+            return runtime.WriteFault is { } fault ? Edge.WriteRefused(fault) : Failed(ex);
         }
         return null;
     }

@@ -202,7 +202,8 @@ public static class GatewayApp
 internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(runtime.IsReady ? HealthCheckResult.Healthy("ready") : HealthCheckResult.Unhealthy("recovering or stopping"));
+        Task.FromResult(runtime.IsReady ? HealthCheckResult.Healthy("ready")
+            : runtime.WriteFault is { } fault ? HealthCheckResult.Unhealthy(fault.Component + " failed") : HealthCheckResult.Unhealthy("recovering or stopping"));
 
     /// <summary>200 "Healthy", or the Problem: <c>journal-failed</c> when the pipeline stopped on a failed write, else <c>not-ready</c>.</summary>
     public static Task Write(HttpContext context, HealthReport report)
@@ -211,6 +212,10 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
         {
             context.Response.ContentType = "text/plain";
             return context.Response.WriteAsync("Healthy");
+        }
+        if (context.RequestServices.GetRequiredService<LedgerRuntime>().WriteFault is { } writeFault)
+        {
+            return ProblemResult.Write(context.Response, Api.Edge.WriteRefusedBody(writeFault));
         }
         if (report.Entries.Values.FirstOrDefault(e => e.Exception is not null) is { Exception: { } fault })
         {
@@ -228,7 +233,7 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
 internal sealed class LivenessCheck(LedgerRuntime runtime) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(runtime.Host?.Fault is { } fault
+        Task.FromResult(runtime.Host?.Fault is { } fault && runtime.WriteFault is null // a write failure is probed and recovered in process
             ? HealthCheckResult.Unhealthy("journal-failed", fault)
             : HealthCheckResult.Healthy("live"));
 }

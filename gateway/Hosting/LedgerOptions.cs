@@ -136,6 +136,13 @@ public sealed class StorageOptions
     /// </summary>
     public string Compaction { get; set; } = "Universal";
 
+    /// <summary>
+    /// Seconds between probes after a write failed (the disk full, a store that cannot flush): each probe writes and
+    /// syncs a small file in the data directory; once that works the ledger role restarts in process (recovery from the
+    /// journal) and takes writes again, no operator restart. Default 5.
+    /// </summary>
+    public double ProbeEverySeconds { get; set; } = 5;
+
     public Ledger.Journal.Storage.StoreCompaction CompactionStyle => Compaction.ToUpperInvariant() switch
     {
         "UNIVERSAL" => Ledger.Journal.Storage.StoreCompaction.Universal,

@@ -56,14 +56,20 @@ internal sealed class LedgerRole : IDisposable
             ComponentSettings.CheckpointEvery(options), logger);
         var role = new LedgerRole(options, logger, store, reads, readWriter, fed, readCheckpoints);
 
+        // The guards go outermost, so a fault a test seam injects is named like a real one.
         ICommandJournal journal = store.Journal;
         if (runtime.WrapJournal is { } wrapJournal) journal = wrapJournal(journal);
+        journal = new GuardedJournal(journal, runtime.NoteWriteFault);
         runtime.ReadProgress.Advance(reads.Watermark.RecordNumber);
         ICommittedCommandSink readSink = new ReadStoreSink(readWriter, runtime.ReadProgress);
         if (runtime.WrapReadSink is { } wrapRead) readSink = wrapRead(readSink);
+        readSink = new GuardedReadSink(readSink, runtime.NoteWriteFault);
         IEntryStoreWriter storeWriter = store.StoreWriter;
         if (runtime.WrapStoreWriter is { } wrapStore) storeWriter = wrapStore(storeWriter);
-        var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], ComponentSettings.Host(options), store.Prefetcher, storeWriter);
+        storeWriter = new GuardedStoreWriter(storeWriter, runtime.NoteWriteFault);
+        var hostSettings = ComponentSettings.Host(options);
+        if (runtime.AdjustHost is { } adjust) hostSettings = adjust(hostSettings);
+        var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], hostSettings, store.Prefetcher, storeWriter);
         host.Start();
         store.Checkpoints.Start();
         readCheckpoints.Start();
@@ -122,7 +128,10 @@ internal sealed class LedgerRole : IDisposable
                     : $"it reached record {reads.Watermark.RecordNumber}, the journal's last is {store.Journal.CommittedRecordNumber}";
                 writer.Dispose();
             }
-            catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException or InvalidOperationException)
+            // Only faults of what is on disk set the store aside. A broken invariant while feeding it (a record out of order,
+            // a status change of an entry it never saw: InvariantViolationException) is a bug, not damage: it is never caught
+            // here, so start-up stops with it and the store stays as evidence instead of being rebuilt over.
+            catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException)
             {
                 problem = ex.Message;
             }
@@ -134,6 +143,40 @@ internal sealed class LedgerRole : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes a role whose pipeline stopped on a failed write, before the runtime starts a new one on the same data
+    /// directory: every part is closed even when closing another throws (a store that still cannot flush loses only its
+    /// memtable, which recovery replays from the journal), and the data directory's lock is always released.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "After a write failure each part is closed whatever the others do; the failures are logged.")]
+    public void DisposeAfterFault()
+    {
+        var host = Interlocked.Exchange(ref _stoppable, null);
+        if (host is null) return;
+        void Close(string what, Action close)
+        {
+            try
+            {
+                close();
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Closing the {Part} after a write failure failed; recovery replays the journal.", what);
+            }
+        }
+        Close("Kafka ingress", () => Ingress?.Dispose());
+        Ingress = null;
+        Close("pipeline", host.Stop);
+        Close("event publisher", () => Publisher?.Dispose());
+        Publisher = null;
+        Close("read checkpoints", _readCheckpoints.Dispose);
+        Close("read store writer", _readWriter.Dispose);
+        Close("read store", Reads.Dispose);
+        if (host.Fault is { } fault) Store.Journal.Abandon(fault); // what was appended after the failure was answered 503: never commit it
+        Close("journal and entry store", Store.Dispose);
+    }
+
     /// <summary>Stops intake (Kafka first), drains the ring, then closes the publisher, the read store and the journal. Idempotent.</summary>
     public void Dispose()
     {
@@ -142,6 +185,7 @@ internal sealed class LedgerRole : IDisposable
         Ingress?.Dispose(); // first: no new commands from Kafka while the ring drains
         Ingress = null;
         host.Stop();
+        if (host.Fault is { } fault) Store.Journal.Abandon(fault); // what was appended after the failure was answered 503: never commit it
         Publisher?.Dispose(); // before the journal closes: its cursor reads the journal
         Publisher = null;
         _readCheckpoints.Dispose();

@@ -93,11 +93,105 @@ public sealed class LedgerRuntime : IDisposable
     internal Func<IEntryStoreWriter, IEntryStoreWriter>? WrapStoreWriter { get; set; }
     internal Func<ICommittedCommandSink, ICommittedCommandSink>? WrapReadSink { get; set; }
 
+    /// <summary>Adjusts the pipeline host's settings before it starts: the simulator gives it its own clock and no tick timer.</summary>
+    internal Func<EngineHostSettings, EngineHostSettings>? AdjustHost { get; set; }
+
     /// <summary>Accepting requests: recovered, read store caught up, not stopping, and the pipeline (or the replica's feed) has not failed (fail-stop).</summary>
     public bool IsReady => !_stopping && _readsReady && (_ledger is { Host.Fault: null } || _statements is { Fault: null });
 
     /// <summary>Completes when the runtime became ready (or faults when start-up failed).</summary>
     public Task WhenReady => _ready.Task;
+
+    private readonly object _roleGate = new();
+    private WriteFault? _writeFault;
+    private int _probing;
+
+    /// <summary>The component that could not write, while writes are refused for it (null when none failed, or once the ledger took writes again).</summary>
+    public WriteFault? WriteFault => Volatile.Read(ref _writeFault);
+
+    /// <summary>Reads are answered from the read store as it stands (what is durable), without waiting for writes: writes are refused after a write failure.</summary>
+    public bool ReadsDuringWriteFault => WriteFault is not null && _readsReady && !_stopping && _ledger is not null;
+
+    /// <summary>
+    /// Called by the guards around the journal, the entry store's writer and the read store's feed when one throws (the
+    /// pipeline then stops: fail-stop). The first failure is kept; a probe then writes a small file in the data directory
+    /// every <c>Ledger:Storage:ProbeEverySeconds</c>, and once that works the ledger role is restarted in process.
+    /// </summary>
+    internal void NoteWriteFault(string component, Exception failure)
+    {
+        var fault = Hosting.WriteFault.Of(component, failure, _options.DataDir);
+        if (Interlocked.CompareExchange(ref _writeFault, fault, null) is not null) return;
+        _logger.LogError(failure, "The {Component} could not write: writes are refused until it can (probing every {Seconds} s); reads answer from what is durable.",
+            component, _options.Storage.ProbeEverySeconds);
+        if (Interlocked.Exchange(ref _probing, 1) == 0) _ = Task.Run(ProbeAndRestartAsync);
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "A restart that fails (the disk still full) is logged and probed again.")]
+    private async Task ProbeAndRestartAsync()
+    {
+        var every = TimeSpan.FromSeconds(Math.Max(0.05, _options.Storage.ProbeEverySeconds));
+        while (!_stopping)
+        {
+            await Task.Delay(every).ConfigureAwait(false);
+            if (_stopping || (_ledger is { } running && running.Host.Fault is null)) continue; // the stage has not stopped yet
+            if (!CanWrite()) continue;
+            try
+            {
+                lock (_roleGate)
+                {
+                    if (_stopping) return;
+                    _readsReady = false; // reads wait (503 not-ready) while the stores close and reopen
+                    _ledger?.DisposeAfterFault();
+                    _ledger = null;
+                    var ledger = LedgerRole.Start(this, _options, _logger);
+                    _ledger = ledger;
+                    var fault = Interlocked.Exchange(ref _writeFault, null);
+                    _readsReady = true;
+                    ledger.StartIngress(this);
+                    _logger.LogWarning("The ledger takes writes again: the {Component} failed at {At:O} and the data directory is writable now; recovered in process ({Recovery}).",
+                        fault?.Component, fault?.AtUtc, ledger.Store.Recovery.Summary());
+                }
+                Volatile.Write(ref _probing, 0);
+                return;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "The ledger could not restart after the write failure; probing again.");
+            }
+        }
+    }
+
+    /// <summary>Writes, syncs and deletes a 4 MiB file in the data directory: can the ledger write there again?</summary>
+    private bool CanWrite()
+    {
+        string probe = Path.Combine(_options.DataDir, ".write-probe");
+        try
+        {
+            using (var stream = new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.WriteThrough))
+            {
+                var block = new byte[1 << 16];
+                for (int i = 0; i < 64; i++) stream.Write(block);
+                stream.Flush(flushToDisk: true);
+            }
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (IOException)
+            {
+                // the next probe overwrites it
+            }
+        }
+    }
 
     public void Start()
     {
@@ -129,6 +223,11 @@ public sealed class LedgerRuntime : IDisposable
 
     /// <summary>Stops intake, drains the ring, closes the stores and the journal. Idempotent.</summary>
     public void Stop()
+    {
+        lock (_roleGate) StopInside();
+    }
+
+    private void StopInside()
     {
         _stopping = true;
         _readsReady = false;

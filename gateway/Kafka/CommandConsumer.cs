@@ -321,7 +321,7 @@ internal sealed class CommandConsumer : IDisposable
         {
             if (Ledger.ReadSide.WireNames.Statuses[i] == status) return i;
         }
-        throw new InvalidOperationException($"Invariant: an entry result with status {status}, which the result schema cannot carry.");
+        throw new Ledger.Engine.InvariantViolationException($"Invariant: an entry result with status {status}, which the result schema cannot carry.");
     }
 
     private void Empty(string commandId, int status)

@@ -87,7 +87,7 @@ internal sealed class EventAvro(HistoryCatalog catalog, byte[] header) : IDispos
             EntryStatus.Released => EventKind.EntryReleased,
             EntryStatus.Removed => EventKind.EntryRemoved,
             EntryStatus.Expired => EventKind.EntryExpired,
-            _ => throw new InvalidOperationException($"Invariant: a status change to {e.Status} of entry {e.Sequence}."),
+            _ => throw new Ledger.Engine.InvariantViolationException($"Invariant: a status change to {e.Status} of entry {e.Sequence}."),
         },
     };
 

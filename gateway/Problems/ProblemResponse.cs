@@ -18,6 +18,8 @@ public sealed record ProblemResponse
     public string? Rule { get; init; }
     /// <summary>For <c>idempotency-conflict</c>: the request fields that differ from the first request.</summary>
     public string[]? ConflictingFields { get; init; }
+    /// <summary>For a storage failure (<c>journal-failed</c>, <c>entry-store-failed</c>, <c>read-store-failed</c>): the component that could not write.</summary>
+    public string? Component { get; init; }
     /// <summary>This occurrence: the request's path (RFC 7807 <c>instance</c>), set when the Problem is written.</summary>
     public string? Instance { get; init; }
     /// <summary>The request's W3C trace id (from its <c>traceparent</c>, else generated), to quote to support; set when written.</summary>

@@ -35,7 +35,9 @@ public static class ProblemTypes
     public static readonly ProblemKind Internal = new(500, Base + "internal", "The ledger failed to answer");
     public static readonly ProblemKind NotReady = new(503, Base + "not-ready", "The ledger is starting, stopping or recovering");
     public static readonly ProblemKind Busy = new(503, Base + "busy", "The ledger's ring is full");
-    public static readonly ProblemKind JournalFailed = new(503, Base + "journal-failed", "The journal failed and the ledger stopped");
+    public static readonly ProblemKind JournalFailed = new(503, Base + "journal-failed", "The journal could not write; writes are refused until it can");
+    public static readonly ProblemKind EntryStoreFailed = new(503, Base + "entry-store-failed", "The entry store could not write; writes are refused until it can");
+    public static readonly ProblemKind ReadStoreFailed = new(503, Base + "read-store-failed", "The read store could not write; writes are refused until it can");
     public static readonly ProblemKind InvalidCatalog = new(422, Base + "invalid-catalog", "The history-code catalog is not valid");
     public static readonly ProblemKind SimulationRunning = new(409, Base + "simulation-running", "A simulation is already running; one runs at a time");
     public static readonly ProblemKind OpenHoldsLimit = new(503, Base + "open-holds-limit", "The ledger holds its maximum of open holds; retry when some are released");

@@ -70,6 +70,8 @@ public sealed class ReadStore : IDisposable
     // gets ObjectDisposedException, never a read of freed native memory).
     private int _readers;
     private volatile bool _closing;
+    // Keys read by account statements (rows and the time index), so a test can tell a seek from a scan.
+    private long _statementKeysRead;
 
     private ReadStore(string directory, ReadStoreSettings settings, bool readOnly)
     {
@@ -89,6 +91,9 @@ public sealed class ReadStore : IDisposable
     }
 
     internal RocksDb Db { get; }
+
+    /// <summary>Keys an account statement has read since open (rows, and the time index for a window's start): a page found by seek reads about its own size.</summary>
+    internal long StatementKeysRead => Interlocked.Read(ref _statementKeysRead);
     internal WriteOptions WriteOptions => _write;
 
     public string Directory { get; }
@@ -292,9 +297,10 @@ public sealed class ReadStore : IDisposable
         using var iterator = Db.NewIterator(null, read);
         iterator.Seek(key[..ReadCodec.RowKey(packed, start, key)].ToArray());
         long next = 0, lastExamined = 0;
-        int scanned = 0;
+        int scanned = 0, keysRead = 0;
         while (iterator.Valid())
         {
+            keysRead++;
             long sequence = ReadCodec.SequenceOfRowKey(iterator.GetKeySpan());
             var row = ReadCodec.ReadRow(iterator.GetValueSpan());
             if (row.TimestampTicks >= query.ToTicks) break;
@@ -312,6 +318,7 @@ public sealed class ReadStore : IDisposable
             if (Matches(in row, query)) rows.Add(ToStatementRow(packed, sequence, in row));
             iterator.Next();
         }
+        Interlocked.Add(ref _statementKeysRead, keysRead);
         return new StatementPage(summary, rows, next);
     }
 
@@ -360,13 +367,13 @@ public sealed class ReadStore : IDisposable
             lastExamined = new LedgerPosition(timestamp, sequence);
             long account = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(iterator.GetValueSpan());
             if (!TryGetRow(account, sequence, out var row))
-                throw new InvalidOperationException($"Invariant: the whole-ledger index names entry {sequence} of account {AccountKey.FromPacked(account)}, which has no row.");
+                throw new Ledger.Engine.InvariantViolationException($"Invariant: the whole-ledger index names entry {sequence} of account {AccountKey.FromPacked(account)}, which has no row.");
             if (Matches(in row, query))
             {
                 if (!accounts.TryGetValue(account, out var currency))
                 {
                     if (!TryGetAccountInside(AccountKey.FromPacked(account), out var summary))
-                        throw new InvalidOperationException($"Invariant: entry {sequence} belongs to account {AccountKey.FromPacked(account)}, which the read store does not hold.");
+                        throw new Ledger.Engine.InvariantViolationException($"Invariant: entry {sequence} belongs to account {AccountKey.FromPacked(account)}, which the read store does not hold.");
                     accounts[account] = currency = summary.Currency;
                 }
                 rows.Add(new LedgerStatementRow(AccountKey.FromPacked(account), currency, ToStatementRow(account, sequence, in row)));
@@ -387,6 +394,7 @@ public sealed class ReadStore : IDisposable
         using var iterator = Db.NewIterator(null, read);
         for (iterator.Seek(key.ToArray()); iterator.Valid(); iterator.Next())
         {
+            Interlocked.Increment(ref _statementKeysRead);
             long first = ReadCodec.ReadHistory(iterator.GetValueSpan()).FirstSequence;
             if (first != 0) return first;
         }

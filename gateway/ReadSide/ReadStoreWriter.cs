@@ -49,7 +49,7 @@ public sealed class ReadStoreWriter : IDisposable
     {
         if (_partitioned) throw new InvalidOperationException("A partitioned feed adds with AddFromPartition.");
         if (recordNumber != _watermark.RecordNumber + 1)
-            throw new InvalidOperationException($"Invariant: the read store expected record {_watermark.RecordNumber + 1}, not {recordNumber}.");
+            throw new Ledger.Engine.InvariantViolationException($"Invariant: the read store expected record {_watermark.RecordNumber + 1}, not {recordNumber}.");
         long lastSequence = Apply(events, recordNumber);
         _watermark = new ReadWatermark(recordNumber, nextAddress, lastSequence);
         _records++;
@@ -125,7 +125,7 @@ public sealed class ReadStoreWriter : IDisposable
                     }
                     else
                     {
-                        throw new InvalidOperationException($"Invariant: a status change of entry {e.Sequence} on account {e.Account}, which the read store never saw applied.");
+                        throw new Ledger.Engine.InvariantViolationException($"Invariant: a status change of entry {e.Sequence} on account {e.Account}, which the read store never saw applied.");
                     }
                     Touch(account, e.BalancesAfter, 0);
                     break;

@@ -44,8 +44,8 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     {
         // Paired with the engine and the journal: the store takes every journaled command, in order, once.
         if (command.CommandNumber != _next)
-            throw new InvalidOperationException($"Invariant: the entry store expected record {_next}, not {command.CommandNumber}.");
-        if (command.JournalNextAddress <= 0) throw new InvalidOperationException($"Invariant: record {command.CommandNumber} reached the store without its journal address.");
+            throw new Ledger.Engine.InvariantViolationException($"Invariant: the entry store expected record {_next}, not {command.CommandNumber}.");
+        if (command.JournalNextAddress <= 0) throw new Ledger.Engine.InvariantViolationException($"Invariant: record {command.CommandNumber} reached the store without its journal address.");
         var filter = _store.Filter;
         foreach (ref readonly var image in command.ChangeSpan)
         {

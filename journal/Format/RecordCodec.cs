@@ -172,7 +172,8 @@ public static class RecordCodec
         {
             DecodePayload(header, payload, into);
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or CatalogException or OverflowException)
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or CatalogException or OverflowException
+                                   or ArgumentOutOfRangeException or IndexOutOfRangeException) // the last two: values out of range in a forged payload (RecordCodecTests mutations)
         {
             throw new JournalFormatException($"journal record {header.RecordNumber} passes its checksum but its payload does not decode ({ex.Message}).", ex);
         }

@@ -46,29 +46,51 @@ public sealed class HealthAndMetricsTests
     }
 
     [Test]
-    public async Task ShouldTurnLiveAndReadyUnhealthyOnceTheJournalFailed()
+    public async Task ShouldRefuseWritesNamingTheJournalKeepReadingAndTakeWritesAgainByItself()
     {
+        // A journal that cannot write (a full disk): writes are refused with the component named, /health/ready says
+        // why, the process stays live (it recovers by itself), reads answer what is durable; once the data directory
+        // takes a probe write again the ledger restarts in process (a new journal is opened: this one is not armed).
         FailingJournal? failing = null;
         await using var server = await GatewayServer.StartOnAsync(null, app =>
-            app.Services.GetRequiredService<Hosting.LedgerRuntime>().WrapJournal = journal => failing = new FailingJournal(journal));
+            app.Services.GetRequiredService<Hosting.LedgerRuntime>().WrapJournal = journal => failing = new FailingJournal(journal),
+            "Ledger:Storage:ProbeEverySeconds=0.2");
         var account = await server.OpenAccountAsync();
         using var client = await server.ClientAsync();
         (await client.PostAsync(account.Batches, Deposit("before", 100))).EnsureSuccessStatusCode();
-        failing!.Armed = true;
-        using (var post = await client.PostAsync(account.Batches, Deposit("during", 100))) await post.ProblemAsync(503, "journal-failed");
-
-        using var live = await server.Anonymous.GetAsync("/health/live");
-        var problem = await live.ProblemAsync(503, "journal-failed");
-        Assert.That((string?)problem["detail"], Does.Contain("No space left on device").And.Contain("Restart the process"));
-        using var ready = await server.Anonymous.GetAsync("/health/ready");
-        await ready.ProblemAsync(503, "journal-failed");
-        Assert.That(ready.Headers.RetryAfter, Is.Not.Null, "every 503 says when to come back");
-        using (var after = await client.PostAsync(account.Batches, Deposit("after", 100)))
+        var armed = failing!;
+        armed.Armed = true;
+        using (var post = await client.PostAsync(account.Batches, Deposit("during", 100)))
         {
-            await after.ProblemAsync(503, "journal-failed");
-            Assert.That(after.Headers.RetryAfter, Is.Not.Null, "every 503 says when to come back");
+            var problem = await post.ProblemAsync(503, "journal-failed");
+            Assert.That((string?)problem["component"], Is.EqualTo("journal"));
+            Assert.That((string?)problem["detail"], Does.Contain("No space left on device"));
+            Assert.That(post.Headers.RetryAfter, Is.Not.Null, "every 503 says when to come back");
         }
-        using (var read = await client.GetAsync(account.Balances)) await read.ProblemAsync(503, "journal-failed");
+        using (var ready = await server.Anonymous.GetAsync("/health/ready"))
+        {
+            var problem = await ready.ProblemAsync(503, "journal-failed");
+            Assert.That((string?)problem["component"], Is.EqualTo("journal"), "ready says which component and why");
+        }
+        using (var read = await client.GetAsync(account.Balances))
+        {
+            Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK), "reads answer from what is durable");
+            Assert.That(Balances((await read.BodyAsync())["balances"]!), Is.EqualTo((100L, 0L)), "the refused write changed nothing");
+        }
+
+        // The probe writes to the data directory, which works here: the runtime restarts the ledger role on its own.
+        HttpStatusCode status = 0;
+        for (int i = 0; i < 600 && status != HttpStatusCode.Created; i++)
+        {
+            using var again = await client.PostAsync(account.Batches, Deposit($"after-{i}", 1));
+            status = again.StatusCode;
+            if (status != HttpStatusCode.Created) await Task.Delay(50);
+        }
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), "writes are taken again without an operator restart");
+        Assert.That(failing, Is.Not.SameAs(armed), "a new journal was opened");
+        using (var live = await server.Anonymous.GetAsync("/health/live")) Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using (var ready = await server.Anonymous.GetAsync("/health/ready")) Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await client.BalancesAsync(account)).Available, Is.EqualTo(101L), "nothing acknowledged was lost, nothing refused applied");
     }
 
     [Test]

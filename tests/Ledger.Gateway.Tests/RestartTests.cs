@@ -3,7 +3,8 @@ using System.Net;
 namespace Ledger.Gateway.Tests;
 
 /// <summary>
-/// Restart: post, stop the gateway, start it again on the same data directory: balances and statements are the same.
+/// Restart: post, stop the gateway, start it again on the same data directory: balances and statements are the same,
+/// the replay is the first answer, and a decline is remembered even where the ledger would now decide otherwise.
 /// Runs on the real FASTER journal that LedgerRuntime opens through LedgerStore.
 /// </summary>
 public sealed class RestartTests
@@ -28,6 +29,11 @@ public sealed class RestartTests
                 (await client.PostAsync(account.Batches, Batch(Entry("reversal", "rev", reverses: "buy")))).EnsureSuccessStatusCode();
                 (await client.DeleteAsync(account.Path + "/entries?correlationId=h")).EnsureSuccessStatusCode();
                 (await client.PostAsync(account.Batches, Batch(Entry("ledger", "no", 998, 1_000_001)))).Dispose();
+                // A decline that a re-decision would now turn into a posting: the funds it lacked arrive before the
+                // restart, so only a remembered decline answers 422 again (a lost one would post and answer 201).
+                using (var shortOfFunds = await client.PostAsync(account.Batches, Batch(Entry("ledger", "short", 998, 50_000))))
+                    await shortOfFunds.ProblemAsync(422, "insufficient-funds");
+                (await client.PostAsync(account.Batches, Deposit("funds", 100_000))).EnsureSuccessStatusCode();
                 balancesBefore = await client.GetStringAsync(account.Balances);
                 statementBefore = await client.GetStringAsync(account.Statement);
             }
@@ -41,6 +47,9 @@ public sealed class RestartTests
             Assert.That(await replay.Content.ReadAsStringAsync(), Is.EqualTo(replayBefore), "idempotency survives the restart");
             using var declined = await again.PostAsync(account.Batches, Batch(Entry("ledger", "no", 998, 1_000_001)));
             await declined.ProblemAsync(422, "rule-declined");
+            using var stillShort = await again.PostAsync(account.Batches, Batch(Entry("ledger", "short", 998, 50_000)));
+            await stillShort.ProblemAsync(422, "insufficient-funds");
+            Assert.That(await again.GetStringAsync(account.Balances), Is.EqualTo(balancesBefore), "the remembered decline changed nothing");
         }
         finally
         {

@@ -90,6 +90,38 @@ public class FaultTests
     }
 
     [Test]
+    public void ShouldFollowACutThatResumesWhereAnEarlierCutResumed()
+    {
+        // Found by ledger-sim (seed 2): the record written where a cut resumed is damaged too, so the second cut starts at
+        // the first one's resume address. A reader jumping over the first must then jump over the second as well; it
+        // read the damaged bytes instead, so every full scan (the read store's rebuild, the tools) failed.
+        var (dir, pristine, records) = Build(300);
+        using (dir)
+        using (pristine)
+        {
+            var (file, offset) = JournalFiles.Locate(dir.Journal, Settings, records[^1].Address);
+            JournalFiles.FlipByte(file, offset + 4 + 40);
+            long resume;
+            using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+            {
+                resume = store.Recovery.Cut!.ResumeAddress;
+                StoreHarness.Run(store, new RandomWorkload(77).Take(20).Skip(1));
+            }
+            (file, offset) = JournalFiles.Locate(dir.Journal, Settings, resume);
+            JournalFiles.FlipByte(file, offset + 4 + 40);
+            Directory.Delete(Path.Combine(dir.Path, Ledger.Journal.EntryStore.EntryStore.DirectoryName), recursive: true); // so start-up reads the damage (it reads only the tail after the store's cut)
+            using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+            {
+                Assert.That(store.Recovery.Cut, Is.Not.Null);
+                Assert.That(store.Recovery.Cut!.CutAddress, Is.EqualTo(resume), "the second cut starts where the first resumed");
+            }
+            var after = JournalFiles.Records(dir.Journal, Settings);
+            Assert.That(after.Select(r => r.Number), Is.EqualTo(Enumerable.Range(1, after.Count).Select(n => (long)n)), "a full scan reads every record, contiguous");
+            Assert.That(after[^1].Number, Is.EqualTo(records[^1].Number - 1));
+        }
+    }
+
+    [Test]
     public void ShouldReportButNotCutDamageWhenOpenedReadOnly()
     {
         var (dir, pristine, records) = Build(300);

@@ -10,6 +10,7 @@ using Ledger.Engine.Tests.StateMachine;
 using Ledger.Testing;
 using static Ledger.Testing.Commands;
 
+using Ledger.Testing.Model;
 namespace Ledger.Engine.Tests.Model;
 
 /// <summary>
@@ -127,13 +128,15 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
         // Guards the generator: a model check over scenarios that never decline, conflict or expire proves little.
         var seen = new HashSet<ResultCode>();
         var rules = new HashSet<string>();
-        bool replayed = false, expired = false;
+        bool replayed = false, expired = false, foreignReversal = false;
         foreach (var scenario in ScenarioArbitrary.Generator.Sample(Cases, new Rnd(7UL), 50))
         {
             var engine = NewEngine(Small);
             foreach (var c in scenario.Build())
             {
                 c.ApplyTo(engine);
+                foreignReversal |= c.Result.Code == ResultCode.CurrencyMismatch && !c.Result.Replayed &&
+                    c.Entries[c.Result.EntryIndex].Kind == EntryKind.Reversal;
                 seen.Add(c.Result.Code);
                 if (c.Result.Rule is { } rule && !c.Result.Replayed) rules.Add(rule);
                 replayed |= c.Result.Replayed;
@@ -151,6 +154,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
         Assert.That(replayed, Is.True, "some commands are idempotent replays");
         Assert.That(rules, Is.SupersetOf(new[] { "maxAmount", "allowedKinds", "dailyLimit", "dailyCount", "minBalanceAfter" }), "every rule a bank tunes declines somewhere");
         Assert.That(expired, Is.True, "some holds expire");
+        Assert.That(foreignReversal, Is.True, "some reversal names a foreign currency and is declined for it");
     }
 
     /// <summary>Runs the scenario through engine and model side by side; the first disagreement or broken invariant, or null.</summary>

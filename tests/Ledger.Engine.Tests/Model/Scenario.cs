@@ -53,6 +53,7 @@ public sealed record EntrySpec(int Slot, EntryKind Kind, int IdBack, int EntryTy
     {
         EntryKind.Ledger or EntryKind.Blocking =>
             $"{Kind} id{IdBack}@{Slot} {EntryType} {Amount}{(CurrencyChoice == 0 ? "" : $" cur{CurrencyChoice}")}{(ExpiresIn == 0 ? "" : $" exp{ExpiresIn:+#;-#}")}{(Description is null ? "" : " " + Description)}",
+        EntryKind.Reversal => $"{Kind} id{IdBack}@{Slot} -> {Target}{RefBack}{(CurrencyChoice == 0 ? "" : $" cur{CurrencyChoice}")}",
         _ => $"{Kind} id{IdBack}@{Slot} -> {Target}{RefBack}{(HasAmount ? $" {Amount}" : "")}{(CurrencyChoice == 3 ? " EUR" : "")}",
     };
 }
@@ -202,7 +203,9 @@ public sealed record Scenario(Step[] Steps, int SnapshotAt)
                 if (spec.CurrencyChoice == 3) unblock.Currency = Eur;
                 return unblock;
             case EntryKind.Reversal:
-                return Reverse(account, id, reference);
+                var reversal = Reverse(account, id, reference);
+                if (spec.CurrencyChoice != 0) reversal.Currency = currency; // may repeat the original's currency, or name a foreign one
+                return reversal;
             default:
                 return Remove(account, id, reference);
         }

@@ -1,9 +1,10 @@
+using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
 
-namespace Ledger.Engine.Tests.Model;
+namespace Ledger.Testing.Model;
 
 /// <summary>One entry's answer as the model decides it (the shape of <see cref="EntryResult"/>).</summary>
 internal readonly record struct ModelEntryResult(
@@ -117,7 +118,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
         _changed = false;
         _clock = Math.Max(_clock, command.TimestampTicks);
         ExpireHolds();
-        return command.Kind switch
+        var answer = command.Kind switch
         {
             CommandKind.OpenAccounts => Open(command),
             CommandKind.PostEntries => Post(command),
@@ -126,7 +127,18 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
             CommandKind.LoadCatalog => LoadCatalog(command.Catalog!),
             _ => Answer(ResultCode.InvalidCommand, -1),
         };
+        if (answer.ChangedState) _journaledClock = _clock;
+        return answer;
     }
+
+    /// <summary>
+    /// A restart from the journal: the clock goes back to the last command that changed the ledger (the journaled one).
+    /// Commands that changed nothing (refusals, replays, ticks that expired nothing) are not journaled, so the time they
+    /// raised the clock to is forgotten; every entry's time stays monotonic, because entries are journaled.
+    /// </summary>
+    public void Restart() => _clock = _journaledClock;
+
+    private long _journaledClock;
 
     private ModelAnswer Answer(ResultCode code, int index, string? rule = null, ModelEntryResult[]? results = null,
         ConflictFields conflicts = ConflictFields.None, bool replayed = false, long? timestamp = null) =>
@@ -411,6 +423,8 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
                 if (Applied(_state, e.Account, e.Reference!) is null) return ResultCode.ReferenceNotFound;
                 var original = work.Entries[(e.Account, e.Reference!)];
                 if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted) return ResultCode.NotReversible;
+                // The engine checks a reversal's currency before whether it was reversed already (ResultCode's precedence notes it).
+                if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
                 if (original.Reversed) return ResultCode.AlreadyReversed;
                 bool mayOverdraw = Definition(original.EntryType)?.MayOverdraw ?? false;
                 var result = original.Direction == Direction.Debit
