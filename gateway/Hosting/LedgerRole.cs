@@ -60,7 +60,7 @@ internal sealed class LedgerRole : IDisposable
         ICommandJournal journal = store.Journal;
         if (runtime.WrapJournal is { } wrapJournal) journal = wrapJournal(journal);
         journal = new GuardedJournal(journal, runtime.NoteWriteFault);
-        runtime.ReadProgress.Advance(reads.Watermark.RecordNumber);
+        runtime.ReadProgress.Restart(reads.Watermark.RecordNumber); // caught up: holds every record acknowledged before
         ICommittedCommandSink readSink = new ReadStoreSink(readWriter, runtime.ReadProgress);
         if (runtime.WrapReadSink is { } wrapRead) readSink = wrapRead(readSink);
         readSink = new GuardedReadSink(readSink, runtime.NoteWriteFault);

@@ -22,6 +22,17 @@ public sealed class ReadYourWrites
     public long TimedOut => Volatile.Read(ref _timedOut);
     private long _waits, _waitTicks, _timedOut;
 
+    /// <summary>
+    /// A (re)started ledger role: the read store it opened serves up to <paramref name="record"/> (caught up from the
+    /// journal, so at least every record acknowledged before). Unlike <see cref="Advance"/> it may go back: a read
+    /// store rebuilt after a failed write starts over at what was durable.
+    /// </summary>
+    public void Restart(long record)
+    {
+        Interlocked.Exchange(ref _record, record);
+        Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
     /// <summary>The read store now serves everything up to <paramref name="record"/>; wakes the reads waiting for it.</summary>
     public void Advance(long record)
     {
