@@ -12,7 +12,7 @@ namespace Ledger.Gateway.Tests;
 /// only from ledger.events, answer balances, <c>?at=</c> and statements (v1, v2, the whole ledger) byte for byte as the
 /// ledger's in-process read side does, after a mixed workload; and they serve no write endpoint. Windows that start and
 /// end inside multi-entry records, readiness on a sparse topic, one trust across nodes, read-your-writes through a
-/// replica with <c>Ledger-Min-Sequence</c>; and a replica SIGKILLed at seeded moments (StatementsReplicaCrashTests).
+/// replica with <c>Ledger-Min-Sequence</c>; and a replica (a child process) SIGKILLed at seeded moments.
 /// </summary>
 public sealed class StatementsReplicaTests
 {
@@ -206,6 +206,88 @@ public sealed class StatementsReplicaTests
         Assert.That((string?)problem["detail"], Does.Contain("https://ledger-primary.example.test"));
         using var delete = await reader.DeleteAsync($"{a.Path}/entries?correlationId=ryw0h");
         await delete.ProblemAsync(421, "read-only-replica");
+    }
+
+    [Test]
+    public async Task AReplicaKilledAtSeededMomentsShouldResumeWhereItWasAndAnswerAsThePrimary()
+    {
+        var random = new Random(20261206);
+        using var kafka = KafkaMockCluster.Start("ledger.events");
+        string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
+        await using var main = await GatewayServer.StartAsync(bootstrap);
+        var accounts = new TestAccount[4];
+        for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
+        var lastOf = new long[accounts.Length];
+        using var writer = await main.ClientAsync();
+        using var stop = new CancellationTokenSource();
+        var posting = Task.Run(async () =>
+        {
+            var load = new Random(7);
+            for (int n = 0; !stop.IsCancellationRequested; n++)
+            {
+                int i = n % accounts.Length;
+                var entries = Enumerable.Range(0, load.Next(1, 5)).Select(k => Entry("ledger", $"k{n}-{k}", 100, 1 + load.Next(1000))).ToArray();
+                lastOf[i] = await PostAsync(writer, accounts[i].Batches, Batch(entries));
+            }
+        });
+
+        string dataDir = GatewayServer.NewDataDir();
+        string[] settings = [bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=crash", "Ledger:ReadYourWritesWaitMax=00:00:30"];
+        long heldBeforeKill = 0;
+        int rounds = 3;
+        for (int round = 0; round <= rounds; round++)
+        {
+            if (round == rounds)
+            {
+                await stop.CancelAsync();
+                await posting;
+                await PublishedAsync(main);
+            }
+            using var replica = await GatewayProcess.StartAsync(dataDir, settings);
+            var resumed = Regex.Match(replica.Log, @"Statements feed resumes at journal record (\d+)");
+            Assert.That(resumed.Success, replica.Log);
+            long resumedAt = long.Parse(resumed.Groups[1].Value, CultureInfo.InvariantCulture);
+            if (round > 0)
+            {
+                Assert.That(resumedAt, Is.GreaterThanOrEqualTo(heldBeforeKill), $"round {round}: no regression in time\n{replica.Log}");
+                Assert.That(resumedAt, Is.GreaterThan(0));
+                Assert.That(replica.Log, Does.Not.Contain("every partition from its beginning"), "no re-read from the beginning");
+            }
+            if (round < rounds)
+            {
+                await Task.Delay(random.Next(100, 1_500));
+                heldBeforeKill = await HeldRecordAsync(replica);
+                replica.Kill();
+                continue;
+            }
+
+            // The last start: caught up, it answers as the primary for every account.
+            using var client = await replica.ClientAsync();
+            using var reference = await main.ClientAsync();
+            for (int i = 0; i < accounts.Length; i++)
+            {
+                string statement = accounts[i].Statement + "&limit=1000";
+                using var held = await client.SendAsync(ReadAfter(statement, lastOf[i]));
+                Assert.That(held.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+                Assert.That(await held.Content.ReadAsStringAsync(), Is.EqualTo(await Body(reference, statement)), $"account {i}");
+                Assert.That(await Body(client, accounts[i].Balances), Is.EqualTo(await Body(reference, accounts[i].Balances)));
+            }
+            string metrics = await Body(client, "/metrics");
+            var applied = Regex.Match(metrics, @"ledger_replica_events_applied_total (\d+)");
+            Assert.That(applied.Success, metrics);
+            Assert.That(long.Parse(applied.Groups[1].Value, CultureInfo.InvariantCulture), Is.LessThan(main.Runtime.Host!.Engine.LastSequence),
+                "the last start applied only what came after the last kill");
+            TestContext.Out.WriteLine(replica.Log);
+        }
+    }
+
+    private static async Task<long> HeldRecordAsync(GatewayProcess replica)
+    {
+        using var client = new HttpClient { BaseAddress = replica.Address };
+        string text = await client.GetStringAsync("/health/ready");
+        var match = Regex.Match(text, @"journal record (\d+)");
+        Assert.That(match.Success, text);
+        return long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     [Test]
