@@ -9,8 +9,8 @@ using Ledger.ReadSide;
 namespace Ledger.Gateway.Kafka;
 
 /// <summary>
-/// The feed of a statements replica (<c>--Ledger:Role=statements</c>): consumes <c>ledger.events</c> in its own group
-/// and applies the events to this process's read store (<see cref="ReadStoreWriter.AddFromPartition"/>).
+/// The feed of a statements replica (<c>--Ledger:Role=statements</c>): reads every partition of <c>ledger.events</c>
+/// (assigned directly, no group join) and applies the events to this process's read store (<see cref="ReadStoreWriter.AddFromPartition"/>).
 /// <list type="bullet">
 /// <item>A journal record's events of one partition are consecutive there: they are buffered per partition and given to
 /// the writer together when the partition moves to the next record (or goes quiet), so a record's balance-history rows
@@ -20,7 +20,7 @@ namespace Ledger.Gateway.Kafka;
 /// Kafka offsets are not committed. An event at or below the partition's last (record, index) is a duplicate of the
 /// publisher's and is dropped.</item>
 /// <item>Caught up (<see cref="CaughtUp"/>, readiness) once the store holds every partition up to the end offset read
-/// when the partitions were first assigned; lag is refreshed at most every 100 ms (<see cref="Progress"/>).</item>
+/// when the partitions were assigned at start; lag is refreshed at most every 100 ms (<see cref="Progress"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class EventsFeed : IDisposable
@@ -41,6 +41,7 @@ internal sealed class EventsFeed : IDisposable
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<ReadWatermark> _committed;
     private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
+    private readonly Dictionary<int, PartitionPosition> _positions;
     private Dictionary<int, long>? _ends;
     private long _progressAt;
     private long _dropped;
@@ -64,10 +65,8 @@ internal sealed class EventsFeed : IDisposable
             _logger.LogInformation("Statements feed resumes at journal record {Record} (sequence {Sequence}) from the read store's positions: {Positions}.",
                 watermark.RecordNumber, watermark.LastSequence, positions.Count == 0 ? "none (a new replica: every partition from its beginning)" : Describe(positions));
         }
-        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.StatementsGroup))
-        .SetPartitionsAssignedHandler((_, partitions) => partitions.Select(p =>
-            new TopicPartitionOffset(p, positions.TryGetValue(p.Partition.Value, out var at) ? new Offset(at.NextOffset) : Offset.Beginning)))
-        .Build();
+        _positions = positions;
+        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.StatementsGroup)).Build();
         _thread = new Thread(Run) { Name = "ledger-statements-feed", IsBackground = true };
     }
 
@@ -88,11 +87,10 @@ internal sealed class EventsFeed : IDisposable
     {
         try
         {
-            _consumer.Subscribe(_topic);
+            AssignEveryPartition();
             while (!_stop.IsCancellationRequested)
             {
                 var message = _consumer.Consume(TimeSpan.FromMilliseconds(100));
-                if (_ends is null && _consumer.Assignment.Count > 0) ReadEnds();
                 if (message is null || message.IsPartitionEOF)
                 {
                     // Quiet: what is buffered is all there is for now.
@@ -161,9 +159,31 @@ internal sealed class EventsFeed : IDisposable
         _committed(_store.Watermark);
     }
 
-    /// <summary>Reads the end offset of every assigned partition: what the replica must hold before it is ready.</summary>
-    private void ReadEnds()
+    /// <summary>
+    /// Assigns every partition of the topic at the read store's positions (no group join: a replica reads them all, keeps
+    /// its position in its own store, and a restart after a kill must not wait out the dead member's session), then
+    /// reads each one's end offset: what the replica must hold before it is ready.
+    /// </summary>
+    private void AssignEveryPartition()
     {
+        using (var admin = new DependentAdminClientBuilder(_consumer.Handle).Build())
+        {
+            for (bool told = false; ; told = true)
+            {
+                var topic = admin.GetMetadata(_topic, EndQueryTimeout).Topics.SingleOrDefault(t => t.Topic == _topic);
+                if (topic is { Error.IsError: false, Partitions.Count: > 0 })
+                {
+                    _consumer.Assign(topic.Partitions.Select(p => new TopicPartitionOffset(_topic, p.PartitionId,
+                        _positions.TryGetValue(p.PartitionId, out var at) ? new Offset(at.NextOffset) : Offset.Beginning)));
+                    break;
+                }
+                // Not ready until the topic exists (the ledger process creates it when it first publishes, or the operator does).
+                if (!told && _logger.IsEnabled(LogLevel.Warning))
+                    _logger.LogWarning("Statements feed: topic {Topic} is not there yet ({Reason}); waiting for it.", _topic, topic?.Error.Reason ?? "no metadata");
+                _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+                _stop.Token.ThrowIfCancellationRequested();
+            }
+        }
         var ends = new Dictionary<int, long>();
         foreach (var tp in _consumer.Assignment) ends[tp.Partition.Value] = _consumer.QueryWatermarkOffsets(tp, EndQueryTimeout).High.Value;
         _ends = ends;
