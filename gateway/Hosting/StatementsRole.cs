@@ -35,7 +35,9 @@ internal sealed class StatementsRole : IDisposable
             throw new InvalidOperationException("Ledger:Role is statements, which reads ledger.events: set Ledger:Kafka:BootstrapServers.");
         // The replica's only other copy of its data is Kafka: its rows and partition positions go to RocksDB's
         // write-ahead log with every write, so a killed replica resumes where it was (docs/decisions.md, "Statements replicas").
+        var opening = System.Diagnostics.Stopwatch.StartNew();
         var reads = ReadStore.Open(Path.Combine(options.DataDir, ReadStore.DirectoryName), ComponentSettings.ReadStore(options) with { WriteAheadLog = true });
+        if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Statements replica: read store opened in {Seconds:F3} s.", opening.Elapsed.TotalSeconds);
         var feed = new Kafka.EventsFeed(options.Kafka, reads, logger, committed);
         var checkpoints = new Checkpointer("read store", () => reads.Stats.DurableWatermark != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
             ComponentSettings.CheckpointEvery(options), logger);

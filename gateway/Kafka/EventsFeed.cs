@@ -188,8 +188,8 @@ internal sealed class EventsFeed : IDisposable
         foreach (var tp in _consumer.Assignment) ends[tp.Partition.Value] = _consumer.QueryWatermarkOffsets(tp, EndQueryTimeout).High.Value;
         _ends = ends;
         if (_logger.IsEnabled(LogLevel.Information))
-            _logger.LogInformation("Statements feed: {Partitions} partitions of {Topic} assigned; ready once the read store holds up to their end offsets at start ({Ends}).",
-                ends.Count, _topic, string.Join(", ", ends.OrderBy(e => e.Key).Select(e => $"{e.Key}:{e.Value}")));
+            _logger.LogInformation("Statements feed: {Partitions} partitions of {Topic} assigned {Seconds:F3} s after the feed was created; ready once the read store holds up to their end offsets at start ({Ends}).",
+                ends.Count, _topic, System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds, string.Join(", ", ends.OrderBy(e => e.Key).Select(e => $"{e.Key}:{e.Value}")));
     }
 
     private void Refresh(bool force)
@@ -228,8 +228,8 @@ internal sealed class EventsFeed : IDisposable
         _progress = new FeedProgress(_ends is not null, caughtUp || _caughtUp.Task.IsCompleted, watermark.RecordNumber, watermark.LastSequence,
             behind, secondsBehind, _applied, _dropped, partitions);
         if (caughtUp && _caughtUp.TrySetResult() && _logger.IsEnabled(LogLevel.Information))
-            _logger.LogInformation("Statements feed caught up: read store at journal record {Record}, partitions {Positions}.",
-                watermark.RecordNumber, string.Join(", ", partitions.Select(x => $"{x.Partition}:{x.NextOffset}/{x.EndOffset}")));
+            _logger.LogInformation("Statements feed caught up {Seconds:F3} s after it was created: read store at journal record {Record}, partitions {Positions}.",
+                System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds, watermark.RecordNumber, string.Join(", ", partitions.Select(x => $"{x.Partition}:{x.NextOffset}/{x.EndOffset}")));
     }
 
     private static string Describe(Dictionary<int, PartitionPosition> positions) =>

@@ -281,6 +281,50 @@ public sealed class StatementsReplicaTests
         }
     }
 
+    /// <summary>
+    /// Replica catch-up rate and restart-to-ready (figures for docs/perf.md, not a gate): the primary posts
+    /// <c>LEDGER_REPLICA_EVENTS</c> entries (default 200 000) in batches of 100 over 8 accounts, everything is published,
+    /// then a replica (a child process) starts on an empty store: time to ready and events/s; then SIGKILL and a restart:
+    /// time to ready again (nothing to catch up, so this is process start, store open and the end-offset check).
+    /// </summary>
+    [Test, Explicit("measurement: LEDGER_REPLICA_EVENTS=200000 dotnet test tests/Ledger.Gateway.Tests --filter Name~MeasureReplicaCatchUp")]
+    public async Task MeasureReplicaCatchUpAndRestartToReady()
+    {
+        int events = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_EVENTS"), out int n) ? n : 200_000;
+        using var kafka = KafkaMockCluster.Start("ledger.events");
+        string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
+        await using var main = await GatewayServer.StartAsync(bootstrap);
+        var accounts = new TestAccount[8];
+        for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
+        using var writer = await main.ClientAsync();
+        var posting = System.Diagnostics.Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, events / 100), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (b, cancel) =>
+        {
+            var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"m{b}-{k}", 100, 1 + k)).ToArray();
+            using var response = await writer.PostAsync(accounts[b % accounts.Length].Batches, Batch(entries), cancel);
+            response.EnsureSuccessStatusCode();
+        });
+        await PublishedAsync(main);
+        TestContext.Out.WriteLine($"primary: {events} entries posted and published in {posting.Elapsed.TotalSeconds:F1} s");
+
+        string dataDir = GatewayServer.NewDataDir();
+        string[] settings = [bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=measure"];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var fresh = await GatewayProcess.StartAsync(dataDir, settings))
+        {
+            double seconds = clock.Elapsed.TotalSeconds;
+            var ready = Regex.Match(fresh.Log, @"Statements replica ready in ([\d.]+) s");
+            double inside = double.Parse(ready.Groups[1].Value, CultureInfo.InvariantCulture);
+            TestContext.Out.WriteLine($"fresh replica: ready {seconds:F1} s after launch ({inside:F1} s after its runtime started): {events + accounts.Length} events = {(events + accounts.Length) / inside:N0} events/s");
+            fresh.Kill();
+        }
+        clock.Restart();
+        using var restarted = await GatewayProcess.StartAsync(dataDir, settings);
+        var again = Regex.Match(restarted.Log, @"Statements replica ready in ([\d.]+) s");
+        TestContext.Out.WriteLine($"after SIGKILL: ready {clock.Elapsed.TotalSeconds:F1} s after launch ({again.Groups[1].Value} s after its runtime started)");
+        TestContext.Out.WriteLine(restarted.Log);
+    }
+
     private static async Task<long> HeldRecordAsync(GatewayProcess replica)
     {
         using var client = new HttpClient { BaseAddress = replica.Address };
