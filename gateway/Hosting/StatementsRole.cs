@@ -39,7 +39,8 @@ internal sealed class StatementsRole : IDisposable
         var reads = ReadStore.Open(Path.Combine(options.DataDir, ReadStore.DirectoryName), ComponentSettings.ReadStore(options) with { WriteAheadLog = true });
         if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Statements replica: read store opened in {Seconds:F3} s.", opening.Elapsed.TotalSeconds);
         var feed = new Kafka.EventsFeed(options.Kafka, reads, logger, committed);
-        var checkpoints = new Checkpointer("read store", () => reads.Stats.DurableWatermark != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
+        // Durable with every write already (the log); the periodic flush bounds the log a restart replays.
+        var checkpoints = new Checkpointer("read store", () => reads.FlushedRecord != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
             ComponentSettings.CheckpointEvery(options), logger);
         var role = new StatementsRole(reads, feed, checkpoints);
         feed.Start();

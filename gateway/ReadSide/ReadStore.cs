@@ -65,6 +65,7 @@ public sealed class ReadStore : IDisposable
     private readonly object _gate = new();
     private ReadWatermark _watermark;
     private long _durableRecord;
+    private long _flushedRecord;
     private long _checkpoints;
     private bool _disposed;
     // Readers in flight, so Dispose closes RocksDB only once none is inside it (a request outliving the shutdown timeout
@@ -183,6 +184,9 @@ public sealed class ReadStore : IDisposable
         }
     }
 
+    /// <summary>The watermark at the last memtable flush: with the write-ahead log on, a restart replays the log written after it.</summary>
+    public long FlushedRecord => Volatile.Read(ref _flushedRecord);
+
     /// <summary>Makes everything written durable (memtable flush); a restart then feeds only the journal after it. Returns the record now durable.</summary>
     public long Checkpoint()
     {
@@ -193,7 +197,8 @@ public sealed class ReadStore : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             Db.Flush(_flush);
         }
-        Volatile.Write(ref _durableRecord, record);
+        Volatile.Write(ref _durableRecord, Math.Max(record, Volatile.Read(ref _durableRecord)));
+        Volatile.Write(ref _flushedRecord, record);
         Interlocked.Increment(ref _checkpoints);
         return record;
     }
