@@ -283,7 +283,7 @@ public sealed class StatementsReplicaTests
 
     /// <summary>
     /// Replica catch-up rate and restart-to-ready (figures for docs/perf.md, not a gate): the primary posts
-    /// <c>LEDGER_REPLICA_EVENTS</c> entries (default 200 000) in batches of 100 over 8 accounts, everything is published,
+    /// <c>LEDGER_REPLICA_EVENTS</c> entries (default 200 000) in batches of <c>LEDGER_REPLICA_BATCH</c> (default 100) over 8 accounts, everything is published,
     /// then a replica (a child process) starts on an empty store: time to ready and events/s; then SIGKILL and a restart:
     /// time to ready again (nothing to catch up, so this is process start, store open and the end-offset check).
     /// </summary>
@@ -291,6 +291,7 @@ public sealed class StatementsReplicaTests
     public async Task MeasureReplicaCatchUpAndRestartToReady()
     {
         int events = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_EVENTS"), out int n) ? n : 200_000;
+        int batch = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_BATCH"), out int size) ? size : 100;
         using var kafka = KafkaMockCluster.Start("ledger.events");
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
         await using var main = await GatewayServer.StartAsync(bootstrap);
@@ -298,14 +299,14 @@ public sealed class StatementsReplicaTests
         for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
         using var writer = await main.ClientAsync();
         var posting = System.Diagnostics.Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, events / 100), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (b, cancel) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, events / batch), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (b, cancel) =>
         {
-            var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"m{b}-{k}", 100, 1 + k)).ToArray();
+            var entries = Enumerable.Range(0, batch).Select(k => Entry("ledger", $"m{b}-{k}", 100, 1 + k)).ToArray();
             using var response = await writer.PostAsync(accounts[b % accounts.Length].Batches, Batch(entries), cancel);
             response.EnsureSuccessStatusCode();
         });
         await PublishedAsync(main);
-        TestContext.Out.WriteLine($"primary: {events} entries posted and published in {posting.Elapsed.TotalSeconds:F1} s");
+        TestContext.Out.WriteLine($"primary: {events} entries (batches of {batch}) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
 
         string dataDir = GatewayServer.NewDataDir();
         string[] settings = [bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=measure"];
@@ -319,6 +320,7 @@ public sealed class StatementsReplicaTests
             double caughtUp = double.Parse(Regex.Match(fresh.Log, @"caught up ([\d.]+) s after").Groups[1].Value, CultureInfo.InvariantCulture);
             TestContext.Out.WriteLine($"fresh replica: ready {seconds:F1} s after launch ({inside:F1} s after its runtime started); " +
                 $"{events + accounts.Length} events fed in {caughtUp - assigned:F2} s from assignment to caught up = {(events + accounts.Length) / (caughtUp - assigned):N0} events/s");
+            foreach (string line in fresh.Log.Split('\n').Where(l => l.Contains("Statements", StringComparison.Ordinal))) TestContext.Out.WriteLine("fresh: " + line.Trim());
             fresh.Kill();
         }
         clock.Restart();
