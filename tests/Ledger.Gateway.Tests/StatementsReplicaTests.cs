@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Ledger.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Ledger.Gateway.Tests;
 
@@ -328,6 +330,20 @@ public sealed class StatementsReplicaTests
         var again = Regex.Match(restarted.Log, @"Statements replica ready in ([\d.]+) s");
         TestContext.Out.WriteLine($"after SIGKILL: ready {clock.Elapsed.TotalSeconds:F1} s after launch ({again.Groups[1].Value} s after its runtime started)");
         TestContext.Out.WriteLine(restarted.Log);
+    }
+
+    [Test]
+    public async Task ANotReadyPollShouldWriteNoErrorLine()
+    {
+        // The health-check service logs an unhealthy check at Error ("fail:"): a load balancer polling a replica that is
+        // catching up wrote one per poll. Its category is filtered; the runtime logs the transitions itself.
+        var app = Ledger.Gateway.Hosting.GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}"]);
+        await using (app)
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService");
+            Assert.That(logger.IsEnabled(LogLevel.Error), Is.False);
+            Assert.That(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger.Gateway.Hosting.LedgerRuntime").IsEnabled(LogLevel.Information), Is.True);
+        }
     }
 
     private static async Task<long> HeldRecordAsync(GatewayProcess replica)
