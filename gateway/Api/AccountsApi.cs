@@ -85,7 +85,7 @@ public static class AccountsApi
     {
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
         if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (await Edge.ReadYourWritesAsync(runtime, http) is { } notReady) return notReady;
+        if (await Edge.ReadYourWritesAsync(runtime, http, key) is { } notReady) return notReady;
         if (!runtime.Reads!.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
         string currency = Answers.CurrencyName(view.Currency);
         return TypedResults.Ok(new AccountResponse(key.Branch, key.Number, currency, view.OverdraftLimitMinor, new DateTime(view.OpenedAtTicks, DateTimeKind.Utc),

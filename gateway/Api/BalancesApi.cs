@@ -28,7 +28,7 @@ public static class BalancesApi
     {
         if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
         if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (await Edge.ReadYourWritesAsync(runtime, http) is { } notReady) return notReady;
+        if (await Edge.ReadYourWritesAsync(runtime, http, key) is { } notReady) return notReady;
         var reads = runtime.Reads!;
         if (!reads.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
 

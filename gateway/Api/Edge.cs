@@ -70,14 +70,27 @@ internal static class Edge
     /// Ready, and the read store holds every write acknowledged before this read arrived (it waits for that, bounded:
     /// read-your-writes), or the 503 that says why not.
     /// </summary>
-    public static async ValueTask<ProblemResult?> ReadYourWritesAsync(LedgerRuntime runtime, HttpContext http)
+    public static async ValueTask<ProblemResult?> ReadYourWritesAsync(LedgerRuntime runtime, HttpContext http, AccountKey? account = null)
     {
         if (runtime.ReadsDuringWriteFault) return null; // no write is acknowledged now: answer from what is durable
         if (NotReady(runtime) is { } notReady) return notReady;
-        if (await runtime.WaitForReadsAsync(http.RequestAborted)) return null;
-        return NotReady(runtime) ?? Problem.Of(ProblemTypes.ReadSideBehind,
-            "Balances and statements are still catching up with writes the ledger acknowledged before this read; retry shortly.");
+        if (!await runtime.WaitForReadsAsync(http.RequestAborted))
+        {
+            return NotReady(runtime) ?? Problem.Of(ProblemTypes.ReadSideBehind,
+                "Balances and statements are still catching up with writes the ledger acknowledged before this read; retry shortly.");
+        }
+        // On request (a statements replica behind a load balancer): wait until this node holds the entry the partner was answered.
+        if (!http.Request.Headers.TryGetValue(MinSequenceHeader, out var values)) return null;
+        if (values.Count != 1 || !long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out long sequence) || sequence < 1)
+            return Problem.Validation($"{MinSequenceHeader} must be one positive integer: the sequence of an entry this partner was answered.");
+        if (await runtime.WaitForSequenceAsync(account, sequence, http.RequestAborted)) return null;
+        return NotReady(runtime) ?? Problem.Of(ProblemTypes.ReadSideBehind, account is { } a
+            ? $"This replica does not hold entry {sequence.ToString(CultureInfo.InvariantCulture)} of account {a} yet; retry shortly."
+            : $"This replica does not hold entry {sequence.ToString(CultureInfo.InvariantCulture)} yet; retry shortly.");
     }
+
+    /// <summary>The header a partner sets to read its own write through a statements replica: the entry sequence it was answered.</summary>
+    public const string MinSequenceHeader = "Ledger-Min-Sequence";
 
     /// <summary>The partner's permitted domains (the engine checks them per entry).</summary>
     public static ulong DomainsOf(HttpContext http) => http.User.Identity is PartnerIdentity partner ? partner.DomainMask : 0;

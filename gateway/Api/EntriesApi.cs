@@ -104,7 +104,7 @@ public static class EntriesApi
         if (filters && ReadFilters(q, query, out query) is { } filterProblem) return filterProblem;
         if (wholeLedger && query.CorrelationId is not null) return Problem.Validation("correlationId names an account's entry: give branch and account too.");
 
-        if (await Edge.ReadYourWritesAsync(runtime, http) is { } notReady) return notReady;
+        if (await Edge.ReadYourWritesAsync(runtime, http, wholeLedger ? null : key) is { } notReady) return notReady;
         if (wholeLedger) return new StatementResult(runtime.Reads!.LedgerStatement(query), runtime.Catalog);
         var page = runtime.Reads!.Statement(key, query);
         if (page is null) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
@@ -129,12 +130,32 @@ public static class GatewayApp
         var catalog = HistoryCatalogFile.Load(options.HistoryCodesPath);
         services.AddSingleton(catalog);
         builder.AddLedgerSecurity(options, catalog);
+        // Not ready is an answer (503 + why), not an error: without this every poll of a load balancer during a
+        // catch-up wrote a "fail:" line. The runtime logs when it becomes ready and why it stops.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         services.AddHealthChecks()
             .AddCheck<ReadinessCheck>("ledger", tags: ["ready"])
             .AddCheck<LivenessCheck>("pipeline", tags: ["live", "ready"]);
         services.AddOpenApi("v1", o => o.AddDocumentTransformer<OpenApiDocumentInfo>()
             .AddOperationTransformer<OpenApiOperationContract>()
             .AddSchemaTransformer<OpenApiSchemaContract>());
+    }
+
+    /// <summary>
+    /// A statements replica: every write method under /v1 and /v2 gets 421 <c>read-only-replica</c> saying this node serves
+    /// reads only, and where writes go when <c>Ledger:Statements:WritesUrl</c> is set (a load balancer that sent it here
+    /// should send writes to the ledger process instead).
+    /// </summary>
+    private static void MapReadOnlyRefusals(WebApplication app, LedgerRuntime runtime)
+    {
+        string detail = runtime.WritesUrl is { } url
+            ? $"This node is a statements replica and serves reads only; send writes to {url}."
+            : "This node is a statements replica and serves reads only; send writes to the ledger process.";
+        string[] methods = ["POST", "PUT", "PATCH", "DELETE"];
+        foreach (string prefix in new[] { "/v1/{**path}", "/v2/{**path}" })
+        {
+            app.MapMethods(prefix, methods, () => Problem.Of(ProblemTypes.ReadOnlyReplica, detail)).ExcludeFromDescription();
+        }
     }
 
     public static void UseLedgerGateway(this WebApplication app)
@@ -186,6 +207,7 @@ public static class GatewayApp
         app.MapEntriesApi();
         app.MapHistoryCodesApi(writes);
         if (writes) app.MapSimulationsApi();
+        else MapReadOnlyRefusals(app, runtime);
         app.MapPerfApi(app.Configuration);
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live"), ResponseWriter = ReadinessCheck.Write })
@@ -208,10 +230,12 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
     /// <summary>200 "Healthy", or the Problem: <c>journal-failed</c> when the pipeline stopped on a failed write, else <c>not-ready</c>.</summary>
     public static Task Write(HttpContext context, HealthReport report)
     {
+        var progress = context.RequestServices.GetRequiredService<LedgerRuntime>().FeedProgress;
         if (report.Status == HealthStatus.Healthy)
         {
             context.Response.ContentType = "text/plain";
-            return context.Response.WriteAsync("Healthy");
+            // A statements replica also says how far behind ledger.events it is (first word stays "Healthy" for probes).
+            return context.Response.WriteAsync(progress is null ? "Healthy" : "Healthy: " + Describe(progress));
         }
         if (context.RequestServices.GetRequiredService<LedgerRuntime>().WriteFault is { } writeFault)
         {
@@ -222,7 +246,19 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
             return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.JournalFailed,
                 $"The journal failed ({fault.Message}); the ledger stopped accepting commands. Restart the process: recovery cuts any torn tail."));
         }
-        return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.NotReady, "The ledger is recovering or stopping."));
+        return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.NotReady, progress is null
+            ? "The ledger is recovering or stopping."
+            : "This statements replica is catching up with ledger.events (ready once it holds every partition up to its end offset at start): " + Describe(progress)));
+    }
+
+    /// <summary>How far a replica is, in one line: record, lag, each partition's held/end offsets.</summary>
+    internal static string Describe(Kafka.FeedProgress p)
+    {
+        if (!p.Assigned) return "no partitions assigned yet.";
+        var text = new System.Text.StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"journal record {p.Record}, sequence {p.LastSequence}; {p.RecordsBehind} records and {p.SecondsBehind:F1} s behind; partitions (held/end, end at start):");
+        foreach (var x in p.Partitions) text.Append(CultureInfo.InvariantCulture, $" {x.Partition}={x.NextOffset}/{x.EndOffset} ({x.EndAtStart})");
+        return text.Append('.').ToString();
     }
 }
 

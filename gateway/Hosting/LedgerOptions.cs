@@ -54,6 +54,14 @@ public sealed class LedgerOptions
     public ImportOptions Import { get; set; } = new();
     public KafkaOptions Kafka { get; set; } = new();
     public SimulationOptions Simulations { get; set; } = new();
+    public StatementsOptions Statements { get; set; } = new();
+}
+
+/// <summary><c>Ledger:Statements</c>: a statements replica (<c>Ledger:Role=statements</c>).</summary>
+public sealed class StatementsOptions
+{
+    /// <summary>Where writes go (the ledger process's public URL), named in the Problem a write to a replica gets. Unset: not named.</summary>
+    public string? WritesUrl { get; set; }
 }
 
 /// <summary><c>Ledger:Simulations</c>: what-if runs of <c>POST /v1/simulations</c>, in the background beside posting.</summary>
@@ -176,6 +184,13 @@ public sealed class AuthOptions
     /// address. Set it to the public URL behind a proxy or load balancer.
     /// </summary>
     public string? Issuer { get; set; }
+
+    /// <summary>
+    /// Embedded mode: the token signing key (PKCS#8 PEM RSA) shared by every node that must accept the same tokens — the
+    /// ledger process and its statements replicas — together with the same <see cref="Issuer"/>. Unset (default): a key
+    /// generated into <c>{DataDir}/keys</c>, so only this process accepts its tokens. Set: the file must exist.
+    /// </summary>
+    public string? SigningKeyPath { get; set; }
 
     /// <summary>External mode: whether the authority's metadata must be fetched over HTTPS. Default true.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;

@@ -68,6 +68,27 @@ public sealed class LedgerRuntime : IDisposable
     public ValueTask<bool> WaitForReadsAsync(CancellationToken cancel) =>
         Host is { } host ? ReadProgress.WaitAsync(host.AcknowledgedRecord, _options.ReadYourWritesWaitMax, cancel) : ValueTask.FromResult(true);
 
+    /// <summary>
+    /// Read-your-writes through a statements replica, on request: true once this replica holds entry
+    /// <paramref name="sequence"/> (the sequence a partner was answered) — for an account's read, once the account's
+    /// newest entry here is at least that; for a whole-ledger read, once the newest entry applied is — at once when it
+    /// does; false past <see cref="LedgerOptions.ReadYourWritesWaitMax"/>. On the ledger process every acknowledged
+    /// write is waited for anyway (<see cref="WaitForReadsAsync"/>): true.
+    /// </summary>
+    public ValueTask<bool> WaitForSequenceAsync(Ledger.Engine.Domain.AccountKey? account, long sequence, CancellationToken cancel)
+    {
+        if (_statements is not { } statements) return ValueTask.FromResult(true);
+        var reads = statements.Reads;
+        return ReadProgress.WaitUntilAsync(() => account is { } a ? reads.NewestSequence(a) >= sequence : reads.Watermark.LastSequence >= sequence,
+            _options.ReadYourWritesWaitMax, cancel);
+    }
+
+    /// <summary>The statements replica's feed (lag, partitions), or null in the ledger role.</summary>
+    internal Kafka.FeedProgress? FeedProgress => _statements?.Progress;
+
+    /// <summary>Where writes go, told to a partner who sends one to a statements replica (<c>Ledger:Statements:WritesUrl</c>).</summary>
+    public string? WritesUrl => _options.Statements.WritesUrl;
+
     /// <summary>The running pipeline; null before <see cref="Start"/> has finished, and in the statements role.</summary>
     public EngineHost? Host => _ledger?.Host;
 
@@ -200,7 +221,16 @@ public sealed class LedgerRuntime : IDisposable
         {
             if (_options.IsStatementsRole)
             {
-                _statements = StatementsRole.Start(_options, _logger);
+                var statements = StatementsRole.Start(_options, _logger, mark => ReadProgress.Advance(mark.RecordNumber));
+                _statements = statements;
+                try
+                {
+                    statements.WaitUntilCaughtUp(_options, _logger, started);
+                }
+                catch (OperationCanceledException) when (_stopping)
+                {
+                    return; // stopped while catching up: what it fed is durable, the next start resumes there
+                }
                 _readsReady = true;
                 _ready.TrySetResult();
                 return;

@@ -48,7 +48,13 @@ public sealed class ReadYourWrites
     public ValueTask<bool> WaitAsync(long record, TimeSpan bound, CancellationToken cancel) =>
         Record >= record ? ValueTask.FromResult(true) : WaitSlowAsync(record, bound, cancel);
 
-    private async ValueTask<bool> WaitSlowAsync(long record, TimeSpan bound, CancellationToken cancel)
+    private ValueTask<bool> WaitSlowAsync(long record, TimeSpan bound, CancellationToken cancel) => WaitSlowAsync(() => Record >= record, bound, cancel);
+
+    /// <summary>True once <paramref name="holds"/> is (checked now, then after every <see cref="Advance"/>); false past <paramref name="bound"/>.</summary>
+    public ValueTask<bool> WaitUntilAsync(Func<bool> holds, TimeSpan bound, CancellationToken cancel) =>
+        holds() ? ValueTask.FromResult(true) : WaitSlowAsync(holds, bound, cancel);
+
+    private async ValueTask<bool> WaitSlowAsync(Func<bool> holds, TimeSpan bound, CancellationToken cancel)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _waiters);
@@ -57,7 +63,7 @@ public sealed class ReadYourWrites
             while (true)
             {
                 var advanced = Volatile.Read(ref _advanced).Task; // taken before the check: an Advance after it completes this one
-                if (Record >= record) return true;
+                if (holds()) return true;
                 var left = bound - System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 if (left <= TimeSpan.Zero)
                 {

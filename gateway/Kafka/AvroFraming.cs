@@ -76,7 +76,11 @@ internal static class AvroFraming
     }
 
     /// <summary>The record, or null with <paramref name="problem"/> saying why the bytes are not one.</summary>
-    public static GenericRecord? TryRead(Schema schema, byte[] header, byte[]? message, out string? problem)
+    public static GenericRecord? TryRead(Schema schema, byte[] header, byte[]? message, out string? problem) =>
+        TryRead(new GenericDatumReader<GenericRecord>(schema, schema), schema, header, message, out problem);
+
+    /// <summary>As above with a reader built once (building one resolves the schema: a consumer of many messages keeps one).</summary>
+    public static GenericRecord? TryRead(GenericDatumReader<GenericRecord> reader, Schema schema, byte[] header, byte[]? message, out string? problem)
     {
         problem = null;
         if (message is null || message.Length < header.Length || !message.AsSpan(0, header.Length).SequenceEqual(header))
@@ -89,7 +93,7 @@ internal static class AvroFraming
         try
         {
             using var stream = new MemoryStream(message, header.Length, message.Length - header.Length);
-            var record = new GenericDatumReader<GenericRecord>(schema, schema).Read(null!, new BinaryDecoder(stream));
+            var record = reader.Read(null!, new BinaryDecoder(stream));
             if (stream.Position != stream.Length) problem = "the message has bytes after its Avro record";
             return problem is null ? record : null;
         }

@@ -1,6 +1,7 @@
 using Avro;
 using Avro.Generic;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
 using Ledger.Gateway.Hosting;
@@ -9,43 +10,74 @@ using Ledger.ReadSide;
 namespace Ledger.Gateway.Kafka;
 
 /// <summary>
-/// The feed of a statements replica (<c>--Ledger:Role=statements</c>): consumes <c>ledger.events</c> in its own group
-/// and applies each event to this process's read store (<see cref="ReadStoreWriter.AddFromPartition"/>), committing a
-/// batch at most every 256 messages or when the topic goes quiet. Its position is the read store's own (each
-/// partition's next offset, written in the same atomic write as the rows), so a restart resumes exactly there; Kafka
-/// offsets are not committed. Ready once it first reached the end of what was published.
+/// The feed of a statements replica (<c>--Ledger:Role=statements</c>): reads every partition of <c>ledger.events</c>
+/// (assigned directly, no group join) and applies the events to this process's read store (<see cref="ReadStoreWriter.AddFromPartition"/>).
+/// <list type="bullet">
+/// <item>A journal record's events of one partition are consecutive there: they are buffered per partition and given to
+/// the writer together when the partition moves to the next record (or goes quiet), so a record's balance-history rows
+/// hold all its entries; the writer commits only whole groups (at least every 256 records, and when the topic is quiet).</item>
+/// <item>Its position is the read store's own (each partition's next offset and the last (record, index) applied, in the
+/// same atomic write as the rows; the replica's store keeps a write-ahead log), so a restart resumes exactly there;
+/// Kafka offsets are not committed. An event at or below the partition's last (record, index) is a duplicate of the
+/// publisher's and is dropped.</item>
+/// <item>Caught up (<see cref="CaughtUp"/>, readiness) once the store holds every partition up to the end offset read
+/// when the partitions were assigned at start; lag is refreshed at most every 100 ms (<see cref="Progress"/>).</item>
+/// </list>
 /// </summary>
 internal sealed class EventsFeed : IDisposable
 {
+    private const int CommitRecordsMin = 256;
+    private static readonly TimeSpan EndQueryTimeout = TimeSpan.FromSeconds(10);
+
     private readonly ReadStore _store;
     private readonly ReadStoreWriter _writer;
     private readonly Schema _schema = AvroFraming.Load(EventAvro.SchemaFile);
+    private readonly GenericDatumReader<GenericRecord> _reader;
     private readonly byte[] _header;
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly string _topic;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
-    private readonly LedgerEvent[] _one = new LedgerEvent[1];
+    private readonly Dictionary<int, PartitionFeed> _partitions = [];
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<ReadWatermark> _committed;
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
+    private readonly Dictionary<int, PartitionPosition> _positions;
+    private Dictionary<int, long>? _ends;
+    private long _progressAt;
+    private long _dropped;
+    private long _applied;
+    private volatile FeedProgress _progress = FeedProgress.Starting;
 
-    public EventsFeed(KafkaOptions options, ReadStore store, ILogger logger)
+    /// <param name="committed">Called on the feed's thread after every write of the read store (read-your-writes wakes there).</param>
+    public EventsFeed(KafkaOptions options, ReadStore store, ILogger logger, Action<ReadWatermark> committed)
     {
         _store = store;
         _writer = store.PartitionedWriter();
         _topic = options.EventsTopic;
         _logger = logger;
+        _committed = committed;
         _header = AvroFraming.Header(_schema, options, options.EventsTopic);
-        var offsets = store.PartitionOffsets();
-        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.StatementsGroup))
-        .SetPartitionsAssignedHandler((_, partitions) => partitions.Select(p =>
-            new TopicPartitionOffset(p, offsets.TryGetValue(p.Partition.Value, out long next) ? new Offset(next) : Offset.Beginning)))
-        .Build();
+        _reader = new GenericDatumReader<GenericRecord>(_schema, _schema);
+        var positions = store.PartitionOffsets();
+        foreach (var (partition, position) in positions) _partitions[partition] = new PartitionFeed(position);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var watermark = store.Watermark;
+            _logger.LogInformation("Statements feed resumes at journal record {Record} (sequence {Sequence}) from the read store's positions: {Positions}.",
+                watermark.RecordNumber, watermark.LastSequence, positions.Count == 0 ? "none (a new replica: every partition from its beginning)" : Describe(positions));
+        }
+        _positions = positions;
+        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.StatementsGroup)).Build();
         _thread = new Thread(Run) { Name = "ledger-statements-feed", IsBackground = true };
     }
 
-    /// <summary>Completes when the feed first found nothing more to read.</summary>
+    /// <summary>Completes when the read store holds every partition up to its end offset at start.</summary>
     public Task CaughtUp => _caughtUp.Task;
+
+    /// <summary>How far the feed is (any thread; refreshed by the feed at most every 100 ms).</summary>
+    public FeedProgress Progress => _progress;
 
     /// <summary>Why the feed stopped, or null while it runs.</summary>
     public Exception? Fault { get; private set; }
@@ -58,25 +90,24 @@ internal sealed class EventsFeed : IDisposable
     {
         try
         {
-            _consumer.Subscribe(_topic);
-            bool assigned = false;
+            AssignEveryPartition();
             while (!_stop.IsCancellationRequested)
             {
                 var message = _consumer.Consume(TimeSpan.FromMilliseconds(100));
-                assigned |= _consumer.Assignment.Count > 0;
                 if (message is null || message.IsPartitionEOF)
                 {
-                    _writer.Commit();
-                    if (assigned) _caughtUp.TrySetResult();
+                    // Quiet: what is buffered is all there is for now.
+                    foreach (var (partition, feed) in _partitions) FlushGroup(partition, feed, quiet: true);
+                    Commit();
+                    Refresh(force: true);
                     continue;
                 }
-                var record = AvroFraming.TryRead(_schema, _header, message.Message.Value, out string? problem)
-                    ?? throw new InvalidOperationException($"ledger.events {message.TopicPartitionOffset}: {problem}");
-                _one[0] = EventOf(record);
-                _writer.AddFromPartition(_one, (long)record["record"], message.Partition.Value, message.Offset.Value);
-                if (_writer.Pending >= 256) _writer.Commit();
+                Take(message);
+                if (_writer.Pending >= CommitRecordsMin) Commit();
+                Refresh(force: false);
             }
-            _writer.Commit();
+            foreach (var (partition, feed) in _partitions) FlushGroup(partition, feed, quiet: true);
+            Commit();
         }
         catch (OperationCanceledException)
         {
@@ -87,6 +118,143 @@ internal sealed class EventsFeed : IDisposable
             _caughtUp.TrySetException(ex);
             if (_logger.IsEnabled(LogLevel.Error)) _logger.LogError(ex, "The statements feed stopped: {Reason}.", ex.Message);
         }
+    }
+
+    private void Take(ConsumeResult<byte[], byte[]> message)
+    {
+        var record = AvroFraming.TryRead(_reader, _schema, _header, message.Message.Value, out string? problem)
+            ?? throw new InvalidOperationException($"ledger.events {message.TopicPartitionOffset}: {problem}");
+        int partition = message.Partition.Value;
+        if (!_partitions.TryGetValue(partition, out var feed)) _partitions[partition] = feed = new PartitionFeed(default);
+        long recordNumber = (long)record["record"];
+        int index = (int)record["index"];
+        feed.LastOffset = message.Offset.Value;
+        feed.LastTimestamp = message.Message.Timestamp.UtcDateTime;
+        if (feed.Buffered.Holds(recordNumber, index))
+        {
+            _dropped++;
+            // Nothing to apply; with no group open the position moves on by itself (else the group's flush carries it).
+            if (feed.Group.Count == 0) _writer.Advance(partition, feed.Buffered with { NextOffset = feed.LastOffset + 1 });
+            return;
+        }
+        if (feed.Group.Count > 0 && feed.GroupRecord != recordNumber) FlushGroup(partition, feed, quiet: false, lastOffset: feed.LastOffset - 1);
+        feed.Group.Add(EventOf(record));
+        feed.GroupRecord = recordNumber;
+        feed.Buffered = new PartitionPosition(feed.LastOffset + 1, recordNumber, index);
+    }
+
+    /// <summary>Gives a partition's buffered record to the writer, ending at <paramref name="lastOffset"/> (default: the last consumed).</summary>
+    private void FlushGroup(int partition, PartitionFeed feed, bool quiet, long lastOffset = -1)
+    {
+        if (feed.Group.Count == 0) return;
+        if (lastOffset < 0) lastOffset = feed.LastOffset;
+        bool continues = feed.PartialRecord == feed.GroupRecord;
+        _writer.AddFromPartition(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(feed.Group), feed.GroupRecord, partition, lastOffset, feed.Buffered.Index, continues);
+        _applied += feed.Group.Count;
+        // Flushed because the partition went quiet: the record's other events may still come (the publisher was mid-record).
+        feed.PartialRecord = quiet ? feed.GroupRecord : -1;
+        feed.Group.Clear();
+    }
+
+    private void Commit()
+    {
+        if (!_writer.Commit()) return;
+        _committed(_store.Watermark);
+    }
+
+    /// <summary>
+    /// Assigns every partition of the topic at the read store's positions (no group join: a replica reads them all, keeps
+    /// its position in its own store, and a restart after a kill must not wait out the dead member's session), then
+    /// reads each one's end offset: what the replica must hold before it is ready.
+    /// </summary>
+    private void AssignEveryPartition()
+    {
+        var ends = new Dictionary<int, long>();
+        double metadataSeconds;
+        using (var admin = new DependentAdminClientBuilder(_consumer.Handle).Build())
+        {
+            for (bool told = false; ; told = true)
+            {
+                var topic = admin.GetMetadata(_topic, EndQueryTimeout).Topics.SingleOrDefault(t => t.Topic == _topic);
+                if (topic is { Error.IsError: false, Partitions.Count: > 0 })
+                {
+                    metadataSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds;
+                    // One ListOffsets request for every partition's end (a consumer's per-partition query took ~0.5 s each here).
+                    var latest = admin.ListOffsetsAsync(topic.Partitions.Select(p => new TopicPartitionOffsetSpec
+                        {
+                            TopicPartition = new TopicPartition(_topic, p.PartitionId), OffsetSpec = OffsetSpec.Latest(),
+                        }), new ListOffsetsOptions { RequestTimeout = EndQueryTimeout }).GetAwaiter().GetResult();
+                    foreach (var info in latest.ResultInfos) ends[info.TopicPartitionOffsetError.Partition.Value] = info.TopicPartitionOffsetError.Offset.Value;
+                    _consumer.Assign(topic.Partitions.Select(p => new TopicPartitionOffset(_topic, p.PartitionId,
+                        _positions.TryGetValue(p.PartitionId, out var at) ? new Offset(at.NextOffset) : Offset.Beginning)));
+                    break;
+                }
+                // Not ready until the topic exists (the ledger process creates it when it first publishes, or the operator does).
+                if (!told && _logger.IsEnabled(LogLevel.Warning))
+                    _logger.LogWarning("Statements feed: topic {Topic} is not there yet ({Reason}); waiting for it.", _topic, topic?.Error.Reason ?? "no metadata");
+                _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+                _stop.Token.ThrowIfCancellationRequested();
+            }
+        }
+        _ends = ends;
+        if (_logger.IsEnabled(LogLevel.Information))
+            _logger.LogInformation("Statements feed: {Partitions} partitions of {Topic} assigned {Seconds:F3} s after the feed was created (metadata at {Metadata:F3} s); ready once the read store holds up to their end offsets at start ({Ends}).",
+                ends.Count, _topic, System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds, metadataSeconds, string.Join(", ", ends.OrderBy(e => e.Key).Select(e => $"{e.Key}:{e.Value}")));
+    }
+
+    private void Refresh(bool force)
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (!force && System.Diagnostics.Stopwatch.GetElapsedTime(_progressAt, now) < TimeSpan.FromMilliseconds(100)) return;
+        _progressAt = now;
+        var held = _store.PartitionOffsets();
+        var partitions = new List<PartitionProgress>();
+        long behind = 0;
+        double secondsBehind = 0;
+        bool caughtUp = _ends is not null;
+        foreach (var tp in _consumer.Assignment)
+        {
+            int p = tp.Partition.Value;
+            long next = held.TryGetValue(p, out var position) ? position.NextOffset : 0;
+            long high = _consumer.GetWatermarkOffsets(tp).High.Value;
+            long startEnd = _ends is not null && _ends.TryGetValue(p, out long e) ? e : 0;
+            if (high < startEnd) high = startEnd; // no fetch answered yet: the end read at start
+            long lag = Math.Max(0, high - next);
+            behind += lag;
+            if (next < startEnd) caughtUp = false;
+            if (lag > 0)
+            {
+                // Age of what was applied last on a partition with more to read (since start when nothing was): the
+                // data served is at least that old.
+                double age = _partitions.TryGetValue(p, out var feed) && feed.LastTimestamp != default
+                    ? (DateTime.UtcNow - feed.LastTimestamp).TotalSeconds
+                    : System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds;
+                secondsBehind = Math.Max(secondsBehind, Math.Max(0, age));
+            }
+            partitions.Add(new PartitionProgress(p, next, high, startEnd));
+        }
+        partitions.Sort((a, b) => a.Partition.CompareTo(b.Partition));
+        var watermark = _store.Watermark;
+        _progress = new FeedProgress(_ends is not null, caughtUp || _caughtUp.Task.IsCompleted, watermark.RecordNumber, watermark.LastSequence,
+            behind, secondsBehind, _applied, _dropped, partitions);
+        if (caughtUp && _caughtUp.TrySetResult() && _logger.IsEnabled(LogLevel.Information))
+            _logger.LogInformation("Statements feed caught up {Seconds:F3} s after it was created: read store at journal record {Record}, partitions {Positions}.",
+                System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds, watermark.RecordNumber, string.Join(", ", partitions.Select(x => $"{x.Partition}:{x.NextOffset}/{x.EndOffset}")));
+    }
+
+    private static string Describe(Dictionary<int, PartitionPosition> positions) =>
+        string.Join(", ", positions.OrderBy(p => p.Key).Select(p => $"partition {p.Key} at offset {p.Value.NextOffset} (record {p.Value.Record})"));
+
+    /// <summary>One partition's state on the feed's thread.</summary>
+    private sealed class PartitionFeed(PartitionPosition applied)
+    {
+        /// <summary>The last event taken (applied, or buffered in <see cref="Group"/>): anything at or below it is a duplicate.</summary>
+        public PartitionPosition Buffered = applied;
+        public readonly List<LedgerEvent> Group = [];
+        public long GroupRecord = -1;
+        public long PartialRecord = -1;
+        public long LastOffset = applied.NextOffset - 1;
+        public DateTime LastTimestamp;
     }
 
     private static LedgerEvent EventOf(GenericRecord r)
@@ -120,6 +288,7 @@ internal sealed class EventsFeed : IDisposable
 
     public void Dispose()
     {
+        _caughtUp.TrySetCanceled();
         _stop.Cancel();
         if (_thread.IsAlive) _thread.Join(TimeSpan.FromSeconds(10));
         _consumer.Close();
@@ -128,3 +297,17 @@ internal sealed class EventsFeed : IDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>How far a statements replica's feed is: what /health/ready and /metrics show.</summary>
+/// <param name="Assigned">Partitions were assigned and their end offsets read.</param>
+/// <param name="CaughtUp">The read store held every partition up to its end offset at start (stays true afterwards).</param>
+/// <param name="RecordsBehind">Messages published and not yet held, over all partitions.</param>
+/// <param name="SecondsBehind">0 when nothing is behind; else the age of the last message applied on a partition that is behind.</param>
+internal sealed record FeedProgress(bool Assigned, bool CaughtUp, long Record, long LastSequence, long RecordsBehind, double SecondsBehind,
+    long EventsApplied, long DuplicatesDropped, IReadOnlyList<PartitionProgress> Partitions)
+{
+    public static readonly FeedProgress Starting = new(false, false, 0, 0, 0, 0, 0, 0, []);
+}
+
+/// <summary>One partition: the next offset the read store holds, the partition's end as last seen, and its end at start.</summary>
+internal readonly record struct PartitionProgress(int Partition, long NextOffset, long EndOffset, long EndAtStart);

@@ -42,6 +42,12 @@ public static class LedgerMetrics
     private static readonly Gauge PublisherLagRecords = Metrics.CreateGauge("ledger_kafka_publisher_lag_records", "Journal records whose events Kafka has not yet acknowledged (ledger.events).");
     private static readonly Gauge PublisherLagSeconds = Metrics.CreateGauge("ledger_kafka_publisher_lag_seconds", "Age of the oldest journal record whose events Kafka has not yet acknowledged; 0 when caught up.");
     private static readonly Counter PublisherEvents = Metrics.CreateCounter("ledger_kafka_events_published_total", "Events Kafka acknowledged on ledger.events since start.");
+    private static readonly Gauge ReplicaLagRecords = Metrics.CreateGauge("ledger_replica_lag_records", "Statements replica: ledger.events messages published and not yet held by this replica's read store, over all partitions.");
+    private static readonly Gauge ReplicaLagSeconds = Metrics.CreateGauge("ledger_replica_lag_seconds", "Statements replica: 0 when nothing is behind; else the age of the last message applied on a partition that is behind.");
+    private static readonly Gauge ReplicaRecord = Metrics.CreateGauge("ledger_replica_journal_record", "Statements replica: the highest journal record whose events it holds.");
+    private static readonly Gauge ReplicaCaughtUp = Metrics.CreateGauge("ledger_replica_caught_up", "Statements replica: 1 once it held every partition up to its end offset at start.");
+    private static readonly Counter ReplicaEvents = Metrics.CreateCounter("ledger_replica_events_applied_total", "Statements replica: events applied from ledger.events since start.");
+    private static readonly Counter ReplicaDuplicates = Metrics.CreateCounter("ledger_replica_duplicates_dropped_total", "Statements replica: events dropped as duplicates (at or below the partition's last position) since start.");
     private static readonly Gauge ResidentBytes = Metrics.CreateGauge("ledger_memory_resident_bytes", "Resident set size of the process (RSS).");
     private static readonly Gauge GcHeapBytes = Metrics.CreateGauge("ledger_memory_gc_heap_bytes", "Managed heap size after the last GC.");
     private static readonly Gauge CacheEntries = Metrics.CreateGauge("ledger_entry_cache_entries", "Entries in the engine's cache (recent entries, open holds, entries not yet in the store).");
@@ -97,6 +103,23 @@ public static class LedgerMetrics
             ReadWaits.IncTo(progress.Waits);
             ReadWaitSeconds.IncTo(progress.WaitTicks / (double)System.Diagnostics.Stopwatch.Frequency);
             ReadWaitTimeouts.IncTo(progress.TimedOut);
+            if (runtime.FeedProgress is { } feed)
+            {
+                ReplicaLagRecords.Set(feed.RecordsBehind);
+                ReplicaLagSeconds.Set(feed.SecondsBehind);
+                ReplicaRecord.Set(feed.Record);
+                ReplicaCaughtUp.Set(feed.CaughtUp ? 1 : 0);
+                ReplicaEvents.IncTo(feed.EventsApplied);
+                ReplicaDuplicates.IncTo(feed.DuplicatesDropped);
+                if (runtime.Reads is { } replicaReads)
+                {
+                    var read = replicaReads.Stats;
+                    ReadStoreBytes.Set(read.SizeBytes);
+                    ReadStoreCacheBytes.Set(read.BlockCacheBytes);
+                    ReadStoreMemtableBytes.Set(read.MemtableBytes);
+                    ReadStoreCheckpoints.IncTo(read.Checkpoints);
+                }
+            }
             if (host is null || runtime.Store is not { } store) return;
             long decided = host.Engine.CommandNumber;
             if (runtime.Publisher is { } publisher)

@@ -41,6 +41,7 @@ public static class ProblemTypes
     public static readonly ProblemKind InvalidCatalog = new(422, Base + "invalid-catalog", "The history-code catalog is not valid");
     public static readonly ProblemKind SimulationRunning = new(409, Base + "simulation-running", "A simulation is already running; one runs at a time");
     public static readonly ProblemKind OpenHoldsLimit = new(503, Base + "open-holds-limit", "The ledger holds its maximum of open holds; retry when some are released");
+    public static readonly ProblemKind ReadOnlyReplica = new(421, Base + "read-only-replica", "This node is a statements replica: it serves reads only");
     public static readonly ProblemKind ReadSideBehind = new(503, Base + "read-side-behind", "Balances and statements have not caught up with the writes acknowledged before this read");
 
     // Ledger declines: sticky, remembered under every correlationId of the command (contract.md section 3).
@@ -61,7 +62,7 @@ public static class ProblemTypes
     [
         Validation, MalformedJson, Unauthorized, InsufficientScope, DomainNotPermitted, AccountNotFound, EntryNotFound, NotFound,
         MethodNotAllowed, IdempotencyConflict, AccountExists, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal,
-        NotReady, Busy, JournalFailed, OpenHoldsLimit, ReadSideBehind, InvalidCatalog, SimulationRunning, UnknownHistoryCode, RuleDeclined, ReferenceNotFound, NotReversible, AlreadyReversed,
+        NotReady, Busy, JournalFailed, OpenHoldsLimit, ReadSideBehind, ReadOnlyReplica, InvalidCatalog, SimulationRunning, UnknownHistoryCode, RuleDeclined, ReferenceNotFound, NotReversible, AlreadyReversed,
         EntryNotPending, CurrencyMismatch, UnblockExceedsHeld, AmountOverflow, InsufficientFunds, ReferenceMismatch,
     ];
 

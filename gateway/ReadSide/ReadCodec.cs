@@ -84,6 +84,19 @@ internal static class ReadCodec
         return 5;
     }
 
+    /// <summary>A partition's position: next offset, last record, last index (20 bytes, little-endian). An older 8-byte value holds the offset alone.</summary>
+    public static int WritePartition(PartitionPosition position, Span<byte> into)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(into, position.NextOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(into[8..], position.Record);
+        BinaryPrimitives.WriteInt32LittleEndian(into[16..], position.Index);
+        return 20;
+    }
+
+    public static PartitionPosition ReadPartition(ReadOnlySpan<byte> from) => from.Length >= 20
+        ? new PartitionPosition(BinaryPrimitives.ReadInt64LittleEndian(from), BinaryPrimitives.ReadInt64LittleEndian(from[8..]), BinaryPrimitives.ReadInt32LittleEndian(from[16..]))
+        : new PartitionPosition(BinaryPrimitives.ReadInt64LittleEndian(from), 0, -1);
+
     public static (long TimestampTicks, long Sequence) OfLedgerKey(ReadOnlySpan<byte> key) =>
         (BinaryPrimitives.ReadInt64BigEndian(key[1..]), BinaryPrimitives.ReadInt64BigEndian(key[9..]));
 

@@ -20,6 +20,13 @@ public sealed record ReadStoreSettings
     /// <summary>How the store compacts (see <see cref="StoreCompaction"/>). Default universal.</summary>
     public StoreCompaction Compaction { get; init; } = StoreCompaction.Universal;
 
+    /// <summary>
+    /// Write every batch to RocksDB's write-ahead log too (not synced: it survives a killed process, not a power loss).
+    /// Off for the ledger's own read store (the journal is its log: it is caught up from there); on for a statements
+    /// replica, whose only other source is Kafka (docs/decisions.md, "Statements replicas"). Default off.
+    /// </summary>
+    public bool WriteAheadLog { get; init; }
+
     /// <summary>Entries a statement page examines at most when filters skip most of them; past it the page ends early with a cursor. Default 100 000.</summary>
     public int ScanBudget { get; init; } = 100_000;
 
@@ -52,7 +59,9 @@ public sealed class ReadStore : IDisposable
     private readonly ColumnFamilyOptions _family;
     private readonly BlockBasedTableOptions _table;
     private readonly Cache _cache;
-    private readonly WriteOptions _write = new WriteOptions().DisableWal(1);
+    private readonly WriteOptions _write;
+    private readonly Dictionary<int, PartitionPosition> _partitions = [];
+    private readonly object _partitionsGate = new(); // the partitions' positions only: never held across a flush
     private readonly FlushOptions _flush = new FlushOptions().SetWaitForFlush(true);
     private readonly object _gate = new(); // checkpoints and stats against Dispose: never touch a closed DB
     // The watermark, published whole (record, address, sequence) without a lock: a checkpoint's flush holds _gate for
@@ -64,6 +73,7 @@ public sealed class ReadStore : IDisposable
         public readonly ReadWatermark Value = value;
     }
     private long _durableRecord;
+    private long _flushedRecord;
     private long _checkpoints;
     private bool _disposed;
     // Readers in flight, so Dispose closes RocksDB only once none is inside it (a request outliving the shutdown timeout
@@ -78,6 +88,7 @@ public sealed class ReadStore : IDisposable
         Directory = directory;
         Settings = settings;
         ReadOnly = readOnly;
+        _write = new WriteOptions().DisableWal(settings.WriteAheadLog ? 0 : 1);
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
         _table = RocksTuning.Table(_cache, 16 * 1024, 10);
         _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffersMax, settings.Compaction);
@@ -88,6 +99,7 @@ public sealed class ReadStore : IDisposable
         var mark = Db.Get(ReadCodec.WatermarkKey.ToArray());
         _watermark = new WatermarkBox(mark is null ? default : ReadCodec.ReadWatermark(mark));
         _durableRecord = _watermark.Value.RecordNumber;
+        foreach (var (partition, position) in ReadPartitions()) _partitions[partition] = position;
     }
 
     internal RocksDb Db { get; }
@@ -155,24 +167,38 @@ public sealed class ReadStore : IDisposable
         return new ReadStoreWriter(this, Watermark, partial: false, partitioned: true);
     }
 
-    /// <summary>The next offset of each ledger.events partition this replica applied (what its consumer resumes at).</summary>
-    public Dictionary<int, long> PartitionOffsets()
+    /// <summary>How far each ledger.events partition was applied (what a replica's consumer resumes at): a copy, any thread.</summary>
+    public Dictionary<int, PartitionPosition> PartitionOffsets()
     {
-        var offsets = new Dictionary<int, long>();
+        lock (_partitionsGate) return new Dictionary<int, PartitionPosition>(_partitions);
+    }
+
+    private Dictionary<int, PartitionPosition> ReadPartitions()
+    {
+        var offsets = new Dictionary<int, PartitionPosition>();
         using var iterator = Db.NewIterator(null, new ReadOptions().SetIterateUpperBound([(byte)(ReadCodec.PartitionPrefix + 1)]));
         for (iterator.Seek([ReadCodec.PartitionPrefix]); iterator.Valid(); iterator.Next())
         {
             var key = iterator.GetKeySpan();
             if (key.Length != 5) continue;
-            offsets[System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(key[1..])] = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(iterator.GetValueSpan());
+            offsets[System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(key[1..])] = ReadCodec.ReadPartition(iterator.GetValueSpan());
         }
         return offsets;
     }
 
-    internal void Published(ReadWatermark watermark)
+    internal void Published(ReadWatermark watermark, Dictionary<int, PartitionPosition> partitions)
     {
         _watermark = new WatermarkBox(watermark);
+        lock (_partitionsGate)
+        {
+            foreach (var (partition, position) in partitions) _partitions[partition] = position;
+        }
+        // With the write-ahead log on, what was written survives a killed process: durable now.
+        if (Settings.WriteAheadLog) Volatile.Write(ref _durableRecord, watermark.RecordNumber);
     }
+
+    /// <summary>The watermark at the last memtable flush: with the write-ahead log on, a restart replays the log written after it.</summary>
+    public long FlushedRecord => Volatile.Read(ref _flushedRecord);
 
     /// <summary>Makes everything written durable (memtable flush); a restart then feeds only the journal after it. Returns the record now durable.</summary>
     public long Checkpoint()
@@ -184,7 +210,8 @@ public sealed class ReadStore : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             Db.Flush(_flush);
         }
-        Volatile.Write(ref _durableRecord, record);
+        Volatile.Write(ref _durableRecord, Math.Max(record, Volatile.Read(ref _durableRecord)));
+        Volatile.Write(ref _flushedRecord, record);
         Interlocked.Increment(ref _checkpoints);
         return record;
     }
@@ -255,6 +282,26 @@ public sealed class ReadStore : IDisposable
         var found = iterator.GetKeySpan();
         if (found.Length != ReadCodec.HistoryKeyBytes || found[0] != ReadCodec.HistoryPrefix || !found.Slice(1, 8).SequenceEqual(key.Slice(1, 8))) return default;
         return ReadCodec.ReadHistory(iterator.GetValueSpan()).Balances;
+    }
+
+    /// <summary>The sequence of the account's newest entry here, or 0 (none, or no such account).</summary>
+    public long NewestSequence(AccountKey account)
+    {
+        Enter();
+        try
+        {
+            Span<byte> key = stackalloc byte[17];
+            ReadCodec.RowKey(account.Packed, long.MaxValue, key);
+            using var iterator = Db.NewIterator(null, new ReadOptions());
+            iterator.SeekForPrev(key.ToArray());
+            if (!iterator.Valid()) return 0;
+            var found = iterator.GetKeySpan();
+            return found.Length == 17 && found[..9].SequenceEqual(key[..9]) ? ReadCodec.SequenceOfRowKey(found) : 0;
+        }
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>A statement page of an account, oldest first; null when the account does not exist.</summary>

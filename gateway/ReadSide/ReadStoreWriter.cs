@@ -27,7 +27,9 @@ public sealed class ReadStoreWriter : IDisposable
     private readonly Dictionary<long, (Balances After, long FirstSequence)> _touched = [];
     private readonly bool _partial;
     private readonly bool _partitioned;
-    private readonly Dictionary<int, long> _offsets = [];
+    private readonly Dictionary<int, PartitionPosition> _offsets = [];
+    // A partitioned feed's history rows of this batch, (account, record) → first entry sequence, for a record given in parts.
+    private readonly Dictionary<(long Account, long Record), long> _historyFirst = [];
     private ReadWatermark _watermark;
     private int _records;
 
@@ -50,29 +52,33 @@ public sealed class ReadStoreWriter : IDisposable
         if (_partitioned) throw new InvalidOperationException("A partitioned feed adds with AddFromPartition.");
         if (recordNumber != _watermark.RecordNumber + 1)
             throw new Ledger.Engine.InvariantViolationException($"Invariant: the read store expected record {_watermark.RecordNumber + 1}, not {recordNumber}.");
-        long lastSequence = Apply(events, recordNumber);
+        long lastSequence = Apply(events, recordNumber, continuesRecord: false);
         _watermark = new ReadWatermark(recordNumber, nextAddress, lastSequence);
         _records++;
     }
 
     /// <summary>
-    /// A partitioned feed (a statements replica on <c>ledger.events</c>): the events of the message at
-    /// <paramref name="offset"/> of <paramref name="partition"/>, decided by journal record <paramref name="recordNumber"/>.
+    /// A partitioned feed (a statements replica on <c>ledger.events</c>): the events of journal record
+    /// <paramref name="recordNumber"/> that partition <paramref name="partition"/> carries, the last of them at
+    /// <paramref name="lastOffset"/> with position <paramref name="lastIndex"/> in its record. Give all of a record's
+    /// events of a partition at once (they are consecutive there): its balance-history rows are per (account, record).
+    /// When an earlier call already gave part of the same record (the feed flushed a group it could not yet see the end
+    /// of), pass <paramref name="continuesRecord"/>: the history rows then keep the first entry sequence written before.
     /// An account's events are all in one partition, in order; records interleave across partitions, so the watermark
-    /// is each partition's next offset (written with the batch) and the highest record applied. A redelivered event is
-    /// applied again to the same effect (rows, status and balance history are keyed by what they describe).
+    /// is each partition's position (next offset, last record and index applied: what the feed resumes at and drops
+    /// duplicates below) and the highest record applied.
     /// </summary>
-    public void AddFromPartition(ReadOnlySpan<LedgerEvent> events, long recordNumber, int partition, long offset)
+    public void AddFromPartition(ReadOnlySpan<LedgerEvent> events, long recordNumber, int partition, long lastOffset, int lastIndex, bool continuesRecord = false)
     {
         if (!_partitioned) throw new InvalidOperationException("Only a partitioned writer adds from a partition.");
-        long lastSequence = Apply(events, recordNumber);
-        _offsets[partition] = offset + 1;
+        long lastSequence = Apply(events, recordNumber, continuesRecord);
+        _offsets[partition] = new PartitionPosition(lastOffset + 1, recordNumber, lastIndex);
         _watermark = new ReadWatermark(Math.Max(_watermark.RecordNumber, recordNumber), 0, Math.Max(_watermark.LastSequence, lastSequence));
         _records++;
     }
 
     /// <summary>Applies one record's events; returns the highest sequence seen (at least the watermark's).</summary>
-    private long Apply(ReadOnlySpan<LedgerEvent> events, long recordNumber)
+    private long Apply(ReadOnlySpan<LedgerEvent> events, long recordNumber, bool continuesRecord)
     {
         long lastSequence = _watermark.LastSequence;
         long timestamp = 0;
@@ -132,12 +138,27 @@ public sealed class ReadStoreWriter : IDisposable
                 }
             }
         }
-        foreach (var (account, (after, first)) in _touched)
+        foreach (var (account, (after, firstOfThese)) in _touched)
         {
-            _batch.Put(_key.AsSpan(0, ReadCodec.HistoryKey(account, timestamp, recordNumber, _key)), _value.AsSpan(0, ReadCodec.WriteHistory(after, first, _value)), null);
+            long first = firstOfThese;
+            int keyBytes = ReadCodec.HistoryKey(account, timestamp, recordNumber, _key);
+            if (continuesRecord && EarlierFirst(account, recordNumber, _key.AsSpan(0, keyBytes)) is var earlier && earlier != 0 && (first == 0 || earlier < first))
+            {
+                first = earlier; // the record's earlier entries came in an earlier part: the window starts at them
+            }
+            if (_partitioned) _historyFirst[(account, recordNumber)] = first;
+            _batch.Put(_key.AsSpan(0, keyBytes), _value.AsSpan(0, ReadCodec.WriteHistory(after, first, _value)), null);
         }
         _touched.Clear();
         return lastSequence;
+    }
+
+    /// <summary>The first entry sequence an earlier part of this record wrote for the account (this batch, else the store), or 0.</summary>
+    private long EarlierFirst(long account, long recordNumber, ReadOnlySpan<byte> historyKey)
+    {
+        if (_historyFirst.TryGetValue((account, recordNumber), out long first)) return first;
+        var value = _store.Db.Get(historyKey.ToArray());
+        return value is null ? 0 : ReadCodec.ReadHistory(value).FirstSequence;
     }
 
     private static void Change(ref RowData row, in LedgerEvent e)
@@ -152,30 +173,38 @@ public sealed class ReadStoreWriter : IDisposable
         else _touched[account] = (after, sequence);
     }
 
-    /// <summary>Writes what was added, atomically with the watermark; readers see it from then on.</summary>
-    public void Commit()
+    /// <summary>A partitioned feed moves a partition's position without applying anything (it dropped duplicates).</summary>
+    public void Advance(int partition, PartitionPosition position)
     {
-        if (_records == 0) return;
+        if (!_partitioned) throw new InvalidOperationException("Only a partitioned writer has partition positions.");
+        _offsets[partition] = position;
+    }
+
+    /// <summary>Writes what was added, atomically with the watermark; readers see it from then on. False when there was nothing to write.</summary>
+    public bool Commit()
+    {
+        if (_records == 0 && _offsets.Count == 0) return false;
         Span<byte> key = stackalloc byte[17];
         foreach (var (account, sequence, row) in _pending)
         {
             ReadCodec.RowKey(account, sequence, key);
             _batch.Put(key, _value.AsSpan(0, ReadCodec.WriteRow(in row, _value)), null);
         }
-        foreach (var (partition, next) in _offsets)
+        foreach (var (partition, position) in _offsets)
         {
-            BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, next);
-            _batch.Put(key[..ReadCodec.PartitionKey(partition, key)], _sequenceValue, null);
+            _batch.Put(key[..ReadCodec.PartitionKey(partition, key)], _value.AsSpan(0, ReadCodec.WritePartition(position, _value)), null);
         }
-        _offsets.Clear();
         ReadCodec.WriteWatermark(_watermark, _value);
         _batch.Put(ReadCodec.WatermarkKey, _value.AsSpan(0, 25), null);
         _store.Db.Write(_batch, _store.WriteOptions);
         _batch.Clear();
         _pending.Clear();
         _pendingIndex.Clear();
+        _historyFirst.Clear();
         _records = 0;
-        _store.Published(_watermark);
+        _store.Published(_watermark, _offsets);
+        _offsets.Clear();
+        return true;
     }
 
     public void Dispose() => _batch.Dispose();

@@ -62,3 +62,14 @@ public readonly record struct LedgerPosition(long TimestampTicks, long Sequence)
 
 /// <summary>Where the read side stands: every event of journal records 1..<see cref="RecordNumber"/> applied; the feed resumes at <see cref="NextAddress"/>.</summary>
 public readonly record struct ReadWatermark(long RecordNumber, long NextAddress, long LastSequence);
+
+/// <summary>
+/// How far a statements replica applied one <c>ledger.events</c> partition: the next offset to read, and the position
+/// (journal record, index in it) of the last event applied; an event at or below it is a duplicate (the publisher
+/// re-produces after a crash) and is dropped.
+/// </summary>
+public readonly record struct PartitionPosition(long NextOffset, long Record, int Index)
+{
+    /// <summary>True when an event at (<paramref name="record"/>, <paramref name="index"/>) was applied already.</summary>
+    public bool Holds(long record, int index) => record < Record || (record == Record && index <= Index);
+}

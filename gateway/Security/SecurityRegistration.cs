@@ -22,7 +22,7 @@ internal static class SecurityRegistration
         SecurityKey? signingKey = null;
         if (mode == AuthMode.Embedded)
         {
-            signingKey = SigningKeyStore.LoadOrCreate(options.DataDir);
+            signingKey = SigningKeyStore.Load(options.DataDir, auth.SigningKeyPath);
             var clients = TokenServer.Clients(auth);
             var domains = catalog.Domains;
             var throttle = new TokenThrottle(auth.FailedAuthenticationsPerMinute, TimeProvider.System);

@@ -13,17 +13,25 @@ internal static class SigningKeyStore
 
     public static string PathIn(string dataDir) => Path.Combine(dataDir, "keys", FileName);
 
+    /// <summary>
+    /// The key shared by configuration (<c>Ledger:Auth:SigningKeyPath</c>: every node of one deployment loads the same
+    /// file, so a token from one is valid on all), or else this data directory's own key (generated on first start).
+    /// </summary>
+    public static RsaSecurityKey Load(string dataDir, string? sharedPath)
+    {
+        if (string.IsNullOrWhiteSpace(sharedPath)) return LoadOrCreate(dataDir);
+        if (!File.Exists(sharedPath))
+            throw new InvalidOperationException($"Ledger:Auth:SigningKeyPath names '{sharedPath}', which does not exist: copy the deployment's token signing key (PKCS#8 PEM RSA) there, or unset it to use a key of this node's own.");
+        return Read(sharedPath);
+    }
+
     public static RsaSecurityKey LoadOrCreate(string dataDir)
     {
         string path = PathIn(dataDir);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // The key signs tokens for the life of the process: the RsaSecurityKey returned holds it, nothing disposes it.
-#pragma warning disable CA2000
-        var rsa = RSA.Create();
-#pragma warning restore CA2000
         if (!File.Exists(path))
         {
-            rsa.KeySize = 2048;
+            using var rsa = RSA.Create(2048);
             try
             {
                 var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -37,13 +45,22 @@ internal static class SigningKeyStore
                 // another process created it first: load theirs
             }
         }
+        return Read(path);
+    }
+
+    private static RsaSecurityKey Read(string path)
+    {
+        // The key signs tokens for the life of the process: the RsaSecurityKey returned holds it, nothing disposes it.
+#pragma warning disable CA2000
+        var rsa = RSA.Create();
+#pragma warning restore CA2000
         try
         {
             rsa.ImportFromPem(File.ReadAllText(path));
         }
         catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
-            throw new InvalidOperationException($"The token signing key '{path}' is not a PKCS#8 PEM RSA key: delete it to have a new one generated (issued tokens then become invalid).", ex);
+            throw new InvalidOperationException($"The token signing key '{path}' is not a PKCS#8 PEM RSA key: replace it (a key of this node's own is regenerated when deleted; issued tokens then become invalid).", ex);
         }
         var key = new RsaSecurityKey(rsa);
         key.KeyId = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());

@@ -248,6 +248,72 @@ public sealed class ReadStoreTests
         }
         Assert.Throws<IOException>(() => Open().Dispose());
     }
+    [Test]
+    public void AReplicasRecordGivenInPartsShouldKeepEveryEntryInItsWindow()
+    {
+        using var store = Open(Tiny with { WriteAheadLog = true });
+        using var writer = store.PartitionedWriter();
+        long at = T0 + 5 * Second;
+        writer.AddFromPartition([Opened(Key)], 1, partition: 2, lastOffset: 0, lastIndex: 0);
+        writer.Commit();
+        // Record 2 holds three entries; the feed saw two of them, went quiet, and got the third later.
+        writer.AddFromPartition([Applied(1, "a", 10) with { TimestampTicks = at }, Applied(2, "b", 30) with { TimestampTicks = at }], 2, 2, lastOffset: 2, lastIndex: 1);
+        writer.Commit();
+        writer.AddFromPartition([Applied(3, "c", 60) with { TimestampTicks = at }], 2, 2, lastOffset: 3, lastIndex: 2, continuesRecord: true);
+        writer.Commit();
+
+        var window = store.Statement(Key, new StatementQuery { FromTicks = at })!;
+        Assert.That(window.Rows.Select(r => r.CorrelationId), Is.EqualTo(new[] { "a", "b", "c" }), "the window starts at the record's first entry");
+        Assert.That(store.Statement(Key, new StatementQuery { FromTicks = T0 - Second })!.Rows, Has.Count.EqualTo(3));
+        Assert.That(store.TryGetBalancesAt(Key, at, out var balances) ? balances.Balances.AvailableMinor : -1, Is.EqualTo(60), "balances after the whole record");
+        Assert.That(store.PartitionOffsets()[2], Is.EqualTo(new PartitionPosition(4, 2, 2)));
+        Assert.That(store.NewestSequence(Key), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void APartitionsPositionShouldSurviveAReopen()
+    {
+        using (var store = Open(Tiny with { WriteAheadLog = true }))
+        {
+            using var writer = store.PartitionedWriter();
+            writer.AddFromPartition([Opened(Key)], 7, partition: 1, lastOffset: 41, lastIndex: 0);
+            writer.Advance(3, new PartitionPosition(12, 5, 4));
+            writer.Commit();
+        }
+        using var reopened = Open();
+        var positions = reopened.PartitionOffsets();
+        Assert.That(positions[1], Is.EqualTo(new PartitionPosition(42, 7, 0)));
+        Assert.That(positions[3], Is.EqualTo(new PartitionPosition(12, 5, 4)));
+        Assert.That(positions[3].Holds(5, 4) && positions[3].Holds(4, 9) && !positions[3].Holds(5, 5), "what is at or below the position is a duplicate");
+    }
+
+    /// <summary>
+    /// How much the write-ahead log costs a replica's feed: the partitioned writer, one event per record (the smallest
+    /// records, the worst case), a commit every 256 records, WAL off and on. Figures go to docs/perf.md; not a gate.
+    /// </summary>
+    [Test, Explicit("measurement: dotnet test tests/Ledger.ReadSide.Tests --filter Name~MeasureTheReplicaWriter")]
+    public void MeasureTheReplicaWriterWithAndWithoutTheWriteAheadLog()
+    {
+        const int records = 300_000;
+        foreach (bool wal in new[] { false, true, false, true })
+        {
+            string dir = Path.Combine(_dir, wal ? "wal" : "nowal") + Guid.NewGuid().ToString("N")[..6];
+            using var store = ReadStore.Open(dir, new ReadStoreSettings { WriteAheadLog = wal });
+            using var writer = store.PartitionedWriter();
+            var events = new LedgerEvent[1];
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            writer.AddFromPartition([Opened(Key)], 1, 0, 0, 0);
+            for (int i = 1; i <= records; i++)
+            {
+                events[0] = Applied(i, "c" + i.ToString(CultureInfo.InvariantCulture), i);
+                writer.AddFromPartition(events, i + 1, i % 4, i, 0);
+                if (writer.Pending >= 256) writer.Commit();
+            }
+            writer.Commit();
+            double seconds = clock.Elapsed.TotalSeconds;
+            TestContext.Out.WriteLine($"WAL {(wal ? "on " : "off")}: {records} events in {seconds:F2} s = {records / seconds:N0} events/s");
+        }
+    }
 }
 
 /// <summary>The wire's instants: what a date, a minute, a second and a millisecond cover.</summary>
@@ -269,4 +335,5 @@ public sealed class WireTimeTests
     [TestCase("21/06/2026")]
     [TestCase("")]
     public void ShouldRefuseWhatIsNotAnIsoInstant(string text) => Assert.That(WireTime.TryParseInstantThrough(text, out _), Is.False);
+
 }
