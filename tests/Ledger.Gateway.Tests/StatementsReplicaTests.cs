@@ -333,6 +333,47 @@ public sealed class StatementsReplicaTests
     }
 
     [Test]
+    public async Task AReplicaShouldDropTheEventsThePublisherProducesAgain()
+    {
+        using var kafka = KafkaMockCluster.Start("ledger.events");
+        string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
+        string primaryDir = GatewayServer.NewDataDir();
+        await using var replica = await GatewayServer.StartAsync(bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=dups", "Ledger:ReadYourWritesWaitMax=00:00:30");
+        TestAccount a;
+        string expected;
+        long last;
+        await using (var main = await GatewayServer.StartOnAsync(primaryDir, bootstrap))
+        {
+            a = await main.OpenAccountAsync();
+            using var writer = await main.ClientAsync();
+            await PostAsync(writer, a.Batches, Batch(Entry("ledger", "d", 100, 1_000), Entry("blocking", "h", 998, 300)));
+            await PostAsync(writer, a.Batches, Batch(Entry("unblocking", "u", unblocks: "h")));
+            await PostAsync(writer, a.Batches, Batch(Entry("ledger", "p", 998, 5)));
+            last = await PostAsync(writer, a.Batches, Batch(Entry("reversal", "r", reverses: "p")));
+            await PublishedAsync(main);
+            using var reference = await main.ClientAsync();
+            expected = await Body(reference, a.Statement);
+        }
+        // The publisher forgets how far Kafka acknowledged: the next start produces every event of the journal again.
+        File.Delete(Kafka.PublishedPosition.PathIn(primaryDir));
+        await using (var again = await GatewayServer.StartOnAsync(primaryDir, bootstrap))
+        {
+            await PublishedAsync(again);
+        }
+        using var client = await replica.ClientAsync();
+        string metrics = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !metrics.Contains("ledger_replica_lag_records 0\n", StringComparison.Ordinal) || !metrics.Contains("ledger_replica_duplicates_dropped_total 8\n", StringComparison.Ordinal);)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), metrics);
+            await Task.Delay(100);
+            metrics = await Body(replica.Anonymous, "/metrics");
+        }
+        using var read = await client.SendAsync(ReadAfter(a.Statement, last));
+        Assert.That(await read.Content.ReadAsStringAsync(), Is.EqualTo(expected), "the hold stays RELEASED and the purchase reversed: nothing re-applied");
+        Directory.Delete(primaryDir, recursive: true);
+    }
+
+    [Test]
     public async Task ANotReadyPollShouldWriteNoErrorLine()
     {
         // The health-check service logs an unhealthy check at Error ("fail:"): a load balancer polling a replica that is
