@@ -387,6 +387,54 @@ public sealed class StatementsReplicaTests
         }
     }
 
+    /// <summary>
+    /// Replica lag while the primary posts 100-entry batches as fast as 8 posters can for <c>LEDGER_REPLICA_SECONDS</c>
+    /// (default 20): the replica's <c>ledger_replica_lag_records</c> and <c>_seconds</c> sampled every 250 ms (figures for
+    /// docs/perf.md, not a gate; everything shares the same cores).
+    /// </summary>
+    [Test, Explicit("measurement: dotnet test tests/Ledger.Gateway.Tests --filter Name~MeasureReplicaLag")]
+    public async Task MeasureReplicaLagWhileThePrimaryPosts()
+    {
+        int seconds = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_SECONDS"), out int s) ? s : 20;
+        using var kafka = KafkaMockCluster.Start("ledger.events");
+        string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
+        await using var main = await GatewayServer.StartAsync(bootstrap);
+        using var replica = await GatewayProcess.StartAsync(GatewayServer.NewDataDir(), bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=lag");
+        var accounts = new TestAccount[8];
+        for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
+        using var writer = await main.ClientAsync();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        long posted = 0;
+        var posters = Enumerable.Range(0, 8).Select(p => Task.Run(async () =>
+        {
+            for (int b = 0; !stop.IsCancellationRequested; b++)
+            {
+                var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"l{p}-{b}-{k}", 100, 1 + k)).ToArray();
+                using var response = await writer.PostAsync(accounts[p].Batches, Batch(entries), CancellationToken.None);
+                response.EnsureSuccessStatusCode();
+                Interlocked.Add(ref posted, 100);
+            }
+        })).ToArray();
+        var records = new List<long>();
+        var lagSeconds = new List<double>();
+        using var scrape = new HttpClient { BaseAddress = replica.Address };
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(250, CancellationToken.None);
+            string metrics = await scrape.GetStringAsync("/metrics");
+            records.Add(long.Parse(Regex.Match(metrics, @"\nledger_replica_lag_records (\d+)").Groups[1].Value, CultureInfo.InvariantCulture));
+            lagSeconds.Add(double.Parse(Regex.Match(metrics, @"\nledger_replica_lag_seconds ([\d.eE+-]+)").Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+        await Task.WhenAll(posters);
+        records.Sort();
+        lagSeconds.Sort();
+        static T At<T>(List<T> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+        TestContext.Out.WriteLine($"posted {posted} entries in {seconds} s ({posted / (double)seconds:N0} entries/s), {records.Count} samples; " +
+            $"lag records p50 {At(records, 0.5)} p99 {At(records, 0.99)} max {records[^1]}; lag seconds p50 {At(lagSeconds, 0.5):F2} p99 {At(lagSeconds, 0.99):F2} max {lagSeconds[^1]:F2}");
+        var publisher = main.Runtime.Publisher!.Acknowledged.Record;
+        TestContext.Out.WriteLine($"primary journal record {main.Runtime.Store!.Journal.CommittedRecordNumber}, published {publisher}");
+    }
+
     private static async Task<long> HeldRecordAsync(GatewayProcess replica)
     {
         using var client = new HttpClient { BaseAddress = replica.Address };
