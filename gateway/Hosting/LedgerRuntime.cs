@@ -221,6 +221,13 @@ public sealed class LedgerRuntime : IDisposable
         {
             if (_options.IsStatementsRole)
             {
+                if (string.Equals(_options.Auth.Mode, "Embedded", StringComparison.OrdinalIgnoreCase)
+                    && (string.IsNullOrWhiteSpace(_options.Auth.SigningKeyPath) || string.IsNullOrWhiteSpace(_options.Auth.Issuer))
+                    && _logger.IsEnabled(LogLevel.Warning))
+                {
+                    _logger.LogWarning("Statements replica with a token signing key and issuer of its own: tokens of the ledger process are refused here (401). " +
+                        "Set Ledger:Auth:SigningKeyPath and Ledger:Auth:Issuer to the same values on every node (docs/kafka.md, \"Deploying statements replicas\").");
+                }
                 var statements = StatementsRole.Start(_options, _logger, mark => ReadProgress.Advance(mark.RecordNumber));
                 _statements = statements;
                 try

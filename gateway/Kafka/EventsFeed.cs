@@ -238,8 +238,8 @@ internal sealed class EventsFeed : IDisposable
         _progress = new FeedProgress(_ends is not null, caughtUp || _caughtUp.Task.IsCompleted, watermark.RecordNumber, watermark.LastSequence,
             behind, secondsBehind, _applied, _dropped, partitions);
         if (caughtUp && _caughtUp.TrySetResult() && _logger.IsEnabled(LogLevel.Information))
-            _logger.LogInformation("Statements feed caught up {Seconds:F3} s after it was created: read store at journal record {Record}, partitions {Positions}.",
-                System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds, watermark.RecordNumber, string.Join(", ", partitions.Select(x => $"{x.Partition}:{x.NextOffset}/{x.EndOffset}")));
+            _logger.LogInformation("Statements feed caught up {Seconds:F3} s after it was created: {Applied} events fed ({Dropped} duplicates dropped), read store at journal record {Record}, partitions {Positions}.",
+                System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds, _applied, _dropped, watermark.RecordNumber, string.Join(", ", partitions.Select(x => $"{x.Partition}:{x.NextOffset}/{x.EndOffset}")));
     }
 
     private static string Describe(Dictionary<int, PartitionPosition> positions) =>

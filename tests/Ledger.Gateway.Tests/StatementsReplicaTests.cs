@@ -333,6 +333,47 @@ public sealed class StatementsReplicaTests
     }
 
     [Test]
+    public async Task AReplicaShouldDropTheEventsThePublisherProducesAgain()
+    {
+        using var kafka = KafkaMockCluster.Start("ledger.events");
+        string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
+        string primaryDir = GatewayServer.NewDataDir();
+        await using var replica = await GatewayServer.StartAsync(bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=dups", "Ledger:ReadYourWritesWaitMax=00:00:30");
+        TestAccount a;
+        string expected;
+        long last;
+        await using (var main = await GatewayServer.StartOnAsync(primaryDir, bootstrap))
+        {
+            a = await main.OpenAccountAsync();
+            using var writer = await main.ClientAsync();
+            await PostAsync(writer, a.Batches, Batch(Entry("ledger", "d", 100, 1_000), Entry("blocking", "h", 998, 300)));
+            await PostAsync(writer, a.Batches, Batch(Entry("unblocking", "u", unblocks: "h")));
+            await PostAsync(writer, a.Batches, Batch(Entry("ledger", "p", 998, 5)));
+            last = await PostAsync(writer, a.Batches, Batch(Entry("reversal", "r", reverses: "p")));
+            await PublishedAsync(main);
+            using var reference = await main.ClientAsync();
+            expected = await Body(reference, a.Statement);
+        }
+        // The publisher forgets how far Kafka acknowledged: the next start produces every event of the journal again.
+        File.Delete(Kafka.PublishedPosition.PathIn(primaryDir));
+        await using (var again = await GatewayServer.StartOnAsync(primaryDir, bootstrap))
+        {
+            await PublishedAsync(again);
+        }
+        using var client = await replica.ClientAsync();
+        string metrics = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !metrics.Contains("ledger_replica_lag_records 0\n", StringComparison.Ordinal) || !metrics.Contains("ledger_replica_duplicates_dropped_total 8\n", StringComparison.Ordinal);)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), metrics);
+            await Task.Delay(100);
+            metrics = await Body(replica.Anonymous, "/metrics");
+        }
+        using var read = await client.SendAsync(ReadAfter(a.Statement, last));
+        Assert.That(await read.Content.ReadAsStringAsync(), Is.EqualTo(expected), "the hold stays RELEASED and the purchase reversed: nothing re-applied");
+        Directory.Delete(primaryDir, recursive: true);
+    }
+
+    [Test]
     public async Task ANotReadyPollShouldWriteNoErrorLine()
     {
         // The health-check service logs an unhealthy check at Error ("fail:"): a load balancer polling a replica that is
@@ -344,6 +385,54 @@ public sealed class StatementsReplicaTests
             Assert.That(logger.IsEnabled(LogLevel.Error), Is.False);
             Assert.That(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Ledger.Gateway.Hosting.LedgerRuntime").IsEnabled(LogLevel.Information), Is.True);
         }
+    }
+
+    /// <summary>
+    /// Replica lag while the primary posts 100-entry batches as fast as 8 posters can for <c>LEDGER_REPLICA_SECONDS</c>
+    /// (default 20): the replica's <c>ledger_replica_lag_records</c> and <c>_seconds</c> sampled every 250 ms (figures for
+    /// docs/perf.md, not a gate; everything shares the same cores).
+    /// </summary>
+    [Test, Explicit("measurement: dotnet test tests/Ledger.Gateway.Tests --filter Name~MeasureReplicaLag")]
+    public async Task MeasureReplicaLagWhileThePrimaryPosts()
+    {
+        int seconds = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_SECONDS"), out int s) ? s : 20;
+        using var kafka = KafkaMockCluster.Start("ledger.events");
+        string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
+        await using var main = await GatewayServer.StartAsync(bootstrap);
+        using var replica = await GatewayProcess.StartAsync(GatewayServer.NewDataDir(), bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=lag");
+        var accounts = new TestAccount[8];
+        for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
+        using var writer = await main.ClientAsync();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        long posted = 0;
+        var posters = Enumerable.Range(0, 8).Select(p => Task.Run(async () =>
+        {
+            for (int b = 0; !stop.IsCancellationRequested; b++)
+            {
+                var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"l{p}-{b}-{k}", 100, 1 + k)).ToArray();
+                using var response = await writer.PostAsync(accounts[p].Batches, Batch(entries), CancellationToken.None);
+                response.EnsureSuccessStatusCode();
+                Interlocked.Add(ref posted, 100);
+            }
+        })).ToArray();
+        var records = new List<long>();
+        var lagSeconds = new List<double>();
+        using var scrape = new HttpClient { BaseAddress = replica.Address };
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(250, CancellationToken.None);
+            string metrics = await scrape.GetStringAsync("/metrics");
+            records.Add(long.Parse(Regex.Match(metrics, @"\nledger_replica_lag_records (\d+)").Groups[1].Value, CultureInfo.InvariantCulture));
+            lagSeconds.Add(double.Parse(Regex.Match(metrics, @"\nledger_replica_lag_seconds ([\d.eE+-]+)").Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+        await Task.WhenAll(posters);
+        records.Sort();
+        lagSeconds.Sort();
+        static T At<T>(List<T> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+        TestContext.Out.WriteLine($"posted {posted} entries in {seconds} s ({posted / (double)seconds:N0} entries/s), {records.Count} samples; " +
+            $"lag records p50 {At(records, 0.5)} p99 {At(records, 0.99)} max {records[^1]}; lag seconds p50 {At(lagSeconds, 0.5):F2} p99 {At(lagSeconds, 0.99):F2} max {lagSeconds[^1]:F2}");
+        var publisher = main.Runtime.Publisher!.Acknowledged.Record;
+        TestContext.Out.WriteLine($"primary journal record {main.Runtime.Store!.Journal.CommittedRecordNumber}, published {publisher}");
     }
 
     private static async Task<long> HeldRecordAsync(GatewayProcess replica)
