@@ -281,6 +281,7 @@ public sealed class StatementsReplicaTests
                 "the last start applied only what came after the last kill");
             TestContext.Out.WriteLine(replica.Log);
         }
+        Directory.Delete(dataDir, recursive: true);
     }
 
     /// <summary>
@@ -330,6 +331,8 @@ public sealed class StatementsReplicaTests
         var again = Regex.Match(restarted.Log, @"Statements replica ready in ([\d.]+) s");
         TestContext.Out.WriteLine($"after SIGKILL: ready {clock.Elapsed.TotalSeconds:F1} s after launch ({again.Groups[1].Value} s after its runtime started)");
         TestContext.Out.WriteLine(restarted.Log);
+        restarted.Kill();
+        Directory.Delete(dataDir, recursive: true);
     }
 
     [Test]
@@ -399,7 +402,8 @@ public sealed class StatementsReplicaTests
         using var kafka = KafkaMockCluster.Start("ledger.events");
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
         await using var main = await GatewayServer.StartAsync(bootstrap);
-        using var replica = await GatewayProcess.StartAsync(GatewayServer.NewDataDir(), bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=lag");
+        string dataDir = GatewayServer.NewDataDir();
+        using var replica = await GatewayProcess.StartAsync(dataDir, bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=lag");
         var accounts = new TestAccount[8];
         for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
         using var writer = await main.ClientAsync();
@@ -433,6 +437,8 @@ public sealed class StatementsReplicaTests
             $"lag records p50 {At(records, 0.5)} p99 {At(records, 0.99)} max {records[^1]}; lag seconds p50 {At(lagSeconds, 0.5):F2} p99 {At(lagSeconds, 0.99):F2} max {lagSeconds[^1]:F2}");
         var publisher = main.Runtime.Publisher!.Acknowledged.Record;
         TestContext.Out.WriteLine($"primary journal record {main.Runtime.Store!.Journal.CommittedRecordNumber}, published {publisher}");
+        replica.Kill();
+        Directory.Delete(dataDir, recursive: true);
     }
 
     private static async Task<long> HeldRecordAsync(GatewayProcess replica)
