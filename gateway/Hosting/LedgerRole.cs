@@ -137,7 +137,7 @@ internal sealed class LedgerRole : IDisposable
             }
             reads?.Dispose();
             if (attempt > 0) throw new InvalidOperationException($"The read store in '{dir}' could not be rebuilt from the journal: {problem}");
-            string aside = $"{dir}.unusable-{DateTime.UtcNow:yyyyMMddTHHmmssZ}";
+            string aside = LedgerStore.AsideName(dir);
             if (Directory.Exists(dir)) Directory.Move(dir, aside);
             logger.LogWarning("The read store does not fit the journal ({Problem}); moved to {Aside}, rebuilding it from the journal.", problem, aside);
         }

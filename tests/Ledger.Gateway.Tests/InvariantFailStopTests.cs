@@ -54,7 +54,10 @@ public sealed class InvariantFailStopTests
                 Assert.That(release.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
             }
 
-            var error = await Assert.ThrowsAsync<InvariantViolationException>(() => GatewayServer.StartOnAsync(dataDir));
+            // The start-up failure stops the host, which may cancel Kestrel's bind first: the runtime's own task says why.
+            Hosting.LedgerRuntime? third = null;
+            await Assert.CatchAsync(() => GatewayServer.StartOnAsync(dataDir, app => third = app.Services.GetRequiredService<Hosting.LedgerRuntime>()));
+            var error = await Assert.ThrowsAsync<InvariantViolationException>(() => third!.WhenReady);
             Assert.That(error!.Message, Does.Contain("never saw applied"));
             Assert.That(Directory.GetDirectories(dataDir, ReadStore.DirectoryName + ".unusable-*"), Is.Empty, "the store was not set aside and rebuilt");
             Assert.That(Directory.Exists(readDir), Is.True);
