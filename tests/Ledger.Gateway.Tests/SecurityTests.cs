@@ -60,6 +60,7 @@ public sealed class SecurityTests
 
     [TestCase(null, "No bearer token", TestName = "ShouldAnswer401WithoutAToken")]
     [TestCase("expired", "expired", TestName = "ShouldAnswer401ForAnExpiredToken")]
+    [TestCase("notyet", "", TestName = "ShouldAnswer401ForATokenNotValidYet")]
     [TestCase("forged", "signature", TestName = "ShouldAnswer401ForATokenSignedByAnotherKey")]
     [TestCase("audience", "audience", TestName = "ShouldAnswer401ForATokenOfAnotherAudience")]
     [TestCase("issuer", "issuer", TestName = "ShouldAnswer401ForATokenOfAnotherIssuer")]
@@ -72,6 +73,7 @@ public sealed class SecurityTests
         {
             null => null,
             "expired" => Mint(ServerKey(), expires: DateTime.UtcNow.AddMinutes(-5)),
+            "notyet" => Mint(ServerKey(), expires: DateTime.UtcNow.AddHours(2)), // valid from an hour ahead, past the clock skew
             "forged" => Mint(new RsaSecurityKey(RSA.Create(2048))),
             "audience" => Mint(ServerKey(), audience: "another-api"),
             "issuer" => Mint(ServerKey(), issuer: "https://evil.example/"),
@@ -124,6 +126,71 @@ public sealed class SecurityTests
         await reversal.ProblemAsync(403, "domain-not-permitted");
         using var reads = await cards.GetAsync(account.Balances);
         Assert.That(reads.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task ShouldRefuseACardsPartnerEveryOtherDomainAndChangeNothing()
+    {
+        // Issue 17, item 5: a cards-only partner tries every code of every other domain, as a posting and as a hold.
+        var account = await Server.OpenAccountAsync();
+        using var demo = await Server.ClientAsync();
+        (await demo.PostAsync(account.Batches, Deposit("funds", 50_000))).EnsureSuccessStatusCode();
+        var before = await demo.BalancesAsync(account);
+        using var cards = await Server.ClientAsync("cards-partner");
+        using var list = await cards.GetAsync("/v1/history-codes");
+        var codes = (await list.BodyAsync())["codes"]!.AsArray().Where(c => (string?)c!["domain"] != "cards").ToList();
+        Assert.That(codes, Is.Not.Empty);
+        int n = 0;
+        foreach (var code in codes)
+        {
+            foreach (var kind in new[] { "ledger", "blocking" })
+            {
+                using var post = await cards.PostAsync(account.Batches, Batch(Entry(kind, $"try-{n++}", (int)code!["code"]!, 100)));
+                var problem = await post.ProblemAsync(403, "domain-not-permitted");
+                Assert.That((string?)problem["detail"], Does.Contain("domain:" + (string?)code["domain"]), $"code {code["code"]} as {kind}");
+            }
+        }
+        Assert.That(await demo.BalancesAsync(account), Is.EqualTo(before), "nothing changed");
+        Assert.That((await demo.StatementAsync(account)).Count, Is.EqualTo(1));
+    }
+
+    [TestCase("POST", "/v1/accounts", "{\"branch\":1,\"account\":424242,\"currency\":\"USD\"}", TestName = "ShouldRefuseACardsPartnerOpeningAnAccount")]
+    [TestCase("PUT", "/v1/history-codes", "{\"historyCodes\":[]}", TestName = "ShouldRefuseACardsPartnerPromotingACatalog")]
+    [TestCase("POST", "/v1/simulations", "{\"catalog\":{\"historyCodes\":[]}}", TestName = "ShouldRefuseACardsPartnerStartingASimulation")]
+    public async Task ShouldRefuseAPartnerTheAdminEndpoints(string method, string path, string body)
+    {
+        using var cards = await Server.ClientAsync("cards-partner");
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = Json(body) };
+        using var response = await cards.SendAsync(request);
+        var problem = await response.ProblemAsync(403, "insufficient-scope");
+        Assert.That((string?)problem["detail"], Does.Contain("ledger:admin"));
+        using var admin = await Server.ClientAsync("ledger-admin");
+        using var account = await admin.GetAsync("/v1/accounts/1/424242");
+        Assert.That(account.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "no account was opened");
+    }
+
+    [Test]
+    public async Task ShouldNotReplayAnotherPartnersBundleToAPartnerOutsideItsDomain()
+    {
+        // The bundle id is known to the cards partner (guessed or leaked): resending it must not answer the first 201
+        // (it would show another partner's balances); the domain check comes before idempotency.
+        var from = await Server.OpenAccountAsync();
+        var to = await Server.OpenAccountAsync();
+        using var demo = await Server.ClientAsync();
+        (await demo.PostAsync(from.Batches, Deposit("funds", 10_000))).EnsureSuccessStatusCode();
+        string bundle = new JsonObject
+        {
+            ["bundleId"] = "sec-bundle-" + from.Number,
+            ["legs"] = new JsonArray(
+                new JsonObject { ["branch"] = from.Branch, ["account"] = from.Number, ["entries"] = JsonNode.Parse("[" + Entry("ledger", "out", 200, 3_000) + "]") },
+                new JsonObject { ["branch"] = to.Branch, ["account"] = to.Number, ["entries"] = JsonNode.Parse("[" + Entry("ledger", "in", 201, 3_000) + "]") }),
+        }.ToJsonString();
+        using (var first = await demo.PostAsync("/v1/transaction-bundles", Json(bundle))) Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var balances = await demo.BalancesAsync(from);
+        using var cards = await Server.ClientAsync("cards-partner");
+        using var replay = await cards.PostAsync("/v1/transaction-bundles", Json(bundle));
+        await replay.ProblemAsync(403, "domain-not-permitted");
+        Assert.That(await demo.BalancesAsync(from), Is.EqualTo(balances));
     }
 
     [Test]
