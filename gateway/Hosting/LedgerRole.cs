@@ -51,7 +51,18 @@ internal sealed class LedgerRole : IDisposable
             EntryStore = ComponentSettings.EntryStore(options),
             Logger = logger,
         });
-        var (reads, readWriter, fed) = OpenReadStore(store, ComponentSettings.ReadStore(options), logger);
+        ReadStore reads;
+        ReadStoreWriter readWriter;
+        long fed;
+        try
+        {
+            (reads, readWriter, fed) = OpenReadStore(store, ComponentSettings.ReadStore(options), logger);
+        }
+        catch
+        {
+            store.Dispose(); // releases the data directory's lock: the runtime's in-process restart tries again on it
+            throw;
+        }
         var readCheckpoints = new Checkpointer("read store", () => reads.Stats.DurableWatermark != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
             ComponentSettings.CheckpointEvery(options), logger);
         var role = new LedgerRole(options, logger, store, reads, readWriter, fed, readCheckpoints);

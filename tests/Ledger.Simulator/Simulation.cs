@@ -425,14 +425,18 @@ public sealed class Simulation
             }
             case FaultKind.TornLastRecord:
             {
-                // Inside FasterLog's length field, our header or the payload: a file that ends in the alignment padding after
-                // them still holds the whole record (seed 17 found the simulator expecting that to be lost).
+                // Before the record's last nonzero byte: a file that ends in the alignment padding, or in trailing zero bytes
+                // (read back as zeros past the end), still gives the whole record (seeds 17 and 3194 found the simulator
+                // expecting those to be lost).
                 using var file = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite);
                 var length = new byte[4];
                 file.Position = offset;
                 file.ReadExactly(length);
-                int covered = 4 + BinaryPrimitives.ReadInt32LittleEndian(length);
-                file.SetLength(offset + 1 + _random.Next(covered - 1));
+                var record = new byte[4 + BinaryPrimitives.ReadInt32LittleEndian(length)];
+                file.Position = offset;
+                file.ReadExactly(record);
+                int lastNonZero = Array.FindLastIndex(record, b => b != 0);
+                file.SetLength(offset + 1 + _random.Next(Math.Max(1, lastNonZero)));
                 break;
             }
             case FaultKind.FlippedBitInLastRecord:
