@@ -31,10 +31,10 @@ public sealed record EngineHostSettings
     /// <summary>Commands the prefetch stage reads together at most (one batched store read), before the engine may start on them. Default 32.</summary>
     public int PrefetchBatchMax { get; init; } = 32;
 
-    /// <summary>Commands the store stage writes in one store write at most (its producers are released only after it). Default 256.</summary>
+    /// <summary>Commands the store stage writes in one store write at most (behind the answers; its commands are let go only after it and the publish stage). Default 256.</summary>
     public int StoreBatchMax { get; init; } = 256;
 
-    /// <summary>Commands the publish stage hands the sinks before it releases them together (the read store writes once per batch). Default 256.</summary>
+    /// <summary>Commands the publish stage hands the sinks before it lets go of them together (the read store writes once per batch). Default 256.</summary>
     public int PublishBatchMax { get; init; } = 256;
 
     /// <summary>The wall clock that stamps commands at publish (UTC ticks). The engine itself never reads a clock.</summary>

@@ -16,10 +16,10 @@ public interface ICommandJournal
 }
 
 /// <summary>
-/// Consumers of committed commands (read side, metrics, Kafka egress), called on the publish thread in sequence order:
-/// <see cref="OnCommitted"/> for each command of a drained batch, then <see cref="EndOfBatch"/>; the batch's producers
-/// are released only after every sink's <see cref="EndOfBatch"/> returned (so a sink that writes per batch, like the read
-/// store, still gives read-your-writes).
+/// Consumers of acknowledged commands (read side, metrics), called on the publish thread in sequence order, behind the
+/// answers: <see cref="OnCommitted"/> for each command of a drained batch, then <see cref="EndOfBatch"/>; the batch's
+/// commands are let go only after every sink's <see cref="EndOfBatch"/> returned. Reads that must see an answer wait for
+/// the sink that serves them (the read store: <c>EngineHost.AcknowledgedRecord</c>).
 /// </summary>
 public interface ICommittedCommandSink
 {

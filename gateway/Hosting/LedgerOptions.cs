@@ -93,7 +93,7 @@ public sealed class MemoryOptions
     /// <summary>Open holds (pending blocking entries) at most; past it a new hold is refused with 503 until some are released. Default 500 000.</summary>
     public int OpenHoldsMax { get; set; } = 500_000;
 
-    /// <summary>Entries published to the pipeline and not yet answered, at most (producers wait past it). Default 131 072.</summary>
+    /// <summary>Entries published to the pipeline and not yet through its last stage, at most (past it: 503 busy at the edge). Default 131 072.</summary>
     public int InFlightEntriesMax { get; set; } = 131_072;
 
     /// <summary>The entry store's block cache (data, index and bloom-filter blocks; lookups are rare behind the key filter). Default 64 MiB.</summary>

@@ -25,7 +25,7 @@ public static class LedgerMetrics
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_05, 2, 16) });
 
     public static readonly Gauge RingDepth = Metrics.CreateGauge(
-        "ledger_ring_depth", "Commands published on the ring and not yet answered.");
+        "ledger_ring_depth", "Commands published on the ring and not yet through its last stage.");
 
     // The balances and statements read store (on disk).
     private static readonly Gauge ReadStoreBytes = Metrics.CreateGauge("ledger_read_store_bytes", "Size of the balances and statements read store (files and memtables).");
