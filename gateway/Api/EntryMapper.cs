@@ -6,7 +6,7 @@ using Ledger.ReadSide;
 namespace Ledger.Gateway.Api;
 
 /// <summary>
-/// Checks one entry of a request against contract.md and Limits, and writes it into the command's slot.
+/// Checks one entry of a request against docs/contract.md sections 1–3 and Limits, and writes it into the command's slot.
 /// Which fields each kind takes: ledger/blocking need entryType and amount (blocking may add expiresAt);
 /// unblocking needs unblocks (amount optional: the part to release); reversal needs reverses; removal needs removes.
 /// Follow-ups may also send entryType and amount (currency, and for reversal/removal value) as integrators do on every

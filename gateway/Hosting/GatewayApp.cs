@@ -22,7 +22,7 @@ namespace Ledger.Gateway.Hosting;
 /// </summary>
 public static class GatewayApp
 {
-    /// <summary>The embedded default address (contract.md section 6); <c>--urls</c> or <c>ASPNETCORE_URLS</c> changes it.</summary>
+    /// <summary>The embedded default address (docs/contract.md section 6); <c>--urls</c> or <c>ASPNETCORE_URLS</c> changes it.</summary>
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
     /// <summary>The environment when none is named: the embedded defaults. <c>Production</c> is the profile with mTLS and an external authority.</summary>

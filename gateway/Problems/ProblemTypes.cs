@@ -44,7 +44,7 @@ public static class ProblemTypes
     public static readonly ProblemKind ReadOnlyReplica = new(421, Base + "read-only-replica", "This node is a statements replica: it serves reads only");
     public static readonly ProblemKind ReadSideBehind = new(503, Base + "read-side-behind", "Balances and statements have not caught up with the writes acknowledged before this read");
 
-    // Ledger declines: sticky, remembered under every correlationId of the command (contract.md section 3).
+    // Ledger declines: sticky, remembered under every correlationId of the command (docs/contract.md section 3).
     public static readonly ProblemKind UnknownHistoryCode = new(422, Base + "unknown-history-code", "The history code is not in the catalog");
     public static readonly ProblemKind RuleDeclined = new(422, Base + "rule-declined", "A rule of the history code declined the entry");
     public static readonly ProblemKind ReferenceNotFound = new(422, Base + "reference-not-found", "The referenced entry does not exist on the account");

@@ -23,7 +23,7 @@ internal static class TokenServer
     /// <summary>The issuer of tokens this server issues in answer to <paramref name="request"/> when none is configured: its own base URL.</summary>
     public static string IssuerOf(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/";
 
-    /// <summary>contract.md section 5's demo clients. DEMO ONLY: configure Ledger:Auth:Clients for anything real.</summary>
+    /// <summary>docs/contract.md section 5's demo clients. DEMO ONLY: configure Ledger:Auth:Clients for anything real.</summary>
     public static readonly ClientOptions[] DemoClients =
     [
         new() { ClientId = "demo-partner", ClientSecret = "demo-secret", Scopes = "ledger:read ledger:write domain:*" },

@@ -11,7 +11,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Ledger.Gateway.Tests;
 
-/// <summary>contract.md section 5: tokens, scopes, domains, 401 vs 403, the token endpoint, the rate limiter, an external authority.</summary>
+/// <summary>docs/contract.md section 5: tokens, scopes, domains, 401 vs 403, the token endpoint, the rate limiter, an external authority.</summary>
 public sealed class SecurityTests
 {
     private static GatewayServer Server => SharedGateway.Server;

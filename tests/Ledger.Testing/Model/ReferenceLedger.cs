@@ -28,7 +28,7 @@ internal sealed record ModelAnswer(
 /// The ledger's semantics written the plain way, to check the engine against (TigerBeetle's "auditor").
 /// Dictionaries and lists, decimal-free wide arithmetic (Int128) instead of overflow tricks, and a whole copy of
 /// the state per batch instead of a simulation: decide on the copy, keep it if every entry applied, else drop it.
-/// It follows contract.md and the precedence documented on <see cref="ResultCode"/>; it shares no code with the engine
+/// It follows docs/contract.md sections 1–3 and the precedence documented on <see cref="ResultCode"/>; it shares no code with the engine
 /// (it reads only the catalog's definitions, which are data).
 /// </summary>
 internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
