@@ -34,7 +34,7 @@ public static class ProblemTypes
     public static readonly ProblemKind TooManyRequests = new(429, Base + "rate-limited", "The partner's request rate is over its limit");
     public static readonly ProblemKind Internal = new(500, Base + "internal", "The ledger failed to answer");
     public static readonly ProblemKind NotReady = new(503, Base + "not-ready", "The ledger is starting, stopping or recovering");
-    public static readonly ProblemKind Busy = new(503, Base + "busy", "The ledger's ring is full");
+    public static readonly ProblemKind Busy = new(503, Base + "busy", "The ledger is busy");
     public static readonly ProblemKind JournalFailed = new(503, Base + "journal-failed", "The journal could not write; writes are refused until it can");
     public static readonly ProblemKind EntryStoreFailed = new(503, Base + "entry-store-failed", "The entry store could not write; writes are refused until it can");
     public static readonly ProblemKind ReadStoreFailed = new(503, Base + "read-store-failed", "The read store could not write; writes are refused until it can");
@@ -62,7 +62,7 @@ public static class ProblemTypes
     [
         Validation, MalformedJson, Unauthorized, InsufficientScope, DomainNotPermitted, AccountNotFound, EntryNotFound, NotFound,
         MethodNotAllowed, IdempotencyConflict, AccountExists, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal,
-        NotReady, Busy, JournalFailed, OpenHoldsLimit, ReadSideBehind, ReadOnlyReplica, InvalidCatalog, SimulationRunning, UnknownHistoryCode, RuleDeclined, ReferenceNotFound, NotReversible, AlreadyReversed,
+        NotReady, Busy, JournalFailed, EntryStoreFailed, ReadStoreFailed, OpenHoldsLimit, ReadSideBehind, ReadOnlyReplica, InvalidCatalog, SimulationRunning, UnknownHistoryCode, RuleDeclined, ReferenceNotFound, NotReversible, AlreadyReversed,
         EntryNotPending, CurrencyMismatch, UnblockExceedsHeld, AmountOverflow, InsufficientFunds, ReferenceMismatch,
     ];
 

@@ -423,7 +423,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
                 if (Applied(_state, e.Account, e.Reference!) is null) return ResultCode.ReferenceNotFound;
                 var original = work.Entries[(e.Account, e.Reference!)];
                 if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted) return ResultCode.NotReversible;
-                // The engine checks a reversal's currency before whether it was reversed already (ResultCode's precedence notes it).
+                // ResultCode's precedence: currency before whether it was reversed already.
                 if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
                 if (original.Reversed) return ResultCode.AlreadyReversed;
                 bool mayOverdraw = Definition(original.EntryType)?.MayOverdraw ?? false;
