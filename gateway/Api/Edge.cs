@@ -204,5 +204,18 @@ internal static class Edge
         return null;
     }
 
+    /// <summary>
+    /// Why a currency text was refused, after the field's name: not three upper-case letters, or three that are not an
+    /// ISO-4217 code this ledger knows (<c>XYZ</c>).
+    /// </summary>
+    public static string CurrencyProblemText(string? text)
+    {
+        text ??= "";
+        bool shaped = text.Length == 3 && text.All(static c => c is >= 'A' and <= 'Z');
+        return shaped
+            ? $"'{text}' is not an ISO-4217 currency code this ledger knows (e.g. USD, EUR, JPY)."
+            : $"'{Shorten(text)}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+    }
+
     public static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

@@ -105,7 +105,7 @@ internal static class EntryMapper
         if (amount.Value is null)
         {
             if (amount.CurrencyText is null && amount.Currency.IsNone) return ".amount needs a value or a currency.";
-            if (amount.Currency.IsNone) return $".amount.currency '{Edge.Shorten(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+            if (amount.Currency.IsNone) return ".amount.currency " + Edge.CurrencyProblemText(amount.CurrencyText);
             into.Currency = amount.Currency;
             return null;
         }
@@ -125,7 +125,7 @@ internal static class EntryMapper
             var currency = amount.Currency;
             if (currency.IsNone)
             {
-                return $".amount.currency '{Edge.Shorten(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+                return ".amount.currency " + Edge.CurrencyProblemText(amount.CurrencyText);
             }
             if (amount.Scale is { } scale && scale != currency.Scale)
             {

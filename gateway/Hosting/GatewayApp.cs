@@ -158,6 +158,34 @@ public static class GatewayApp
         }
     }
 
+    /// <summary>
+    /// The 415's detail: what was sent and what the endpoint takes. Routing refuses the content type before an endpoint
+    /// is chosen, so the endpoint is found again by method and route (rare: only on this refusal).
+    /// </summary>
+    private static string UnsupportedMediaTypeDetail(HttpContext http)
+    {
+        var accepts = AcceptedContentTypes(http);
+        string sent = string.IsNullOrEmpty(http.Request.ContentType) ? "no Content-Type" : $"Content-Type '{Edge.Shorten(http.Request.ContentType)}'";
+        return accepts is { Count: > 0 }
+            ? $"The body was sent with {sent}; {http.Request.Path} takes {string.Join(" or ", accepts)}."
+            : $"The body was sent with {sent}, which {http.Request.Path} does not take.";
+    }
+
+    private static IReadOnlyList<string>? AcceptedContentTypes(HttpContext http)
+    {
+        var sources = http.RequestServices.GetServices<Microsoft.AspNetCore.Routing.EndpointDataSource>();
+        foreach (var endpoint in sources.SelectMany(s => s.Endpoints).OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>())
+        {
+            var accepts = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>();
+            var methods = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>();
+            if (accepts is null || methods is null || !methods.HttpMethods.Contains(http.Request.Method, StringComparer.OrdinalIgnoreCase)) continue;
+            var matcher = new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
+                Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(endpoint.RoutePattern.RawText ?? ""), new RouteValueDictionary());
+            if (matcher.TryMatch(http.Request.Path, new RouteValueDictionary())) return accepts.ContentTypes;
+        }
+        return null;
+    }
+
     public static void UseLedgerGateway(this WebApplication app)
     {
         var runtime = app.Services.GetRequiredService<LedgerRuntime>();
@@ -183,6 +211,7 @@ public static class GatewayApp
             {
                 404 => $"No resource at {context.HttpContext.Request.Path}; see /docs for the API.",
                 405 => $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}.",
+                415 => UnsupportedMediaTypeDetail(context.HttpContext),
                 _ => kind.Title + ".",
             };
             return ProblemResult.Write(response, Problem.Body(kind, detail));
