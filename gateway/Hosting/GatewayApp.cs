@@ -245,7 +245,23 @@ public static class GatewayApp
             .ExcludeFromDescription();
         app.MapMetrics("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", o => o.WithTitle("Ledger API").DisableDefaultFonts().WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        var auth = app.Services.GetRequiredService<IOptions<LedgerOptions>>().Value.Auth;
+        app.MapScalarApiReference("/docs", o =>
+        {
+            // A private banking API: no AI chat, MCP, telemetry or the developer toolbar's cloud buttons (Deploy, Share).
+            o.WithTitle("Ledger API").DisableDefaultFonts().WithOpenApiRoutePattern("/openapi/{documentName}.json")
+                .DisableAgent().DisableMcp().DisableTelemetry().HideDeveloperTools();
+            // The embedded demo clients (docs/contract.md section 5, demo only) prefilled, with the scopes demo-partner holds:
+            // a token request for scopes a client lacks is refused, so "all scopes" (admin too) is no client's.
+            if (auth.Clients is not { Count: > 0 } && string.Equals(auth.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
+            {
+                var demo = TokenServer.DemoClients[0];
+                o.AddPreferredSecuritySchemes([OpenApiDocumentInfo.Scheme])
+                    .AddClientCredentialsFlow(OpenApiDocumentInfo.Scheme, flow => flow
+                        .WithClientId(demo.ClientId).WithClientSecret(demo.ClientSecret)
+                        .WithSelectedScopes(demo.Scopes.Split(' ')));
+            }
+        });
     }
 }
 
