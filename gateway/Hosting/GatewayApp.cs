@@ -218,7 +218,7 @@ public static class GatewayApp
         });
 
         app.UseRouting();
-        app.UseHttpMetrics();
+        app.UseHttpMetrics(LedgerMetrics.ConfigureHttpMetrics);
         app.Use(ThrottleTokenRequests);
         app.UseAuthentication();
         app.UseRateLimiter();
