@@ -165,6 +165,10 @@ internal static class Edge
         }
         if (message.Contains("could not be converted", StringComparison.Ordinal))
         {
+            // A JSON number the integer member cannot hold (1e20, 1.5, past its range) fails to parse (FormatException);
+            // a token of another type fails to be read as one (InvalidOperationException).
+            if (ex.InnerException is FormatException)
+                return $"Out of range at {path}: not a whole number this member can hold (write integers in plain digits: no fraction, no exponent).";
             return $"Wrong type at {path}: numbers must be JSON integers, texts JSON strings, lists JSON arrays.";
         }
         if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))

@@ -52,4 +52,14 @@ public sealed class ProblemDetailTests
         var problem = await response.ProblemAsync(400, "malformed-json");
         Assert.That((string?)problem["detail"], Does.StartWith(says + " at $.entries[0].amount.value"));
     }
+
+    [TestCase("1e20", "Out of range", TestName = "AnAccountNumberInExponentFormShouldBeOutOfRange")]
+    [TestCase("\"5\"", "Wrong type", TestName = "AnAccountNumberSentAsTextShouldBeTheWrongType")]
+    public async Task AnAccountNumberThatDoesNotFitShouldBeOutOfRangeNotTheWrongType(string account, string says)
+    {
+        using var admin = await Server.ClientAsync("ledger-admin");
+        using var response = await admin.PostAsync("/v1/accounts", new StringContent($"{{\"branch\":1,\"account\":{account},\"currency\":\"USD\"}}", Encoding.UTF8, "application/json"));
+        var problem = await response.ProblemAsync(400, "malformed-json");
+        Assert.That((string?)problem["detail"], Does.StartWith(says + " at $.account"));
+    }
 }
