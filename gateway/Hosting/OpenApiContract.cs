@@ -98,7 +98,7 @@ internal sealed class OpenApiOperationContract : IOpenApiOperationTransformer
         ["POST v1/transaction-bundles"] =
             """{"bundleId":"bundle-1","legs":[{"branch":1,"account":928013,"entries":[{"entryKind":"ledger","correlationId":"out-1","entryType":200,"amount":{"value":1000,"currency":"USD"}}]},{"branch":1,"account":928014,"entries":[{"entryKind":"ledger","correlationId":"in-1","entryType":201,"amount":{"value":1000,"currency":"USD"}}]}]}""",
         ["POST v1/simulations"] =
-            """{"catalog":{"historyCodes":[{"code":998,"name":"POS purchase","direction":"debit","domain":"cards","allowedKinds":["ledger","blocking"],"rules":[{"name":"maxAmount","value":"200000"}]}]}}""",
+            """{"catalog":{"historyCodes":[{"code":998,"name":"POS purchase","direction":"debit","domain":"cards","allowedKinds":["ledger","blocking"],"rules":[{"name":"maxAmount","value":"200000"}]}]},"from":null,"to":null}""",
     };
 
     private static OpenApiSchema Integer(string format, long? minimum, long? maximum) => new()
