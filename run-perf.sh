@@ -10,7 +10,7 @@
 #                                mock cluster, REST against the same gateway beside it); the full run adds the micro
 #                                benches, the durable pipeline, replay and restart.
 #                                --quick: 1 round of 5 s per figure, 1-minute soak, no micro/durable (<= 6 minutes);
-#                                full: 3 rounds of 10 s, 10-minute soak (about 40 minutes).
+#                                full: 3 rounds of 10 s, 10-minute soak (45 minutes with MAIN= on a loaded box).
 #   ./run-perf.sh micro [FILTER] the BenchmarkDotNet micro benches and the EngineHost harness (perf/micro/run-micro.sh)
 #   ./run-perf.sh http [s] [c]   the gateway with wrk (perf/http/run-http.sh, the earlier HTTP section)
 #   ./run-perf.sh journal [quick] the durable pipeline, bounded-memory soak, replay and start-up (perf/durable)
