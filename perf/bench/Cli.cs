@@ -56,7 +56,7 @@ public static class Cli
         var commandsTopic = new Option<string>("--commands-topic") { DefaultValueFactory = _ => "ledger.commands" };
         var resultsTopic = new Option<string>("--results-topic") { DefaultValueFactory = _ => "ledger.results" };
 
-        var root = new RootCommand("ledger-bench: load generator for the ledger's REST API; checks its counts against the ledger afterwards.")
+        var root = new RootCommand("ledger-bench: load generator for the ledger's REST API and Kafka topics; checks its counts against the ledger afterwards.")
         {
             url, target, label, section, round, mode, rate, rates, fractions, kneeP99, connections, duration, warmup, batch, accounts, firstAccount, branch,
             distribution, zipf, hotAccounts, hotShare, mix, check, output_, pid, seed, noOpen, timeout, inFlight, quiet, kafka, commandsTopic, resultsTopic,
