@@ -24,7 +24,8 @@ public sealed record OtherFigure(string Section, string Figure, double Value, st
 /// directory (the report reads that file, so a results directory carries every figure of its run as JSON):
 /// <list type="bullet">
 /// <item><c>micro/bdn/results/*.json</c>: BenchmarkDotNet's JSON export (mean ns per operation; the ring's baseline is the
-/// <c>Channel</c> benchmark of the same run), <c>micro/throughput.log</c>: the EngineHost harness lines.</item>
+/// <c>Channel</c> benchmark of the same run; the codecs and store lookups have none, and a row of bytes allocated per
+/// operation each), <c>micro/throughput.log</c>: the EngineHost harness lines.</item>
 /// <item><c>durable.log</c>: perf/durable's durable throughput (baseline: raw FasterLog of the same records, same run),
 /// commit latency, the bounded-memory soaks (last slice against the first) and their restart, the per-step breakdown,
 /// replay (baseline: the scan of the same journal without the engine) and start-up.</item>
@@ -99,6 +100,14 @@ public static class OtherFigures
                     ">= 2x the channel", met, source));
                 continue;
             }
+            if (CodecAndStoreUnits.TryGetValue(b.Type, out string? unit))
+            {
+                // Codecs and store lookups: no same-run baseline and no goal of their own (absolute), time and allocation.
+                figures.Add(new OtherFigure("micro", name, b.MeanNs, unit, false, null, null, "", null, source));
+                if (b.Allocated is { } allocated)
+                    figures.Add(new OtherFigure("micro", name + ", allocated", allocated, "B/op", false, null, null, "", null, source));
+                continue;
+            }
             string goal = "";
             bool? meets = null;
             if (b.Type == "EngineApplyBenchmarks" && b.Method == "SingleEntry")
@@ -127,6 +136,17 @@ public static class OtherFigures
         }
         return figures;
     }
+
+    /// <summary>
+    /// The codec and store benches (perf/benchmarks) and what one of their operations is: a journal record of 1 or 100
+    /// entries, a 100-entry batch read at a door, one lookup.
+    /// </summary>
+    private static readonly Dictionary<string, string> CodecAndStoreUnits = new(StringComparer.Ordinal)
+    {
+        ["JournalCodecBenchmarks"] = "ns/record",
+        ["EdgeCodecBenchmarks"] = "ns/100-entry batch",
+        ["StoreLookupBenchmarks"] = "ns/lookup",
+    };
 
     private static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
 
