@@ -6,6 +6,7 @@ using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Problems;
 using Ledger.ReadSide;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -223,7 +224,7 @@ internal static class BatchJsonReader
         Malformed($"Wrong type at {path}: numbers must be JSON integers, texts JSON strings, lists JSON arrays.");
 
     internal static ProblemResult Unknown(ref Utf8JsonReader reader, string path) =>
-        Malformed($"Unknown member at {path}: '{Edge.Shorten(reader.GetString() ?? "")}' is not part of this request (names are case-sensitive camelCase).");
+        Malformed($"Unknown member at {path}: '{Refusal.Quote(reader.GetString() ?? "")}' is not part of this request (names are case-sensitive camelCase).");
 }
 
 /// <summary>

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
-using Microsoft.Extensions.Options;
 using Ledger.Gateway.Api;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Observability;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Scalar.AspNetCore;
 
@@ -239,7 +240,7 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
         }
         if (context.RequestServices.GetRequiredService<LedgerRuntime>().WriteFault is { } writeFault)
         {
-            return ProblemResult.Write(context.Response, Api.Edge.WriteRefusedBody(writeFault));
+            return ProblemResult.Write(context.Response, Api.HttpEdge.WriteRefusedBody(writeFault));
         }
         if (report.Entries.Values.FirstOrDefault(e => e.Exception is not null) is { Exception: { } fault })
         {

@@ -34,8 +34,8 @@ internal sealed class LedgerRole : IDisposable
     public ReadStore Reads { get; }
     public long ReadCatchUpRecords { get; }
     public EngineHost Host { get; private set; } = null!;
-    public Kafka.EventPublisher? Publisher { get; private set; }
-    public Kafka.CommandConsumer? Ingress { get; private set; }
+    public Kafka.Egress.EventPublisher? Publisher { get; private set; }
+    public Kafka.Ingress.CommandConsumer? Ingress { get; private set; }
 
     /// <summary>
     /// Recovers (the live state at the entry store's cut + the journal tail; a damaged tail is cut and reported), catches
@@ -88,7 +88,7 @@ internal sealed class LedgerRole : IDisposable
         role._stoppable = host;
         if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))
         {
-            role.Publisher = new Kafka.EventPublisher(options.Kafka, store, store.Engine.Catalog, options.DataDir, logger);
+            role.Publisher = new Kafka.Egress.EventPublisher(options.Kafka, store, store.Engine.Catalog, options.DataDir, logger);
             role.Publisher.Start();
         }
         return role;
@@ -98,7 +98,7 @@ internal sealed class LedgerRole : IDisposable
     public void StartIngress(LedgerRuntime runtime)
     {
         if (string.IsNullOrWhiteSpace(_options.Kafka.BootstrapServers) || string.IsNullOrWhiteSpace(_options.Kafka.CommandsPartner)) return;
-        Ingress = new Kafka.CommandConsumer(_options.Kafka, runtime, _options.Auth, _logger);
+        Ingress = new Kafka.Ingress.CommandConsumer(_options.Kafka, runtime, _options.Auth, _logger);
         Ingress.Start();
     }
 

@@ -358,7 +358,7 @@ public sealed class StatementsReplicaTests
             expected = await Body(reference, a.Statement);
         }
         // The publisher forgets how far Kafka acknowledged: the next start produces every event of the journal again.
-        File.Delete(Kafka.PublishedPosition.PathIn(primaryDir));
+        File.Delete(Kafka.Egress.PublishedPosition.PathIn(primaryDir));
         await using (var again = await GatewayServer.StartOnAsync(primaryDir, bootstrap))
         {
             await PublishedAsync(again);

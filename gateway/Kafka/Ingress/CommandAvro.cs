@@ -1,19 +1,19 @@
 using Ledger.Engine.Domain;
-using Ledger.Gateway.Api;
+using Ledger.Gateway.Edge;
 
-namespace Ledger.Gateway.Kafka;
+namespace Ledger.Gateway.Kafka.Ingress;
 
 /// <summary>
 /// One <c>ledger-command.avsc</c> datum, read straight from the message's bytes into reusable fields (no Avro
 /// <c>GenericRecord</c>, no object per entry): the ingress thread owns one and refills it per message. Entries land as
 /// <see cref="EntryFields"/>, the same values REST's JSON reader produces, so the edge checks (<see cref="EntryMapper"/>)
-/// are the same for both doors. Bundles keep their legs in lists (what <see cref="BundlesApi.Prepare"/> takes).
+/// are the same for both doors. Bundles keep their legs in lists (what <see cref="BundleCheck.Prepare"/> takes).
 /// Usage: <c>if (decoded.TryRead(datum, out var problem)) ...</c>
 /// </summary>
 internal sealed class CommandAvro
 {
-    /// <summary>The schema's <c>CommandKind</c> symbols, in order.</summary>
-    public enum Kinds
+    /// <summary>The schema's <c>CommandKind</c> symbols, in order (the engine's <see cref="Ledger.Engine.Commands.CommandKind"/> is what they become).</summary>
+    public enum Symbol
     {
         PostBatch, RemoveEntry, PostBundle, OpenAccount,
     }
@@ -23,7 +23,7 @@ internal sealed class CommandAvro
     private const int EntryBytesMin = 2; // an entry holds at least its kind and an empty correlation id
 
     public string CommandId = "";
-    public Kinds Kind;
+    public Symbol Kind;
     public int? Branch;
     public long? Account;
     public EntryFields[] Entries = new EntryFields[16];
@@ -42,7 +42,7 @@ internal sealed class CommandAvro
         {
             var r = new AvroReader(datum);
             CommandId = r.ReadString();
-            Kind = (Kinds)r.ReadEnum(4);
+            Kind = (Symbol)r.ReadEnum(4);
             Branch = r.ReadOptionalInt();
             Account = r.ReadOptionalLong();
             EntryCount = 0;

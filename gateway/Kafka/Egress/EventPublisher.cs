@@ -6,7 +6,7 @@ using Ledger.Engine.Events;
 using Ledger.Gateway.Hosting;
 using Ledger.Journal;
 
-namespace Ledger.Gateway.Kafka;
+namespace Ledger.Gateway.Kafka.Egress;
 
 /// <summary>
 /// The journal is the outbox: this publisher tails the committed journal on a thread of its own and produces every

@@ -3,7 +3,7 @@ using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.ReadSide;
 
-namespace Ledger.Gateway.Api;
+namespace Ledger.Gateway.Edge;
 
 /// <summary>
 /// Checks one entry of a request against contract.md and Limits, and writes it into the command's slot.
@@ -33,7 +33,7 @@ internal static class EntryMapper
         {
             return body.KindText is null
                 ? ".entryKind is required: ledger, blocking, unblocking, reversal or removal."
-                : $".entryKind '{Edge.Shorten(body.KindText)}' is not one of ledger, blocking, unblocking, reversal, removal.";
+                : $".entryKind '{Refusal.Quote(body.KindText)}' is not one of ledger, blocking, unblocking, reversal, removal.";
         }
         if (body.CorrelationId is null) return ".correlationId is required.";
         if (!LedgerEngine.IsValidKey(body.CorrelationId))
@@ -105,7 +105,7 @@ internal static class EntryMapper
         if (amount.Value is null)
         {
             if (amount.CurrencyText is null && amount.Currency.IsNone) return ".amount needs a value or a currency.";
-            if (amount.Currency.IsNone) return $".amount.currency '{Edge.Shorten(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+            if (amount.Currency.IsNone) return $".amount.currency '{Refusal.Quote(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
             into.Currency = amount.Currency;
             return null;
         }
@@ -125,11 +125,11 @@ internal static class EntryMapper
             var currency = amount.Currency;
             if (currency.IsNone)
             {
-                return $".amount.currency '{Edge.Shorten(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+                return $".amount.currency '{Refusal.Quote(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
             }
             if (amount.Scale is { } scale && scale != currency.Scale)
             {
-                return $".amount.scale {scale} is wrong: {Answers.CurrencyName(currency)} has {currency.Scale} minor-unit digits, and value is in minor units.";
+                return $".amount.scale {scale} is wrong: {CurrencyNames.Of(currency)} has {currency.Scale} minor-unit digits, and value is in minor units.";
             }
             into.Currency = currency;
         }

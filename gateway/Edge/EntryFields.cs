@@ -1,6 +1,6 @@
 using Ledger.Engine.Domain;
 
-namespace Ledger.Gateway.Api;
+namespace Ledger.Gateway.Edge;
 
 /// <summary>
 /// One entry as read from a request, before validation: what <see cref="EntryMapper"/> judges. Filled by the

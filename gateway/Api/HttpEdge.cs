@@ -4,14 +4,19 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ledger.Engine;
 using Ledger.Engine.Domain;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
 
 namespace Ledger.Gateway.Api;
 
-/// <summary>Checks at the edge: paths, bodies, query strings, readiness. Each failure is a 4xx Problem; nothing reaches the ring.</summary>
-internal static class Edge
+/// <summary>
+/// REST's own checks at the edge: paths, bodies, query strings, readiness, in HTTP terms. Each failure is a 4xx/503
+/// Problem; nothing reaches the ring. The checks REST shares with Kafka (accounts, entries, bundles, declines) are in
+/// <see cref="Ledger.Gateway.Edge"/>, in no transport's terms.
+/// </summary>
+internal static class HttpEdge
 {
     public static bool TryParseAccount(string branchText, string accountText, out AccountKey key, out ProblemResult? problem)
     {
@@ -19,12 +24,12 @@ internal static class Edge
         problem = null;
         if (!TryParseBranch(branchText, out int branch))
         {
-            problem = Problem.Validation($"branch '{Shorten(branchText)}' is not an integer in 0..{Limits.BranchMax}.");
+            problem = Problem.Validation($"branch '{Refusal.Quote(branchText)}' is not an integer in 0..{Limits.BranchMax}.");
             return false;
         }
         if (!TryParseAccountNumber(accountText, out long number))
         {
-            problem = Problem.Validation($"account '{Shorten(accountText)}' is not an integer in 0..{Limits.AccountNumberMax}.");
+            problem = Problem.Validation($"account '{Refusal.Quote(accountText)}' is not an integer in 0..{Limits.AccountNumberMax}.");
             return false;
         }
         key = new AccountKey(branch, number);
@@ -36,12 +41,6 @@ internal static class Edge
 
     public static bool TryParseAccountNumber(string? text, out long number) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number <= Limits.AccountNumberMax;
-
-    public static bool IsValidAccount(int? branch, long? account) =>
-        branch is >= 0 and <= Limits.BranchMax && account is >= 0 and <= Limits.AccountNumberMax;
-
-    public static string AccountProblemText(int? branch, long? account) =>
-        $"branch must be an integer in 0..{Limits.BranchMax} and account one in 0..{Limits.AccountNumberMax} (got {branch?.ToString(CultureInfo.InvariantCulture) ?? "none"}/{account?.ToString(CultureInfo.InvariantCulture) ?? "none"}).";
 
     /// <summary>The ledger is accepting requests, or the 503 that says why not.</summary>
     public static ProblemResult? NotReady(LedgerRuntime runtime)
@@ -195,14 +194,12 @@ internal static class Edge
             if (Array.FindIndex(allowed, name => string.Equals(name, pair.Key, StringComparison.OrdinalIgnoreCase)) < 0)
             {
                 return Problem.Validation(allowed.Length == 0
-                    ? $"Unknown query parameter '{Shorten(pair.Key)}'; this endpoint takes none."
-                    : $"Unknown query parameter '{Shorten(pair.Key)}'; this endpoint takes: {string.Join(", ", allowed)}.");
+                    ? $"Unknown query parameter '{Refusal.Quote(pair.Key)}'; this endpoint takes none."
+                    : $"Unknown query parameter '{Refusal.Quote(pair.Key)}'; this endpoint takes: {string.Join(", ", allowed)}.");
             }
             if (pair.Value.Count > 1) return Problem.Validation($"Query parameter '{pair.Key}' is given more than once.");
             if (string.IsNullOrEmpty(pair.Value[0])) return Problem.Validation($"Query parameter '{pair.Key}' is empty; give it a value or leave it out.");
         }
         return null;
     }
-
-    public static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

@@ -2,23 +2,23 @@ using System.Diagnostics;
 using System.Security.Claims;
 using Avro;
 using Confluent.Kafka;
+using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
-using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
-using Ledger.Gateway.Api;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
 
-namespace Ledger.Gateway.Kafka;
+namespace Ledger.Gateway.Kafka.Ingress;
 
 /// <summary>
 /// Kafka ingress: a consumer in group <see cref="KafkaOptions.ConsumerGroup"/> on <see cref="KafkaOptions.CommandsTopic"/>
 /// turns each Avro command (ledger-command.avsc) into the same ledger command REST builds, with the same edge checks
-/// (<see cref="EntryMapper"/>, <see cref="BundlesApi.Prepare"/>, <see cref="AccountsApi.CheckOpening"/>), publishes it on
-/// the same ring, and answers on <see cref="KafkaOptions.ResultsTopic"/> (ledger-result.avsc, the command's key and
-/// headers). Up to <see cref="KafkaOptions.IngressInFlightMax"/> commands are in flight, answered in order; a full ring
+/// (<see cref="EntryMapper"/>, <see cref="BundleCheck"/>, <see cref="AccountChecks"/>), publishes it on the same ring,
+/// and answers on <see cref="KafkaOptions.ResultsTopic"/> (ledger-result.avsc, the command's key and headers; a refusal
+/// or decline as the record's problem, through <see cref="CommandResultWriter"/>). Up to <see cref="KafkaOptions.IngressInFlightMax"/> commands are in flight, answered in order; a full ring
 /// or window makes it wait for the oldest instead of buffering more (back-pressure). Offsets are committed only after
 /// the results of everything before them were acknowledged by Kafka, and results are produced only once a command is
 /// durable, so a redelivered command is answered again from idempotency: the same result, nothing applied twice. A
@@ -37,7 +37,7 @@ internal sealed class CommandConsumer : IDisposable
     private readonly byte[] _commandHeader;
     private readonly byte[] _resultHeader;
     private readonly CommandAvro _decoded = new(); // this thread's: refilled per message
-    private readonly AvroWriter _writer = new();    // this thread's: one result at a time
+    private readonly CommandResultWriter _writer = new(); // this thread's: one result at a time
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private readonly IConsumer<byte[], byte[]> _consumer;
@@ -52,9 +52,9 @@ internal sealed class CommandConsumer : IDisposable
         public string CommandId = "";
         public LedgerCommand? Command;
         public ValueTask Done;
-        public CommandAvro.Kinds Kind;
-        public BundlesApi.BundlePlan Bundle;
-        public ProblemResponse? Refusal;
+        public CommandAvro.Symbol Kind;
+        public BundlePlan Bundle;
+        public Refusal? Refusal;
     }
 
     public CommandConsumer(KafkaOptions options, LedgerRuntime runtime, AuthOptions auth, ILogger logger)
@@ -145,9 +145,8 @@ internal sealed class CommandConsumer : IDisposable
         try
         {
             if (p.Command is not null) p.Done.AsTask().GetAwaiter().GetResult();
-            _writer.Reset();
-            _writer.WriteBytes(_resultHeader);
-            if (p.Command is null) Refused(p.CommandId, p.Refusal!);
+            _writer.Begin(_resultHeader);
+            if (p.Command is null) _writer.Refused(p.CommandId, p.Refusal!.Value);
             else Decided(p);
             value = _writer.ToArray();
         }
@@ -178,22 +177,21 @@ internal sealed class CommandConsumer : IDisposable
         if (!AvroFraming.HasHeader(_commandSchema, _commandHeader, value, out string? undecodable) ||
             !_decoded.TryRead(value.AsSpan(_commandHeader.Length), out undecodable))
         {
-            pending.Refusal = Problem.Of(ProblemTypes.MalformedJson, $"Undecodable command at {message.TopicPartitionOffset}: {undecodable}.").Value;
+            pending.Refusal = new Refusal(ProblemTypes.MalformedJson, $"Undecodable command at {message.TopicPartitionOffset}: {undecodable}.");
             return pending;
         }
         pending.CommandId = _decoded.CommandId;
         pending.Kind = _decoded.Kind;
         if (pending.CommandId.Length is 0 or > 128 || pending.CommandId.Any(c => c is < '!' or > '~'))
         {
-            pending.Refusal = Problem.Validation("commandId must be 1..128 visible ASCII characters.").Value;
+            pending.Refusal = Refusal.Invalid("commandId must be 1..128 visible ASCII characters.");
             return pending;
         }
         var command = _runtime.Pool.Rent();
-        var problem = Fill(_decoded, pending, command);
-        if (problem is not null)
+        if (Fill(_decoded, pending, command) is { } refusal)
         {
             _runtime.Pool.Return(command);
-            pending.Refusal = problem.Value;
+            pending.Refusal = refusal;
             return pending;
         }
         command.PermittedDomains = _partner.DomainMask;
@@ -201,46 +199,45 @@ internal sealed class CommandConsumer : IDisposable
         return pending;
     }
 
-    private ProblemResult? Fill(CommandAvro d, Pending pending, LedgerCommand command)
+    private Refusal? Fill(CommandAvro d, Pending pending, LedgerCommand command)
     {
         bool admin = (_partner.Scopes & LedgerScopes.Admin) != 0, write = (_partner.Scopes & LedgerScopes.Write) != 0;
         switch (pending.Kind)
         {
-            case CommandAvro.Kinds.PostBatch:
+            case CommandAvro.Symbol.PostBatch:
             {
                 if (!write) return Forbidden("ledger:write");
-                if (!Account(d.Branch, d.Account, out var key, out var accountProblem)) return accountProblem;
-                if (d.EntryCount is 0 or > Engine.Limits.EntriesPerBatchMax) return Problem.Validation($"entries is required: 1 to {Engine.Limits.EntriesPerBatchMax} entries.");
+                if (AccountChecks.Account(d.Branch, d.Account, out var key) is { } accountError) return Refusal.Invalid(accountError);
+                if (d.EntryCount is 0 or > Limits.EntriesPerBatchMax) return Refusal.Invalid($"entries is required: 1 to {Limits.EntriesPerBatchMax} entries.");
                 command.EnsureEntryCapacity(d.EntryCount);
                 for (int i = 0; i < d.EntryCount; i++)
                 {
-                    if (EntryMapper.TryMap(in d.Entries[i], key, -1, i, ref command.Entries[i]) is { } error) return Problem.Validation(error, i);
+                    if (EntryMapper.TryMap(in d.Entries[i], key, -1, i, ref command.Entries[i]) is { } error) return Refusal.Invalid(error, i);
                 }
                 command.SetPost(d.EntryCount);
                 return null;
             }
-            case CommandAvro.Kinds.RemoveEntry:
+            case CommandAvro.Symbol.RemoveEntry:
             {
                 if (!write) return Forbidden("ledger:write");
-                if (!Account(d.Branch, d.Account, out var key, out var accountProblem)) return accountProblem;
-                if (d.CorrelationId is not { } id || !Engine.LedgerEngine.IsValidKey(id))
+                if (AccountChecks.Account(d.Branch, d.Account, out var key) is { } accountError) return Refusal.Invalid(accountError);
+                if (d.CorrelationId is not { } id || !LedgerEngine.IsValidKey(id))
                 {
-                    return Problem.Validation($"correlationId must be 1..{Engine.Limits.CorrelationIdLengthMax} characters of [A-Za-z0-9._:-]: the hold to remove.");
+                    return Refusal.Invalid($"correlationId must be 1..{Limits.CorrelationIdLengthMax} characters of [A-Za-z0-9._:-]: the hold to remove.");
                 }
                 command.SetRemove(key, id);
                 return null;
             }
-            case CommandAvro.Kinds.PostBundle:
+            case CommandAvro.Symbol.PostBundle:
             {
                 if (!write) return Forbidden("ledger:write");
                 var body = new BundleBody { BundleId = d.BundleId, Legs = [.. d.Legs] };
-                return BundlesApi.Prepare(body, command, out pending.Bundle);
+                return BundleCheck.Prepare(body, command, out pending.Bundle);
             }
             default:
             {
                 if (!admin) return Forbidden("ledger:admin");
-                var request = new OpenAccountRequest { Branch = d.Branch, Account = d.Account, Currency = d.Currency, OverdraftLimit = d.OverdraftLimit };
-                if (AccountsApi.CheckOpening(request, out var opening) is { } error) return Problem.Validation(error);
+                if (AccountChecks.Opening(d.Branch, d.Account, d.Currency, d.OverdraftLimit, out var opening) is { } error) return Refusal.Invalid(error);
                 command.SetOpenAccounts(1);
                 command.Openings[0] = opening;
                 return null;
@@ -248,102 +245,29 @@ internal sealed class CommandConsumer : IDisposable
         }
     }
 
-    private static ProblemResult Forbidden(string scope) =>
-        Problem.Of(ProblemTypes.InsufficientScope, $"The commands topic's partner lacks {scope} (Ledger:Auth:Clients).");
+    private static Refusal Forbidden(string scope) =>
+        new(ProblemTypes.InsufficientScope, $"The commands topic's partner lacks {scope} (Ledger:Auth:Clients).");
 
-    private static bool Account(int? branch, long? account, out AccountKey key, out ProblemResult? problem)
-    {
-        key = default;
-        problem = null;
-        if (!Edge.IsValidAccount(branch, account))
-        {
-            problem = Problem.Validation(Edge.AccountProblemText(branch, account));
-            return false;
-        }
-        key = new AccountKey(branch!.Value, account!.Value);
-        return true;
-    }
-
-    // ---- the result (ledger-result.avsc), written straight into this thread's buffer in the schema's field order ----
-
+    /// <summary>The result of a command the ledger decided: its entries, or its decline.</summary>
     private void Decided(Pending p)
     {
         var command = p.Command!;
-        var result = command.Result;
-        if (p.Kind is CommandAvro.Kinds.PostBatch or CommandAvro.Kinds.PostBundle)
+        bool ok = command.Result.IsOk;
+        switch (p.Kind)
         {
-            if (!result.IsOk)
-            {
-                Refused(p.CommandId, Answers.Decline(command, _runtime.Catalog, p.Kind == CommandAvro.Kinds.PostBundle ? p.Bundle.LegStarts : null).Value);
-                return;
-            }
-            _writer.WriteString(p.CommandId);
-            _writer.WriteInt(201);
-            _writer.WriteLong(command.EntryCount); // one block of entries, then the end
-            for (int i = 0; i < command.EntryCount; i++)
-            {
-                ref var r = ref command.EntryResults[i];
-                ref var request = ref command.Entries[i];
-                _writer.WriteInt(request.Account.Branch);
-                _writer.WriteLong(request.Account.Number);
-                _writer.WriteString(request.CorrelationId);
-                _writer.WriteInt(r.EntryType);
-                _writer.WriteInt(StatusIndex(r.Status));
-                _writer.WriteLong(r.Sequence);
-                _writer.WriteLong((r.TimestampTicks - DateTime.UnixEpoch.Ticks) / 10); // timestamp-micros
-                _writer.WriteLong(r.AmountMinor);
-                _writer.WriteLong(r.BalancesAfter.AvailableMinor);
-                _writer.WriteLong(r.BalancesAfter.HeldMinor);
-            }
-            if (command.EntryCount > 0) _writer.WriteLong(0);
-            _writer.WriteNull(); // problem
-            return;
+            case CommandAvro.Symbol.PostBatch or CommandAvro.Symbol.PostBundle:
+                if (ok) _writer.Entries(p.CommandId, command);
+                else _writer.Refused(p.CommandId, Declines.Of(command, _runtime.Catalog, p.Kind == CommandAvro.Symbol.PostBundle ? p.Bundle.LegStarts : null));
+                break;
+            case CommandAvro.Symbol.RemoveEntry:
+                if (ok) _writer.Empty(p.CommandId, 204);
+                else _writer.Refused(p.CommandId, Declines.Removal(command));
+                break;
+            default:
+                if (ok) _writer.Empty(p.CommandId, 201);
+                else _writer.Refused(p.CommandId, Declines.Opening(command));
+                break;
         }
-        if (p.Kind == CommandAvro.Kinds.RemoveEntry)
-        {
-            if (result.IsOk) Empty(p.CommandId, 204);
-            else Refused(p.CommandId, Answers.RemoveDecline(command).Value);
-            return;
-        }
-        if (result.IsOk)
-        {
-            Empty(p.CommandId, 201);
-            return;
-        }
-        var kind = result.Code == ResultCode.AccountExists ? ProblemTypes.AccountExists : ProblemTypes.Of(result.Code);
-        Refused(p.CommandId, Problem.Of(kind, $"The account cannot be opened: {kind.Title}.").Value);
-    }
-
-    /// <summary>The result schema's EntryStatus symbol index (the schema lists them in <see cref="Ledger.ReadSide.WireNames.Statuses"/>' order).</summary>
-    private static int StatusIndex(EntryStatus status)
-    {
-        for (int i = 0; i < Ledger.ReadSide.WireNames.Statuses.Count; i++)
-        {
-            if (Ledger.ReadSide.WireNames.Statuses[i] == status) return i;
-        }
-        throw new Ledger.Engine.InvariantViolationException($"Invariant: an entry result with status {status}, which the result schema cannot carry.");
-    }
-
-    private void Empty(string commandId, int status)
-    {
-        _writer.WriteString(commandId);
-        _writer.WriteInt(status);
-        _writer.WriteLong(0); // no entries
-        _writer.WriteNull();  // no problem
-    }
-
-    private void Refused(string commandId, ProblemResponse problem)
-    {
-        _writer.WriteString(commandId);
-        _writer.WriteInt(problem.Status);
-        _writer.WriteLong(0); // no entries
-        _writer.WriteLong(1); // the Problem branch
-        _writer.WriteString(problem.Type);
-        _writer.WriteString(problem.Title);
-        _writer.WriteString(problem.Detail);
-        _writer.WriteOptional(problem.EntryIndex);
-        _writer.WriteOptional(problem.LegIndex);
-        _writer.WriteOptional(problem.Rule);
     }
 
     public void Dispose()
@@ -357,5 +281,4 @@ internal sealed class CommandConsumer : IDisposable
         _results.Dispose();
         _stop.Dispose();
     }
-
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Ledger.Gateway.Kafka;
+namespace Ledger.Gateway.Kafka.Egress;
 
 /// <summary>
 /// How far the event publisher's messages are acknowledged by Kafka: every event of journal records 1..<see cref="Record"/>
