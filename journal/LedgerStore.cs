@@ -208,7 +208,7 @@ public sealed class LedgerStore : IDisposable
         }
         catch (IOException ex)
         {
-            throw new IOException($"The data directory '{dataDir}' is in use by another ledger process ({LockFileName} is locked). Stop it, or set Ledger:DataDir to another directory.", ex);
+            throw new IOException($"The data directory '{dataDir}' is in use by another ledger process ({LockFileName} is locked). Stop it, or open another data directory.", ex);
         }
     }
 

@@ -12,7 +12,7 @@ namespace Ledger.Journal;
 /// </summary>
 public sealed record LedgerStoreOptions
 {
-    /// <summary>The data directory (<c>Ledger:DataDir</c>): the journal lives in <c>journal/</c>, the entry store in <c>store/</c>.</summary>
+    /// <summary>The data directory: the journal lives in <c>journal/</c>, the entry store in <c>store/</c>.</summary>
     public required string DataDir { get; init; }
 
     /// <summary>The catalog file's catalog. A new ledger starts with it; an existing one gets it journaled if it differs.</summary>
@@ -32,7 +32,7 @@ public sealed record LedgerStoreOptions
 
     internal void Validate()
     {
-        if (string.IsNullOrWhiteSpace(DataDir)) throw new ArgumentException("Set Ledger:DataDir to the directory that holds the journal and snapshots.");
+        if (string.IsNullOrWhiteSpace(DataDir)) throw new ArgumentException("DataDir is empty: name the directory that holds the journal and the entry store.");
         EntryStore.Validate();
     }
 }

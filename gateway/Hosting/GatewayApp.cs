@@ -86,13 +86,7 @@ public static class GatewayApp
         var options = builder.Configuration.GetSection(LedgerOptions.Section).Get<LedgerOptions>() ?? new LedgerOptions();
         var services = builder.Services;
         services.Configure<LedgerOptions>(builder.Configuration.GetSection(LedgerOptions.Section));
-        if (options.Memory.Problem() is { } memory) throw new InvalidOperationException(memory);
-        if (options.Checkpoint.EverySeconds < 1) throw new InvalidOperationException($"Ledger:Checkpoint:EverySeconds must be at least 1, not {options.Checkpoint.EverySeconds}.");
-        if (builder.Configuration.GetSection(LedgerOptions.Section + ":Snapshot").Exists())
-        {
-            throw new InvalidOperationException(
-                "Ledger:Snapshot:* is set, but the ledger no longer writes snapshots (the entry store's checkpoint is the cut): remove it, and use Ledger:Checkpoint:EverySeconds.");
-        }
+        if (ConfigurationCheck.Problem(options, builder.Configuration) is { } problem) throw new InvalidOperationException(problem);
 
         if (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {

@@ -19,6 +19,10 @@ public sealed class LedgerOptions
 
     public bool IsStatementsRole => string.Equals(Role, "statements", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Whether <paramref name="role"/> names a role (case-insensitive).</summary>
+    public static bool IsRoleName(string? role) =>
+        string.Equals(role, "ledger", StringComparison.OrdinalIgnoreCase) || string.Equals(role, "statements", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The history-code catalog file; default: the catalog shipped beside the binaries.</summary>
     public string? HistoryCodes { get; set; }
 
@@ -151,11 +155,12 @@ public sealed class StorageOptions
     /// </summary>
     public double ProbeEverySeconds { get; set; } = 5;
 
-    public Ledger.Journal.Storage.StoreCompaction CompactionStyle => Compaction.ToUpperInvariant() switch
+    /// <summary>The compaction <see cref="Compaction"/> names, or null when it names none.</summary>
+    public Ledger.Journal.Storage.StoreCompaction? CompactionStyle => Compaction.ToUpperInvariant() switch
     {
         "UNIVERSAL" => Ledger.Journal.Storage.StoreCompaction.Universal,
         "LEVEL" => Ledger.Journal.Storage.StoreCompaction.Level,
-        _ => throw new InvalidOperationException($"Ledger:Storage:Compaction is '{Compaction}': use Universal or Level."),
+        _ => null,
     };
 }
 

@@ -32,8 +32,8 @@ public sealed record ReadStoreSettings
 
     internal void Validate()
     {
-        if (BlockCacheBytes < 1L << 20) throw new ArgumentException($"Ledger:Memory:ReadBlockCacheBytes must be at least 1 MiB, not {BlockCacheBytes}.");
-        if (WriteBufferBytes < 1L << 20) throw new ArgumentException($"Ledger:Memory:ReadWriteBufferBytes must be at least 1 MiB, not {WriteBufferBytes}.");
+        if (BlockCacheBytes < 1L << 20) throw new ArgumentException($"The read store's BlockCacheBytes must be at least 1 MiB, not {BlockCacheBytes}.");
+        if (WriteBufferBytes < 1L << 20) throw new ArgumentException($"The read store's WriteBufferBytes must be at least 1 MiB, not {WriteBufferBytes}.");
         if (WriteBuffersMax is < 2 or > 16) throw new ArgumentException($"The read store's write buffers must be 2..16, not {WriteBuffersMax}.");
         if (ScanBudget < 1) throw new ArgumentException($"The read store's scan budget must be at least 1, not {ScanBudget}.");
     }

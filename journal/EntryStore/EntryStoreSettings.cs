@@ -43,13 +43,13 @@ public sealed record EntryStoreSettings
 
     internal void Validate()
     {
-        if (BlockCacheBytes < 8L << 20) throw new ArgumentException($"Ledger:Memory:StoreBlockCacheBytes must be at least 8 MiB, not {BlockCacheBytes}.");
-        if (WriteBufferBytes < 4L << 20) throw new ArgumentException($"Ledger:Memory:StoreWriteBufferBytes must be at least 4 MiB, not {WriteBufferBytes}.");
-        if (WriteBuffersMax is < 2 or > 16) throw new ArgumentException($"Ledger:Memory:StoreWriteBuffers must be 2..16, not {WriteBuffersMax}.");
-        if (KeyFilterBytes < 64L << 10) throw new ArgumentException($"Ledger:Memory:KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.");
+        if (BlockCacheBytes < 8L << 20) throw new ArgumentException($"The entry store's BlockCacheBytes must be at least 8 MiB, not {BlockCacheBytes}.");
+        if (WriteBufferBytes < 4L << 20) throw new ArgumentException($"The entry store's WriteBufferBytes must be at least 4 MiB, not {WriteBufferBytes}.");
+        if (WriteBuffersMax is < 2 or > 16) throw new ArgumentException($"The entry store's WriteBuffersMax must be 2..16, not {WriteBuffersMax}.");
+        if (KeyFilterBytes < 64L << 10) throw new ArgumentException($"The entry store's KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.");
         if (BloomBitsPerKey is < 1 or > 32) throw new ArgumentException($"The entry store's bloom bits per key must be 1..32, not {BloomBitsPerKey}.");
         if (BackgroundJobs is < 1 or > 16) throw new ArgumentException($"The entry store's background jobs must be 1..16, not {BackgroundJobs}.");
-        if (CheckpointEvery <= TimeSpan.Zero) throw new ArgumentException($"Ledger:Checkpoint:EverySeconds must be positive, not {CheckpointEvery.TotalSeconds}.");
+        if (CheckpointEvery <= TimeSpan.Zero) throw new ArgumentException($"The entry store's CheckpointEvery must be positive, not {CheckpointEvery}.");
     }
 
     /// <summary>The most RAM the store itself should take: cache + memtables + key filter (plus RocksDB's small fixed overhead).</summary>

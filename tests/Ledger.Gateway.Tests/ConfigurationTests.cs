@@ -26,6 +26,22 @@ public sealed class ConfigurationTests
         Assert.That(error!.Message, Does.Contain(named));
     }
 
+    /// <summary>Each of these once failed only when the component started (or never): now all fail at start-up, in one place.</summary>
+    [TestCase("--Ledger:WaitStrategy=Sleepy", "Ledger:WaitStrategy is 'Sleepy'")]
+    [TestCase("--Ledger:PipelineLayout=Wide", "Ledger:PipelineLayout is 'Wide'")]
+    [TestCase("--Ledger:Storage:Compaction=Tiered", "Ledger:Storage:Compaction is 'Tiered'")]
+    [TestCase("--Ledger:Role=statment", "Ledger:Role is 'statment'")]
+    [TestCase("--Ledger:Role=statements", "set Ledger:Kafka:BootstrapServers")]
+    [TestCase("--Ledger:RingSize=1000", "Ledger:RingSize must be a power of two")]
+    [TestCase("--Ledger:Memory:OpenHoldsMax=0", "Ledger:Memory:OpenHoldsMax")]
+    public void ShouldRefuseAtStartUpWithOneSentenceNamingTheKey(string setting, string named)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", setting]));
+        Assert.That(error!.Message, Does.Contain(named).And.EndWith("."));
+        Assert.That(error.Message.TrimEnd('.'), Does.Not.Contain(". "), "one sentence");
+    }
+
     [TestCase(null, TestName = "ShouldRefuseTlsOnTheDefaultPlainAddress")]
     [TestCase("--urls=http://127.0.0.1:0", TestName = "ShouldRefuseTlsOnAnHttpUrl")]
     [TestCase("--urls=https://127.0.0.1:0;http://127.0.0.1:0", TestName = "ShouldRefuseTlsWithOnePlainAddressAmongSeveral")]

@@ -75,7 +75,7 @@ internal sealed class CommandConsumer : IDisposable
     private static PartnerIdentity PartnerOf(string clientId, AuthOptions auth, HistoryCatalog catalog)
     {
         var client = TokenServer.Clients(auth).FirstOrDefault(c => c.ClientId == clientId)
-            ?? throw new InvalidOperationException($"Ledger:Kafka:CommandsPartner is '{clientId}', which is not a client in Ledger:Auth:Clients: name the partner whose scopes the commands topic carries.");
+            ?? throw new InvariantViolationException($"Invariant: Ledger:Kafka:CommandsPartner '{clientId}' is not a client (ConfigurationCheck runs at start-up).");
         var identity = new ClaimsIdentity([new Claim("client_id", clientId), new Claim("scope", string.Join(' ', client.Scopes))], "kafka");
         return new PartnerIdentity(identity, catalog);
     }
