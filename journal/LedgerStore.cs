@@ -1,6 +1,6 @@
 using Ledger.Engine;
 using Ledger.Engine.Commands;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Format;
 using Ledger.Journal.Recovery;
 using Ledger.Journal.Storage;
@@ -31,7 +31,7 @@ public sealed class LedgerStore : IDisposable
     private readonly ILogger? _logger;
     private bool _disposed;
 
-    private LedgerStore(string dataDir, JournalLog log, FileStream lockFile, EntryStore.EntryStore entries, LedgerEngine engine, JournalWriter journal,
+    private LedgerStore(string dataDir, JournalLog log, FileStream lockFile, EntryStore entries, LedgerEngine engine, JournalWriter journal,
         RecoveryReport report, ILogger? logger)
     {
         DataDir = dataDir;
@@ -59,7 +59,7 @@ public sealed class LedgerStore : IDisposable
     public JournalWriter Journal { get; }
 
     /// <summary>The entry store (history on disk, live state at its cut).</summary>
-    public EntryStore.EntryStore Entries { get; }
+    public EntryStore Entries { get; }
 
     /// <summary>The host's prefetch stage reads the store through this.</summary>
     public StorePrefetcher Prefetcher { get; }
@@ -80,7 +80,7 @@ public sealed class LedgerStore : IDisposable
         var logger = options.Logger;
         FileStream? lockFile = null;
         JournalLog? log = null;
-        EntryStore.EntryStore? entries = null;
+        EntryStore? entries = null;
         try
         {
             string dataDir = Path.GetFullPath(options.DataDir);
@@ -94,7 +94,7 @@ public sealed class LedgerStore : IDisposable
             string journalDir = Path.Combine(dataDir, JournalDirectoryName);
             bool created = !JournalLog.Exists(journalDir);
             log = JournalLog.Open(journalDir, options.Journal);
-            (entries, string? rebuilt) = OpenEntryStore(Path.Combine(dataDir, EntryStore.EntryStore.DirectoryName), log, options.EntryStore, logger);
+            (entries, string? rebuilt) = OpenEntryStore(Path.Combine(dataDir, EntryStore.DirectoryName), log, options.EntryStore, logger);
             var opened = opening.Elapsed;
             var result = LedgerRecovery.Recover(log, entries, new RecoveryOptions
             {
@@ -157,13 +157,13 @@ public sealed class LedgerStore : IDisposable
     /// a discarded region) is moved aside as <c>store.unusable-…</c> (kept for inspection) and a new one is created, which
     /// recovery then fills from the whole journal. Returns why it was rebuilt, or null.
     /// </summary>
-    private static (EntryStore.EntryStore Store, string? Rebuilt) OpenEntryStore(string directory, JournalLog log, EntryStoreSettings settings, ILogger? logger)
+    private static (EntryStore Store, string? Rebuilt) OpenEntryStore(string directory, JournalLog log, EntryStoreSettings settings, ILogger? logger)
     {
         string? problem;
-        EntryStore.EntryStore? store = null;
+        EntryStore? store = null;
         try
         {
-            store = EntryStore.EntryStore.Open(directory, settings);
+            store = EntryStore.Open(directory, settings);
             problem = LedgerRecovery.CheckStore(log, store);
         }
         catch (Exception ex) when (ex is IOException or StoreFormatException)
@@ -180,7 +180,7 @@ public sealed class LedgerStore : IDisposable
         string aside = AsideName(directory);
         Directory.Move(directory, aside);
         logger?.LogWarning("The entry store does not fit the journal ({Problem}); moved to {Aside}, rebuilding it from the journal.", problem, aside);
-        return (EntryStore.EntryStore.Open(directory, settings), $"{problem} (the old store is in {aside})");
+        return (EntryStore.Open(directory, settings), $"{problem} (the old store is in {aside})");
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Journal;

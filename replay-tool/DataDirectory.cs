@@ -1,6 +1,6 @@
 using System.Globalization;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 
 namespace Ledger.ReplayTool;

@@ -1,7 +1,7 @@
 using Ledger.Engine;
 using Ledger.Engine.Hosting;
 using Ledger.Engine.Ring;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Hosting;

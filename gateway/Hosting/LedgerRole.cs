@@ -1,7 +1,7 @@
 using Ledger.Engine.Hosting;
 using Ledger.Gateway.Observability;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Hosting;

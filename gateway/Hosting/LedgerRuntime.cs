@@ -5,7 +5,7 @@ using Ledger.Engine.Hosting;
 using Ledger.Engine.Ring;
 using Ledger.Gateway.Observability;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 using Ledger.ReadSide;
 using Microsoft.Extensions.Options;

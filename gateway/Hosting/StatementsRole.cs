@@ -1,4 +1,4 @@
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Hosting;

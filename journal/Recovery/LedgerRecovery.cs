@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 using Microsoft.Extensions.Logging;
 
@@ -81,7 +81,7 @@ public static class LedgerRecovery
     /// more than the journal is committed to is not a store to set aside: it proves acknowledged records existed that
     /// the journal has lost, so that throws (restore the journal, or move the store away to accept the loss).
     /// </summary>
-    public static string? CheckStore(JournalLog log, EntryStore.EntryStore store)
+    public static string? CheckStore(JournalLog log, EntryStore store)
     {
         var cut = store.Cut;
         if (cut is null) return null;
@@ -106,7 +106,7 @@ public static class LedgerRecovery
         return null;
     }
 
-    public static RecoveryResult Recover(JournalLog log, EntryStore.EntryStore? store, RecoveryOptions options)
+    public static RecoveryResult Recover(JournalLog log, EntryStore? store, RecoveryOptions options)
     {
         var clock = Stopwatch.StartNew();
         var logger = options.Logger;
@@ -218,7 +218,7 @@ public static class LedgerRecovery
     /// Adds to the store's key filter the keys of the journal records between the filter's last save and the store's
     /// cut (at most a checkpoint interval of them); if those records cannot be read, refills it from the store.
     /// </summary>
-    private static void TopUpFilter(JournalLog log, EntryStore.EntryStore store, StoreCut cut, ILogger? logger)
+    private static void TopUpFilter(JournalLog log, EntryStore store, StoreCut cut, ILogger? logger)
     {
         var filter = store.Filter;
         Span<byte> id = stackalloc byte[Engine.State.EntryKeys.LengthMax];

@@ -4,7 +4,7 @@ using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 
 namespace Ledger.Journal.WhatIf;
@@ -36,7 +36,7 @@ public sealed record WhatIfOptions
     /// The service's own entry store (read-only), used for the baseline when its cut fits the journal and the window runs
     /// to the journal's end: then the baseline costs a load of the live state instead of a second replay.
     /// </summary>
-    public EntryStore.EntryStore? BaselineStore { get; init; }
+    public EntryStore? BaselineStore { get; init; }
 
     /// <summary>Called for every entry (or DELETE) whose outcome differs, in journal order.</summary>
     public Action<WhatIfChange>? OnChange { get; init; }
@@ -165,8 +165,8 @@ public static class WhatIfReplay
         }
         finally
         {
-            EntryStore.EntryStore.Delete(baselineDir);
-            EntryStore.EntryStore.Delete(candidateDir);
+            EntryStore.Delete(baselineDir);
+            EntryStore.Delete(candidateDir);
             try
             {
                 Directory.Delete(options.ScratchDirectory, recursive: true);
@@ -199,13 +199,13 @@ public static class WhatIfReplay
         {
             return LedgerRecovery.Recover(log, store, recovery).Engine;
         }
-        using var scratchStore = EntryStore.EntryStore.Open(scratch, options.StoreSettings);
+        using var scratchStore = EntryStore.Open(scratch, options.StoreSettings);
         return LedgerRecovery.Recover(log, scratchStore, recovery).Engine;
     }
 
     private static LedgerEngine Candidate(JournalLog log, WhatIfOptions options, string scratch, WhatIfSummary summary)
     {
-        using var store = EntryStore.EntryStore.Open(scratch, options.StoreSettings);
+        using var store = EntryStore.Open(scratch, options.StoreSettings);
         using var prefetcher = store.Prefetcher();
         using var writer = store.Writer();
         using var cursor = new JournalCursor(log, log.StartAddress, 1, 0, follow: false);

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using Ledger.Engine.Hosting;
 using Ledger.Engine.State;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 
 namespace Ledger.Perf.Durable;

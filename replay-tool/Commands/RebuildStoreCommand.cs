@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 
 namespace Ledger.ReplayTool.Commands;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 using NUnit.Framework;
 using static Ledger.Testing.Commands;
@@ -41,7 +42,7 @@ public class CrashTests
             while (model.Acked.Count < AccountCount) model.OnLine(child.ReadLine()!);
 
             int cutStarts = 0, deletedStarts = 0, olderStarts = 0;
-            string storeDir = Path.Combine(dir.Path, EntryStore.EntryStore.DirectoryName);
+            string storeDir = Path.Combine(dir.Path, EntryStore.DirectoryName);
             string olderStore = Path.Combine(dir.Path, "store-older-copy");
             var phase = System.Diagnostics.Stopwatch.StartNew();
             var timings = new double[4];

@@ -4,7 +4,7 @@ using Ledger.Engine.Domain;
 using Ledger.Engine.Encoding;
 using Ledger.Engine.State;
 
-namespace Ledger.Journal.EntryStore;
+namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// The entry store's keys and values, written and read by explicit code (integers little-endian or LEB128 in values,

@@ -1,7 +1,7 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.State;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using NUnit.Framework;
 
 namespace Ledger.Journal.Tests;

@@ -7,7 +7,7 @@ using Ledger.Journal.Format;
 using MessagePack;
 using RocksDbSharp;
 
-namespace Ledger.Journal.EntryStore;
+namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// The entry store: every entry the ledger ever remembered (its request, first answer, status changes, reversedBy),
@@ -20,9 +20,11 @@ namespace Ledger.Journal.EntryStore;
 /// <para>Threads: the prefetch stage reads (<see cref="Prefetcher"/>), the store stage writes (<see cref="Writer"/>),
 /// a checkpoint timer flushes. RocksDB is safe for that; the watermark is published after each write.</para>
 /// <para>A <see cref="KeyFilter"/> in RAM answers most lookups of keys the store does not hold before RocksDB is asked.</para>
+/// <para>This file: opening, writers, checkpoints, closing; EntryStore.Filter.cs the key filter, EntryStore.Reads.cs
+/// the lookups and the state at the cut, EntryStore.Stats.cs the figures.</para>
 /// Usage: <c>using var store = EntryStore.Open(dir, settings); var cut = store.Cut; ...</c>
 /// </summary>
-public sealed class EntryStore : IDisposable
+public sealed partial class EntryStore : IDisposable
 {
     public const string DirectoryName = "store";
 
@@ -80,44 +82,6 @@ public sealed class EntryStore : IDisposable
     private volatile bool _filterLive;
 
     internal RocksDb Db { get; }
-
-    /// <summary>The key filter in front of the store; complete (it may answer "absent") once <see cref="KeyFilter.Covered"/> reaches the watermark.</summary>
-    public KeyFilter Filter { get; }
-
-    /// <summary>Where the journal continues after the filter's coverage (to top it up from the journal at start).</summary>
-    internal long FilterNextAddress { get; private set; }
-
-    private string FilterPath => Path.Combine(Directory, KeyFilter.FileName);
-
-    /// <summary>Whether the filter holds every key the store holds (it then answers for absent keys); from then on the writer keeps it so.</summary>
-    public bool FilterComplete => _filterLive;
-
-    /// <summary>Keys the filter was refilled with from the store at open (0: it was loaded from its file, or the store is new).</summary>
-    public long FilterRebuiltKeys { get; }
-
-    /// <summary>Refills the filter from every key the store holds (O(history): only when its file is lost or does not fit).</summary>
-    public long RebuildFilter()
-    {
-        long keys = 0;
-        foreach (byte prefix in new[] { StoreCodec.EntryPrefix, StoreCodec.BundlePrefix })
-        {
-            Scan(prefix, (key, _) =>
-            {
-                Filter.Add(KeyFilter.HashOf(key));
-                keys++;
-            });
-        }
-        Filter.Covered = Watermark;
-        _filterLive = true;
-        return keys;
-    }
-
-    /// <summary>Marks the filter complete up to <paramref name="record"/> (recovery topped it up from the journal).</summary>
-    internal void FilterCovers(long record)
-    {
-        Filter.Covered = Math.Max(Filter.Covered, record);
-        if (Filter.Covered >= Watermark) _filterLive = true;
-    }
 
     public string Directory { get; }
     public bool ReadOnly { get; }
@@ -204,143 +168,6 @@ public sealed class EntryStore : IDisposable
         return watermark;
     }
 
-    /// <summary>
-    /// The live state at the cut: accounts and open holds (a scan of each, O(live state)), checked against the cut's
-    /// counts. Null for an empty store.
-    /// </summary>
-    public LedgerState? LoadState()
-    {
-        var cut = Cut;
-        if (cut is null) return null;
-        var catalog = Catalog ?? throw new StoreFormatException("it has a cut but no catalog");
-        var accounts = new List<AccountState>((int)Math.Min(cut.Accounts, int.MaxValue));
-        Scan(StoreCodec.AccountPrefix, (_, value) => accounts.Add(StoreCodec.ReadAccount(value)));
-        var holds = new List<EntryImage>((int)Math.Min(cut.OpenHolds, int.MaxValue));
-        Scan(StoreCodec.HoldPrefix, (_, value) =>
-        {
-            StoreCodec.ReadImage(value, out var hold);
-            holds.Add(hold);
-        });
-        var counters = new List<DailyCounter>();
-        Scan(StoreCodec.DailyCounterPrefix, (_, value) => counters.Add(StoreCodec.ReadDailyCounter(value)));
-        if (accounts.Count != cut.Accounts || holds.Count != cut.OpenHolds)
-            throw new StoreFormatException($"its cut at {cut} lists {cut.Accounts} accounts and {cut.OpenHolds} open holds, but it holds {accounts.Count} and {holds.Count}");
-        return new LedgerState
-        {
-            CommandNumber = cut.RecordNumber,
-            LastSequence = cut.LastSequence,
-            ClockTicks = cut.ClockTicks,
-            HistoryHash = cut.HistoryHash,
-            Catalog = catalog,
-            Accounts = accounts,
-            OpenHolds = holds,
-            DailyCounters = counters,
-        };
-    }
-
-    /// <summary>One entry (or, in <see cref="EntryKeys.BundleAccount"/>, one bundle) as the store holds it, for tools and tests.</summary>
-    public bool TryGet(long account, ReadOnlySpan<byte> key, out EntryImage image)
-    {
-        Span<byte> storeKey = stackalloc byte[StoreCodec.KeyBytesMax];
-        int length = StoreCodec.EntryKey(account, key, storeKey);
-        var value = Db.Get(storeKey[..length].ToArray());
-        if (value is null)
-        {
-            image = default;
-            return false;
-        }
-        StoreCodec.ReadImage(value, out image);
-        return true;
-    }
-
-    /// <summary>An account as it stood at the store's cut, for tools.</summary>
-    public bool TryGetAccount(AccountKey account, out AccountState state)
-    {
-        Span<byte> key = stackalloc byte[9];
-        StoreCodec.AccountKey(account.Packed, key);
-        var value = Db.Get(key.ToArray());
-        state = value is null ? default : StoreCodec.ReadAccount(value);
-        return value is not null;
-    }
-
-    private void Scan(byte prefix, Action<ReadOnlySpan<byte>, ReadOnlySpan<byte>> onRow)
-    {
-        using var iterator = Db.NewIterator(null, _scan);
-        for (iterator.Seek([prefix]); iterator.Valid(); iterator.Next())
-        {
-            var key = iterator.GetKeySpan();
-            if (key.Length == 0 || key[0] != prefix) break;
-            onRow(key, iterator.GetValueSpan());
-        }
-    }
-
-    private StoreCut? ReadCut()
-    {
-        var value = Db.Get(StoreCodec.CutKey.ToArray());
-        return value is null ? null : StoreCut.Read(value);
-    }
-
-    private HistoryCatalog? ReadCatalog()
-    {
-        var value = Db.Get(StoreCodec.CatalogKey.ToArray());
-        if (value is null) return null;
-        var reader = new MessagePackReader(value);
-        return CatalogCodec.ReadCatalog(ref reader);
-    }
-
-    /// <summary>Size and memory, for metrics (any thread; zeros once closed).</summary>
-    public EntryStoreStats Stats
-    {
-        get
-        {
-            lock (_gate)
-            {
-                if (_disposed) return default;
-                return new(
-                    Watermark,
-                    DurableWatermark,
-                    Property("rocksdb.total-sst-files-size") + Property("rocksdb.size-all-mem-tables"),
-                    Property("rocksdb.estimate-num-keys"),
-                    (long)Native.Instance.rocksdb_cache_get_usage(_cache.Handle),
-                    Property("rocksdb.cur-size-all-mem-tables"),
-                    Property("rocksdb.estimate-table-readers-mem"),
-                    Volatile.Read(ref _checkpoints),
-                    TimeSpan.FromTicks(Volatile.Read(ref _checkpointTicksMax) * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
-            }
-        }
-    }
-
-    /// <summary>
-    /// What RocksDB says of itself, for the perf harness: files per level, index and filter sizes over all files, and
-    /// (with <see cref="EntryStoreSettings.Statistics"/>) block-cache and bloom counters.
-    /// </summary>
-    public string Describe()
-    {
-        lock (_gate)
-        {
-            if (_disposed) return "";
-            var text = new System.Text.StringBuilder();
-            text.AppendLine(Db.GetProperty("rocksdb.levelstats"));
-            text.AppendLine("table properties: " + Db.GetProperty("rocksdb.aggregated-table-properties"));
-            string? statistics = Settings.Statistics ? _options.GetStatisticsString() : null;
-            if (statistics is not null)
-            {
-                foreach (var line in statistics.Split('\n'))
-                {
-                    if (line.Contains("block.cache.filter.") || line.Contains("block.cache.index.") || line.Contains("block.cache.data.") ||
-                        line.Contains("bloom.filter.useful") || line.Contains("bloom.filter.full") || line.Contains("stall.micros") ||
-                        line.Contains("multiget.micros") || line.Contains("rocksdb.compact.write.bytes") || line.Contains("rocksdb.flush.write.bytes"))
-                    {
-                        text.AppendLine(line.Trim());
-                    }
-                }
-            }
-            return text.ToString();
-        }
-    }
-
-    private long Property(string name) => long.TryParse(Db.GetProperty(name), out long value) ? value : 0;
-
     public void Dispose()
     {
         if (_disposed) return;
@@ -364,15 +191,3 @@ public sealed class EntryStore : IDisposable
 
     internal WriteOptions WriteOptions => _write;
 }
-
-/// <summary>Entry store figures for metrics.</summary>
-public readonly record struct EntryStoreStats(
-    long Watermark,
-    long DurableWatermark,
-    long SizeBytes,
-    long KeysEstimate,
-    long BlockCacheBytes,
-    long MemtableBytes,
-    long TableReaderBytes,
-    long Checkpoints,
-    TimeSpan CheckpointTimeMax);

@@ -4,7 +4,7 @@ using Ledger.Engine.Hosting;
 using Ledger.Engine.State;
 using RocksDbSharp;
 
-namespace Ledger.Journal.EntryStore;
+namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// The prefetch stage's reader (<see cref="IEntryPrefetcher"/>): for every command of a drained batch it stamps the

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Ledger.Journal.EntryStore;
+namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// Checkpoints a store derived from the journal (the entry store, the read store) every <c>every</c> on its own thread:

@@ -6,7 +6,7 @@ using Ledger.Journal.Format;
 using MessagePack;
 using RocksDbSharp;
 
-namespace Ledger.Journal.EntryStore;
+namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// The store stage's writer (<see cref="IEntryStoreWriter"/>), behind the journal commit: each committed command's

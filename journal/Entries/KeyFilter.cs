@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 using Ledger.Journal.Format;
 using Ledger.Journal.Storage;
 
-namespace Ledger.Journal.EntryStore;
+namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// A fixed-size, cache-line-blocked Bloom filter over every key the entry store holds, in RAM, in front of it: a

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Ledger.Journal.EntryStore;
+namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// Where the entry store stands: it holds every change of journal records 1..<see cref="RecordNumber"/> and the live

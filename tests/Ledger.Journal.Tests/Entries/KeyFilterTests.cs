@@ -1,5 +1,5 @@
 using Ledger.Engine.Commands;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Testing;
 using NUnit.Framework;
 using static Ledger.Testing.Commands;

@@ -1,4 +1,4 @@
-namespace Ledger.Journal.EntryStore;
+namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// How much RAM the entry store may use and how often it checkpoints. Its RAM is bounded by these however many
