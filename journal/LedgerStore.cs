@@ -15,7 +15,7 @@ namespace Ledger.Journal;
 /// One process owns a data directory at a time (a lock file enforces it).
 /// <para>Usage:</para>
 /// <code>
-/// using var store = LedgerStore.Open(new LedgerStoreOptions { DataDir = dir, Catalog = catalog, Logger = logger });
+/// using var store = LedgerStore.Open(new LedgerStoreSettings { DataDir = dir, Catalog = catalog, Logger = logger });
 /// var host = new EngineHost(store.Engine, store.Journal, sinks, settings, store.Prefetcher, store.StoreWriter);
 /// host.Start(); store.Checkpoints.Start();
 /// ... on SIGTERM: host.Stop(); store.Dispose();   // drain, then commit, checkpoint and close
@@ -74,7 +74,7 @@ public sealed class LedgerStore : IDisposable
     public RecoveryReport Recovery { get; }
 
     /// <summary>Opens the store: lock, recover, journal the catalog if new or changed. Throws with a sentence saying what to fix.</summary>
-    public static LedgerStore Open(LedgerStoreOptions options)
+    public static LedgerStore Open(LedgerStoreSettings options)
     {
         options.Validate();
         var logger = options.Logger;
@@ -96,7 +96,7 @@ public sealed class LedgerStore : IDisposable
             log = JournalLog.Open(journalDir, options.Journal);
             (entries, string? rebuilt) = OpenEntryStore(Path.Combine(dataDir, EntryStore.DirectoryName), log, options.EntryStore, logger);
             var opened = opening.Elapsed;
-            var result = LedgerRecovery.Recover(log, entries, new RecoveryOptions
+            var result = LedgerRecovery.Recover(log, entries, new RecoverySettings
             {
                 InitialCatalog = options.Catalog,
                 EngineSettings = options.Engine,

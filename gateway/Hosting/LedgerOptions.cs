@@ -8,7 +8,7 @@ public sealed class LedgerOptions
 {
     public const string Section = "Ledger";
 
-    /// <summary>Where the journal, snapshots and the token signing key live. Default <c>./data</c>.</summary>
+    /// <summary>Where the journal, the stores and the token signing key live. Default <c>./data</c>.</summary>
     public string DataDir { get; set; } = "data";
 
     /// <summary>

@@ -43,7 +43,7 @@ internal sealed class LedgerRole : IDisposable
     /// </summary>
     public static LedgerRole Start(LedgerRuntime runtime, LedgerOptions options, ILogger logger)
     {
-        var store = LedgerStore.Open(new LedgerStoreOptions
+        var store = LedgerStore.Open(new LedgerStoreSettings
         {
             DataDir = options.DataDir,
             Catalog = runtime.FileCatalog, // the file's; the store may hold a promoted one, which wins (journal/LedgerStore.cs)

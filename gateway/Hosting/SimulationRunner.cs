@@ -122,7 +122,7 @@ public sealed class SimulationRunner
         double sleepDebtMs = 0;
         try
         {
-            var summary = WhatIfReplay.Run(log, new WhatIfOptions
+            var summary = WhatIfReplay.Run(log, new WhatIfSettings
             {
                 Candidate = candidate,
                 ScratchDirectory = scratch,

@@ -3,7 +3,7 @@ namespace Ledger.Journal.Entries;
 /// <summary>
 /// How much RAM the entry store may use and how often it checkpoints. Its RAM is bounded by these however many
 /// entries it holds: block cache + write buffers + table readers (index and filter blocks live in the block cache).
-/// Usage: <c>new LedgerStoreOptions { ..., EntryStore = new EntryStoreSettings { BlockCacheBytes = 512L &lt;&lt; 20 } }</c>
+/// Usage: <c>new LedgerStoreSettings { ..., EntryStore = new EntryStoreSettings { BlockCacheBytes = 512L &lt;&lt; 20 } }</c>
 /// </summary>
 public sealed record EntryStoreSettings
 {

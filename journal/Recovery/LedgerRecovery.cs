@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Ledger.Journal.Recovery;
 
-/// <summary>Options of one recovery (the service uses the defaults plus <see cref="CutDamage"/>; tools add bounds and observers).</summary>
-public sealed record RecoveryOptions
+/// <summary>Settings of one recovery (the service uses the defaults plus <see cref="CutDamage"/>; tools add bounds and observers).</summary>
+public sealed record RecoverySettings
 {
     /// <summary>The catalog of a new ledger (an empty journal). A journal's first record is always its catalog.</summary>
     public HistoryCatalog? InitialCatalog { get; init; }
@@ -65,7 +65,7 @@ public sealed class RecoveryResult
 /// it, each command prefetched from the store, re-applied through the same <see cref="LedgerEngine"/>, checked against
 /// what the journal recorded, and (a writable store) written to the store; a damaged tail is detected, reported and
 /// (read-write only) cut. Without a store cut (a new or rebuilt store, or no store) it replays the whole journal.
-/// Usage: <c>var result = LedgerRecovery.Recover(log, store, new RecoveryOptions { CutDamage = true });</c>
+/// Usage: <c>var result = LedgerRecovery.Recover(log, store, new RecoverySettings { CutDamage = true });</c>
 /// </summary>
 public static class LedgerRecovery
 {
@@ -106,7 +106,7 @@ public static class LedgerRecovery
         return null;
     }
 
-    public static RecoveryResult Recover(JournalLog log, EntryStore? store, RecoveryOptions options)
+    public static RecoveryResult Recover(JournalLog log, EntryStore? store, RecoverySettings options)
     {
         var clock = Stopwatch.StartNew();
         var cut = store?.Cut;
@@ -141,7 +141,7 @@ public static class LedgerRecovery
     }
 
     /// <summary>Refuses a start the journal and the store cannot give: an unusable store, a cut past the bound, archived segments without a cut.</summary>
-    private static void CheckStart(JournalLog log, EntryStore? store, StoreCut? cut, RecoveryOptions options)
+    private static void CheckStart(JournalLog log, EntryStore? store, StoreCut? cut, RecoverySettings options)
     {
         if (store is not null && CheckStore(log, store) is { } unusable)
             throw new StoreFormatException(unusable); // the service sets such a store aside before it gets here; tools refuse
@@ -159,7 +159,7 @@ public static class LedgerRecovery
     /// does), writing what they changed to the store as it goes. Stops at the journal's end, at damage, or at the first
     /// record past a bound (returned: read, not applied).
     /// </summary>
-    private sealed class Replay(JournalLog log, JournalCursor cursor, StorePrefetcher? prefetcher, StoreWriter? writer, RecoveryOptions options,
+    private sealed class Replay(JournalLog log, JournalCursor cursor, StorePrefetcher? prefetcher, StoreWriter? writer, RecoverySettings options,
         long startAddress, long total)
     {
         private readonly JournalRecord[] _records = NewRecords();
@@ -228,8 +228,8 @@ public static class LedgerRecovery
         }
     }
 
-    /// <summary>Where the replay stopped on damage: cut it away (the service, <see cref="RecoveryOptions.CutDamage"/>) or only say so.</summary>
-    private static JournalCut? CutDamage(JournalLog log, JournalCursor cursor, RecoveryOptions options, out long nextAddress)
+    /// <summary>Where the replay stopped on damage: cut it away (the service, <see cref="RecoverySettings.CutDamage"/>) or only say so.</summary>
+    private static JournalCut? CutDamage(JournalLog log, JournalCursor cursor, RecoverySettings options, out long nextAddress)
     {
         nextAddress = cursor.NextAddress;
         if (cursor.Damage is not { } damage) return null;
@@ -288,7 +288,7 @@ public static class LedgerRecovery
         }
     }
 
-    private static HistoryCatalog FirstCatalog(JournalLog log, JournalRecord first, RecoveryOptions options) =>
+    private static HistoryCatalog FirstCatalog(JournalLog log, JournalRecord first, RecoverySettings options) =>
         first.Kind == CommandKind.LoadCatalog
             ? first.Command.Catalog!
             : options.InitialCatalog ?? throw new JournalFormatException($"Journal record {first.RecordNumber} in '{log.Directory}' is a {first.Kind}, not the catalog every journal starts with.");

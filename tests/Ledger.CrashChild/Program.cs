@@ -43,7 +43,7 @@ void Say(string line)
     }
 }
 
-var store = LedgerStore.Open(new LedgerStoreOptions
+var store = LedgerStore.Open(new LedgerStoreSettings
 {
     DataDir = args[0],
     Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),

@@ -135,7 +135,7 @@ public class FaultTests
             string before = JournalFiles.Digest(dir.Path);
             using (var log = JournalLog.Open(dir.Journal, Settings, readOnly: true))
             {
-                var result = LedgerRecovery.Recover(log, null, new RecoveryOptions { CutDamage = true });
+                var result = LedgerRecovery.Recover(log, null, new RecoverySettings { CutDamage = true });
                 Assert.That(result.Report.Damage, Is.Not.Null);
                 Assert.That(result.Report.Damage!.ExpectedRecordNumber, Is.EqualTo(victim.Number));
                 Assert.That(result.Report.Damage.Address, Is.EqualTo(victim.Address));

@@ -68,8 +68,8 @@ public class RoundTripTests
 
         using var log = JournalLog.Open(dir.Journal, options.Journal, readOnly: true);
         using var olderStore = EntryStore.Open(older.Store, options.EntryStore, readOnly: true);
-        var fromCut = LedgerRecovery.Recover(log, olderStore, new RecoveryOptions { EngineSettings = options.Engine });
-        var full = LedgerRecovery.Recover(log, null, new RecoveryOptions());
+        var fromCut = LedgerRecovery.Recover(log, olderStore, new RecoverySettings { EngineSettings = options.Engine });
+        var full = LedgerRecovery.Recover(log, null, new RecoverySettings());
         Assert.That(fromCut.Report.StoreCut, Is.Not.Null);
         Assert.That(fromCut.Report.RecordsReplayed, Is.GreaterThan(0).And.LessThan(full.Report.RecordsReplayed));
         Assert.That(fromCut.Report.StoreCut!.RecordNumber + fromCut.Report.RecordsReplayed, Is.EqualTo(full.Report.RecordsReplayed));

@@ -8,7 +8,7 @@ namespace Ledger.Journal.Tests;
 /// <summary>Opens stores on a directory and drives them with a real <see cref="EngineHost"/>.</summary>
 internal static class StoreHarness
 {
-    public static LedgerStoreOptions Options(string dir) => new()
+    public static LedgerStoreSettings Options(string dir) => new()
     {
         DataDir = dir,
         Catalog = Commands.DefaultCatalog,

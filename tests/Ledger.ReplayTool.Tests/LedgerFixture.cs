@@ -62,7 +62,7 @@ internal sealed class LedgerFixture : IDisposable
     public string Journal => System.IO.Path.Combine(Path, LedgerStore.JournalDirectoryName);
     public string Store => System.IO.Path.Combine(Path, Ledger.Journal.Entries.EntryStore.DirectoryName);
 
-    public static LedgerStoreOptions Options(string path, int segmentSizeBits = 20) => new()
+    public static LedgerStoreSettings Options(string path, int segmentSizeBits = 20) => new()
     {
         DataDir = path,
         Catalog = Testing.Commands.DefaultCatalog,

@@ -66,7 +66,7 @@ internal sealed class CommandConsumer : IDisposable
         _commandHeader = AvroFraming.Header(_commandSchema, options, options.CommandsTopic);
         _resultHeader = AvroFraming.Header(_resultSchema, options, options.ResultsTopic);
         _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.ConsumerGroup)).Build();
-        _results = new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(options, lingerMs: 2)).Build();
+        _results = new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(options, linger: TimeSpan.FromMilliseconds(2))).Build();
         _thread = new Thread(Run) { Name = "ledger-kafka-ingress", IsBackground = true };
     }
 

@@ -81,7 +81,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
             var restarted = NewEngine(Small);
             var commands = scenario.Build();
             var copies = scenario.Build();
-            int cut = Math.Min(scenario.SnapshotAt, commands.Count);
+            int cut = Math.Min(scenario.RestartAt, commands.Count);
             int journaled = -1; // the last command before the cut that changed the ledger: the store's cut is there
             for (int i = 0; i < cut; i++)
             {

@@ -206,7 +206,7 @@ internal sealed record Spec(string Id, string Line, bool IsDelete, (long Account
     public string RetryLine() => RetryId + Line[Id.Length..];
 }
 
-/// <summary>What the committed journal holds, read by a separate read-only scan (no snapshot), as the tests' oracle.</summary>
+/// <summary>What the committed journal holds, read by a separate read-only scan (no entry store), as the tests' oracle.</summary>
 internal sealed class JournalView
 {
     public Dictionary<(long Account, string Id), (long Record, ResultCode Code, long Sequence)> Entries { get; } = [];
@@ -220,7 +220,7 @@ internal sealed class JournalView
     {
         var view = new JournalView();
         using var log = JournalLog.Open(journalDir, CrashTests.ChildJournal, readOnly: true);
-        var result = LedgerRecovery.Recover(log, null, new RecoveryOptions { OnRecord = (r, _) => view.Add(r) }); // no store: the whole journal
+        var result = LedgerRecovery.Recover(log, null, new RecoverySettings { OnRecord = (r, _) => view.Add(r) }); // no store: the whole journal
         Assert.That(result.Report.Damage, Is.Null, "a committed journal is never damaged by a SIGKILL");
         view.StateHash = result.Report.StateHash;
         view.LastRecord = result.Report.LastRecordNumber;

@@ -8,9 +8,9 @@ namespace Ledger.Journal;
 /// <summary>
 /// Settings of <see cref="LedgerStore.Open"/>. Only <see cref="DataDir"/> and <see cref="Catalog"/> are required;
 /// every default is documented on its property.
-/// Usage: <c>LedgerStore.Open(new LedgerStoreOptions { DataDir = "./data", Catalog = HistoryCatalogFile.Load(path) })</c>
+/// Usage: <c>LedgerStore.Open(new LedgerStoreSettings { DataDir = "./data", Catalog = HistoryCatalogFile.Load(path) })</c>
 /// </summary>
-public sealed record LedgerStoreOptions
+public sealed record LedgerStoreSettings
 {
     /// <summary>The data directory: the journal lives in <c>journal/</c>, the entry store in <c>store/</c>.</summary>
     public required string DataDir { get; init; }
