@@ -22,7 +22,7 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
+    private static Utf8JsonWriter? _threadWriter;
 
     public int? StatusCode => StatusCodes.Status201Created;
     public string ContentType => "application/json; charset=utf-8";
@@ -56,8 +56,8 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
 
     public static void Write(IBufferWriter<byte> output, LedgerCommand command, HistoryCatalog catalog)
     {
-        var w = t_writer;
-        if (w is null) t_writer = w = new Utf8JsonWriter(output, WriterOptions);
+        var w = _threadWriter;
+        if (w is null) _threadWriter = w = new Utf8JsonWriter(output, WriterOptions);
         else w.Reset(output);
         Span<byte> currency = stackalloc byte[3];
         Span<byte> date = stackalloc byte[10];

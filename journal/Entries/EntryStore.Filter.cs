@@ -1,12 +1,3 @@
-using System.Diagnostics;
-using Ledger.Engine;
-using Ledger.Engine.Catalog;
-using Ledger.Engine.Domain;
-using Ledger.Engine.State;
-using Ledger.Journal.Format;
-using MessagePack;
-using RocksDbSharp;
-
 namespace Ledger.Journal.Entries;
 
 // The key filter in front of the store: loaded, rebuilt, marked complete.

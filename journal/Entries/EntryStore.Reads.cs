@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;

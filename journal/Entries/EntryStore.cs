@@ -1,10 +1,5 @@
 using System.Diagnostics;
-using Ledger.Engine;
 using Ledger.Engine.Catalog;
-using Ledger.Engine.Domain;
-using Ledger.Engine.State;
-using Ledger.Journal.Format;
-using MessagePack;
 using RocksDbSharp;
 
 namespace Ledger.Journal.Entries;

@@ -19,12 +19,12 @@ public sealed class ConfigurationTests
     [TestCase("--Ledger:Memory:InFlightEntriesMax=10", "Ledger:Memory:InFlightEntriesMax")]
     [TestCase("--Ledger:Checkpoint:EverySeconds=0", "Ledger:Checkpoint:EverySeconds")]
     [TestCase("--Ledger:Snapshot:EveryEntries=5", "Ledger:Snapshot")]
-    public void ShouldRefuseAMemoryBudgetThatCannotHoldWhatItMust(string setting, string named)
-    {
-        var error = Assert.Throws<InvalidOperationException>(() =>
-            GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", setting]));
-        Assert.That(error!.Message, Does.Contain(named));
-    }
+    public void ShouldRefuseAMemoryBudgetThatCannotHoldWhatItMust(string setting, string named) =>
+        Assert.That(StartUpRefusal(setting), Does.Contain(named));
+
+    /// <summary>What start-up says when <paramref name="setting"/> is added to a valid command line.</summary>
+    private static string StartUpRefusal(string setting) => Assert.Throws<InvalidOperationException>(() =>
+        GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", setting]))!.Message;
 
     /// <summary>Each of these once failed only when the component started (or never): now all fail at start-up, in one place.</summary>
     [TestCase("--Ledger:WaitStrategy=Sleepy", "Ledger:WaitStrategy is 'Sleepy'")]
@@ -36,10 +36,9 @@ public sealed class ConfigurationTests
     [TestCase("--Ledger:Memory:OpenHoldsMax=0", "Ledger:Memory:OpenHoldsMax")]
     public void ShouldRefuseAtStartUpWithOneSentenceNamingTheKey(string setting, string named)
     {
-        var error = Assert.Throws<InvalidOperationException>(() =>
-            GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", setting]));
-        Assert.That(error!.Message, Does.Contain(named).And.EndWith("."));
-        Assert.That(error.Message.TrimEnd('.'), Does.Not.Contain(". "), "one sentence");
+        string message = StartUpRefusal(setting);
+        Assert.That(message, Does.Contain(named).And.EndWith("."));
+        Assert.That(message.TrimEnd('.'), Does.Not.Contain(". "), "one sentence");
     }
 
     [TestCase(null, TestName = "ShouldRefuseTlsOnTheDefaultPlainAddress")]

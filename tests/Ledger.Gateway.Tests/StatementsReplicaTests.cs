@@ -210,6 +210,7 @@ public sealed class StatementsReplicaTests
         await delete.ProblemAsync(421, "read-only-replica");
     }
 
+    [Category("Process")]
     [Test]
     public async Task AReplicaKilledAtSeededMomentsShouldResumeWhereItWasAndAnswerAsThePrimary()
     {
@@ -335,6 +336,7 @@ public sealed class StatementsReplicaTests
         Directory.Delete(dataDir, recursive: true);
     }
 
+    [Category("Process")]
     [Test]
     public async Task AReplicaShouldDropTheEventsThePublisherProducesAgain()
     {

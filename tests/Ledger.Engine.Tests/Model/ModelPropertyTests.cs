@@ -18,6 +18,7 @@ namespace Ledger.Engine.Tests.Model;
 /// + 50 generated). A failure prints the shrunk scenario and FsCheck's seed; reproduce it with
 /// <c>[Property(..., Replay = "seed,gamma")]</c> on the failing property (generation is pure, so the seed is enough).
 /// </summary>
+[Category("Property")]
 public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
 {
     private const int Cases = 200;

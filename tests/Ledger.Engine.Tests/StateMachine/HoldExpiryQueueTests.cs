@@ -47,21 +47,21 @@ public sealed class HoldExpiryQueueTests
     {
         // Three rounds of holds that fill the queue, each removed before it lapses: their items are stale, and a full
         // queue drops them rather than growing; the last round then expires in order.
-        const int Max = 64;
-        var engine = NewEngine(new EngineSettings { AccountCapacity = 16, EntryCacheEntries = 16 * Max, OpenHoldsMax = Max });
+        const int max = 64;
+        var engine = NewEngine(new EngineSettings { AccountCapacity = 16, EntryCacheEntries = 16 * max, OpenHoldsMax = max });
         Open(A).ApplyTo(engine);
         Post(Posting(A, "fund", 100, 1_000_000)).ApplyTo(engine);
         for (int round = 0; round < 3; round++)
         {
-            foreach (var hold in ExpiringHolds($"r{round}", Max, At(3_600 * (10 - round)))) hold.ApplyTo(engine);
+            foreach (var hold in ExpiringHolds($"r{round}", max, At(3_600 * (10 - round)))) hold.ApplyTo(engine);
             if (round == 2) break;
-            for (int i = 0; i < Max; i++) Delete(A, $"r{round}-{i}").ApplyTo(engine);
+            for (int i = 0; i < max; i++) Delete(A, $"r{round}-{i}").ApplyTo(engine);
         }
         var queue = ExpiryQueueOf(engine);
-        Assert.That(queue.Capacity, Is.EqualTo(Max), "never grew");
+        Assert.That(queue.Capacity, Is.EqualTo(max), "never grew");
 
         var tick = Tick(At(86_400)).ApplyTo(engine);
-        Assert.That(tick.Events.Count(e => e.Status == EntryStatus.Expired), Is.EqualTo(Max), "the live round expires; the removed ones are not expired again");
+        Assert.That(tick.Events.Count(e => e.Status == EntryStatus.Expired), Is.EqualTo(max), "the live round expires; the removed ones are not expired again");
     }
 
     private static HoldExpiryQueue ExpiryQueueOf(LedgerEngine engine) =>

@@ -19,6 +19,7 @@ namespace Ledger.Journal.Tests.Crash;
 /// retries of in-flight commands get correct idempotent answers. The last round takes the SIGTERM path.
 /// </summary>
 [NonParallelizable]
+[Category("Process")]
 public class CrashTests
 {
     /// <summary>Same layout as the child writes (FasterLog must read with the page size it wrote).</summary>
