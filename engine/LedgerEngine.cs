@@ -55,7 +55,7 @@ public sealed partial class LedgerEngine
         _catalogVersion = catalog.Version;
         _accounts = new AccountTable(settings.AccountCapacity);
         _cache = new EntryCache(settings.EntryCacheEntries);
-        _expiryQueue = new HoldExpiryQueue(1024);
+        _expiryQueue = new HoldExpiryQueue(settings.OpenHoldsMax, _cache);
         _daily = new DailyCounterTable(1024);
         _openHoldsMax = settings.OpenHoldsMax;
         if (settings.PrefaultTables) _cache.Prefault();

@@ -83,14 +83,7 @@ public sealed class JournalCursor : IDisposable
     public unsafe ReadOutcome TryRead(JournalRecord into, bool decode)
     {
         if (Damage is not null) return ReadOutcome.Damage;
-        // A loop, not an if: damage found right where an earlier cut resumed is cut there too, so cuts chain.
-        while (_log.Cuts.At(NextAddress) is { } cut)
-        {
-            _iterator.Dispose();
-            NextAddress = cut.ResumeAddress;
-            _iterator = NewIterator(NextAddress);
-        }
-
+        SkipCuts();
         long first = -1; // address of the record's first fragment
         int assembled = 0;
         RecordHeader header = default;
@@ -101,25 +94,7 @@ public sealed class JournalCursor : IDisposable
             long address, next;
             try
             {
-                if (!_iterator.UnsafeGetNext(out entry, out length, out address, out next))
-                {
-                    if (first >= 0)
-                    {
-                        if (_follow)
-                        {
-                            // Commits never split a record; a tailing reader can only be early. Read it again later.
-                            _iterator.Dispose();
-                            _iterator = NewIterator(NextAddress);
-                            return ReadOutcome.End;
-                        }
-                        return Fail(first, "the record's last fragment is missing (torn)");
-                    }
-                    if (!_follow && NextAddress < _endAddress)
-                    {
-                        return Fail(NextAddress, $"the log is committed up to address {_endAddress} but its records end at {NextAddress} (a truncated or zeroed tail)");
-                    }
-                    return ReadOutcome.End;
-                }
+                if (!_iterator.UnsafeGetNext(out entry, out length, out address, out next)) return AtEnd(first);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -130,29 +105,7 @@ public sealed class JournalCursor : IDisposable
             string? problem;
             try
             {
-                var bytes = new ReadOnlySpan<byte>(entry, length);
-                problem = RecordHeader.TryRead(bytes, out var fragment);
-                if (problem is null)
-                {
-                    if (fragment.RecordNumber != ExpectedRecordNumber)
-                        problem = $"found record number {fragment.RecordNumber} where {ExpectedRecordNumber} was expected";
-                    else if (fragment.LastSequence < LastSequence)
-                        problem = $"its last sequence {fragment.LastSequence} is below the previous record's {LastSequence}";
-                    else if (first >= 0 && (fragment.Kind != header.Kind || fragment.LastSequence != header.LastSequence || fragment.Version != header.Version))
-                        problem = "a fragment does not match the record it continues";
-                    else
-                    {
-                        int total = assembled + fragment.PayloadLength;
-                        if (total > RecordHeader.PayloadLengthMax) problem = $"the record's fragments exceed {RecordHeader.PayloadLengthMax} bytes";
-                        else
-                        {
-                            if (_payload.Length < total) Array.Resize(ref _payload, Math.Max(total, _payload.Length * 2));
-                            bytes[RecordHeader.Size..].CopyTo(_payload.AsSpan(assembled));
-                            assembled = total;
-                            header = fragment;
-                        }
-                    }
-                }
+                problem = Assemble(new ReadOnlySpan<byte>(entry, length), first >= 0, ref assembled, ref header);
             }
             finally
             {
@@ -163,29 +116,85 @@ public sealed class JournalCursor : IDisposable
             if ((header.Flags & ~RecordHeader.MoreFragments) != 0)
                 throw new JournalFormatException($"journal record {header.RecordNumber} has flags {header.Flags:x2}; this build knows only fragment continuation. Use a build that knows them.");
             if ((header.Flags & RecordHeader.MoreFragments) != 0) continue;
-
-            header = header with { PayloadLength = assembled };
-            if (decode)
-            {
-                RecordCodec.Decode(in header, _payload.AsMemory(0, assembled), into);
-            }
-            else
-            {
-                if (header.Version != RecordHeader.CurrentVersion)
-                    throw new JournalFormatException($"journal record {header.RecordNumber} has format version {header.Version}; this build reads version {RecordHeader.CurrentVersion}. Use a build that knows that version.");
-                into.RecordNumber = header.RecordNumber;
-                into.LastSequence = header.LastSequence;
-            }
-            into.Address = first;
-            into.NextAddress = next;
-            into.Checksum = header.Checksum;
-            into.Payload = _payload.AsMemory(0, assembled);
-            NextAddress = next;
-            ExpectedRecordNumber++;
-            LastSequence = header.LastSequence;
-            if (_payload.Length > 16 << 20 && assembled < 1 << 20) _payload = new byte[4096]; // after a bulk import, give the memory back
-            return ReadOutcome.Record;
+            return Deliver(header with { PayloadLength = assembled }, first, next, into, decode);
         }
+    }
+
+    /// <summary>Jumps over the journal's cuts. A loop, not an if: damage found right where an earlier cut resumed is cut there too, so cuts chain.</summary>
+    private void SkipCuts()
+    {
+        while (_log.Cuts.At(NextAddress) is { } cut)
+        {
+            _iterator.Dispose();
+            NextAddress = cut.ResumeAddress;
+            _iterator = NewIterator(NextAddress);
+        }
+    }
+
+    /// <summary>No fragment follows: the end of the journal, a record a tailing reader is early for, or a torn or truncated tail.</summary>
+    private ReadOutcome AtEnd(long first)
+    {
+        if (first >= 0)
+        {
+            if (_follow)
+            {
+                // Commits never split a record; a tailing reader can only be early. Read it again later.
+                _iterator.Dispose();
+                _iterator = NewIterator(NextAddress);
+                return ReadOutcome.End;
+            }
+            return Fail(first, "the record's last fragment is missing (torn)");
+        }
+        if (!_follow && NextAddress < _endAddress)
+        {
+            return Fail(NextAddress, $"the log is committed up to address {_endAddress} but its records end at {NextAddress} (a truncated or zeroed tail)");
+        }
+        return ReadOutcome.End;
+    }
+
+    /// <summary>Checks one fragment (header, record number, sequence, agreement with the fragments before it) and appends its payload; null when it fits, else what is wrong.</summary>
+    private string? Assemble(ReadOnlySpan<byte> bytes, bool continues, ref int assembled, ref RecordHeader header)
+    {
+        if (RecordHeader.TryRead(bytes, out var fragment) is { } problem) return problem;
+        if (fragment.RecordNumber != ExpectedRecordNumber)
+            return $"found record number {fragment.RecordNumber} where {ExpectedRecordNumber} was expected";
+        if (fragment.LastSequence < LastSequence)
+            return $"its last sequence {fragment.LastSequence} is below the previous record's {LastSequence}";
+        if (continues && (fragment.Kind != header.Kind || fragment.LastSequence != header.LastSequence || fragment.Version != header.Version))
+            return "a fragment does not match the record it continues";
+        int total = assembled + fragment.PayloadLength;
+        if (total > RecordHeader.PayloadLengthMax) return $"the record's fragments exceed {RecordHeader.PayloadLengthMax} bytes";
+        if (_payload.Length < total) Array.Resize(ref _payload, Math.Max(total, _payload.Length * 2));
+        bytes[RecordHeader.Size..].CopyTo(_payload.AsSpan(assembled));
+        assembled = total;
+        header = fragment;
+        return null;
+    }
+
+    /// <summary>A whole record: decode it (or only its header fields) into <paramref name="into"/> and move past it.</summary>
+    private ReadOutcome Deliver(in RecordHeader header, long first, long next, JournalRecord into, bool decode)
+    {
+        int assembled = header.PayloadLength;
+        if (decode)
+        {
+            RecordCodec.Decode(in header, _payload.AsMemory(0, assembled), into);
+        }
+        else
+        {
+            if (header.Version != RecordHeader.CurrentVersion)
+                throw new JournalFormatException($"journal record {header.RecordNumber} has format version {header.Version}; this build reads version {RecordHeader.CurrentVersion}. Use a build that knows that version.");
+            into.RecordNumber = header.RecordNumber;
+            into.LastSequence = header.LastSequence;
+        }
+        into.Address = first;
+        into.NextAddress = next;
+        into.Checksum = header.Checksum;
+        into.Payload = _payload.AsMemory(0, assembled);
+        NextAddress = next;
+        ExpectedRecordNumber++;
+        LastSequence = header.LastSequence;
+        if (_payload.Length > 16 << 20 && assembled < 1 << 20) _payload = new byte[4096]; // after a bulk import, give the memory back
+        return ReadOutcome.Record;
     }
 
     private ReadOutcome Fail(long address, string reason)

@@ -23,7 +23,7 @@ public sealed record JournalCut(
 
 /// <summary>
 /// The journal's list of cuts, kept in <c>cuts.json</c> beside the log (replaced atomically). Every reader honours it,
-/// so the service, its shadow snapshotter and the replay-tool all see the same records.
+/// so the service and the replay-tool see the same records.
 /// Usage: <c>var cuts = JournalCuts.Load(dir); long resume = cuts.ResumeAfter(address);</c>
 /// </summary>
 public sealed class JournalCuts
@@ -71,8 +71,8 @@ public sealed class JournalCuts
     {
         _cuts.RemoveAll(c => c.CutAddress == cut.CutAddress);
         _cuts.Add(cut);
-        var snapshot = _cuts.ToList();
-        DurableFiles.WriteAtomically(_path, stream => JsonSerializer.Serialize(stream, snapshot, CutsJsonContext.Default.ListJournalCut));
+        var copy = _cuts.ToList();
+        DurableFiles.WriteAtomically(_path, stream => JsonSerializer.Serialize(stream, copy, CutsJsonContext.Default.ListJournalCut));
     }
 }
 

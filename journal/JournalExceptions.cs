@@ -1,8 +1,8 @@
 namespace Ledger.Journal;
 
 /// <summary>
-/// A journal or snapshot this build cannot read safely (unknown format version, a sound record that does not decode,
-/// a journal shorter than its snapshot). Start-up stops with this message instead of guessing or cutting good data.
+/// A journal or entry store this build cannot read safely (unknown format version, a sound record that does not decode,
+/// a journal shorter than the store's cut). Start-up stops with this message instead of guessing or cutting good data.
 /// </summary>
 public sealed class JournalFormatException : Exception
 {

@@ -3,7 +3,7 @@ namespace Ledger.Journal;
 /// <summary>
 /// How the journal's FasterLog is laid out. Defaults suit a single-node ledger on local disk; page and segment size
 /// apply only when a journal is created (then <c>layout.json</c> keeps them).
-/// Usage: <c>new LedgerStoreOptions { ..., Journal = new JournalSettings { CommitWait = CommitWait.Spin } }</c>
+/// Usage: <c>new LedgerStoreSettings { ..., Journal = new JournalSettings { CommitWait = CommitWait.Spin } }</c>
 /// </summary>
 public sealed record JournalSettings
 {

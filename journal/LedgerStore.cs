@@ -1,6 +1,6 @@
 using Ledger.Engine;
 using Ledger.Engine.Commands;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Format;
 using Ledger.Journal.Recovery;
 using Ledger.Journal.Storage;
@@ -15,7 +15,7 @@ namespace Ledger.Journal;
 /// One process owns a data directory at a time (a lock file enforces it).
 /// <para>Usage:</para>
 /// <code>
-/// using var store = LedgerStore.Open(new LedgerStoreOptions { DataDir = dir, Catalog = catalog, Logger = logger });
+/// using var store = LedgerStore.Open(new LedgerStoreSettings { DataDir = dir, Catalog = catalog, Logger = logger });
 /// var host = new EngineHost(store.Engine, store.Journal, sinks, settings, store.Prefetcher, store.StoreWriter);
 /// host.Start(); store.Checkpoints.Start();
 /// ... on SIGTERM: host.Stop(); store.Dispose();   // drain, then commit, checkpoint and close
@@ -31,7 +31,7 @@ public sealed class LedgerStore : IDisposable
     private readonly ILogger? _logger;
     private bool _disposed;
 
-    private LedgerStore(string dataDir, JournalLog log, FileStream lockFile, EntryStore.EntryStore entries, LedgerEngine engine, JournalWriter journal,
+    private LedgerStore(string dataDir, JournalLog log, FileStream lockFile, EntryStore entries, LedgerEngine engine, JournalWriter journal,
         RecoveryReport report, ILogger? logger)
     {
         DataDir = dataDir;
@@ -59,7 +59,7 @@ public sealed class LedgerStore : IDisposable
     public JournalWriter Journal { get; }
 
     /// <summary>The entry store (history on disk, live state at its cut).</summary>
-    public EntryStore.EntryStore Entries { get; }
+    public EntryStore Entries { get; }
 
     /// <summary>The host's prefetch stage reads the store through this.</summary>
     public StorePrefetcher Prefetcher { get; }
@@ -74,13 +74,13 @@ public sealed class LedgerStore : IDisposable
     public RecoveryReport Recovery { get; }
 
     /// <summary>Opens the store: lock, recover, journal the catalog if new or changed. Throws with a sentence saying what to fix.</summary>
-    public static LedgerStore Open(LedgerStoreOptions options)
+    public static LedgerStore Open(LedgerStoreSettings options)
     {
         options.Validate();
         var logger = options.Logger;
         FileStream? lockFile = null;
         JournalLog? log = null;
-        EntryStore.EntryStore? entries = null;
+        EntryStore? entries = null;
         try
         {
             string dataDir = Path.GetFullPath(options.DataDir);
@@ -94,9 +94,9 @@ public sealed class LedgerStore : IDisposable
             string journalDir = Path.Combine(dataDir, JournalDirectoryName);
             bool created = !JournalLog.Exists(journalDir);
             log = JournalLog.Open(journalDir, options.Journal);
-            (entries, string? rebuilt) = OpenEntryStore(Path.Combine(dataDir, EntryStore.EntryStore.DirectoryName), log, options.EntryStore, logger);
+            (entries, string? rebuilt) = OpenEntryStore(Path.Combine(dataDir, EntryStore.DirectoryName), log, options.EntryStore, logger);
             var opened = opening.Elapsed;
-            var result = LedgerRecovery.Recover(log, entries, new RecoveryOptions
+            var result = LedgerRecovery.Recover(log, entries, new RecoverySettings
             {
                 InitialCatalog = options.Catalog,
                 EngineSettings = options.Engine,
@@ -157,13 +157,13 @@ public sealed class LedgerStore : IDisposable
     /// a discarded region) is moved aside as <c>store.unusable-…</c> (kept for inspection) and a new one is created, which
     /// recovery then fills from the whole journal. Returns why it was rebuilt, or null.
     /// </summary>
-    private static (EntryStore.EntryStore Store, string? Rebuilt) OpenEntryStore(string directory, JournalLog log, EntryStoreSettings settings, ILogger? logger)
+    private static (EntryStore Store, string? Rebuilt) OpenEntryStore(string directory, JournalLog log, EntryStoreSettings settings, ILogger? logger)
     {
         string? problem;
-        EntryStore.EntryStore? store = null;
+        EntryStore? store = null;
         try
         {
-            store = EntryStore.EntryStore.Open(directory, settings);
+            store = EntryStore.Open(directory, settings);
             problem = LedgerRecovery.CheckStore(log, store);
         }
         catch (Exception ex) when (ex is IOException or StoreFormatException)
@@ -180,7 +180,7 @@ public sealed class LedgerStore : IDisposable
         string aside = AsideName(directory);
         Directory.Move(directory, aside);
         logger?.LogWarning("The entry store does not fit the journal ({Problem}); moved to {Aside}, rebuilding it from the journal.", problem, aside);
-        return (EntryStore.EntryStore.Open(directory, settings), $"{problem} (the old store is in {aside})");
+        return (EntryStore.Open(directory, settings), $"{problem} (the old store is in {aside})");
     }
 
     /// <summary>
@@ -208,7 +208,7 @@ public sealed class LedgerStore : IDisposable
         }
         catch (IOException ex)
         {
-            throw new IOException($"The data directory '{dataDir}' is in use by another ledger process ({LockFileName} is locked). Stop it, or set Ledger:DataDir to another directory.", ex);
+            throw new IOException($"The data directory '{dataDir}' is in use by another ledger process ({LockFileName} is locked). Stop it, or open another data directory.", ex);
         }
     }
 

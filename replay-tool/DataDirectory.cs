@@ -1,6 +1,6 @@
 using System.Globalization;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 
 namespace Ledger.ReplayTool;
@@ -80,7 +80,7 @@ internal sealed class DataDirectory : IDisposable
     /// and the bound (if any) is not before the cut; else (or with <paramref name="full"/>) a replay of the whole journal
     /// through a scratch store. Refuses, with a sentence, a full replay of a journal whose start was archived.
     /// </summary>
-    public RecoveryResult Recover(string label, RecoveryOptions options, bool full)
+    public RecoveryResult Recover(string label, RecoverySettings options, bool full)
     {
         var cut = Store?.Cut;
         bool fits = Store is not null && LedgerRecovery.CheckStore(Log, Store) is null;

@@ -17,7 +17,7 @@ namespace Ledger.Engine.Commands;
 /// </list>
 /// Codes below 100 are refused before the ledger: not remembered, not journaled. Codes from 100 are ledger
 /// declines: remembered under every correlation id of the command, so a retry gets the same answer.
-/// Values are journaled and stored: never renumber.
+/// Values are journaled and kept in the entry store: never renumber.
 /// </summary>
 public enum ResultCode : byte
 {

@@ -9,28 +9,3 @@ public enum EntryKind : byte
     Reversal = 4,
     Removal = 5,
 }
-
-/// <summary>An entry's status. Values are journaled: never renumber.</summary>
-public enum EntryStatus : byte
-{
-    None = 0,
-    Posted = 1,
-    Pending = 2,
-    Expired = 3,
-    Released = 4,
-    Removed = 5,
-}
-
-/// <summary>The direction of a history code.</summary>
-public enum Direction : byte
-{
-    Debit = 1,
-    Credit = 2,
-}
-
-/// <summary>Balance types an account reports.</summary>
-public enum BalanceType : byte
-{
-    Available = 1,
-    Held = 2,
-}

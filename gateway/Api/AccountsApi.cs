@@ -7,6 +7,7 @@ using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
@@ -55,11 +56,11 @@ public static class AccountsApi
 
     internal static async Task<Results<Created<AccountResponse>, ProblemResult>> OpenAccount(HttpContext http, LedgerRuntime runtime)
     {
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        var (body, bodyProblem) = await Edge.ReadJsonAsync(http, GatewayJsonContext.Default.OpenAccountRequest);
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (HttpEdge.NotReady(runtime) is { } notReady) return notReady;
+        var (body, bodyProblem) = await HttpEdge.ReadJsonAsync(http, GatewayJsonContext.Default.OpenAccountRequest);
         if (bodyProblem is not null) return bodyProblem;
-        if (CheckOpening(body!, out var opening) is { } error) return Problem.Validation(error);
+        if (Opening(body!, out var opening) is { } error) return Problem.Validation(error);
 
         var command = runtime.Pool.Rent();
         try
@@ -67,10 +68,8 @@ public static class AccountsApi
             command.SetOpenAccounts(1);
             command.Openings[0] = opening;
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
-            var result = command.Result;
-            if (result.Code == ResultCode.AccountExists) return Problem.Of(ProblemTypes.AccountExists, $"Account {opening.Account} already exists.");
-            if (!result.IsOk) return Problem.Of(ProblemTypes.Of(result.Code), $"The account cannot be opened: {ProblemTypes.Of(result.Code).Title}.");
-            string currency = Answers.CurrencyName(opening.Currency);
+            if (!command.Result.IsOk) return Problem.From(Declines.Opening(command));
+            string currency = CurrencyNames.Of(opening.Currency);
             var answer = new AccountResponse(opening.Account.Branch, opening.Account.Number, currency, opening.OverdraftLimitMinor,
                 WireTime.Utc(command.EntryResults[0].TimestampTicks), Answers.Balances(default, currency));
             return TypedResults.Created($"/v1/accounts/{opening.Account.Branch}/{opening.Account.Number}", answer);
@@ -83,35 +82,25 @@ public static class AccountsApi
 
     internal static async Task<Results<Ok<AccountResponse>, ProblemResult>> GetAccount(string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
-        if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (await Edge.ReadYourWritesAsync(runtime, http, key) is { } notReady) return notReady;
+        if (!HttpEdge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (await HttpEdge.ReadYourWritesAsync(runtime, http, key) is { } notReady) return notReady;
         if (!runtime.Reads!.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
-        string currency = Answers.CurrencyName(view.Currency);
+        string currency = CurrencyNames.Of(view.Currency);
         return TypedResults.Ok(new AccountResponse(key.Branch, key.Number, currency, view.OverdraftLimitMinor, new DateTime(view.OpenedAtTicks, DateTimeKind.Utc),
             Answers.Balances(view.Balances, currency)));
     }
 
-    /// <summary>Checks an opening request; null when valid.</summary>
-    internal static string? CheckOpening(OpenAccountRequest body, out AccountOpening opening)
-    {
-        opening = default;
-        if (!Edge.IsValidAccount(body.Branch, body.Account)) return Edge.AccountProblemText(body.Branch, body.Account);
-        if (body.Currency is null) return "currency is required (ISO-4217, e.g. USD).";
-        if (!CurrencyCode.TryParse(body.Currency, out var currency)) return "currency " + Edge.CurrencyProblemText(body.Currency);
-        long overdraft = body.OverdraftLimit ?? 0;
-        if (overdraft is < 0 or > Limits.OverdraftLimitMax) return $"overdraftLimit must be 0..{Limits.OverdraftLimitMax} minor units.";
-        opening = new AccountOpening { Account = new AccountKey(body.Branch!.Value, body.Account!.Value), Currency = currency, OverdraftLimitMinor = overdraft };
-        return null;
-    }
+    private static string? Opening(OpenAccountRequest body, out AccountOpening opening) =>
+        AccountChecks.Opening(body.Branch, body.Account, body.Currency, body.OverdraftLimit, out opening);
 
     // ---------------- bulk import ----------------
 
     internal static async Task<Results<Ok<AccountImportResponse>, ProblemResult>> ImportAccounts(
         HttpContext http, LedgerRuntime runtime, IOptions<LedgerOptions> options)
     {
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (await Edge.ReadYourWritesAsync(runtime, http) is { } notReady) return notReady; // it looks up accounts already open
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (await HttpEdge.ReadYourWritesAsync(runtime, http) is { } notReady) return notReady; // it looks up accounts already open
         var settings = options.Value.Import;
         string? mediaType = http.Request.ContentType?.Split(';')[0].Trim();
         bool csv;
@@ -143,7 +132,7 @@ public static class AccountsApi
                     var text = Encoding.UTF8.GetString(line).Trim();
                     if (text.Length == 0 || (csv && lineNumber == 1 && text.StartsWith("branch", StringComparison.OrdinalIgnoreCase))) continue;
                     string? error = csv ? ParseCsv(text, out var request) : ParseJson(text, out request);
-                    error ??= CheckOpening(request!, out var opening) ?? Admit(opening);
+                    error ??= Opening(request!, out var opening) ?? Admit(opening);
                     if (error is not null) refusal = $"Line {lineNumber}: {error}";
                 }
                 // Always hand the buffer back, even when refusing: the pipe must not be left mid-read.
@@ -172,7 +161,7 @@ public static class AccountsApi
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Edge.PayloadTooLarge(http);
+            return HttpEdge.PayloadTooLarge(http);
         }
 
         int opened = 0;

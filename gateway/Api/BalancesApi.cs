@@ -1,3 +1,4 @@
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
@@ -26,24 +27,24 @@ public static class BalancesApi
 
     internal static async Task<Results<Ok<AccountBalancesResponse>, ProblemResult>> GetBalances(string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
-        if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (await Edge.ReadYourWritesAsync(runtime, http, key) is { } notReady) return notReady;
+        if (!HttpEdge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (await HttpEdge.ReadYourWritesAsync(runtime, http, key) is { } notReady) return notReady;
         var reads = runtime.Reads!;
         if (!reads.TryGetAccount(key, out var view)) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");
 
         string? at = http.Request.Query["at"];
-        if (at is null) return TypedResults.Ok(new AccountBalancesResponse(key.Branch, key.Number, Answers.Balances(view.Balances, Answers.CurrencyName(view.Currency))));
+        if (at is null) return TypedResults.Ok(new AccountBalancesResponse(key.Branch, key.Number, Answers.Balances(view.Balances, CurrencyNames.Of(view.Currency))));
 
         // Everything stamped up to the end of what the text names: a date's closing balances, a second's, a millisecond's.
         if (!WireTime.TryParseInstantThrough(at, out long ticks))
         {
-            return Problem.Validation($"at '{Edge.Shorten(at)}' is not an ISO-8601 instant (2026-06-21T18:00:00Z) or date (2026-06-21).");
+            return Problem.Validation($"at '{Refusal.Quote(at)}' is not an ISO-8601 instant (2026-06-21T18:00:00Z) or date (2026-06-21).");
         }
         if (!reads.TryGetBalancesAt(key, ticks, out var then))
         {
             return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} was not open yet at {at}.");
         }
-        return TypedResults.Ok(new AccountBalancesResponse(key.Branch, key.Number, Answers.Balances(then.Balances, Answers.CurrencyName(then.Currency))));
+        return TypedResults.Ok(new AccountBalancesResponse(key.Branch, key.Number, Answers.Balances(then.Balances, CurrencyNames.Of(then.Currency))));
     }
 }

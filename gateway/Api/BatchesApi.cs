@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Hosting;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
@@ -38,10 +39,10 @@ public static class BatchesApi
     internal static async Task<Results<BatchCreatedResult, ProblemResult>> PostBatch(
         string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
-        if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        var (body, bodyProblem) = await Edge.ReadBodyAsync(http);
+        if (!HttpEdge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (HttpEdge.NotReady(runtime) is { } notReady) return notReady;
+        var (body, bodyProblem) = await HttpEdge.ReadBodyAsync(http);
         if (bodyProblem is not null) return bodyProblem;
 
         var command = runtime.Pool.Rent();
@@ -51,9 +52,9 @@ public static class BatchesApi
             var problem = BatchJsonReader.Read(body, key, command);
             http.Request.BodyReader.AdvanceTo(body.End);
             if (problem is not null) return problem;
-            command.PermittedDomains = Edge.DomainsOf(http);
+            command.PermittedDomains = HttpEdge.DomainsOf(http);
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
-            if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog);
+            if (!command.Result.IsOk) return Problem.From(Declines.Of(command, runtime.Catalog));
             handedOver = true; // the result writes the answer from the command, then returns it to the pool
             return new BatchCreatedResult(command, runtime.Pool, runtime.Catalog);
         }
@@ -66,8 +67,8 @@ public static class BatchesApi
     internal static async Task<Results<NoContent, ProblemResult>> DeletePendingEntry(
         string branch, string account, HttpContext http, LedgerRuntime runtime)
     {
-        if (!Edge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (!HttpEdge.TryParseAccount(branch, account, out var key, out var pathProblem)) return pathProblem!;
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
         string? correlationId = http.Request.Query["correlationId"];
         if (correlationId is null) return Problem.Validation("Query parameter correlationId is required: the hold to remove.");
         if (!LedgerEngine.IsValidKey(correlationId))
@@ -79,11 +80,11 @@ public static class BatchesApi
         try
         {
             command.SetRemove(key, correlationId);
-            command.PermittedDomains = Edge.DomainsOf(http);
+            command.PermittedDomains = HttpEdge.DomainsOf(http);
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             var result = command.Result;
             if (result.IsOk) return TypedResults.NoContent();
-            return Answers.RemoveDecline(command);
+            return Problem.From(Declines.Removal(command));
         }
         finally
         {

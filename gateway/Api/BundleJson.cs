@@ -1,23 +1,10 @@
 using System.Buffers;
 using System.Text.Json;
 using Ledger.Engine;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Problems;
 
 namespace Ledger.Gateway.Api;
-
-/// <summary>A bundle as read, before validation (null: absent or JSON null). Entries are read as a batch's are.</summary>
-internal sealed class BundleBody
-{
-    public string? BundleId;
-    public List<BundleLegBody?>? Legs;
-}
-
-internal sealed class BundleLegBody
-{
-    public int? Branch;
-    public long? Account;
-    public List<EntryFields>? Entries;
-}
 
 /// <summary>
 /// Reads <c>{"bundleId","legs":[{"branch","account","entries":[…]}]}</c> with the batch reader's strictness: each

@@ -2,6 +2,7 @@ using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
@@ -27,9 +28,9 @@ public static class BundlesApi
 
     internal static async Task<Results<Created<TransactionBundleResponse>, ProblemResult>> PostBundle(HttpContext http, LedgerRuntime runtime)
     {
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        var (json, bodyProblem) = await Edge.ReadBodyAsync(http);
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (HttpEdge.NotReady(runtime) is { } notReady) return notReady;
+        var (json, bodyProblem) = await HttpEdge.ReadBodyAsync(http);
         if (bodyProblem is not null) return bodyProblem;
         var readProblem = BundleJsonReader.Read(json, out var body);
         http.Request.BodyReader.AdvanceTo(json.End);
@@ -37,11 +38,11 @@ public static class BundlesApi
         var command = runtime.Pool.Rent();
         try
         {
-            if (Prepare(body, command, out var plan) is { } problem) return problem;
+            if (BundleCheck.Prepare(body, command, out var plan) is { } refusal) return Problem.From(refusal);
             var (legStarts, keys, legEntries) = plan;
-            command.PermittedDomains = Edge.DomainsOf(http);
+            command.PermittedDomains = HttpEdge.DomainsOf(http);
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
-            if (!command.Result.IsOk) return Answers.Decline(command, runtime.Catalog, legStarts);
+            if (!command.Result.IsOk) return Problem.From(Declines.Of(command, runtime.Catalog, legStarts));
 
             var answer = new BundleLegResponse[keys.Length];
             for (int l = 0; l < keys.Length; l++)
@@ -51,7 +52,7 @@ public static class BundlesApi
                 for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i, runtime.Catalog);
                 ref var first = ref command.EntryResults[legStarts[l]];
                 answer[l] = new BundleLegResponse(keys[l].Branch, keys[l].Number, entries,
-                    Answers.Balances(first.BalancesAfter, Answers.CurrencyName(first.Currency)));
+                    Answers.Balances(first.BalancesAfter, CurrencyNames.Of(first.Currency)));
             }
             // Location: the first leg's entries as a statement page (each leg's own query is in the same shape).
             string location = BatchCreatedResult.LocationOf(keys[0], command.EntryResults[0].Sequence, legEntries[0].Count);
@@ -61,64 +62,5 @@ public static class BundlesApi
         {
             runtime.Pool.Return(command);
         }
-    }
-
-    /// <summary>What a prepared bundle's answer needs: where each leg starts in the command, its account, its entries.</summary>
-    internal readonly record struct BundlePlan(int[] LegStarts, AccountKey[] Keys, List<EntryFields>[] LegEntries);
-
-    /// <summary>
-    /// Judges a bundle as read (REST or Kafka) and fills <paramref name="command"/> with its post; null when valid,
-    /// else the 400 naming what is wrong (nothing is submitted).
-    /// </summary>
-    internal static ProblemResult? Prepare(BundleBody body, LedgerCommand command, out BundlePlan plan)
-    {
-        plan = default;
-        if (body.BundleId is null) return Problem.Validation("bundleId is required.");
-        if (!LedgerEngine.IsValidKey(body.BundleId))
-        {
-            return Problem.Validation($"bundleId must be 1..{Limits.CorrelationIdLengthMax} characters of [A-Za-z0-9._:-].");
-        }
-        var legs = body.Legs;
-        if (legs is null || legs.Count == 0) return Problem.Validation($"legs is required: 1 to {Limits.LegsPerBundleMax} legs.");
-        if (legs.Count > Limits.LegsPerBundleMax) return Problem.Validation($"legs has {legs.Count} legs; a bundle takes at most {Limits.LegsPerBundleMax}.");
-
-        var legStarts = new int[legs.Count];
-        var keys = new AccountKey[legs.Count];
-        var legEntries = new List<EntryFields>[legs.Count];
-        int total = 0;
-        for (int l = 0; l < legs.Count; l++)
-        {
-            var leg = legs[l];
-            if (leg is null) return Problem.Validation($"legs[{l}] is null.", legIndex: l);
-            if (!Edge.IsValidAccount(leg.Branch, leg.Account)) return Problem.Validation($"legs[{l}]: {Edge.AccountProblemText(leg.Branch, leg.Account)}", legIndex: l);
-            keys[l] = new AccountKey(leg.Branch!.Value, leg.Account!.Value);
-            for (int m = 0; m < l; m++)
-            {
-                if (keys[m] == keys[l]) return Problem.Validation($"legs[{l}] repeats the account of legs[{m}]; put one account's entries in one leg.", legIndex: l);
-            }
-            if (leg.Entries is null || leg.Entries.Count == 0) return Problem.Validation($"legs[{l}].entries is required: at least one entry.", legIndex: l);
-            legEntries[l] = leg.Entries;
-            legStarts[l] = total;
-            total += leg.Entries.Count;
-        }
-        if (total > Limits.EntriesPerBundleMax)
-        {
-            return Problem.Validation($"The bundle has {total} entries over its legs; at most {Limits.EntriesPerBundleMax}.");
-        }
-
-        command.SetPost(total, body.BundleId);
-        for (int l = 0; l < legs.Count; l++)
-        {
-            var entries = legEntries[l];
-            for (int i = 0; i < entries.Count; i++)
-            {
-                if (EntryMapper.TryMap(entries[i], keys[l], l, i, ref command.Entries[legStarts[l] + i]) is { } error)
-                {
-                    return Problem.Validation(error, i, l);
-                }
-            }
-        }
-        plan = new BundlePlan(legStarts, keys, legEntries);
-        return null;
     }
 }

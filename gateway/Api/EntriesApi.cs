@@ -4,6 +4,7 @@ using System.Text.Json;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
@@ -53,7 +54,7 @@ public static class EntriesApi
 
     private static async Task<Results<StatementResult, ProblemResult>> Statement(HttpContext http, LedgerRuntime runtime, bool filters)
     {
-        if (Edge.CheckQuery(http) is { } unknown) return unknown;
+        if (HttpEdge.CheckQuery(http) is { } unknown) return unknown;
         var q = http.Request.Query;
         string? branchText = q["branch"], accountText = q["account"];
         bool wholeLedger = branchText is null && accountText is null;
@@ -61,18 +62,18 @@ public static class EntriesApi
         if (!wholeLedger)
         {
             if (branchText is null || accountText is null) return Problem.Validation("Give both branch and account (an account's statement), or neither (the whole ledger's).");
-            if (!Edge.TryParseAccount(branchText, accountText, out key, out var accountProblem)) return accountProblem!;
+            if (!HttpEdge.TryParseAccount(branchText, accountText, out key, out var accountProblem)) return accountProblem!;
         }
 
         long fromTicks = 0, toTicks = long.MaxValue;
         string? from = q["from"], to = q["to"];
         if (from is not null && !WireTime.TryParseInstant(from, endOfDay: false, out fromTicks))
         {
-            return Problem.Validation($"from '{Edge.Shorten(from)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
+            return Problem.Validation($"from '{Refusal.Quote(from)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
         }
         if (to is not null && !WireTime.TryParseInstant(to, endOfDay: true, out toTicks))
         {
-            return Problem.Validation($"to '{Edge.Shorten(to)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
+            return Problem.Validation($"to '{Refusal.Quote(to)}' is not an ISO-8601 date (2026-06-21) or instant (2026-06-21T18:00:00Z).");
         }
         if (fromTicks >= toTicks) return Problem.Validation("from must be before to (from is inclusive, to exclusive; a date alone in to includes that day).");
 
@@ -104,7 +105,7 @@ public static class EntriesApi
         if (filters && ReadFilters(q, query, out query) is { } filterProblem) return filterProblem;
         if (wholeLedger && query.CorrelationId is not null) return Problem.Validation("correlationId names an account's entry: give branch and account too.");
 
-        if (await Edge.ReadYourWritesAsync(runtime, http, wholeLedger ? null : key) is { } notReady) return notReady;
+        if (await HttpEdge.ReadYourWritesAsync(runtime, http, wholeLedger ? null : key) is { } notReady) return notReady;
         if (wholeLedger) return new StatementResult(runtime.Reads!.LedgerStatement(query), runtime.Catalog);
         var page = runtime.Reads!.Statement(key, query);
         if (page is null) return Problem.Of(ProblemTypes.AccountNotFound, $"Account {key} does not exist.");

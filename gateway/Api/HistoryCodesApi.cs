@@ -39,9 +39,9 @@ public static class HistoryCodesApi
 
     internal static async Task<Results<Ok<HistoryCodesResponse>, ProblemResult>> PromoteCatalog(HttpContext http, LedgerRuntime runtime)
     {
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        var (body, bodyProblem) = await Edge.ReadBodyAsync(http);
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (HttpEdge.NotReady(runtime) is { } notReady) return notReady;
+        var (body, bodyProblem) = await HttpEdge.ReadBodyAsync(http);
         if (bodyProblem is not null) return bodyProblem;
         string text;
         try
@@ -82,7 +82,7 @@ public static class HistoryCodesApi
 
     internal static Results<Ok<HistoryCodesResponse>, ProblemResult> GetHistoryCodes(HttpContext http, LedgerRuntime runtime)
     {
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
         return TypedResults.Ok(Describe(runtime.Catalog));
     }
 

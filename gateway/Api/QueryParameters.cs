@@ -9,7 +9,7 @@ internal sealed record QueryParameter(string Name, string Type, string Descripti
 
 /// <summary>
 /// The query parameters of an endpoint, declared once on it (<see cref="QueryParameterExtensions.WithQuery"/>): the one
-/// query rule (<see cref="Edge.CheckQuery"/>) takes its names from here, and the OpenAPI transformer its parameters, so
+/// query rule (<see cref="HttpEdge.CheckQuery"/>) takes its names from here, and the OpenAPI transformer its parameters, so
 /// what the document promises and what the handler accepts cannot drift apart.
 /// </summary>
 internal sealed class QueryParameters(QueryParameter[] parameters)

@@ -16,12 +16,12 @@ internal static class RingSubmit
         var host = runtime.Host;
         if (host is null || !runtime.IsReady)
         {
-            problem = Edge.NotReady(runtime);
+            problem = HttpEdge.NotReady(runtime);
             return false;
         }
         if (host.TrySubmit(command, out done, out var refused)) return true;
         problem = refused == SubmitRefusal.Stopped || host.Fault is not null || !runtime.IsReady
-            ? Edge.NotReady(runtime) ?? Problem.Of(ProblemTypes.NotReady, "The ledger is stopping; retry shortly.")
+            ? HttpEdge.NotReady(runtime) ?? Problem.Of(ProblemTypes.NotReady, "The ledger is stopping; retry shortly.")
             : Busy(host, refused);
         return false;
     }
@@ -44,7 +44,7 @@ internal static class RingSubmit
         }
         catch (JournalFailedException ex)
         {
-            return runtime.WriteFault is { } fault ? Edge.WriteRefused(fault) : Failed(ex);
+            return runtime.WriteFault is { } fault ? HttpEdge.WriteRefused(fault) : Failed(ex);
         }
         return null;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ledger.Engine.Catalog;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
@@ -41,14 +42,14 @@ public static class SimulationsApi
 
     internal static async Task<Results<Accepted<SimulationResponse>, ProblemResult>> Start(HttpContext http, LedgerRuntime runtime, SimulationRunner runner)
     {
-        if (Edge.CheckQuery(http) is { } queryProblem) return queryProblem;
-        if (Edge.NotReady(runtime) is { } notReady) return notReady;
-        var (body, bodyProblem) = await Edge.ReadJsonAsync(http, GatewayJsonContext.Default.SimulationRequest);
+        if (HttpEdge.CheckQuery(http) is { } queryProblem) return queryProblem;
+        if (HttpEdge.NotReady(runtime) is { } notReady) return notReady;
+        var (body, bodyProblem) = await HttpEdge.ReadJsonAsync(http, GatewayJsonContext.Default.SimulationRequest);
         if (bodyProblem is not null) return bodyProblem;
         if (body!.Catalog is not { ValueKind: JsonValueKind.Object } catalogJson) return Problem.Validation("catalog is required: the candidate catalog, in the catalog file's format.");
         long from = long.MinValue, to = long.MaxValue;
-        if (body.From is not null && !WireTime.TryParseInstant(body.From, endOfDay: false, out from)) return Problem.Validation($"from '{Edge.Shorten(body.From)}' is not an ISO-8601 instant.");
-        if (body.To is not null && !WireTime.TryParseInstantThrough(body.To, out to)) return Problem.Validation($"to '{Edge.Shorten(body.To)}' is not an ISO-8601 instant.");
+        if (body.From is not null && !WireTime.TryParseInstant(body.From, endOfDay: false, out from)) return Problem.Validation($"from '{Refusal.Quote(body.From)}' is not an ISO-8601 instant.");
+        if (body.To is not null && !WireTime.TryParseInstantThrough(body.To, out to)) return Problem.Validation($"to '{Refusal.Quote(body.To)}' is not an ISO-8601 instant.");
         if (from > to) return Problem.Validation("from is after to.");
         HistoryCatalog candidate;
         try
@@ -65,10 +66,10 @@ public static class SimulationsApi
     }
 
     internal static Results<Ok<SimulationResponse>, ProblemResult> Get(string id, SimulationRunner runner) =>
-        runner.Find(id) is { } s ? TypedResults.Ok(Describe(s)) : Problem.Of(ProblemTypes.NotFound, $"No simulation '{Edge.Shorten(id)}' (only the last one started is kept).");
+        runner.Find(id) is { } s ? TypedResults.Ok(Describe(s)) : Problem.Of(ProblemTypes.NotFound, $"No simulation '{Refusal.Quote(id)}' (only the last one started is kept).");
 
     internal static Results<NoContent, ProblemResult> Cancel(string id, SimulationRunner runner) =>
-        runner.Cancel(id) ? TypedResults.NoContent() : Problem.Of(ProblemTypes.NotFound, $"No simulation '{Edge.Shorten(id)}'.");
+        runner.Cancel(id) ? TypedResults.NoContent() : Problem.Of(ProblemTypes.NotFound, $"No simulation '{Refusal.Quote(id)}'.");
 
     private static SimulationResponse Describe(Simulation s)
     {

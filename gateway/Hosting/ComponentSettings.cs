@@ -1,7 +1,7 @@
 using Ledger.Engine;
 using Ledger.Engine.Hosting;
 using Ledger.Engine.Ring;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Hosting;
@@ -9,6 +9,7 @@ namespace Ledger.Gateway.Hosting;
 /// <summary>
 /// The one mapping from configuration (<see cref="LedgerOptions"/>) to each component's settings: the engine, the
 /// pipeline host, the entry store, the read store. Lower layers never name a configuration key; this does, once.
+/// The values were judged at start-up (<see cref="ConfigurationCheck"/>): a name that does not parse here is a bug.
 /// </summary>
 internal static class ComponentSettings
 {
@@ -22,8 +23,8 @@ internal static class ComponentSettings
     public static EngineHostSettings Host(LedgerOptions options) => new()
     {
         RingSize = options.RingSize,
-        WaitStrategy = WaitStrategyOf(options.WaitStrategy),
-        Layout = LayoutOf(options.PipelineLayout),
+        WaitStrategy = WaitStrategyOf(options.WaitStrategy) ?? throw Unchecked("WaitStrategy"),
+        Layout = LayoutOf(options.PipelineLayout) ?? throw Unchecked("PipelineLayout"),
         InFlightEntriesMax = options.Memory.InFlightEntriesMax,
     };
 
@@ -33,7 +34,7 @@ internal static class ComponentSettings
         WriteBufferBytes = options.Memory.StoreWriteBufferBytes,
         WriteBuffersMax = options.Memory.StoreWriteBuffers,
         KeyFilterBytes = options.Memory.KeyFilterBytes,
-        Compaction = options.Storage.CompactionStyle,
+        Compaction = options.Storage.CompactionStyle ?? throw Unchecked("Storage:Compaction"),
         CheckpointEvery = CheckpointEvery(options),
     };
 
@@ -42,24 +43,29 @@ internal static class ComponentSettings
         BlockCacheBytes = options.Memory.ReadBlockCacheBytes,
         WriteBufferBytes = options.Memory.ReadWriteBufferBytes,
         WriteBuffersMax = options.Memory.StoreWriteBuffers,
-        Compaction = options.Storage.CompactionStyle,
+        Compaction = options.Storage.CompactionStyle ?? throw Unchecked("Storage:Compaction"),
     };
 
     public static TimeSpan CheckpointEvery(LedgerOptions options) => TimeSpan.FromSeconds(options.Checkpoint.EverySeconds);
 
-    private static Func<IWaitStrategy> WaitStrategyOf(string name) => name.ToUpperInvariant() switch
+    private static InvariantViolationException Unchecked(string key) =>
+        new($"Invariant: Ledger:{key} reached the components unchecked (ConfigurationCheck runs at start-up).");
+
+    /// <summary>The wait strategy a name stands for, or null when it names none.</summary>
+    public static Func<IWaitStrategy>? WaitStrategyOf(string name) => name.ToUpperInvariant() switch
     {
         "BLOCKING" => static () => new BlockingWaitStrategy(),
         "BLOCKINGYIELD" => static () => new BlockingWaitStrategy(yieldTries: 100),
         "YIELDING" => static () => new YieldingWaitStrategy(),
         "BUSYSPIN" => static () => new BusySpinWaitStrategy(),
-        _ => throw new InvalidOperationException($"Ledger:WaitStrategy is '{name}': use Blocking, BlockingYield, Yielding or BusySpin."),
+        _ => null,
     };
 
-    private static PipelineLayout LayoutOf(string name) => name.ToUpperInvariant() switch
+    /// <summary>The pipeline layout a name stands for, or null when it names none.</summary>
+    public static PipelineLayout? LayoutOf(string name) => name.ToUpperInvariant() switch
     {
         "SHARED" => PipelineLayout.Shared,
         "SEPARATE" => PipelineLayout.Separate,
-        _ => throw new InvalidOperationException($"Ledger:PipelineLayout is '{name}': use Shared (three threads) or Separate (one per stage)."),
+        _ => null,
     };
 }

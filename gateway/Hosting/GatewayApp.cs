@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
-using Microsoft.Extensions.Options;
 using Ledger.Gateway.Api;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Observability;
 using Ledger.Gateway.Problems;
 using Ledger.Gateway.Security;
@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Scalar.AspNetCore;
 
@@ -85,13 +86,7 @@ public static class GatewayApp
         var options = builder.Configuration.GetSection(LedgerOptions.Section).Get<LedgerOptions>() ?? new LedgerOptions();
         var services = builder.Services;
         services.Configure<LedgerOptions>(builder.Configuration.GetSection(LedgerOptions.Section));
-        if (options.Memory.Problem() is { } memory) throw new InvalidOperationException(memory);
-        if (options.Checkpoint.EverySeconds < 1) throw new InvalidOperationException($"Ledger:Checkpoint:EverySeconds must be at least 1, not {options.Checkpoint.EverySeconds}.");
-        if (builder.Configuration.GetSection(LedgerOptions.Section + ":Snapshot").Exists())
-        {
-            throw new InvalidOperationException(
-                "Ledger:Snapshot:* is set, but the ledger no longer writes snapshots (the entry store's checkpoint is the cut): remove it, and use Ledger:Checkpoint:EverySeconds.");
-        }
+        if (ConfigurationCheck.Problem(options, builder.Configuration) is { } problem) throw new InvalidOperationException(problem);
 
         if (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {
@@ -165,7 +160,7 @@ public static class GatewayApp
     private static string UnsupportedMediaTypeDetail(HttpContext http)
     {
         var accepts = AcceptedContentTypes(http);
-        string sent = string.IsNullOrEmpty(http.Request.ContentType) ? "no Content-Type" : $"Content-Type '{Edge.Shorten(http.Request.ContentType)}'";
+        string sent = string.IsNullOrEmpty(http.Request.ContentType) ? "no Content-Type" : $"Content-Type '{Refusal.Quote(http.Request.ContentType)}'";
         return accepts is { Count: > 0 }
             ? $"The body was sent with {sent}; {http.Request.Path} takes {string.Join(" or ", accepts)}."
             : $"The body was sent with {sent}, which {http.Request.Path} does not take.";
@@ -284,7 +279,7 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
         }
         if (context.RequestServices.GetRequiredService<LedgerRuntime>().WriteFault is { } writeFault)
         {
-            return ProblemResult.Write(context.Response, Api.Edge.WriteRefusedBody(writeFault));
+            return ProblemResult.Write(context.Response, Api.HttpEdge.WriteRefusedBody(writeFault));
         }
         if (report.Entries.Values.FirstOrDefault(e => e.Exception is not null) is { Exception: { } fault })
         {

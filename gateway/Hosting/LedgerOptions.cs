@@ -8,7 +8,7 @@ public sealed class LedgerOptions
 {
     public const string Section = "Ledger";
 
-    /// <summary>Where the journal, snapshots and the token signing key live. Default <c>./data</c>.</summary>
+    /// <summary>Where the journal, the stores and the token signing key live. Default <c>./data</c>.</summary>
     public string DataDir { get; set; } = "data";
 
     /// <summary>
@@ -18,6 +18,10 @@ public sealed class LedgerOptions
     public string Role { get; set; } = "ledger";
 
     public bool IsStatementsRole => string.Equals(Role, "statements", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="role"/> names a role (case-insensitive).</summary>
+    public static bool IsRoleName(string? role) =>
+        string.Equals(role, "ledger", StringComparison.OrdinalIgnoreCase) || string.Equals(role, "statements", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The history-code catalog file; default: the catalog shipped beside the binaries.</summary>
     public string? HistoryCodes { get; set; }
@@ -151,11 +155,12 @@ public sealed class StorageOptions
     /// </summary>
     public double ProbeEverySeconds { get; set; } = 5;
 
-    public Ledger.Journal.Storage.StoreCompaction CompactionStyle => Compaction.ToUpperInvariant() switch
+    /// <summary>The compaction <see cref="Compaction"/> names, or null when it names none.</summary>
+    public Ledger.Journal.Storage.StoreCompaction? CompactionStyle => Compaction.ToUpperInvariant() switch
     {
         "UNIVERSAL" => Ledger.Journal.Storage.StoreCompaction.Universal,
         "LEVEL" => Ledger.Journal.Storage.StoreCompaction.Level,
-        _ => throw new InvalidOperationException($"Ledger:Storage:Compaction is '{Compaction}': use Universal or Level."),
+        _ => null,
     };
 }
 

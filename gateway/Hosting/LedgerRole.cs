@@ -1,7 +1,7 @@
 using Ledger.Engine.Hosting;
 using Ledger.Gateway.Observability;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Hosting;
@@ -34,8 +34,8 @@ internal sealed class LedgerRole : IDisposable
     public ReadStore Reads { get; }
     public long ReadCatchUpRecords { get; }
     public EngineHost Host { get; private set; } = null!;
-    public Kafka.EventPublisher? Publisher { get; private set; }
-    public Kafka.CommandConsumer? Ingress { get; private set; }
+    public Kafka.Egress.EventPublisher? Publisher { get; private set; }
+    public Kafka.Ingress.CommandConsumer? Ingress { get; private set; }
 
     /// <summary>
     /// Recovers (the live state at the entry store's cut + the journal tail; a damaged tail is cut and reported), catches
@@ -43,7 +43,7 @@ internal sealed class LedgerRole : IDisposable
     /// </summary>
     public static LedgerRole Start(LedgerRuntime runtime, LedgerOptions options, ILogger logger)
     {
-        var store = LedgerStore.Open(new LedgerStoreOptions
+        var store = LedgerStore.Open(new LedgerStoreSettings
         {
             DataDir = options.DataDir,
             Catalog = runtime.FileCatalog, // the file's; the store may hold a promoted one, which wins (journal/LedgerStore.cs)
@@ -88,7 +88,7 @@ internal sealed class LedgerRole : IDisposable
         role._stoppable = host;
         if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))
         {
-            role.Publisher = new Kafka.EventPublisher(options.Kafka, store, store.Engine.Catalog, options.DataDir, logger);
+            role.Publisher = new Kafka.Egress.EventPublisher(options.Kafka, store, store.Engine.Catalog, options.DataDir, logger);
             role.Publisher.Start();
         }
         return role;
@@ -98,7 +98,7 @@ internal sealed class LedgerRole : IDisposable
     public void StartIngress(LedgerRuntime runtime)
     {
         if (string.IsNullOrWhiteSpace(_options.Kafka.BootstrapServers) || string.IsNullOrWhiteSpace(_options.Kafka.CommandsPartner)) return;
-        Ingress = new Kafka.CommandConsumer(_options.Kafka, runtime, _options.Auth, _logger);
+        Ingress = new Kafka.Ingress.CommandConsumer(_options.Kafka, runtime, _options.Auth, _logger);
         Ingress.Start();
     }
 

@@ -5,7 +5,7 @@ using Ledger.Engine.Hosting;
 using Ledger.Engine.Ring;
 using Ledger.Gateway.Observability;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 using Ledger.ReadSide;
 using Microsoft.Extensions.Options;
@@ -96,10 +96,10 @@ public sealed class LedgerRuntime : IDisposable
     public LedgerStore? Store => _ledger?.Store;
 
     /// <summary>The Kafka event publisher (the journal's outbox), or null when Kafka is off.</summary>
-    internal Kafka.EventPublisher? Publisher => _ledger?.Publisher;
+    internal Kafka.Egress.EventPublisher? Publisher => _ledger?.Publisher;
 
     /// <summary>The Kafka command consumer, or null when Kafka ingress is off (no <c>Ledger:Kafka:CommandsPartner</c>).</summary>
-    internal Kafka.CommandConsumer? Ingress => _ledger?.Ingress;
+    internal Kafka.Ingress.CommandConsumer? Ingress => _ledger?.Ingress;
 
     /// <summary>What recovery did at start (store cut used, records replayed, any cut), or null before start.</summary>
     public RecoveryReport? Recovery => _ledger?.Store.Recovery;

@@ -47,17 +47,17 @@ public sealed class Simulation : IDisposable
 public sealed class SimulationRunner
 {
     private readonly object _gate = new();
-    private readonly LedgerRuntime runtime;
-    private readonly IOptions<LedgerOptions> options;
-    private readonly ILogger<SimulationRunner> logger;
+    private readonly LedgerRuntime _runtime;
+    private readonly IOptions<LedgerOptions> _options;
+    private readonly ILogger<SimulationRunner> _logger;
     private Simulation? _current;
     private Thread? _thread;
 
     public SimulationRunner(LedgerRuntime runtime, IOptions<LedgerOptions> options, ILogger<SimulationRunner> logger, IHostApplicationLifetime lifetime)
     {
-        this.runtime = runtime;
-        this.options = options;
-        this.logger = logger;
+        _runtime = runtime;
+        _options = options;
+        _logger = logger;
         // Before the runtime closes the journal: a simulation reading it stops first (it checks every 64 records).
         lifetime.ApplicationStopping.Register(StopRunning);
     }
@@ -71,7 +71,7 @@ public sealed class SimulationRunner
             thread = _thread;
         }
         if (thread is not null && !thread.Join(TimeSpan.FromSeconds(30)))
-            logger.LogWarning("A simulation did not stop within 30 s of shutdown; the journal closes under it.");
+            _logger.LogWarning("A simulation did not stop within 30 s of shutdown; the journal closes under it.");
     }
 
     /// <summary>The simulation with this id (the last one started), or null.</summary>
@@ -84,14 +84,14 @@ public sealed class SimulationRunner
     /// <summary>Starts a simulation, or returns null when one is running (one at a time).</summary>
     public Simulation? TryStart(HistoryCatalog candidate, long fromTicks, long toTicks)
     {
-        var store = runtime.Store ?? throw new InvalidOperationException("Invariant: a simulation started before the ledger.");
+        var store = _runtime.Store ?? throw new InvalidOperationException("Invariant: a simulation started before the ledger.");
         lock (_gate)
         {
             if (_current is { Status: "running" }) return null;
             var simulation = new Simulation(Guid.NewGuid().ToString("N"), DateTime.UtcNow, store.Journal.CommittedRecordNumber);
             _current?.Dispose(); // finished: nothing cancels it any more
             _current = simulation;
-            var settings = options.Value.Simulations;
+            var settings = _options.Value.Simulations;
             string scratch = Path.Combine(settings.ScratchDir ?? Path.GetTempPath(), $"ledger-simulation-{simulation.Id}");
             double share = Math.Clamp(settings.CpuShare, 0.05, 1.0);
             var thread = new Thread(() => Run(simulation, store.Log, candidate, fromTicks, toTicks, scratch, share))
@@ -122,7 +122,7 @@ public sealed class SimulationRunner
         double sleepDebtMs = 0;
         try
         {
-            var summary = WhatIfReplay.Run(log, new WhatIfOptions
+            var summary = WhatIfReplay.Run(log, new WhatIfSettings
             {
                 Candidate = candidate,
                 ScratchDirectory = scratch,
@@ -148,8 +148,8 @@ public sealed class SimulationRunner
             s.SummaryJson = WhatIfSummaryJson.ToUtf8(summary, indented: false);
             s.Fraction = 1;
             s.Status = "done";
-            if (logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("Simulation {Id} done: {Entries} entries compared, {Changed} changed, {Seconds:0.0} s.", s.Id, summary.EntriesCompared, summary.EntriesChanged, summary.ElapsedSeconds);
+            if (_logger.IsEnabled(LogLevel.Information))
+                _logger.LogInformation("Simulation {Id} done: {Entries} entries compared, {Changed} changed, {Seconds:0.0} s.", s.Id, summary.EntriesCompared, summary.EntriesChanged, summary.ElapsedSeconds);
         }
         catch (OperationCanceledException)
         {
@@ -159,7 +159,7 @@ public sealed class SimulationRunner
         {
             s.Status = "failed";
             s.Error = ex.Message;
-            logger.LogWarning(ex, "Simulation {Id} failed.", s.Id);
+            _logger.LogWarning(ex, "Simulation {Id} failed.", s.Id);
         }
         finally
         {

@@ -1,4 +1,4 @@
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Hosting;
@@ -31,8 +31,6 @@ internal sealed class StatementsRole : IDisposable
     /// <summary>Opens the read store (with its write-ahead log) and starts the feed; <see cref="WaitUntilCaughtUp"/> then waits for readiness.</summary>
     public static StatementsRole Start(LedgerOptions options, ILogger logger, Action<ReadWatermark> committed)
     {
-        if (string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))
-            throw new InvalidOperationException("Ledger:Role is statements, which reads ledger.events: set Ledger:Kafka:BootstrapServers.");
         // The replica's only other copy of its data is Kafka: its rows and partition positions go to RocksDB's
         // write-ahead log with every write, so a killed replica resumes where it was (docs/decisions.md, "Statements replicas").
         var opening = System.Diagnostics.Stopwatch.StartNew();

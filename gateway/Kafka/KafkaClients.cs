@@ -21,7 +21,7 @@ internal static class KafkaClients
         SessionTimeoutMs = options.SessionTimeoutMilliseconds,
     };
 
-    public static ProducerConfig Producer(KafkaOptions options, int lingerMs) => new()
+    public static ProducerConfig Producer(KafkaOptions options, TimeSpan linger) => new()
     {
         BootstrapServers = options.BootstrapServers,
         ClientId = options.ClientId,
@@ -29,7 +29,7 @@ internal static class KafkaClients
         Acks = Acks.All,
         MessageTimeoutMs = 0,
         QueueBufferingMaxMessages = options.PublisherQueueMessages,
-        LingerMs = lingerMs,
+        LingerMs = linger.TotalMilliseconds,
     };
 
     /// <summary>

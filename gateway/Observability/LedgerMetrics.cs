@@ -2,6 +2,7 @@ using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
 using Ledger.Engine.Hosting;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Problems;
 using Prometheus;
 

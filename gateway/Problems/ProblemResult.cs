@@ -1,4 +1,5 @@
 using Ledger.Gateway.Api;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
 using Microsoft.AspNetCore.Http.Metadata;
 
@@ -43,23 +44,11 @@ public static class Problem
         string[]? conflictingFields = null) =>
         new(Body(kind, detail, entryIndex, legIndex, rule, conflictingFields));
 
-    /// <summary>The ledger's decision on a command, byte-stable across idempotent replays (see <see cref="ProblemResult"/>).</summary>
-    public static ProblemResult Decided(ProblemKind kind, string detail, int? entryIndex = null, int? legIndex = null, string? rule = null,
-        string[]? conflictingFields = null) =>
-        new(Body(kind, detail, entryIndex, legIndex, rule, conflictingFields), decided: true);
+    /// <summary>The Problem of a refusal of the transport-neutral edge; a decline stays byte-stable across idempotent replays (see <see cref="ProblemResult"/>).</summary>
+    internal static ProblemResult From(Refusal refusal) => new(refusal.ToProblem(), refusal.Decided);
 
     public static ProblemResponse Body(ProblemKind kind, string detail, int? entryIndex = null, int? legIndex = null, string? rule = null,
-        string[]? conflictingFields = null) => new()
-    {
-        Type = kind.Type,
-        Title = kind.Title,
-        Status = kind.Status,
-        Detail = detail,
-        EntryIndex = entryIndex,
-        LegIndex = legIndex,
-        Rule = rule,
-        ConflictingFields = conflictingFields,
-    };
+        string[]? conflictingFields = null) => new Refusal(kind, detail, entryIndex, legIndex, rule, conflictingFields).ToProblem();
 
     public static ProblemResult Validation(string detail, int? entryIndex = null, int? legIndex = null) =>
         Of(ProblemTypes.Validation, detail, entryIndex, legIndex);

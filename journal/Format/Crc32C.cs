@@ -4,7 +4,7 @@ using System.Numerics;
 namespace Ledger.Journal.Format;
 
 /// <summary>
-/// CRC-32C (Castagnoli), the checksum of journal records and snapshot files. Uses the CPU's CRC32 instruction
+/// CRC-32C (Castagnoli), the checksum of journal records and of the key filter's file. Uses the CPU's CRC32 instruction
 /// through <see cref="BitOperations.Crc32C(uint, ulong)"/> (SSE4.2 / ARMv8), with the BCL's software fallback.
 /// Usage: <c>uint crc = Crc32C.Compute(bytes); crc = Crc32C.Append(crc, more);</c>
 /// </summary>

@@ -179,6 +179,7 @@ public static class RecordCodec
         }
     }
 
+    /// <summary>The payload in its order: command fields, entries, openings, removal target, catalog, result, events.</summary>
     private static void DecodePayload(in RecordHeader header, ReadOnlyMemory<byte> payload, JournalRecord into)
     {
         var r = new MessagePackReader(payload);
@@ -193,7 +194,23 @@ public static class RecordCodec
         c.TimestampTicks = r.ReadInt64();
         c.PermittedDomains = r.ReadUInt64();
         c.BundleId = r.ReadString();
+        ReadEntries(ref r, c, header);
+        ReadOpenings(ref r, c);
+        if (!r.TryReadNil())
+        {
+            Expect(r.ReadArrayHeader(), 2, "target");
+            var account = AccountKey.FromPacked(r.ReadInt64());
+            c.SetRemove(account, r.ReadString()!);
+        }
+        if (!r.TryReadNil()) c.SetLoadCatalog(CatalogCodec.ReadCatalog(ref r));
+        c.Kind = (CommandKind)header.Kind;
+        into.Result = ReadResult(ref r, c);
+        ReadEvents(ref r, c, into);
+        if (!r.End) throw new MessagePackSerializationException("bytes left after the payload");
+    }
 
+    private static void ReadEntries(ref MessagePackReader r, LedgerCommand c, in RecordHeader header)
+    {
         int entries = r.ReadArrayHeader();
         if (entries > 0 || c.Kind == CommandKind.PostEntries)
         {
@@ -216,42 +233,40 @@ public static class RecordCodec
             e.Reference = r.ReadString();
             e.ExpiresAtTicks = r.ReadInt64();
         }
+    }
 
+    private static void ReadOpenings(ref MessagePackReader r, LedgerCommand c)
+    {
         int openings = r.ReadArrayHeader();
-        if (openings > 0)
+        if (openings == 0) return;
+        c.SetOpenAccounts(openings);
+        for (int i = 0; i < openings; i++)
         {
-            c.SetOpenAccounts(openings);
-            for (int i = 0; i < openings; i++)
+            Expect(r.ReadArrayHeader(), 3, "opening");
+            c.Openings[i] = new AccountOpening
             {
-                Expect(r.ReadArrayHeader(), 3, "opening");
-                c.Openings[i] = new AccountOpening
-                {
-                    Account = AccountKey.FromPacked(r.ReadInt64()),
-                    Currency = new CurrencyCode(r.ReadInt32()),
-                    OverdraftLimitMinor = r.ReadInt64(),
-                };
-            }
+                Account = AccountKey.FromPacked(r.ReadInt64()),
+                Currency = new CurrencyCode(r.ReadInt32()),
+                OverdraftLimitMinor = r.ReadInt64(),
+            };
         }
+    }
 
-        if (!r.TryReadNil())
-        {
-            Expect(r.ReadArrayHeader(), 2, "target");
-            var account = AccountKey.FromPacked(r.ReadInt64());
-            c.SetRemove(account, r.ReadString()!);
-        }
-
-        if (!r.TryReadNil()) c.SetLoadCatalog(CatalogCodec.ReadCatalog(ref r));
-        c.Kind = (CommandKind)header.Kind;
-
+    private static CommandResult ReadResult(ref MessagePackReader r, LedgerCommand c)
+    {
         Expect(r.ReadArrayHeader(), 3, "result");
-        into.Result = new CommandResult
+        return new CommandResult
         {
             Code = (ResultCode)r.ReadByte(),
             EntryIndex = r.ReadInt32(),
             Rule = r.ReadString(),
             TimestampTicks = c.TimestampTicks,
         };
+    }
 
+    /// <summary>The events: full ones, or the short form of an account opening (kind and opening index).</summary>
+    private static void ReadEvents(ref MessagePackReader r, LedgerCommand c, JournalRecord into)
+    {
         int events = r.ReadArrayHeader();
         for (int i = 0; i < events; i++)
         {
@@ -285,7 +300,6 @@ public static class RecordCodec
             ev.ExpiresAtTicks = r.ReadInt64();
             ev.BalancesAfter = new Balances(r.ReadInt64(), r.ReadInt64());
         }
-        if (!r.End) throw new MessagePackSerializationException("bytes left after the payload");
     }
 
     private static string? ReadEntryString(ref MessagePackReader r, LedgerCommand c, bool description)

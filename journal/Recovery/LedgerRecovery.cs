@@ -2,14 +2,14 @@ using System.Diagnostics;
 using Ledger.Engine;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Journal.Recovery;
 
-/// <summary>Options of one recovery (the service uses the defaults plus <see cref="CutDamage"/>; tools add bounds and observers).</summary>
-public sealed record RecoveryOptions
+/// <summary>Settings of one recovery (the service uses the defaults plus <see cref="CutDamage"/>; tools add bounds and observers).</summary>
+public sealed record RecoverySettings
 {
     /// <summary>The catalog of a new ledger (an empty journal). A journal's first record is always its catalog.</summary>
     public HistoryCatalog? InitialCatalog { get; init; }
@@ -65,7 +65,7 @@ public sealed class RecoveryResult
 /// it, each command prefetched from the store, re-applied through the same <see cref="LedgerEngine"/>, checked against
 /// what the journal recorded, and (a writable store) written to the store; a damaged tail is detected, reported and
 /// (read-write only) cut. Without a store cut (a new or rebuilt store, or no store) it replays the whole journal.
-/// Usage: <c>var result = LedgerRecovery.Recover(log, store, new RecoveryOptions { CutDamage = true });</c>
+/// Usage: <c>var result = LedgerRecovery.Recover(log, store, new RecoverySettings { CutDamage = true });</c>
 /// </summary>
 public static class LedgerRecovery
 {
@@ -81,7 +81,7 @@ public static class LedgerRecovery
     /// more than the journal is committed to is not a store to set aside: it proves acknowledged records existed that
     /// the journal has lost, so that throws (restore the journal, or move the store away to accept the loss).
     /// </summary>
-    public static string? CheckStore(JournalLog log, EntryStore.EntryStore store)
+    public static string? CheckStore(JournalLog log, EntryStore store)
     {
         var cut = store.Cut;
         if (cut is null) return null;
@@ -106,105 +106,31 @@ public static class LedgerRecovery
         return null;
     }
 
-    public static RecoveryResult Recover(JournalLog log, EntryStore.EntryStore? store, RecoveryOptions options)
+    public static RecoveryResult Recover(JournalLog log, EntryStore? store, RecoverySettings options)
     {
         var clock = Stopwatch.StartNew();
-        var logger = options.Logger;
         var cut = store?.Cut;
-        if (store is not null && CheckStore(log, store) is { } unusable)
-            throw new StoreFormatException(unusable); // the service sets such a store aside before it gets here; tools refuse
-        if (cut is not null && (cut.LastSequence > options.UntilSequence || cut.ClockTicks > options.UntilTimestampTicks || cut.RecordNumber > options.UntilRecordNumber))
-            throw new ArgumentException($"The entry store's cut ({cut}) is past the bound asked for; replay from the journal's start instead.");
-
-        if (store is { FilterComplete: false } && cut is not null) TopUpFilter(log, store, cut, logger);
+        CheckStart(log, store, cut, options);
+        if (store is { FilterComplete: false } && cut is not null) TopUpFilter(log, store, cut, options.Logger);
         var prefetcher = store?.Prefetcher();
         var writer = store is { ReadOnly: false } ? store.Writer() : null;
-        var records = new JournalRecord[RecordsPerBatch];
-        for (int i = 0; i < records.Length; i++) records[i] = new JournalRecord();
-        LedgerEngine? engine = null;
-        JournalCursor cursor;
         long firstNumber = cut is null ? log.Archive.FirstRecordNumber : cut.RecordNumber + 1;
         long startAddress = cut?.NextAddress ?? log.StartAddress;
-        if (cut is null && firstNumber != 1)
-            throw new JournalFormatException(
-                $"The journal in '{log.Directory}' begins at record {firstNumber} (older segments were archived) and there is no entry store cut to start from. " +
-                "Restore the archived segments (replay-tool archive moved them) to rebuild the store, or restore the store.");
-        cursor = new JournalCursor(log, startAddress, firstNumber, cut?.LastSequence ?? log.Archive.LastSequenceBefore, follow: false);
+        var cursor = new JournalCursor(log, startAddress, firstNumber, cut?.LastSequence ?? log.Archive.LastSequenceBefore, follow: false);
         try
         {
-            if (cut is not null)
-            {
-                engine = LedgerEngine.Restore(store!.LoadState()!, options.EngineSettings);
-            }
-
+            var engine = cut is null ? null : LedgerEngine.Restore(store!.LoadState()!, options.EngineSettings);
             long total = Math.Max(0, log.CommittedUntilAddress - startAddress);
-            long replayed = 0;
-            JournalRecord? crossing = null; // the record past a bound: read, not applied
-            var outcome = ReadOutcome.Record;
-            while (outcome == ReadOutcome.Record && crossing is null)
-            {
-                // Read a few records, prefetch them together, then apply them in order (as the live pipeline does).
-                int n = 0;
-                while (n < records.Length && (outcome = cursor.TryRead(records[n])) == ReadOutcome.Record)
-                {
-                    var record = records[n];
-                    if (record.LastSequence > options.UntilSequence || record.TimestampTicks > options.UntilTimestampTicks || record.RecordNumber > options.UntilRecordNumber)
-                    {
-                        crossing = record;
-                        break;
-                    }
-                    var command = record.Command;
-                    command.JournalAddress = record.Address;
-                    command.JournalNextAddress = record.NextAddress;
-                    command.JournalChecksum = record.Checksum;
-                    prefetcher?.Add(command);
-                    n++;
-                }
-                prefetcher?.EndOfBatch();
-                for (int i = 0; i < n; i++)
-                {
-                    var record = records[i];
-                    engine ??= new LedgerEngine(FirstCatalog(log, record, options), options.EngineSettings);
-                    ApplyChecked(engine, record);
-                    if (options.CompareEvents && DescribeEventDifference(record) is { } difference)
-                        throw new ReplayDivergenceException($"Replaying journal record {record.RecordNumber} ({record.Kind}) gives other events than the journal's: {difference}.");
-                    if (writer is not null)
-                    {
-                        // The command's changes stay in the engine's cache until the store has them, so write them
-                        // before the cache must hold more than a bounded number.
-                        writer.Add(record.Command);
-                        if (writer.Pending >= RecordsPerBatch * 16 || record.Command.ChangeCount >= ChangesPerWrite) writer.EndOfBatch();
-                    }
-                    options.OnRecord?.Invoke(record, engine);
-                    replayed++;
-                    if ((replayed & (ProgressEvery - 1)) == 0) options.OnProgress?.Invoke(new RecoveryProgress(replayed, cursor.NextAddress - startAddress, total));
-                }
-                writer?.EndOfBatch();
-            }
-            engine ??= new LedgerEngine(options.InitialCatalog ??
+            var replay = new Replay(log, cursor, prefetcher, writer, options, startAddress, total) { Engine = engine };
+            var crossing = replay.Run();
+            engine = replay.Engine ?? new LedgerEngine(options.InitialCatalog ??
                 throw new JournalFormatException($"The journal in '{log.Directory}' has no readable record and no catalog was given to start a new ledger."), options.EngineSettings);
-            if (writer is not null && replayed > 0) store!.Checkpoint(); // what was replayed need not be replayed again
-            if (crossing is not null) return Finish(engine, cut, replayed, crossing.RecordNumber - 1, null, null, true, crossing.Address, clock);
-            options.OnProgress?.Invoke(new RecoveryProgress(replayed, total, total));
+            if (writer is not null && replay.Replayed > 0) store!.Checkpoint(); // what was replayed need not be replayed again
+            if (crossing is not null) return Finish(engine, cut, replay.Replayed, crossing.RecordNumber - 1, null, null, true, crossing.Address, clock);
+            options.OnProgress?.Invoke(new RecoveryProgress(replay.Replayed, total, total));
 
-            JournalCut? journalCut = null;
-            var damage = cursor.Damage;
-            long nextAddress = cursor.NextAddress;
-            if (damage is not null)
-            {
-                if (options.CutDamage && !log.ReadOnly)
-                {
-                    journalCut = new JournalCut(cursor.NextAddress, log.TailAddress, cursor.ExpectedRecordNumber - 1, cursor.LastSequence, damage.ToString(), DateTime.UtcNow);
-                    log.Cuts.Add(journalCut);
-                    nextAddress = journalCut.ResumeAddress;
-                    logger?.LogWarning("Journal damaged, cut after record {Record}: {Damage}", journalCut.LastGoodRecordNumber, damage);
-                }
-                else
-                {
-                    logger?.LogWarning("Journal damaged (not cut): {Damage}", damage);
-                }
-            }
-            return Finish(engine, cut, replayed, cursor.ExpectedRecordNumber - 1, damage, journalCut, false, nextAddress, clock);
+            var journalCut = CutDamage(log, cursor, options, out long nextAddress);
+            return Finish(engine, cut, replay.Replayed, cursor.ExpectedRecordNumber - 1, cursor.Damage, journalCut, false, nextAddress, clock);
         }
         finally
         {
@@ -214,11 +140,116 @@ public static class LedgerRecovery
         }
     }
 
+    /// <summary>Refuses a start the journal and the store cannot give: an unusable store, a cut past the bound, archived segments without a cut.</summary>
+    private static void CheckStart(JournalLog log, EntryStore? store, StoreCut? cut, RecoverySettings options)
+    {
+        if (store is not null && CheckStore(log, store) is { } unusable)
+            throw new StoreFormatException(unusable); // the service sets such a store aside before it gets here; tools refuse
+        if (cut is not null && (cut.LastSequence > options.UntilSequence || cut.ClockTicks > options.UntilTimestampTicks || cut.RecordNumber > options.UntilRecordNumber))
+            throw new ArgumentException($"The entry store's cut ({cut}) is past the bound asked for; replay from the journal's start instead.");
+        long firstNumber = cut is null ? log.Archive.FirstRecordNumber : cut.RecordNumber + 1;
+        if (cut is null && firstNumber != 1)
+            throw new JournalFormatException(
+                $"The journal in '{log.Directory}' begins at record {firstNumber} (older segments were archived) and there is no entry store cut to start from. " +
+                "Restore the archived segments (replay-tool archive moved them) to rebuild the store, or restore the store.");
+    }
+
+    /// <summary>
+    /// The replay proper: read a few records, prefetch them together, then apply them in order (as the live pipeline
+    /// does), writing what they changed to the store as it goes. Stops at the journal's end, at damage, or at the first
+    /// record past a bound (returned: read, not applied).
+    /// </summary>
+    private sealed class Replay(JournalLog log, JournalCursor cursor, StorePrefetcher? prefetcher, StoreWriter? writer, RecoverySettings options,
+        long startAddress, long total)
+    {
+        private readonly JournalRecord[] _records = NewRecords();
+
+        public LedgerEngine? Engine { get; set; }
+        public long Replayed { get; private set; }
+
+        private static JournalRecord[] NewRecords()
+        {
+            var records = new JournalRecord[RecordsPerBatch];
+            for (int i = 0; i < records.Length; i++) records[i] = new JournalRecord();
+            return records;
+        }
+
+        public JournalRecord? Run()
+        {
+            JournalRecord? crossing = null;
+            var outcome = ReadOutcome.Record;
+            while (outcome == ReadOutcome.Record && crossing is null)
+            {
+                int n = ReadBatch(ref outcome, ref crossing);
+                for (int i = 0; i < n; i++) Apply(_records[i]);
+                writer?.EndOfBatch();
+            }
+            return crossing;
+        }
+
+        private int ReadBatch(ref ReadOutcome outcome, ref JournalRecord? crossing)
+        {
+            int n = 0;
+            while (n < _records.Length && (outcome = cursor.TryRead(_records[n])) == ReadOutcome.Record)
+            {
+                var record = _records[n];
+                if (record.LastSequence > options.UntilSequence || record.TimestampTicks > options.UntilTimestampTicks || record.RecordNumber > options.UntilRecordNumber)
+                {
+                    crossing = record;
+                    break;
+                }
+                var command = record.Command;
+                command.JournalAddress = record.Address;
+                command.JournalNextAddress = record.NextAddress;
+                command.JournalChecksum = record.Checksum;
+                prefetcher?.Add(command);
+                n++;
+            }
+            prefetcher?.EndOfBatch();
+            return n;
+        }
+
+        private void Apply(JournalRecord record)
+        {
+            var engine = Engine ??= new LedgerEngine(FirstCatalog(log, record, options), options.EngineSettings);
+            ApplyChecked(engine, record);
+            if (options.CompareEvents && DescribeEventDifference(record) is { } difference)
+                throw new ReplayDivergenceException($"Replaying journal record {record.RecordNumber} ({record.Kind}) gives other events than the journal's: {difference}.");
+            if (writer is not null)
+            {
+                // The command's changes stay in the engine's cache until the store has them, so write them
+                // before the cache must hold more than a bounded number.
+                writer.Add(record.Command);
+                if (writer.Pending >= RecordsPerBatch * 16 || record.Command.ChangeCount >= ChangesPerWrite) writer.EndOfBatch();
+            }
+            options.OnRecord?.Invoke(record, engine);
+            Replayed++;
+            if ((Replayed & (ProgressEvery - 1)) == 0) options.OnProgress?.Invoke(new RecoveryProgress(Replayed, cursor.NextAddress - startAddress, total));
+        }
+    }
+
+    /// <summary>Where the replay stopped on damage: cut it away (the service, <see cref="RecoverySettings.CutDamage"/>) or only say so.</summary>
+    private static JournalCut? CutDamage(JournalLog log, JournalCursor cursor, RecoverySettings options, out long nextAddress)
+    {
+        nextAddress = cursor.NextAddress;
+        if (cursor.Damage is not { } damage) return null;
+        if (!options.CutDamage || log.ReadOnly)
+        {
+            options.Logger?.LogWarning("Journal damaged (not cut): {Damage}", damage);
+            return null;
+        }
+        var journalCut = new JournalCut(cursor.NextAddress, log.TailAddress, cursor.ExpectedRecordNumber - 1, cursor.LastSequence, damage.ToString(), DateTime.UtcNow);
+        log.Cuts.Add(journalCut);
+        nextAddress = journalCut.ResumeAddress;
+        options.Logger?.LogWarning("Journal damaged, cut after record {Record}: {Damage}", journalCut.LastGoodRecordNumber, damage);
+        return journalCut;
+    }
+
     /// <summary>
     /// Adds to the store's key filter the keys of the journal records between the filter's last save and the store's
     /// cut (at most a checkpoint interval of them); if those records cannot be read, refills it from the store.
     /// </summary>
-    private static void TopUpFilter(JournalLog log, EntryStore.EntryStore store, StoreCut cut, ILogger? logger)
+    private static void TopUpFilter(JournalLog log, EntryStore store, StoreCut cut, ILogger? logger)
     {
         var filter = store.Filter;
         Span<byte> id = stackalloc byte[Engine.State.EntryKeys.LengthMax];
@@ -257,7 +288,7 @@ public static class LedgerRecovery
         }
     }
 
-    private static HistoryCatalog FirstCatalog(JournalLog log, JournalRecord first, RecoveryOptions options) =>
+    private static HistoryCatalog FirstCatalog(JournalLog log, JournalRecord first, RecoverySettings options) =>
         first.Kind == CommandKind.LoadCatalog
             ? first.Command.Catalog!
             : options.InitialCatalog ?? throw new JournalFormatException($"Journal record {first.RecordNumber} in '{log.Directory}' is a {first.Kind}, not the catalog every journal starts with.");

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 
 namespace Ledger.Journal.Recovery;
 

@@ -4,13 +4,13 @@ using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 
 namespace Ledger.Journal.WhatIf;
 
 /// <summary>Settings of one what-if replay. Only <see cref="Candidate"/> and <see cref="ScratchDirectory"/> are required.</summary>
-public sealed record WhatIfOptions
+public sealed record WhatIfSettings
 {
     /// <summary>The catalog to try: in force for every command of the window (a journaled LoadCatalog in it is applied, then the candidate put back).</summary>
     public required HistoryCatalog Candidate { get; init; }
@@ -36,7 +36,7 @@ public sealed record WhatIfOptions
     /// The service's own entry store (read-only), used for the baseline when its cut fits the journal and the window runs
     /// to the journal's end: then the baseline costs a load of the live state instead of a second replay.
     /// </summary>
-    public EntryStore.EntryStore? BaselineStore { get; init; }
+    public EntryStore? BaselineStore { get; init; }
 
     /// <summary>Called for every entry (or DELETE) whose outcome differs, in journal order.</summary>
     public Action<WhatIfChange>? OnChange { get; init; }
@@ -114,20 +114,20 @@ public sealed class WhatIfSummary
 
 /// <summary>
 /// The digital twin's what-if (issue 16): replays the journal's commands as they arrived (their timestamps, entries,
-/// domains) through a scratch engine and scratch entry store, with <see cref="WhatIfOptions.Candidate"/> in force in the
+/// domains) through a scratch engine and scratch entry store, with <see cref="WhatIfSettings.Candidate"/> in force in the
 /// window, and compares each command's decision with the journaled one. Knock-on effects follow by construction (the
 /// candidate's state feeds every later decision); a change is direct when a rule or an unknown code declines on one side,
 /// else <c>knockOn</c> (funds, references, holds differ because an earlier decision did). The baseline (the journal as decided) is rebuilt the same way, for its state hash
 /// and final balances. Never writes to the data directory: everything it writes goes under the scratch directory.
 /// RAM: two engines (the live state twice) and two scratch stores' caches, never the history.
-/// Usage: <c>var summary = WhatIfReplay.Run(log, new WhatIfOptions { Candidate = c, ScratchDirectory = dir });</c>
+/// Usage: <c>var summary = WhatIfReplay.Run(log, new WhatIfSettings { Candidate = c, ScratchDirectory = dir });</c>
 /// </summary>
 public static class WhatIfReplay
 {
     private const int RecordsPerBatch = 64;
     private const int ProgressEvery = 1 << 14;
 
-    public static WhatIfSummary Run(JournalLog log, WhatIfOptions options)
+    public static WhatIfSummary Run(JournalLog log, WhatIfSettings options)
     {
         if (log.Archive.IsArchived)
         {
@@ -165,8 +165,8 @@ public static class WhatIfReplay
         }
         finally
         {
-            EntryStore.EntryStore.Delete(baselineDir);
-            EntryStore.EntryStore.Delete(candidateDir);
+            EntryStore.Delete(baselineDir);
+            EntryStore.Delete(candidateDir);
             try
             {
                 Directory.Delete(options.ScratchDirectory, recursive: true);
@@ -179,10 +179,10 @@ public static class WhatIfReplay
     }
 
     /// <summary>The journal as decided, to the window's end: from the service's store cut when it fits, else replayed from record 1.</summary>
-    private static LedgerEngine Baseline(JournalLog log, WhatIfOptions options, string scratch)
+    private static LedgerEngine Baseline(JournalLog log, WhatIfSettings options, string scratch)
     {
         long applied = 0;
-        var recovery = new RecoveryOptions
+        var recovery = new RecoverySettings
         {
             OnRecord = options.AfterBatch is null ? null : (_, _) =>
             {
@@ -199,13 +199,13 @@ public static class WhatIfReplay
         {
             return LedgerRecovery.Recover(log, store, recovery).Engine;
         }
-        using var scratchStore = EntryStore.EntryStore.Open(scratch, options.StoreSettings);
+        using var scratchStore = EntryStore.Open(scratch, options.StoreSettings);
         return LedgerRecovery.Recover(log, scratchStore, recovery).Engine;
     }
 
-    private static LedgerEngine Candidate(JournalLog log, WhatIfOptions options, string scratch, WhatIfSummary summary)
+    private static LedgerEngine Candidate(JournalLog log, WhatIfSettings options, string scratch, WhatIfSummary summary)
     {
-        using var store = EntryStore.EntryStore.Open(scratch, options.StoreSettings);
+        using var store = EntryStore.Open(scratch, options.StoreSettings);
         using var prefetcher = store.Prefetcher();
         using var writer = store.Writer();
         using var cursor = new JournalCursor(log, log.StartAddress, 1, 0, follow: false);

@@ -33,8 +33,8 @@ internal static class PerfWorkload
     /// <summary>A realistic card-terminal description: hashed per entry by the engine (idempotency compares it).</summary>
     public const string Description = "POS 4711 ACME STORE BERLIN";
 
-    /// <summary>The codes of engine/catalog/history-codes.json.</summary>
-    /// <summary>The catalog shipped in the repo (engine/catalog/history-codes.json, copied beside every binary that uses the engine).</summary>
+    /// <summary>The codes of engine/Catalog/history-codes.json.</summary>
+    /// <summary>The catalog shipped in the repo (engine/Catalog/history-codes.json, copied beside every binary that uses the engine).</summary>
     public static HistoryCatalog Catalog() => HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath);
 
     public static AccountKey Account(int index) => new(1, 10_000_000 + index);

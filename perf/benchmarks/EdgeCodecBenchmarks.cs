@@ -7,7 +7,8 @@ using BenchmarkDotNet.Attributes;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Api;
-using Ledger.Gateway.Kafka;
+using Ledger.Gateway.Edge;
+using Ledger.Gateway.Kafka.Ingress;
 using Ledger.Perf;
 
 namespace Ledger.Benchmarks;

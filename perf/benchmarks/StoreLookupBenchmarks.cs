@@ -3,7 +3,7 @@ using Ledger.Engine;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.State;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Perf;
 using Ledger.ReadSide;
 

@@ -12,7 +12,7 @@ internal static class Book
 {
     public static readonly CurrencyCode Usd = CurrencyCode.Parse("USD");
 
-    public static LedgerStoreOptions Options(string dir, long entries, int accounts) => new()
+    public static LedgerStoreSettings Options(string dir, long entries, int accounts) => new()
     {
         DataDir = dir,
         Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using Ledger.Engine.Hosting;
 using Ledger.Engine.State;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 
 namespace Ledger.Perf.Durable;
@@ -57,7 +57,7 @@ internal static class Replay
             var replay = Stopwatch.StartNew();
             using (var store = EntryStore.Open(scratch))
             {
-                var result = LedgerRecovery.Recover(log, store, new RecoveryOptions { EngineSettings = options.Engine });
+                var result = LedgerRecovery.Recover(log, store, new RecoverySettings { EngineSettings = options.Engine });
                 double seconds = replay.Elapsed.TotalSeconds;
                 Check(result.Report.StateHash, hash, "full replay");
                 Report.Line(string.Create(CultureInfo.InvariantCulture,

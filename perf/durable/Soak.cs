@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Ledger.Engine.Hosting;
 using Ledger.Journal;
+using Ledger.Journal.Entries;
 
 namespace Ledger.Perf.Durable;
 
@@ -21,7 +22,7 @@ internal static class Soak
         Book.Fresh(dir);
         var options = Book.Options(dir, entries, accounts) with
         {
-            EntryStore = new Journal.EntryStore.EntryStoreSettings { CheckpointEvery = TimeSpan.FromSeconds(30), Statistics = true },
+            EntryStore = new Journal.Entries.EntryStoreSettings { CheckpointEvery = TimeSpan.FromSeconds(30), Statistics = true },
         };
         Report.Line(string.Create(CultureInfo.InvariantCulture,
             $"soak: {accounts:N0} accounts, {batch}-entry commands, {entries:N0} entries, {producers} producers x window {window}; cache {options.Engine!.EntryCacheEntries:N0} entries, store cache {options.EntryStore.BlockCacheBytes >> 20} MiB + {options.EntryStore.WriteBuffersMax} x {options.EntryStore.WriteBufferBytes >> 20} MiB memtables"));

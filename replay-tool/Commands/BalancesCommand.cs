@@ -34,7 +34,7 @@ internal static class BalancesCommand
 
     private static int Now(DataDirectory data, AccountKey key)
     {
-        var result = data.Recover("balances", new RecoveryOptions { InitialCatalog = DataDirectory.FallbackCatalog }, full: false);
+        var result = data.Recover("balances", new RecoverySettings { InitialCatalog = DataDirectory.FallbackCatalog }, full: false);
         if (!result.Engine.TryGetAccount(key, out var state)) throw new ToolException(ExitCodes.NotFound, $"Account {key} does not exist as of now (end of journal).");
         Print(key, state.Currency, state.OverdraftLimitMinor, state.Balances,
             $"now (end of journal: record {result.Report.LastRecordNumber}, sequence {result.Report.LastSequence})");

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 
 namespace Ledger.ReplayTool.Commands;
@@ -39,7 +39,7 @@ internal static class RebuildStoreCommand
                 Directory.Move(storeDir, aside);
             }
             using var store = EntryStore.Open(storeDir, new EntryStoreSettings());
-            var result = ToolProgress.Run("rebuild-store", report => LedgerRecovery.Recover(data.Log, store, new RecoveryOptions
+            var result = ToolProgress.Run("rebuild-store", report => LedgerRecovery.Recover(data.Log, store, new RecoverySettings
             {
                 InitialCatalog = DataDirectory.FallbackCatalog,
                 OnProgress = report,

@@ -30,7 +30,7 @@ internal static class ReplayCommand
     {
         long untilTicks = untilTime is null ? long.MaxValue : Tool.ParseInstant(untilTime, "--until-time");
         using var data = DataDirectory.Open(path);
-        var result = data.Recover("replay", new RecoveryOptions
+        var result = data.Recover("replay", new RecoverySettings
         {
             InitialCatalog = DataDirectory.FallbackCatalog,
             UntilSequence = untilSequence ?? long.MaxValue,

@@ -69,7 +69,7 @@ internal static class VerifyCommand
         {
             o.WriteLine("entry store: none (the service would build it from the whole journal)");
         }
-        var result = data.Recover("verify (replay)", new RecoveryOptions { InitialCatalog = DataDirectory.FallbackCatalog, CompareEvents = true }, full);
+        var result = data.Recover("verify (replay)", new RecoverySettings { InitialCatalog = DataDirectory.FallbackCatalog, CompareEvents = true }, full);
         var report = result.Report;
         o.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"re-decided:  {report.RecordsReplayed} records {(report.StoreCut is { } c ? $"after the store's cut (record {c.RecordNumber})" : "from the first")}, events identical"));

@@ -55,7 +55,7 @@ internal static class WhatIfCommand
         using (var changes = new StreamWriter(changesPath, append: false, new UTF8Encoding(false)))
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-            var options = new WhatIfOptions
+            var options = new WhatIfSettings
             {
                 Candidate = candidate,
                 ScratchDirectory = scratch,

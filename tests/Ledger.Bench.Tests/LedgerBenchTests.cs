@@ -5,6 +5,7 @@ namespace Ledger.Bench.Tests;
 /// and its check fails when the server loses or invents an entry. No timing is asserted (the box is shared).
 /// </summary>
 [NonParallelizable]
+[Category("Process")]
 public class LedgerBenchTests
 {
     private const string EveryOperation = "deposit=40,debit=10,hold=10,release=10,reversal=10,replay=5,bundle=5,balance=5,statement=5";

@@ -15,6 +15,7 @@ namespace Ledger.Bench.Tests;
 /// (<c>apt-get install -y postgresql</c>).
 /// </summary>
 [NonParallelizable]
+[Category("Tools")]
 public class PostgresBaselineTests
 {
     private string _clusterDir = null!;

@@ -7,7 +7,7 @@ using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 
 // The crash tests' child: opens the store on a data directory (recovering whatever a SIGKILL left), prints the
 // recovered state, then runs the engine host with the real journal and entry store (behind a small cache, so old
@@ -43,7 +43,7 @@ void Say(string line)
     }
 }
 
-var store = LedgerStore.Open(new LedgerStoreOptions
+var store = LedgerStore.Open(new LedgerStoreSettings
 {
     DataDir = args[0],
     Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),

@@ -11,6 +11,7 @@ namespace Ledger.Gateway.Tests;
 /// tests/clients/kiota). The tools are installed by <c>.ci/setup.sh</c> (npm ci, dotnet tool restore).
 /// </summary>
 [NonParallelizable]
+[Category("Tools")]
 public sealed class ClientContractTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);

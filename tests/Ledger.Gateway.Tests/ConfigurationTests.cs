@@ -19,11 +19,26 @@ public sealed class ConfigurationTests
     [TestCase("--Ledger:Memory:InFlightEntriesMax=10", "Ledger:Memory:InFlightEntriesMax")]
     [TestCase("--Ledger:Checkpoint:EverySeconds=0", "Ledger:Checkpoint:EverySeconds")]
     [TestCase("--Ledger:Snapshot:EveryEntries=5", "Ledger:Snapshot")]
-    public void ShouldRefuseAMemoryBudgetThatCannotHoldWhatItMust(string setting, string named)
+    public void ShouldRefuseAMemoryBudgetThatCannotHoldWhatItMust(string setting, string named) =>
+        Assert.That(StartUpRefusal(setting), Does.Contain(named));
+
+    /// <summary>What start-up says when <paramref name="setting"/> is added to a valid command line.</summary>
+    private static string StartUpRefusal(string setting) => Assert.Throws<InvalidOperationException>(() =>
+        GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", setting]))!.Message;
+
+    /// <summary>Each of these once failed only when the component started (or never): now all fail at start-up, in one place.</summary>
+    [TestCase("--Ledger:WaitStrategy=Sleepy", "Ledger:WaitStrategy is 'Sleepy'")]
+    [TestCase("--Ledger:PipelineLayout=Wide", "Ledger:PipelineLayout is 'Wide'")]
+    [TestCase("--Ledger:Storage:Compaction=Tiered", "Ledger:Storage:Compaction is 'Tiered'")]
+    [TestCase("--Ledger:Role=statment", "Ledger:Role is 'statment'")]
+    [TestCase("--Ledger:Role=statements", "set Ledger:Kafka:BootstrapServers")]
+    [TestCase("--Ledger:RingSize=1000", "Ledger:RingSize must be a power of two")]
+    [TestCase("--Ledger:Memory:OpenHoldsMax=0", "Ledger:Memory:OpenHoldsMax")]
+    public void ShouldRefuseAtStartUpWithOneSentenceNamingTheKey(string setting, string named)
     {
-        var error = Assert.Throws<InvalidOperationException>(() =>
-            GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", setting]));
-        Assert.That(error!.Message, Does.Contain(named));
+        string message = StartUpRefusal(setting);
+        Assert.That(message, Does.Contain(named).And.EndWith("."));
+        Assert.That(message.TrimEnd('.'), Does.Not.Contain(". "), "one sentence");
     }
 
     [TestCase(null, TestName = "ShouldRefuseTlsOnTheDefaultPlainAddress")]

@@ -12,6 +12,7 @@ namespace Ledger.Gateway.Tests;
 /// themselves once space is back (no operator restart), with every acknowledged deposit in the balance.
 /// </summary>
 [NonParallelizable]
+[Category("Process")]
 public sealed class DiskFullTests
 {
     private string _image = "";

@@ -1,7 +1,9 @@
 using Avro;
 using Avro.Generic;
 using Avro.IO;
+using Ledger.Gateway.Edge;
 using Ledger.Gateway.Kafka;
+using Ledger.Gateway.Kafka.Ingress;
 
 namespace Ledger.Gateway.Tests;
 
@@ -86,7 +88,7 @@ public sealed class KafkaCommandCodecTests
         Assert.That(problem, Does.StartWith("the message does not decode as ledger.commands.v1.LedgerCommand"));
     }
 
-    private static void AssertEntry(Api.EntryFields fields, GenericRecord e)
+    private static void AssertEntry(EntryFields fields, GenericRecord e)
     {
         Assert.That(fields.KindText, Is.EqualTo(((GenericEnum)e["entryKind"]).Value));
         Assert.That(fields.CorrelationId, Is.EqualTo(e["correlationId"]));

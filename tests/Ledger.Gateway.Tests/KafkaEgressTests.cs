@@ -71,6 +71,7 @@ public sealed class KafkaEgressTests
         Assert.That(events.Where(e => (long)e["account"]! == b.Number).Select(e => (string)e["kind"]!), Is.EqualTo(new[] { "ACCOUNT_OPENED", "ENTRY_POSTED" }));
     }
 
+    [Category("Tools")]
     [Test]
     public async Task KcatShouldReadTheEventsAndTheSchemaShouldDecodeWhatItPrinted()
     {
@@ -136,6 +137,7 @@ public sealed class KafkaEgressTests
 /// every acknowledged entry's event is on ledger.events, no journal record's events are missing, and a consumer that
 /// drops duplicates by (record, index) sees each event once; a duplicate is the same event, byte for byte.
 /// </summary>
+[Category("Process")]
 public sealed class KafkaPublisherCrashTests
 {
     private const int Seed = 20261201;

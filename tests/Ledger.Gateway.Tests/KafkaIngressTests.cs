@@ -183,6 +183,7 @@ public sealed class KafkaIngressTests
         Directory.Delete(dataDir, recursive: true);
     }
 
+    [Category("Tools")]
     [Test]
     public async Task AKafkajsClientWithAvscShouldPostACommandAndReadItsResult()
     {
@@ -204,6 +205,7 @@ public sealed class KafkaIngressTests
         Assert.That(await client.BalancesAsync(account), Is.EqualTo((1_800L, 700L)), "what kafkajs posted is in the ledger");
     }
 
+    [Category("Process")]
     [Test]
     public async Task AfterSeededKillsMidStreamEveryCommandShouldBeAnsweredAndAppliedOnce()
     {
@@ -212,7 +214,7 @@ public sealed class KafkaIngressTests
         // A killed member holds its partitions for the session timeout: 6 s (the broker's minimum) keeps the test short.
         string[] settings = [$"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Kafka:CommandsPartner=demo-partner", "Ledger:Kafka:SessionTimeoutMilliseconds=6000"];
         var random = new Random(20261201);
-        const int Commands = 600;
+        const int commandCount = 600;
         try
         {
             var account = new TestAccount(5, 600_001);
@@ -227,7 +229,7 @@ public sealed class KafkaIngressTests
             var stream = Task.Run(async () =>
             {
                 using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 0 }).Build();
-                for (int i = 0; i < Commands; i++)
+                for (int i = 0; i < commandCount; i++)
                 {
                     var command = Command($"k{i}", "POST_BATCH", account);
                     command.Add("entries", new object[] { EntryOf("ledger", $"e{i}", 100, 1) });
@@ -251,13 +253,13 @@ public sealed class KafkaIngressTests
                 {
                     consumer.Subscribe("ledger.results");
                     var deadline = DateTime.UtcNow.AddSeconds(90);
-                    while (results.Select(r => (string)r["commandId"]).Distinct().Count() < Commands && DateTime.UtcNow < deadline)
+                    while (results.Select(r => (string)r["commandId"]).Distinct().Count() < commandCount && DateTime.UtcNow < deadline)
                     {
                         if (consumer.Consume(TimeSpan.FromMilliseconds(300)) is { } m) results.Add(DecodeResult(m.Message.Value));
                     }
                 }
                 var byId = results.GroupBy(r => (string)r["commandId"]).ToDictionary(g => g.Key, g => g.ToList());
-                Assert.That(byId, Has.Count.EqualTo(Commands), "every command answered");
+                Assert.That(byId, Has.Count.EqualTo(commandCount), "every command answered");
                 foreach (var (id, answers) in byId)
                 {
                     var sequences = answers.Select(r => string.Join(",", ((object[])r["entries"]).Cast<GenericRecord>().Select(e => (long)e["sequence"]))).Distinct().ToList();
@@ -267,8 +269,8 @@ public sealed class KafkaIngressTests
                 using var client = await last.ClientAsync();
                 using var balances = await client.GetAsync(account.Balances);
                 var body = await balances.BodyAsync();
-                Assert.That((long)body["balances"]![0]!["value"]!, Is.EqualTo(Commands), "each command applied once");
-                TestContext.Out.WriteLine($"{Commands} commands over 3 kills: {results.Count} results read ({results.Count - Commands} redelivered answers)");
+                Assert.That((long)body["balances"]![0]!["value"]!, Is.EqualTo(commandCount), "each command applied once");
+                TestContext.Out.WriteLine($"{commandCount} commands over 3 kills: {results.Count} results read ({results.Count - commandCount} redelivered answers)");
             }
         }
         finally

@@ -103,16 +103,16 @@ public sealed class MalformedInputCampaignTests
 
     private static IEnumerable<Target> Targets(TestAccount account)
     {
-        const long Missing = 987_654_321;
+        const long missing = 987_654_321;
         var json = "application/json";
-        yield return new("batch", HttpMethod.Post, $"/v1/accounts/1/{Missing}/batches", Utf8(
+        yield return new("batch", HttpMethod.Post, $"/v1/accounts/1/{missing}/batches", Utf8(
             "{\"entries\":[{\"entryKind\":\"ledger\",\"correlationId\":\"c-1\",\"entryType\":100,\"amount\":{\"value\":5,\"currency\":\"USD\",\"scale\":2},\"description\":\"Caf\\u00e9\"}," +
             "{\"entryKind\":\"blocking\",\"correlationId\":\"c-2\",\"entryType\":998,\"amount\":{\"value\":7,\"currency\":\"USD\"},\"expiresAt\":\"2099-01-01T00:00:00Z\"}," +
             "{\"entryKind\":\"reversal\",\"correlationId\":\"c-3\",\"reverses\":\"c-1\"}]}"), json, "demo-partner");
         yield return new("bundle", HttpMethod.Post, "/v1/transaction-bundles", Utf8(
-            $"{{\"bundleId\":\"b-1\",\"legs\":[{{\"branch\":1,\"account\":{Missing},\"entries\":[{{\"entryKind\":\"ledger\",\"correlationId\":\"o\",\"entryType\":200,\"amount\":{{\"value\":3,\"currency\":\"USD\"}}}}]}}," +
-            $"{{\"branch\":1,\"account\":{Missing + 1},\"entries\":[{{\"entryKind\":\"ledger\",\"correlationId\":\"i\",\"entryType\":201,\"amount\":{{\"value\":3,\"currency\":\"USD\"}}}}]}}]}}"), json, "demo-partner");
-        yield return new("delete", HttpMethod.Delete, $"/v1/accounts/1/{Missing}/entries?correlationId=h", null, json, "demo-partner");
+            $"{{\"bundleId\":\"b-1\",\"legs\":[{{\"branch\":1,\"account\":{missing},\"entries\":[{{\"entryKind\":\"ledger\",\"correlationId\":\"o\",\"entryType\":200,\"amount\":{{\"value\":3,\"currency\":\"USD\"}}}}]}}," +
+            $"{{\"branch\":1,\"account\":{missing + 1},\"entries\":[{{\"entryKind\":\"ledger\",\"correlationId\":\"i\",\"entryType\":201,\"amount\":{{\"value\":3,\"currency\":\"USD\"}}}}]}}]}}"), json, "demo-partner");
+        yield return new("delete", HttpMethod.Delete, $"/v1/accounts/1/{missing}/entries?correlationId=h", null, json, "demo-partner");
         // Wrong twice (branch out of range and a lower-case currency): one mutation cannot make it valid.
         yield return new("open account", HttpMethod.Post, "/v1/accounts", Utf8("{\"branch\":99999,\"account\":5,\"currency\":\"usd\",\"overdraftLimit\":0}"), json, "ledger-admin");
         yield return new("import ndjson", HttpMethod.Post, "/v1/accounts/import",

@@ -15,6 +15,7 @@ namespace Ledger.Gateway.Tests;
 /// <c>?at=</c> equal a projection recomputed here from the journal, independently of Ledger.ReadSide; and start-up fed
 /// the read store only the journal after its watermark (the count it logs + its watermark = the journal's last record).
 /// </summary>
+[Category("Process")]
 public sealed partial class ReadSideCrashTests
 {
     private const int Seed = 20261201;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Api;
+using Ledger.Gateway.Edge;
 using Ledger.ReadSide;
 using static Ledger.Testing.Commands;
 
@@ -26,7 +27,7 @@ public sealed class ResponseShapeTests
         // The documented schema, filled from the same decided command.
         var entries = Enumerable.Range(0, command.EntryCount).Select(i => Answers.Entry(command, i, DefaultCatalog)).ToArray();
         ref var first = ref command.EntryResults[0];
-        var documented = new EntryBatchGroupResponse(entries, Answers.Balances(first.BalancesAfter, Answers.CurrencyName(first.Currency)));
+        var documented = new EntryBatchGroupResponse(entries, Answers.Balances(first.BalancesAfter, CurrencyNames.Of(first.Currency)));
         string expected = JsonSerializer.Serialize(documented, GatewayJson.Relaxed.GetTypeInfo(typeof(EntryBatchGroupResponse)));
         Assert.That(Encoding.UTF8.GetString(written.WrittenSpan), Is.EqualTo(expected));
         Assert.That(expected, Does.Contain("\"status\":\"PENDING\"").And.Contain("\"asOfDate\":\"2026-06-21\""));

@@ -29,6 +29,7 @@ public sealed class SimulationTests
         return null!;
     }
 
+    [Category("Tools")]
     [Test]
     public async Task ASimulationWhileTheLedgerPostsShouldAnswerWhatTheCliAnswers()
     {

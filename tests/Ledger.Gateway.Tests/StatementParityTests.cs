@@ -11,6 +11,7 @@ namespace Ledger.Gateway.Tests;
 /// same JSON writer as the gateway: for the same account and window the bytes are equal. And the writer's bytes are
 /// exactly the OpenAPI's <see cref="StatementResponse"/> as the source-generated serializer writes it.
 /// </summary>
+[Category("Tools")]
 public sealed class StatementParityTests
 {
     private string _dataDir = "";

@@ -210,6 +210,7 @@ public sealed class StatementsReplicaTests
         await delete.ProblemAsync(421, "read-only-replica");
     }
 
+    [Category("Process")]
     [Test]
     public async Task AReplicaKilledAtSeededMomentsShouldResumeWhereItWasAndAnswerAsThePrimary()
     {
@@ -335,6 +336,7 @@ public sealed class StatementsReplicaTests
         Directory.Delete(dataDir, recursive: true);
     }
 
+    [Category("Process")]
     [Test]
     public async Task AReplicaShouldDropTheEventsThePublisherProducesAgain()
     {
@@ -358,7 +360,7 @@ public sealed class StatementsReplicaTests
             expected = await Body(reference, a.Statement);
         }
         // The publisher forgets how far Kafka acknowledged: the next start produces every event of the journal again.
-        File.Delete(Kafka.PublishedPosition.PathIn(primaryDir));
+        File.Delete(Kafka.Egress.PublishedPosition.PathIn(primaryDir));
         await using (var again = await GatewayServer.StartOnAsync(primaryDir, bootstrap))
         {
             await PublishedAsync(again);

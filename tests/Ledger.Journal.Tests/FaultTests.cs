@@ -1,3 +1,4 @@
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 using Ledger.Testing;
 using NUnit.Framework;
@@ -109,7 +110,7 @@ public class FaultTests
             }
             (file, offset) = JournalFiles.Locate(dir.Journal, Settings, resume);
             JournalFiles.FlipByte(file, offset + 4 + 40);
-            Directory.Delete(Path.Combine(dir.Path, Ledger.Journal.EntryStore.EntryStore.DirectoryName), recursive: true); // so start-up reads the damage (it reads only the tail after the store's cut)
+            Directory.Delete(Path.Combine(dir.Path, Ledger.Journal.Entries.EntryStore.DirectoryName), recursive: true); // so start-up reads the damage (it reads only the tail after the store's cut)
             using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
             {
                 Assert.That(store.Recovery.Cut, Is.Not.Null);
@@ -134,7 +135,7 @@ public class FaultTests
             string before = JournalFiles.Digest(dir.Path);
             using (var log = JournalLog.Open(dir.Journal, Settings, readOnly: true))
             {
-                var result = LedgerRecovery.Recover(log, null, new RecoveryOptions { CutDamage = true });
+                var result = LedgerRecovery.Recover(log, null, new RecoverySettings { CutDamage = true });
                 Assert.That(result.Report.Damage, Is.Not.Null);
                 Assert.That(result.Report.Damage!.ExpectedRecordNumber, Is.EqualTo(victim.Number));
                 Assert.That(result.Report.Damage.Address, Is.EqualTo(victim.Address));

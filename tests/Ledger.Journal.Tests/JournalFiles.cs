@@ -4,7 +4,7 @@ using Ledger.Journal.Recovery;
 
 namespace Ledger.Journal.Tests;
 
-/// <summary>Damages journal and snapshot files the way disks and crashes do, at known records.</summary>
+/// <summary>Damages journal files the way disks and crashes do, at known records.</summary>
 internal static class JournalFiles
 {
     /// <summary>Every record's number and FasterLog address (read-only scan).</summary>

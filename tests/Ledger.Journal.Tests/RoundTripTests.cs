@@ -1,5 +1,6 @@
 using Ledger.Engine;
 using Ledger.Engine.Commands;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 using Ledger.Testing;
 using NUnit.Framework;
@@ -66,9 +67,9 @@ public class RoundTripTests
         using (var store = LedgerStore.Open(options)) StoreHarness.Run(store, workload.Take(1_500));
 
         using var log = JournalLog.Open(dir.Journal, options.Journal, readOnly: true);
-        using var olderStore = EntryStore.EntryStore.Open(older.Store, options.EntryStore, readOnly: true);
-        var fromCut = LedgerRecovery.Recover(log, olderStore, new RecoveryOptions { EngineSettings = options.Engine });
-        var full = LedgerRecovery.Recover(log, null, new RecoveryOptions());
+        using var olderStore = EntryStore.Open(older.Store, options.EntryStore, readOnly: true);
+        var fromCut = LedgerRecovery.Recover(log, olderStore, new RecoverySettings { EngineSettings = options.Engine });
+        var full = LedgerRecovery.Recover(log, null, new RecoverySettings());
         Assert.That(fromCut.Report.StoreCut, Is.Not.Null);
         Assert.That(fromCut.Report.RecordsReplayed, Is.GreaterThan(0).And.LessThan(full.Report.RecordsReplayed));
         Assert.That(fromCut.Report.StoreCut!.RecordNumber + fromCut.Report.RecordsReplayed, Is.EqualTo(full.Report.RecordsReplayed));

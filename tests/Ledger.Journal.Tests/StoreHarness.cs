@@ -1,5 +1,6 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Hosting;
+using Ledger.Journal.Entries;
 using Ledger.Testing;
 
 namespace Ledger.Journal.Tests;
@@ -7,13 +8,13 @@ namespace Ledger.Journal.Tests;
 /// <summary>Opens stores on a directory and drives them with a real <see cref="EngineHost"/>.</summary>
 internal static class StoreHarness
 {
-    public static LedgerStoreOptions Options(string dir) => new()
+    public static LedgerStoreSettings Options(string dir) => new()
     {
         DataDir = dir,
         Catalog = Commands.DefaultCatalog,
         Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = 20 }, // small pages and segments: page and file boundaries get crossed
         Engine = new Engine.EngineSettings { EntryCacheEntries = 16 }, // a small cache: old entries come from the store
-        EntryStore = new EntryStore.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
+        EntryStore = new Ledger.Journal.Entries.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
     };
 
     public static EngineHostSettings HostSettings => new() { TickInterval = TimeSpan.Zero, RingSize = 1024 };

@@ -1,3 +1,5 @@
+using Ledger.Journal.Entries;
+
 namespace Ledger.Journal.Tests;
 
 /// <summary>A data directory under the temp folder, deleted at dispose.</summary>
@@ -13,7 +15,7 @@ public sealed class TempDataDir : IDisposable
 
     public string Journal => System.IO.Path.Combine(Path, LedgerStore.JournalDirectoryName);
 
-    public string Store => System.IO.Path.Combine(Path, EntryStore.EntryStore.DirectoryName);
+    public string Store => System.IO.Path.Combine(Path, EntryStore.DirectoryName);
 
     public void Dispose()
     {

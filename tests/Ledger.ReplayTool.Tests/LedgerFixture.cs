@@ -1,6 +1,7 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Hosting;
 using Ledger.Journal;
+using Ledger.Journal.Entries;
 using Ledger.Testing;
 using NUnit.Framework;
 
@@ -59,15 +60,15 @@ internal sealed class LedgerFixture : IDisposable
     public Dictionary<Engine.Domain.AccountKey, Engine.Domain.Balances> Balances { get; }
 
     public string Journal => System.IO.Path.Combine(Path, LedgerStore.JournalDirectoryName);
-    public string Store => System.IO.Path.Combine(Path, Ledger.Journal.EntryStore.EntryStore.DirectoryName);
+    public string Store => System.IO.Path.Combine(Path, Ledger.Journal.Entries.EntryStore.DirectoryName);
 
-    public static LedgerStoreOptions Options(string path, int segmentSizeBits = 20) => new()
+    public static LedgerStoreSettings Options(string path, int segmentSizeBits = 20) => new()
     {
         DataDir = path,
         Catalog = Testing.Commands.DefaultCatalog,
         Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = segmentSizeBits },
         Engine = new Engine.EngineSettings { EntryCacheEntries = 16 },
-        EntryStore = new Ledger.Journal.EntryStore.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
+        EntryStore = new Ledger.Journal.Entries.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
     };
 
     public static void CopyDirectory(string from, string to)

@@ -11,6 +11,7 @@ using TestCommands = Ledger.Testing.Commands;
 namespace Ledger.ReplayTool.Tests;
 
 /// <summary>The replay-tool as operators run it: a real process on a journal the real store wrote, output redirected.</summary>
+[Category("Tools")]
 public class ReplayToolTests
 {
     private static LedgerFixture _ledger = null!;

@@ -15,6 +15,7 @@ namespace Ledger.ReplayTool.Tests;
 /// Issue 16: <c>ledger-replay what-if</c> as operators run it (a real process), on a journal the real store and host
 /// wrote from a seeded workload with every entry kind, bundles and expiries, and a catalog promotion in the middle.
 /// </summary>
+[Category("Tools")]
 public class WhatIfTests
 {
     private static string _dir = null!;

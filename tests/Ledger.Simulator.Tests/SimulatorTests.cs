@@ -7,6 +7,7 @@ namespace Ledger.Simulator.Tests;
 /// every answer and every recovery audited. A failure names seed and step; `ledger-sim --seed S --steps 400` reproduces it.
 /// Long runs: `dotnet run -c Release --project tests/Ledger.Simulator -- --minutes 30` (docs/reliability.md).
 /// </summary>
+[Category("Property")]
 public sealed class SimulatorTests
 {
     public const int StepsPerSeed = 400;

@@ -5,7 +5,7 @@ using System.Text;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Journal;
-using Ledger.Journal.EntryStore;
+using Ledger.Journal.Entries;
 using Ledger.ReadSide;
 using Ledger.Testing.Model;
 using static Ledger.Testing.Commands;

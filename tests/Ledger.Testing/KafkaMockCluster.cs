@@ -13,7 +13,7 @@ public sealed class KafkaMockCluster : IDisposable
 {
     private const string NativeName = "librdkafka";
     private static readonly object Gate = new();
-    private static bool s_resolverSet;
+    private static bool _resolverSet;
 
     private readonly IntPtr _handle;
     private readonly IntPtr _cluster;
@@ -61,7 +61,7 @@ public sealed class KafkaMockCluster : IDisposable
     {
         lock (Gate)
         {
-            if (s_resolverSet) return;
+            if (_resolverSet) return;
             _ = Confluent.Kafka.Library.Version; // makes Confluent.Kafka load librdkafka now
             string dir = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
             string[] candidates = [Path.Combine(dir, "librdkafka.so"), Path.Combine(dir, "centos8-librdkafka.so")];
@@ -78,7 +78,7 @@ public sealed class KafkaMockCluster : IDisposable
                 }
                 return IntPtr.Zero;
             });
-            s_resolverSet = true;
+            _resolverSet = true;
         }
     }
 

@@ -20,7 +20,7 @@ using Microsoft.Extensions.Options;
 string mode = args.Length > 0 ? args[0] : "path";
 int batch = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100;
 var usd = CurrencyCode.Parse("USD");
-const int Accounts = 1_000;
+const int accounts = 1_000;
 
 switch (mode)
 {
@@ -41,8 +41,8 @@ void ReadStoreOnly()
     using (var store = ReadStore.Open(dir))
     using (var writer = store.Writer())
     {
-        var opened = new LedgerEvent[Accounts];
-        for (int a = 0; a < Accounts; a++) opened[a] = new LedgerEvent { Kind = LedgerEventKind.AccountOpened, Account = new AccountKey(1, a + 1), Currency = usd };
+        var opened = new LedgerEvent[accounts];
+        for (int a = 0; a < accounts; a++) opened[a] = new LedgerEvent { Kind = LedgerEventKind.AccountOpened, Account = new AccountKey(1, a + 1), Currency = usd };
         writer.Add(opened, 1, 1);
         var record = new LedgerEvent[100];
         var sw = Stopwatch.StartNew();
@@ -53,7 +53,7 @@ void ReadStoreOnly()
                 int i = r * 100 + k;
                 record[k] = new LedgerEvent
                 {
-                    Kind = LedgerEventKind.EntryApplied, Sequence = i + 1, TimestampTicks = i, Account = new AccountKey(1, 1 + r % Accounts), Currency = usd,
+                    Kind = LedgerEventKind.EntryApplied, Sequence = i + 1, TimestampTicks = i, Account = new AccountKey(1, 1 + r % accounts), Currency = usd,
                     EntryKind = EntryKind.Ledger, Status = EntryStatus.Posted, EntryType = 100, AmountMinor = 1, CorrelationId = ids[i], BalancesAfter = new Balances(i, 0),
                 };
             }
@@ -87,7 +87,7 @@ void SingleThreadPath()
         var body = new ReadOnlySequence<byte>(Body(n, batch));
         command.Reset();
         long t0 = Stopwatch.GetTimestamp();
-        if (BatchJsonReader.Read(body, new AccountKey(1, 1 + n % Accounts), command) is { } problem) throw new InvalidOperationException(problem.Value.Detail);
+        if (BatchJsonReader.Read(body, new AccountKey(1, 1 + n % accounts), command) is { } problem) throw new InvalidOperationException(problem.Value.Detail);
         long t1 = Stopwatch.GetTimestamp();
         command.TimestampTicks = DateTime.UtcNow.Ticks;
         engine.Apply(command);
@@ -128,7 +128,7 @@ async Task Pipeline()
         {
             var body = new ReadOnlySequence<byte>(Body(n, batch));
             var command = runtime.Pool.Rent();
-            if (BatchJsonReader.Read(body, new AccountKey(1, 1 + n % Accounts), command) is { } problem) throw new InvalidOperationException(problem.Value.Detail);
+            if (BatchJsonReader.Read(body, new AccountKey(1, 1 + n % accounts), command) is { } problem) throw new InvalidOperationException(problem.Value.Detail);
             if (!runtime.Host!.TrySubmit(command, out var done)) throw new InvalidOperationException("ring full");
             await done;
             if (!command.Result.IsOk) throw new InvalidOperationException(command.Result.Code.ToString());
@@ -147,8 +147,8 @@ async Task Pipeline()
 void Open(Action<LedgerCommand> apply)
 {
     var open = new LedgerCommand { TimestampTicks = DateTime.UtcNow.Ticks };
-    open.SetOpenAccounts(Accounts);
-    for (int i = 0; i < Accounts; i++) open.Openings[i] = new AccountOpening { Account = new AccountKey(1, i + 1), Currency = usd };
+    open.SetOpenAccounts(accounts);
+    for (int i = 0; i < accounts; i++) open.Openings[i] = new AccountOpening { Account = new AccountKey(1, i + 1), Currency = usd };
     apply(open);
 }
 

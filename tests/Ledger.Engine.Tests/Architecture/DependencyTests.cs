@@ -42,7 +42,7 @@ public class DependencyTests
         Assert.That(references.Select(r => r.ToString()), Is.Empty);
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -18,6 +18,7 @@ namespace Ledger.Engine.Tests.Model;
 /// + 50 generated). A failure prints the shrunk scenario and FsCheck's seed; reproduce it with
 /// <c>[Property(..., Replay = "seed,gamma")]</c> on the failing property (generation is pure, so the seed is enough).
 /// </summary>
+[Category("Property")]
 public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
 {
     private const int Cases = 200;
@@ -81,7 +82,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
             var restarted = NewEngine(Small);
             var commands = scenario.Build();
             var copies = scenario.Build();
-            int cut = Math.Min(scenario.SnapshotAt, commands.Count);
+            int cut = Math.Min(scenario.RestartAt, commands.Count);
             int journaled = -1; // the last command before the cut that changed the ledger: the store's cut is there
             for (int i = 0; i < cut; i++)
             {

@@ -61,10 +61,10 @@ public sealed record EntrySpec(int Slot, EntryKind Kind, int IdBack, int EntryTy
 /// <summary>
 /// A generated command sequence over a small world: slots 0-2 are opened and funded at the start (USD, USD with overdraft 5000, JPY),
 /// slot 3 (BHD) and slot 4 only if a step opens them. Ids and references resolve against what earlier steps asked, so
-/// replays, conflicts, unblocks, reversals and removals of real entries happen often. <see cref="SnapshotAt"/> is where
-/// the snapshot property cuts.
+/// replays, conflicts, unblocks, reversals and removals of real entries happen often. <see cref="RestartAt"/> is where
+/// the restart property restarts the engine from the entry store's cut.
 /// </summary>
-public sealed record Scenario(Step[] Steps, int SnapshotAt)
+public sealed record Scenario(Step[] Steps, int RestartAt)
 {
     public const int Length = 50;
     /// <summary>Commands before the generated ones: the model's catalog, then an opening and a deposit per initial slot.</summary>
@@ -213,7 +213,7 @@ public sealed record Scenario(Step[] Steps, int SnapshotAt)
 
     public override string ToString()
     {
-        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"Scenario (snapshot after command {SnapshotAt}):");
+        var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"Scenario (restart after command {RestartAt}):");
         for (int i = 0; i < Steps.Length; i++) text.Append(CultureInfo.InvariantCulture, $"\n  {i + SetUpCommands}: {Steps[i]}");
         return text.ToString();
     }
@@ -306,7 +306,7 @@ public static class ScenarioArbitrary
             for (int start = 0; start + size <= steps.Length; start += size)
             {
                 var fewer = steps[..start].Concat(steps[(start + size)..]).ToArray();
-                yield return scenario with { Steps = fewer, SnapshotAt = Math.Min(scenario.SnapshotAt, fewer.Length + Scenario.SetUpCommands) };
+                yield return scenario with { Steps = fewer, RestartAt = Math.Min(scenario.RestartAt, fewer.Length + Scenario.SetUpCommands) };
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
+using Ledger.Journal.Entries;
 using Ledger.Journal.Recovery;
 using NUnit.Framework;
 using static Ledger.Testing.Commands;
@@ -18,6 +19,7 @@ namespace Ledger.Journal.Tests.Crash;
 /// retries of in-flight commands get correct idempotent answers. The last round takes the SIGTERM path.
 /// </summary>
 [NonParallelizable]
+[Category("Process")]
 public class CrashTests
 {
     /// <summary>Same layout as the child writes (FasterLog must read with the page size it wrote).</summary>
@@ -41,7 +43,7 @@ public class CrashTests
             while (model.Acked.Count < AccountCount) model.OnLine(child.ReadLine()!);
 
             int cutStarts = 0, deletedStarts = 0, olderStarts = 0;
-            string storeDir = Path.Combine(dir.Path, EntryStore.EntryStore.DirectoryName);
+            string storeDir = Path.Combine(dir.Path, EntryStore.DirectoryName);
             string olderStore = Path.Combine(dir.Path, "store-older-copy");
             var phase = System.Diagnostics.Stopwatch.StartNew();
             var timings = new double[4];
@@ -205,7 +207,7 @@ internal sealed record Spec(string Id, string Line, bool IsDelete, (long Account
     public string RetryLine() => RetryId + Line[Id.Length..];
 }
 
-/// <summary>What the committed journal holds, read by a separate read-only scan (no snapshot), as the tests' oracle.</summary>
+/// <summary>What the committed journal holds, read by a separate read-only scan (no entry store), as the tests' oracle.</summary>
 internal sealed class JournalView
 {
     public Dictionary<(long Account, string Id), (long Record, ResultCode Code, long Sequence)> Entries { get; } = [];
@@ -219,7 +221,7 @@ internal sealed class JournalView
     {
         var view = new JournalView();
         using var log = JournalLog.Open(journalDir, CrashTests.ChildJournal, readOnly: true);
-        var result = LedgerRecovery.Recover(log, null, new RecoveryOptions { OnRecord = (r, _) => view.Add(r) }); // no store: the whole journal
+        var result = LedgerRecovery.Recover(log, null, new RecoverySettings { OnRecord = (r, _) => view.Add(r) }); // no store: the whole journal
         Assert.That(result.Report.Damage, Is.Null, "a committed journal is never damaged by a SIGKILL");
         view.StateHash = result.Report.StateHash;
         view.LastRecord = result.Report.LastRecordNumber;

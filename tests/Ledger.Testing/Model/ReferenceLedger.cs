@@ -33,7 +33,7 @@ internal sealed record ModelAnswer(
 /// </summary>
 internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
 {
-    private HistoryCatalog catalog = initialCatalog;
+    private HistoryCatalog _catalog = initialCatalog;
 
     private sealed class Account
     {
@@ -146,7 +146,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
 
     private ModelAnswer LoadCatalog(HistoryCatalog next)
     {
-        catalog = next;
+        _catalog = next;
         _changed = true;
         return Answer(ResultCode.Ok, -1);
     }
@@ -491,7 +491,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
         bool debit = e.Kind == EntryKind.Blocking || code.Direction == Direction.Debit;
         long day = _clock / TimeSpan.TicksPerDay;
         Int128 after = debit ? (Int128)account.Available - e.AmountMinor : (Int128)account.Available + e.AmountMinor;
-        var domainRules = catalog.DomainRules.FirstOrDefault(d => d.Domain == code.Domain)?.Rules ?? [];
+        var domainRules = _catalog.DomainRules.FirstOrDefault(d => d.Domain == code.Domain)?.Rules ?? [];
         var scopes = new List<(AccountKey, string)>();
         bool Judge(IReadOnlyList<RuleDefinition> rules, string scope, out string? failed)
         {
@@ -535,10 +535,10 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
         _ => throw new InvalidOperationException($"The model does not know rule '{rule.Name}'."),
     };
 
-    private HistoryCodeDefinition? Definition(int code) => catalog.Definitions.FirstOrDefault(d => d.Code == code);
+    private HistoryCodeDefinition? Definition(int code) => _catalog.Definitions.FirstOrDefault(d => d.Code == code);
 
     private bool Permitted(LedgerCommand command, int code) =>
-        Definition(code) is not { } d || (command.PermittedDomains & (1UL << catalog.DomainBit(d.Domain))) != 0;
+        Definition(code) is not { } d || (command.PermittedDomains & (1UL << _catalog.DomainBit(d.Domain))) != 0;
 
     /// <summary>An applied (not declined) entry of the account with this correlation id, or null.</summary>
     private static Entry? Applied(State state, AccountKey account, string correlationId) =>

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using Ledger.Engine.Catalog;
+using Ledger.Engine.Events;
+using Ledger.Gateway.Hosting;
+using Ledger.Journal;
+
+namespace Ledger.Gateway.Kafka.Egress;
+
+/// <summary>
+/// The journal is the outbox: this publisher tails the committed journal on a thread of its own and produces every
+/// event to <see cref="KafkaOptions.EventsTopic"/> (key <c>branch/account</c>, value <see cref="EventAvro"/>), with the
+/// idempotent producer. It saves how far Kafka has acknowledged (<see cref="PublishedPosition"/>) only after a flush
+/// returned with nothing outstanding, so after any crash it resumes from there: no gap, duplicates only after a crash,
+/// each event carrying its (record, index) position for consumers to drop them. Kafka being down never blocks posting:
+/// the publisher waits (librdkafka's queue full) while the ledger goes on, and catches up when Kafka returns.
+/// </summary>
+internal sealed class EventPublisher : IDisposable
+{
+    private readonly KafkaOptions _options;
+    private readonly LedgerStore _store;
+    private readonly string _dataDir;
+    private readonly ILogger _logger;
+    private readonly EventAvro _avro;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
+    private IProducer<byte[], byte[]> _producer;
+    private volatile string? _deliveryError;
+    private PublishedPosition _acknowledged;
+    private long _published;
+
+    public EventPublisher(KafkaOptions options, LedgerStore store, HistoryCatalog catalog, string dataDir, ILogger logger)
+    {
+        _options = options;
+        _store = store;
+        _dataDir = dataDir;
+        _logger = logger;
+        var schema = EventAvro.LoadSchema();
+        _avro = new EventAvro(catalog, AvroFraming.Header(schema, options, options.EventsTopic));
+        _acknowledged = PublishedPosition.Load(dataDir);
+        _producer = NewProducer();
+        _onDelivery = report =>
+        {
+            if (report.Error.IsError) _deliveryError = report.Error.Reason;
+        };
+        _thread = new Thread(Run) { Name = "ledger-kafka-publisher", IsBackground = true };
+    }
+
+    /// <summary>The last position Kafka acknowledged (and that was saved).</summary>
+    public PublishedPosition Acknowledged => _acknowledged;
+
+    /// <summary>Why the publisher stopped, or null while it runs.</summary>
+    public Exception? Fault { get; private set; }
+
+    /// <summary>Events handed to Kafka and acknowledged since start.</summary>
+    public long Published => Interlocked.Read(ref _published);
+
+    public void Start() => _thread.Start();
+
+    private IProducer<byte[], byte[]> NewProducer() => new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(_options, linger: TimeSpan.FromMilliseconds(5))).LogTo(_logger).Build();
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "The publisher thread must not take the process down (posting goes on): it stops, says why, and resumes from its saved position at the next start.")]
+    private void Run()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                PublishFrom(_acknowledged);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not KafkaException)
+            {
+                Fault = ex;
+                if (_logger.IsEnabled(LogLevel.Error)) _logger.LogError(ex, "Kafka publisher stopped: {Reason}. Events after journal record {Record} are published after the next start.", ex.Message, _acknowledged.Record);
+                return;
+            }
+            catch (KafkaException ex)
+            {
+                // A fatal producer error (idempotence lost): start a new producer from the last acknowledged position.
+                if (_logger.IsEnabled(LogLevel.Warning)) _logger.LogWarning(ex, "Kafka publisher: {Reason}; resuming from journal record {Record}.", ex.Message, _acknowledged.Record);
+                _producer.Dispose();
+                _producer = NewProducer();
+                _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
+    private void PublishFrom(PublishedPosition from)
+    {
+        using var cursor = _store.TailCommittedAfter(from.Record, from.NextAddress, from.LastSequence)
+            ?? throw new InvalidOperationException($"The Kafka publisher's position (record {from.Record} at address {from.NextAddress}) is not in this journal: delete '{PublishedPosition.PathIn(_dataDir)}' to publish from the journal's start.");
+        var record = new JournalRecord();
+        var produced = from;
+        long pendingEvents = 0;
+        var sinceSave = Stopwatch.StartNew();
+        var saveEvery = TimeSpan.FromMilliseconds(Math.Max(10, _options.PublisherSaveMilliseconds));
+        while (true)
+        {
+            _stop.Token.ThrowIfCancellationRequested();
+            switch (cursor.TryRead(record))
+            {
+                case ReadOutcome.Record:
+                {
+                    var events = record.EventSpan;
+                    for (int i = 0; i < events.Length; i++) Produce(in events[i], record.RecordNumber, i);
+                    pendingEvents += events.Length;
+                    produced = new PublishedPosition(record.RecordNumber, record.NextAddress, cursor.LastSequence, record.TimestampTicks);
+                    if (sinceSave.Elapsed >= saveEvery)
+                    {
+                        Acknowledge(produced, ref pendingEvents);
+                        sinceSave.Restart();
+                    }
+                    break;
+                }
+                case ReadOutcome.End:
+                    if (produced != _acknowledged) Acknowledge(produced, ref pendingEvents);
+                    if (!WaitForCommits(cursor)) return; // the journal is closing
+                    break;
+                default:
+                    if (_logger.IsEnabled(LogLevel.Error))
+                        _logger.LogError("Kafka publisher stopped at damaged journal {Damage}; events after record {Record} are not published.", cursor.Damage, _acknowledged.Record);
+                    return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for the journal to commit more, at most 100 ms at a time: a commit that lands between the cursor's last
+    /// read and the wait must not leave the publisher asleep until the next one (the tail of a burst would sit
+    /// unpublished while the ledger is idle). False when the journal is closing.
+    /// </summary>
+    private bool WaitForCommits(JournalCursor cursor)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        poll.CancelAfter(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            return cursor.WaitAsync(poll.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+        {
+            return true; // no commit signalled in 100 ms: read again anyway
+        }
+    }
+
+    private void Produce(in LedgerEvent e, long record, int index)
+    {
+        var message = new Message<byte[], byte[]>
+        {
+            Key = Encoding.ASCII.GetBytes($"{e.Account.Branch}/{e.Account.Number}"),
+            Value = _avro.Encode(in e, record, index),
+        };
+        while (true)
+        {
+            try
+            {
+                _producer.Produce(_options.EventsTopic, message, _onDelivery);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // Kafka is slow or down: wait here (the ledger does not), serving delivery reports meanwhile.
+                _producer.Poll(TimeSpan.FromMilliseconds(100));
+                _stop.Token.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    /// <summary>Waits until Kafka acknowledged everything produced, then saves <paramref name="position"/>.</summary>
+    private void Acknowledge(PublishedPosition position, ref long pendingEvents)
+    {
+        while (_producer.Flush(TimeSpan.FromMilliseconds(500)) > 0) _stop.Token.ThrowIfCancellationRequested();
+        if (_deliveryError is { } error)
+        {
+            _deliveryError = null;
+            throw new KafkaException(new Error(ErrorCode.Local_Fatal, $"a delivery failed ({error})"));
+        }
+        position.Save(_dataDir);
+        _acknowledged = position;
+        Interlocked.Add(ref _published, pendingEvents);
+        pendingEvents = 0;
+    }
+
+    /// <summary>Stops publishing (what was acknowledged is saved; the rest is published again after the next start).</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        if (_thread.IsAlive) _thread.Join(TimeSpan.FromSeconds(10));
+        _producer.Flush(TimeSpan.FromSeconds(2));
+        _producer.Dispose();
+        _avro.Dispose();
+        _stop.Dispose();
+    }
+}

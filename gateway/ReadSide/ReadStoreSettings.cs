@@ -1,0 +1,39 @@
+using Ledger.Journal.Storage;
+
+namespace Ledger.ReadSide;
+
+/// <summary>The read store's RAM and checkpoint interval. RAM is bounded by these however many entries it holds.</summary>
+public sealed record ReadStoreSettings
+{
+    /// <summary>RocksDB block cache (statement pages, balance history, index and filter blocks). Default 128 MiB.</summary>
+    public long BlockCacheBytes { get; init; } = 128L << 20;
+
+    /// <summary>One memtable. Default 64 MiB.</summary>
+    public long WriteBufferBytes { get; init; } = 64L << 20;
+
+    /// <summary>Memtables at most. Default 3.</summary>
+    public int WriteBuffersMax { get; init; } = 3;
+
+    /// <summary>How the store compacts (see <see cref="StoreCompaction"/>). Default universal.</summary>
+    public StoreCompaction Compaction { get; init; } = StoreCompaction.Universal;
+
+    /// <summary>
+    /// Write every batch to RocksDB's write-ahead log too (not synced: it survives a killed process, not a power loss).
+    /// Off for the ledger's own read store (the journal is its log: it is caught up from there); on for a statements
+    /// replica, whose only other source is Kafka (docs/decisions.md, "Statements replicas"). Default off.
+    /// </summary>
+    public bool WriteAheadLog { get; init; }
+
+    /// <summary>Entries a statement page examines at most when filters skip most of them; past it the page ends early with a cursor. Default 100 000.</summary>
+    public int ScanBudget { get; init; } = 100_000;
+
+    internal void Validate()
+    {
+        if (BlockCacheBytes < 1L << 20) throw new ArgumentException($"The read store's BlockCacheBytes must be at least 1 MiB, not {BlockCacheBytes}.");
+        if (WriteBufferBytes < 1L << 20) throw new ArgumentException($"The read store's WriteBufferBytes must be at least 1 MiB, not {WriteBufferBytes}.");
+        if (WriteBuffersMax is < 2 or > 16) throw new ArgumentException($"The read store's write buffers must be 2..16, not {WriteBuffersMax}.");
+        if (ScanBudget < 1) throw new ArgumentException($"The read store's scan budget must be at least 1, not {ScanBudget}.");
+    }
+
+    public long BudgetBytes => BlockCacheBytes + WriteBufferBytes * WriteBuffersMax;
+}

@@ -1,0 +1,97 @@
+using Ledger.Engine;
+using Ledger.Engine.Catalog;
+using Ledger.Engine.Domain;
+using Ledger.Engine.State;
+using Ledger.Journal.Format;
+using MessagePack;
+using RocksDbSharp;
+
+namespace Ledger.Journal.Entries;
+
+// What the store is asked: the live state at the cut, an entry, an account.
+public sealed partial class EntryStore
+{
+    /// <summary>
+    /// The live state at the cut: accounts and open holds (a scan of each, O(live state)), checked against the cut's
+    /// counts. Null for an empty store.
+    /// </summary>
+    public LedgerState? LoadState()
+    {
+        var cut = Cut;
+        if (cut is null) return null;
+        var catalog = Catalog ?? throw new StoreFormatException("it has a cut but no catalog");
+        var accounts = new List<AccountState>((int)Math.Min(cut.Accounts, int.MaxValue));
+        Scan(StoreCodec.AccountPrefix, (_, value) => accounts.Add(StoreCodec.ReadAccount(value)));
+        var holds = new List<EntryImage>((int)Math.Min(cut.OpenHolds, int.MaxValue));
+        Scan(StoreCodec.HoldPrefix, (_, value) =>
+        {
+            StoreCodec.ReadImage(value, out var hold);
+            holds.Add(hold);
+        });
+        var counters = new List<DailyCounter>();
+        Scan(StoreCodec.DailyCounterPrefix, (_, value) => counters.Add(StoreCodec.ReadDailyCounter(value)));
+        if (accounts.Count != cut.Accounts || holds.Count != cut.OpenHolds)
+            throw new StoreFormatException($"its cut at {cut} lists {cut.Accounts} accounts and {cut.OpenHolds} open holds, but it holds {accounts.Count} and {holds.Count}");
+        return new LedgerState
+        {
+            CommandNumber = cut.RecordNumber,
+            LastSequence = cut.LastSequence,
+            ClockTicks = cut.ClockTicks,
+            HistoryHash = cut.HistoryHash,
+            Catalog = catalog,
+            Accounts = accounts,
+            OpenHolds = holds,
+            DailyCounters = counters,
+        };
+    }
+
+    /// <summary>One entry (or, in <see cref="EntryKeys.BundleAccount"/>, one bundle) as the store holds it, for tools and tests.</summary>
+    public bool TryGet(long account, ReadOnlySpan<byte> key, out EntryImage image)
+    {
+        Span<byte> storeKey = stackalloc byte[StoreCodec.KeyBytesMax];
+        int length = StoreCodec.EntryKey(account, key, storeKey);
+        var value = Db.Get(storeKey[..length].ToArray());
+        if (value is null)
+        {
+            image = default;
+            return false;
+        }
+        StoreCodec.ReadImage(value, out image);
+        return true;
+    }
+
+    /// <summary>An account as it stood at the store's cut, for tools.</summary>
+    public bool TryGetAccount(AccountKey account, out AccountState state)
+    {
+        Span<byte> key = stackalloc byte[9];
+        StoreCodec.AccountKey(account.Packed, key);
+        var value = Db.Get(key.ToArray());
+        state = value is null ? default : StoreCodec.ReadAccount(value);
+        return value is not null;
+    }
+
+    private void Scan(byte prefix, Action<ReadOnlySpan<byte>, ReadOnlySpan<byte>> onRow)
+    {
+        using var iterator = Db.NewIterator(null, _scan);
+        for (iterator.Seek([prefix]); iterator.Valid(); iterator.Next())
+        {
+            var key = iterator.GetKeySpan();
+            if (key.Length == 0 || key[0] != prefix) break;
+            onRow(key, iterator.GetValueSpan());
+        }
+    }
+
+    private StoreCut? ReadCut()
+    {
+        var value = Db.Get(StoreCodec.CutKey.ToArray());
+        return value is null ? null : StoreCut.Read(value);
+    }
+
+    private HistoryCatalog? ReadCatalog()
+    {
+        var value = Db.Get(StoreCodec.CatalogKey.ToArray());
+        if (value is null) return null;
+        var reader = new MessagePackReader(value);
+        return CatalogCodec.ReadCatalog(ref reader);
+    }
+}

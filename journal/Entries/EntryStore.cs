@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using Ledger.Engine.Catalog;
+using RocksDbSharp;
+
+namespace Ledger.Journal.Entries;
+
+/// <summary>
+/// The entry store: every entry the ledger ever remembered (its request, first answer, status changes, reversedBy),
+/// keyed by (account, correlation id) and by bundle id, plus the live state at its cut (accounts, open holds,
+/// catalog, see <see cref="StoreCut"/>). A materialised index of the journal, never the source of truth: the journal is
+/// the only write-ahead log, so the store runs RocksDB without a WAL and is durable up to its last checkpoint (a
+/// memtable flush); a restart replays the journal after the cut. Its RAM is bounded by <see cref="EntryStoreSettings"/>
+/// however much history it holds; a lookup of a key it lacks is answered by bloom filters, usually without reading a
+/// data block.
+/// <para>Threads: the prefetch stage reads (<see cref="Prefetcher"/>), the store stage writes (<see cref="Writer"/>),
+/// a checkpoint timer flushes. RocksDB is safe for that; the watermark is published after each write.</para>
+/// <para>A <see cref="KeyFilter"/> in RAM answers most lookups of keys the store does not hold before RocksDB is asked.</para>
+/// <para>This file: opening, writers, checkpoints, closing; EntryStore.Filter.cs the key filter, EntryStore.Reads.cs
+/// the lookups and the state at the cut, EntryStore.Stats.cs the figures.</para>
+/// Usage: <c>using var store = EntryStore.Open(dir, settings); var cut = store.Cut; ...</c>
+/// </summary>
+public sealed partial class EntryStore : IDisposable
+{
+    public const string DirectoryName = "store";
+
+    private readonly DbOptions _options;
+    private readonly ColumnFamilyOptions _family;
+    private readonly BlockBasedTableOptions _table;
+    private readonly Cache _cache;
+    private readonly WriteOptions _write = new WriteOptions().DisableWal(1);
+    private readonly FlushOptions _flush = new FlushOptions().SetWaitForFlush(true);
+    private readonly ReadOptions _scan = new ReadOptions().SetFillCache(false);
+    private long _watermark;
+    private long _durableWatermark;
+    private long _checkpoints, _checkpointTicksTotal, _checkpointTicksMax;
+    private readonly object _gate = new(); // Stats and Checkpoint (any thread) against Dispose: never touch a closed DB
+    private bool _disposed;
+
+    private EntryStore(string directory, bool readOnly, EntryStoreSettings settings)
+    {
+        Directory = directory;
+        ReadOnly = readOnly;
+        Settings = settings;
+        _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
+        _table = Storage.RocksTuning.Table(_cache, 8 * 1024, settings.BloomBitsPerKey);
+        _family = Storage.RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffersMax, settings.Compaction)
+            .SetMemtablePrefixBloomSizeRatio(0.05);
+        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
+        _options = Storage.RocksTuning.Database(readOnly, settings.BackgroundJobs);
+        if (settings.Statistics) _options.EnableStatistics();
+        Db = readOnly
+            ? RocksDb.OpenReadOnly(_options, directory, new ColumnFamilies(_family), false)
+            : RocksDb.Open(_options, directory, new ColumnFamilies(_family));
+        Cut = ReadCut();
+        _watermark = Cut?.RecordNumber ?? 0;
+        _durableWatermark = _watermark;
+        Catalog = ReadCatalog();
+        var loaded = KeyFilter.Load(FilterPath, out long filterNext);
+        if (Cut is null)
+        {
+            Filter = new KeyFilter(settings.KeyFilterBytes); // an empty store: nothing to cover
+            _filterLive = true;
+        }
+        else if (loaded is null)
+        {
+            Filter = new KeyFilter(settings.KeyFilterBytes); // lost, damaged or resized: refill it from the store's keys
+            FilterRebuiltKeys = RebuildFilter();
+        }
+        else
+        {
+            Filter = loaded;
+            FilterNextAddress = filterNext;
+            _filterLive = loaded.Covered >= Cut.RecordNumber; // else recovery tops it up from the journal
+        }
+    }
+
+    private volatile bool _filterLive;
+
+    internal RocksDb Db { get; }
+
+    public string Directory { get; }
+    public bool ReadOnly { get; }
+    public EntryStoreSettings Settings { get; }
+
+    /// <summary>The cut the store was opened at (null: an empty store, which recovery fills from the whole journal).</summary>
+    public StoreCut? Cut { get; private set; }
+
+    /// <summary>The catalog in force at the cut (null for an empty store).</summary>
+    public HistoryCatalog? Catalog { get; private set; }
+
+    /// <summary>The last journal record whose changes the store holds (readable now). Published after each write.</summary>
+    public long Watermark => Volatile.Read(ref _watermark);
+
+    /// <summary>The last journal record whose changes are on disk (as of the last checkpoint).</summary>
+    public long DurableWatermark => Volatile.Read(ref _durableWatermark);
+
+    /// <summary>Opens (read-write: creating if needed) the store in <paramref name="directory"/>.</summary>
+    public static EntryStore Open(string directory, EntryStoreSettings? settings = null, bool readOnly = false)
+    {
+        settings ??= new EntryStoreSettings();
+        settings.Validate();
+        if (readOnly && !Exists(directory)) throw new DirectoryNotFoundException($"There is no entry store in '{directory}'.");
+        if (!readOnly) System.IO.Directory.CreateDirectory(directory);
+        try
+        {
+            return new EntryStore(directory, readOnly, settings);
+        }
+        catch (RocksDbException ex)
+        {
+            throw new IOException($"The entry store in '{directory}' does not open ({ex.Message}). Move it away: the service rebuilds it from the journal.", ex);
+        }
+    }
+
+    public static bool Exists(string directory) => File.Exists(Path.Combine(directory, "CURRENT"));
+
+    /// <summary>Deletes a store (it is rebuilt from the journal). The store must not be open.</summary>
+    public static void Delete(string directory)
+    {
+        if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
+    }
+
+    public StorePrefetcher Prefetcher() => new(this);
+
+    /// <summary>A checkpoint thread for this store (start it once the pipeline runs).</summary>
+    public Checkpointer Checkpointer(Microsoft.Extensions.Logging.ILogger? logger) =>
+        new("entry store", () => DurableWatermark != Watermark, () => Checkpoint(), Settings.CheckpointEvery, logger);
+
+    public StoreWriter Writer()
+    {
+        if (ReadOnly) throw new InvalidOperationException("A read-only entry store has no writer.");
+        return new StoreWriter(this);
+    }
+
+    internal void Published(long watermark, StoreCut cut)
+    {
+        Cut = cut;
+        Volatile.Write(ref _watermark, watermark);
+    }
+
+    internal void CatalogWritten(HistoryCatalog catalog) => Catalog = catalog;
+
+    /// <summary>
+    /// Makes everything written so far durable (flushes the memtables and waits): the checkpoint. Its cost follows one
+    /// memtable, not the history; writers go on meanwhile. Returns the watermark now durable.
+    /// </summary>
+    public long Checkpoint()
+    {
+        if (ReadOnly) return DurableWatermark;
+        var cut = Cut; // the watermark and the journal address go together; every key up to it is in the filter already
+        long watermark = cut?.RecordNumber ?? 0;
+        long started = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Db.Flush(_flush);
+            if (cut is not null) Filter.Save(FilterPath, watermark, cut.NextAddress);
+        }
+        long elapsed = Stopwatch.GetTimestamp() - started;
+        Volatile.Write(ref _durableWatermark, watermark);
+        Interlocked.Increment(ref _checkpoints);
+        Interlocked.Add(ref _checkpointTicksTotal, elapsed);
+        if (elapsed > Volatile.Read(ref _checkpointTicksMax)) Volatile.Write(ref _checkpointTicksMax, elapsed);
+        return watermark;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        if (!ReadOnly)
+        {
+            try
+            {
+                Checkpoint();
+            }
+            catch (Exception ex) when (ex is RocksDbException or IOException)
+            {
+                // closing after a failure: the journal has everything, the next start replays it (and refills the key filter)
+            }
+        }
+        lock (_gate)
+        {
+            _disposed = true;
+            Db.Dispose(); // the filter policy belongs to the table options (RocksDB took it over)
+        }
+    }
+
+    internal WriteOptions WriteOptions => _write;
+}

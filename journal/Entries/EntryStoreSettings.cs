@@ -1,0 +1,57 @@
+namespace Ledger.Journal.Entries;
+
+/// <summary>
+/// How much RAM the entry store may use and how often it checkpoints. Its RAM is bounded by these however many
+/// entries it holds: block cache + write buffers + table readers (index and filter blocks live in the block cache).
+/// Usage: <c>new LedgerStoreSettings { ..., EntryStore = new EntryStoreSettings { BlockCacheBytes = 512L &lt;&lt; 20 } }</c>
+/// </summary>
+public sealed record EntryStoreSettings
+{
+    /// <summary>RocksDB block cache: data, index and bloom-filter blocks (lookups are rare behind the key filter). Default 64 MiB.</summary>
+    public long BlockCacheBytes { get; init; } = 64L << 20;
+
+    /// <summary>One memtable (written entries before they are flushed to a file). Default 64 MiB.</summary>
+    public long WriteBufferBytes { get; init; } = 64L << 20;
+
+    /// <summary>Memtables at most (one filling, the others flushing). Default 3.</summary>
+    public int WriteBuffersMax { get; init; } = 3;
+
+    /// <summary>
+    /// RAM for the key filter in front of the store (<see cref="KeyFilter"/>): a new correlation id is answered there,
+    /// without RocksDB. Fixed however many entries the store holds; its false-positive rate grows instead (about 0.05 %
+    /// at 50 M entries, 1 % at 100 M, 25 % at 300 M with the default). Default 128 MiB.
+    /// </summary>
+    public long KeyFilterBytes { get; init; } = 128L << 20;
+
+    /// <summary>Bloom filter bits per key: a lookup of a new correlation id reads no data block with probability about 99 % at 10. Default 10.</summary>
+    public int BloomBitsPerKey { get; init; } = 10;
+
+    /// <summary>How the store compacts (see <see cref="Storage.StoreCompaction"/>). Default universal.</summary>
+    public Storage.StoreCompaction Compaction { get; init; } = Storage.StoreCompaction.Universal;
+
+    /// <summary>Background threads for flushes and compactions. Default 2.</summary>
+    public int BackgroundJobs { get; init; } = 2;
+
+    /// <summary>
+    /// How often the store checkpoints (flushes its memtable, which makes the cut durable): the journal tail a restart
+    /// replays is at most this old (and at most one memtable's worth). Default 30 s.
+    /// </summary>
+    public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Keep RocksDB's statistics (block cache and bloom counters; costs a few per cent). Default false; the perf harness turns it on.</summary>
+    public bool Statistics { get; init; }
+
+    internal void Validate()
+    {
+        if (BlockCacheBytes < 8L << 20) throw new ArgumentException($"The entry store's BlockCacheBytes must be at least 8 MiB, not {BlockCacheBytes}.");
+        if (WriteBufferBytes < 4L << 20) throw new ArgumentException($"The entry store's WriteBufferBytes must be at least 4 MiB, not {WriteBufferBytes}.");
+        if (WriteBuffersMax is < 2 or > 16) throw new ArgumentException($"The entry store's WriteBuffersMax must be 2..16, not {WriteBuffersMax}.");
+        if (KeyFilterBytes < 64L << 10) throw new ArgumentException($"The entry store's KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.");
+        if (BloomBitsPerKey is < 1 or > 32) throw new ArgumentException($"The entry store's bloom bits per key must be 1..32, not {BloomBitsPerKey}.");
+        if (BackgroundJobs is < 1 or > 16) throw new ArgumentException($"The entry store's background jobs must be 1..16, not {BackgroundJobs}.");
+        if (CheckpointEvery <= TimeSpan.Zero) throw new ArgumentException($"The entry store's CheckpointEvery must be positive, not {CheckpointEvery}.");
+    }
+
+    /// <summary>The most RAM the store itself should take: cache + memtables + key filter (plus RocksDB's small fixed overhead).</summary>
+    public long BudgetBytes => BlockCacheBytes + WriteBufferBytes * WriteBuffersMax + KeyFilterBytes;
+}

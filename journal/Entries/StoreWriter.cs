@@ -1,0 +1,122 @@
+using System.Buffers;
+using Ledger.Engine.Commands;
+using Ledger.Engine.Domain;
+using Ledger.Engine.Hosting;
+using Ledger.Journal.Format;
+using MessagePack;
+using RocksDbSharp;
+
+namespace Ledger.Journal.Entries;
+
+/// <summary>
+/// The store stage's writer (<see cref="IEntryStoreWriter"/>), behind the journal commit: each committed command's
+/// changed entries (and open-hold rows), changed accounts and, for a LoadCatalog, the catalog go into one RocksDB
+/// write batch per drained batch, together with the new cut; then the watermark is published. A batch is atomic, so
+/// the store is always exactly "every change up to the cut's record", on disk as in memory.
+/// Usage: <c>new EngineHost(engine, journal, sinks, settings, store.Prefetcher(), store.Writer());</c>
+/// </summary>
+public sealed class StoreWriter : IEntryStoreWriter, IDisposable
+{
+    private readonly EntryStore _store;
+    private readonly WriteBatch _batch = new();
+    private readonly byte[] _key = new byte[StoreCodec.KeyBytesMax];
+    private readonly byte[] _value = new byte[StoreCodec.ImageBytesMax];
+    private readonly byte[] _cut = new byte[StoreCut.Bytes];
+    private long _next;
+    private int _commands;
+    private LedgerCommand? _last; // valid until EndOfBatch: the publish stage (which releases it) runs after this stage
+    private Engine.Catalog.HistoryCatalog? _pendingCatalog;
+
+    // Counters (store thread writes, metrics read approximately).
+    public long EntriesWritten;
+    public long Batches;
+
+    internal StoreWriter(EntryStore store)
+    {
+        _store = store;
+        _next = store.Watermark + 1;
+    }
+
+    /// <summary>Commands added since the last <see cref="EndOfBatch"/>.</summary>
+    public int Pending => _commands;
+
+    public void Add(LedgerCommand command)
+    {
+        // Paired with the engine and the journal: the store takes every journaled command, in order, once.
+        if (command.CommandNumber != _next)
+            throw new Ledger.Engine.InvariantViolationException($"Invariant: the entry store expected record {_next}, not {command.CommandNumber}.");
+        if (command.JournalNextAddress <= 0) throw new Ledger.Engine.InvariantViolationException($"Invariant: record {command.CommandNumber} reached the store without its journal address.");
+        var filter = _store.Filter;
+        foreach (ref readonly var image in command.ChangeSpan)
+        {
+            int keyLength = StoreCodec.EntryKey(image.AccountPacked, image.KeySpan, _key);
+            int valueLength = StoreCodec.WriteImage(in image, _value);
+            _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, valueLength), null);
+            filter.Add(KeyFilter.HashOf(_key.AsSpan(0, keyLength))); // before the watermark that covers it is published
+            if (image.IsBundle || image.Kind != EntryKind.Blocking || image.Status == EntryStatus.None) continue;
+            int holdKey = StoreCodec.HoldKey(image.Sequence, _key);
+            if (image.IsOpenHold) _batch.Put(_key.AsSpan(0, holdKey), _value.AsSpan(0, valueLength), null);
+            else _batch.Delete(_key.AsSpan(0, holdKey), null);
+        }
+        foreach (ref readonly var account in command.AccountChangeSpan)
+        {
+            int keyLength = StoreCodec.AccountKey(account.Key.Packed, _key);
+            StoreCodec.WriteAccount(in account, _value);
+            _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, StoreCodec.AccountBytes), null);
+        }
+        foreach (ref readonly var counter in command.CounterChangeSpan)
+        {
+            int keyLength = StoreCodec.DailyCounterKey(counter.AccountPacked, counter.Scope, _key);
+            StoreCodec.WriteDailyCounter(in counter, _value);
+            _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, StoreCodec.DailyCounterBytes), null);
+        }
+        if (command.Kind == CommandKind.LoadCatalog && command.Catalog is { } catalog)
+        {
+            _batch.Put(StoreCodec.CatalogKey, Encode(catalog), null);
+            _pendingCatalog = catalog;
+        }
+        EntriesWritten += command.ChangeCount;
+        _last = command;
+        _next++;
+        _commands++;
+    }
+
+    public void EndOfBatch()
+    {
+        if (_commands == 0) return;
+        var c = _last!;
+        _last = null;
+        var cut = new StoreCut(c.CommandNumber, c.JournalAddress, c.JournalNextAddress, c.JournalChecksum, c.LastSequenceAfter, c.TimestampTicks,
+            c.HistoryHashAfter, c.AccountsAfter, c.OpenHoldsAfter);
+        cut.Write(_cut);
+        _batch.Put(StoreCodec.CutKey, _cut, null);
+        _store.Db.Write(_batch, _store.WriteOptions);
+        _batch.Clear();
+        if (_pendingCatalog is not null) _store.CatalogWritten(_pendingCatalog);
+        _pendingCatalog = null;
+        _store.Published(cut.RecordNumber, cut);
+        _commands = 0;
+        Batches++;
+    }
+
+    /// <summary>
+    /// Writes the catalog of a ledger that was built with one rather than given one by a journaled LoadCatalog (tests,
+    /// benchmarks): a cut needs the catalog in force. Call it before the first command.
+    /// </summary>
+    public void WriteInitialCatalog(Engine.Catalog.HistoryCatalog catalog)
+    {
+        _store.Db.Put(StoreCodec.CatalogKey, Encode(catalog), null, _store.WriteOptions);
+        _store.CatalogWritten(catalog);
+    }
+
+    private static ReadOnlySpan<byte> Encode(Engine.Catalog.HistoryCatalog catalog)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096); // a catalog change, not the hot path
+        var w = new MessagePackWriter(buffer);
+        CatalogCodec.Write(ref w, catalog, provenance: true);
+        w.Flush();
+        return buffer.WrittenSpan;
+    }
+
+    public void Dispose() => _batch.Dispose();
+}
