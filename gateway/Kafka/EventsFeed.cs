@@ -69,7 +69,11 @@ internal sealed class EventsFeed : IDisposable
                 watermark.RecordNumber, watermark.LastSequence, positions.Count == 0 ? "none (a new replica: every partition from its beginning)" : Describe(positions));
         }
         _positions = positions;
-        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.StatementsGroup)).Build();
+        var config = KafkaClients.Consumer(options, options.StatementsGroup);
+        // A position the topic no longer holds is an error, never a silent jump to the earliest offset: the events in
+        // between would be missing from every statement this replica serves.
+        config.AutoOffsetReset = AutoOffsetReset.Error;
+        _consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         _thread = new Thread(Run) { Name = "ledger-statements-feed", IsBackground = true };
     }
 
@@ -93,7 +97,7 @@ internal sealed class EventsFeed : IDisposable
             AssignEveryPartition();
             while (!_stop.IsCancellationRequested)
             {
-                var message = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                var message = Consume();
                 if (message is null || message.IsPartitionEOF)
                 {
                     // Quiet: what is buffered is all there is for now.
@@ -120,6 +124,23 @@ internal sealed class EventsFeed : IDisposable
         }
     }
 
+    private ConsumeResult<byte[], byte[]>? Consume()
+    {
+        try
+        {
+            return _consumer.Consume(TimeSpan.FromMilliseconds(100));
+        }
+        catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.Local_AutoOffsetReset)
+        {
+            throw new InvalidOperationException($"{_topic} no longer holds the offset this replica reads next ({ex.Error.Reason}): the events from there on " +
+                $"were deleted (retention or compaction). {KeepEverything}", ex);
+        }
+    }
+
+    /// <summary>What an operator must do when the topic lost events a replica needs (docs/kafka.md, "Deploying statements replicas").</summary>
+    private string KeepEverything =>
+        $"A replica would serve statements with entries missing, so it stops instead: keep every event on {_topic} (retention.ms=-1, no compaction; docs/kafka.md, \"Deploying statements replicas\").";
+
     private void Take(ConsumeResult<byte[], byte[]> message)
     {
         var record = AvroFraming.TryRead(_reader, _schema, _header, message.Message.Value, out string? problem)
@@ -128,6 +149,12 @@ internal sealed class EventsFeed : IDisposable
         if (!_partitions.TryGetValue(partition, out var feed)) _partitions[partition] = feed = new PartitionFeed(default);
         long recordNumber = (long)record["record"];
         int index = (int)record["index"];
+        // The publisher is idempotent, not transactional: a partition's offsets are contiguous, so a jump means deleted events.
+        if (message.Offset.Value != feed.LastOffset + 1)
+        {
+            throw new InvalidOperationException($"{_topic} partition {partition} jumped from offset {feed.LastOffset} to {message.Offset.Value}: " +
+                $"{message.Offset.Value - feed.LastOffset - 1} events in between are gone. {KeepEverything}");
+        }
         feed.LastOffset = message.Offset.Value;
         feed.LastTimestamp = message.Message.Timestamp.UtcDateTime;
         if (feed.Buffered.Holds(recordNumber, index))
@@ -184,9 +211,30 @@ internal sealed class EventsFeed : IDisposable
                         {
                             TopicPartition = new TopicPartition(_topic, p.PartitionId), OffsetSpec = OffsetSpec.Latest(),
                         }), new ListOffsetsOptions { RequestTimeout = EndQueryTimeout }).GetAwaiter().GetResult();
+                    var earliest = admin.ListOffsetsAsync(topic.Partitions.Select(p => new TopicPartitionOffsetSpec
+                        {
+                            TopicPartition = new TopicPartition(_topic, p.PartitionId), OffsetSpec = OffsetSpec.Earliest(),
+                        }), new ListOffsetsOptions { RequestTimeout = EndQueryTimeout }).GetAwaiter().GetResult();
                     foreach (var info in latest.ResultInfos) ends[info.TopicPartitionOffsetError.Partition.Value] = info.TopicPartitionOffsetError.Offset.Value;
+                    foreach (var info in earliest.ResultInfos)
+                    {
+                        int p = info.TopicPartitionOffsetError.Partition.Value;
+                        long next = _positions.TryGetValue(p, out var held) ? held.NextOffset : 0;
+                        long first = info.TopicPartitionOffsetError.Offset.Value;
+                        if (first > next)
+                        {
+                            throw new InvalidOperationException($"{_topic} partition {p} begins at offset {first}, but this replica needs it from offset {next}: " +
+                                $"the {first - next} events before were deleted (retention or compaction). {KeepEverything}");
+                        }
+                        if (ends.TryGetValue(p, out long end) && next > end)
+                        {
+                            throw new InvalidOperationException($"{_topic} partition {p} ends at offset {end}, but this replica holds it up to offset {next}: " +
+                                "the topic is not the one this read store was fed from (recreated?). Start the replica on an empty data directory.");
+                        }
+                    }
+                    // A fresh partition from offset 0, not 'beginning': with auto.offset.reset=error a topic that lost its start is refused.
                     _consumer.Assign(topic.Partitions.Select(p => new TopicPartitionOffset(_topic, p.PartitionId,
-                        _positions.TryGetValue(p.PartitionId, out var at) ? new Offset(at.NextOffset) : Offset.Beginning)));
+                        new Offset(_positions.TryGetValue(p.PartitionId, out var at) ? at.NextOffset : 0))));
                     break;
                 }
                 // Not ready until the topic exists (the ledger process creates it when it first publishes, or the operator does).

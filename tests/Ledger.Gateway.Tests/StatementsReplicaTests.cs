@@ -143,6 +143,40 @@ public sealed class StatementsReplicaTests
     }
 
     [Test]
+    public async Task AReplicaShouldRefuseATopicThatLostItsBeginningInsteadOfServingStatementsWithHoles()
+    {
+        // The mock cluster keeps at most 5 MB per partition and deletes the oldest message sets past it, as retention
+        // would: publish more than that to one partition, and the topic no longer holds its first events.
+        using var kafka = KafkaMockCluster.Start(partitions: 1, "ledger.events");
+        string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
+        await using var main = await GatewayServer.StartAsync(bootstrap);
+        var a = await main.OpenAccountAsync();
+        using var writer = await main.ClientAsync();
+        string padding = new('x', 200);
+        await Parallel.ForEachAsync(Enumerable.Range(0, 300), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (b, cancel) =>
+        {
+            var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"hole-{b}-{k}", 100, 1, description: padding)).ToArray();
+            using var response = await writer.PostAsync(a.Batches, Batch(entries), cancel);
+            response.EnsureSuccessStatusCode();
+        });
+        await PublishedAsync(main);
+        using (var probe = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(new Confluent.Kafka.ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "probe" }).Build())
+        {
+            var marks = probe.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition("ledger.events", 0), TimeSpan.FromSeconds(10));
+            Assume.That(marks.Low.Value, Is.GreaterThan(0), "the mock cluster deleted the partition's first events");
+        }
+
+        string dataDir = GatewayServer.NewDataDir();
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            using var replica = await GatewayProcess.StartAsync(dataDir, bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=holes");
+        });
+        Assert.That(refused!.Message, Does.Contain("The gateway exited with 1"), "never ready: it stops");
+        Assert.That(refused.Message, Does.Contain("ledger.events partition 0 begins at offset").And.Contain("retention.ms=-1"), "and says why");
+        Directory.Delete(dataDir, recursive: true);
+    }
+
+    [Test]
     public async Task APrimarysTokenShouldBeAcceptedByAReplicaSharingItsKeyAndIssuer()
     {
         using var kafka = KafkaMockCluster.Start("ledger.events");
@@ -295,10 +329,13 @@ public sealed class StatementsReplicaTests
     {
         int events = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_EVENTS"), out int n) ? n : 200_000;
         int batch = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_BATCH"), out int size) ? size : 100;
-        using var kafka = KafkaMockCluster.Start("ledger.events");
+        // The mock keeps at most 5 MB per partition (KafkaMockCluster): big runs need more partitions, and accounts to fill them.
+        int partitions = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_PARTITIONS"), out int p) ? p : 4;
+        int accountCount = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_ACCOUNTS"), out int c) ? c : 8;
+        using var kafka = KafkaMockCluster.Start(partitions, "ledger.events");
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
         await using var main = await GatewayServer.StartAsync(bootstrap);
-        var accounts = new TestAccount[8];
+        var accounts = new TestAccount[accountCount];
         for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
         using var writer = await main.ClientAsync();
         var posting = System.Diagnostics.Stopwatch.StartNew();
@@ -309,7 +346,7 @@ public sealed class StatementsReplicaTests
             response.EnsureSuccessStatusCode();
         });
         await PublishedAsync(main);
-        TestContext.Out.WriteLine($"primary: {events} entries (batches of {batch}) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
+        TestContext.Out.WriteLine($"primary: {events} entries (batches of {batch}, {accountCount} accounts, {partitions} partitions) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
 
         string dataDir = GatewayServer.NewDataDir();
         string[] settings = [bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=measure"];
@@ -321,6 +358,8 @@ public sealed class StatementsReplicaTests
             double inside = double.Parse(ready.Groups[1].Value, CultureInfo.InvariantCulture);
             double assigned = double.Parse(Regex.Match(fresh.Log, @"assigned ([\d.]+) s after").Groups[1].Value, CultureInfo.InvariantCulture);
             double caughtUp = double.Parse(Regex.Match(fresh.Log, @"caught up ([\d.]+) s after").Groups[1].Value, CultureInfo.InvariantCulture);
+            long fed = long.Parse(Regex.Match(fresh.Log, @"caught up [\d.]+ s after it was created: (\d+) events fed").Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.That(fed, Is.EqualTo(events + accounts.Length), "the replica fed every event (a rate over part of them would be no figure)");
             TestContext.Out.WriteLine($"fresh replica: ready {seconds:F1} s after launch ({inside:F1} s after its runtime started); " +
                 $"{events + accounts.Length} events fed in {caughtUp - assigned:F2} s from assignment to caught up = {(events + accounts.Length) / (caughtUp - assigned):N0} events/s");
             foreach (string line in fresh.Log.Split('\n').Where(l => l.Contains("Statements", StringComparison.Ordinal))) TestContext.Out.WriteLine("fresh: " + line.Trim());
