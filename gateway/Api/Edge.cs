@@ -80,6 +80,8 @@ internal static class Edge
                 "Balances and statements are still catching up with writes the ledger acknowledged before this read; retry shortly.");
         }
         // On request (a statements replica behind a load balancer): wait until this node holds the entry the partner was answered.
+        // Only the reads that declare the header take it (the OpenAPI document lists it on exactly those).
+        if (http.GetEndpoint()?.Metadata.GetMetadata<Api.MinSequenceHeader>() is null) return null;
         if (!http.Request.Headers.TryGetValue(MinSequenceHeader, out var values)) return null;
         if (values.Count != 1 || !long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out long sequence) || sequence < 1)
             return Problem.Validation($"{MinSequenceHeader} must be one positive integer: the sequence of an entry this partner was answered.");
@@ -90,7 +92,7 @@ internal static class Edge
     }
 
     /// <summary>The header a partner sets to read its own write through a statements replica: the entry sequence it was answered.</summary>
-    public const string MinSequenceHeader = "Ledger-Min-Sequence";
+    public const string MinSequenceHeader = Api.MinSequenceHeader.Name;
 
     /// <summary>The partner's permitted domains (the engine checks them per entry).</summary>
     public static ulong DomainsOf(HttpContext http) => http.User.Identity is PartnerIdentity partner ? partner.DomainMask : 0;

@@ -151,12 +151,20 @@ public static class GatewayApp
         string detail = runtime.WritesUrl is { } url
             ? $"This node is a statements replica and serves reads only; send writes to {url}."
             : "This node is a statements replica and serves reads only; send writes to the ledger process.";
-        string[] methods = ["POST", "PUT", "PATCH", "DELETE"];
-        foreach (string prefix in new[] { "/v1/{**path}", "/v2/{**path}" })
+        foreach (string version in ReplicaRefusedPrefixes)
         {
-            app.MapMethods(prefix, methods, () => Problem.Of(ProblemTypes.ReadOnlyReplica, detail)).ExcludeFromDescription();
+            app.MapMethods("/" + version + "{**path}", ReplicaRefusedMethods, () => Problem.Of(ProblemTypes.ReadOnlyReplica, detail)).ExcludeFromDescription();
         }
     }
+
+    private static readonly string[] ReplicaRefusedMethods = ["POST", "PUT", "PATCH", "DELETE"];
+    private static readonly string[] ReplicaRefusedPrefixes = ["v1/", "v2/"];
+
+    /// <summary>Whether a statements replica answers 421 <c>read-only-replica</c> to this method and path (relative, no leading slash): what the OpenAPI document declares.</summary>
+    internal static bool RefusedOnAReplica(string? method, string? relativePath) =>
+        method is not null && relativePath is not null
+        && Array.Exists(ReplicaRefusedMethods, m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase))
+        && Array.Exists(ReplicaRefusedPrefixes, p => relativePath.StartsWith(p, StringComparison.Ordinal));
 
     public static void UseLedgerGateway(this WebApplication app)
     {

@@ -503,7 +503,37 @@ public sealed class StatementsReplicaTests
         using var read = await reader.SendAsync(ReadAfter(a.Balances, sequence + 1_000_000));
         await read.ProblemAsync(503, "read-side-behind");
         Assert.That(read.Headers.RetryAfter, Is.Not.Null);
+
+        // Every read the primary's OpenAPI document declares the header on answers so on a replica, as it says.
+        var declared = await OperationsAsync(main, o => o["parameters"]?.AsArray().Any(p => (string?)p!["name"] == "Ledger-Min-Sequence") == true);
+        Assert.That(declared, Has.Count.EqualTo(4));
+        foreach (var (method, path) in declared)
+        {
+            using var behind = await reader.SendAsync(ReadAfter(Fill(path, a), sequence + 1_000_000));
+            await behind.ProblemAsync(503, "read-side-behind");
+            Assert.That(method, Is.EqualTo("get"));
+        }
     }
+
+    /// <summary>The (method, path) of each operation in <paramref name="server"/>'s OpenAPI document that <paramref name="holds"/>.</summary>
+    private static async Task<List<(string Method, string Path)>> OperationsAsync(GatewayServer server, Func<JsonNode, bool> holds)
+    {
+        var document = JsonNode.Parse(await Body(server.Anonymous, "/openapi/v1.json"))!;
+        var found = new List<(string, string)>();
+        foreach (var (path, item) in document["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                if (method is "get" or "post" or "put" or "patch" or "delete" && holds(operation!)) found.Add((method, path));
+            }
+        }
+        return found;
+    }
+
+    private static string Fill(string path, TestAccount account) => path
+        .Replace("{branch}", account.Branch.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("{account}", account.Number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("{id}", "sim-1", StringComparison.Ordinal);
 
     [Test]
     public async Task TwoReplicasShouldAnswerAsTheInProcessReadSide()
@@ -545,6 +575,17 @@ public sealed class StatementsReplicaTests
             foreach (var q in queries) Assert.That(await Body(client, q), Is.EqualTo(expected[q]), $"{q} on {replica.Address}");
             using var post = await client.PostAsync(a.Batches, Deposit("nope", 1));
             await post.ProblemAsync(421, "read-only-replica");
+        }
+
+        // Every operation the primary's OpenAPI document declares 421 on is refused so by a replica, as it says.
+        var refused = await OperationsAsync(main, o => o["responses"]?["421"] is not null);
+        Assert.That(refused, Has.Count.EqualTo(8));
+        using var onReplica = await first.ClientAsync();
+        foreach (var (method, path) in refused)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), Fill(path, a)) { Content = Json("{}") };
+            using var response = await onReplica.SendAsync(request);
+            await response.ProblemAsync(421, "read-only-replica");
         }
     }
 
