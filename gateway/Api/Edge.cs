@@ -52,8 +52,12 @@ internal static class Edge
         {
             return Problem.Of(ProblemTypes.JournalFailed, $"The journal failed ({fault.Message}); the ledger stopped accepting commands.");
         }
+        if (runtime.FeedFault is { } feedFault) return Problem.Of(ProblemTypes.NotReady, FeedStopped(feedFault));
         return Problem.Of(ProblemTypes.NotReady, "The ledger is recovering or stopping; retry shortly.");
     }
+
+    /// <summary>Why a statements replica is not ready for good: its feed stopped (it needs an operator, not a retry).</summary>
+    public static string FeedStopped(Exception fault) => $"This statements replica stopped reading ledger.events: {fault.Message}";
 
     /// <summary>The 503 of a write refused because a component could not write: its own type and <c>component</c>, and why.</summary>
     public static ProblemResult WriteRefused(WriteFault fault) => new(WriteRefusedBody(fault));

@@ -254,6 +254,10 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
             return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.JournalFailed,
                 $"The journal failed ({fault.Message}); the ledger stopped accepting commands. Restart the process: recovery cuts any torn tail."));
         }
+        if (context.RequestServices.GetRequiredService<LedgerRuntime>().FeedFault is { } feedFault)
+        {
+            return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.NotReady, Api.Edge.FeedStopped(feedFault)));
+        }
         return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.NotReady, progress is null
             ? "The ledger is recovering or stopping."
             : "This statements replica is catching up with ledger.events (ready once it holds every partition up to its end offset at start): " + Describe(progress)));

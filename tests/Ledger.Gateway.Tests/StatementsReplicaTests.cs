@@ -177,6 +177,35 @@ public sealed class StatementsReplicaTests
     }
 
     [Test]
+    public async Task AnEventItCannotReadShouldStopTheReplicaNotReadySayingWhereAndWhy()
+    {
+        using var kafka = KafkaMockCluster.Start(partitions: 1, "ledger.events");
+        await using var replica = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Role=statements",
+            "Ledger:Kafka:StatementsGroup=hostile"); // an empty topic: ready at once
+        // This deployment's framing header, then a datum whose event kind is past the schema's symbols.
+        byte[] header = Kafka.AvroFraming.Header(Kafka.AvroFraming.Load(Kafka.EventAvro.SchemaFile));
+        using (var producer = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(new Confluent.Kafka.ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync("ledger.events", new Confluent.Kafka.Message<byte[], byte[]> { Key = "1/1"u8.ToArray(), Value = [.. header, 0x02, 0x00, 0x0E] });
+        }
+        string body = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ;)
+        {
+            using var ready = await replica.Anonymous.GetAsync("/health/ready");
+            body = await ready.Content.ReadAsStringAsync();
+            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable) break;
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), body);
+            await Task.Delay(100);
+        }
+        Assert.That(body, Does.Contain("stopped reading ledger.events: ledger.events partition 0 offset 0: the message does not decode as ledger.events.v1.LedgerEvent"));
+        using var client = await replica.ClientAsync();
+        using var read = await client.GetAsync("/v1/entries");
+        var problem = await read.ProblemAsync(503, "not-ready");
+        Assert.That((string?)problem["detail"], Does.Contain("partition 0 offset 0"), "a read says why too");
+        Assert.That(replica.Runtime.FeedFault, Is.Not.Null, "the process stays up (a restart would stop at the same offset)");
+    }
+
+    [Test]
     public async Task APrimarysTokenShouldBeAcceptedByAReplicaSharingItsKeyAndIssuer()
     {
         using var kafka = KafkaMockCluster.Start("ledger.events");
