@@ -18,10 +18,10 @@ namespace Ledger.Gateway.Tests;
 /// </summary>
 public sealed class StatementsReplicaTests
 {
-    private static async Task PublishedAsync(GatewayServer main)
+    private static async Task PublishedAsync(GatewayServer main, int secondsMax = 60)
     {
         // Everything the primary journaled is in ledger.events (the publisher's acknowledged position is the journal's end).
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(secondsMax);
         while (main.Runtime.Publisher!.Acknowledged.Record < main.Runtime.Store!.Journal.CommittedRecordNumber)
         {
             Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the primary publishes what it journaled");
@@ -374,13 +374,13 @@ public sealed class StatementsReplicaTests
             using var response = await writer.PostAsync(accounts[b % accounts.Length].Batches, Batch(entries), cancel);
             response.EnsureSuccessStatusCode();
         });
-        await PublishedAsync(main);
+        await PublishedAsync(main, secondsMax: 1_800);
         TestContext.Out.WriteLine($"primary: {events} entries (batches of {batch}, {accountCount} accounts, {partitions} partitions) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
 
         string dataDir = GatewayServer.NewDataDir();
         string[] settings = [bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=measure"];
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using (var fresh = await GatewayProcess.StartAsync(dataDir, settings))
+        using (var fresh = await GatewayProcess.StartAsync(TimeSpan.FromHours(1), dataDir, settings))
         {
             double seconds = clock.Elapsed.TotalSeconds;
             var ready = Regex.Match(fresh.Log, @"Statements replica ready in ([\d.]+) s");
@@ -395,7 +395,7 @@ public sealed class StatementsReplicaTests
             fresh.Kill();
         }
         clock.Restart();
-        using var restarted = await GatewayProcess.StartAsync(dataDir, settings);
+        using var restarted = await GatewayProcess.StartAsync(TimeSpan.FromMinutes(10), dataDir, settings);
         var again = Regex.Match(restarted.Log, @"Statements replica ready in ([\d.]+) s");
         TestContext.Out.WriteLine($"after SIGKILL: ready {clock.Elapsed.TotalSeconds:F1} s after launch ({again.Groups[1].Value} s after its runtime started)");
         TestContext.Out.WriteLine(restarted.Log);
@@ -467,22 +467,25 @@ public sealed class StatementsReplicaTests
     public async Task MeasureReplicaLagWhileThePrimaryPosts()
     {
         int seconds = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_SECONDS"), out int s) ? s : 20;
-        using var kafka = KafkaMockCluster.Start("ledger.events");
+        // The mock keeps at most 5 MB per partition (KafkaMockCluster): a replica further behind than that on a partition stops.
+        int partitions = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_PARTITIONS"), out int p) ? p : 4;
+        int accountCount = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_ACCOUNTS"), out int c) ? c : 8;
+        using var kafka = KafkaMockCluster.Start(partitions, "ledger.events");
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
         await using var main = await GatewayServer.StartAsync(bootstrap);
         string dataDir = GatewayServer.NewDataDir();
         using var replica = await GatewayProcess.StartAsync(dataDir, bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=lag");
-        var accounts = new TestAccount[8];
+        var accounts = new TestAccount[accountCount];
         for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
         using var writer = await main.ClientAsync();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         long posted = 0;
-        var posters = Enumerable.Range(0, 8).Select(p => Task.Run(async () =>
+        var posters = Enumerable.Range(0, 8).Select(poster => Task.Run(async () =>
         {
             for (int b = 0; !stop.IsCancellationRequested; b++)
             {
-                var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"l{p}-{b}-{k}", 100, 1 + k)).ToArray();
-                using var response = await writer.PostAsync(accounts[p].Batches, Batch(entries), CancellationToken.None);
+                var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"l{poster}-{b}-{k}", 100, 1 + k)).ToArray();
+                using var response = await writer.PostAsync(accounts[(b * 8 + poster) % accounts.Length].Batches, Batch(entries), CancellationToken.None);
                 response.EnsureSuccessStatusCode();
                 Interlocked.Add(ref posted, 100);
             }
@@ -504,7 +507,8 @@ public sealed class StatementsReplicaTests
         TestContext.Out.WriteLine($"posted {posted} entries in {seconds} s ({posted / (double)seconds:N0} entries/s), {records.Count} samples; " +
             $"lag records p50 {At(records, 0.5)} p99 {At(records, 0.99)} max {records[^1]}; lag seconds p50 {At(lagSeconds, 0.5):F2} p99 {At(lagSeconds, 0.99):F2} max {lagSeconds[^1]:F2}");
         var publisher = main.Runtime.Publisher!.Acknowledged.Record;
-        TestContext.Out.WriteLine($"primary journal record {main.Runtime.Store!.Journal.CommittedRecordNumber}, published {publisher}");
+        TestContext.Out.WriteLine($"primary journal record {main.Runtime.Store!.Journal.CommittedRecordNumber}, published {publisher}; {accountCount} accounts, {partitions} partitions");
+        Assert.That(replica.Log, Does.Not.Contain("The statements feed stopped"), "the replica followed to the end (a figure from a stopped feed would be no figure)");
         replica.Kill();
         Directory.Delete(dataDir, recursive: true);
     }
@@ -582,11 +586,18 @@ public sealed class StatementsReplicaTests
         (await writer.PostAsync(a.Batches, Batch(Entry("reversal", "rev", reverses: "buy")))).EnsureSuccessStatusCode();
         (await writer.PostAsync(b.Batches, Deposit("b-dep", 900))).EnsureSuccessStatusCode();
         (await writer.PostAsync("/v1/transaction-bundles", Json($"{{\"bundleId\":\"t1\",\"legs\":[{{\"branch\":{a.Branch},\"account\":{a.Number},\"entries\":[{Entry("ledger", "t-out", 200, 250)}]}},{{\"branch\":{b.Branch},\"account\":{b.Number},\"entries\":[{Entry("ledger", "t-in", 201, 250)}]}}]}}"))).EnsureSuccessStatusCode();
+        // A hold that expires (ENTRY_EXPIRED): the host's clock lapses it within about a second.
+        (await writer.PostAsync(b.Batches, Batch(Entry("blocking", "b-exp", 998, 100, expiresAt: DateTime.UtcNow.AddMilliseconds(300).ToString("O"))))).EnsureSuccessStatusCode();
 
         using var reference = await main.ClientAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); (await reference.BalancesAsync(b)).Item2 != 0;)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the hold expires on the primary");
+            await Task.Delay(100);
+        }
         var statement = await reference.StatementAsync(a);
         var instants = statement.Select(e => (string)e!["timestamp"]!).ToList();
-        var queries = new List<string> { a.Balances, b.Balances, a.Statement, b.Statement, "/v1/entries", "/v2/entries?status=RELEASED", $"/v2/entries?branch={a.Branch}&account={a.Number}&entryKind=reversal" };
+        var queries = new List<string> { a.Balances, b.Balances, a.Statement, b.Statement, "/v1/entries", "/v2/entries?status=RELEASED", "/v2/entries?status=EXPIRED", $"/v2/entries?branch={a.Branch}&account={a.Number}&entryKind=reversal" };
         queries.AddRange(instants.Select(t => $"{a.Balances}?at={Uri.EscapeDataString(t)}"));
 
         var expected = new Dictionary<string, string>();
