@@ -73,7 +73,7 @@ internal sealed class EventsFeed : IDisposable
         // A position the topic no longer holds is an error, never a silent jump to the earliest offset: the events in
         // between would be missing from every statement this replica serves.
         config.AutoOffsetReset = AutoOffsetReset.Error;
-        _consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        _consumer = new ConsumerBuilder<byte[], byte[]>(config).LogTo(logger).Build();
         _thread = new Thread(Run) { Name = "ledger-statements-feed", IsBackground = true };
     }
 
