@@ -40,6 +40,7 @@ public static class AccountsApi
             .WithName("GetAccount")
             .WithSummary("Reads an account: currency, overdraft limit, opening time and balances.")
             .ProducesProblems(400, 401, 403, 404, 429, 503)
+            .WithMinSequenceHeader()
             .RequireAuthorization(Policies.ReadOrAdmin);
 
         if (!writes) return app;

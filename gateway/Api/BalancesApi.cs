@@ -21,6 +21,7 @@ public static class BalancesApi
                 "Before the account was opened: 404.")
             .ProducesProblems(400, 401, 403, 404, 429, 503)
             .WithQuery(Query.At)
+            .WithMinSequenceHeader()
             .RequireAuthorization(Policies.Read);
         return app;
     }

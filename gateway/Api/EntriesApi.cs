@@ -33,6 +33,7 @@ public static class EntriesApi
             .WithSummary("Lists an account's entries (statement), or with neither branch nor account the whole ledger's, oldest first, in a date window, page by page.")
             .ProducesProblems(400, 401, 403, 404, 429, 503)
             .WithQuery(Query.Branch, Query.Account, Query.From, Query.To, Query.Limit, Query.Cursor)
+            .WithMinSequenceHeader()
             .RequireAuthorization(Policies.Read);
 
         app.MapGet("/v2/entries", GetStatementV2)
@@ -42,6 +43,7 @@ public static class EntriesApi
             .ProducesProblems(400, 401, 403, 404, 429, 503)
             .WithQuery(Query.Branch, Query.Account, Query.From, Query.To, Query.Limit, Query.Cursor,
                 Query.EntryType, Query.EntryKind, Query.Status, Query.MinAmount, Query.MaxAmount, Query.CorrelationId)
+            .WithMinSequenceHeader()
             .RequireAuthorization(Policies.Read);
         return app;
     }

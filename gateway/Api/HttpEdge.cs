@@ -51,8 +51,12 @@ internal static class HttpEdge
         {
             return Problem.Of(ProblemTypes.JournalFailed, $"The journal failed ({fault.Message}); the ledger stopped accepting commands.");
         }
+        if (runtime.FeedFault is { } feedFault) return Problem.Of(ProblemTypes.NotReady, FeedStopped(feedFault));
         return Problem.Of(ProblemTypes.NotReady, "The ledger is recovering or stopping; retry shortly.");
     }
+
+    /// <summary>Why a statements replica is not ready for good: its feed stopped (it needs an operator, not a retry).</summary>
+    public static string FeedStopped(Exception fault) => $"This statements replica stopped reading ledger.events: {fault.Message}";
 
     /// <summary>The 503 of a write refused because a component could not write: its own type and <c>component</c>, and why.</summary>
     public static ProblemResult WriteRefused(WriteFault fault) => new(WriteRefusedBody(fault));
@@ -79,6 +83,8 @@ internal static class HttpEdge
                 "Balances and statements are still catching up with writes the ledger acknowledged before this read; retry shortly.");
         }
         // On request (a statements replica behind a load balancer): wait until this node holds the entry the partner was answered.
+        // Only the reads that declare the header take it (the OpenAPI document lists it on exactly those).
+        if (http.GetEndpoint()?.Metadata.GetMetadata<Api.MinSequenceHeader>() is null) return null;
         if (!http.Request.Headers.TryGetValue(MinSequenceHeader, out var values)) return null;
         if (values.Count != 1 || !long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out long sequence) || sequence < 1)
             return Problem.Validation($"{MinSequenceHeader} must be one positive integer: the sequence of an entry this partner was answered.");
@@ -89,7 +95,7 @@ internal static class HttpEdge
     }
 
     /// <summary>The header a partner sets to read its own write through a statements replica: the entry sequence it was answered.</summary>
-    public const string MinSequenceHeader = "Ledger-Min-Sequence";
+    public const string MinSequenceHeader = Api.MinSequenceHeader.Name;
 
     /// <summary>The partner's permitted domains (the engine checks them per entry).</summary>
     public static ulong DomainsOf(HttpContext http) => http.User.Identity is PartnerIdentity partner ? partner.DomainMask : 0;

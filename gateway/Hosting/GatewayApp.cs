@@ -146,12 +146,20 @@ public static class GatewayApp
         string detail = runtime.WritesUrl is { } url
             ? $"This node is a statements replica and serves reads only; send writes to {url}."
             : "This node is a statements replica and serves reads only; send writes to the ledger process.";
-        string[] methods = ["POST", "PUT", "PATCH", "DELETE"];
-        foreach (string prefix in new[] { "/v1/{**path}", "/v2/{**path}" })
+        foreach (string version in ReplicaRefusedPrefixes)
         {
-            app.MapMethods(prefix, methods, () => Problem.Of(ProblemTypes.ReadOnlyReplica, detail)).ExcludeFromDescription();
+            app.MapMethods("/" + version + "{**path}", ReplicaRefusedMethods, () => Problem.Of(ProblemTypes.ReadOnlyReplica, detail)).ExcludeFromDescription();
         }
     }
+
+    private static readonly string[] ReplicaRefusedMethods = ["POST", "PUT", "PATCH", "DELETE"];
+    private static readonly string[] ReplicaRefusedPrefixes = ["v1/", "v2/"];
+
+    /// <summary>Whether a statements replica answers 421 <c>read-only-replica</c> to this method and path (relative, no leading slash): what the OpenAPI document declares.</summary>
+    internal static bool RefusedOnAReplica(string? method, string? relativePath) =>
+        method is not null && relativePath is not null
+        && Array.Exists(ReplicaRefusedMethods, m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase))
+        && Array.Exists(ReplicaRefusedPrefixes, p => relativePath.StartsWith(p, StringComparison.Ordinal));
 
     /// <summary>
     /// The 415's detail: what was sent and what the endpoint takes. Routing refuses the content type before an endpoint
@@ -285,6 +293,10 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
         {
             return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.JournalFailed,
                 $"The journal failed ({fault.Message}); the ledger stopped accepting commands. Restart the process: recovery cuts any torn tail."));
+        }
+        if (context.RequestServices.GetRequiredService<LedgerRuntime>().FeedFault is { } feedFault)
+        {
+            return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.NotReady, Api.HttpEdge.FeedStopped(feedFault)));
         }
         return ProblemResult.Write(context.Response, Problem.Body(ProblemTypes.NotReady, progress is null
             ? "The ledger is recovering or stopping."

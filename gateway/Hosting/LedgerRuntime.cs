@@ -86,6 +86,9 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>The statements replica's feed (lag, partitions), or null in the ledger role.</summary>
     internal Kafka.FeedProgress? FeedProgress => _statements?.Progress;
 
+    /// <summary>Why a statements replica's feed stopped (an event it cannot apply, a topic that lost events), or null.</summary>
+    public Exception? FeedFault => _statements?.Fault;
+
     /// <summary>Where writes go, told to a partner who sends one to a statements replica (<c>Ledger:Statements:WritesUrl</c>).</summary>
     public string? WritesUrl => _options.Statements.WritesUrl;
 

@@ -13,7 +13,10 @@ namespace Ledger.Gateway.Hosting;
 /// Makes the generated document say what the handlers really take and send, so a client generated from it works with
 /// no hand-written type: the query parameters each endpoint reads (<see cref="QueryParameters"/>), integer path
 /// parameters, one security requirement per accepted scope (either suffices), the headers of 201 (<c>Location</c>),
-/// 401 (<c>WWW-Authenticate</c>), 429 and 503 (<c>Retry-After</c>), and the import's CSV and NDJSON bodies.
+/// 401 (<c>WWW-Authenticate</c>), 429 and 503 (<c>Retry-After</c>), and the import's CSV and NDJSON bodies. For statements
+/// replicas: the <c>Ledger-Min-Sequence</c> request header and the 503 <c>read-side-behind</c> on the reads that take it
+/// (<see cref="MinSequenceHeader"/>), and 421 <c>read-only-replica</c> on every operation a replica refuses
+/// (<see cref="GatewayApp.RefusedOnAReplica"/>, the rule its refusals are mapped by).
 /// </summary>
 internal sealed class OpenApiOperationContract : IOpenApiOperationTransformer
 {
@@ -39,6 +42,16 @@ internal sealed class OpenApiOperationContract : IOpenApiOperationTransformer
             }
         }
 
+        bool readsAfterSequence = metadata.OfType<MinSequenceHeader>().Any();
+        if (readsAfterSequence)
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = MinSequenceHeader.Name, In = ParameterLocation.Header, Required = false, Description = MinSequenceHeader.Description,
+                Schema = Integer("int64", 1, null),
+            });
+        }
+
         foreach (var data in metadata.OfType<IAuthorizeData>())
         {
             if (data.Policy is not { } policy) continue;
@@ -52,6 +65,24 @@ internal sealed class OpenApiOperationContract : IOpenApiOperationTransformer
 
         if (operation.Responses is { } responses)
         {
+            if (GatewayApp.RefusedOnAReplica(context.Description.HttpMethod, context.Description.RelativePath))
+            {
+                responses["421"] = new OpenApiResponse
+                {
+                    Description = "read-only-replica: sent to a statements replica (Ledger:Role=statements), which serves reads only; send writes to the " +
+                                  "ledger process (the detail names it when the replica sets Ledger:Statements:WritesUrl).",
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        [Problems.ProblemResult.ContentType] = new() { Schema = new OpenApiSchemaReference(nameof(Problems.ProblemResponse), context.Document) },
+                    },
+                };
+            }
+            if (readsAfterSequence && responses.TryGetValue("503", out var unavailable) && unavailable is OpenApiResponse behind)
+            {
+                behind.Description = "not-ready: the ledger is recovering, or this statements replica is catching up; read-side-behind: balances and " +
+                                     "statements do not hold yet the writes acknowledged before this read or, on a statements replica, the entry named " +
+                                     "in Ledger-Min-Sequence (after waiting Ledger:ReadYourWritesWaitMax). Retry after Retry-After.";
+            }
             foreach (var (status, response) in responses)
             {
                 if (response is not OpenApiResponse r) continue;

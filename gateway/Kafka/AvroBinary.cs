@@ -44,6 +44,16 @@ internal ref struct AvroReader(ReadOnlySpan<byte> data)
         return value;
     }
 
+    /// <summary>A string's UTF-8 bytes, without making a string of them (bounds-checked like <see cref="ReadString"/>).</summary>
+    public ReadOnlySpan<byte> ReadStringBytes()
+    {
+        long length = ReadLong();
+        if (length < 0 || length > Remaining) throw new AvroFormatException($"a string claims {length} bytes, {Remaining} are left");
+        var bytes = _data.Slice(_at, (int)length);
+        _at += (int)length;
+        return bytes;
+    }
+
     /// <summary>An enum's symbol index, checked against its symbol count.</summary>
     public int ReadEnum(int symbols)
     {

@@ -74,33 +74,4 @@ internal static class AvroFraming
             : $"the message is not {schema.Fullname} in Avro single-object encoding (C3 01 and the schema's fingerprint; see gateway/Kafka/Schemas)";
         return false;
     }
-
-    /// <summary>The record, or null with <paramref name="problem"/> saying why the bytes are not one.</summary>
-    public static GenericRecord? TryRead(Schema schema, byte[] header, byte[]? message, out string? problem) =>
-        TryRead(new GenericDatumReader<GenericRecord>(schema, schema), schema, header, message, out problem);
-
-    /// <summary>As above with a reader built once (building one resolves the schema: a consumer of many messages keeps one).</summary>
-    public static GenericRecord? TryRead(GenericDatumReader<GenericRecord> reader, Schema schema, byte[] header, byte[]? message, out string? problem)
-    {
-        problem = null;
-        if (message is null || message.Length < header.Length || !message.AsSpan(0, header.Length).SequenceEqual(header))
-        {
-            problem = header[0] == 0
-                ? $"the message is not {schema.Fullname} in the Confluent wire format (00 and schema id {BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1))})"
-                : $"the message is not {schema.Fullname} in Avro single-object encoding (C3 01 and the schema's fingerprint; see gateway/Kafka/Schemas)";
-            return null;
-        }
-        try
-        {
-            using var stream = new MemoryStream(message, header.Length, message.Length - header.Length);
-            var record = reader.Read(null!, new BinaryDecoder(stream));
-            if (stream.Position != stream.Length) problem = "the message has bytes after its Avro record";
-            return problem is null ? record : null;
-        }
-        catch (Exception ex) when (ex is AvroException or EndOfStreamException or IOException or InvalidCastException or ArgumentException or OverflowException)
-        {
-            problem = $"the message does not decode as {schema.Fullname} ({ex.Message})";
-            return null;
-        }
-    }
 }

@@ -1,5 +1,4 @@
 using Avro;
-using Avro.Generic;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Ledger.Engine.Domain;
@@ -20,6 +19,9 @@ namespace Ledger.Gateway.Kafka;
 /// same atomic write as the rows; the replica's store keeps a write-ahead log), so a restart resumes exactly there;
 /// Kafka offsets are not committed. An event at or below the partition's last (record, index) is a duplicate of the
 /// publisher's and is dropped.</item>
+/// <item>Each message is decoded straight from its bytes into the partition's reusable buffer (<see cref="EventAvroReader"/>,
+/// bounds-checked, no GenericRecord). One that is not an event the ledger writes, or an offset that jumps (deleted
+/// events), stops the feed: not ready, and the readiness body and every read say the partition, the offset and why.</item>
 /// <item>Caught up (<see cref="CaughtUp"/>, readiness) once the store holds every partition up to the end offset read
 /// when the partitions were assigned at start; lag is refreshed at most every 100 ms (<see cref="Progress"/>).</item>
 /// </list>
@@ -32,7 +34,6 @@ internal sealed class EventsFeed : IDisposable
     private readonly ReadStore _store;
     private readonly ReadStoreWriter _writer;
     private readonly Schema _schema = AvroFraming.Load(EventAvro.SchemaFile);
-    private readonly GenericDatumReader<GenericRecord> _reader;
     private readonly byte[] _header;
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly string _topic;
@@ -59,7 +60,6 @@ internal sealed class EventsFeed : IDisposable
         _logger = logger;
         _committed = committed;
         _header = AvroFraming.Header(_schema, options, options.EventsTopic);
-        _reader = new GenericDatumReader<GenericRecord>(_schema, _schema);
         var positions = store.PartitionOffsets();
         foreach (var (partition, position) in positions) _partitions[partition] = new PartitionFeed(position);
         if (_logger.IsEnabled(LogLevel.Information))
@@ -69,7 +69,11 @@ internal sealed class EventsFeed : IDisposable
                 watermark.RecordNumber, watermark.LastSequence, positions.Count == 0 ? "none (a new replica: every partition from its beginning)" : Describe(positions));
         }
         _positions = positions;
-        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.StatementsGroup)).LogTo(logger).Build();
+        var config = KafkaClients.Consumer(options, options.StatementsGroup);
+        // A position the topic no longer holds is an error, never a silent jump to the earliest offset: the events in
+        // between would be missing from every statement this replica serves.
+        config.AutoOffsetReset = AutoOffsetReset.Error;
+        _consumer = new ConsumerBuilder<byte[], byte[]>(config).LogTo(logger).Build();
         _thread = new Thread(Run) { Name = "ledger-statements-feed", IsBackground = true };
     }
 
@@ -93,7 +97,7 @@ internal sealed class EventsFeed : IDisposable
             AssignEveryPartition();
             while (!_stop.IsCancellationRequested)
             {
-                var message = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+                var message = Consume();
                 if (message is null || message.IsPartitionEOF)
                 {
                     // Quiet: what is buffered is all there is for now.
@@ -120,25 +124,57 @@ internal sealed class EventsFeed : IDisposable
         }
     }
 
+    private ConsumeResult<byte[], byte[]>? Consume()
+    {
+        try
+        {
+            return _consumer.Consume(TimeSpan.FromMilliseconds(100));
+        }
+        catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.Local_AutoOffsetReset)
+        {
+            throw new InvalidOperationException($"{_topic} no longer holds the offset this replica reads next ({ex.Error.Reason}): the events from there on " +
+                $"were deleted (retention or compaction). {KeepEverything}", ex);
+        }
+    }
+
+    /// <summary>What an operator must do when the topic lost events a replica needs (docs/kafka.md, "Deploying statements replicas").</summary>
+    private string KeepEverything =>
+        $"A replica would serve statements with entries missing, so it stops instead: keep every event on {_topic} (retention.ms=-1, no compaction; docs/kafka.md, \"Deploying statements replicas\").";
+
     private void Take(ConsumeResult<byte[], byte[]> message)
     {
-        var record = AvroFraming.TryRead(_reader, _schema, _header, message.Message.Value, out string? problem)
-            ?? throw new InvalidOperationException($"ledger.events {message.TopicPartitionOffset}: {problem}");
         int partition = message.Partition.Value;
         if (!_partitions.TryGetValue(partition, out var feed)) _partitions[partition] = feed = new PartitionFeed(default);
-        long recordNumber = (long)record["record"];
-        int index = (int)record["index"];
-        feed.LastOffset = message.Offset.Value;
+        long offset = message.Offset.Value;
+        // The publisher is idempotent, not transactional: a partition's offsets are contiguous, so a jump means deleted events.
+        if (offset != feed.LastOffset + 1)
+        {
+            throw new InvalidOperationException($"{_topic} partition {partition} jumped from offset {feed.LastOffset} to {offset}: " +
+                $"{offset - feed.LastOffset - 1} events in between are gone. {KeepEverything}");
+        }
+        // Decoded straight into the partition's next buffer slot; kept only if it is not a duplicate.
+        byte[]? value = message.Message.Value;
+        if (!AvroFraming.HasHeader(_schema, _header, value, out string? problem)
+            || !EventAvroReader.TryRead(value.AsSpan(_header.Length), out long recordNumber, out int index, out feed.NextSlot(), out problem))
+        {
+            throw new InvalidOperationException($"{_topic} partition {partition} offset {offset}: {problem}. The replica stops here (not ready) and resumes from this offset at its next start.");
+        }
+        feed.LastOffset = offset;
         feed.LastTimestamp = message.Message.Timestamp.UtcDateTime;
         if (feed.Buffered.Holds(recordNumber, index))
         {
             _dropped++;
             // Nothing to apply; with no group open the position moves on by itself (else the group's flush carries it).
-            if (feed.Group.Count == 0) _writer.Advance(partition, feed.Buffered with { NextOffset = feed.LastOffset + 1 });
+            if (feed.Count == 0) _writer.Advance(partition, feed.Buffered with { NextOffset = feed.LastOffset + 1 });
             return;
         }
-        if (feed.Group.Count > 0 && feed.GroupRecord != recordNumber) FlushGroup(partition, feed, quiet: false, lastOffset: feed.LastOffset - 1);
-        feed.Group.Add(EventOf(record));
+        if (feed.Count > 0 && feed.GroupRecord != recordNumber)
+        {
+            int taken = feed.Count;
+            FlushGroup(partition, feed, quiet: false, lastOffset: feed.LastOffset - 1);
+            feed.Group[0] = feed.Group[taken]; // the event just read opens the next group
+        }
+        feed.Count++;
         feed.GroupRecord = recordNumber;
         feed.Buffered = new PartitionPosition(feed.LastOffset + 1, recordNumber, index);
     }
@@ -146,14 +182,14 @@ internal sealed class EventsFeed : IDisposable
     /// <summary>Gives a partition's buffered record to the writer, ending at <paramref name="lastOffset"/> (default: the last consumed).</summary>
     private void FlushGroup(int partition, PartitionFeed feed, bool quiet, long lastOffset = -1)
     {
-        if (feed.Group.Count == 0) return;
+        if (feed.Count == 0) return;
         if (lastOffset < 0) lastOffset = feed.LastOffset;
         bool continues = feed.PartialRecord == feed.GroupRecord;
-        _writer.AddFromPartition(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(feed.Group), feed.GroupRecord, partition, lastOffset, feed.Buffered.Index, continues);
-        _applied += feed.Group.Count;
+        _writer.AddFromPartition(feed.Group.AsSpan(0, feed.Count), feed.GroupRecord, partition, lastOffset, feed.Buffered.Index, continues);
+        _applied += feed.Count;
         // Flushed because the partition went quiet: the record's other events may still come (the publisher was mid-record).
         feed.PartialRecord = quiet ? feed.GroupRecord : -1;
-        feed.Group.Clear();
+        feed.Count = 0;
     }
 
     private void Commit()
@@ -184,9 +220,30 @@ internal sealed class EventsFeed : IDisposable
                         {
                             TopicPartition = new TopicPartition(_topic, p.PartitionId), OffsetSpec = OffsetSpec.Latest(),
                         }), new ListOffsetsOptions { RequestTimeout = EndQueryTimeout }).GetAwaiter().GetResult();
+                    var earliest = admin.ListOffsetsAsync(topic.Partitions.Select(p => new TopicPartitionOffsetSpec
+                        {
+                            TopicPartition = new TopicPartition(_topic, p.PartitionId), OffsetSpec = OffsetSpec.Earliest(),
+                        }), new ListOffsetsOptions { RequestTimeout = EndQueryTimeout }).GetAwaiter().GetResult();
                     foreach (var info in latest.ResultInfos) ends[info.TopicPartitionOffsetError.Partition.Value] = info.TopicPartitionOffsetError.Offset.Value;
+                    foreach (var info in earliest.ResultInfos)
+                    {
+                        int p = info.TopicPartitionOffsetError.Partition.Value;
+                        long next = _positions.TryGetValue(p, out var held) ? held.NextOffset : 0;
+                        long first = info.TopicPartitionOffsetError.Offset.Value;
+                        if (first > next)
+                        {
+                            throw new InvalidOperationException($"{_topic} partition {p} begins at offset {first}, but this replica needs it from offset {next}: " +
+                                $"the {first - next} events before were deleted (retention or compaction). {KeepEverything}");
+                        }
+                        if (ends.TryGetValue(p, out long end) && next > end)
+                        {
+                            throw new InvalidOperationException($"{_topic} partition {p} ends at offset {end}, but this replica holds it up to offset {next}: " +
+                                "the topic is not the one this read store was fed from (recreated?). Start the replica on an empty data directory.");
+                        }
+                    }
+                    // A fresh partition from offset 0, not 'beginning': with auto.offset.reset=error a topic that lost its start is refused.
                     _consumer.Assign(topic.Partitions.Select(p => new TopicPartitionOffset(_topic, p.PartitionId,
-                        _positions.TryGetValue(p.PartitionId, out var at) ? new Offset(at.NextOffset) : Offset.Beginning)));
+                        new Offset(_positions.TryGetValue(p.PartitionId, out var at) ? at.NextOffset : 0))));
                     break;
                 }
                 // Not ready until the topic exists (the ledger process creates it when it first publishes, or the operator does).
@@ -250,40 +307,20 @@ internal sealed class EventsFeed : IDisposable
     {
         /// <summary>The last event taken (applied, or buffered in <see cref="Group"/>): anything at or below it is a duplicate.</summary>
         public PartitionPosition Buffered = applied;
-        public readonly List<LedgerEvent> Group = [];
+        /// <summary>The open group: a record's events read so far, in <c>Group[..Count]</c> (slots are reused, the array only grows).</summary>
+        public LedgerEvent[] Group = new LedgerEvent[64];
+        public int Count;
         public long GroupRecord = -1;
         public long PartialRecord = -1;
         public long LastOffset = applied.NextOffset - 1;
         public DateTime LastTimestamp;
-    }
 
-    private static LedgerEvent EventOf(GenericRecord r)
-    {
-        string kind = ((GenericEnum)r["kind"]).Value;
-        var e = new LedgerEvent
+        /// <summary>The slot after the open group, for the next event to be decoded into.</summary>
+        public ref LedgerEvent NextSlot()
         {
-            Kind = kind switch
-            {
-                "ACCOUNT_OPENED" => LedgerEventKind.AccountOpened,
-                "ENTRY_POSTED" or "ENTRY_PENDING" => LedgerEventKind.EntryApplied,
-                _ => LedgerEventKind.EntryStatusChanged,
-            },
-            Sequence = (long)r["sequence"],
-            CausedBySequence = (long)r["causedBySequence"],
-            TimestampTicks = (long)r["timestampTicks"],
-            Account = new AccountKey((int)r["branch"], (long)r["account"]),
-            Currency = CurrencyCode.Parse((string)r["currency"]),
-            CorrelationId = r["correlationId"] as string,
-            Description = r["description"] as string,
-            EntryType = r["entryType"] as int? ?? 0,
-            AmountMinor = (long)r["amount"],
-            ReferenceSequence = (long)r["reference"],
-            ExpiresAtTicks = (long)r["expiresAtTicks"],
-            BalancesAfter = new Balances((long)r["available"], (long)r["held"]),
-        };
-        if (r["entryKind"] is GenericEnum entryKind) e.EntryKind = WireNames.TryParseKind(entryKind.Value, out var k) ? k : 0;
-        if (r["status"] is GenericEnum status) e.Status = WireNames.TryParseStatus(status.Value, out var s) ? s : EntryStatus.None;
-        return e;
+            if (Count == Group.Length) Array.Resize(ref Group, Group.Length * 2);
+            return ref Group[Count];
+        }
     }
 
     public void Dispose()

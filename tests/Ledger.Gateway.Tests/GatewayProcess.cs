@@ -66,7 +66,10 @@ public sealed class GatewayProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<GatewayProcess> StartAsync(string dataDir, params string[] settings)
+    public static Task<GatewayProcess> StartAsync(string dataDir, params string[] settings) => StartAsync(TimeSpan.FromSeconds(60), dataDir, settings);
+
+    /// <summary>As above, waiting at most <paramref name="readyWithin"/> for <c>/health/ready</c> (a replica catching up on millions of events).</summary>
+    public static async Task<GatewayProcess> StartAsync(TimeSpan readyWithin, string dataDir, params string[] settings)
     {
         string dll = DllPath;
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
@@ -98,10 +101,10 @@ public sealed class GatewayProcess : IDisposable
             {
                 // not listening yet
             }
-            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            if (clock.Elapsed > readyWithin)
             {
                 gateway.Kill();
-                throw new TimeoutException($"The gateway was not ready in 60 s:\n{gateway.Log}");
+                throw new TimeoutException($"The gateway was not ready in {readyWithin.TotalSeconds:F0} s:\n{gateway.Log}");
             }
             await Task.Delay(50);
         }

@@ -117,6 +117,71 @@ public sealed class OpenApiTests
             "either scope: two requirements of one scope each");
     }
 
+    [TestCase("/v1/accounts/{branch}/{account}/balances", "get")]
+    [TestCase("/v1/accounts/{branch}/{account}", "get")]
+    [TestCase("/v1/entries", "get")]
+    [TestCase("/v2/entries", "get")]
+    public async Task ShouldDeclareTheMinSequenceHeaderAndReadSideBehindOnTheReadsThatTakeIt(string path, string method)
+    {
+        var operation = (await DocumentAsync())["paths"]![path]![method]!;
+        var header = operation["parameters"]!.AsArray().SingleOrDefault(p => (string?)p!["name"] == "Ledger-Min-Sequence");
+        Assert.That(header, Is.Not.Null, $"{method} {path} takes Ledger-Min-Sequence");
+        Assert.That((string?)header!["in"], Is.EqualTo("header"));
+        Assert.That((bool?)header["required"] ?? false, Is.False, "on request only");
+        Assert.That((string?)header["schema"]!["type"], Is.EqualTo("integer"));
+        Assert.That((string?)header["schema"]!["format"], Is.EqualTo("int64"));
+        Assert.That((long?)header["schema"]!["minimum"], Is.EqualTo(1));
+        var unavailable = operation["responses"]!["503"]!;
+        Assert.That((string?)unavailable["description"], Does.Contain("read-side-behind").And.Contain("Ledger-Min-Sequence"));
+        Assert.That(unavailable["headers"]!["Retry-After"], Is.Not.Null);
+        Assert.That(operation["responses"]!.AsObject().ContainsKey("421"), Is.False, "a replica answers reads");
+    }
+
+    [Test]
+    public async Task ShouldDeclareTheMinSequenceHeaderOnNoOtherOperation()
+    {
+        var taking = new List<string>();
+        foreach (var (path, method, operation) in Operations(await DocumentAsync()))
+        {
+            if (operation["parameters"]?.AsArray().Any(p => (string?)p!["name"] == "Ledger-Min-Sequence") == true) taking.Add($"{method} {path}");
+        }
+        Assert.That(taking, Is.EquivalentTo(new[]
+        {
+            "get /v1/accounts/{branch}/{account}/balances", "get /v1/accounts/{branch}/{account}", "get /v1/entries", "get /v2/entries",
+        }));
+    }
+
+    [Test]
+    public async Task ShouldDeclare421ReadOnlyReplicaOnEveryWriteAReplicaRefuses()
+    {
+        var refused = new List<string>();
+        foreach (var (path, method, operation) in Operations(await DocumentAsync()))
+        {
+            var responses = operation["responses"]!.AsObject();
+            if (!responses.ContainsKey("421")) continue;
+            refused.Add($"{method} {path}");
+            Assert.That(SchemaRef(responses["421"]!, "application/problem+json"), Is.EqualTo("#/components/schemas/ProblemResponse"), $"{method} {path}");
+            Assert.That((string?)responses["421"]!["description"], Does.StartWith("read-only-replica:"));
+            Assert.That(responses["421"]!["headers"]!["X-Request-Id"], Is.Not.Null);
+        }
+        Assert.That(refused, Is.EquivalentTo(new[]
+        {
+            "post /v1/accounts/{branch}/{account}/batches", "delete /v1/accounts/{branch}/{account}/entries", "post /v1/transaction-bundles",
+            "post /v1/accounts", "post /v1/accounts/import", "put /v1/history-codes", "post /v1/simulations", "delete /v1/simulations/{id}",
+        }), "every write under /v1 and /v2, nothing else (not /perf, not a read)");
+    }
+
+    private static IEnumerable<(string Path, string Method, JsonNode Operation)> Operations(JsonNode document)
+    {
+        foreach (var (path, item) in document["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                if (method is "get" or "post" or "put" or "patch" or "delete") yield return (path, method, operation!);
+            }
+        }
+    }
+
     [Test]
     public async Task ShouldServeTheExplorerPageAtDocs()
     {

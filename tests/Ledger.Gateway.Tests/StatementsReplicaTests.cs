@@ -18,10 +18,10 @@ namespace Ledger.Gateway.Tests;
 /// </summary>
 public sealed class StatementsReplicaTests
 {
-    private static async Task PublishedAsync(GatewayServer main)
+    private static async Task PublishedAsync(GatewayServer main, int secondsMax = 60)
     {
         // Everything the primary journaled is in ledger.events (the publisher's acknowledged position is the journal's end).
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(secondsMax);
         while (main.Runtime.Publisher!.Acknowledged.Record < main.Runtime.Store!.Journal.CommittedRecordNumber)
         {
             Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the primary publishes what it journaled");
@@ -140,6 +140,69 @@ public sealed class StatementsReplicaTests
             string metrics = await Body(replica.Anonymous, "/metrics");
             Assert.That(metrics, Does.Contain("ledger_replica_lag_records 0").And.Contain("ledger_replica_caught_up 1").And.Contain($"ledger_replica_journal_record {main.Runtime.Store!.Journal.CommittedRecordNumber}\n"));
         }
+    }
+
+    [Test]
+    public async Task AReplicaShouldRefuseATopicThatLostItsBeginningInsteadOfServingStatementsWithHoles()
+    {
+        // The mock cluster keeps at most 5 MB per partition and deletes the oldest message sets past it, as retention
+        // would: publish more than that to one partition, and the topic no longer holds its first events.
+        using var kafka = KafkaMockCluster.Start(partitions: 1, "ledger.events");
+        string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
+        await using var main = await GatewayServer.StartAsync(bootstrap);
+        var a = await main.OpenAccountAsync();
+        using var writer = await main.ClientAsync();
+        string padding = new('x', 200);
+        await Parallel.ForEachAsync(Enumerable.Range(0, 300), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (b, cancel) =>
+        {
+            var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"hole-{b}-{k}", 100, 1, description: padding)).ToArray();
+            using var response = await writer.PostAsync(a.Batches, Batch(entries), cancel);
+            response.EnsureSuccessStatusCode();
+        });
+        await PublishedAsync(main);
+        using (var probe = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(new Confluent.Kafka.ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = "probe" }).Build())
+        {
+            var marks = probe.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition("ledger.events", 0), TimeSpan.FromSeconds(10));
+            Assume.That(marks.Low.Value, Is.GreaterThan(0), "the mock cluster deleted the partition's first events");
+        }
+
+        string dataDir = GatewayServer.NewDataDir();
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            using var replica = await GatewayProcess.StartAsync(dataDir, bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=holes");
+        });
+        Assert.That(refused!.Message, Does.Contain("The gateway exited with 1"), "never ready: it stops");
+        Assert.That(refused.Message, Does.Contain("ledger.events partition 0 begins at offset").And.Contain("retention.ms=-1"), "and says why");
+        Directory.Delete(dataDir, recursive: true);
+    }
+
+    [Test]
+    public async Task AnEventItCannotReadShouldStopTheReplicaNotReadySayingWhereAndWhy()
+    {
+        using var kafka = KafkaMockCluster.Start(partitions: 1, "ledger.events");
+        await using var replica = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Role=statements",
+            "Ledger:Kafka:StatementsGroup=hostile"); // an empty topic: ready at once
+        // This deployment's framing header, then a datum whose event kind is past the schema's symbols.
+        byte[] header = Kafka.AvroFraming.Header(Kafka.AvroFraming.Load(Kafka.EventAvro.SchemaFile));
+        using (var producer = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(new Confluent.Kafka.ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync("ledger.events", new Confluent.Kafka.Message<byte[], byte[]> { Key = "1/1"u8.ToArray(), Value = [.. header, 0x02, 0x00, 0x0E] });
+        }
+        string body = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ;)
+        {
+            using var ready = await replica.Anonymous.GetAsync("/health/ready");
+            body = await ready.Content.ReadAsStringAsync();
+            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable) break;
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), body);
+            await Task.Delay(100);
+        }
+        Assert.That(body, Does.Contain("stopped reading ledger.events: ledger.events partition 0 offset 0: the message does not decode as ledger.events.v1.LedgerEvent"));
+        using var client = await replica.ClientAsync();
+        using var read = await client.GetAsync("/v1/entries");
+        var problem = await read.ProblemAsync(503, "not-ready");
+        Assert.That((string?)problem["detail"], Does.Contain("partition 0 offset 0"), "a read says why too");
+        Assert.That(replica.Runtime.FeedFault, Is.Not.Null, "the process stays up (a restart would stop at the same offset)");
     }
 
     [Test]
@@ -296,10 +359,13 @@ public sealed class StatementsReplicaTests
     {
         int events = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_EVENTS"), out int n) ? n : 200_000;
         int batch = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_BATCH"), out int size) ? size : 100;
-        using var kafka = KafkaMockCluster.Start("ledger.events");
+        // The mock keeps at most 5 MB per partition (KafkaMockCluster): big runs need more partitions, and accounts to fill them.
+        int partitions = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_PARTITIONS"), out int p) ? p : 4;
+        int accountCount = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_ACCOUNTS"), out int c) ? c : 8;
+        using var kafka = KafkaMockCluster.Start(partitions, "ledger.events");
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
         await using var main = await GatewayServer.StartAsync(bootstrap);
-        var accounts = new TestAccount[8];
+        var accounts = new TestAccount[accountCount];
         for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
         using var writer = await main.ClientAsync();
         var posting = System.Diagnostics.Stopwatch.StartNew();
@@ -309,26 +375,28 @@ public sealed class StatementsReplicaTests
             using var response = await writer.PostAsync(accounts[b % accounts.Length].Batches, Batch(entries), cancel);
             response.EnsureSuccessStatusCode();
         });
-        await PublishedAsync(main);
-        TestContext.Out.WriteLine($"primary: {events} entries (batches of {batch}) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
+        await PublishedAsync(main, secondsMax: 1_800);
+        TestContext.Out.WriteLine($"primary: {events} entries (batches of {batch}, {accountCount} accounts, {partitions} partitions) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
 
         string dataDir = GatewayServer.NewDataDir();
         string[] settings = [bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=measure"];
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using (var fresh = await GatewayProcess.StartAsync(dataDir, settings))
+        using (var fresh = await GatewayProcess.StartAsync(TimeSpan.FromHours(1), dataDir, settings))
         {
             double seconds = clock.Elapsed.TotalSeconds;
             var ready = Regex.Match(fresh.Log, @"Statements replica ready in ([\d.]+) s");
             double inside = double.Parse(ready.Groups[1].Value, CultureInfo.InvariantCulture);
             double assigned = double.Parse(Regex.Match(fresh.Log, @"assigned ([\d.]+) s after").Groups[1].Value, CultureInfo.InvariantCulture);
             double caughtUp = double.Parse(Regex.Match(fresh.Log, @"caught up ([\d.]+) s after").Groups[1].Value, CultureInfo.InvariantCulture);
+            long fed = long.Parse(Regex.Match(fresh.Log, @"caught up [\d.]+ s after it was created: (\d+) events fed").Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.That(fed, Is.EqualTo(events + accounts.Length), "the replica fed every event (a rate over part of them would be no figure)");
             TestContext.Out.WriteLine($"fresh replica: ready {seconds:F1} s after launch ({inside:F1} s after its runtime started); " +
                 $"{events + accounts.Length} events fed in {caughtUp - assigned:F2} s from assignment to caught up = {(events + accounts.Length) / (caughtUp - assigned):N0} events/s");
             foreach (string line in fresh.Log.Split('\n').Where(l => l.Contains("Statements", StringComparison.Ordinal))) TestContext.Out.WriteLine("fresh: " + line.Trim());
             fresh.Kill();
         }
         clock.Restart();
-        using var restarted = await GatewayProcess.StartAsync(dataDir, settings);
+        using var restarted = await GatewayProcess.StartAsync(TimeSpan.FromMinutes(10), dataDir, settings);
         var again = Regex.Match(restarted.Log, @"Statements replica ready in ([\d.]+) s");
         TestContext.Out.WriteLine($"after SIGKILL: ready {clock.Elapsed.TotalSeconds:F1} s after launch ({again.Groups[1].Value} s after its runtime started)");
         TestContext.Out.WriteLine(restarted.Log);
@@ -401,22 +469,25 @@ public sealed class StatementsReplicaTests
     public async Task MeasureReplicaLagWhileThePrimaryPosts()
     {
         int seconds = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_SECONDS"), out int s) ? s : 20;
-        using var kafka = KafkaMockCluster.Start("ledger.events");
+        // The mock keeps at most 5 MB per partition (KafkaMockCluster): a replica further behind than that on a partition stops.
+        int partitions = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_PARTITIONS"), out int p) ? p : 4;
+        int accountCount = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_ACCOUNTS"), out int c) ? c : 8;
+        using var kafka = KafkaMockCluster.Start(partitions, "ledger.events");
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
         await using var main = await GatewayServer.StartAsync(bootstrap);
         string dataDir = GatewayServer.NewDataDir();
         using var replica = await GatewayProcess.StartAsync(dataDir, bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=lag");
-        var accounts = new TestAccount[8];
+        var accounts = new TestAccount[accountCount];
         for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
         using var writer = await main.ClientAsync();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         long posted = 0;
-        var posters = Enumerable.Range(0, 8).Select(p => Task.Run(async () =>
+        var posters = Enumerable.Range(0, 8).Select(poster => Task.Run(async () =>
         {
             for (int b = 0; !stop.IsCancellationRequested; b++)
             {
-                var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"l{p}-{b}-{k}", 100, 1 + k)).ToArray();
-                using var response = await writer.PostAsync(accounts[p].Batches, Batch(entries), CancellationToken.None);
+                var entries = Enumerable.Range(0, 100).Select(k => Entry("ledger", $"l{poster}-{b}-{k}", 100, 1 + k)).ToArray();
+                using var response = await writer.PostAsync(accounts[(b * 8 + poster) % accounts.Length].Batches, Batch(entries), CancellationToken.None);
                 response.EnsureSuccessStatusCode();
                 Interlocked.Add(ref posted, 100);
             }
@@ -438,7 +509,8 @@ public sealed class StatementsReplicaTests
         TestContext.Out.WriteLine($"posted {posted} entries in {seconds} s ({posted / (double)seconds:N0} entries/s), {records.Count} samples; " +
             $"lag records p50 {At(records, 0.5)} p99 {At(records, 0.99)} max {records[^1]}; lag seconds p50 {At(lagSeconds, 0.5):F2} p99 {At(lagSeconds, 0.99):F2} max {lagSeconds[^1]:F2}");
         var publisher = main.Runtime.Publisher!.Acknowledged.Record;
-        TestContext.Out.WriteLine($"primary journal record {main.Runtime.Store!.Journal.CommittedRecordNumber}, published {publisher}");
+        TestContext.Out.WriteLine($"primary journal record {main.Runtime.Store!.Journal.CommittedRecordNumber}, published {publisher}; {accountCount} accounts, {partitions} partitions");
+        Assert.That(replica.Log, Does.Not.Contain("The statements feed stopped"), "the replica followed to the end (a figure from a stopped feed would be no figure)");
         replica.Kill();
         Directory.Delete(dataDir, recursive: true);
     }
@@ -466,7 +538,37 @@ public sealed class StatementsReplicaTests
         using var read = await reader.SendAsync(ReadAfter(a.Balances, sequence + 1_000_000));
         await read.ProblemAsync(503, "read-side-behind");
         Assert.That(read.Headers.RetryAfter, Is.Not.Null);
+
+        // Every read the primary's OpenAPI document declares the header on answers so on a replica, as it says.
+        var declared = await OperationsAsync(main, o => o["parameters"]?.AsArray().Any(p => (string?)p!["name"] == "Ledger-Min-Sequence") == true);
+        Assert.That(declared, Has.Count.EqualTo(4));
+        foreach (var (method, path) in declared)
+        {
+            using var behind = await reader.SendAsync(ReadAfter(Fill(path, a), sequence + 1_000_000));
+            await behind.ProblemAsync(503, "read-side-behind");
+            Assert.That(method, Is.EqualTo("get"));
+        }
     }
+
+    /// <summary>The (method, path) of each operation in <paramref name="server"/>'s OpenAPI document that <paramref name="holds"/>.</summary>
+    private static async Task<List<(string Method, string Path)>> OperationsAsync(GatewayServer server, Func<JsonNode, bool> holds)
+    {
+        var document = JsonNode.Parse(await Body(server.Anonymous, "/openapi/v1.json"))!;
+        var found = new List<(string, string)>();
+        foreach (var (path, item) in document["paths"]!.AsObject())
+        {
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                if (method is "get" or "post" or "put" or "patch" or "delete" && holds(operation!)) found.Add((method, path));
+            }
+        }
+        return found;
+    }
+
+    private static string Fill(string path, TestAccount account) => path
+        .Replace("{branch}", account.Branch.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("{account}", account.Number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("{id}", "sim-1", StringComparison.Ordinal);
 
     [Test]
     public async Task TwoReplicasShouldAnswerAsTheInProcessReadSide()
@@ -486,11 +588,18 @@ public sealed class StatementsReplicaTests
         (await writer.PostAsync(a.Batches, Batch(Entry("reversal", "rev", reverses: "buy")))).EnsureSuccessStatusCode();
         (await writer.PostAsync(b.Batches, Deposit("b-dep", 900))).EnsureSuccessStatusCode();
         (await writer.PostAsync("/v1/transaction-bundles", Json($"{{\"bundleId\":\"t1\",\"legs\":[{{\"branch\":{a.Branch},\"account\":{a.Number},\"entries\":[{Entry("ledger", "t-out", 200, 250)}]}},{{\"branch\":{b.Branch},\"account\":{b.Number},\"entries\":[{Entry("ledger", "t-in", 201, 250)}]}}]}}"))).EnsureSuccessStatusCode();
+        // A hold that expires (ENTRY_EXPIRED): the host's clock lapses it within about a second.
+        (await writer.PostAsync(b.Batches, Batch(Entry("blocking", "b-exp", 998, 100, expiresAt: DateTime.UtcNow.AddMilliseconds(300).ToString("O"))))).EnsureSuccessStatusCode();
 
         using var reference = await main.ClientAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); (await reference.BalancesAsync(b)).Item2 != 0;)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the hold expires on the primary");
+            await Task.Delay(100);
+        }
         var statement = await reference.StatementAsync(a);
         var instants = statement.Select(e => (string)e!["timestamp"]!).ToList();
-        var queries = new List<string> { a.Balances, b.Balances, a.Statement, b.Statement, "/v1/entries", "/v2/entries?status=RELEASED", $"/v2/entries?branch={a.Branch}&account={a.Number}&entryKind=reversal" };
+        var queries = new List<string> { a.Balances, b.Balances, a.Statement, b.Statement, "/v1/entries", "/v2/entries?status=RELEASED", "/v2/entries?status=EXPIRED", $"/v2/entries?branch={a.Branch}&account={a.Number}&entryKind=reversal" };
         queries.AddRange(instants.Select(t => $"{a.Balances}?at={Uri.EscapeDataString(t)}"));
 
         var expected = new Dictionary<string, string>();
@@ -508,6 +617,17 @@ public sealed class StatementsReplicaTests
             foreach (var q in queries) Assert.That(await Body(client, q), Is.EqualTo(expected[q]), $"{q} on {replica.Address}");
             using var post = await client.PostAsync(a.Batches, Deposit("nope", 1));
             await post.ProblemAsync(421, "read-only-replica");
+        }
+
+        // Every operation the primary's OpenAPI document declares 421 on is refused so by a replica, as it says.
+        var refused = await OperationsAsync(main, o => o["responses"]?["421"] is not null);
+        Assert.That(refused, Has.Count.EqualTo(8));
+        using var onReplica = await first.ClientAsync();
+        foreach (var (method, path) in refused)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), Fill(path, a)) { Content = Json("{}") };
+            using var response = await onReplica.SendAsync(request);
+            await response.ProblemAsync(421, "read-only-replica");
         }
     }
 

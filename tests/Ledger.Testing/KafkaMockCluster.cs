@@ -7,6 +7,8 @@ namespace Ledger.Testing;
 /// librdkafka's mock cluster: real Kafka brokers speaking the wire protocol on loopback TCP, shared by every client the
 /// test points at <see cref="BootstrapServers"/> (the service's producer and consumers, the test's own, kcat). Started
 /// through librdkafka's C API on a throwaway handle; topics are created up front.
+/// Each partition keeps at most 5 MB (or 100 000 message sets): past that the mock deletes the oldest, as retention
+/// would, so a test that must read everything back keeps each partition under that (more partitions, more keys).
 /// Usage: <c>using var kafka = KafkaMockCluster.Start("ledger.events"); ... kafka.BootstrapServers ...</c>
 /// </summary>
 public sealed class KafkaMockCluster : IDisposable
