@@ -36,7 +36,7 @@ public partial class DocsMatchCodeTests
     {
         "urls",               // ASP.NET Core's own --urls, not under Ledger:
         "Perf:NoOpEndpoint",  // read once by PerfApi (PerfApi.Setting), off the options classes on purpose
-        "Snapshot:*",         // a key that is refused, documented so an old configuration gets a sentence
+        "Snapshot:*",         // the refused Ledger:Snapshot keys, documented so an old configuration gets a sentence
         "Kafka:*",            // kafka.md's table, checked below
     };
 
