@@ -20,12 +20,25 @@ internal static class Answers
     public static string CurrencyName(CurrencyCode code) =>
         CurrencyNames.TryGetValue(code.Packed, out var name) ? name : CurrencyNames.GetOrAdd(code.Packed, code.ToString());
 
+    /// <summary>Result <paramref name="i"/> of the command: a requested entry (i &lt; EntryCount) or a fee entry after them.</summary>
     public static EntryResponse Entry(LedgerCommand command, int i, HistoryCatalog catalog)
     {
         ref var r = ref command.EntryResults[i];
-        var direction = (DirectionName)DirectionOf(catalog, command.Entries[i].Kind, r.EntryType);
-        return new EntryResponse(command.Entries[i].CorrelationId, r.EntryType, direction, (EntryStatusName)r.Status, r.Sequence,
-            WireTime.Utc(r.TimestampTicks), WireTime.AsOfDate(r.TimestampTicks), new AmountResponse(r.AmountMinor, CurrencyName(r.Currency)));
+        var (correlationId, kind, feeOf) = Identify(command, i);
+        var direction = (DirectionName)DirectionOf(catalog, kind, r.EntryType);
+        return new EntryResponse(correlationId, r.EntryType, direction, (EntryStatusName)r.Status, r.Sequence,
+            WireTime.Utc(r.TimestampTicks), WireTime.AsOfDate(r.TimestampTicks), new AmountResponse(r.AmountMinor, CurrencyName(r.Currency)), feeOf);
+    }
+
+    /// <summary>
+    /// The correlationId and kind of result <paramref name="i"/>, and for a fee entry the correlationId of the entry that
+    /// carried it (a fee takes its carrier's kind: a posting's fee, or a reversal's reversed fee).
+    /// </summary>
+    public static (string CorrelationId, EntryKind Kind, string? FeeOf) Identify(LedgerCommand command, int i)
+    {
+        if (i < command.EntryCount) return (command.Entries[i].CorrelationId, command.Entries[i].Kind, null);
+        ref var carrier = ref command.Entries[command.EntryResults[i].FeeOfIndex];
+        return (carrier.FeeCorrelationId ?? FeeIds.Of(carrier.CorrelationId), carrier.Kind, carrier.CorrelationId);
     }
 
     /// <summary>The direction of an applied entry: its code is in the catalog, or the engine would have declined it.</summary>

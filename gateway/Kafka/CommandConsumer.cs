@@ -33,7 +33,9 @@ internal sealed class CommandConsumer : IDisposable
     private readonly ILogger _logger;
     private readonly PartnerIdentity _partner;
     private readonly Schema _commandSchema = AvroFraming.Load("ledger-command.avsc");
-    private readonly Schema _resultSchema = AvroFraming.Load("ledger-result.avsc");
+    /// <summary>The results' schema this build writes: version 2 adds an entry's <c>feeOf</c> (issue 16); <c>ledger-result.avsc</c> stays as released.</summary>
+    public const string ResultSchemaFile = "ledger-result.v2.avsc";
+    private readonly Schema _resultSchema = AvroFraming.Load(ResultSchemaFile);
     private readonly byte[] _commandHeader;
     private readonly byte[] _resultHeader;
     private readonly CommandAvro _decoded = new(); // this thread's: refilled per message
@@ -279,14 +281,14 @@ internal sealed class CommandConsumer : IDisposable
             }
             _writer.WriteString(p.CommandId);
             _writer.WriteInt(201);
-            _writer.WriteLong(command.EntryCount); // one block of entries, then the end
-            for (int i = 0; i < command.EntryCount; i++)
+            _writer.WriteLong(command.ResultCount); // one block of entries (the requested ones, then their fees), then the end
+            for (int i = 0; i < command.ResultCount; i++)
             {
                 ref var r = ref command.EntryResults[i];
-                ref var request = ref command.Entries[i];
-                _writer.WriteInt(request.Account.Branch);
-                _writer.WriteLong(request.Account.Number);
-                _writer.WriteString(request.CorrelationId);
+                var (correlationId, _, feeOf) = Answers.Identify(command, i);
+                _writer.WriteInt(r.Account.Branch);
+                _writer.WriteLong(r.Account.Number);
+                _writer.WriteString(correlationId);
                 _writer.WriteInt(r.EntryType);
                 _writer.WriteInt(StatusIndex(r.Status));
                 _writer.WriteLong(r.Sequence);
@@ -294,8 +296,9 @@ internal sealed class CommandConsumer : IDisposable
                 _writer.WriteLong(r.AmountMinor);
                 _writer.WriteLong(r.BalancesAfter.AvailableMinor);
                 _writer.WriteLong(r.BalancesAfter.HeldMinor);
+                _writer.WriteOptional(feeOf);
             }
-            if (command.EntryCount > 0) _writer.WriteLong(0);
+            if (command.ResultCount > 0) _writer.WriteLong(0);
             _writer.WriteNull(); // problem
             return;
         }

@@ -34,6 +34,9 @@ internal sealed class EventsFeed : IDisposable
     private readonly Schema _schema = AvroFraming.Load(EventAvro.SchemaFile);
     private readonly GenericDatumReader<GenericRecord> _reader;
     private readonly byte[] _header;
+    // Events written under the first version of the schema (before feeOf, issue 16), resolved into the current one.
+    private readonly GenericDatumReader<GenericRecord> _readerV1;
+    private readonly byte[] _headerV1;
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly string _topic;
     private readonly ILogger _logger;
@@ -60,6 +63,9 @@ internal sealed class EventsFeed : IDisposable
         _committed = committed;
         _header = AvroFraming.Header(_schema, options, options.EventsTopic);
         _reader = new GenericDatumReader<GenericRecord>(_schema, _schema);
+        var v1 = AvroFraming.Load(EventAvro.SchemaFileV1);
+        _headerV1 = AvroFraming.Header(v1, options, options.EventsTopic);
+        _readerV1 = new GenericDatumReader<GenericRecord>(v1, _schema);
         var positions = store.PartitionOffsets();
         foreach (var (partition, position) in positions) _partitions[partition] = new PartitionFeed(position);
         if (_logger.IsEnabled(LogLevel.Information))
@@ -122,7 +128,9 @@ internal sealed class EventsFeed : IDisposable
 
     private void Take(ConsumeResult<byte[], byte[]> message)
     {
-        var record = AvroFraming.TryRead(_reader, _schema, _header, message.Message.Value, out string? problem)
+        bool v1 = message.Message.Value is { } value && value.AsSpan().StartsWith(_headerV1);
+        var record = (v1 ? AvroFraming.TryRead(_readerV1, _schema, _headerV1, message.Message.Value, out string? problem)
+                         : AvroFraming.TryRead(_reader, _schema, _header, message.Message.Value, out problem))
             ?? throw new InvalidOperationException($"ledger.events {message.TopicPartitionOffset}: {problem}");
         int partition = message.Partition.Value;
         if (!_partitions.TryGetValue(partition, out var feed)) _partitions[partition] = feed = new PartitionFeed(default);

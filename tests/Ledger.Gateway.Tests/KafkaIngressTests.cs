@@ -15,7 +15,7 @@ namespace Ledger.Gateway.Tests;
 public sealed class KafkaIngressTests
 {
     private static readonly Schema CommandSchema = Load("ledger-command.avsc");
-    private static readonly Schema ResultSchema = Load("ledger-result.avsc");
+    private static readonly Schema ResultSchema = Load("ledger-result.v2.avsc");
 
     private static Schema Load(string file) => Schema.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Kafka", "Schemas", file)));
 
