@@ -102,4 +102,16 @@ public sealed class FeeTests
         var problem = await put.ProblemAsync(422, "invalid-catalog");
         Assert.That((string?)problem["detail"], Does.Contain(named));
     }
+
+    [Test]
+    public void ABadFeeInTheCatalogFileShouldStopStartUpSayingWhatToFix()
+    {
+        string file = Path.Combine(Path.GetTempPath(), "ledger-gateway-tests", "bad-fee-" + Guid.NewGuid().ToString("N") + ".json");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, "{\"historyCodes\":[{\"code\":998,\"name\":\"POS\",\"direction\":\"debit\",\"domain\":\"cards\"," +
+                                "\"allowedKinds\":[\"ledger\"],\"rules\":[{\"name\":\"fee\",\"value\":\"code=700 fixed=5\"}]}]}");
+        var error = Assert.Catch(() => Hosting.GatewayApp.Build(["--urls=http://127.0.0.1:0", $"--Ledger:DataDir={GatewayServer.NewDataDir()}", $"--Ledger:HistoryCodes={file}"]));
+        Assert.That(error!.Message, Does.Contain(file).And.Contain("History code 998, rule 1 (fee): the fee's code 700 is not defined"));
+        File.Delete(file);
+    }
 }
