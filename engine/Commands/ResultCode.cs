@@ -6,11 +6,14 @@ namespace Ledger.Engine.Commands;
 /// <item>shape (<see cref="InvalidCommand"/>), then every account exists (<see cref="AccountNotFound"/>),</item>
 /// <item>every entry's domain is permitted (<see cref="DomainNotPermitted"/>),</item>
 /// <item>idempotency: a correlation id or bundle id seen before is a replay (the first answer again) or <see cref="IdempotencyConflict"/>,</item>
+/// <item>fees (issue 16): an entry that would carry a fee whose id is too long to derive <c>&lt;id&gt;:fee</c> (<see cref="InvalidCommand"/>),
+/// or whose derived id is taken (<see cref="IdempotencyConflict"/>, batch),</item>
 /// <item>capacity: a new hold when the ledger already has its limit of open holds (<see cref="OpenHoldsLimit"/>),</item>
 /// <item>then entry by entry, in the batch's order: <see cref="UnknownHistoryCode"/>, <see cref="RuleDeclined"/> (allowedKinds),
 /// <see cref="ReferenceNotFound"/>, <see cref="ReferenceMismatch"/>, <see cref="NotReversible"/>, <see cref="AlreadyReversed"/>, <see cref="EntryNotPending"/>,
 /// <see cref="CurrencyMismatch"/>, <see cref="UnblockExceedsHeld"/>, <see cref="RuleDeclined"/> (the code's rules in catalog order),
-/// <see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>. One exception: a reversal's <see cref="CurrencyMismatch"/> is
+/// <see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>; then the fee entries (<see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>),
+/// a failure naming the entry that carries the fee. One exception: a reversal's <see cref="CurrencyMismatch"/> is
 /// checked before <see cref="AlreadyReversed"/> (found by the model's foreign-currency reversals; journals already decided
 /// that way, so the order is documented, not changed).</item>
 /// </list>
