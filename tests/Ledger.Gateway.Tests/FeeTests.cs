@@ -86,6 +86,23 @@ public sealed class FeeTests
         Assert.That(await partner.BalancesAsync(account), Is.EqualTo((1_000L, 0L)));
     }
 
+    [Test]
+    public async Task AnIdTooLongToDeriveItsFeeIdOrAFeeIdTakenShouldBeRefusedBeforeTheLedger()
+    {
+        await using var server = await GatewayServer.StartAsync();
+        using var admin = await server.ClientAsync("ledger-admin");
+        (await admin.PutAsync("/v1/history-codes", FeeCatalog("code=700 fixed=1"))).EnsureSuccessStatusCode();
+        var account = await server.OpenAccountAsync();
+        using var partner = await server.ClientAsync();
+        (await partner.PostAsync(account.Batches, Deposit("dep", 1_000))).EnsureSuccessStatusCode();
+        using var tooLong = await partner.PostAsync(account.Batches, Batch(Entry("ledger", new string('x', 61), 998, 10)));
+        Assert.That((string?)(await tooLong.ProblemAsync(400, "validation"))["detail"], Does.Contain("<id>:fee must fit 64"));
+        (await partner.PostAsync(account.Batches, Deposit("y:fee", 5))).EnsureSuccessStatusCode();
+        using var taken = await partner.PostAsync(account.Batches, Batch(Entry("ledger", "y", 998, 10)));
+        await taken.ProblemAsync(409, "idempotency-conflict");
+        Assert.That(await partner.BalancesAsync(account), Is.EqualTo((1_005L, 0L)), "neither changed the ledger");
+    }
+
     [TestCase("code=700 bps=0", "History code 998, rule 2: Rule 'fee' has 'bps=0'")]
     [TestCase("code=701 fixed=5", "History code 998, rule 2 (fee): the fee's code 701 is not defined")]
     [TestCase("code=999 fixed=5", "is a credit code")]
