@@ -17,7 +17,7 @@ namespace Ledger.Engine;
 /// disk; the prefetch stage reads the entries a command names into the command (<see cref="LedgerCommand.Lookups"/>)
 /// before it reaches this thread, and the store writer writes what the engine changed
 /// (<see cref="LedgerCommand.Changes"/>) after the journal commit.</para>
-/// The parts: this file (commands, clock, accounts, DELETE), <c>LedgerEngine.Lookup.cs</c> (finding entries,
+/// The parts: this file (commands, clock, accounts, DELETE), <c>LedgerEngine.Idempotency.cs</c> (finding entries,
 /// idempotency), <c>LedgerEngine.Simulation.cs</c> (deciding against simulated state), <c>LedgerEngine.Apply.cs</c>
 /// (remembering and applying), <c>LedgerEngine.Hash.cs</c> (the state hash).
 /// Usage: <c>var engine = new LedgerEngine(catalog, settings); engine.Apply(command); read command.Result.</c>

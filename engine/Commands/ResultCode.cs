@@ -9,17 +9,18 @@ namespace Ledger.Engine.Commands;
 /// <item>fees (issue 16): an entry that would carry a fee whose id is too long to derive <c>&lt;id&gt;:fee</c> (<see cref="InvalidCommand"/>),
 /// or whose derived id is taken (<see cref="IdempotencyConflict"/>, batch),</item>
 /// <item>capacity: a new hold when the ledger already has its limit of open holds (<see cref="OpenHoldsLimit"/>),</item>
-/// <item>then entry by entry, in the batch's order: <see cref="UnknownHistoryCode"/>, <see cref="RuleDeclined"/> (allowedKinds),
-/// <see cref="ReferenceNotFound"/>, <see cref="ReferenceMismatch"/>, <see cref="NotReversible"/>, <see cref="AlreadyReversed"/>, <see cref="EntryNotPending"/>,
-/// <see cref="CurrencyMismatch"/>, <see cref="UnblockExceedsHeld"/>, <see cref="RuleDeclined"/> (the code's rules in catalog order),
-/// <see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>; then the fee entries (<see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>),
-/// a failure naming the entry that carries the fee. One exception: a reversal's <see cref="CurrencyMismatch"/> is
-/// checked before <see cref="AlreadyReversed"/> (found by the model's foreign-currency reversals; journals already decided
-/// that way, so the order is documented, not changed).</item>
+/// <item>then entry by entry, in the batch's order, each entry meeting the checks that apply to its kind:
+/// <see cref="UnknownHistoryCode"/>, <see cref="RuleDeclined"/> (allowedKinds), <see cref="ReferenceNotFound"/>,
+/// <see cref="ReferenceMismatch"/>, <see cref="NotReversible"/>, <see cref="EntryNotPending"/>, <see cref="CurrencyMismatch"/>,
+/// <see cref="AlreadyReversed"/>, <see cref="UnblockExceedsHeld"/>, <see cref="RuleDeclined"/> (the code's rules in catalog
+/// order), <see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>; then the fee entries (issue 16: <see cref="AmountOverflow"/>,
+/// <see cref="InsufficientFunds"/>), a failure naming the entry that carries the fee. (A reversal's currency is checked before whether
+/// it was reversed already: journals hold decisions made in this order, so it is the documented one;
+/// <c>PrecedenceTests</c> pins each pair that can meet.)</item>
 /// </list>
 /// Codes below 100 are refused before the ledger: not remembered, not journaled. Codes from 100 are ledger
 /// declines: remembered under every correlation id of the command, so a retry gets the same answer.
-/// Values are journaled and snapshotted: never renumber.
+/// Values are journaled and stored: never renumber.
 /// </summary>
 public enum ResultCode : byte
 {

@@ -1,6 +1,6 @@
 namespace Ledger.Engine.Domain;
 
-/// <summary>The five kinds of entry of contract.md section 2. Values are journaled: never renumber.</summary>
+/// <summary>The five kinds of entry of docs/contract.md section 2. Values are journaled: never renumber.</summary>
 public enum EntryKind : byte
 {
     Ledger = 1,

@@ -105,6 +105,9 @@ public sealed class EngineHost : IDisposable
     /// <summary>Entries published but not yet released (bounded by <see cref="EngineHostSettings.InFlightEntriesMax"/>).</summary>
     public long EntriesInFlight => Volatile.Read(ref _inFlight.Entries);
 
+    /// <summary>The bound on <see cref="EntriesInFlight"/> (<see cref="EngineHostSettings.InFlightEntriesMax"/>).</summary>
+    public int InFlightEntriesMax => _settings.InFlightEntriesMax;
+
     public void Start()
     {
         foreach (var (name, processor) in _stages) StartThread(name, processor.Run);
@@ -173,21 +176,31 @@ public sealed class EngineHost : IDisposable
     }
 
     /// <summary>Publishes only if the ring has room now; false means back-pressure (answer 503, retry later).</summary>
-    public bool TrySubmit(LedgerCommand command, out ValueTask done)
+    public bool TrySubmit(LedgerCommand command, out ValueTask done) => TrySubmit(command, out done, out _);
+
+    /// <summary>
+    /// <see cref="TrySubmit(LedgerCommand, out ValueTask)"/> that also says which bound refused, so the edge can name it:
+    /// usage <c>if (!host.TrySubmit(command, out var done, out var refused)) answer503(refused);</c>
+    /// </summary>
+    public bool TrySubmit(LedgerCommand command, out ValueTask done, out SubmitRefusal refused)
     {
         Interlocked.Increment(ref _inFlightPublishers);
         try
         {
             done = default;
+            refused = SubmitRefusal.Stopped;
             if (!_accepting || _fault.Value is not null) return false;
             long entries = Math.Max(1, command.EntryCount);
+            refused = SubmitRefusal.EntriesInFlight;
             if (!TryReserveEntries(entries)) return false;
+            refused = SubmitRefusal.RingFull;
             if (!_ring.TryNext(out long sequence))
             {
                 Interlocked.Add(ref _inFlight.Entries, -entries);
                 return false;
             }
             command.DeriveFeeIds();
+            refused = SubmitRefusal.None;
             if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
             command.EnterPipeline();
             _ring[sequence].Command = command;

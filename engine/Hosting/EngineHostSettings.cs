@@ -5,10 +5,10 @@ namespace Ledger.Engine.Hosting;
 /// <summary>Settings of the engine host, with defaults for a small shared machine.</summary>
 public sealed record EngineHostSettings
 {
-    /// <summary>Ring slots (a power of two). Default 8 192: a full ring applies back-pressure to producers.</summary>
+    /// <summary>Ring slots (a power of two). Default 8 192. When they are all in flight <c>TrySubmit</c> says no (the gateway answers 503) and <c>SubmitAsync</c> waits.</summary>
     public int RingSize { get; init; } = 8_192;
 
-    /// <summary>How consumer stages wait. Default blocking (three stages share two cores here).</summary>
+    /// <summary>How the stage threads wait. Default blocking: spin briefly, then sleep (with <see cref="PipelineLayout.Shared"/> three threads share two cores here, and spinning would starve them).</summary>
     public Func<IWaitStrategy> WaitStrategy { get; init; } = () => new BlockingWaitStrategy();
 
     /// <summary>

@@ -98,7 +98,7 @@ public static class AccountsApi
         opening = default;
         if (!Edge.IsValidAccount(body.Branch, body.Account)) return Edge.AccountProblemText(body.Branch, body.Account);
         if (body.Currency is null) return "currency is required (ISO-4217, e.g. USD).";
-        if (!CurrencyCode.TryParse(body.Currency, out var currency)) return $"currency '{Edge.Shorten(body.Currency)}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+        if (!CurrencyCode.TryParse(body.Currency, out var currency)) return "currency " + Edge.CurrencyProblemText(body.Currency);
         long overdraft = body.OverdraftLimit ?? 0;
         if (overdraft is < 0 or > Limits.OverdraftLimitMax) return $"overdraftLimit must be 0..{Limits.OverdraftLimitMax} minor units.";
         opening = new AccountOpening { Account = new AccountKey(body.Branch!.Value, body.Account!.Value), Currency = currency, OverdraftLimitMinor = overdraft };

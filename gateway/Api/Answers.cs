@@ -183,7 +183,7 @@ internal static class Answers
         _ => "reference",
     };
 
-    /// <summary>Request field names of the conflict flags (contract.md section 3: the 409 names the fields that differ).</summary>
+    /// <summary>Request field names of the conflict flags (docs/contract.md section 3: the 409 names the fields that differ).</summary>
     public static string[] ConflictNames(ConflictFields conflicts, EntryKind kind)
     {
         var names = new List<string>(4);

@@ -133,7 +133,7 @@ internal static class BatchJsonReader
                     break;
                 case TypeBit:
                     if (isNull) break;
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int type)) return WrongType($"{Path(leg, index)}.entryType");
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int type)) return NotAnInteger(ref reader, $"{Path(leg, index)}.entryType", 32);
                     f.EntryType = type;
                     break;
                 case AmountBit:
@@ -179,11 +179,11 @@ internal static class BatchJsonReader
             switch (bit)
             {
                 case ValueBit:
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long value)) return WrongType($"{Path(leg, index)}.amount.value");
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long value)) return NotAnInteger(ref reader, $"{Path(leg, index)}.amount.value", 64);
                     f.Value = value;
                     break;
                 case ScaleBit:
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int scale)) return WrongType($"{Path(leg, index)}.amount.scale");
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int scale)) return NotAnInteger(ref reader, $"{Path(leg, index)}.amount.scale", 32);
                     f.Scale = scale;
                     break;
                 default:
@@ -221,6 +221,18 @@ internal static class BatchJsonReader
 
     internal static ProblemResult WrongType(string path) =>
         Malformed($"Wrong type at {path}: numbers must be JSON integers, texts JSON strings, lists JSON arrays.");
+
+    /// <summary>
+    /// A member that takes an integer got something else: a JSON number that is not a whole number of that many bits
+    /// (<c>1e20</c>, <c>1.5</c>, <c>99999999999999999999</c>) is out of range; a string, object or the like is the wrong type.
+    /// </summary>
+    internal static ProblemResult NotAnInteger(ref Utf8JsonReader reader, string path, int bits)
+    {
+        if (reader.TokenType != JsonTokenType.Number) return WrongType(path);
+        string max = bits == 64 ? "9223372036854775807" : "2147483647";
+        string raw = reader.HasValueSequence ? "the number" : Edge.Shorten(System.Text.Encoding.UTF8.GetString(reader.ValueSpan));
+        return Malformed($"Out of range at {path}: {raw} is not a whole number of at most {max} (write integers in plain digits: no fraction, no exponent).");
+    }
 
     internal static ProblemResult Unknown(ref Utf8JsonReader reader, string path) =>
         Malformed($"Unknown member at {path}: '{Edge.Shorten(reader.GetString() ?? "")}' is not part of this request (names are case-sensitive camelCase).");

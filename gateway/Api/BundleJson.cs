@@ -100,11 +100,11 @@ internal static class BundleJsonReader
             switch (bit)
             {
                 case BranchBit:
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int branch)) return BatchJsonReader.WrongType($"$.legs[{l}].branch");
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int branch)) return BatchJsonReader.NotAnInteger(ref reader, $"$.legs[{l}].branch", 32);
                     leg.Branch = branch;
                     break;
                 case AccountBit:
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long account)) return BatchJsonReader.WrongType($"$.legs[{l}].account");
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long account)) return BatchJsonReader.NotAnInteger(ref reader, $"$.legs[{l}].account", 64);
                     leg.Account = account;
                     break;
                 default:

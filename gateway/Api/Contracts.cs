@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Ledger.Gateway.Api;
 
-// The wire contract of rest-api.md and contract.md. Request types use nullable members so a missing field is
+// The wire contract of docs/rest-api.md and docs/contract.md. Request types use nullable members so a missing field is
 // told apart from a zero and named in a 400; response types are exactly what the endpoints send (the generated
 // OpenAPI document is built from them).
 

@@ -165,6 +165,10 @@ internal static class Edge
         }
         if (message.Contains("could not be converted", StringComparison.Ordinal))
         {
+            // A JSON number the integer member cannot hold (1e20, 1.5, past its range) fails to parse (FormatException);
+            // a token of another type fails to be read as one (InvalidOperationException).
+            if (ex.InnerException is FormatException)
+                return $"Out of range at {path}: not a whole number this member can hold (write integers in plain digits: no fraction, no exponent).";
             return $"Wrong type at {path}: numbers must be JSON integers, texts JSON strings, lists JSON arrays.";
         }
         if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
@@ -202,6 +206,19 @@ internal static class Edge
             if (string.IsNullOrEmpty(pair.Value[0])) return Problem.Validation($"Query parameter '{pair.Key}' is empty; give it a value or leave it out.");
         }
         return null;
+    }
+
+    /// <summary>
+    /// Why a currency text was refused, after the field's name: not three upper-case letters, or three that are not an
+    /// ISO-4217 code this ledger knows (<c>XYZ</c>).
+    /// </summary>
+    public static string CurrencyProblemText(string? text)
+    {
+        text ??= "";
+        bool shaped = text.Length == 3 && text.All(static c => c is >= 'A' and <= 'Z');
+        return shaped
+            ? $"'{text}' is not an ISO-4217 currency code this ledger knows (e.g. USD, EUR, JPY)."
+            : $"'{Shorten(text)}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
     }
 
     public static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";

@@ -6,7 +6,7 @@ using Ledger.ReadSide;
 namespace Ledger.Gateway.Api;
 
 /// <summary>
-/// Checks one entry of a request against contract.md and Limits, and writes it into the command's slot.
+/// Checks one entry of a request against docs/contract.md sections 1–3 and Limits, and writes it into the command's slot.
 /// Which fields each kind takes: ledger/blocking need entryType and amount (blocking may add expiresAt);
 /// unblocking needs unblocks (amount optional: the part to release); reversal needs reverses; removal needs removes.
 /// Follow-ups may also send entryType and amount (currency, and for reversal/removal value) as integrators do on every
@@ -105,7 +105,7 @@ internal static class EntryMapper
         if (amount.Value is null)
         {
             if (amount.CurrencyText is null && amount.Currency.IsNone) return ".amount needs a value or a currency.";
-            if (amount.Currency.IsNone) return $".amount.currency '{Edge.Shorten(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+            if (amount.Currency.IsNone) return ".amount.currency " + Edge.CurrencyProblemText(amount.CurrencyText);
             into.Currency = amount.Currency;
             return null;
         }
@@ -125,7 +125,7 @@ internal static class EntryMapper
             var currency = amount.Currency;
             if (currency.IsNone)
             {
-                return $".amount.currency '{Edge.Shorten(amount.CurrencyText ?? "")}' is not an ISO-4217 code (three upper-case letters, e.g. USD).";
+                return ".amount.currency " + Edge.CurrencyProblemText(amount.CurrencyText);
             }
             if (amount.Scale is { } scale && scale != currency.Scale)
             {

@@ -19,12 +19,17 @@ internal static class RingSubmit
             problem = Edge.NotReady(runtime);
             return false;
         }
-        if (host.TrySubmit(command, out done)) return true;
-        problem = host.Fault is not null || !runtime.IsReady
+        if (host.TrySubmit(command, out done, out var refused)) return true;
+        problem = refused == SubmitRefusal.Stopped || host.Fault is not null || !runtime.IsReady
             ? Edge.NotReady(runtime) ?? Problem.Of(ProblemTypes.NotReady, "The ledger is stopping; retry shortly.")
-            : Problem.Of(ProblemTypes.Busy, $"All {host.RingSize} ring slots are in flight; retry shortly.");
+            : Busy(host, refused);
         return false;
     }
+
+    /// <summary>The 503 <c>busy</c> naming the bound that refused: the ring's slots or the entries in flight.</summary>
+    internal static ProblemResult Busy(EngineHost host, SubmitRefusal refused) => refused == SubmitRefusal.EntriesInFlight
+        ? Problem.Of(ProblemTypes.Busy, $"{host.InFlightEntriesMax} entries are in flight through the pipeline (Ledger:Memory:InFlightEntriesMax); retry shortly.")
+        : Problem.Of(ProblemTypes.Busy, $"All {host.RingSize} ring slots are in flight (Ledger:RingSize); retry shortly.");
 
     /// <summary>
     /// Publishes the command and waits until it is durable and decided. Null when it was decided (read

@@ -22,7 +22,7 @@ namespace Ledger.Gateway.Hosting;
 /// </summary>
 public static class GatewayApp
 {
-    /// <summary>The embedded default address (contract.md section 6); <c>--urls</c> or <c>ASPNETCORE_URLS</c> changes it.</summary>
+    /// <summary>The embedded default address (docs/contract.md section 6); <c>--urls</c> or <c>ASPNETCORE_URLS</c> changes it.</summary>
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
     /// <summary>The environment when none is named: the embedded defaults. <c>Production</c> is the profile with mTLS and an external authority.</summary>
@@ -158,6 +158,34 @@ public static class GatewayApp
         }
     }
 
+    /// <summary>
+    /// The 415's detail: what was sent and what the endpoint takes. Routing refuses the content type before an endpoint
+    /// is chosen, so the endpoint is found again by method and route (rare: only on this refusal).
+    /// </summary>
+    private static string UnsupportedMediaTypeDetail(HttpContext http)
+    {
+        var accepts = AcceptedContentTypes(http);
+        string sent = string.IsNullOrEmpty(http.Request.ContentType) ? "no Content-Type" : $"Content-Type '{Edge.Shorten(http.Request.ContentType)}'";
+        return accepts is { Count: > 0 }
+            ? $"The body was sent with {sent}; {http.Request.Path} takes {string.Join(" or ", accepts)}."
+            : $"The body was sent with {sent}, which {http.Request.Path} does not take.";
+    }
+
+    private static IReadOnlyList<string>? AcceptedContentTypes(HttpContext http)
+    {
+        var sources = http.RequestServices.GetServices<Microsoft.AspNetCore.Routing.EndpointDataSource>();
+        foreach (var endpoint in sources.SelectMany(s => s.Endpoints).OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>())
+        {
+            var accepts = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>();
+            var methods = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>();
+            if (accepts is null || methods is null || !methods.HttpMethods.Contains(http.Request.Method, StringComparer.OrdinalIgnoreCase)) continue;
+            var matcher = new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
+                Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(endpoint.RoutePattern.RawText ?? ""), new RouteValueDictionary());
+            if (matcher.TryMatch(http.Request.Path, new RouteValueDictionary())) return accepts.ContentTypes;
+        }
+        return null;
+    }
+
     public static void UseLedgerGateway(this WebApplication app)
     {
         var runtime = app.Services.GetRequiredService<LedgerRuntime>();
@@ -183,13 +211,14 @@ public static class GatewayApp
             {
                 404 => $"No resource at {context.HttpContext.Request.Path}; see /docs for the API.",
                 405 => $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}.",
+                415 => UnsupportedMediaTypeDetail(context.HttpContext),
                 _ => kind.Title + ".",
             };
             return ProblemResult.Write(response, Problem.Body(kind, detail));
         });
 
         app.UseRouting();
-        app.UseHttpMetrics();
+        app.UseHttpMetrics(LedgerMetrics.ConfigureHttpMetrics);
         app.Use(ThrottleTokenRequests);
         app.UseAuthentication();
         app.UseRateLimiter();
@@ -216,7 +245,23 @@ public static class GatewayApp
             .ExcludeFromDescription();
         app.MapMetrics("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", o => o.WithTitle("Ledger API").DisableDefaultFonts().WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        var auth = app.Services.GetRequiredService<IOptions<LedgerOptions>>().Value.Auth;
+        app.MapScalarApiReference("/docs", o =>
+        {
+            // A private banking API: no AI chat, MCP, telemetry or the developer toolbar's cloud buttons (Deploy, Share).
+            o.WithTitle("Ledger API").DisableDefaultFonts().WithOpenApiRoutePattern("/openapi/{documentName}.json")
+                .DisableAgent().DisableMcp().DisableTelemetry().HideDeveloperTools();
+            // The embedded demo clients (docs/contract.md section 5, demo only) prefilled, with the scopes demo-partner holds:
+            // a token request for scopes a client lacks is refused, so "all scopes" (admin too) is no client's.
+            if (auth.Clients is not { Count: > 0 } && string.Equals(auth.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
+            {
+                var demo = TokenServer.DemoClients[0];
+                o.AddPreferredSecuritySchemes([OpenApiDocumentInfo.Scheme])
+                    .AddClientCredentialsFlow(OpenApiDocumentInfo.Scheme, flow => flow
+                        .WithClientId(demo.ClientId).WithClientSecret(demo.ClientSecret)
+                        .WithSelectedScopes(demo.Scopes.Split(' ')));
+            }
+        });
     }
 }
 

@@ -2,7 +2,7 @@ namespace Ledger.Gateway.Hosting;
 
 /// <summary>
 /// The <c>Ledger</c> configuration section (appsettings.json, <c>Ledger__X</c> environment variables,
-/// <c>--Ledger:X=</c> on the command line). Defaults are the embedded ones of contract.md section 6.
+/// <c>--Ledger:X=</c> on the command line). Defaults are the embedded ones of docs/contract.md section 6.
 /// </summary>
 public sealed class LedgerOptions
 {
@@ -204,7 +204,7 @@ public sealed class AuthOptions
     /// <summary>Validated tokens kept so a reused token skips signature checking; 0 disables. Default 10 000.</summary>
     public int TokenCacheSize { get; set; } = 10_000;
 
-    /// <summary>Embedded mode: the partner clients. When none are configured the demo clients of contract.md apply (demo only).</summary>
+    /// <summary>Embedded mode: the partner clients. When none are configured the demo clients of docs/contract.md section 5 apply (demo only).</summary>
     public List<ClientOptions>? Clients { get; set; }
 
     /// <summary>Embedded mode: failed client authentications per client id and per remote address per minute before /connect/token answers 429; 0 disables. Default 10.</summary>
@@ -256,7 +256,7 @@ public sealed class ImportOptions
 
 /// <summary>
 /// <c>Ledger:Kafka</c>: off (the embedded default) until <see cref="BootstrapServers"/> is set. Then the journal's events
-/// are published to <see cref="EventsTopic"/> (the journal is the outbox). Topic names per contract.md section 6.
+/// are published to <see cref="EventsTopic"/> (the journal is the outbox). Topic names per docs/contract.md section 6.
 /// </summary>
 public sealed class KafkaOptions
 {

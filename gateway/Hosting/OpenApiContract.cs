@@ -80,8 +80,26 @@ internal sealed class OpenApiOperationContract : IOpenApiOperationTransformer
             };
             body.Required = true;
         }
+        else if (operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true && media is OpenApiMediaType
+                 && RequestExamples.TryGetValue($"{context.Description.HttpMethod} {context.Description.RelativePath?.TrimEnd('/')}", out var example))
+        {
+            // The explorer fills a request from its example; built from the schema alone every optional member is null (a 400).
+            ((OpenApiMediaType)media).Example = JsonNode.Parse(example);
+        }
         return Task.CompletedTask;
     }
+
+    /// <summary>A valid request per endpoint (the README's walkthrough), so "send" in the API explorer works as it is.</summary>
+    private static readonly Dictionary<string, string> RequestExamples = new(StringComparer.Ordinal)
+    {
+        ["POST v1/accounts"] = """{"branch":1,"account":928013,"currency":"USD","overdraftLimit":0}""",
+        ["POST v1/accounts/{branch}/{account}/batches"] =
+            """{"entries":[{"entryKind":"ledger","correlationId":"dep-1","entryType":100,"description":"Cash deposit","amount":{"value":50000,"currency":"USD"}}]}""",
+        ["POST v1/transaction-bundles"] =
+            """{"bundleId":"bundle-1","legs":[{"branch":1,"account":928013,"entries":[{"entryKind":"ledger","correlationId":"out-1","entryType":200,"amount":{"value":1000,"currency":"USD"}}]},{"branch":1,"account":928014,"entries":[{"entryKind":"ledger","correlationId":"in-1","entryType":201,"amount":{"value":1000,"currency":"USD"}}]}]}""",
+        ["POST v1/simulations"] =
+            """{"catalog":{"historyCodes":[{"code":998,"name":"POS purchase","direction":"debit","domain":"cards","allowedKinds":["ledger","blocking"],"rules":[{"name":"maxAmount","value":"200000"}]}]},"from":null,"to":null}""",
+    };
 
     private static OpenApiSchema Integer(string format, long? minimum, long? maximum) => new()
     {

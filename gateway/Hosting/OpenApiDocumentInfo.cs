@@ -6,7 +6,7 @@ using Microsoft.OpenApi;
 namespace Ledger.Gateway.Hosting;
 
 /// <summary>Title, description and the OAuth2 client-credentials scheme of the generated OpenAPI document.</summary>
-internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
+internal sealed class OpenApiDocumentInfo(Microsoft.Extensions.Options.IOptions<LedgerOptions> options) : IOpenApiDocumentTransformer
 {
     public const string Scheme = "oauth2";
 
@@ -17,7 +17,14 @@ internal sealed class OpenApiDocumentInfo : IOpenApiDocumentTransformer
             "Post entries and read balances and statements. Amounts are whole minor units ($50.00 is 5000 USD). " +
             "Errors are RFC-7807 Problems (application/problem+json) with a stable type per reason. " +
             "Authenticate with an OAuth2 client-credentials bearer token (POST /connect/token in the embedded default); " +
-            "scopes: ledger:read, ledger:write, ledger:admin and domain:NAME (or domain:*).";
+            "scopes: ledger:read, ledger:write, ledger:admin and domain:NAME (or domain:*). A client gets only scopes it holds: " +
+            "ask for a subset of them, or for none to get them all.";
+        var auth = options.Value.Auth;
+        if (auth.Clients is not { Count: > 0 } && string.Equals(auth.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
+        {
+            document.Info.Description += " Demo clients of this embedded default (demo only; Ledger:Auth:Clients replaces them): " +
+                string.Join("; ", TokenServer.DemoClients.Select(c => $"{c.ClientId} / {c.ClientSecret} ({c.Scopes})")) + ".";
+        }
         // No licence is granted to partners: the API is theirs to call under their agreement, the document says so.
         document.Info.License = new OpenApiLicense { Name = "Proprietary: use under the partner agreement", Identifier = "LicenseRef-Proprietary" };
         document.Tags = new HashSet<OpenApiTag>

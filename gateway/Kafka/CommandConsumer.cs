@@ -67,8 +67,8 @@ internal sealed class CommandConsumer : IDisposable
         _partner = PartnerOf(options.CommandsPartner!, auth, runtime.Catalog);
         _commandHeader = AvroFraming.Header(_commandSchema, options, options.CommandsTopic);
         _resultHeader = AvroFraming.Header(_resultSchema, options, options.ResultsTopic);
-        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.ConsumerGroup)).Build();
-        _results = new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(options, lingerMs: 2)).Build();
+        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.ConsumerGroup)).LogTo(logger).Build();
+        _results = new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(options, lingerMs: 2)).LogTo(logger).Build();
         _thread = new Thread(Run) { Name = "ledger-kafka-ingress", IsBackground = true };
     }
 

@@ -59,7 +59,7 @@ internal sealed class EventPublisher : IDisposable
 
     public void Start() => _thread.Start();
 
-    private IProducer<byte[], byte[]> NewProducer() => new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(_options, lingerMs: 5)).Build();
+    private IProducer<byte[], byte[]> NewProducer() => new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(_options, lingerMs: 5)).LogTo(_logger).Build();
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
         Justification = "The publisher thread must not take the process down (posting goes on): it stops, says why, and resumes from its saved position at the next start.")]

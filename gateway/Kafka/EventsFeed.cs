@@ -75,7 +75,7 @@ internal sealed class EventsFeed : IDisposable
                 watermark.RecordNumber, watermark.LastSequence, positions.Count == 0 ? "none (a new replica: every partition from its beginning)" : Describe(positions));
         }
         _positions = positions;
-        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.StatementsGroup)).Build();
+        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(options, options.StatementsGroup)).LogTo(logger).Build();
         _thread = new Thread(Run) { Name = "ledger-statements-feed", IsBackground = true };
     }
 

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Ledger.Gateway.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Ledger.Gateway.Kafka;
 
@@ -30,4 +31,26 @@ internal static class KafkaClients
         QueueBufferingMaxMessages = options.PublisherQueueMessages,
         LingerMs = lingerMs,
     };
+
+    /// <summary>
+    /// librdkafka's own log lines go to <paramref name="logger"/> instead of raw <c>%3|…|FAIL|</c> lines on stderr. A
+    /// broker that is down is expected to come back (Kafka down never blocks posting), so even its errors are warnings.
+    /// </summary>
+    public static ProducerBuilder<byte[], byte[]> LogTo(this ProducerBuilder<byte[], byte[]> builder, ILogger logger) =>
+        builder.SetLogHandler((_, message) => Log(logger, message));
+
+    /// <inheritdoc cref="LogTo(ProducerBuilder{byte[], byte[]}, ILogger)"/>
+    public static ConsumerBuilder<byte[], byte[]> LogTo(this ConsumerBuilder<byte[], byte[]> builder, ILogger logger) =>
+        builder.SetLogHandler((_, message) => Log(logger, message));
+
+    private static void Log(ILogger logger, LogMessage message)
+    {
+        var level = message.Level switch
+        {
+            <= SyslogLevel.Warning => LogLevel.Warning,
+            SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+            _ => LogLevel.Debug,
+        };
+        if (logger.IsEnabled(level)) logger.Log(level, "librdkafka {Facility} ({Client}): {Message}", message.Facility, message.Name, message.Message);
+    }
 }

@@ -13,6 +13,51 @@ namespace Ledger.Gateway.Observability;
 /// </summary>
 public static class LedgerMetrics
 {
+    // First, before any metric exists: prometheus-net's Meter and EventCounter adapters export every .NET meter as a
+    // unit-less gauge (counters without _total, 32 msquic series), so they are off and the runtime's own figures are
+    // exported below with their units; its process_* and dotnet_collection_count_total stay.
+    // An explicit static constructor: the fields are initialised (defaults chosen first) on the first call of any method.
+    static LedgerMetrics() => GC.KeepAlive(DefaultsChosen);
+
+    private static readonly object DefaultsChosen = ChooseDefaults();
+
+    private static object ChooseDefaults()
+    {
+        Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressMeters = true, SuppressEventCounters = true, SuppressDebugMetrics = true });
+        return new object();
+    }
+
+    // The .NET runtime (read before each scrape).
+    private static readonly Counter GcPauseSeconds = Metrics.CreateCounter("dotnet_gc_pause_seconds_total", "Time the GC paused the process since start.");
+    private static readonly Counter GcAllocatedBytes = Metrics.CreateCounter("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since start.");
+    private static readonly Counter LockContentions = Metrics.CreateCounter("dotnet_monitor_lock_contentions_total", "Times a thread waited for a contended Monitor lock since start.");
+    private static readonly Counter ThreadPoolCompleted = Metrics.CreateCounter("dotnet_thread_pool_completed_items_total", "Work items the thread pool completed since start.");
+    private static readonly Gauge ThreadPoolThreads = Metrics.CreateGauge("dotnet_thread_pool_threads", "Thread-pool threads now.");
+    private static readonly Gauge ThreadPoolQueue = Metrics.CreateGauge("dotnet_thread_pool_queue_items", "Work items queued to the thread pool and not yet started.");
+    private static readonly Counter JitMethods = Metrics.CreateCounter("dotnet_jit_compiled_methods_total", "Methods the JIT compiled since start.");
+    private static readonly Counter JitSeconds = Metrics.CreateCounter("dotnet_jit_compilation_seconds_total", "Time spent in the JIT since start.");
+    private static readonly Gauge Timers = Metrics.CreateGauge("dotnet_timers", "Active timers now.");
+
+    /// <summary>
+    /// prometheus-net's HTTP request metrics without the <c>controller</c> and <c>action</c> labels, which minimal APIs
+    /// leave empty, and with a <c>route</c> that is never empty: the endpoint's route pattern, the path of the token
+    /// server's two paths (middleware, no endpoint), else <c>unmatched</c> (one value, whatever was asked). Pass to
+    /// <c>UseHttpMetrics</c>.
+    /// </summary>
+    public static void ConfigureHttpMetrics(Prometheus.HttpMetrics.HttpMiddlewareExporterOptions options)
+    {
+        options.AddCustomLabel("route", static http => http.GetEndpoint() is Microsoft.AspNetCore.Routing.RouteEndpoint { RoutePattern.RawText: { Length: > 0 } pattern }
+            ? pattern
+            : http.Request.Path.Value is "/connect/token" or "/.well-known/openid-configuration" or "/.well-known/jwks" ? http.Request.Path.Value : "unmatched");
+        string[] labels = ["code", "method", "route"];
+        options.RequestDuration.Histogram = Metrics.CreateHistogram("http_request_duration_seconds",
+            "The duration of HTTP requests processed by the gateway.", new HistogramConfiguration { LabelNames = labels, Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        options.RequestCount.Counter = Metrics.CreateCounter("http_requests_received_total",
+            "HTTP requests the gateway processed.", new CounterConfiguration { LabelNames = labels });
+        options.InProgress.Gauge = Metrics.CreateGauge("http_requests_in_progress",
+            "HTTP requests in progress in the gateway.", new GaugeConfiguration { LabelNames = ["method", "route"] });
+    }
+
     private static readonly Counter EntriesPosted = Metrics.CreateCounter(
         "ledger_entries_posted_total", "Entries applied by the ledger, by entry kind.", "kind");
 
@@ -97,6 +142,15 @@ public static class LedgerMetrics
         {
             var host = runtime.Host;
             RingDepth.Set(host?.RingDepth ?? 0);
+            GcPauseSeconds.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
+            GcAllocatedBytes.IncTo(GC.GetTotalAllocatedBytes());
+            LockContentions.IncTo(Monitor.LockContentionCount);
+            ThreadPoolCompleted.IncTo(ThreadPool.CompletedWorkItemCount);
+            ThreadPoolThreads.Set(ThreadPool.ThreadCount);
+            ThreadPoolQueue.Set(ThreadPool.PendingWorkItemCount);
+            JitMethods.IncTo(System.Runtime.JitInfo.GetCompiledMethodCount());
+            JitSeconds.IncTo(System.Runtime.JitInfo.GetCompilationTime().TotalSeconds);
+            Timers.Set(Timer.ActiveCount);
             using (var process = System.Diagnostics.Process.GetCurrentProcess()) ResidentBytes.Set(process.WorkingSet64);
             GcHeapBytes.Set(GC.GetGCMemoryInfo().HeapSizeBytes);
             var progress = runtime.ReadProgress;

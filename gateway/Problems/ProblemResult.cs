@@ -7,7 +7,7 @@ namespace Ledger.Gateway.Problems;
 /// <summary>Writes a <see cref="ProblemResponse"/> as <c>application/problem+json</c> through the source-generated context.</summary>
 /// <remarks>
 /// A <paramref name="decided"/> Problem is the ledger's answer to a command (a decline, a refused removal): idempotency
-/// replays it, and contract.md section 3 wants the same body again, so it carries <c>instance</c> but not this request's
+/// replays it, and docs/contract.md section 3 wants the same body again, so it carries <c>instance</c> but not this request's
 /// <c>traceId</c>/<c>requestId</c>; those travel in the <c>X-Request-Id</c> header of every response instead.
 /// </remarks>
 public sealed class ProblemResult(ProblemResponse problem, bool decided = false) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IValueHttpResult<ProblemResponse>

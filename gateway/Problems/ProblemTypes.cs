@@ -34,7 +34,7 @@ public static class ProblemTypes
     public static readonly ProblemKind TooManyRequests = new(429, Base + "rate-limited", "The partner's request rate is over its limit");
     public static readonly ProblemKind Internal = new(500, Base + "internal", "The ledger failed to answer");
     public static readonly ProblemKind NotReady = new(503, Base + "not-ready", "The ledger is starting, stopping or recovering");
-    public static readonly ProblemKind Busy = new(503, Base + "busy", "The ledger's ring is full");
+    public static readonly ProblemKind Busy = new(503, Base + "busy", "The ledger is busy");
     public static readonly ProblemKind JournalFailed = new(503, Base + "journal-failed", "The journal could not write; writes are refused until it can");
     public static readonly ProblemKind EntryStoreFailed = new(503, Base + "entry-store-failed", "The entry store could not write; writes are refused until it can");
     public static readonly ProblemKind ReadStoreFailed = new(503, Base + "read-store-failed", "The read store could not write; writes are refused until it can");
@@ -44,7 +44,7 @@ public static class ProblemTypes
     public static readonly ProblemKind ReadOnlyReplica = new(421, Base + "read-only-replica", "This node is a statements replica: it serves reads only");
     public static readonly ProblemKind ReadSideBehind = new(503, Base + "read-side-behind", "Balances and statements have not caught up with the writes acknowledged before this read");
 
-    // Ledger declines: sticky, remembered under every correlationId of the command (contract.md section 3).
+    // Ledger declines: sticky, remembered under every correlationId of the command (docs/contract.md section 3).
     public static readonly ProblemKind UnknownHistoryCode = new(422, Base + "unknown-history-code", "The history code is not in the catalog");
     public static readonly ProblemKind RuleDeclined = new(422, Base + "rule-declined", "A rule of the history code declined the entry");
     public static readonly ProblemKind ReferenceNotFound = new(422, Base + "reference-not-found", "The referenced entry does not exist on the account");
@@ -62,7 +62,7 @@ public static class ProblemTypes
     [
         Validation, MalformedJson, Unauthorized, InsufficientScope, DomainNotPermitted, AccountNotFound, EntryNotFound, NotFound,
         MethodNotAllowed, IdempotencyConflict, AccountExists, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Internal,
-        NotReady, Busy, JournalFailed, OpenHoldsLimit, ReadSideBehind, ReadOnlyReplica, InvalidCatalog, SimulationRunning, UnknownHistoryCode, RuleDeclined, ReferenceNotFound, NotReversible, AlreadyReversed,
+        NotReady, Busy, JournalFailed, EntryStoreFailed, ReadStoreFailed, OpenHoldsLimit, ReadSideBehind, ReadOnlyReplica, InvalidCatalog, SimulationRunning, UnknownHistoryCode, RuleDeclined, ReferenceNotFound, NotReversible, AlreadyReversed,
         EntryNotPending, CurrencyMismatch, UnblockExceedsHeld, AmountOverflow, InsufficientFunds, ReferenceMismatch,
     ];
 

@@ -28,7 +28,11 @@ internal sealed class CachingTokenHandler(Func<HistoryCatalog> catalog, int capa
             _cache.TryRemove(token, out _);
         }
         var result = await base.ValidateTokenAsync(token, validationParameters);
-        if (!result.IsValid) return result;
+        if (!result.IsValid)
+        {
+            NameWhatWasRefused(result, token);
+            return result;
+        }
         result.ClaimsIdentity = new PartnerIdentity(result.ClaimsIdentity, catalog()); // the catalog in force: a promotion may add domains
         if (capacity > 0 && result.SecurityToken is JsonWebToken jwt && jwt.ValidTo != DateTime.MinValue)
         {
@@ -37,5 +41,25 @@ internal sealed class CachingTokenHandler(Func<HistoryCatalog> catalog, int capa
             _cache[token] = new Cached(result, jwt.ValidTo, jwt.ValidFrom == DateTime.MinValue ? DateTime.MinValue : jwt.ValidFrom - validationParameters.ClockSkew);
         }
         return result;
+    }
+
+    /// <summary>
+    /// JwtBearer builds <c>WWW-Authenticate</c>'s error_description from the exception's InvalidAudience / InvalidIssuer,
+    /// which this handler's validation leaves null ("The audience '(null)' is invalid"): name the token's own values.
+    /// </summary>
+    private void NameWhatWasRefused(TokenValidationResult result, string token)
+    {
+        if (result.Exception is not (SecurityTokenInvalidAudienceException { InvalidAudience: null } or SecurityTokenInvalidIssuerException { InvalidIssuer: null })) return;
+        if (!CanReadToken(token)) return;
+        var jwt = ReadJsonWebToken(token);
+        switch (result.Exception)
+        {
+            case SecurityTokenInvalidAudienceException audience:
+                audience.InvalidAudience = string.Join(" ", jwt.Audiences);
+                break;
+            case SecurityTokenInvalidIssuerException issuer:
+                issuer.InvalidIssuer = jwt.Issuer;
+                break;
+        }
     }
 }

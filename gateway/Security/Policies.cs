@@ -6,7 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Ledger.Gateway.Security;
 
-/// <summary>Authorization policies by ledger scope (contract.md section 5). Domains are checked by the engine per entry.</summary>
+/// <summary>Authorization policies by ledger scope (docs/contract.md section 5). Domains are checked by the engine per entry.</summary>
 public static class Policies
 {
     public const string Read = "ledger:read";

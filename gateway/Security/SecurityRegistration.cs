@@ -60,12 +60,13 @@ internal static class SecurityRegistration
                     }
                     else
                     {
-                        // The issuer is this service as the request reached it (what the token server wrote into the token).
+                        // The issuer is this service as the request reached it (what the token server wrote into the token),
+                        // through any of its loopback names. InvalidIssuer is what WWW-Authenticate's error_description names.
                         var requests = provider.GetRequiredService<IHttpContextAccessor>();
                         jwt.TokenValidationParameters.IssuerValidator = (issuer, _, _) =>
-                            requests.HttpContext is { } http && string.Equals(issuer, TokenServer.IssuerOf(http.Request), StringComparison.Ordinal)
+                            requests.HttpContext is { } http && TokenServer.IsOwnIssuer(issuer, http.Request)
                                 ? issuer
-                                : throw new SecurityTokenInvalidIssuerException($"The token's issuer '{issuer}' is not this service.");
+                                : throw new SecurityTokenInvalidIssuerException($"The token's issuer '{issuer}' is not this service.") { InvalidIssuer = issuer };
                     }
                     jwt.TokenValidationParameters.IssuerSigningKey = signingKey;
                     jwt.TokenValidationParameters.ValidTypes = ["at+jwt"];

@@ -23,7 +23,27 @@ internal static class TokenServer
     /// <summary>The issuer of tokens this server issues in answer to <paramref name="request"/> when none is configured: its own base URL.</summary>
     public static string IssuerOf(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/";
 
-    /// <summary>contract.md section 5's demo clients. DEMO ONLY: configure Ledger:Auth:Clients for anything real.</summary>
+    /// <summary>
+    /// Whether <paramref name="issuer"/> (a token's <c>iss</c>, when no issuer is configured) names this service as
+    /// <paramref name="request"/> reached it: the same URL, or the same scheme, port and path through another loopback
+    /// name (<c>localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c>), which all reach this one process. A token fetched from
+    /// <c>http://localhost:8080</c> is then good at <c>http://127.0.0.1:8080</c>. Other names still need one
+    /// <c>Ledger:Auth:Issuer</c> (a public URL is one name for many addresses).
+    /// </summary>
+    public static bool IsOwnIssuer(string? issuer, HttpRequest request)
+    {
+        if (issuer is null) return false;
+        string own = IssuerOf(request);
+        if (string.Equals(issuer, own, StringComparison.Ordinal)) return true;
+        if (!Uri.TryCreate(issuer, UriKind.Absolute, out var theirs) || !Uri.TryCreate(own, UriKind.Absolute, out var ours)) return false;
+        return theirs.IsLoopback && ours.IsLoopback
+            && string.Equals(theirs.Scheme, ours.Scheme, StringComparison.Ordinal)
+            && theirs.Port == ours.Port
+            && string.Equals(theirs.AbsolutePath, ours.AbsolutePath, StringComparison.Ordinal)
+            && string.IsNullOrEmpty(theirs.Query) && string.IsNullOrEmpty(theirs.Fragment) && string.IsNullOrEmpty(theirs.UserInfo);
+    }
+
+    /// <summary>docs/contract.md section 5's demo clients. DEMO ONLY: configure Ledger:Auth:Clients for anything real.</summary>
     public static readonly ClientOptions[] DemoClients =
     [
         new() { ClientId = "demo-partner", ClientSecret = "demo-secret", Scopes = "ledger:read ledger:write domain:*" },

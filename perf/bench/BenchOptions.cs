@@ -85,6 +85,16 @@ public sealed class BenchOptions
     public string AdminSecret { get; set; } = "admin-secret";
     /// <summary>Progress bars (Spectre.Console) when the output is a terminal; plain lines otherwise.</summary>
     public bool Quiet { get; set; }
+    /// <summary>
+    /// Kafka brokers (<c>--kafka</c>): the load goes to <see cref="KafkaCommandsTopic"/> as Avro commands and its answers
+    /// come from <see cref="KafkaResultsTopic"/> (<see cref="KafkaTransport"/>); set-up and the check stay on REST. Null: REST.
+    /// </summary>
+    public string? KafkaBootstrapServers { get; set; }
+    public string KafkaCommandsTopic { get; set; } = "ledger.commands";
+    public string KafkaResultsTopic { get; set; } = "ledger.results";
+
+    /// <summary>rest or kafka.</summary>
+    public string Transport => KafkaBootstrapServers is null ? "rest" : "kafka";
 
     /// <summary>A sentence naming what to fix, or null when the options are usable.</summary>
     public string? Validate()
@@ -98,6 +108,10 @@ public sealed class BenchOptions
         if (HotAccounts < 1 || HotAccounts > Accounts) return "--hot-accounts must be 1..--accounts.";
         if (HotShare is < 0 or > 1) return "--hot-share must be 0..1.";
         if (Mix.TotalWeight <= 0) return "--mix names no operation with a positive weight.";
+        if (KafkaBootstrapServers is not null && (Mix.Has(OpKind.Bundle) || Mix.Has(OpKind.Balance) || Mix.Has(OpKind.Statement)))
+        {
+            return "--kafka sends deposit, debit, hold, release, reversal and replay (POST_BATCH commands); bundle, balance and statement are REST only.";
+        }
         return null;
     }
 }

@@ -21,6 +21,7 @@ public sealed class BenchRunner : IDisposable
     private readonly LedgerApi _api;
     private readonly Bodies _bodies;
     private readonly double[]? _zipfCdf;
+    private KafkaTransport? _kafka;
 
     // Whole-run tally (funding, warm-up and re-sends included): what the check holds against the server.
     private long _requestsSent, _requestsOk, _requestsDeclined, _requestsFailed;
@@ -66,11 +67,16 @@ public sealed class BenchRunner : IDisposable
             {
                 Mix = _options.Mix.ToString(), BatchSize = _options.BatchSize, Accounts = _options.Accounts,
                 Distribution = _options.Distribution.ToString().ToLowerInvariant(), Connections = _options.Connections,
-                DurationSeconds = _options.DurationSeconds, WarmupSeconds = _options.WarmupSeconds,
+                DurationSeconds = _options.DurationSeconds, WarmupSeconds = _options.WarmupSeconds, Transport = _options.Transport,
             },
         };
         await _api.AuthenticateAsync(cancel);
         if (_options.OpenAccounts) await _api.OpenAccountsAsync(cancel);
+        if (_options.KafkaBootstrapServers is not null)
+        {
+            _progress.Note($"Kafka: commands to {_options.KafkaCommandsTopic}, results from {_options.KafkaResultsTopic} at {_options.KafkaBootstrapServers}");
+            _kafka = new KafkaTransport(_options, _bodies);
+        }
         (long Available, long Held)[]? before = null;
         if (_options.Check == CheckLevel.Full) before = await _api.ReadBalancesAsync(cancel);
 
@@ -355,6 +361,7 @@ public sealed class BenchRunner : IDisposable
     /// <summary>Sends one request; returns the status, 0 for a transport error or timeout. The body comes from the pool.</summary>
     private async Task<int> SendAsync(PlannedRequest p)
     {
+        if (_kafka is not null && !p.IsRead) return await _kafka.SendAsync(p);
         byte[]? body = null;
         using var request = new HttpRequestMessage(p.IsRead ? HttpMethod.Get : HttpMethod.Post, new Uri(_bodies.PathOf(p), UriKind.Relative));
         try
@@ -594,5 +601,9 @@ public sealed class BenchRunner : IDisposable
         }
     }
 
-    public void Dispose() => _api.Dispose();
+    public void Dispose()
+    {
+        _kafka?.Dispose();
+        _api.Dispose();
+    }
 }

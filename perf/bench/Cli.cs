@@ -52,11 +52,14 @@ public static class Cli
         var timeout = new Option<double>("--timeout") { Description = "Seconds before a request counts as failed.", DefaultValueFactory = _ => 30 };
         var inFlight = new Option<int>("--in-flight-max") { Description = "Open loop: requests in flight at most.", DefaultValueFactory = _ => 20_000 };
         var quiet = new Option<bool>("--plain") { Description = "Plain lines even on a terminal." };
+        var kafka = new Option<string?>("--kafka") { Description = "Kafka brokers (host:port): send the load as Avro commands on the commands topic, read the answers on the results topic (set-up and check stay on REST at --url)." };
+        var commandsTopic = new Option<string>("--commands-topic") { DefaultValueFactory = _ => "ledger.commands" };
+        var resultsTopic = new Option<string>("--results-topic") { DefaultValueFactory = _ => "ledger.results" };
 
-        var root = new RootCommand("ledger-bench: load generator for the ledger's REST API; checks its counts against the ledger afterwards.")
+        var root = new RootCommand("ledger-bench: load generator for the ledger's REST API and Kafka topics; checks its counts against the ledger afterwards.")
         {
             url, target, label, section, round, mode, rate, rates, fractions, kneeP99, connections, duration, warmup, batch, accounts, firstAccount, branch,
-            distribution, zipf, hotAccounts, hotShare, mix, check, output_, pid, seed, noOpen, timeout, inFlight, quiet,
+            distribution, zipf, hotAccounts, hotShare, mix, check, output_, pid, seed, noOpen, timeout, inFlight, quiet, kafka, commandsTopic, resultsTopic,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -73,6 +76,7 @@ public static class Cli
                     HotShare = parse.GetValue(hotShare), Mix = WorkloadMix.Parse(parse.GetValue(mix)!), Check = parse.GetValue(check),
                     OutputPath = parse.GetValue(output_), ServerPid = parse.GetValue(pid), Seed = parse.GetValue(seed), OpenAccounts = !parse.GetValue(noOpen),
                     TimeoutSeconds = parse.GetValue(timeout), InFlightMax = parse.GetValue(inFlight), Quiet = parse.GetValue(quiet),
+                    KafkaBootstrapServers = parse.GetValue(kafka), KafkaCommandsTopic = parse.GetValue(commandsTopic)!, KafkaResultsTopic = parse.GetValue(resultsTopic)!,
                 };
                 if (parse.GetValue(rates) is { } r) options.SweepRates = ParseList(r, "--rates");
                 if (parse.GetValue(fractions) is { } f) options.SweepFractions = ParseList(f, "--sweep-fractions");
@@ -119,7 +123,7 @@ public static class Cli
         BenchResult result;
         try
         {
-            output.WriteLine($"ledger-bench: {options.Mode.ToString().ToLowerInvariant()} against {options.Target} at {options.Url}, mix {options.Mix}, " +
+            output.WriteLine($"ledger-bench: {options.Mode.ToString().ToLowerInvariant()} against {options.Target} at {options.Url}{(options.KafkaBootstrapServers is { } k ? $" over Kafka at {k} ({options.KafkaCommandsTopic} -> {options.KafkaResultsTopic})" : "")}, mix {options.Mix}, " +
                              $"batch {options.BatchSize}, {options.Accounts} accounts ({options.Distribution.ToString().ToLowerInvariant()}), {options.Connections} connections");
             if (fancy)
             {
@@ -149,6 +153,11 @@ public static class Cli
         catch (HttpRequestException ex)
         {
             output.WriteLine($"ledger-bench: cannot reach {options.Url}: {ex.Message}");
+            return ExitUsage;
+        }
+        catch (Confluent.Kafka.KafkaException ex)
+        {
+            output.WriteLine($"ledger-bench: Kafka at {options.KafkaBootstrapServers}: {ex.Message}");
             return ExitUsage;
         }
 

@@ -50,6 +50,8 @@ public sealed class WorkloadEcho
     public int Connections { get; set; }
     public double DurationSeconds { get; set; }
     public double WarmupSeconds { get; set; }
+    /// <summary>rest, or kafka (commands topic in, results topic out).</summary>
+    public string Transport { get; set; } = "rest";
 }
 
 /// <summary>One measured step: a closed-loop run, or one offered rate of an open loop or sweep.</summary>

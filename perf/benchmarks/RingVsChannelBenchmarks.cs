@@ -5,7 +5,7 @@ using Ledger.Engine.Ring;
 namespace Ledger.Benchmarks;
 
 /// <summary>
-/// The engine's ring against the bounded <see cref="Channel"/> it must beat (contract.md, "Ring"), in one run:
+/// The engine's ring against the bounded <see cref="Channel"/> it must beat (docs/contract.md section 8, "Ring"), in one run:
 /// 2 producer threads push <see cref="ItemsPerProducer"/> items each through a queue of <see cref="Capacity"/>
 /// slots to one consumer that sums them (trivial work). Time is per item (OperationsPerInvoke); the Ratio
 /// column is ring time / channel time, so a ring twice as fast shows 0.50.

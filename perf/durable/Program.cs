@@ -2,8 +2,10 @@ using System.Globalization;
 using Ledger.Perf.Durable;
 
 // Durable-path harness: see docs/perf-history.md ("Journal") for what each scenario measures and the figures.
-//   dotnet run -c Release --project perf/durable -- throughput [--seconds 10] [--window 4096] [--wait blocking|yielding|spin] [--entry-capacity N] [--shadow] [--dir /tmp/ledger-perf]
+//   dotnet run -c Release --project perf/durable -- throughput [--seconds 10] [--window 4096] [--producers 2] [--wait blocking|yielding|spin] [--dir /tmp/ledger-perf]
 //   dotnet run -c Release --project perf/durable -- replay [--entries 10000000]
+//   dotnet run -c Release --project perf/durable -- breakdown [--entries 1000000]
+//   dotnet run -c Release --project perf/durable -- commits [--commits 300] [--records 1]
 //   dotnet run -c Release --project perf/durable -- soak [--accounts 1000000] [--batch 100] [--entries 100000000] [--slice 10000000] [--producers 2] [--window 512]
 string scenario = args.Length > 0 ? args[0] : "help";
 string Arg(string name, string fallback)
@@ -35,6 +37,6 @@ switch (scenario)
             slice: Number("--slice", 10_000_000), producers: (int)Number("--producers", 2), window: (int)Number("--window", 512));
         return 0;
     default:
-        Console.WriteLine("usage: throughput [--seconds N] [--window N] [--producers N] | replay [--entries N] | soak [--accounts N] [--batch N] [--entries N] [--slice N]  [--dir DIR]");
+        Console.WriteLine("usage: throughput [--seconds N] [--window N] [--producers N] [--wait blocking|yielding|spin] | replay [--entries N] | breakdown [--entries N] | commits [--commits N] [--records N] | soak [--accounts N] [--batch N] [--entries N] [--slice N] [--producers N] [--window N]   [--dir DIR]");
         return 1;
 }

@@ -4,6 +4,9 @@
 // entries/s from the first command produced to the last result read, events/s from the first to the last event read
 // on ledger.events, and the publisher's lag sampled every 100 ms. The mock cluster is not a real broker: see docs/perf-history.md.
 // Usage: dotnet run -c Release --project perf/kafka -- [batch 100] [messages 20000] [accounts 1000]
+//        dotnet perf/kafka/bin/Release/net10.0/Ledger.KafkaBench.dll broker [partitions 4] [topic ...]
+//          only the mock cluster, with these topics (default the ledger's three): prints "bootstrap: host:port" and serves until SIGTERM
+//          (run-perf.sh points a Kafka-enabled gateway and ledger-bench --kafka at it).
 using System.Diagnostics;
 using System.Globalization;
 using Avro;
@@ -16,6 +19,20 @@ using Ledger.Gateway.Hosting;
 using Ledger.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+
+if (args.Length > 0 && args[0] == "broker")
+{
+    int partitions = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
+    string[] topics = args.Length > 2 ? args[2..] : ["ledger.commands", "ledger.results", "ledger.events"];
+    using var broker = KafkaMockCluster.Start(partitions, topics);
+    var stopped = new TaskCompletionSource();
+    using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.TrySetResult(); });
+    using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stopped.TrySetResult(); });
+    Console.WriteLine($"bootstrap: {broker.BootstrapServers}");
+    Console.Out.Flush();
+    await stopped.Task;
+    return;
+}
 
 int batch = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100;
 int messages = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;

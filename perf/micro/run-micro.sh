@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The micro section (./run-perf.sh micro): the engine and ring micro benches (BenchmarkDotNet, in-process, quick
-# settings), then the EngineHost throughput harness for each wait strategy, single entries and 100-entry batches.
+# The micro section (./run-perf.sh micro): the engine, ring, codec and store lookup micro benches (BenchmarkDotNet,
+# in-process, quick settings; the store benches fill a 1 M-entry entry store and read store in /tmp once, ~15 s),
+# then the EngineHost throughput harness for each wait strategy, single entries and 100-entry batches.
 # Raw results under perf/results/<UTC time>/ (or OUT=<dir>); docs/perf-history.md explains the earlier figures.
 #
-#   perf/micro/run-micro.sh                       everything (about 6-8 minutes on 2 idle cores)
+#   perf/micro/run-micro.sh                       everything (about 8-10 minutes on 2 idle cores)
+#   perf/micro/run-micro.sh '*Codec*'             the codecs (journal record, REST batch JSON, Kafka command Avro); '*StoreLookup*' the stores
 #   perf/micro/run-micro.sh '*RingVsChannel*'     a subset of the benchmarks (BenchmarkDotNet glob; or FILTER=...)
 #   THROUGHPUT=0 ... skips the harness; BENCHMARKS=0 skips BenchmarkDotNet; ITERATIONS=10 ENTRIES=8000000 longer runs
 set -euo pipefail

@@ -29,7 +29,11 @@ public sealed record Figure(string Section, string Label, string Target, double 
 }
 
 /// <summary>A row of the summary table: a figure, its ratios to the same run's baselines, and its goal.</summary>
-public sealed record SummaryRow(Figure Figure, double? VsNoOp, double? VsPostgres, string Goal, bool? GoalMet);
+/// <param name="Baseline">
+/// The row's other same-run baseline, said in words: "0.93x REST, same gateway" for Kafka ingress, "1.39x main" with
+/// MAIN=, "no baseline: absolute" when the row has none at all.
+/// </param>
+public sealed record SummaryRow(Figure Figure, double? VsNoOp, double? VsPostgres, string Goal, bool? GoalMet, string Baseline = "");
 
 /// <summary>
 /// The goals of the throughput issue (issue 14) for the ledger beside its same-run baselines: HTTP 100-entry ≥ 80 % of the
@@ -43,9 +47,25 @@ public static class Goals
     /// <summary>The code before a change (run-perf.sh with MAIN=&lt;checkout&gt;), driven in the same rounds.</summary>
     public const string Main = "main";
 
-    public static (string Text, bool? Met) For(Figure f, double? vsNoOp, double? vsPostgres)
+    /// <param name="vsRest">Kafka ingress: its entries/s over REST's against the same gateway in the same rounds.</param>
+    public static (string Text, bool? Met) For(Figure f, double? vsNoOp, double? vsPostgres, double? vsRest = null)
     {
         if (f.Target != Ledger) return ("", null);
+        if (f.Section == "kafka" && f.Source.Workload.Transport == "kafka")
+        {
+            const string text = ">= REST 100-entry, same gateway";
+            return (text, vsRest is null ? null : vsRest >= 1);
+        }
+        if (f.Section == "sweep" && P99AtEightyPercent(f.Source) is { } eighty)
+        {
+            return (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"p99 <= 10 ms at 80 % of peak ({eighty.Step.Latency.P99Ms:0.#} ms at {eighty.Step.OfferedRps:0} req/s)"), eighty.Met);
+        }
+        if (f.Section == "soak")
+        {
+            return SoakKeepsItsRate(f.Source) is { } keeps
+                ? (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"last minute >= 90 % of first ({keeps.LastMinute / Math.Max(1, keeps.FirstMinute):0.00})"), keeps.Met)
+                : ("last minute >= 90 % of first (run < 2 min: not judged)", null);
+        }
         if (f.Section == "http" && f.Label.StartsWith("batch-", StringComparison.Ordinal))
         {
             double share = f.Label switch

@@ -10,5 +10,6 @@ if (args.Length != 1 || !Directory.Exists(args[0]))
 }
 var report = ReportWriter.Write(args[0]);
 Console.Write(ReportWriter.PlainSummary(report.Rows));
+if (report.Others.Count > 0) Console.Write(ReportWriter.PlainOthers(report.Others));
 Console.WriteLine($"report: {report.MarkdownPath} ({report.Plots.Count} plots, {report.Results.Count} runs)");
 return report.Results.All(r => r.Check.Passed) ? 0 : 1;

@@ -13,9 +13,10 @@ namespace Ledger.PerfReport;
 public static class ReportWriter
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    private static readonly string[] SectionOrder = ["http", "sweep", "hot", "soak"];
+    private static readonly string[] SectionOrder = ["http", "sweep", "hot", "soak", "kafka"];
 
-    public sealed record Report(string MarkdownPath, IReadOnlyList<SummaryRow> Rows, IReadOnlyList<string> Plots, IReadOnlyList<BenchResult> Results);
+    public sealed record Report(string MarkdownPath, IReadOnlyList<SummaryRow> Rows, IReadOnlyList<string> Plots, IReadOnlyList<BenchResult> Results,
+        IReadOnlyList<OtherFigure> Others);
 
     public static Report Write(string dir)
     {
@@ -23,6 +24,7 @@ public static class ReportWriter
             .Order(StringComparer.Ordinal)
             .Select(TryRead).OfType<BenchResult>().ToList();
         var rows = Summarise(results);
+        var others = OtherFigures.ParseAndWrite(dir);
         var plots = new List<string>();
         var md = new StringBuilder();
 
@@ -41,10 +43,21 @@ public static class ReportWriter
 
         md.AppendLine("## Summary");
         md.AppendLine();
-        md.AppendLine("| section | figure | target | entries/s | req/s | p50 ms | p99 ms | p99.9 ms | x no-op | x PostgreSQL | rounds | check | goal | met |");
-        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |");
+        md.AppendLine("| section | figure | target | entries/s | req/s | p50 ms | p99 ms | p99.9 ms | x no-op | x PostgreSQL | other baseline (same run) | rounds | check | goal | met |");
+        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | --- |");
         foreach (var row in rows) md.AppendLine(RowLine(row));
         md.AppendLine();
+        if (others.Count > 0)
+        {
+            md.AppendLine("The sections ledger-bench does not drive, parsed from their output in this directory into " +
+                          $"[{OtherFigures.FileName}]({OtherFigures.FileName}) (micro benches, the durable pipeline, replay and restart, the in-process Kafka bench). " +
+                          "\"x baseline\" is how many times better than the baseline of the same run (above 1 = better; for times, baseline / value).");
+            md.AppendLine();
+            md.AppendLine("| section | figure | value | unit | baseline (same run) | x baseline | goal | met | from |");
+            md.AppendLine("| --- | --- | ---: | --- | --- | ---: | --- | --- | --- |");
+            foreach (var o in others) md.AppendLine(OtherLine(o));
+            md.AppendLine();
+        }
         // With MAIN=<checkout>, the code before the change ran as target "main" in the same rounds: the change's own ratio.
         foreach (var before in rows.Where(r => r.Figure.Target == Goals.Main))
         {
@@ -117,19 +130,19 @@ public static class ReportWriter
             }
         }
 
-        var others = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+        var raw = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".log", StringComparison.Ordinal) || Path.GetFileName(f) == "summary.md").Order(StringComparer.Ordinal).ToList();
-        if (others.Count > 0)
+        if (raw.Count > 0)
         {
-            md.AppendLine("## Other sections' raw output");
+            md.AppendLine("## Raw output");
             md.AppendLine();
-            foreach (var f in others) md.AppendLine(CultureInfo.InvariantCulture, $"- [{Path.GetRelativePath(dir, f)}]({Path.GetRelativePath(dir, f)})");
+            foreach (var f in raw) md.AppendLine(CultureInfo.InvariantCulture, $"- [{Path.GetRelativePath(dir, f)}]({Path.GetRelativePath(dir, f)})");
             md.AppendLine();
         }
 
         string path = Path.Combine(dir, "report.md");
         File.WriteAllText(path, md.ToString());
-        return new Report(path, rows, plots, results);
+        return new Report(path, rows, plots, results, others);
     }
 
     /// <summary>One row per (section, label, target), the median round, with ratios to the no-op and PostgreSQL figures of the same (section, label).</summary>
@@ -147,8 +160,22 @@ public static class ReportWriter
             var pg = figures.FirstOrDefault(x => x.Section == f.Section && x.Label == f.Label && x.Target == Goals.Postgres);
             double? vsNoOp = noop is { EntriesPerSecond: > 0 } && f.Target != Goals.NoOp ? f.EntriesPerSecond / noop.EntriesPerSecond : null;
             double? vsPg = pg is { EntriesPerSecond: > 0 } && f.Target != Goals.Postgres ? f.EntriesPerSecond / pg.EntriesPerSecond : null;
-            var (goal, met) = Goals.For(f, vsNoOp, vsPg);
-            rows.Add(new SummaryRow(f, vsNoOp, vsPg, goal, met));
+            // Kafka ingress against REST on the same gateway, same rounds; the ledger against main (MAIN=) in the same rounds.
+            double? vsRest = null;
+            var baselines = new List<string>();
+            if (f.Section == "kafka" && f.Source.Workload.Transport == "kafka"
+                && figures.FirstOrDefault(x => x.Section == f.Section && x.Target == f.Target && x.Source.Workload.Transport == "rest" && x.Source.Workload.BatchSize == f.Source.Workload.BatchSize) is { EntriesPerSecond: > 0 } rest)
+            {
+                vsRest = f.EntriesPerSecond / rest.EntriesPerSecond;
+                baselines.Add(string.Create(Inv, $"{vsRest:0.00}x REST ({rest.Label}), same gateway"));
+            }
+            if (f.Target == Goals.Ledger && figures.FirstOrDefault(x => x.Section == f.Section && x.Label == f.Label && x.Target == Goals.Main) is { EntriesPerSecond: > 0 } main)
+            {
+                baselines.Add(string.Create(Inv, $"{f.EntriesPerSecond / main.EntriesPerSecond:0.00}x main"));
+            }
+            if (baselines.Count == 0 && vsNoOp is null && vsPg is null && f.Target != Goals.NoOp && f.Target != Goals.Postgres) baselines.Add("no baseline: absolute");
+            var (goal, met) = Goals.For(f, vsNoOp, vsPg, vsRest);
+            rows.Add(new SummaryRow(f, vsNoOp, vsPg, goal == "" && f.Target == Goals.Ledger ? "no goal set" : goal, met, string.Join("; ", baselines)));
         }
         return rows;
     }
@@ -158,8 +185,28 @@ public static class ReportWriter
     {
         var f = row.Figure;
         return string.Create(Inv, $"| {f.Section} | {f.Label} | {f.Target} | {f.EntriesPerSecond:0} | {f.RequestsPerSecond:0} | {f.P50Ms:0.###} | {f.P99Ms:0.###} | " +
-                                  $"{f.P999Ms:0.###} | {Ratio(row.VsNoOp)} | {Ratio(row.VsPostgres)} | {f.Rounds} | {(f.CheckPassed ? "passed" : "**FAILED**")} | " +
+                                  $"{f.P999Ms:0.###} | {Ratio(row.VsNoOp)} | {Ratio(row.VsPostgres)} | {row.Baseline} | {f.Rounds} | {(f.CheckPassed ? "passed" : "**FAILED**")} | " +
                                   $"{row.Goal} | {(row.GoalMet is null ? "" : row.GoalMet.Value ? "yes" : "**no**")} |");
+    }
+
+    /// <summary>The other sections' table line for a figure (the tests hold it against figures.json).</summary>
+    public static string OtherLine(OtherFigure o) => string.Create(Inv,
+        $"| {o.Section} | {o.Figure} | {Value(o.Value)} | {o.Unit} | {(o.BaselineName is null ? "no baseline: absolute" : $"{o.BaselineName}: {Value(o.BaselineValue!.Value)}")} | " +
+        $"{(o.Ratio is { } r ? r.ToString("0.00", Inv) + "x" : "")} | {(o.Goal == "" ? "no goal set" : o.Goal)} | {(o.Met is null ? "" : o.Met.Value ? "yes" : "**no**")} | {o.Source} |");
+
+    private static string Value(double v) => Math.Abs(v) >= 100 ? v.ToString("#,0", Inv).Replace(",", " ", StringComparison.Ordinal) : v.ToString("0.###", Inv);
+
+    /// <summary>The terminal's one-screen summary of the other sections.</summary>
+    public static string PlainOthers(IReadOnlyList<OtherFigure> others)
+    {
+        var text = new StringBuilder();
+        foreach (var o in others)
+        {
+            string figure = o.Figure.Length > 70 ? o.Figure[..69] + "…" : o.Figure;
+            text.AppendLine(string.Create(Inv, $"{o.Section,-8} {figure,-70} {Value(o.Value),12} {o.Unit,-10} {(o.Ratio is { } r ? r.ToString("0.00", Inv) + "x" : ""),7} " +
+                                               $"{(o.Met is null ? "" : o.Met.Value ? "met" : "not met")}"));
+        }
+        return text.ToString();
     }
 
     /// <summary>The terminal's one-screen summary: the table in plain columns.</summary>
@@ -194,6 +241,7 @@ public static class ReportWriter
         "sweep" => "Open-loop rate sweep",
         "hot" => "Hot accounts",
         "soak" => "Soak: throughput and RSS over time",
+        "kafka" => "Kafka ingress: ledger-bench over the topics, REST beside it on the same gateway",
         _ => section,
     };
 
@@ -202,6 +250,13 @@ public static class ReportWriter
         string workload = string.Create(Inv,
             $"Workload of the first run here: {r.Mode.ToString().ToLowerInvariant()} loop, mix `{r.Workload.Mix}`, {r.Workload.Accounts} accounts " +
             $"({r.Workload.Distribution}), {r.Workload.Connections} connections, {r.Workload.DurationSeconds:0.#} s per step after {r.Workload.WarmupSeconds:0.#} s of warm-up.");
+        if (r.Workload.Transport == "kafka")
+        {
+            workload += " Kafka runs send POST_BATCH commands to the commands topic and read the results topic; their \"connections\" are commands in flight " +
+                        "(under the ingress's window of 1 024), and latency is from the send to the result read back. On librdkafka's mock cluster a consumer's " +
+                        "fetch waits up to fetch.wait.max.ms (500 ms by default, the gateway's ingress) when it finds nothing new, so Kafka latencies here are " +
+                        "the mock's, not a broker's; throughput is what to read.";
+        }
         return workload + (r.Mode == BenchMode.Closed
             ? " Closed-loop latency is measured from the actual send (each connection waits for its answer)."
             : " Open-loop latency is measured from each request's intended send time (coordinated omission corrected).");
@@ -271,8 +326,12 @@ public static class ReportWriter
     {
         try
         {
-            var r = BenchResult.Read(path);
-            return r.Tool == "ledger-bench" ? r : null;
+            // Only ledger-bench's own files: BenchmarkDotNet's exports and figures.json live under the same directory.
+            using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)))
+            {
+                if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("tool", out var tool) || tool.GetString() != "ledger-bench") return null;
+            }
+            return BenchResult.Read(path);
         }
         catch (System.Text.Json.JsonException)
         {

@@ -61,8 +61,13 @@ internal static class BalancesCommand
         }
         using var reads = JournalReadSide.BuildOrReport(data, key, "balances", "balance");
         if (reads is null) return ExitCodes.Damaged;
-        string asOf = Tool.Instant(ticks);
-        if (!reads.Store.TryGetBalancesAt(key, ticks, out var account)) throw new ToolException(ExitCodes.NotFound, $"Account {key} does not exist as of {asOf}.");
+        // Echo the instant as written: it covers its whole precision (a date, a second...), so the last tick it reaches
+        // (…T12:00:00.9999999Z) is how it is read, not what the operator asked.
+        string asOf = text.Trim();
+        if (!reads.Store.TryGetBalancesAt(key, ticks, out var account))
+            throw new ToolException(ExitCodes.NotFound, reads.Store.Watermark.RecordNumber == 0
+                ? $"Account {key} did not exist as of {asOf}: the journal holds no records yet."
+                : $"Account {key} did not exist as of {asOf} (it was not open then, or never was).");
         Print(key, account.Currency, account.OverdraftLimitMinor, account.Balances, $"{asOf} (journal through record {reads.Store.Watermark.RecordNumber})");
         return ExitCodes.Ok;
     }

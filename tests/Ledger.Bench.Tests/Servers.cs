@@ -27,7 +27,8 @@ public sealed class BenchServer : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<BenchServer> GatewayAsync()
+    /// <param name="settings"><c>Key=Value</c> overrides, e.g. <c>Ledger:Kafka:BootstrapServers=127.0.0.1:1234</c>.</param>
+    public static async Task<BenchServer> GatewayAsync(params string[] settings)
     {
         string dataDir = Path.Combine(Path.GetTempPath(), "ledger-bench-tests", Guid.NewGuid().ToString("N"));
         var app = GatewayApp.Build(
@@ -36,6 +37,7 @@ public sealed class BenchServer : IAsyncDisposable
             "--Logging:LogLevel:Ledger.Gateway.Hosting.LedgerRuntime=Error", "--Ledger:RateLimit:PermitsPerSecond=0",
             // Test-sized RAM for the entry store (the defaults are a production machine's).
             "--Ledger:Memory:KeyFilterBytes=1048576", "--Ledger:Memory:StoreBlockCacheBytes=8388608", "--Ledger:Memory:StoreWriteBufferBytes=4194304",
+            .. settings.Select(s => "--" + s),
         ]);
         await app.StartAsync();
         await app.Services.GetRequiredService<LedgerRuntime>().WhenReady.WaitAsync(TimeSpan.FromSeconds(60));

@@ -63,7 +63,7 @@ public sealed class CorrelationAndLocationTests
         }
         var first = await Attempt("first-try");
         var replay = await Attempt("second-try");
-        Assert.That(replay.Body, Is.EqualTo(first.Body), "contract.md section 3: the same body again");
+        Assert.That(replay.Body, Is.EqualTo(first.Body), "docs/contract.md section 3: the same body again");
         Assert.That((first.RequestId, replay.RequestId), Is.EqualTo(("first-try", "second-try")), "each occurrence is named in its header");
         var problem = JsonNode.Parse(first.Body)!;
         Assert.That((string?)problem["instance"], Is.EqualTo(account.Batches));

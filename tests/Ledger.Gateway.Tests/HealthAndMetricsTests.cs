@@ -121,6 +121,26 @@ public sealed class HealthAndMetricsTests
         Assert.That(double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1));
     }
 
+    [Test]
+    public async Task EveryCounterShouldEndInTotalWithNoEmptyLabelAndNoTransportNoise()
+    {
+        using var client = await Server.ClientAsync();
+        (await client.GetAsync("/v1/history-codes")).Dispose();
+        string metrics = await Server.Anonymous.GetStringAsync("/metrics");
+        var lines = metrics.Split('\n');
+        var counters = lines.Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal) && l.EndsWith(" counter", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(counters, Is.Not.Empty);
+            Assert.That(counters.Where(c => !c.EndsWith("_total", StringComparison.Ordinal)), Is.Empty, "Prometheus counters end in _total");
+            Assert.That(lines.Where(l => l.Contains("=\"\"", StringComparison.Ordinal)), Is.Empty, "no label exported empty (controller, action)");
+            Assert.That(lines.Where(l => l.Contains("msquic", StringComparison.Ordinal)), Is.Empty, "no QUIC transport noise: the gateway serves no HTTP/3");
+            foreach (var name in new[] { "dotnet_gc_pause_seconds_total", "dotnet_gc_allocated_bytes_total", "dotnet_thread_pool_queue_items", "process_cpu_seconds_total" })
+                Assert.That(metrics, Does.Contain("\n" + name + " "), $"{name}: the runtime's figures, in units");
+            Assert.That(metrics, Does.Contain("http_requests_received_total{code=\"200\",method=\"GET\",route=\"/v1/history-codes\"}"));
+        });
+    }
+
     private static double Value(string metrics, string name) =>
         double.Parse(metrics.Split('\n').First(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -126,6 +126,34 @@ public sealed class OpenApiTests
         string html = await response.Content.ReadAsStringAsync();
         Assert.That(html, Does.Contain("/openapi/v1.json").Or.Contain("openapi"));
         Assert.That(html, Does.Not.Contain("fonts.scalar.com"), "no font CDN: the page works offline");
+        Assert.That(html, Does.Contain("\"agent\":{\"disabled\":true}"), "no Ask AI on a private banking API");
+        Assert.That(html, Does.Contain("\"mcp\":{\"disabled\":true}"));
+        Assert.That(html, Does.Contain("\"showDeveloperTools\":\"never\""), "no Deploy / Share toolbar");
+        Assert.That(html, Does.Contain("demo-partner").And.Contain("demo-secret"), "the demo client prefilled");
+        Assert.That(html, Does.Contain("\"selectedScopes\":[\"ledger:read\",\"ledger:write\",\"domain:*\"]"), "scopes the demo client holds");
+    }
+
+    [Test]
+    public async Task EveryRequestExampleShouldBeAcceptedAsItIs()
+    {
+        await using var server = await GatewayServer.StartAsync();
+        var document = await (await server.Anonymous.GetAsync("/openapi/v1.json")).BodyAsync();
+        using var admin = await server.ClientAsync("ledger-admin");
+        using var partner = await server.ClientAsync("demo-partner");
+        // In the order a newcomer would send them: the account, its deposit, a transfer to a second account, a what-if.
+        var sent = new List<string>();
+        foreach (var (path, client) in new[] { ("/v1/accounts", admin), ("/v1/accounts/{branch}/{account}/batches", partner),
+                                                ("/v1/transaction-bundles", partner), ("/v1/simulations", admin) })
+        {
+            var example = document["paths"]![path]!["post"]!["requestBody"]!["content"]!["application/json"]!["example"];
+            Assert.That(example, Is.Not.Null, $"POST {path} has no request example: the explorer would send nulls");
+            if (path == "/v1/transaction-bundles")
+                (await admin.PostAsync("/v1/accounts", Json("""{"branch":1,"account":928014,"currency":"USD"}"""))).EnsureSuccessStatusCode();
+            using var response = await client.PostAsync(path.Replace("{branch}", "1").Replace("{account}", "928013"), Json(example!.ToJsonString()));
+            Assert.That((int)response.StatusCode, Is.InRange(200, 299), $"POST {path} with its example: {await response.Content.ReadAsStringAsync()}");
+            sent.Add(path);
+        }
+        Assert.That(sent, Has.Count.EqualTo(4));
     }
 
     private static async Task<JsonNode> DocumentAsync()

@@ -11,7 +11,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Ledger.Gateway.Tests;
 
-/// <summary>contract.md section 5: tokens, scopes, domains, 401 vs 403, the token endpoint, the rate limiter, an external authority.</summary>
+/// <summary>docs/contract.md section 5: tokens, scopes, domains, 401 vs 403, the token endpoint, the rate limiter, an external authority.</summary>
 public sealed class SecurityTests
 {
     private static GatewayServer Server => SharedGateway.Server;
@@ -84,7 +84,8 @@ public sealed class SecurityTests
         using var response = await client.PostAsync(account.Batches, Deposit("d", 100));
         var problem = await response.ProblemAsync(401, "unauthorized");
         Assert.That((string?)problem["detail"], Does.Contain(detailPart));
-        Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer"));
+        Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer").And.Not.Contain("(null)"));
+        if (kind == "issuer") Assert.That(response.Headers.WwwAuthenticate.ToString(), Does.Contain("https://evil.example/"), "the refused issuer is named");
         using var admin = await Server.ClientAsync();
         Assert.That(await admin.StatementAsync(account), Is.Empty);
     }
@@ -223,6 +224,19 @@ public sealed class SecurityTests
         using var response = await Server.RequestTokenAsync("cards-partner", "cards-secret", "ledger:admin");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((string?)(await response.BodyAsync())["error"], Is.EqualTo("invalid_scope"));
+    }
+
+    [TestCase("localhost", 0, HttpStatusCode.OK, TestName = "ShouldAcceptATokenIssuedThroughLocalhostAt127001")]
+    [TestCase("[::1]", 0, HttpStatusCode.OK, TestName = "ShouldAcceptATokenIssuedThroughIpv6LoopbackAt127001")]
+    [TestCase("localhost", 1, HttpStatusCode.Unauthorized, TestName = "ShouldRefuseALoopbackTokenOfAnotherPort")]
+    [TestCase("ledger.example.com", 0, HttpStatusCode.Unauthorized, TestName = "ShouldRefuseATokenOfAnotherHostOnTheSamePort")]
+    public async Task ShouldAcceptTheLoopbackNamesOfThisProcessAsItsIssuer(string host, int portOffset, HttpStatusCode expected)
+    {
+        var account = await Server.OpenAccountAsync();
+        string issuer = $"http://{host}:{Server.Address.Port + portOffset}/";
+        using var client = Server.ClientWithToken(Mint(ServerKey(), issuer: issuer));
+        using var response = await client.GetAsync(account.Balances);
+        Assert.That(response.StatusCode, Is.EqualTo(expected), $"a token issued as {issuer}, presented at {Server.Address}");
     }
 
     [Test]

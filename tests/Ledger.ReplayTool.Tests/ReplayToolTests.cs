@@ -250,6 +250,17 @@ public class ReplayToolTests
     }
 
     [Test]
+    public void BalancesAtAnInstantBeforeTheAccountShouldEchoTheInstantAsWritten()
+    {
+        var key = new RandomWorkload(_ledger.Seed).AccountAt(3);
+        var run = ToolRun.Of("balances", _ledger.Path, "--branch", key.Branch.ToString(CultureInfo.InvariantCulture), "--account", key.Number.ToString(CultureInfo.InvariantCulture),
+            "--at", "2000-01-01T12:00:00Z");
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+        Assert.That(run.Error, Does.Contain($"Account {key} did not exist as of 2000-01-01T12:00:00Z"));
+        Assert.That(run.Error, Does.Not.Contain(".9999999"), "the instant as the operator wrote it, not the last tick it covers");
+    }
+
+    [Test]
     public void StatementShouldListEveryAppliedEntryOfTheAccountAsCsv()
     {
         var key = new RandomWorkload(_ledger.Seed).AccountAt(5);

@@ -6,7 +6,7 @@ namespace Ledger.Testing;
 /// <summary>
 /// librdkafka's mock cluster: real Kafka brokers speaking the wire protocol on loopback TCP, shared by every client the
 /// test points at <see cref="BootstrapServers"/> (the service's producer and consumers, the test's own, kcat). Started
-/// through librdkafka's C API on a throwaway handle (see ../shared/notes/toolchain.md); topics are created up front.
+/// through librdkafka's C API on a throwaway handle; topics are created up front.
 /// Usage: <c>using var kafka = KafkaMockCluster.Start("ledger.events"); ... kafka.BootstrapServers ...</c>
 /// </summary>
 public sealed class KafkaMockCluster : IDisposable

@@ -6,7 +6,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.Architecture;
 
-/// <summary>style.md 4: once its tables are sized, the engine allocates nothing per command, whether the entries it needs are in its cache or prefetched from the store.</summary>
+/// <summary>docs/architecture.md, "Why this shape" (speed): once its tables are sized, the engine allocates nothing per command, whether the entries it needs are in its cache or prefetched from the store.</summary>
 [NonParallelizable]
 public class AllocationTests
 {

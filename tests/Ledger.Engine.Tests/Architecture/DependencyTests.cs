@@ -4,7 +4,7 @@ using NUnit.Framework;
 
 namespace Ledger.Engine.Tests.Architecture;
 
-/// <summary>style.md 2: the engine references the BCL and nothing else.</summary>
+/// <summary>The engine references the BCL and nothing else.</summary>
 public class DependencyTests
 {
     private static readonly Assembly EngineAssembly = typeof(LedgerEngine).Assembly;

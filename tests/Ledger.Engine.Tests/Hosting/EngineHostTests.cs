@@ -27,11 +27,12 @@ public class EngineHostTests
     private const int Window = 64;
 
     private static EngineHost StartHost(LedgerEngine engine, ICommandJournal journal, ICommittedCommandSink sink, Strategy strategy = Strategy.Blocking,
-        int ringSize = 1_024, TimeSpan? tick = null, Func<long>? clock = null)
+        int ringSize = 1_024, TimeSpan? tick = null, Func<long>? clock = null, int inFlightEntriesMax = 131_072)
     {
         var host = new EngineHost(engine, journal, [sink], new EngineHostSettings
         {
             RingSize = ringSize,
+            InFlightEntriesMax = inFlightEntriesMax,
             WaitStrategy = () => RingBufferTests.Create(strategy),
             TickInterval = tick ?? TimeSpan.Zero,
             UtcNowTicks = clock ?? (static () => DateTime.UtcNow.Ticks),
@@ -160,13 +161,40 @@ public class EngineHostTests
         var third = Deposit(0, 2);
         Assert.That(host.TrySubmit(first, out var firstDone), Is.True);
         Assert.That(host.TrySubmit(second, out var secondDone), Is.True);
-        Assert.That(host.TrySubmit(third, out _), Is.False, "back-pressure: answer 503, retry later");
+        Assert.That(host.TrySubmit(third, out _, out var refused), Is.False, "back-pressure: answer 503, retry later");
+        Assert.That(refused, Is.EqualTo(SubmitRefusal.RingFull), "the ring refused, and the edge's 503 says so");
         gate.Set();
         firstDone.AsTask().Wait();
         secondDone.AsTask().Wait();
         host.Stop();
         Assert.That(first.Result.Code, Is.EqualTo(ResultCode.Ok));
         Assert.That(engine.BalancesOf(ProducerAccount(0)), Is.EqualTo(new Balances(2, 0)), "the refused command was never published");
+    }
+
+    [Test]
+    public void ShouldSayTheEntriesInFlightRefusedWhenThatBoundIsReachedBeforeTheRing()
+    {
+        var engine = EngineWithProducerAccounts(2 * 600);
+        var gate = new ManualResetEventSlim();
+        using var host = StartHost(engine, new NoJournal(), new BlockingSink(gate), ringSize: 1_024, inFlightEntriesMax: 1_000);
+        var first = Deposits(0, 0, 600);
+        var second = Deposits(0, 600, 600);
+        Assert.That(host.TrySubmit(first, out var firstDone, out var accepted), Is.True);
+        Assert.That(accepted, Is.EqualTo(SubmitRefusal.None));
+        Assert.That(host.TrySubmit(second, out _, out var refused), Is.False, "600 + 600 entries > 1 000 in flight");
+        Assert.That(refused, Is.EqualTo(SubmitRefusal.EntriesInFlight), "1 023 ring slots were free: the in-flight bound refused");
+        gate.Set();
+        firstDone.AsTask().Wait();
+        host.Stop();
+        Assert.That(engine.BalancesOf(ProducerAccount(0)), Is.EqualTo(new Balances(600, 0)), "the refused command was never published");
+    }
+
+    private static LedgerCommand Deposits(int producer, long firstIndex, int count)
+    {
+        var command = new LedgerCommand();
+        command.SetPost(count);
+        for (int i = 0; i < count; i++) command.Entries[i] = Posting(ProducerAccount(producer), $"p{producer}-{firstIndex + i}", 100, 1);
+        return command;
     }
 
     private sealed class BlockingSink(ManualResetEventSlim gate) : ICommittedCommandSink

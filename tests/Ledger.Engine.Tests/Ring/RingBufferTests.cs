@@ -4,7 +4,7 @@ using NUnit.Framework;
 namespace Ledger.Engine.Tests.Ring;
 
 /// <summary>
-/// contract.md 8: the Disruptor-style ring under real concurrency. Producers publish (producer, index) items; the consumer
+/// docs/contract.md section 8: the Disruptor-style ring under real concurrency. Producers publish (producer, index) items; the consumer
 /// checks each producer's items arrive once, in order, and that no producer ever claims a slot the consumer has not freed.
 /// Sizes: 4 producers x 250 000 items = 1 000 000 items per wait strategy, 3 million in all (about 0.2-2 s per strategy on 2 loaded cores).
 /// </summary>

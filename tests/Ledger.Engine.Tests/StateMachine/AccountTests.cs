@@ -8,7 +8,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 1: accounts are opened explicitly, (branch, account) with a currency fixed at opening.</summary>
+/// <summary>docs/contract.md section 1: accounts are opened explicitly, (branch, account) with a currency fixed at opening.</summary>
 public class AccountTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]

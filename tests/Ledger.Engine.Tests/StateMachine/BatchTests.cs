@@ -7,7 +7,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 2: a batch is atomic, at most 1 000 entries; the answer carries balances after the batch.</summary>
+/// <summary>docs/contract.md section 2: a batch is atomic, at most 1 000 entries; the answer carries balances after the batch.</summary>
 public class BatchTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]

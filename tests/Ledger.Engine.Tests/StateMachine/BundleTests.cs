@@ -8,7 +8,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 2: transaction bundles apply atomically across accounts and are idempotent by bundleId.</summary>
+/// <summary>docs/contract.md section 2: transaction bundles apply atomically across accounts and are idempotent by bundleId.</summary>
 public class BundleTests(CacheMode mode) : EngineFixture(mode)
 {
     private static LedgerCommand Transfer(string bundleId, long amount, string outId = "t-out", string inId = "t-in") =>

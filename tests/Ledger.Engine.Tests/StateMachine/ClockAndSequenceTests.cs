@@ -7,7 +7,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 2 and 7: the engine assigns time (monotonic) and sequence (strictly increasing across the ledger).</summary>
+/// <summary>docs/contract.md sections 2 and 7: the engine assigns time (monotonic) and sequence (strictly increasing across the ledger).</summary>
 public class ClockAndSequenceTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]

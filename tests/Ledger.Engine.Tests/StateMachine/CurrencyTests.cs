@@ -7,7 +7,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 1: one ISO-4217 asset per account; amounts are minor units of its scale; no mixing.</summary>
+/// <summary>docs/contract.md section 1: one ISO-4217 asset per account; amounts are minor units of its scale; no mixing.</summary>
 public class CurrencyTests(CacheMode mode) : EngineFixture(mode)
 {
     [TestCase("USD", 2)]

@@ -8,7 +8,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 2, rows "blocking" and "unblocking": holds, their release, and their expiry by the ledger's clock.</summary>
+/// <summary>docs/contract.md section 2, rows "blocking" and "unblocking": holds, their release, and their expiry by the ledger's clock.</summary>
 public class HoldTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]

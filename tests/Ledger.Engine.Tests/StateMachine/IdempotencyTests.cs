@@ -7,7 +7,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 3: a correlation id names one attempt; its outcome is final.</summary>
+/// <summary>docs/contract.md section 3: a correlation id names one attempt; its outcome is final.</summary>
 public class IdempotencyTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]

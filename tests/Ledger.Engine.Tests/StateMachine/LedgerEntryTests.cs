@@ -7,7 +7,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 2, row "ledger": debit lowers AVAILABLE (insufficient funds: 422), credit raises it; POSTED.</summary>
+/// <summary>docs/contract.md section 2, row "ledger": debit lowers AVAILABLE (insufficient funds: 422), credit raises it; POSTED.</summary>
 public class LedgerEntryTests(CacheMode mode) : EngineFixture(mode)
 {
     [TestCase(100, 500L, 1_500L, TestName = "ShouldApplyByTheCodesDirection(100 cash deposit credits)")]

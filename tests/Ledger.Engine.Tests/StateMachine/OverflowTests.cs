@@ -7,7 +7,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 1: all arithmetic is checked; an overflow is a 422, never a wrap.</summary>
+/// <summary>docs/contract.md section 1: all arithmetic is checked; an overflow is a 422, never a wrap.</summary>
 public class OverflowTests(CacheMode mode) : EngineFixture(mode)
 {
     private const long Max = LedgerEngine.BalanceMaxMinor;

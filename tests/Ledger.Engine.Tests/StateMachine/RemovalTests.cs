@@ -8,7 +8,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 2: row "removal" and <c>DELETE …/entries?correlationId=</c> (RemoveEntry): a PENDING entry becomes REMOVED.</summary>
+/// <summary>docs/contract.md section 2: row "removal" and <c>DELETE …/entries?correlationId=</c> (RemoveEntry): a PENDING entry becomes REMOVED.</summary>
 public class RemovalTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]

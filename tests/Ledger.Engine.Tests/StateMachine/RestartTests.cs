@@ -9,7 +9,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>
-/// contract.md 7: the same commands rebuild the same state; a restart from the entry store's cut (the live state it
+/// docs/contract.md section 7: the same commands rebuild the same state; a restart from the entry store's cut (the live state it
 /// keeps beside the history) goes on exactly as a ledger that never stopped.
 /// </summary>
 public class RestartTests(CacheMode mode) : EngineFixture(mode)

@@ -8,7 +8,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 2, row "reversal": the opposite effect of a POSTED ledger entry, at most once, itself not reversible.</summary>
+/// <summary>docs/contract.md section 2, row "reversal": the opposite effect of a POSTED ledger entry, at most once, itself not reversible.</summary>
 public class ReversalTests(CacheMode mode) : EngineFixture(mode)
 {
     [Test]

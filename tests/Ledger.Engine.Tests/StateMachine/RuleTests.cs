@@ -8,7 +8,7 @@ using static Ledger.Testing.Commands;
 
 namespace Ledger.Engine.Tests.StateMachine;
 
-/// <summary>contract.md 1: history codes and their rules; a rule that declines is a 422 naming the rule.</summary>
+/// <summary>docs/contract.md section 1: history codes and their rules; a rule that declines is a 422 naming the rule.</summary>
 public class RuleTests(CacheMode mode) : EngineFixture(mode)
 {
     [TestCase(998, 1_000_001L)]

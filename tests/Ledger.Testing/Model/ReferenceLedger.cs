@@ -32,7 +32,7 @@ internal sealed record ModelAnswer(
 /// The ledger's semantics written the plain way, to check the engine against (TigerBeetle's "auditor").
 /// Dictionaries and lists, decimal-free wide arithmetic (Int128) instead of overflow tricks, and a whole copy of
 /// the state per batch instead of a simulation: decide on the copy, keep it if every entry applied, else drop it.
-/// It follows contract.md and the precedence documented on <see cref="ResultCode"/>; it shares no code with the engine
+/// It follows docs/contract.md sections 1–3 and the precedence documented on <see cref="ResultCode"/>; it shares no code with the engine
 /// (it reads only the catalog's definitions, which are data).
 /// </summary>
 internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
@@ -524,7 +524,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
                 if (Applied(_state, e.Account, e.Reference!) is null) return ResultCode.ReferenceNotFound;
                 var original = work.Entries[(e.Account, e.Reference!)];
                 if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted || original.IsFee) return ResultCode.NotReversible;
-                // The engine checks a reversal's currency before whether it was reversed already (ResultCode's precedence notes it).
+                // ResultCode's precedence: currency before whether it was reversed already.
                 if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
                 if (original.Reversed) return ResultCode.AlreadyReversed;
                 bool mayOverdraw = Definition(original.EntryType)?.MayOverdraw ?? false;
