@@ -8,7 +8,7 @@ namespace Ledger.Engine;
 /// <summary>Remembering and applying: a declined command is remembered (sticky), a decided one applied from its plans.</summary>
 public sealed partial class LedgerEngine
 {
-    private readonly int[] _newSlot = new int[Limits.EntriesPerBatchMax];
+    private readonly int[] _newSlot = new int[2 * Limits.EntriesPerBatchMax];
     private EntryImage _scratch; // the image being built before it enters the cache (inserting pins an open hold)
 
     /// <summary>
@@ -43,11 +43,16 @@ public sealed partial class LedgerEngine
 
     private void ApplyPlans(LedgerCommand command, int n, bool bundle)
     {
-        for (int i = 0; i < n; i++)
+        int total = n + _feeCount;
+        for (int j = 0; j < total; j++)
         {
-            ref var plan = ref _plans[i];
-            ref var e = ref command.Entries[i];
-            ref var image = ref NewImage(command, i, n, bundle);
+            ref var plan = ref _plans[j];
+            bool fee = j >= n;
+            int carrier = fee ? _feeOf[j - n] : j;
+            ref var e = ref command.Entries[carrier];
+            var kind = e.Kind; // a fee entry takes its carrier's kind: a ledger fee, or the reversal of one
+            ref var image = ref fee ? ref NewFeeImage(command, j - n, n, bundle) : ref NewImage(command, j, n, bundle);
+            if (!fee && HasFeeEntry(j)) image.Flags |= EntryFlags.HasFee;
             image.Status = plan.Status;
             image.AnsweredStatus = plan.Status;
             image.EntryType = plan.EntryType;
@@ -55,7 +60,7 @@ public sealed partial class LedgerEngine
             image.AmountMinor = plan.AmountMinor;
             image.Currency = plan.Currency;
             image.Sequence = ++LastSequence;
-            if (e.Kind == EntryKind.Blocking)
+            if (kind == EntryKind.Blocking)
             {
                 image.HeldRemainingMinor = plan.AmountMinor;
                 image.ExpiresAtTicks = e.ExpiresAtTicks;
@@ -63,8 +68,8 @@ public sealed partial class LedgerEngine
             if (plan.ReferenceSlot >= 0) image.ReferenceSequence = _cache[plan.ReferenceSlot].Sequence;
             long sequence = image.Sequence;
             long referenceSequence = image.ReferenceSequence;
-            int slot = Remember(i); // may grow the cache: take no ref into it across this call
-            if (e.Kind == EntryKind.Blocking && e.ExpiresAtTicks != 0) _expiryQueue.Add(slot, sequence, e.ExpiresAtTicks);
+            int slot = Remember(j); // may grow the cache: take no ref into it across this call
+            if (kind == EntryKind.Blocking && e.ExpiresAtTicks != 0) _expiryQueue.Add(slot, sequence, e.ExpiresAtTicks);
 
             ref var account = ref _accounts[plan.AccountIndex];
             account.AvailableMinor += plan.DeltaAvailable;
@@ -77,7 +82,7 @@ public sealed partial class LedgerEngine
             {
                 ref var target = ref _cache[plan.ReferenceSlot];
                 target.HeldRemainingMinor -= plan.ReferenceHeldReleased;
-                if (e.Kind == EntryKind.Reversal) target.ReversedBySequence = sequence;
+                if (kind == EntryKind.Reversal) target.ReversedBySequence = sequence;
                 if (plan.ReferenceNewStatus != EntryStatus.None) target.Status = plan.ReferenceNewStatus;
                 _cache.UpdatePin(plan.ReferenceSlot);
                 EntryChanged(plan.ReferenceSlot);
@@ -89,33 +94,60 @@ public sealed partial class LedgerEngine
             ev.TimestampTicks = ClockTicks;
             ev.Account = account.Key;
             ev.Currency = plan.Currency;
-            ev.EntryKind = e.Kind;
+            ev.EntryKind = kind;
             ev.Status = plan.Status;
             ev.EntryType = plan.EntryType;
             ev.AmountMinor = plan.AmountMinor;
-            ev.CorrelationId = e.CorrelationId;
-            ev.Description = e.Description;
+            ev.CorrelationId = fee ? e.FeeCorrelationId ?? FeeIds.Of(e.CorrelationId) : e.CorrelationId; // producers derive it (DeriveFeeIds); a hand-made command costs a string here
+            ev.Description = fee ? null : e.Description;
             ev.ReferenceSequence = referenceSequence;
-            ev.ExpiresAtTicks = e.ExpiresAtTicks;
+            ev.ExpiresAtTicks = fee ? 0 : e.ExpiresAtTicks;
             ev.BalancesAfter = account.Balances;
+            if (fee) ev.FeeOfSequence = _cache[_newSlot[carrier]].Sequence;
 
-            if (plan.ReferenceSlot >= 0 && (e.Kind == EntryKind.Reversal || plan.ReferenceNewStatus != EntryStatus.None))
+            if (plan.ReferenceSlot >= 0 && (kind == EntryKind.Reversal || plan.ReferenceNewStatus != EntryStatus.None))
             {
                 ref var target = ref _cache[plan.ReferenceSlot];
                 AddStatusChanged(command, in target, in account, target.Status, plan.ReferenceHeldReleased, causedBy: sequence);
             }
-            _newSlot[i] = slot;
+            _newSlot[j] = slot;
         }
         // Answers carry each account's balances after the whole command.
-        for (int i = 0; i < n; i++)
+        for (int j = 0; j < total; j++)
         {
-            ref var image = ref _cache[_newSlot[i]];
-            image.BalancesAfter = _accounts[_accountIndex[i]].Balances;
-            WriteResult(ref command.EntryResults[i], in image);
+            ref var image = ref _cache[_newSlot[j]];
+            image.BalancesAfter = _accounts[_accountIndex[j]].Balances;
+            ref var r = ref ResultAt(command, j);
+            WriteResult(ref r, in image);
+            if (j >= n) r.FeeOfIndex = _feeOf[j - n];
         }
         if (bundle) RememberBundle(command, n);
         command.Result.Code = ResultCode.Ok;
+        command.Result.FeeCount = _feeCount;
         command.ChangedState = true;
+    }
+
+    private bool HasFeeEntry(int i) => _feeIndexOf[i] >= 0;
+
+    /// <summary>Starts the image of fee entry k (entry n + k: the ledger's own, flagged <see cref="EntryFlags.Fee"/>, at position n + k of the command) in the scratch image.</summary>
+    private ref EntryImage NewFeeImage(LedgerCommand command, int k, int n, bool bundle)
+    {
+        int j = n + k;
+        ref var carrier = ref command.Entries[_feeOf[k]];
+        ref var image = ref _scratch;
+        image = default;
+        image.AccountPacked = carrier.Account.Packed;
+        image.SetKey(_keyScratch.AsSpan(j * KeyBytes, _keyLength[j]));
+        image.Kind = carrier.Kind;
+        image.RequestedEntryType = _feeCode[k];
+        image.Flags = EntryFlags.Fee | EntryFlags.HasRequestedAmount | (bundle ? EntryFlags.InBundle : EntryFlags.None);
+        image.RequestedAmountMinor = _feeAmount[k];
+        image.RequestedCurrency = _accounts[_accountIndex[j]].Currency;
+        image.TimestampTicks = ClockTicks;
+        image.CommandNumber = _current;
+        image.CommandPosition = j;
+        image.CommandCount = n;
+        return ref image;
     }
 
     /// <summary>Starts the image of entry i (what was asked, and the command it came in) in the scratch image.</summary>

@@ -8,12 +8,13 @@ namespace Ledger.Engine;
 public sealed partial class LedgerEngine
 {
     // Scratch, sized once for the largest command (no allocation per command).
-    private readonly byte[] _keyScratch = new byte[Limits.EntriesPerBatchMax * KeyBytes];
+    // Entry i's key at i; a fee entry's (the k-th of the command) at n + k: twice the largest command.
+    private readonly byte[] _keyScratch = new byte[2 * Limits.EntriesPerBatchMax * KeyBytes];
     private readonly byte[] _refScratch = new byte[Limits.EntriesPerBatchMax * KeyBytes];
     private readonly byte[] _bundleScratch = new byte[KeyBytes];
-    private readonly int[] _keyLength = new int[Limits.EntriesPerBatchMax];
-    private readonly ulong[] _keyHash = new ulong[Limits.EntriesPerBatchMax];
-    private readonly int[] _accountIndex = new int[Limits.EntriesPerBatchMax];
+    private readonly int[] _keyLength = new int[2 * Limits.EntriesPerBatchMax];
+    private readonly ulong[] _keyHash = new ulong[2 * Limits.EntriesPerBatchMax];
+    private readonly int[] _accountIndex = new int[2 * Limits.EntriesPerBatchMax];
     private readonly int[] _foundSlot = new int[Limits.EntriesPerBatchMax];
     private readonly int[] _refSlot = new int[Limits.EntriesPerBatchMax];
     private readonly int[] _dedupSlots = new int[4096];
@@ -206,7 +207,8 @@ public sealed partial class LedgerEngine
             for (int i = 0; i < n; i++)
             {
                 int slot = _foundSlot[i];
-                var differ = slot >= 0 && _cache[slot].CommandNumber == origin && _cache[slot].CommandPosition == i && !_cache[slot].IsBundle
+                // A fee entry's id is the ledger's derivation, never a partner's request: naming one is another batch.
+                var differ = slot >= 0 && _cache[slot].CommandNumber == origin && _cache[slot].CommandPosition == i && !_cache[slot].IsBundle && !_cache[slot].IsFee
                     ? Compare(in command.Entries[i], in _cache[slot])
                     : (bundle && slot < 0 ? ConflictFields.Account | ConflictFields.Batch : ConflictFields.Batch);
                 if (differ != ConflictFields.None && conflictIndex < 0) conflictIndex = i;
@@ -228,7 +230,42 @@ public sealed partial class LedgerEngine
         command.Result.Replayed = true;
         command.Result.TimestampTicks = first.TimestampTicks;
         for (int i = 0; i < n; i++) WriteResult(ref command.EntryResults[i], in _cache[_foundSlot[i]]);
+        // The fee entries the first answer listed, after the requested ones, as they were answered then (whatever the catalog says now).
+        int fees = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (!_cache[_foundSlot[i]].HasFee) continue;
+            int j = n + fees;
+            int slot = Resolve(command, LookupPlan.Fee(n, i), command.Entries[i].Account.Packed, FeeKeyOf(i, j), _keyHash[j]);
+            if (slot < 0 || !_cache[slot].IsFee) Invariant.Fail("an entry that carried a fee has no fee entry");
+            ref var r = ref ResultAt(command, j);
+            WriteResult(ref r, in _cache[slot]);
+            r.FeeOfIndex = i;
+            fees++;
+        }
+        command.Result.FeeCount = fees;
         return true;
+    }
+
+    /// <summary>Writes entry i's fee key (its own followed by <c>:fee</c>) at scratch position j, with its length and hash; returns it.</summary>
+    private ReadOnlySpan<byte> FeeKeyOf(int i, int j)
+    {
+        int length = _keyLength[i];
+        var to = _keyScratch.AsSpan(j * KeyBytes, KeyBytes);
+        _keyScratch.AsSpan(i * KeyBytes, length).CopyTo(to);
+        FeeIds.SuffixBytes.CopyTo(to[length..]);
+        length += FeeIds.SuffixBytes.Length;
+        _keyLength[j] = length;
+        _accountIndex[j] = _accountIndex[i];
+        _keyHash[j] = EntryKeys.Hash(_accounts[_accountIndex[i]].Key.Packed, to[..length]);
+        return to[..length];
+    }
+
+    /// <summary>The result at <paramref name="j"/>; producers size results for a fee per entry (<see cref="LedgerCommand.EnsureEntryCapacity"/>), so this grows only a hand-made command's.</summary>
+    private static ref EntryResult ResultAt(LedgerCommand command, int j)
+    {
+        if (j >= command.EntryResults.Length) Array.Resize(ref command.EntryResults, Math.Max(j + 1, 2 * command.EntryResults.Length));
+        return ref command.EntryResults[j];
     }
 
     /// <summary>
@@ -275,6 +312,7 @@ public sealed partial class LedgerEngine
         r.AmountMinor = rec.AmountMinor;
         r.Currency = rec.Currency;
         r.BalancesAfter = rec.BalancesAfter;
+        r.FeeOfIndex = 0;
     }
 
     private static ulong HashReference(string? reference)

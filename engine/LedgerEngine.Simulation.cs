@@ -11,16 +11,16 @@ namespace Ledger.Engine;
 /// </summary>
 public sealed partial class LedgerEngine
 {
-    private readonly EntryPlan[] _plans = new EntryPlan[Limits.EntriesPerBatchMax];
+    private readonly EntryPlan[] _plans = new EntryPlan[2 * Limits.EntriesPerBatchMax]; // requested entries, then their fee entries
     // Simulated state of the accounts and referenced entries a command touches.
     private readonly int[] _simAccount = new int[Limits.EntriesPerBatchMax];
     private readonly long[] _simAvailable = new long[Limits.EntriesPerBatchMax];
     private readonly long[] _simHeld = new long[Limits.EntriesPerBatchMax];
     private int _simAccountCount;
-    private readonly int[] _simRecord = new int[Limits.EntriesPerBatchMax];
-    private readonly long[] _simRecordHeld = new long[Limits.EntriesPerBatchMax];
-    private readonly EntryStatus[] _simRecordStatus = new EntryStatus[Limits.EntriesPerBatchMax];
-    private readonly bool[] _simRecordReversed = new bool[Limits.EntriesPerBatchMax];
+    private readonly int[] _simRecord = new int[2 * Limits.EntriesPerBatchMax];
+    private readonly long[] _simRecordHeld = new long[2 * Limits.EntriesPerBatchMax];
+    private readonly EntryStatus[] _simRecordStatus = new EntryStatus[2 * Limits.EntriesPerBatchMax];
+    private readonly bool[] _simRecordReversed = new bool[2 * Limits.EntriesPerBatchMax];
     private int _simRecordCount;
     // Simulated daily counters (a code's, a domain's) of the accounts a command debits: at most two per entry.
     private readonly long[] _simCounterAccount = new long[2 * Limits.EntriesPerBatchMax];
@@ -28,6 +28,15 @@ public sealed partial class LedgerEngine
     private readonly long[] _simCounterSum = new long[2 * Limits.EntriesPerBatchMax];
     private readonly int[] _simCounterCount = new int[2 * Limits.EntriesPerBatchMax];
     private int _simCounters;
+    // The command's fee entries, k = 0.._feeCount-1 (entry n + k): the requested entry that carries each, its code and
+    // amount, and for the reversal of a fee the fee entry it reverses; and per requested entry the k of its fee (-1: none).
+    private readonly int[] _feeOf = new int[Limits.EntriesPerBatchMax];
+    private readonly int[] _feeCode = new int[Limits.EntriesPerBatchMax];
+    private readonly long[] _feeAmount = new long[Limits.EntriesPerBatchMax];
+    private readonly int[] _feeReversedSlot = new int[Limits.EntriesPerBatchMax];
+    private readonly int[] _feeIndexOf = new int[Limits.EntriesPerBatchMax];
+    private readonly byte[] _feeRefScratch = new byte[KeyBytes];
+    private int _feeCount;
 
     /// <summary>
     /// The field of a follow-up entry that disagrees with the entry it refers to, or None: its entryType (when given:
@@ -123,7 +132,8 @@ public sealed partial class LedgerEngine
                     return ResultCode.ReferenceMismatch;
                 }
                 ref var original = ref _cache[target];
-                if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted) return ResultCode.NotReversible;
+                // A fee is reversed with the entry that carried it, never alone.
+                if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted || original.IsFee) return ResultCode.NotReversible;
                 if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
                 int simRec = SimRecord(target);
                 if (_simRecordReversed[simRec]) return ResultCode.AlreadyReversed;
@@ -168,6 +178,101 @@ public sealed partial class LedgerEngine
             default:
                 return ResultCode.InvalidCommand;
         }
+    }
+
+    /// <summary>
+    /// Which entries of a new command carry a fee entry: a ledger posting of a code with a <c>fee</c> (when the fee is not
+    /// 0), and the reversal of an entry that carried one (it reverses the fee too, as the fee was first answered). Each fee
+    /// gets its derived key (entry i's own followed by <c>:fee</c>); refused, before the ledger, when the carrier's id is
+    /// too long to derive one (400) or the derived id is taken, earlier or in this command (409 naming the batch).
+    /// Fees are the bank's: the partner's domains, the fee code's rules and the daily counters do not judge them.
+    /// </summary>
+    private bool PlanFees(LedgerCommand command, int n)
+    {
+        _feeCount = 0;
+        for (int i = 0; i < n; i++)
+        {
+            _feeIndexOf[i] = -1;
+            ref var e = ref command.Entries[i];
+            int feeCode, reversedSlot = -1;
+            long amount;
+            if (e.Kind == EntryKind.Ledger)
+            {
+                if (Catalog.Find(e.EntryType)?.Fee is not { } fee) continue;
+                amount = fee.AmountOf(e.AmountMinor);
+                if (amount <= 0) continue;
+                feeCode = fee.FeeCode;
+            }
+            else if (e.Kind == EntryKind.Reversal && _refSlot[i] >= 0 && _cache[_refSlot[i]].HasFee)
+            {
+                var referenced = _refScratch.AsSpan(i * KeyBytes, e.Reference!.Length);
+                referenced.CopyTo(_feeRefScratch);
+                FeeIds.SuffixBytes.CopyTo(_feeRefScratch.AsSpan(referenced.Length));
+                var key = _feeRefScratch.AsSpan(0, referenced.Length + FeeIds.SuffixBytes.Length);
+                long account = e.Account.Packed;
+                reversedSlot = Resolve(command, LookupPlan.ReferenceFee(n, i), account, key, EntryKeys.Hash(account, key));
+                if (reversedSlot < 0 || !_cache[reversedSlot].IsFee) Invariant.Fail("an entry that carried a fee has no fee entry");
+                feeCode = _cache[reversedSlot].EntryType;
+                amount = _cache[reversedSlot].AmountMinor;
+            }
+            else
+            {
+                continue;
+            }
+            if (_keyLength[i] > FeeIds.CarrierIdLengthMax)
+            {
+                Refuse(command, ResultCode.InvalidCommand, i);
+                return false;
+            }
+            int k = _feeCount;
+            var feeKey = FeeKeyOf(i, n + k);
+            if (IsDuplicateInCommand(n + k) ||
+                Resolve(command, LookupPlan.Fee(n, i), e.Account.Packed, feeKey, _keyHash[n + k]) >= 0)
+            {
+                Refuse(command, ResultCode.IdempotencyConflict, i);
+                command.Result.Conflicts = ConflictFields.Batch;
+                return false;
+            }
+            _feeOf[k] = i;
+            _feeCode[k] = feeCode;
+            _feeAmount[k] = amount;
+            _feeReversedSlot[k] = reversedSlot;
+            _feeIndexOf[i] = k;
+            _feeCount++;
+        }
+        return true;
+    }
+
+    /// <summary>Decides fee entry k (entry n + k) against the simulated state the requested entries left: a debit of the fee code, or the credit that reverses a fee.</summary>
+    private ResultCode DecideFee(int k, ref EntryPlan plan)
+    {
+        plan = default;
+        plan.AccountIndex = _accountIndex[_feeOf[k]];
+        plan.ReferenceSlot = -1;
+        plan.CodeCounterScope = -1;
+        plan.DomainCounterScope = -1;
+        int sim = SimAccount(plan.AccountIndex);
+        ref var account = ref _accounts[plan.AccountIndex];
+        long amount = _feeAmount[k];
+        plan.Status = EntryStatus.Posted;
+        int reversed = _feeReversedSlot[k];
+        if (reversed < 0)
+        {
+            plan.EntryType = _feeCode[k];
+            plan.AmountMinor = amount;
+            plan.Currency = account.Currency;
+            plan.Direction = Direction.Debit;
+            plan.DeltaAvailable = -amount;
+            bool mayOverdraw = Catalog.Find(_feeCode[k])?.MayOverdraw ?? false;
+            return Debit(sim, amount, mayOverdraw, account.OverdraftLimitMinor, heldIncrease: 0);
+        }
+        int simRec = SimRecord(reversed);
+        if (_simRecordReversed[simRec]) return ResultCode.AlreadyReversed;
+        _simRecordReversed[simRec] = true;
+        FromReference(ref plan, in _cache[reversed], reversed, amount);
+        plan.Direction = Direction.Credit;
+        plan.DeltaAvailable = amount;
+        return Credit(sim, amount);
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed partial class LedgerEngine
     private ulong _historyHash;
 
     // What the command being decided changed (cache slots and account indexes), each listed once.
-    private int[] _changedSlots = new int[Limits.EntriesPerBatchMax * 2];
+    private int[] _changedSlots = new int[Limits.EntriesPerBatchMax * 4 + 1]; // new entries, references, fees, reversed fees, bundle
     private int _changedSlotCount;
     private int[] _changedAccounts = new int[Limits.EntriesPerBatchMax];
     private int _changedAccountCount;
@@ -350,9 +350,12 @@ public sealed partial class LedgerEngine
         if (!ResolveReferencesAndDomains(command, n)) return;
         // 3. idempotency
         if (AnswerFromMemory(command, n, bundle)) return;
-        // 4. capacity: open holds are RAM the ledger must keep
+        // 4. fees: which entries carry one and their derived ids (refused when too long to derive, or already taken)
+        if (!PlanFees(command, n)) return;
+        // 5. capacity: open holds are RAM the ledger must keep
         if (!HasRoomForHolds(command, n)) return;
-        // 5. decide every entry against simulated state; the first failure declines the whole command
+        // 6. decide every entry against simulated state, then the fee entries (they come after the requested ones);
+        //    the first failure declines the whole command (a fee's names the entry that carries it)
         _simAccountCount = 0;
         _simRecordCount = 0;
         _simCounters = 0;
@@ -365,7 +368,16 @@ public sealed partial class LedgerEngine
                 return;
             }
         }
-        // 6. apply
+        for (int k = 0; k < _feeCount; k++)
+        {
+            var code = DecideFee(k, ref _plans[n + k]);
+            if (code != ResultCode.Ok)
+            {
+                RememberDecline(command, n, bundle, code, _feeOf[k], 0);
+                return;
+            }
+        }
+        // 7. apply
         ApplyPlans(command, n, bundle);
     }
 

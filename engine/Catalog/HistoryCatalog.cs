@@ -127,9 +127,25 @@ public sealed class HistoryCatalog
                 if (rules[i] is IDailyRule && d.Direction == Domain.Direction.Credit && !d.AllowedKinds.Contains(EntryKind.Blocking))
                     throw new CatalogException($"History code {d.Code}, rule {i + 1}: '{rules[i].Name}' counts debits, and code {d.Code} is a credit that allows no hold: it would never count anything.");
             }
+            if (Array.FindAll(rules, r => r is FeeRule).Length > 1)
+                throw new CatalogException($"History code {d.Code} has more than one 'fee' rule; a code posts at most one fee.");
             var code = new HistoryCode(d, domains.IndexOf(d.Domain), rules);
             tracksDaily |= code.TracksDaily;
             byCode[d.Code] = code;
+        }
+        foreach (var code in byCode)
+        {
+            if (code?.Fee is not { } fee) continue;
+            int where = 1 + IndexOfFee(code.Definition);
+            string at = $"History code {code.Code}, rule {where} (fee)";
+            if (!code.Allows(EntryKind.Ledger))
+                throw new CatalogException($"{at}: a fee follows a ledger posting, and code {code.Code} allows no 'ledger' entry: it would never post.");
+            if (byCode[fee.FeeCode] is not { } feeCode)
+                throw new CatalogException($"{at}: the fee's code {fee.FeeCode} is not defined in the catalog.");
+            if (feeCode.Direction != Domain.Direction.Debit)
+                throw new CatalogException($"{at}: the fee's code {fee.FeeCode} is a credit code; a fee is charged to the account, so its code must be a debit code.");
+            if (feeCode.Fee is not null)
+                throw new CatalogException($"{at}: the fee's code {fee.FeeCode} has a fee of its own; a fee entry posts no further fee.");
         }
         var rulesByDomain = new IEntryRule[domains.Count][];
         var domainTracksDaily = new bool[domains.Count];
@@ -148,6 +164,7 @@ public sealed class HistoryCatalog
                 try
                 {
                     rules[i] = RuleFactory.Create(dr.Rules[i].Name, dr.Rules[i].Parameter);
+                    if (rules[i] is FeeRule) throw new CatalogException("a 'fee' belongs to a history code (the code whose postings carry it), not to a domain.");
                 }
                 catch (CatalogException ex)
                 {
@@ -163,6 +180,18 @@ public sealed class HistoryCatalog
             TracksDaily = tracksDaily,
         };
     }
+
+    private static int IndexOfFee(HistoryCodeDefinition d)
+    {
+        for (int i = 0; i < d.Rules.Count; i++)
+        {
+            if (d.Rules[i].Name == "fee") return i;
+        }
+        return -1;
+    }
+
+    /// <summary>True when a code of the catalog posts a fee.</summary>
+    public bool HasFees => Array.Exists(_byCode, c => c?.Fee is not null);
 
     /// <summary>
     /// This catalog's definitions as a catalog that replaces <paramref name="previous"/>: the domains both have keep their

@@ -32,7 +32,8 @@ public sealed class HistoryCode
         Direction = definition.Direction;
         DomainBit = domainBit;
         MayOverdraw = definition.MayOverdraw;
-        Rules = rules;
+        Fee = Array.Find(rules, r => r is FeeRule) as FeeRule;
+        Rules = Array.FindAll(rules, r => r is not FeeRule); // a fee never declines: the engine reads it from Fee
         TracksDaily = Array.Exists(rules, r => r is IDailyRule);
         foreach (var kind in definition.AllowedKinds) _allowedKinds |= 1 << (int)kind;
     }
@@ -46,7 +47,10 @@ public sealed class HistoryCode
     /// <summary>Index of the domain in the catalog's domain list; a command's permitted domains are a mask of these bits.</summary>
     public int DomainBit { get; }
     public bool MayOverdraw { get; }
+    /// <summary>The checks of the code, in catalog order (a <c>fee</c> is not among them: see <see cref="Fee"/>).</summary>
     public IEntryRule[] Rules { get; }
+    /// <summary>The fee a ledger posting of this code also posts (null: none).</summary>
+    public FeeRule? Fee { get; }
     /// <summary>True when a rule of the code counts its debits per account and business day (the engine keeps that counter).</summary>
     public bool TracksDaily { get; }
 

@@ -13,41 +13,68 @@ public struct EntryLookup
 
 /// <summary>
 /// Which entries a command names, at which lookup position: the prefetch stage fills <see cref="LedgerCommand.Lookups"/>
-/// in this order and the engine reads it in this order. A post of n entries has 2n positions (entry i's own
-/// correlation id at 2i, its reference at 2i+1 when it has one) and, for a bundle, the bundle id at 2n; a DELETE has
-/// its target at 0; other commands name none.
+/// in this order and the engine reads it in this order. A post of n entries has 4n + 1 positions: entry i's own
+/// correlation id at 2i, its reference at 2i+1 when it has one, the bundle id at 2n for a bundle, then for a ledger or
+/// reversal entry its fee id (<c>&lt;id&gt;:fee</c>) at 2n+1+2i and for a reversal the fee id of the entry it reverses
+/// (<c>&lt;reference&gt;:fee</c>) at 2n+2+2i: the fee entry a replay answers again, a new fee must not collide with, and a
+/// reversal reverses too. The plan names them whatever the catalog says (the prefetch does not read it); the key filter
+/// answers most of them absent without a read. A DELETE has its target at 0; other commands name none.
 /// </summary>
 public static class LookupPlan
 {
     public static int Count(LedgerCommand command) => command.Kind switch
     {
-        CommandKind.PostEntries => 2 * command.EntryCount + (command.BundleId is null ? 0 : 1),
+        CommandKind.PostEntries => CountOf(command.EntryCount),
         CommandKind.RemoveEntry => 1,
         _ => 0,
     };
+
+    /// <summary>Positions of a post of <paramref name="entries"/> entries.</summary>
+    public static int CountOf(int entries) => 4 * entries + 1;
+
+    public static int Own(int i) => 2 * i;
+    public static int Reference(int i) => 2 * i + 1;
+    public static int Bundle(int n) => 2 * n;
+    public static int Fee(int n, int i) => 2 * n + 1 + 2 * i;
+    public static int ReferenceFee(int n, int i) => 2 * n + 2 + 2 * i;
 
     /// <summary>Writes the key of position <paramref name="position"/>; returns its length, or 0 when nothing is looked up there (no reference, or an id the engine will refuse).</summary>
     public static int KeyOf(LedgerCommand command, int position, Span<byte> key, out long account)
     {
         account = 0;
         string? id;
+        int n = command.EntryCount;
+        bool fee = false;
         if (command.Kind == CommandKind.RemoveEntry)
         {
             account = command.TargetAccount.Packed;
             id = command.TargetCorrelationId;
         }
-        else if (position == 2 * command.EntryCount)
+        else if (position == 2 * n)
         {
             account = EntryKeys.BundleAccount;
             id = command.BundleId;
         }
-        else
+        else if (position < 2 * n)
         {
             ref readonly var e = ref command.Entries[position >> 1];
             account = e.Account.Packed;
             id = (position & 1) == 0 ? e.CorrelationId : e.Reference;
         }
+        else
+        {
+            int p = position - 2 * n - 1;
+            ref readonly var e = ref command.Entries[p >> 1];
+            account = e.Account.Packed;
+            id = (p & 1) == 0 ? (FeeIds.MayCarry(e.Kind) ? e.CorrelationId : null) : (e.Kind == Domain.EntryKind.Reversal ? e.Reference : null);
+            fee = true;
+        }
         if (id is null) return 0;
-        return Math.Max(0, EntryKeys.Normalize(id, key));
+        if (!fee) return Math.Max(0, EntryKeys.Normalize(id, key));
+        if (id.Length > FeeIds.CarrierIdLengthMax) return 0;
+        int length = EntryKeys.Normalize(id, key);
+        if (length <= 0) return 0;
+        FeeIds.SuffixBytes.CopyTo(key[length..]);
+        return length + FeeIds.SuffixBytes.Length;
     }
 }

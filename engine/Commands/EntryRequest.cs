@@ -28,6 +28,12 @@ public struct EntryRequest
     public string? Reference;
     /// <summary>Hold expiry as UTC ticks; 0 for none.</summary>
     public long ExpiresAtTicks;
+    /// <summary>
+    /// <c>CorrelationId + ":fee"</c> (<see cref="FeeIds"/>) for a ledger or reversal entry: the id of the fee entry it
+    /// may carry, derived by the producer (<see cref="LedgerCommand.DeriveFeeIds"/>) so the engine allocates nothing. Not
+    /// journaled (derived again when read back).
+    /// </summary>
+    public string? FeeCorrelationId;
 }
 
 /// <summary>One account to open.</summary>

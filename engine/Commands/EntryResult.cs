@@ -14,6 +14,12 @@ public struct EntryResult
     public CurrencyCode Currency;
     /// <summary>The entry's account balances after the whole command.</summary>
     public Balances BalancesAfter;
+    /// <summary>
+    /// For a fee entry (a result at or after the command's <see cref="LedgerCommand.EntryCount"/>): the index of the
+    /// requested entry that carries it (its id is that entry's <see cref="EntryRequest.FeeCorrelationId"/>, its kind that
+    /// entry's: a ledger fee, or the reversal of a fee). 0 for a requested entry.
+    /// </summary>
+    public int FeeOfIndex;
 }
 
 /// <summary>The outcome of a whole command.</summary>
@@ -30,6 +36,8 @@ public struct CommandResult
     public bool Replayed;
     /// <summary>Timestamp the command was applied at (the first answer's, for a replay).</summary>
     public long TimestampTicks;
+    /// <summary>Fee entries the command posted (or a replay answers again): results [EntryCount, EntryCount + FeeCount).</summary>
+    public int FeeCount;
 
     public readonly bool IsOk => Code == ResultCode.Ok;
 }

@@ -97,6 +97,9 @@ public sealed class LedgerCommand : IValueTaskSource
     /// <summary>Set by the host when the journal failed: the command is not acknowledged.</summary>
     public Exception? Failure;
 
+    /// <summary>Results the command answers: its entries, then the fee entries it posted (<see cref="CommandResult.FeeCount"/>).</summary>
+    public int ResultCount => EntryCount + Result.FeeCount;
+
     public ReadOnlySpan<EntryRequest> EntrySpan => Entries.AsSpan(0, EntryCount);
     public ReadOnlySpan<LedgerEvent> EventSpan => Events.AsSpan(0, EventCount);
     public ReadOnlySpan<EntryImage> ChangeSpan => Changes.AsSpan(0, ChangeCount);
@@ -110,6 +113,22 @@ public sealed class LedgerCommand : IValueTaskSource
         BundleId = bundleId;
         EnsureEntryCapacity(count);
         EntryCount = count;
+    }
+
+    /// <summary>
+    /// Producer side: gives every ledger and reversal entry its fee id (<see cref="FeeIds"/>) where it has none, so the
+    /// engine, which may post a fee with it, allocates nothing. The host calls it at publish and the journal's reader for
+    /// every record; an id too long to carry a fee gets none (the engine refuses that entry if it would carry one).
+    /// </summary>
+    public void DeriveFeeIds()
+    {
+        if (Kind != CommandKind.PostEntries) return;
+        for (int i = 0; i < EntryCount; i++)
+        {
+            ref var e = ref Entries[i];
+            if (e.FeeCorrelationId is null && FeeIds.MayCarry(e.Kind) && e.CorrelationId is { Length: > 0 and <= FeeIds.CarrierIdLengthMax } id)
+                e.FeeCorrelationId = FeeIds.Of(id);
+        }
     }
 
     public void SetOpenAccounts(int count)
@@ -144,10 +163,11 @@ public sealed class LedgerCommand : IValueTaskSource
     public void EnsureEntryCapacity(int count)
     {
         if (Entries.Length < count) Array.Resize(ref Entries, Math.Max(count, Entries.Length * 2));
-        EnsureResultCapacity(count);
+        EnsureResultCapacity(2 * count); // each entry may carry a fee entry, answered after the requested ones
         if (Events.Length < count) Array.Resize(ref Events, Math.Max(count, Events.Length * 2));
-        if (Changes.Length < count) Changes = new State.EntryImage[Math.Max(count, Changes.Length * 2)]; // a new entry each; references and expiries grow it rarely
-        if (Lookups.Length < 2 * count + 1) Lookups = new EntryLookup[Math.Max(2 * count + 1, Lookups.Length * 2)];
+        if (Changes.Length < count) Changes = new State.EntryImage[Math.Max(count, Changes.Length * 2)]; // a new entry each; references, fees and expiries grow it rarely
+        int lookups = LookupPlan.CountOf(count);
+        if (Lookups.Length < lookups) Lookups = new EntryLookup[Math.Max(lookups, Lookups.Length * 2)];
     }
 
     private void EnsureResultCapacity(int count)

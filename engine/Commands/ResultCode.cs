@@ -6,12 +6,15 @@ namespace Ledger.Engine.Commands;
 /// <item>shape (<see cref="InvalidCommand"/>), then every account exists (<see cref="AccountNotFound"/>),</item>
 /// <item>every entry's domain is permitted (<see cref="DomainNotPermitted"/>),</item>
 /// <item>idempotency: a correlation id or bundle id seen before is a replay (the first answer again) or <see cref="IdempotencyConflict"/>,</item>
+/// <item>fees (issue 16): an entry that would carry a fee whose id is too long to derive <c>&lt;id&gt;:fee</c> (<see cref="InvalidCommand"/>),
+/// or whose derived id is taken (<see cref="IdempotencyConflict"/>, batch),</item>
 /// <item>capacity: a new hold when the ledger already has its limit of open holds (<see cref="OpenHoldsLimit"/>),</item>
 /// <item>then entry by entry, in the batch's order, each entry meeting the checks that apply to its kind:
 /// <see cref="UnknownHistoryCode"/>, <see cref="RuleDeclined"/> (allowedKinds), <see cref="ReferenceNotFound"/>,
 /// <see cref="ReferenceMismatch"/>, <see cref="NotReversible"/>, <see cref="EntryNotPending"/>, <see cref="CurrencyMismatch"/>,
 /// <see cref="AlreadyReversed"/>, <see cref="UnblockExceedsHeld"/>, <see cref="RuleDeclined"/> (the code's rules in catalog
-/// order), <see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>. (A reversal's currency is checked before whether
+/// order), <see cref="AmountOverflow"/>, <see cref="InsufficientFunds"/>; then the fee entries (issue 16: <see cref="AmountOverflow"/>,
+/// <see cref="InsufficientFunds"/>), a failure naming the entry that carries the fee. (A reversal's currency is checked before whether
 /// it was reversed already: journals hold decisions made in this order, so it is the documented one;
 /// <c>PrecedenceTests</c> pins each pair that can meet.)</item>
 /// </list>

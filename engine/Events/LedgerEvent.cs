@@ -38,6 +38,11 @@ public struct LedgerEvent
     public long ReferenceSequence;
     public long ExpiresAtTicks;
     public Balances BalancesAfter;
+    /// <summary>
+    /// For a fee entry the ledger posted with another (<see cref="Commands.FeeIds"/>): the sequence of the entry that
+    /// carried it (the posting, or for the reversal of a fee the reversal of that posting); 0 for any other entry.
+    /// </summary>
+    public long FeeOfSequence;
 
     /// <summary>
     /// True for the status change a reversal emits: the original stays POSTED and <see cref="CausedBySequence"/>

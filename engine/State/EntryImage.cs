@@ -23,6 +23,10 @@ public enum EntryFlags : byte
     InBundle = 2,
     /// <summary>This image is a bundle's own record (its key is the bundle id), not an entry.</summary>
     Bundle = 4,
+    /// <summary>The entry carried a fee entry (its fee's id is its own followed by <c>:fee</c>): a replay answers it too, a reversal reverses it too.</summary>
+    HasFee = 8,
+    /// <summary>The entry is a fee the ledger posted (or the reversal of one), not one a partner asked for.</summary>
+    Fee = 16,
 }
 
 /// <summary>
@@ -84,6 +88,8 @@ public struct EntryImage
     public readonly bool HasRequestedAmount => (Flags & EntryFlags.HasRequestedAmount) != 0;
     public readonly bool InBundle => (Flags & EntryFlags.InBundle) != 0;
     public readonly bool IsBundle => (Flags & EntryFlags.Bundle) != 0;
+    public readonly bool HasFee => (Flags & EntryFlags.HasFee) != 0;
+    public readonly bool IsFee => (Flags & EntryFlags.Fee) != 0;
     /// <summary>A hold that still holds money: RAM keeps it (it can expire at any command), never only the store.</summary>
     public readonly bool IsOpenHold => Kind == EntryKind.Blocking && Status == EntryStatus.Pending;
 

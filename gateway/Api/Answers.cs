@@ -13,12 +13,14 @@ namespace Ledger.Gateway.Api;
 /// </summary>
 internal static class Answers
 {
+    /// <summary>Result <paramref name="i"/> of the command: a requested entry (i &lt; EntryCount) or a fee entry after them.</summary>
     public static EntryResponse Entry(LedgerCommand command, int i, HistoryCatalog catalog)
     {
         ref var r = ref command.EntryResults[i];
-        var direction = (DirectionName)DirectionOf(catalog, command.Entries[i].Kind, r.EntryType);
-        return new EntryResponse(command.Entries[i].CorrelationId, r.EntryType, direction, (EntryStatusName)r.Status, r.Sequence,
-            WireTime.Utc(r.TimestampTicks), WireTime.AsOfDate(r.TimestampTicks), new AmountResponse(r.AmountMinor, CurrencyNames.Of(r.Currency)));
+        var (correlationId, kind, feeOf) = ResultIdentity.Of(command, i);
+        var direction = (DirectionName)DirectionOf(catalog, kind, r.EntryType);
+        return new EntryResponse(correlationId, r.EntryType, direction, (EntryStatusName)r.Status, r.Sequence,
+            WireTime.Utc(r.TimestampTicks), WireTime.AsOfDate(r.TimestampTicks), new AmountResponse(r.AmountMinor, CurrencyNames.Of(r.Currency)), feeOf);
     }
 
     /// <summary>The direction of an applied entry: its code is in the catalog, or the engine would have declined it.</summary>

@@ -9,6 +9,8 @@ using Ledger.Engine.Domain;
 using Ledger.ReadSide;
 using Microsoft.AspNetCore.Http.Metadata;
 
+using Ledger.Gateway.Edge;
+
 namespace Ledger.Gateway.Api;
 
 /// <summary>
@@ -34,7 +36,7 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             var response = httpContext.Response;
             response.StatusCode = StatusCodes.Status201Created;
             response.ContentType = ContentType;
-            response.Headers.Location = LocationOf(command.Entries[0].Account, command.EntryResults[0].Sequence, command.EntryCount);
+            response.Headers.Location = LocationOf(command.Entries[0].Account, command.EntryResults[0].Sequence, command.ResultCount); // fees follow on the account
             Write(response.BodyWriter, command, catalog);
             await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
         }
@@ -63,13 +65,14 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
         Span<byte> date = stackalloc byte[10];
         w.WriteStartObject();
         w.WriteStartArray("entries"u8);
-        for (int i = 0; i < command.EntryCount; i++)
+        for (int i = 0; i < command.ResultCount; i++)
         {
             ref var r = ref command.EntryResults[i];
+            var (correlationId, kind, feeOf) = ResultIdentity.Of(command, i);
             w.WriteStartObject();
-            w.WriteString("correlationId"u8, command.Entries[i].CorrelationId);
+            w.WriteString("correlationId"u8, correlationId);
             w.WriteNumber("entryType"u8, r.EntryType);
-            w.WriteString("direction"u8, WireNames.Direction(Answers.DirectionOf(catalog, command.Entries[i].Kind, r.EntryType)));
+            w.WriteString("direction"u8, WireNames.Direction(Answers.DirectionOf(catalog, kind, r.EntryType)));
             w.WriteString("status"u8, WireNames.StatusBytes(r.Status));
             w.WriteNumber("sequence"u8, r.Sequence);
             w.WriteString("timestamp"u8, WireTime.Utc(r.TimestampTicks));
@@ -79,6 +82,7 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             w.WriteNumber("value"u8, r.AmountMinor);
             w.WriteString("currency"u8, Ascii(r.Currency, currency));
             w.WriteEndObject();
+            if (feeOf is not null) w.WriteString("feeOf"u8, feeOf);
             w.WriteEndObject();
         }
         w.WriteEndArray();

@@ -48,14 +48,20 @@ public static class BundlesApi
             for (int l = 0; l < keys.Length; l++)
             {
                 int count = legEntries[l].Count;
-                var entries = new EntryResponse[count];
-                for (int i = 0; i < count; i++) entries[i] = Answers.Entry(command, legStarts[l] + i, runtime.Catalog);
+                var entries = new List<EntryResponse>(count);
+                for (int i = 0; i < count; i++) entries.Add(Answers.Entry(command, legStarts[l] + i, runtime.Catalog));
+                // The fee entries of the leg's entries (posted after all legs' entries, on the leg's account).
+                for (int f = command.EntryCount; f < command.ResultCount; f++)
+                {
+                    int of = command.EntryResults[f].FeeOfIndex;
+                    if (of >= legStarts[l] && of < legStarts[l] + count) entries.Add(Answers.Entry(command, f, runtime.Catalog));
+                }
                 ref var first = ref command.EntryResults[legStarts[l]];
-                answer[l] = new BundleLegResponse(keys[l].Branch, keys[l].Number, entries,
+                answer[l] = new BundleLegResponse(keys[l].Branch, keys[l].Number, [.. entries],
                     Answers.Balances(first.BalancesAfter, CurrencyNames.Of(first.Currency)));
             }
             // Location: the first leg's entries as a statement page (each leg's own query is in the same shape).
-            string location = BatchCreatedResult.LocationOf(keys[0], command.EntryResults[0].Sequence, legEntries[0].Count);
+            string location = BatchCreatedResult.LocationOf(keys[0], command.EntryResults[0].Sequence, answer[0].Entries.Length); // with the leg's fees
             return TypedResults.Created(location, new TransactionBundleResponse(body.BundleId!, answer));
         }
         finally

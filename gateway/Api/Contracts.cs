@@ -121,7 +121,11 @@ public sealed record AmountResponse(long Value, string Currency);
 /// <summary>One balance of an account.</summary>
 public sealed record BalanceResponse(BalanceTypeName Type, long Value, string Currency);
 
-/// <summary>What the ledger answered for one entry of a batch.</summary>
+/// <summary>
+/// What the ledger answered for one entry of a batch. A fee entry the ledger posted with an entry (issue 16: its code's
+/// <c>fee</c> rule; or the reversal of that fee with the entry's reversal) follows the requested entries, with the derived
+/// correlationId <c>&lt;id&gt;:fee</c> and <see cref="FeeOf"/> naming the entry that carried it.
+/// </summary>
 public sealed record EntryResponse(
     string CorrelationId,
     int EntryType,
@@ -130,7 +134,8 @@ public sealed record EntryResponse(
     long Sequence,
     DateTime Timestamp,
     DateOnly AsOfDate,
-    AmountResponse Amount);
+    AmountResponse Amount,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FeeOf = null);
 
 /// <summary>201 of <c>POST …/batches</c>: one answer per entry, and the account's balances after the batch.</summary>
 public sealed record EntryBatchGroupResponse(EntryResponse[] Entries, BalanceResponse[] Balances);

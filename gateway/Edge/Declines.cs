@@ -111,7 +111,7 @@ internal static class Declines
                 detail = $"{where}the ledger already keeps its configured maximum of open holds (Ledger:Memory:OpenHoldsMax); retry once holds are released, removed or expire.";
                 break;
             case ResultCode.InvalidCommand:
-                detail = $"{where}the entry is not valid (duplicate correlationId within the request, or a field out of range).";
+                detail = $"{where}the entry is not valid (duplicate correlationId within the request, a field out of range, or a correlationId longer than {FeeIds.CarrierIdLengthMax} characters on an entry that posts a fee: its fee's id <id>:fee must fit {Ledger.Engine.Limits.CorrelationIdLengthMax}).";
                 break;
             default:
                 detail = $"{where}{kind.Title}.";

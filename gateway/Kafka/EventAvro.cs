@@ -14,7 +14,9 @@ namespace Ledger.Gateway.Kafka;
 /// </summary>
 internal sealed class EventAvro(HistoryCatalog catalog, byte[] header) : IDisposable
 {
-    public const string SchemaFile = "ledger-event.avsc";
+    /// <summary>The schema this build writes: version 2 adds <c>feeOf</c> (issue 16). <see cref="SchemaFileV1"/> stays as released, so readers resolve older messages.</summary>
+    public const string SchemaFile = "ledger-event.v2.avsc";
+    public const string SchemaFileV1 = "ledger-event.avsc";
 
     private readonly MemoryStream _buffer = new(256);
     private readonly byte[] _header = header;
@@ -68,6 +70,15 @@ internal sealed class EventAvro(HistoryCatalog catalog, byte[] header) : IDispos
         w.WriteLong(entry ? e.ExpiresAtTicks : 0);
         w.WriteLong(e.BalancesAfter.AvailableMinor);
         w.WriteLong(e.BalancesAfter.HeldMinor);
+        if (entry && e.FeeOfSequence != 0)
+        {
+            w.WriteUnionIndex(1);
+            w.WriteLong(e.FeeOfSequence);
+        }
+        else
+        {
+            w.WriteUnionIndex(0);
+        }
         return _buffer.ToArray();
     }
 

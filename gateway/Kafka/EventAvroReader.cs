@@ -13,7 +13,7 @@ namespace Ledger.Gateway.Kafka;
 /// publisher (<see cref="EventAvro"/>) writes, so no message becomes a row the read store could not hold or would
 /// misread: kind, status and causedBySequence agree, both timestamps agree and are instants, the account is in range,
 /// the currency is one the ledger knows, a new entry's correlationId is a valid key, a description fits.
-/// Usage: <c>if (!EventAvroReader.TryRead(datum, out long record, out int index, out buffer[n], out string? problem)) stop(problem);</c>
+/// Usage: <c>if (!EventAvroReader.TryRead(datum, withFeeOf: true, out long record, out int index, out buffer[n], out string? problem)) stop(problem);</c>
 /// </summary>
 internal static class EventAvroReader
 {
@@ -26,8 +26,12 @@ internal static class EventAvroReader
 
     private static readonly long TicksMax = DateTime.MaxValue.Ticks;
 
-    /// <summary>False with <paramref name="problem"/> (a sentence) when the bytes are not an event the ledger writes; <paramref name="e"/> is then partly filled.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> datum, out long record, out int index, out LedgerEvent e, out string? problem)
+    /// <summary>
+    /// False with <paramref name="problem"/> (a sentence) when the bytes are not an event the ledger writes; <paramref name="e"/> is then partly filled.
+    /// <paramref name="withFeeOf"/>: the datum is written with <c>ledger-event.v2.avsc</c> (its last field <c>feeOf</c>, issue 16);
+    /// false for the first version, which has none.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> datum, bool withFeeOf, out long record, out int index, out LedgerEvent e, out string? problem)
     {
         e = default;
         record = 0;
@@ -55,6 +59,15 @@ internal static class EventAvroReader
             e.ReferenceSequence = r.ReadLong();
             e.ExpiresAtTicks = r.ReadLong();
             e.BalancesAfter = new Balances(r.ReadLong(), r.ReadLong());
+            if (withFeeOf && r.ReadOptionalLong() is { } feeOf)
+            {
+                if (feeOf < 1)
+                {
+                    problem = $"feeOf {feeOf} is not the sequence of an entry (from 1)";
+                    return false;
+                }
+                e.FeeOfSequence = feeOf;
+            }
             if (r.Remaining != 0)
             {
                 problem = "the message has bytes after its Avro record";

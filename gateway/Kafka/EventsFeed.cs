@@ -35,6 +35,8 @@ internal sealed class EventsFeed : IDisposable
     private readonly ReadStoreWriter _writer;
     private readonly Schema _schema = AvroFraming.Load(EventAvro.SchemaFile);
     private readonly byte[] _header;
+    // Events written under the first version of the schema (before feeOf, issue 16): the same fields without the last one.
+    private readonly byte[] _headerV1;
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly string _topic;
     private readonly ILogger _logger;
@@ -60,6 +62,7 @@ internal sealed class EventsFeed : IDisposable
         _logger = logger;
         _committed = committed;
         _header = AvroFraming.Header(_schema, options, options.EventsTopic);
+        _headerV1 = AvroFraming.Header(AvroFraming.Load(EventAvro.SchemaFileV1), options, options.EventsTopic);
         var positions = store.PartitionOffsets();
         foreach (var (partition, position) in positions) _partitions[partition] = new PartitionFeed(position);
         if (_logger.IsEnabled(LogLevel.Information))
@@ -154,8 +157,10 @@ internal sealed class EventsFeed : IDisposable
         }
         // Decoded straight into the partition's next buffer slot; kept only if it is not a duplicate.
         byte[]? value = message.Message.Value;
-        if (!AvroFraming.HasHeader(_schema, _header, value, out string? problem)
-            || !EventAvroReader.TryRead(value.AsSpan(_header.Length), out long recordNumber, out int index, out feed.NextSlot(), out problem))
+        bool v1 = value is not null && value.AsSpan().StartsWith(_headerV1);
+        string? problem = null;
+        if (!(v1 || AvroFraming.HasHeader(_schema, _header, value, out problem))
+            || !EventAvroReader.TryRead(value.AsSpan(v1 ? _headerV1.Length : _header.Length), withFeeOf: !v1, out long recordNumber, out int index, out feed.NextSlot(), out problem))
         {
             throw new InvalidOperationException($"{_topic} partition {partition} offset {offset}: {problem}. The replica stops here (not ready) and resumes from this offset at its next start.");
         }

@@ -22,10 +22,14 @@ namespace Ledger.Journal.Format;
 /// [7] result          [code, entryIndex, rule|nil]
 /// [8] events          [[kind, sequence, causedBySequence, accountPacked, currencyPacked, entryKind, status, entryType,
 ///                       amountMinor, correlationId, description, referenceSequence, expiresAtTicks,
-///                       availableMinor, heldMinor], ...]
+///                       availableMinor, heldMinor (, feeOfSequence)], ...]
 /// </code>
 /// An event's correlationId and description are the request's own strings; where they are the very strings of
-/// entry i they are written as the integer i (most are), else as a string or nil. An AccountOpened event that repeats
+/// entry i they are written as the integer i (most are), else as a string or nil. A fee entry's event (issue 16) has a
+/// 16th item, the sequence of the entry that carried the fee, and its correlationId, the fee id derived from entry i
+/// (<c>&lt;id&gt;:fee</c>, not journaled with the entry: the reader derives it again), is written as the integer -1 - i.
+/// A build from before fees refuses such an event (16 items) as a payload it cannot decode, never guesses; journals
+/// without fees are written exactly as before. An AccountOpened event that repeats
 /// opening i is written short, as <c>[kind, i]</c> (bulk imports). The command kind is in the header.
 /// Usage: the writer and <see cref="JournalCursor"/> call it; read records through <see cref="JournalCursor"/> or <see cref="JournalReader"/>.
 /// </summary>
@@ -34,6 +38,8 @@ public static class RecordCodec
     private const int PayloadItems = 9;
     private const int EntryItems = 10;
     private const int EventItems = 15;
+    /// <summary>A fee entry's event has a 16th item: <see cref="LedgerEvent.FeeOfSequence"/> (other events stay 15, so journals without fees are unchanged).</summary>
+    private const int EventItemsWithFee = 16;
 
     /// <summary>Writes the whole record (header and payload) for <paramref name="command"/> into <paramref name="buffer"/> (from its start).</summary>
     internal static void Encode(LedgerCommand command, long recordNumber, long lastSequence, RecordBuffer buffer)
@@ -113,7 +119,8 @@ public static class RecordCodec
                 w.Write(opening++);
                 continue;
             }
-            w.WriteArrayHeader(EventItems);
+            bool fee = ev.FeeOfSequence != 0;
+            w.WriteArrayHeader(fee ? EventItemsWithFee : EventItems);
             w.Write((byte)ev.Kind);
             w.Write(ev.Sequence);
             w.Write(ev.CausedBySequence);
@@ -123,8 +130,9 @@ public static class RecordCodec
             w.Write((byte)ev.Status);
             w.Write(ev.EntryType);
             w.Write(ev.AmountMinor);
-            int entry = FindEntry(command, ev.CorrelationId, ref cursor);
+            int entry = fee ? -1 : FindEntry(command, ev.CorrelationId, ref cursor);
             if (entry >= 0) w.Write(entry);
+            else if (fee && FindFeeCarrier(command, ev.CorrelationId) is var carrier and >= 0) w.Write(-1 - carrier); // the carrier's derived fee id
             else w.Write(ev.CorrelationId);
             if (entry >= 0 && ev.Description is not null && ReferenceEquals(ev.Description, command.Entries[entry].Description)) w.Write(entry);
             else w.Write(ev.Description);
@@ -132,6 +140,7 @@ public static class RecordCodec
             w.Write(ev.ExpiresAtTicks);
             w.Write(ev.BalancesAfter.AvailableMinor);
             w.Write(ev.BalancesAfter.HeldMinor);
+            if (fee) w.Write(ev.FeeOfSequence);
         }
         w.Flush();
         RecordHeader.Write(buffer.Written[start..], (byte)command.Kind, recordNumber, lastSequence);
@@ -142,6 +151,17 @@ public static class RecordCodec
         e.Account == o.Account && e.Currency == o.Currency && e.AmountMinor == o.OverdraftLimitMinor && e.TimestampTicks == timestampTicks &&
         e.Sequence == 0 && e.CausedBySequence == 0 && e.EntryKind == 0 && e.Status == 0 && e.EntryType == 0 && e.CorrelationId is null &&
         e.Description is null && e.ReferenceSequence == 0 && e.ExpiresAtTicks == 0 && e.BalancesAfter == default;
+
+    /// <summary>The index of the entry whose derived fee id is this very string instance, or -1.</summary>
+    private static int FindFeeCarrier(LedgerCommand command, string? feeId)
+    {
+        if (feeId is null) return -1;
+        for (int i = 0; i < command.EntryCount; i++)
+        {
+            if (ReferenceEquals(command.Entries[i].FeeCorrelationId, feeId)) return i;
+        }
+        return -1;
+    }
 
     /// <summary>The index of the entry whose correlation id is this very string instance, or -1.</summary>
     private static int FindEntry(LedgerCommand command, string? correlationId, ref int cursor)
@@ -233,6 +253,7 @@ public static class RecordCodec
             e.Reference = r.ReadString();
             e.ExpiresAtTicks = r.ReadInt64();
         }
+        c.DeriveFeeIds(); // not journaled: derived, as the producer did
     }
 
     private static void ReadOpenings(ref MessagePackReader r, LedgerCommand c)
@@ -283,7 +304,7 @@ public static class RecordCodec
                 ev.TimestampTicks = c.TimestampTicks;
                 continue;
             }
-            Expect(items, EventItems, "event");
+            if (items != EventItemsWithFee) Expect(items, EventItems, "event");
             ev.Kind = (LedgerEventKind)r.ReadByte();
             ev.Sequence = r.ReadInt64();
             ev.CausedBySequence = r.ReadInt64();
@@ -299,6 +320,7 @@ public static class RecordCodec
             ev.ReferenceSequence = r.ReadInt64();
             ev.ExpiresAtTicks = r.ReadInt64();
             ev.BalancesAfter = new Balances(r.ReadInt64(), r.ReadInt64());
+            if (items == EventItemsWithFee) ev.FeeOfSequence = r.ReadInt64();
         }
     }
 
@@ -307,6 +329,13 @@ public static class RecordCodec
         if (r.NextMessagePackType == MessagePackType.Integer)
         {
             int i = r.ReadInt32();
+            if (i < 0 && !description)
+            {
+                // -1 - i: the fee id derived from entry i (a fee event)
+                i = -1 - i;
+                if ((uint)i >= (uint)c.EntryCount || c.Entries[i].FeeCorrelationId is not { } feeId) throw new MessagePackSerializationException($"event names the fee of entry {i} of {c.EntryCount}, which has none");
+                return feeId;
+            }
             if ((uint)i >= (uint)c.EntryCount) throw new MessagePackSerializationException($"event names entry {i} of {c.EntryCount}");
             return description ? c.Entries[i].Description : c.Entries[i].CorrelationId;
         }

@@ -356,7 +356,8 @@ public static class LedgerRecovery
                 !string.Equals(a.Description, b.Description, StringComparison.Ordinal) ? nameof(a.Description) :
                 a.ReferenceSequence != b.ReferenceSequence ? nameof(a.ReferenceSequence) :
                 a.ExpiresAtTicks != b.ExpiresAtTicks ? nameof(a.ExpiresAtTicks) :
-                a.BalancesAfter != b.BalancesAfter ? nameof(a.BalancesAfter) : null;
+                a.BalancesAfter != b.BalancesAfter ? nameof(a.BalancesAfter) :
+                a.FeeOfSequence != b.FeeOfSequence ? nameof(a.FeeOfSequence) : null;
             if (field is not null) return $"event {i} differs in {field}";
         }
         return null;

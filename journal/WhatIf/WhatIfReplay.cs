@@ -88,7 +88,7 @@ public sealed class WhatIfSummary
     public long KnockOn { get; set; }
     /// <summary>Changes the catalog decides: a rule (or a code one of the catalogs lacks) declines on one side.</summary>
     public long Direct { get; set; }
-    /// <summary>Fee entries posted under the candidate (fee rules are not built yet: always 0).</summary>
+    /// <summary>Minor units of the fee entries the candidate posted in the window (its catalog's fee rules; reversals of fees not subtracted).</summary>
     public long FeesPostedMinor { get; set; }
     public long AccountsWithBalanceDelta { get; set; }
     public string StateHashBaseline { get; set; } = "";
@@ -293,6 +293,14 @@ public static class WhatIfReplay
             {
                 int n = command.EntryCount;
                 summary.EntriesCompared += n;
+                // Fees the candidate posts (a fee entry's kind is its carrier's: a posting's fee, not the reversal of one).
+                if (after.Code == ResultCode.Ok)
+                {
+                    for (int f = n; f < command.ResultCount; f++)
+                    {
+                        if (command.Entries[command.EntryResults[f].FeeOfIndex].Kind == EntryKind.Ledger) summary.FeesPostedMinor += command.EntryResults[f].AmountMinor;
+                    }
+                }
                 int applied = 0;
                 var journaled = record.EventSpan;
                 int e = 0;

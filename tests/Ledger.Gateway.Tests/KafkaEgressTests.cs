@@ -219,7 +219,7 @@ public sealed class KafkaPublisherCrashTests
 /// <summary>Reads ledger.events as an independent consumer would: Apache.Avro's generic reader with the shipped schema.</summary>
 internal static class EventReader
 {
-    private static readonly Schema EventSchema = Schema.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Kafka", "Schemas", "ledger-event.avsc")));
+    private static readonly Schema EventSchema = Schema.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Kafka", "Schemas", "ledger-event.v2.avsc")));
 
     public static IConsumer<byte[], byte[]> Consumer(KafkaMockCluster kafka, string name) => new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
     {

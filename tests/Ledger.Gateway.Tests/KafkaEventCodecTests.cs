@@ -38,7 +38,7 @@ public sealed class KafkaEventCodecTests
             long record = random.NextInt64(1, long.MaxValue);
             int index = random.Next(0, int.MaxValue);
             byte[] bytes = Encode(ToRecord(random, in expected, record, index, kind));
-            Assert.That(EventAvroReader.TryRead(bytes, out long readRecord, out int readIndex, out var read, out string? problem), Is.True, problem);
+            Assert.That(EventAvroReader.TryRead(bytes, withFeeOf: true, out long readRecord, out int readIndex, out var read, out string? problem), Is.True, problem);
             Assert.That((readRecord, readIndex), Is.EqualTo((record, index)));
             AssertSame(read, expected);
         }
@@ -61,7 +61,7 @@ public sealed class KafkaEventCodecTests
         {
             var expected = RandomEvent(random, kind);
             byte[] message = writer.Encode(in expected, record: n + 1, index: n % 7);
-            Assert.That(EventAvroReader.TryRead(message.AsSpan(header.Length), out long record, out int index, out var read, out string? problem), Is.True, problem);
+            Assert.That(EventAvroReader.TryRead(message.AsSpan(header.Length), withFeeOf: true, out long record, out int index, out var read, out string? problem), Is.True, problem);
             Assert.That((record, index), Is.EqualTo((n + 1L, n % 7)));
             AssertSame(read, expected);
             // And Apache.Avro reads the same message as the same kind: the two readers agree on the bytes.
@@ -86,7 +86,7 @@ public sealed class KafkaEventCodecTests
                 case 2: bytes = [.. bytes, (byte)random.Next(256)]; break; // a byte after the record
                 default: random.NextBytes(bytes); break; // noise
             }
-            bool read = EventAvroReader.TryRead(bytes, out _, out _, out _, out string? problem);
+            bool read = EventAvroReader.TryRead(bytes, withFeeOf: true, out _, out _, out _, out string? problem);
             Assert.That(read, Is.EqualTo(problem is null));
             if (n % 4 is 0 or 2) Assert.That(read, Is.False, $"case {n % 4} must be refused");
             if (!read) refused++;
@@ -103,7 +103,7 @@ public sealed class KafkaEventCodecTests
     [TestCase(new byte[0], TestName = "nothing")]
     public void ShouldRefuseHostileLengthsAndIndexes(byte[] bytes)
     {
-        Assert.That(EventAvroReader.TryRead(bytes, out _, out _, out _, out string? problem), Is.False);
+        Assert.That(EventAvroReader.TryRead(bytes, withFeeOf: true, out _, out _, out _, out string? problem), Is.False);
         Assert.That(problem, Does.StartWith("the message does not decode as ledger.events.v1.LedgerEvent"));
     }
 
@@ -143,9 +143,9 @@ public sealed class KafkaEventCodecTests
     {
         var random = new Random(7);
         var record = ToRecord(random, RandomEvent(random, kind), 12, 3, kind);
-        Assert.That(EventAvroReader.TryRead(Encode(record), out _, out _, out _, out string? unchanged), Is.True, unchanged);
+        Assert.That(EventAvroReader.TryRead(Encode(record), withFeeOf: true, out _, out _, out _, out string? unchanged), Is.True, unchanged);
         change(record);
-        Assert.That(EventAvroReader.TryRead(Encode(record), out _, out _, out _, out string? problem), Is.False);
+        Assert.That(EventAvroReader.TryRead(Encode(record), withFeeOf: true, out _, out _, out _, out string? problem), Is.False);
         Assert.That(problem, Does.Contain(expected));
     }
 
@@ -185,7 +185,7 @@ public sealed class KafkaEventCodecTests
             var slot = new LedgerEvent[1];
             foreach (byte[] m in messages)
             {
-                if (!EventAvroReader.TryRead(m.AsSpan(header.Length), out _, out _, out slot[0], out string? problem)) Assert.Fail(problem ?? "");
+                if (!EventAvroReader.TryRead(m.AsSpan(header.Length), withFeeOf: true, out _, out _, out slot[0], out string? problem)) Assert.Fail(problem ?? "");
                 checksum -= slot[0].Sequence + slot[0].AmountMinor + slot[0].BalancesAfter.AvailableMinor;
             }
             double direct = clock.Elapsed.TotalSeconds;
@@ -269,6 +269,7 @@ public sealed class KafkaEventCodecTests
         r.Add("expiresAtTicks", e.ExpiresAtTicks);
         r.Add("available", e.BalancesAfter.AvailableMinor);
         r.Add("held", e.BalancesAfter.HeldMinor);
+        r.Add("feeOf", e.FeeOfSequence != 0 ? e.FeeOfSequence : null);
         return r;
     }
 

@@ -15,7 +15,7 @@ namespace Ledger.Gateway.Tests;
 public sealed class KafkaIngressTests
 {
     private static readonly Schema CommandSchema = Load("ledger-command.avsc");
-    private static readonly Schema ResultSchema = Load("ledger-result.avsc");
+    private static readonly Schema ResultSchema = Load("ledger-result.v2.avsc");
 
     private static Schema Load(string file) => Schema.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Kafka", "Schemas", file)));
 
@@ -145,6 +145,52 @@ public sealed class KafkaIngressTests
 
         Assert.That(await rest.BalancesAsync(a), Is.EqualTo((10_000L - 3_000 - 500 + 1_000 + 500 - 2_000, 2_000L)));
         Assert.That(await rest.BalancesAsync(b), Is.EqualTo((2_000L, 0L)));
+    }
+
+    [Test]
+    public async Task AFeeShouldBeInTheResultAndInTheEventsAndOldReadersShouldStillReadBoth()
+    {
+        // Issue 16: the fee entry follows the requested one in ledger.results (feeOf: the carrier's id) and in
+        // ledger.events (feeOf: the carrier's sequence), schemas v2; a reader holding only the first version resolves both.
+        using var kafka = KafkaMockCluster.Start("ledger.commands", "ledger.results", "ledger.events");
+        await using var server = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Kafka:CommandsPartner=demo-partner");
+        using var admin = await server.ClientAsync("ledger-admin");
+        var catalog = Catalogs.WithRules(new Dictionary<int, Ledger.Engine.Catalog.RuleDefinition[]> { [998] = [Catalogs.Rule("fee", "code=700 fixed=25")] });
+        (await admin.PutAsync("/v1/history-codes", Json(Ledger.Engine.Catalog.HistoryCatalogFile.ToJson(catalog)))).EnsureSuccessStatusCode();
+        var a = await server.OpenAccountAsync();
+        using var rest = await server.ClientAsync();
+        (await rest.PostAsync(a.Batches, Deposit("dep", 10_000))).EnsureSuccessStatusCode();
+        var buy = Command("f1", "POST_BATCH", a);
+        buy.Add("entries", new object[] { EntryOf("ledger", "buy", 998, 1_000) });
+        byte[] message;
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+        {
+            producer.Produce("ledger.commands", new Message<byte[], byte[]> { Key = [1], Value = Encode(buy) });
+            Assert.That(producer.Flush(TimeSpan.FromSeconds(10)), Is.Zero);
+        }
+        using (var consumer = EventReader.Consumer(kafka, "fee-results"))
+        {
+            consumer.Subscribe("ledger.results");
+            message = consumer.Consume(TimeSpan.FromSeconds(30))?.Message.Value ?? throw new AssertionException("no result in 30 s");
+        }
+        var entries = ((object[])DecodeResult(message)["entries"]).Cast<GenericRecord>().ToList();
+        Assert.That(entries.Select(e => ((string)e["correlationId"], (int)e["entryType"], (long)e["amount"], (string?)e["feeOf"])),
+            Is.EqualTo(new[] { ("buy", 998, 1_000L, (string?)null), ("buy:fee", 700, 25L, "buy") }));
+        Assert.That((long)entries[1]["available"], Is.EqualTo(10_000L - 1_025));
+
+        var v1 = Load("ledger-result.avsc");
+        using (var stream = new MemoryStream(message, 10, message.Length - 10))
+        {
+            var old = new GenericDatumReader<GenericRecord>(ResultSchema, v1).Read(null!, new BinaryDecoder(stream));
+            Assert.That(((object[])old["entries"]).Cast<GenericRecord>().Select(e => (string)e["correlationId"]), Is.EqualTo(new[] { "buy", "buy:fee" }),
+                "a reader of the first version resolves the second and sees the fee entry");
+        }
+
+        var events = EventReader.ReadUntil(kafka, "ledger.events", all => all.Any(e => (string?)e["correlationId"] == "buy:fee"));
+        var posted = events.Single(e => (string?)e["correlationId"] == "buy");
+        var fee = events.Single(e => (string?)e["correlationId"] == "buy:fee");
+        Assert.That(((string?)fee["kind"], (int?)fee["entryType"], (long?)fee["feeOf"], (long?)fee["amount"]), Is.EqualTo(("ENTRY_POSTED", (int?)700, (long?)posted["sequence"], (long?)25L)));
+        Assert.That(posted["feeOf"], Is.Null);
     }
 
     [Test]

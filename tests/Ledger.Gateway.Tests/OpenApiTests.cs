@@ -43,7 +43,7 @@ public sealed class OpenApiTests
     {
         var schemas = (await DocumentAsync())["components"]!["schemas"]!;
         var entry = schemas["EntryResponse"]!["properties"]!.AsObject();
-        Assert.That(entry.Select(p => p.Key), Is.EquivalentTo(new[] { "correlationId", "entryType", "direction", "status", "sequence", "timestamp", "asOfDate", "amount" }));
+        Assert.That(entry.Select(p => p.Key), Is.EquivalentTo(new[] { "correlationId", "entryType", "direction", "status", "sequence", "timestamp", "asOfDate", "amount", "feeOf" }), "feeOf: a fee entry's carrier (issue 16)");
         var direction = schemas["DirectionName"]!["enum"]!.AsArray().Select(v => (string)v!);
         Assert.That(direction, Is.EquivalentTo(new[] { "DEBIT", "CREDIT" }));
         var problem = schemas["ProblemResponse"]!["properties"]!.AsObject();

@@ -242,6 +242,61 @@ public sealed class StatementsReplicaTests
     }
 
     [Test]
+    public async Task AReplicaShouldReadEventsWrittenUnderTheFirstSchemaVersion()
+    {
+        // Issue 16 added feeOf in ledger-event.v2.avsc; a topic written before holds version-1 events, which a new replica
+        // resolves into version 2 (feeOf null). Written here by hand, as the earlier build framed them.
+        using var kafka = KafkaMockCluster.Start("ledger.events");
+        var v1 = (Avro.RecordSchema)Kafka.AvroFraming.Load(Kafka.EventAvro.SchemaFileV1);
+        var header = Kafka.AvroFraming.Header(v1);
+        const int branch = 1;
+        const long account = 424_242;
+        long ticks = new DateTime(2026, 6, 21, 12, 0, 0, DateTimeKind.Utc).Ticks;
+        byte[] Event(long record, string kind, long sequence, string? correlationId, long amount, long available)
+        {
+            var r = new Avro.Generic.GenericRecord(v1);
+            Avro.Schema Of(string field) => v1[field].Schema is Avro.UnionSchema u ? u.Schemas[1] : v1[field].Schema;
+            bool entry = kind != "ACCOUNT_OPENED";
+            r.Add("record", record);
+            r.Add("index", 0);
+            r.Add("kind", new Avro.Generic.GenericEnum((Avro.EnumSchema)Of("kind"), kind));
+            r.Add("sequence", sequence);
+            r.Add("causedBySequence", 0L);
+            r.Add("timestamp", new DateTime(ticks, DateTimeKind.Utc));
+            r.Add("timestampTicks", ticks);
+            r.Add("branch", branch);
+            r.Add("account", account);
+            r.Add("currency", "USD");
+            r.Add("correlationId", correlationId);
+            r.Add("entryType", entry ? 100 : null);
+            r.Add("entryKind", entry ? new Avro.Generic.GenericEnum((Avro.EnumSchema)Of("entryKind"), "ledger") : null);
+            r.Add("direction", entry ? new Avro.Generic.GenericEnum((Avro.EnumSchema)Of("direction"), "CREDIT") : null);
+            r.Add("status", entry ? new Avro.Generic.GenericEnum((Avro.EnumSchema)Of("status"), "POSTED") : null);
+            r.Add("amount", amount);
+            r.Add("description", null);
+            r.Add("reference", 0L);
+            r.Add("expiresAtTicks", 0L);
+            r.Add("available", available);
+            r.Add("held", 0L);
+            return Kafka.AvroFraming.Write(v1, header, r);
+        }
+        using (var producer = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(new Confluent.Kafka.ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+        {
+            byte[] key = System.Text.Encoding.ASCII.GetBytes($"{branch}/{account}");
+            producer.Produce("ledger.events", new Confluent.Kafka.Message<byte[], byte[]> { Key = key, Value = Event(2, "ACCOUNT_OPENED", 0, null, 0, 0) });
+            producer.Produce("ledger.events", new Confluent.Kafka.Message<byte[], byte[]> { Key = key, Value = Event(3, "ENTRY_POSTED", 1, "old-dep", 700, 700) });
+            Assert.That(producer.Flush(TimeSpan.FromSeconds(10)), Is.Zero);
+        }
+        await using var replica = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Role=statements",
+            "Ledger:Kafka:StatementsGroup=v1", "Ledger:ReadYourWritesWaitMax=00:00:30");
+        using var reader = await replica.ClientAsync();
+        var a = new TestAccount(branch, account);
+        using var statement = await reader.SendAsync(ReadAfter(a.Statement, 1));
+        var entries = (await statement.EnsureSuccessStatusCode().BodyAsync())["entries"]!.AsArray();
+        Assert.That(entries.Select(e => ((string?)e!["correlationId"], (long)e["amount"]!["value"]!)), Is.EqualTo(new[] { ((string?)"old-dep", 700L) }));
+    }
+
+    [Test]
     public async Task APartnerShouldReadItsOwnWriteThroughAReplicaWithTheSequenceHeader()
     {
         using var kafka = KafkaMockCluster.Start("ledger.events");

@@ -27,6 +27,7 @@ public class RecordCodecTests
         Assert.That(actual.TimestampTicks, Is.EqualTo(expected.TimestampTicks));
         Assert.That(actual.PermittedDomains, Is.EqualTo(expected.PermittedDomains));
         Assert.That(actual.BundleId, Is.EqualTo(expected.BundleId));
+        expected.DeriveFeeIds(); // the producer's part; the reader derives them again (they are not journaled)
         Assert.That(actual.EntrySpan.ToArray(), Is.EqualTo(expected.EntrySpan.ToArray()));
         if (expected.Kind == CommandKind.OpenAccounts)
             Assert.That(actual.Openings.AsSpan(0, actual.OpeningCount).ToArray(), Is.EqualTo(expected.Openings.AsSpan(0, expected.OpeningCount).ToArray()));
@@ -147,6 +148,33 @@ public class RecordCodecTests
         record = RoundTrip(tick);
         Assert.That(record.EventSpan.ToArray(), Is.EqualTo(tick.EventSpan.ToArray()));
         Assert.That(record.EventSpan[0].Status, Is.EqualTo(Engine.Domain.EntryStatus.Expired));
+    }
+
+    [Test]
+    public void ShouldRoundTripFeeEventsWithTheDerivedIdAndFeeOfSequence()
+    {
+        // Issue 16: a fee's event has a 16th item (feeOfSequence) and names its id as the fee of entry i; others keep 15.
+        var engine = NewEngine();
+        var a = Account(7);
+        Open(a).ApplyTo(engine);
+        Post(Posting(a, "d", 100, 10_000)).ApplyTo(engine);
+        Catalogs.Load(Catalogs.WithRules(new Dictionary<int, Engine.Catalog.RuleDefinition[]> { [998] = [Catalogs.Rule("fee", "code=700 fixed=9")] })).ApplyTo(engine);
+        var post = Post(Posting(a, "p", 998, 100), Posting(a, "q", 998, 50));
+        post.DeriveFeeIds();
+        post.ApplyTo(engine);
+        var reverse = Post(Reverse(a, "r", "p"));
+        reverse.DeriveFeeIds();
+        reverse.ApplyTo(engine);
+        foreach (var command in new[] { post, reverse })
+        {
+            var record = RoundTrip(command);
+            AssertSameRequest(command, record.Command);
+            Assert.That(record.EventSpan.ToArray(), Is.EqualTo(command.EventSpan.ToArray()));
+            Assert.That(record.EventSpan.ToArray().Count(e => e.FeeOfSequence != 0), Is.EqualTo(command == post ? 2 : 1));
+        }
+        Assert.That(RoundTrip(post).EventSpan.ToArray().Where(e => e.FeeOfSequence != 0).Select(e => e.CorrelationId), Is.EqualTo(new[] { "p:fee", "q:fee" }));
+        var record2 = RoundTrip(post);
+        Assert.That(ReferenceEquals(record2.EventSpan[2].CorrelationId, record2.Command.Entries[0].FeeCorrelationId), Is.True, "written as the fee of entry 0, read back as that very string");
     }
 
     [Test]

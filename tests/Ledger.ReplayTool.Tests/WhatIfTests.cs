@@ -138,6 +138,33 @@ public class WhatIfTests
     }
 
     [Test]
+    public void ACandidateThatAddsAFeeShouldReportTheFeesAsTheReferenceModelPostsThem()
+    {
+        var definitions = _inForce.Definitions.Select(d => d.Code == 998 ? d with { Rules = [.. d.Rules, Catalogs.Rule("fee", "code=700 bps=150 min=5 max=500")] } : d).ToArray();
+        var candidate = HistoryCatalog.Create(definitions, [], _inForce.Domains, null);
+        // Independent sum: the reference model (plain collections, decimal fee arithmetic) decides the journaled commands under the candidate.
+        var model = new Ledger.Testing.Model.ReferenceLedger(candidate);
+        long expected = 0;
+        int fees = 0;
+        foreach (var c in _commands.Where(c => c.ChangedState && c.Kind != CommandKind.LoadCatalog))
+        {
+            foreach (var e in model.Apply(c).Events.Where(e => e.FeeOfSequence != 0 && e.EntryKind == EntryKind.Ledger))
+            {
+                expected += e.AmountMinor;
+                fees++;
+            }
+        }
+        Assert.That(fees, Is.GreaterThan(50), "the workload posts 998 often");
+
+        var (_, summary, changes, _) = WhatIf(_dir, candidate);
+
+        Assert.That(summary.GetProperty("feesPostedMinor").GetInt64(), Is.EqualTo(expected));
+        Assert.That(summary.GetProperty("stateHashCandidate").GetString(), Is.Not.EqualTo(summary.GetProperty("stateHashBaseline").GetString()));
+        Assert.That(summary.GetProperty("accountsWithBalanceDelta").GetInt64(), Is.GreaterThan(0), "fees move balances");
+        Assert.That(changes.Length, Is.EqualTo(summary.GetProperty("entriesChanged").GetInt64()));
+    }
+
+    [Test]
     public void AFlipThatStarvesALaterDebitShouldShowAsKnockOn()
     {
         string dir = Path.Combine(Path.GetTempPath(), "ledger-replay-tests", "what-if-small-" + Guid.NewGuid().ToString("N"));

@@ -174,10 +174,12 @@ public sealed class Simulation
             return $"answered {Describe(actual)}, the model {Describe(expected)}";
         if (r.Code == ResultCode.Ok)
         {
+            if (command.Kind == CommandKind.PostEntries && command.ResultCount != expected.EntryResults.Length)
+                return $"{command.ResultCount} entry answers (fees included), the model {expected.EntryResults.Length}";
             for (int e = 0; e < expected.EntryResults.Length; e++)
             {
                 var x = command.EntryResults[e];
-                var got = new ModelEntryResult(x.Account, x.Status, x.Sequence, x.TimestampTicks, x.EntryType, x.AmountMinor, x.Currency, x.BalancesAfter);
+                var got = new ModelEntryResult(x.Account, x.Status, x.Sequence, x.TimestampTicks, x.EntryType, x.AmountMinor, x.Currency, x.BalancesAfter, x.FeeOfIndex);
                 if (got != expected.EntryResults[e]) return $"entry {e} answered {got}, the model {expected.EntryResults[e]}";
             }
         }

@@ -33,7 +33,9 @@ internal sealed class CommandConsumer : IDisposable
     private readonly ILogger _logger;
     private readonly PartnerIdentity _partner;
     private readonly Schema _commandSchema = AvroFraming.Load("ledger-command.avsc");
-    private readonly Schema _resultSchema = AvroFraming.Load("ledger-result.avsc");
+    /// <summary>The results' schema this build writes: version 2 adds an entry's <c>feeOf</c> (issue 16); <c>ledger-result.avsc</c> stays as released.</summary>
+    public const string ResultSchemaFile = "ledger-result.v2.avsc";
+    private readonly Schema _resultSchema = AvroFraming.Load(ResultSchemaFile);
     private readonly byte[] _commandHeader;
     private readonly byte[] _resultHeader;
     private readonly CommandAvro _decoded = new(); // this thread's: refilled per message

@@ -7,7 +7,7 @@ using Ledger.ReadSide;
 namespace Ledger.Gateway.Kafka.Ingress;
 
 /// <summary>
-/// Writes one <c>ledger-result.avsc</c> datum straight into a reusable buffer, in the schema's field order: the
+/// Writes one <c>ledger-result.v2.avsc</c> datum straight into a reusable buffer, in the schema's field order: the
 /// ingress's door out. A refusal of the edge or a decline of the ledger (<see cref="Refusal"/>) becomes the record's
 /// <c>problem</c>, with the status, type, title and detail REST's Problem would carry.
 /// Usage: <c>writer.Begin(header); writer.Entries(id, command); var bytes = writer.ToArray();</c>
@@ -29,14 +29,14 @@ internal sealed class CommandResultWriter
     {
         _writer.WriteString(commandId);
         _writer.WriteInt(201);
-        _writer.WriteLong(command.EntryCount); // one block of entries, then the end
-        for (int i = 0; i < command.EntryCount; i++)
+        _writer.WriteLong(command.ResultCount); // one block of entries (the requested ones, then their fees), then the end
+        for (int i = 0; i < command.ResultCount; i++)
         {
             ref var r = ref command.EntryResults[i];
-            ref var request = ref command.Entries[i];
-            _writer.WriteInt(request.Account.Branch);
-            _writer.WriteLong(request.Account.Number);
-            _writer.WriteString(request.CorrelationId);
+            var (correlationId, _, feeOf) = ResultIdentity.Of(command, i);
+            _writer.WriteInt(r.Account.Branch);
+            _writer.WriteLong(r.Account.Number);
+            _writer.WriteString(correlationId);
             _writer.WriteInt(r.EntryType);
             _writer.WriteInt(StatusIndex(r.Status));
             _writer.WriteLong(r.Sequence);
@@ -44,8 +44,9 @@ internal sealed class CommandResultWriter
             _writer.WriteLong(r.AmountMinor);
             _writer.WriteLong(r.BalancesAfter.AvailableMinor);
             _writer.WriteLong(r.BalancesAfter.HeldMinor);
+            _writer.WriteOptional(feeOf);
         }
-        if (command.EntryCount > 0) _writer.WriteLong(0);
+        if (command.ResultCount > 0) _writer.WriteLong(0);
         _writer.WriteNull(); // problem
     }
 

@@ -114,14 +114,37 @@ public class AllocationTests
         Assert.That(allocated, Is.Zero);
     }
 
+    private static Catalog.HistoryCatalog FeeCatalog() => Catalogs.WithRules(new Dictionary<int, Catalog.RuleDefinition[]> { [998] = [Catalogs.Rule("fee", "code=700 bps=100 min=1 max=5")] });
+
+
     [Test]
-    public void ShouldAllocateNothingDecidingFromPrefetchedEntries()
+    public void ShouldAllocateNothingOnAnyPathWithFees()
+    {
+        // Issue 16: fees are posted, answered again, reversed and declined with ids the producer derived (DeriveFeeIds).
+        var engine = PresizedEngine();
+        engine.Apply(Catalogs.Load(FeeCatalog()));
+        var warmUp = MixedCommands("warm", At(1));
+        var measured = MixedCommands("hot", At(100_000));
+        foreach (var c in warmUp.Concat(measured)) c.DeriveFeeIds();
+        AllocatedApplying(engine, warmUp);
+
+        long allocated = AllocatedApplying(engine, measured);
+
+        Assert.That(measured.Sum(c => c.Result.IsOk && !c.Result.Replayed ? c.Result.FeeCount : 0), Is.GreaterThan(BatchSize / 14), "fees were posted and reversed");
+        Assert.That(measured.Count(c => c.Result.Replayed && c.Result.FeeCount > 0), Is.GreaterThan(0), "replays answered their fees");
+        Assert.That(allocated, Is.Zero);
+    }
+
+    [TestCase(false, TestName = "ShouldAllocateNothingDecidingFromPrefetchedEntries(without fees)")]
+    [TestCase(true, TestName = "ShouldAllocateNothingDecidingFromPrefetchedEntries(with fees)")]
+    public void ShouldAllocateNothingDecidingFromPrefetchedEntries(bool fees)
     {
         // Old entries, evicted before each command: replays, reversals, unblocks and removals all load what the prefetch read.
         EngineRigs.Mode = CacheMode.Tiny;
         try
         {
             var engine = PresizedEngine();
+            if (fees) Catalogs.Load(FeeCatalog()).ApplyTo(engine);
             var rig = EngineRigs.For(engine)!;
             long allocated = 0;
             int loadedBefore = 0;
@@ -139,6 +162,7 @@ public class AllocationTests
                     uses.Add(Post(Unblock(A, id + "u", id + "h", 3)));        // a pinned open hold
                     uses.Add(Post(Posting(A, id + "p", 998, 11)));            // conflict with an evicted entry
                 }
+                foreach (var c in setUp.Concat(uses)) c.DeriveFeeIds();
                 foreach (var c in setUp) c.ApplyTo(engine);
                 loadedBefore = (int)engine.Cache.Loads;
                 long before = 0;
@@ -160,6 +184,7 @@ public class AllocationTests
                 }
                 allocated = before;
                 Assert.That(uses.All(c => c.Result.Code is ResultCode.Ok or ResultCode.IdempotencyConflict), Is.True, "every use was decided as meant");
+                if (fees) Assert.That(uses.Count(c => c.Result.FeeCount == 1), Is.EqualTo(BatchSize / 2), "replays and reversals answered a fee");
             }
             Assert.That(engine.Cache.Loads - loadedBefore, Is.GreaterThanOrEqualTo(BatchSize / 2), "the entries came from the store");
             Assert.That(allocated, Is.Zero);

@@ -130,6 +130,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
         var seen = new HashSet<ResultCode>();
         var rules = new HashSet<string>();
         bool replayed = false, expired = false, foreignReversal = false;
+        int feesPosted = 0, feesReversed = 0, feesReplayed = 0, feeIdsNamed = 0;
         foreach (var scenario in ScenarioArbitrary.Generator.Sample(Cases, new Rnd(7UL), 50))
         {
             var engine = NewEngine(Small);
@@ -142,6 +143,10 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
                 if (c.Result.Rule is { } rule && !c.Result.Replayed) rules.Add(rule);
                 replayed |= c.Result.Replayed;
                 expired |= c.EventSpan.ToArray().Any(e => e.Status == EntryStatus.Expired);
+                feesPosted += c.EventSpan.ToArray().Count(e => e.FeeOfSequence != 0 && e.EntryKind == EntryKind.Ledger);
+                feesReversed += c.EventSpan.ToArray().Count(e => e.FeeOfSequence != 0 && e.EntryKind == EntryKind.Reversal);
+                if (c.Result.Replayed && c.Result.FeeCount > 0) feesReplayed++;
+                if (c.Kind == CommandKind.PostEntries && !c.Result.IsOk && c.EntrySpan.ToArray().Any(e => (e.CorrelationId + e.Reference).EndsWith(":fee", StringComparison.Ordinal))) feeIdsNamed++;
             }
         }
         Assert.That(seen, Is.SupersetOf(new[]
@@ -156,6 +161,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
         Assert.That(rules, Is.SupersetOf(new[] { "maxAmount", "allowedKinds", "dailyLimit", "dailyCount", "minBalanceAfter" }), "every rule a bank tunes declines somewhere");
         Assert.That(expired, Is.True, "some holds expire");
         Assert.That(foreignReversal, Is.True, "some reversal names a foreign currency and is declined for it");
+        Assert.That(new[] { feesPosted, feesReversed, feesReplayed, feeIdsNamed }, Has.All.GreaterThan(10), "fees are posted, reversed with their entries, answered again, and their ids named (refused)");
     }
 
     /// <summary>Runs the scenario through engine and model side by side; the first disagreement or broken invariant, or null.</summary>
@@ -186,10 +192,11 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
         }
         if (r.Code == ResultCode.Ok)
         {
+            if (command.Kind == CommandKind.PostEntries && command.ResultCount != expected.EntryResults.Length) return $"{command.ResultCount} results, model {expected.EntryResults.Length}";
             for (int e = 0; e < expected.EntryResults.Length; e++)
             {
                 var x = command.EntryResults[e];
-                var got = new ModelEntryResult(x.Account, x.Status, x.Sequence, x.TimestampTicks, x.EntryType, x.AmountMinor, x.Currency, x.BalancesAfter);
+                var got = new ModelEntryResult(x.Account, x.Status, x.Sequence, x.TimestampTicks, x.EntryType, x.AmountMinor, x.Currency, x.BalancesAfter, x.FeeOfIndex);
                 if (got != expected.EntryResults[e]) return $"entry {e} answered {got}, model {expected.EntryResults[e]}";
             }
         }

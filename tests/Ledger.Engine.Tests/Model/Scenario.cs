@@ -79,7 +79,8 @@ public sealed record Scenario(Step[] Steps, int RestartAt)
     /// <summary>
     /// The catalog the scenarios run under: the shipped codes plus one of every rule a bank tunes, at levels the generated
     /// amounts reach (998: dailyLimit 6 000 and dailyCount 5; the cards domain: dailyLimit 8 000; the transfers domain:
-    /// dailyCount 4; 200: minBalanceAfter 500; 700: minBalanceAfter -2 000).
+    /// dailyCount 4; 200: minBalanceAfter 500; 700: minBalanceAfter -2 000, which does not judge the fees of code 700 that
+    /// 998 (250 bps, min 3, max 40) and 201 (fixed 7) post).
     /// </summary>
     public static readonly Ledger.Engine.Catalog.HistoryCatalog ModelCatalog = BuildModelCatalog();
 
@@ -88,7 +89,8 @@ public sealed record Scenario(Step[] Steps, int RestartAt)
         static Ledger.Engine.Catalog.RuleDefinition R(string name, string value) => new(name, value);
         var codes = DefaultCatalog.Definitions.Select(d => d.Code switch
         {
-            998 => d with { Rules = [.. d.Rules, R("dailyLimit", "6000"), R("dailyCount", "5")] },
+            998 => d with { Rules = [.. d.Rules, R("dailyLimit", "6000"), R("dailyCount", "5"), R("fee", "code=700 bps=250 min=3 max=40")] },
+            201 => d with { Rules = [.. d.Rules, R("fee", "code=700 fixed=7")] },
             200 => d with { Rules = [.. d.Rules, R("minBalanceAfter", "500")] },
             700 => d with { Rules = [.. d.Rules, R("minBalanceAfter", "-2000")] },
             _ => d,
@@ -163,7 +165,12 @@ public sealed record Scenario(Step[] Steps, int RestartAt)
         {
             Add((slot, Target.Any), id);
             if (kind == EntryKind.Blocking) Add((slot, Target.Hold), id);
-            if (kind == EntryKind.Ledger) Add((slot, Target.Ledger), id);
+            if (kind == EntryKind.Ledger)
+            {
+                Add((slot, Target.Ledger), id);
+                // The fee id such an entry may have derived: naming it (a reversal of it alone, a reuse) must be refused.
+                Add((slot, Target.Any), id + ":fee");
+            }
         }
 
         private void Add((int, Target) key, string id)

@@ -8,15 +8,19 @@ namespace Ledger.Testing.Model;
 
 /// <summary>One entry's answer as the model decides it (the shape of <see cref="EntryResult"/>).</summary>
 internal readonly record struct ModelEntryResult(
-    AccountKey Account, EntryStatus Status, long Sequence, long TimestampTicks, int EntryType, long AmountMinor, CurrencyCode Currency, Balances BalancesAfter);
+    AccountKey Account, EntryStatus Status, long Sequence, long TimestampTicks, int EntryType, long AmountMinor, CurrencyCode Currency, Balances BalancesAfter,
+    int FeeOfIndex = 0);
 
 /// <summary>One event as the model emits it (the fields of <see cref="LedgerEvent"/> that carry meaning).</summary>
 internal readonly record struct ModelEvent(
     LedgerEventKind Kind, long Sequence, long CausedBySequence, long TimestampTicks, AccountKey Account, CurrencyCode Currency,
-    EntryKind EntryKind, EntryStatus Status, int EntryType, long AmountMinor, long ReferenceSequence, long ExpiresAtTicks, Balances BalancesAfter)
+    EntryKind EntryKind, EntryStatus Status, int EntryType, long AmountMinor, long ReferenceSequence, long ExpiresAtTicks, Balances BalancesAfter,
+    string? CorrelationId = null, long FeeOfSequence = 0)
 {
+    /// <summary>The engine's event; its correlation id is kept only for a fee's (the derived id is what the model checks).</summary>
     public static ModelEvent Of(in LedgerEvent e) => new(e.Kind, e.Sequence, e.CausedBySequence, e.TimestampTicks, e.Account, e.Currency,
-        e.EntryKind, e.Status, e.EntryType, e.AmountMinor, e.ReferenceSequence, e.ExpiresAtTicks, e.BalancesAfter);
+        e.EntryKind, e.Status, e.EntryType, e.AmountMinor, e.ReferenceSequence, e.ExpiresAtTicks, e.BalancesAfter,
+        e.FeeOfSequence != 0 ? e.CorrelationId : null, e.FeeOfSequence);
 }
 
 /// <summary>The model's answer to one command.</summary>
@@ -70,6 +74,9 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
         public long ExpiresAt;
         public bool Reversed;
         public Balances BalancesAfter;
+        /// <summary>The entry carried a fee entry (its id + ":fee"); the fee entry itself is <see cref="IsFee"/>.</summary>
+        public bool HasFee;
+        public bool IsFee;
         public bool Applied => Decline == ResultCode.Ok;
         public Entry Copy() => (Entry)MemberwiseClone();
     }
@@ -253,7 +260,32 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
         // 3. idempotency
         if (FromMemory(command, entries, bundle) is { } remembered) return remembered;
 
-        // 4. decide on a copy; keep it only if every entry applies
+        // 4. fees: which entries carry one, and their derived ids
+        var fees = new List<(int Carrier, int Code, long Amount, Entry? Reverses)>();
+        var requested = entries.Select(e => (e.Account, e.CorrelationId)).ToHashSet();
+        for (int i = 0; i < n; i++)
+        {
+            var e = entries[i];
+            (int Code, long Amount, Entry? Reverses)? fee = null;
+            if (e.Kind == EntryKind.Ledger && Definition(e.EntryType)?.Rules.FirstOrDefault(r => r.Name == "fee") is { } rule)
+            {
+                var (feeCode, amount) = FeeOf(rule.Parameter, e.AmountMinor);
+                if (amount > 0) fee = (feeCode, amount, null);
+            }
+            else if (e.Kind == EntryKind.Reversal && Applied(_state, e.Account, e.Reference!) is { HasFee: true })
+            {
+                var charged = _state.Entries[(e.Account, e.Reference + ":fee")];
+                fee = (charged.EntryType, charged.Amount, charged);
+            }
+            if (fee is not { } f) continue;
+            if (e.CorrelationId.Length > 60) return Answer(ResultCode.InvalidCommand, i);
+            var feeKey = (e.Account, e.CorrelationId + ":fee");
+            if (requested.Contains(feeKey) || _state.Entries.ContainsKey(feeKey)) return Answer(ResultCode.IdempotencyConflict, i, conflicts: ConflictFields.Batch);
+            requested.Add(feeKey);
+            fees.Add((i, f.Code, f.Amount, f.Reverses));
+        }
+
+        // 5. decide on a copy, the requested entries then their fees; keep it only if every entry applies
         int commandId = _state.NextCommand++;
         var work = _state.Copy();
         var applied = new List<ModelEvent>();
@@ -267,18 +299,87 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
                 return Answer(code, i, rule);
             }
         }
+        for (int k = 0; k < fees.Count; k++)
+        {
+            var code = ApplyFee(work, entries, fees[k], n + k, commandId, applied);
+            if (code != ResultCode.Ok)
+            {
+                RememberDecline(entries, bundle, command.BundleId, commandId, code, fees[k].Carrier, null);
+                _changed = true;
+                return Answer(code, fees[k].Carrier);
+            }
+        }
         _state = work;
         _events.AddRange(applied);
         var keys = entries.Select(e => (e.Account, e.CorrelationId)).ToList();
         _state.Commands[commandId] = new CommandRecord(keys, bundle);
         if (bundle) _state.Bundles[command.BundleId!] = commandId;
-        foreach (var key in keys)
+        foreach (var key in keys.Concat(fees.Select(f => (entries[f.Carrier].Account, entries[f.Carrier].CorrelationId + ":fee"))))
         {
             var rec = _state.Entries[key];
             rec.BalancesAfter = Balances(_state.Accounts[rec.Account]);
         }
         _changed = true;
-        return Answer(ResultCode.Ok, -1, results: keys.Select(k => ResultOf(_state.Entries[k])).ToArray());
+        return Answer(ResultCode.Ok, -1, results: ResultsOf(keys));
+    }
+
+    /// <summary>The answers of a command's entries, then of the fee entries they carried (in entry order).</summary>
+    private ModelEntryResult[] ResultsOf(List<(AccountKey, string)> keys)
+    {
+        var results = keys.Select(k => ResultOf(_state.Entries[k])).ToList();
+        for (int i = 0; i < keys.Count; i++)
+        {
+            if (_state.Entries[keys[i]].HasFee) results.Add(ResultOf(_state.Entries[(keys[i].Item1, keys[i].Item2 + ":fee")]) with { FeeOfIndex = i });
+        }
+        return [.. results];
+    }
+
+    /// <summary>
+    /// A fee's code and amount, computed here with decimals (the engine uses 128-bit integers): basis points of the amount,
+    /// rounded half away from zero, clamped to [min, max]; or the fixed amount.
+    /// </summary>
+    private static (int Code, long Amount) FeeOf(string parameter, long amount)
+    {
+        var p = parameter.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(x => x.Split('=')).ToDictionary(x => x[0], x => long.Parse(x[1], System.Globalization.CultureInfo.InvariantCulture));
+        int code = (int)p["code"];
+        if (p.TryGetValue("fixed", out long fixedFee)) return (code, fixedFee);
+        decimal fee = Math.Round(amount * (decimal)p["bps"] / 10_000m, MidpointRounding.AwayFromZero);
+        if (p.TryGetValue("max", out long max) && fee > max) fee = max;
+        if (p.TryGetValue("min", out long min) && fee < min) fee = min;
+        return (code, (long)fee);
+    }
+
+    /// <summary>Posts fee entry <paramref name="position"/> (a debit of the fee code, judged by funds only) or reverses a fee with its entry's reversal.</summary>
+    private ResultCode ApplyFee(State work, EntryRequest[] entries, (int Carrier, int Code, long Amount, Entry? Reverses) fee, int position, int commandId, List<ModelEvent> events)
+    {
+        var e = entries[fee.Carrier];
+        var account = work.Accounts[e.Account];
+        var carrier = work.Entries[(e.Account, e.CorrelationId)];
+        Entry? target = fee.Reverses is null ? null : work.Entries[(e.Account, e.Reference + ":fee")];
+        ResultCode result;
+        if (target is null) result = Debit(account, fee.Amount, Definition(fee.Code)!.MayOverdraw);
+        else if (target.Reversed) result = ResultCode.AlreadyReversed;
+        else result = Credit(account, fee.Amount);
+        if (result != ResultCode.Ok) return result;
+        carrier.HasFee = true;
+        string id = e.CorrelationId + ":fee";
+        var rec = new Entry
+        {
+            Account = e.Account, Request = default, Command = commandId, Position = position, Created = work.Created++, TimestampTicks = _clock,
+            Kind = e.Kind, Status = EntryStatus.Posted, AnsweredStatus = EntryStatus.Posted, EntryType = fee.Code,
+            Direction = target is null ? Direction.Debit : Direction.Credit, Amount = fee.Amount, Currency = account.Currency,
+            Sequence = ++work.LastSequence, IsFee = true,
+        };
+        work.Entries[(e.Account, id)] = rec;
+        events.Add(new ModelEvent(LedgerEventKind.EntryApplied, rec.Sequence, 0, _clock, account.Key, rec.Currency, rec.Kind, rec.Status,
+            rec.EntryType, rec.Amount, target?.Sequence ?? 0, 0, Balances(account), id, carrier.Sequence));
+        if (target is not null)
+        {
+            target.Reversed = true;
+            events.Add(new ModelEvent(LedgerEventKind.EntryStatusChanged, target.Sequence, rec.Sequence, _clock, account.Key, account.Currency,
+                target.Kind, target.Status, target.EntryType, 0, 0, 0, Balances(account)));
+        }
+        return ResultCode.Ok;
     }
 
     private ModelAnswer? FromMemory(LedgerCommand command, EntryRequest[] entries, bool bundle)
@@ -313,7 +414,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
         if (conflicts != ConflictFields.None) return Answer(ResultCode.IdempotencyConflict, conflictIndex, conflicts: conflicts);
 
         var firstRecord = _state.Entries[_state.Commands[origin!.Value].Keys[0]];
-        var results = _state.Commands[origin.Value].Keys.Select(k => ResultOf(_state.Entries[k])).ToArray();
+        var results = ResultsOf(_state.Commands[origin.Value].Keys);
         return Answer(firstRecord.Decline, firstRecord.Applied ? -1 : firstRecord.DeclineIndex, firstRecord.Rule, results,
             replayed: true, timestamp: firstRecord.TimestampTicks);
     }
@@ -422,7 +523,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
             {
                 if (Applied(_state, e.Account, e.Reference!) is null) return ResultCode.ReferenceNotFound;
                 var original = work.Entries[(e.Account, e.Reference!)];
-                if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted) return ResultCode.NotReversible;
+                if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted || original.IsFee) return ResultCode.NotReversible;
                 // ResultCode's precedence: currency before whether it was reversed already.
                 if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
                 if (original.Reversed) return ResultCode.AlreadyReversed;
@@ -500,6 +601,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
             var (sum, count) = tracked && work.Daily.TryGetValue((account.Key, scope), out var c) && c.Day == day ? (c.Sum, c.Count) : (0L, 0);
             foreach (var r in rules)
             {
+                if (r.Name == "fee") continue; // a consequence, not a check
                 long p = r.Name == "currencies" ? 0 : long.Parse(r.Parameter, System.Globalization.CultureInfo.InvariantCulture);
                 bool allows = r.Name switch
                 {
