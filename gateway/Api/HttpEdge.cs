@@ -98,7 +98,8 @@ internal static class HttpEdge
     public const string MinSequenceHeader = Api.MinSequenceHeader.Name;
 
     /// <summary>The partner's permitted domains (the engine checks them per entry).</summary>
-    public static ulong DomainsOf(HttpContext http) => http.User.Identity is PartnerIdentity partner ? partner.DomainMask : 0;
+    public static ulong DomainsOf(HttpContext http) =>
+        http.User.Identity is PartnerIdentity partner ? partner.DomainMaskIn(http.RequestServices.GetRequiredService<LedgerRuntime>().Catalog) : 0;
 
     /// <summary>Reads a JSON body with the source-generated type info. Problems: 415 wrong content type, 413 too large, 400 malformed.</summary>
     public static async ValueTask<(T? Value, ProblemResult? Problem)> ReadJsonAsync<T>(HttpContext http, JsonTypeInfo<T> typeInfo) where T : class

@@ -19,6 +19,9 @@ public enum LedgerScopes
 /// <summary>
 /// The partner behind a validated token: client id, ledger scopes and the catalog domains it may post in, as the
 /// bit mask the engine checks (<c>LedgerCommand.PermittedDomains</c>). Parsed once per token, then cached with it.
+/// The mask is taken in the catalog in force (<see cref="DomainMaskIn"/>): a promotion may add a domain the token
+/// already names, and a domain keeps its bit across promotions, so a cached token or the Kafka partner (built once at
+/// start) gains the new domain at the promotion, not at the token's expiry or the next restart.
 /// </summary>
 public sealed class PartnerIdentity : ClaimsIdentity
 {
@@ -32,6 +35,7 @@ public sealed class PartnerIdentity : ClaimsIdentity
     {
         ClientId = FindFirst("client_id")?.Value ?? FindFirst("azp")?.Value ?? FindFirst("sub")?.Value ?? "unknown";
         var granted = new List<string>();
+        var domains = new List<string>();
         foreach (var claim in Claims)
         {
             // "scope" is one space-separated string (RFC 9068); some authorities send "scp", one claim per scope.
@@ -45,23 +49,43 @@ public sealed class PartnerIdentity : ClaimsIdentity
                 case ReadScope: Scopes |= LedgerScopes.Read; break;
                 case WriteScope: Scopes |= LedgerScopes.Write; break;
                 case AdminScope: Scopes |= LedgerScopes.Admin; break;
-                case AllDomains: DomainMask = ulong.MaxValue; break;
+                case AllDomains: _allDomains = true; break;
                 default:
-                    if (scope.StartsWith(DomainPrefix, StringComparison.Ordinal))
-                    {
-                        int bit = catalog.DomainBit(scope[DomainPrefix.Length..]);
-                        if (bit >= 0) DomainMask |= 1UL << bit;
-                    }
+                    if (scope.StartsWith(DomainPrefix, StringComparison.Ordinal)) domains.Add(scope[DomainPrefix.Length..]);
                     break;
             }
         }
+        _domains = [.. domains];
         GrantedScopes = string.Join(' ', granted);
+        DomainMaskIn(catalog);
     }
 
     public string ClientId { get; }
     public LedgerScopes Scopes { get; }
-    /// <summary>Bit i set: the partner may post codes of catalog domain i. All bits: <c>domain:*</c>.</summary>
-    public ulong DomainMask { get; }
+    /// <summary>
+    /// Bit i set: the partner may post codes of domain i of <paramref name="catalog"/> (the one in force). All bits:
+    /// <c>domain:*</c>. Worked out once per catalog and kept: the request path allocates only when the catalog changed.
+    /// </summary>
+    public ulong DomainMaskIn(HistoryCatalog catalog)
+    {
+        if (_allDomains) return ulong.MaxValue;
+        var known = _mask;
+        if (known is not null && ReferenceEquals(known.Catalog, catalog)) return known.Mask;
+        ulong mask = 0;
+        foreach (var domain in _domains)
+        {
+            int bit = catalog.DomainBit(domain);
+            if (bit >= 0) mask |= 1UL << bit;
+        }
+        _mask = new MaskIn(catalog, mask);
+        return mask;
+    }
+
+    private sealed record MaskIn(HistoryCatalog Catalog, ulong Mask);
+
+    private readonly string[] _domains;
+    private readonly bool _allDomains;
+    private MaskIn? _mask;
     /// <summary>The scopes as granted, for error details.</summary>
     public string GrantedScopes { get; }
 
@@ -69,7 +93,9 @@ public sealed class PartnerIdentity : ClaimsIdentity
     {
         ClientId = other.ClientId;
         Scopes = other.Scopes;
-        DomainMask = other.DomainMask;
+        _domains = other._domains;
+        _allDomains = other._allDomains;
+        _mask = other._mask;
         GrantedScopes = other.GrantedScopes;
     }
 

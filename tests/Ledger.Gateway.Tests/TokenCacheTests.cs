@@ -1,6 +1,9 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Ledger.Engine.Catalog;
+using Ledger.Engine.Domain;
 using Ledger.Gateway.Security;
+using Ledger.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using static Ledger.Testing.Commands;
@@ -41,7 +44,32 @@ public sealed class TokenCacheTests
         Assert.That(second, Is.SameAs(first));
         var partner = (PartnerIdentity)first.ClaimsIdentity;
         Assert.That((partner.ClientId, partner.Scopes), Is.EqualTo(("p1", LedgerScopes.Read)));
-        Assert.That(partner.DomainMask, Is.EqualTo(1UL << DefaultCatalog.DomainBit("cards")));
+        Assert.That(partner.DomainMaskIn(DefaultCatalog), Is.EqualTo(1UL << DefaultCatalog.DomainBit("cards")));
+    }
+
+    [Test]
+    public async Task ACachedTokenShouldGainADomainItNamesWhenAPromotionAddsIt()
+    {
+        var catalog = DefaultCatalog;
+        var handler = new CachingTokenHandler(() => catalog, 10, new ManualClock(DateTimeOffset.UtcNow));
+        string token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://ledger.local/", Audience = "ledger", Expires = DateTime.UtcNow.AddHours(1), TokenType = "at+jwt",
+            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.RsaSha256),
+            Subject = new ClaimsIdentity([new Claim("client_id", "p-loans"), new Claim("scope", "ledger:write domain:cards domain:loans")]),
+        });
+        var partner = (PartnerIdentity)(await handler.ValidateTokenAsync(token, Parameters())).ClaimsIdentity;
+        Assert.That(DefaultCatalog.DomainBit("loans"), Is.EqualTo(-1), "the shipped catalog has no 'loans' domain");
+        ulong cards = 1UL << DefaultCatalog.DomainBit("cards");
+        Assert.That(partner.DomainMaskIn(DefaultCatalog), Is.EqualTo(cards));
+
+        // A promotion adds 'loans' (domain bits of the earlier catalog kept); the token is still cached.
+        var promoted = Catalogs.WithRules(extraCodes: new HistoryCodeDefinition(4001, "Loan repayment", Direction.Debit, "loans", [EntryKind.Ledger], false, []));
+        catalog = promoted;
+        var again = (PartnerIdentity)(await handler.ValidateTokenAsync(token, Parameters())).ClaimsIdentity;
+        Assert.That(again, Is.SameAs(partner), "answered from the cache");
+        Assert.That(again.DomainMaskIn(promoted), Is.EqualTo(cards | (1UL << promoted.DomainBit("loans"))));
+        Assert.That(again.DomainMaskIn(DefaultCatalog), Is.EqualTo(cards), "each catalog its own mask");
     }
 
     [Test]

@@ -196,7 +196,7 @@ internal sealed class CommandConsumer : IDisposable
             pending.Refusal = refusal;
             return pending;
         }
-        command.PermittedDomains = _partner.DomainMask;
+        command.PermittedDomains = _partner.DomainMaskIn(_runtime.Catalog); // the catalog in force: a promotion may add domains
         pending.Command = command;
         return pending;
     }
