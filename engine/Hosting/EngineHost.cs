@@ -157,7 +157,7 @@ public sealed class EngineHost : IDisposable
     /// <summary>Waits until the command's entries fit the bound on entries in flight (back-pressure, like a full ring).</summary>
     private void ReserveEntries(LedgerCommand command)
     {
-        long entries = Math.Max(1, command.EntryCount);
+        long entries = InFlightWeight(command);
         var spin = new SpinWait();
         while (!TryReserveEntries(entries))
         {
@@ -165,6 +165,14 @@ public sealed class EngineHost : IDisposable
             spin.SpinOnce(sleep1Threshold: -1);
         }
     }
+
+    /// <summary>
+    /// What a command counts against <see cref="EngineHostSettings.InFlightEntriesMax"/>: two per requested entry, because
+    /// an entry of a code with a <c>fee</c> rule posts a fee entry too (and a reversal reverses both), so the entries a
+    /// command makes, and the cache slots they pin until the store has them, stay within the bound whatever the catalog.
+    /// Reserved at publish and given back after the last stage with the same count.
+    /// </summary>
+    internal static long InFlightWeight(LedgerCommand command) => Math.Max(1, 2L * command.EntryCount);
 
     /// <summary>Takes room for the entries if it is there (a command alone always fits, whatever its size).</summary>
     private bool TryReserveEntries(long entries)
@@ -190,7 +198,7 @@ public sealed class EngineHost : IDisposable
             done = default;
             refused = SubmitRefusal.Stopped;
             if (!_accepting || _fault.Value is not null) return false;
-            long entries = Math.Max(1, command.EntryCount);
+            long entries = InFlightWeight(command);
             refused = SubmitRefusal.EntriesInFlight;
             if (!TryReserveEntries(entries)) return false;
             refused = SubmitRefusal.RingFull;

@@ -182,7 +182,7 @@ internal sealed class PublishStage(ICommittedCommandSink[] sinks, PipelineFault 
         {
             var c = _batch[i];
             _batch[i] = null!;
-            long entries = Math.Max(1, c.EntryCount); // read before the command is recycled
+            long entries = EngineHost.InFlightWeight(c); // read before the command is recycled: what publish reserved
             c.ReleaseFromPipeline();
             Interlocked.Add(ref inFlight.Entries, -entries);
         }

@@ -189,6 +189,22 @@ public class EngineHostTests
         Assert.That(engine.BalancesOf(ProducerAccount(0)), Is.EqualTo(new Balances(600, 0)), "the refused command was never published");
     }
 
+    [Test]
+    public void ShouldCountEachRequestedEntryTwiceInFlightForTheFeeItMayPostAndGiveAllBack()
+    {
+        var engine = EngineWithProducerAccounts(2 * 600);
+        var gate = new ManualResetEventSlim();
+        using var host = StartHost(engine, new NoJournal(), new BlockingSink(gate), ringSize: 1_024, inFlightEntriesMax: 1_000);
+        Assert.That(host.TrySubmit(Deposits(0, 0, 300), out var firstDone, out _), Is.True);
+        Assert.That(host.EntriesInFlight, Is.EqualTo(600), "300 requested entries may make 600 (each its fee)");
+        Assert.That(host.TrySubmit(Deposits(0, 300, 250), out _, out var refused), Is.False, "600 + 500 > 1 000");
+        Assert.That(refused, Is.EqualTo(SubmitRefusal.EntriesInFlight));
+        gate.Set();
+        firstDone.AsTask().Wait();
+        host.Stop();
+        Assert.That(host.EntriesInFlight, Is.Zero, "what publish reserved, the last stage gave back");
+    }
+
     private static LedgerCommand Deposits(int producer, long firstIndex, int count)
     {
         var command = new LedgerCommand();
