@@ -82,13 +82,14 @@ public sealed class KafkaEventCodecTests
         var a = Commands.Account(7);
         var engine = Commands.NewEngine();
         Commands.Open(a).ApplyTo(engine);
+        Commands.Post(Commands.Posting(a, "c0", 201, 1_000)).ApplyTo(engine);
         var credit = Commands.Post(Commands.Posting(a, "c1", 201, 300)).ApplyTo(engine);
         var reversal = Commands.Post(Commands.Reverse(a, "r1", "c1")).ApplyTo(engine);
         var hold = Commands.Post(Commands.Hold(a, "h1", 998, 50)).ApplyTo(engine);
         var removal = Commands.Post(Commands.Remove(a, "x1", "h1")).ApplyTo(engine);
         var hold2 = Commands.Post(Commands.Hold(a, "h2", 998, 40)).ApplyTo(engine);
         var delete = Commands.Delete(a, "h2").ApplyTo(engine);
-        Assert.That(delete.Result.Code, Is.EqualTo(ResultCode.Ok));
+        Assert.That(new[] { credit, reversal, hold, removal, hold2, delete }.Select(c => c.Result.Code), Is.All.EqualTo(ResultCode.Ok));
 
         byte[] header = AvroFraming.Header(Schema);
         using var writer = new EventAvro(Commands.DefaultCatalog, header);
