@@ -108,7 +108,9 @@ public sealed partial class LedgerEngine
             if (plan.ReferenceSlot >= 0 && (kind == EntryKind.Reversal || plan.ReferenceNewStatus != EntryStatus.None))
             {
                 ref var target = ref _cache[plan.ReferenceSlot];
-                AddStatusChanged(command, in target, in account, target.Status, plan.ReferenceHeldReleased, causedBy: sequence);
+                // ENTRY_REVERSED carries the reversed entry's amount (issue 18); a release or removal the amount that moved.
+                long amount = kind == EntryKind.Reversal ? target.AmountMinor : plan.ReferenceHeldReleased;
+                AddStatusChanged(command, in target, in account, target.Status, amount, causedBy: sequence);
             }
             _newSlot[j] = slot;
         }

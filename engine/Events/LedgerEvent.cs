@@ -17,7 +17,8 @@ public enum LedgerEventKind : byte
 /// The engine's output contract: one fact decided by the ledger, with the account's balances right after it.
 /// For <see cref="LedgerEventKind.EntryApplied"/>, <see cref="Sequence"/> is the new entry's; for
 /// <see cref="LedgerEventKind.EntryStatusChanged"/>, it is the changed entry's and <see cref="CausedBySequence"/>
-/// the entry that changed it (0 for expiry by the clock). Strings are the request's own (never copied).
+/// the entry that changed it: 0 for expiry by the clock and for a removal by command (REMOVE_ENTRY, REST DELETE),
+/// which creates no entry and so has no sequence (the journal record of the command is its position). Strings are the request's own (never copied).
 /// </summary>
 public struct LedgerEvent
 {
@@ -30,7 +31,10 @@ public struct LedgerEvent
     public EntryKind EntryKind;
     public EntryStatus Status;
     public int EntryType;
-    /// <summary>Amount of the entry; for a status change, the amount that moved (released/removed/expired); for AccountOpened, the overdraft limit.</summary>
+    /// <summary>
+    /// Amount of the entry; for a status change, the amount that moved (released/removed/expired), for the mark of a
+    /// reversal (<see cref="MarksReversal"/>) the reversed entry's amount; for AccountOpened, the overdraft limit.
+    /// </summary>
     public long AmountMinor;
     public string? CorrelationId;
     public string? Description;

@@ -118,7 +118,10 @@ internal static class EventAvroReader
         }
         if (e.Sequence < 1) return $"sequence {e.Sequence} of an entry event (from 1)";
         if (entryType is null || e.EntryKind == 0 || e.Status == EntryStatus.None) return "an entry event without entryType, entryKind or status";
-        if (e.Status != StatusOfKind[kind]) return $"kind {kind} (EventKind symbol) with status {e.Status}";
+        // ENTRY_POSTED is "a new entry applied, not a pending hold": its status is the entry's own, POSTED except for a
+        // removal entry, which is born REMOVED (docs/kafka.md, "Event kinds").
+        var expected = kind == 1 && e.EntryKind == EntryKind.Removal ? EntryStatus.Removed : StatusOfKind[kind];
+        if (e.Status != expected) return $"kind {kind} (EventKind symbol) of a {e.EntryKind} entry with status {e.Status}";
         if (e.Kind == LedgerEventKind.EntryApplied)
         {
             if (e.CausedBySequence != 0) return "a new entry with a causedBySequence";

@@ -289,6 +289,7 @@ public static class RecordCodec
     private static void ReadEvents(ref MessagePackReader r, LedgerCommand c, JournalRecord into)
     {
         int events = r.ReadArrayHeader();
+        long reversal = -1, reversedAmount = 0; // the last reversal applied in this record
         for (int i = 0; i < events; i++)
         {
             int items = r.ReadArrayHeader();
@@ -321,6 +322,17 @@ public static class RecordCodec
             ev.ExpiresAtTicks = r.ReadInt64();
             ev.BalancesAfter = new Balances(r.ReadInt64(), r.ReadInt64());
             if (items == EventItemsWithFee) ev.FeeOfSequence = r.ReadInt64();
+            if (ev.Kind == LedgerEventKind.EntryApplied && ev.EntryKind == EntryKind.Reversal)
+            {
+                reversal = ev.Sequence;
+                reversedAmount = ev.AmountMinor;
+            }
+            else if (ev.MarksReversal && ev.AmountMinor == 0 && ev.CausedBySequence == reversal)
+            {
+                // Written before issue 18, when the mark of a reversal carried amount 0: the reversed entry's amount is
+                // its reversal's (a reversal reverses the whole entry), journaled just before it in the same record.
+                ev.AmountMinor = reversedAmount;
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using Avro;
 using Avro.Generic;
 using Avro.IO;
 using Ledger.Engine;
+using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
 using Ledger.Gateway.Kafka;
@@ -68,6 +69,67 @@ public sealed class KafkaEventCodecTests
             var generic = reader.Read(null!, new BinaryDecoder(new MemoryStream(message, header.Length, message.Length - header.Length)));
             Assert.That(((GenericEnum)generic["kind"]).Value, Is.EqualTo(KindSymbols[kind]));
         }
+    }
+
+    /// <summary>
+    /// Issue 18 item 7, as an integrator reads it (Apache.Avro with the schema only): what the ledger's own engine
+    /// decides, published, says what ledger-event.v2.avsc and docs/kafka.md say; and the statements replica's strict
+    /// reader takes every one of these events.
+    /// </summary>
+    [Test]
+    public void ShouldPublishAReversalARemovalEntryAndADeleteAsTheSchemaSays()
+    {
+        var a = Commands.Account(7);
+        var engine = Commands.NewEngine();
+        Commands.Open(a).ApplyTo(engine);
+        Commands.Post(Commands.Posting(a, "c0", 201, 1_000)).ApplyTo(engine);
+        var credit = Commands.Post(Commands.Posting(a, "c1", 201, 300)).ApplyTo(engine);
+        var reversal = Commands.Post(Commands.Reverse(a, "r1", "c1")).ApplyTo(engine);
+        var hold = Commands.Post(Commands.Hold(a, "h1", 998, 50)).ApplyTo(engine);
+        var removal = Commands.Post(Commands.Remove(a, "x1", "h1")).ApplyTo(engine);
+        var hold2 = Commands.Post(Commands.Hold(a, "h2", 998, 40)).ApplyTo(engine);
+        var delete = Commands.Delete(a, "h2").ApplyTo(engine);
+        Assert.That(new[] { credit, reversal, hold, removal, hold2, delete }.Select(c => c.Result.Code), Is.All.EqualTo(ResultCode.Ok));
+
+        byte[] header = AvroFraming.Header(Schema);
+        using var writer = new EventAvro(Commands.DefaultCatalog, header);
+        var generic = new GenericDatumReader<GenericRecord>(Schema, Schema);
+        List<GenericRecord> Publish(LedgerCommand c)
+        {
+            var published = new List<GenericRecord>();
+            for (int i = 0; i < c.EventCount; i++)
+            {
+                byte[] message = writer.Encode(in c.Events[i], 9, i);
+                Assert.That(EventAvroReader.TryRead(message.AsSpan(header.Length), withFeeOf: true, out _, out _, out _, out string? problem), Is.True, problem);
+                published.Add(generic.Read(null!, new BinaryDecoder(new MemoryStream(message, header.Length, message.Length - header.Length))));
+            }
+            return published;
+        }
+        static string Kind(GenericRecord r) => ((GenericEnum)r["kind"]).Value;
+        static string? Status(GenericRecord r) => (r["status"] as GenericEnum)?.Value;
+
+        var reversed = Publish(reversal).Single(r => Kind(r) == "ENTRY_REVERSED");
+        Assert.That(reversed["sequence"], Is.EqualTo(credit.EntryResults[0].Sequence));
+        Assert.That(reversed["causedBySequence"], Is.EqualTo(reversal.EntryResults[0].Sequence));
+        Assert.That(reversed["amount"], Is.EqualTo(300L), "ENTRY_REVERSED: amount is the reversed entry's (schema: 'the entry's amount')");
+
+        var removed = Publish(removal);
+        Assert.That(removed.Select(r => (Kind(r), Status(r))), Is.EqualTo(new[] { ("ENTRY_POSTED", "REMOVED"), ("ENTRY_REMOVED", "REMOVED") }),
+            "a removal entry is applied as ENTRY_POSTED (a new entry, not a hold) in its own status REMOVED; the hold it removes is ENTRY_REMOVED");
+        Assert.That(((GenericEnum)removed[0]["entryKind"]).Value, Is.EqualTo("removal"));
+        Assert.That(removed[1]["sequence"], Is.EqualTo(hold.EntryResults[0].Sequence));
+        Assert.That(removed[1]["causedBySequence"], Is.EqualTo(removal.EntryResults[0].Sequence));
+        Assert.That(removed[1]["amount"], Is.EqualTo(50L));
+
+        var deleted = Publish(delete).Single();
+        Assert.That((Kind(deleted), Status(deleted)), Is.EqualTo(("ENTRY_REMOVED", "REMOVED")));
+        Assert.That(deleted["sequence"], Is.EqualTo(hold2.EntryResults[0].Sequence));
+        Assert.That(deleted["causedBySequence"], Is.EqualTo(0L), "REMOVE_ENTRY and DELETE create no entry: no sequence caused it");
+        Assert.That(deleted["amount"], Is.EqualTo(40L));
+        // ... and the schema an integrator reads says so, field by field.
+        Assert.That(Schema["causedBySequence"].Documentation, Does.Contain("REMOVE_ENTRY").And.Contain("DELETE"));
+        Assert.That(Schema["amount"].Documentation, Does.Contain("ENTRY_REVERSED"));
+        Assert.That(Schema["kind"].Documentation, Does.Contain("ENTRY_POSTED").And.Contain("removal"));
     }
 
     [Test]
@@ -227,7 +289,7 @@ public sealed class KafkaEventCodecTests
         if (kind is 1 or 2)
         {
             e.Kind = LedgerEventKind.EntryApplied;
-            e.Status = kind == 1 ? EntryStatus.Posted : EntryStatus.Pending;
+            e.Status = kind == 2 ? EntryStatus.Pending : e.EntryKind == EntryKind.Removal ? EntryStatus.Removed : EntryStatus.Posted;
             e.CorrelationId = Key(random, random.Next(1, Limits.CorrelationIdLengthMax + 1));
             e.Description = random.Next(2) == 0 ? null : "Café " + new string('€', random.Next(Limits.DescriptionLengthMax - 5));
             e.ReferenceSequence = random.Next(2) == 0 ? 0 : random.NextInt64(1, long.MaxValue);

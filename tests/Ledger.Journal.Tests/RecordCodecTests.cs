@@ -56,6 +56,31 @@ public class RecordCodecTests
     }
 
     [Test]
+    public void ShouldReadAReversalJournaledBeforeIssue18WithTheReversedAmountAndReplayItUnchanged()
+    {
+        // Before issue 18 the mark of a reversal (ENTRY_REVERSED on Kafka) carried amount 0; the engine now carries the
+        // reversed entry's amount. A journal written then must still decode to what the engine gives today, so that
+        // replay with event comparison (verify --full) accepts it.
+        var account = Account(7);
+        var engine = NewEngine();
+        Open(account).ApplyTo(engine);
+        Post(Posting(account, "c1", 201, 300)).ApplyTo(engine);
+        var reversal = Post(Reverse(account, "r1", "c1")).ApplyTo(engine);
+        int mark = Array.FindIndex(reversal.Events, 0, reversal.EventCount, e => e.MarksReversal);
+        Assert.That(reversal.Events[mark].AmountMinor, Is.EqualTo(300), "the engine carries the reversed entry's amount");
+
+        reversal.Events[mark].AmountMinor = 0; // as written before issue 18
+        var record = RoundTrip(reversal);
+        Assert.That(record.EventSpan[mark].AmountMinor, Is.EqualTo(300));
+
+        var replay = NewEngine();
+        Open(account).ApplyTo(replay);
+        Post(Posting(account, "c1", 201, 300)).ApplyTo(replay);
+        replay.Apply(record.Command);
+        Assert.That(Ledger.Journal.Recovery.LedgerRecovery.DescribeEventDifference(record), Is.Null);
+    }
+
+    [Test]
     public void ShouldDecodeOrRefuseMutatedPayloadsButNeverCrash()
     {
         // Hostile bytes on read (issue 17, item 4): a payload that passes its checksum but was written by a bug or a

@@ -29,6 +29,7 @@ public class ReversalTests(CacheMode mode) : EngineFixture(mode)
         Assert.That(changed.Sequence, Is.EqualTo(purchase.EntryResults[0].Sequence));
         Assert.That(changed.CausedBySequence, Is.EqualTo(r.Sequence), "reads show reversedBy");
         Assert.That(changed.Status, Is.EqualTo(EntryStatus.Posted));
+        Assert.That(changed.AmountMinor, Is.EqualTo(400), "ENTRY_REVERSED carries the reversed entry's amount (issue 18), as ledger-event.v2.avsc says");
     }
 
     [Test]

@@ -377,7 +377,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
         {
             target.Reversed = true;
             events.Add(new ModelEvent(LedgerEventKind.EntryStatusChanged, target.Sequence, rec.Sequence, _clock, account.Key, account.Currency,
-                target.Kind, target.Status, target.EntryType, 0, 0, 0, Balances(account)));
+                target.Kind, target.Status, target.EntryType, target.Amount, 0, 0, Balances(account))); // the reversed fee's amount (issue 18)
         }
         return ResultCode.Ok;
     }
@@ -536,7 +536,7 @@ internal sealed class ReferenceLedger(HistoryCatalog initialCatalog)
                 var opposite = original.Direction == Direction.Debit ? Direction.Credit : Direction.Debit;
                 var rec = New(EntryStatus.Posted, original.EntryType, opposite, original.Amount, original.Currency);
                 AppliedEvent(rec, original.Sequence);
-                ChangedEvent(original, 0, rec.Sequence);
+                ChangedEvent(original, original.Amount, rec.Sequence); // the reversed entry's amount (issue 18)
                 return ResultCode.Ok;
             }
             case EntryKind.Removal:
