@@ -146,7 +146,7 @@ public sealed partial class LedgerEngine
         image.RequestedAmountMinor = _feeAmount[k];
         image.RequestedCurrency = _accounts[_accountIndex[j]].Currency;
         image.TimestampTicks = ClockTicks;
-        image.CommandNumber = _current;
+        image.RecordNumber = _current;
         image.CommandPosition = j;
         image.CommandCount = n;
         return ref image;
@@ -169,7 +169,7 @@ public sealed partial class LedgerEngine
         image.DescriptionHash = HashDescription(e.Description);
         image.ReferenceHash = e.Reference is null ? 0 : EntryKeys.Hash(0, _refScratch.AsSpan(i * KeyBytes, e.Reference.Length));
         image.TimestampTicks = ClockTicks;
-        image.CommandNumber = _current;
+        image.RecordNumber = _current;
         image.CommandPosition = i;
         image.CommandCount = n;
         return ref image;
@@ -192,7 +192,7 @@ public sealed partial class LedgerEngine
         image.SetKey(key);
         image.Flags = EntryFlags.Bundle;
         image.TimestampTicks = ClockTicks;
-        image.CommandNumber = _current;
+        image.RecordNumber = _current;
         image.CommandCount = n;
         int slot = _cache.Insert(in _scratch, EntryKeys.Hash(EntryKeys.BundleAccount, key), _watermark, _current);
         EntryChanged(slot);

@@ -17,7 +17,7 @@ public sealed partial class LedgerEngine
     {
         ulong h = 0xCBF29CE484222325UL;
         h = HashStep(h, (ulong)LastSequence);
-        h = HashStep(h, (ulong)CommandNumber);
+        h = HashStep(h, (ulong)RecordNumber);
         h = HashStep(h, _historyHash);
         h = HashStep(h, (ulong)_accounts.Count);
         ulong accounts = 0;
@@ -79,7 +79,7 @@ public sealed partial class LedgerEngine
         h = HashStep(h, (ulong)r.ReversedBySequence);
         h = HashStep(h, (ulong)r.BalancesAfter.AvailableMinor);
         h = HashStep(h, (ulong)r.BalancesAfter.HeldMinor);
-        h = HashStep(h, (ulong)r.CommandNumber);
+        h = HashStep(h, (ulong)r.RecordNumber);
         h = HashStep(h, (ulong)(uint)r.CommandPosition << 32 | (uint)r.CommandCount);
         h = HashStep(h, (ulong)(uint)r.DeclineEntryIndex);
         return HashStep(h, (ulong)r.LastChange);

@@ -208,7 +208,7 @@ public sealed partial class LedgerEngine
             {
                 int slot = _foundSlot[i];
                 // A fee entry's id is the ledger's derivation, never a partner's request: naming one is another batch.
-                var differ = slot >= 0 && _cache[slot].CommandNumber == origin && _cache[slot].CommandPosition == i && !_cache[slot].IsBundle && !_cache[slot].IsFee
+                var differ = slot >= 0 && _cache[slot].RecordNumber == origin && _cache[slot].CommandPosition == i && !_cache[slot].IsBundle && !_cache[slot].IsFee
                     ? Compare(in command.Entries[i], in _cache[slot])
                     : (bundle && slot < 0 ? ConflictFields.Account | ConflictFields.Batch : ConflictFields.Batch);
                 if (differ != ConflictFields.None && conflictIndex < 0) conflictIndex = i;
@@ -279,12 +279,12 @@ public sealed partial class LedgerEngine
         {
             if (bundleSlot < 0) return 0;
             ref var b = ref _cache[bundleSlot];
-            return b.CommandCount == n ? b.CommandNumber : 0;
+            return b.CommandCount == n ? b.RecordNumber : 0;
         }
         int first = _foundSlot[0];
         if (first < 0) return 0;
         ref var f = ref _cache[first];
-        return f.CommandPosition == 0 && f.CommandCount == n && !f.InBundle && !f.IsBundle ? f.CommandNumber : 0;
+        return f.CommandPosition == 0 && f.CommandCount == n && !f.InBundle && !f.IsBundle ? f.RecordNumber : 0;
     }
 
     private static ConflictFields Compare(in EntryRequest e, in EntryImage rec)

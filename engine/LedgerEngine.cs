@@ -75,7 +75,7 @@ public sealed partial class LedgerEngine
     public long ClockTicks { get; private set; }
 
     /// <summary>Journal record number of the last command that changed the ledger (0 before any).</summary>
-    public long CommandNumber { get; private set; }
+    public long RecordNumber { get; private set; }
 
     /// <summary>A running hash of every entry image the ledger ever remembered, in order (the history's fingerprint, O(1) to keep).</summary>
     public ulong HistoryHash => _historyHash;
@@ -115,7 +115,7 @@ public sealed partial class LedgerEngine
     {
         command.ResetDecision();
         command.Result.EntryIndex = -1;
-        _current = CommandNumber + 1;
+        _current = RecordNumber + 1;
         _watermark = command.Prefetched ? command.StoreWatermark : 0;
         if (_watermark >= _current) Invariant.Fail("the store's watermark is at or past the command being decided");
         _changedSlotCount = 0;
@@ -160,7 +160,7 @@ public sealed partial class LedgerEngine
         if (!command.ChangedState)
         {
             if (_changedSlotCount != 0 || _changedAccountCount != 0 || _changedCounterCount != 0) Invariant.Fail("a command that changed nothing listed changes");
-            command.CommandNumber = 0;
+            command.RecordNumber = 0;
             WriteTotals(command);
             return;
         }
@@ -178,8 +178,8 @@ public sealed partial class LedgerEngine
             command.AddAccountChange() = account;
         }
         for (int i = 0; i < _changedCounterCount; i++) command.AddCounterChange() = _daily[_changedCounters[i]];
-        CommandNumber = _current;
-        command.CommandNumber = _current;
+        RecordNumber = _current;
+        command.RecordNumber = _current;
         WriteTotals(command);
     }
 

@@ -7,11 +7,11 @@ namespace Ledger.Engine;
 /// <summary>
 /// The live state of a ledger at one journal record (a cut): what RAM must hold to decide the next command without
 /// I/O. The entry store keeps it beside the history, in the same atomic write as that record's changes, so a restart
-/// is: this state + the journal after <see cref="CommandNumber"/>.
+/// is: this state + the journal after <see cref="RecordNumber"/>.
 /// </summary>
 public sealed class LedgerState
 {
-    public required long CommandNumber { get; init; }
+    public required long RecordNumber { get; init; }
     public required long LastSequence { get; init; }
     public required long ClockTicks { get; init; }
     public required ulong HistoryHash { get; init; }
@@ -37,7 +37,7 @@ public sealed partial class LedgerEngine
         {
             LastSequence = state.LastSequence,
             ClockTicks = state.ClockTicks,
-            CommandNumber = state.CommandNumber,
+            RecordNumber = state.RecordNumber,
         };
         engine._historyHash = state.HistoryHash;
         var held = new long[state.Accounts.Count];
@@ -50,11 +50,11 @@ public sealed partial class LedgerEngine
         {
             if (!hold.IsOpenHold) Invariant.Fail($"the cut lists entry {hold.Sequence} as an open hold but it is {hold.Kind} {hold.Status}");
             Invariant.Hold(in hold);
-            if (hold.LastChange > state.CommandNumber) Invariant.Fail($"open hold {hold.Sequence} was changed by record {hold.LastChange}, after the cut at {state.CommandNumber}");
+            if (hold.LastChange > state.RecordNumber) Invariant.Fail($"open hold {hold.Sequence} was changed by record {hold.LastChange}, after the cut at {state.RecordNumber}");
             int accountIndex = engine._accounts.Find(AccountKey.FromPacked(hold.AccountPacked));
             if (accountIndex < 0) Invariant.Fail($"open hold {hold.Sequence} is on account {AccountKey.FromPacked(hold.AccountPacked)}, which the cut does not have");
             held[accountIndex] += hold.HeldRemainingMinor;
-            int slot = engine._cache.Insert(in hold, EntryKeys.Hash(hold.AccountPacked, hold.KeySpan), state.CommandNumber, state.CommandNumber + 1);
+            int slot = engine._cache.Insert(in hold, EntryKeys.Hash(hold.AccountPacked, hold.KeySpan), state.RecordNumber, state.RecordNumber + 1);
             if (hold.ExpiresAtTicks != 0) engine._expiryQueue.Add(slot, hold.Sequence, hold.ExpiresAtTicks);
         }
         foreach (var counter in state.DailyCounters)

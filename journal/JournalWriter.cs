@@ -74,8 +74,8 @@ public sealed class JournalWriter : ICommandJournal
         try
         {
             // Paired with the engine, which numbers the commands that change the ledger: the journal's record numbers are those numbers.
-            if (command.CommandNumber != NextRecordNumber)
-                throw new Ledger.Engine.InvariantViolationException($"Invariant: the engine numbered this command {command.CommandNumber}, the journal's next record is {NextRecordNumber}.");
+            if (command.RecordNumber != NextRecordNumber)
+                throw new Ledger.Engine.InvariantViolationException($"Invariant: the engine numbered this command {command.RecordNumber}, the journal's next record is {NextRecordNumber}.");
             long lastSequence = LastSequence;
             foreach (ref readonly var e in command.EventSpan)
             {

@@ -69,7 +69,7 @@ public sealed class LedgerCommand : IValueTaskSource
     /// <summary>True when the command changed the ledger (so it must be journaled before it is acknowledged).</summary>
     public bool ChangedState;
     /// <summary>When <see cref="ChangedState"/>: the journal record number the command gets (the engine counts them; the journal checks it).</summary>
-    public long CommandNumber;
+    public long RecordNumber;
     /// <summary>The ledger's last entry sequence and running history hash after the command (the entry store keeps them with its watermark).</summary>
     public long LastSequenceAfter;
     public ulong HistoryHashAfter;
@@ -245,7 +245,7 @@ public sealed class LedgerCommand : IValueTaskSource
         Array.Clear(Events, 0, EventCount);
         EventCount = 0;
         ChangedState = false;
-        CommandNumber = 0;
+        RecordNumber = 0;
         LastSequenceAfter = 0;
         HistoryHashAfter = 0;
         AccountsAfter = 0;

@@ -79,7 +79,7 @@ internal struct JournalStage(ICommandJournal journal, PipelineFault fault, InFli
                 if (command.ChangedState)
                 {
                     journal.Append(command);
-                    _lastRecord = command.CommandNumber;
+                    _lastRecord = command.RecordNumber;
                     _appended++;
                 }
                 if (endOfBatch && _appended > 0)

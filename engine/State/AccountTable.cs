@@ -61,11 +61,11 @@ public sealed class AccountTable
         return index;
     }
 
-    /// <summary>Records that command <paramref name="commandNumber"/> changed the account; true the first time it does.</summary>
-    public bool MarkChanged(int index, long commandNumber)
+    /// <summary>Records that command <paramref name="recordNumber"/> changed the account; true the first time it does.</summary>
+    public bool MarkChanged(int index, long recordNumber)
     {
-        if (_changedBy[index] == commandNumber) return false;
-        _changedBy[index] = commandNumber;
+        if (_changedBy[index] == recordNumber) return false;
+        _changedBy[index] = recordNumber;
         return true;
     }
 

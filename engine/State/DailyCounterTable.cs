@@ -75,11 +75,11 @@ public sealed class DailyCounterTable
         return slot;
     }
 
-    /// <summary>Records that command <paramref name="commandNumber"/> changed the counter; true the first time it does.</summary>
-    public bool MarkChanged(int slot, long commandNumber)
+    /// <summary>Records that command <paramref name="recordNumber"/> changed the counter; true the first time it does.</summary>
+    public bool MarkChanged(int slot, long recordNumber)
     {
-        if (_changedBy[slot] == commandNumber) return false;
-        _changedBy[slot] = commandNumber;
+        if (_changedBy[slot] == recordNumber) return false;
+        _changedBy[slot] = recordNumber;
         return true;
     }
 

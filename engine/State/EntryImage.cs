@@ -78,7 +78,7 @@ public struct EntryImage
 
     // the command it came in
     /// <summary>Journal record number of the command that created the entry.</summary>
-    public long CommandNumber;
+    public long RecordNumber;
     public int CommandPosition;
     public int CommandCount;
     public int DeclineEntryIndex;

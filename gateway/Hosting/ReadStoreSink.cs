@@ -13,7 +13,7 @@ internal sealed class ReadStoreSink(ReadStoreWriter writer, ReadYourWrites progr
 {
     public void OnCommitted(LedgerCommand command)
     {
-        if (command.ChangedState) writer.Add(command.EventSpan, command.CommandNumber, command.JournalNextAddress);
+        if (command.ChangedState) writer.Add(command.EventSpan, command.RecordNumber, command.JournalNextAddress);
     }
 
     public void EndOfBatch()

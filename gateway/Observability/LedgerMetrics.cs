@@ -176,7 +176,7 @@ public static class LedgerMetrics
                 }
             }
             if (host is null || runtime.Store is not { } store) return;
-            long decided = host.Engine.CommandNumber;
+            long decided = host.Engine.RecordNumber;
             if (runtime.Publisher is { } publisher)
             {
                 var acknowledged = publisher.Acknowledged;

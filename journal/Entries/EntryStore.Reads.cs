@@ -34,7 +34,7 @@ public sealed partial class EntryStore
             throw new StoreFormatException($"its cut at {cut} lists {cut.Accounts} accounts and {cut.OpenHolds} open holds, but it holds {accounts.Count} and {holds.Count}");
         return new LedgerState
         {
-            CommandNumber = cut.RecordNumber,
+            RecordNumber = cut.RecordNumber,
             LastSequence = cut.LastSequence,
             ClockTicks = cut.ClockTicks,
             HistoryHash = cut.HistoryHash,

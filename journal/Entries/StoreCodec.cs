@@ -28,8 +28,8 @@ namespace Ledger.Journal.Entries;
 ///     | amount z | [2] requestedAmount z (differs) | [3] expiresAt z (not 0) | [4] requestedExpiresAt z (differs from
 ///     expiresAt) | [5] descriptionHash 8 (not 0) | [6] referenceHash 8 (not 0) | sequence v | timestamp 8
 ///     | [7] heldRemaining z (not 0) | [8] referenceSequence v (not 0) | [9] reversedBySequence v (not 0)
-///     | availableAfter z | heldAfter z | commandNumber v | commandPosition v | commandCount v
-///     | [10] declineEntryIndex z (not 0) | lastChange - commandNumber v | keyLength u8 | key bytes
+///     | availableAfter z | heldAfter z | recordNumber v | commandPosition v | commandCount v
+///     | [10] declineEntryIndex z (not 0) | lastChange - recordNumber v | keyLength u8 | key bytes
 /// </code>
 /// </summary>
 public static class StoreCodec
@@ -152,11 +152,11 @@ public static class StoreCodec
         if ((present & 1 << 9) != 0) w.Unsigned((ulong)e.ReversedBySequence);
         w.Signed(e.BalancesAfter.AvailableMinor);
         w.Signed(e.BalancesAfter.HeldMinor);
-        w.Unsigned((ulong)e.CommandNumber);
+        w.Unsigned((ulong)e.RecordNumber);
         w.Unsigned((uint)e.CommandPosition);
         w.Unsigned((uint)e.CommandCount);
         if ((present & 1 << 10) != 0) w.Signed(e.DeclineEntryIndex);
-        w.Unsigned((ulong)(e.LastChange - e.CommandNumber));
+        w.Unsigned((ulong)(e.LastChange - e.RecordNumber));
         w.Byte(e.KeyLength);
         w.Bytes(e.KeySpan);
         return w.Position;
@@ -196,11 +196,11 @@ public static class StoreCodec
             e.ReferenceSequence = (present & 1 << 8) != 0 ? (long)r.Unsigned() : 0;
             e.ReversedBySequence = (present & 1 << 9) != 0 ? (long)r.Unsigned() : 0;
             e.BalancesAfter = new Balances(r.Signed(), r.Signed());
-            e.CommandNumber = (long)r.Unsigned();
+            e.RecordNumber = (long)r.Unsigned();
             e.CommandPosition = (int)r.Unsigned();
             e.CommandCount = (int)r.Unsigned();
             e.DeclineEntryIndex = (present & 1 << 10) != 0 ? (int)r.Signed() : 0;
-            e.LastChange = e.CommandNumber + (long)r.Unsigned();
+            e.LastChange = e.RecordNumber + (long)r.Unsigned();
             int keyLength = r.Byte();
             if (keyLength is 0 or > EntryKeys.LengthMax || r.Remaining != keyLength) throw new VarFormatException($"a key of {keyLength} bytes where {r.Remaining} remain");
             e.SetKey(r.Bytes(keyLength));

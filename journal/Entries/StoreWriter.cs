@@ -43,9 +43,9 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     public void Add(LedgerCommand command)
     {
         // Paired with the engine and the journal: the store takes every journaled command, in order, once.
-        if (command.CommandNumber != _next)
-            throw new Ledger.Engine.InvariantViolationException($"Invariant: the entry store expected record {_next}, not {command.CommandNumber}.");
-        if (command.JournalNextAddress <= 0) throw new Ledger.Engine.InvariantViolationException($"Invariant: record {command.CommandNumber} reached the store without its journal address.");
+        if (command.RecordNumber != _next)
+            throw new Ledger.Engine.InvariantViolationException($"Invariant: the entry store expected record {_next}, not {command.RecordNumber}.");
+        if (command.JournalNextAddress <= 0) throw new Ledger.Engine.InvariantViolationException($"Invariant: record {command.RecordNumber} reached the store without its journal address.");
         var filter = _store.Filter;
         foreach (ref readonly var image in command.ChangeSpan)
         {
@@ -86,7 +86,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         if (_commands == 0) return;
         var c = _last!;
         _last = null;
-        var cut = new StoreCut(c.CommandNumber, c.JournalAddress, c.JournalNextAddress, c.JournalChecksum, c.LastSequenceAfter, c.TimestampTicks,
+        var cut = new StoreCut(c.RecordNumber, c.JournalAddress, c.JournalNextAddress, c.JournalChecksum, c.LastSequenceAfter, c.TimestampTicks,
             c.HistoryHashAfter, c.AccountsAfter, c.OpenHoldsAfter);
         cut.Write(_cut);
         _batch.Put(StoreCodec.CutKey, _cut, null);

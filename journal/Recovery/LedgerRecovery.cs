@@ -319,11 +319,11 @@ public static class LedgerRecovery
         var command = record.Command;
         engine.Apply(command);
         if (command.Result.Code != record.Result.Code || engine.LastSequence != record.LastSequence || command.EventCount != record.EventCount ||
-            command.CommandNumber != record.RecordNumber)
+            command.RecordNumber != record.RecordNumber)
         {
             throw new ReplayDivergenceException(
                 $"Replaying journal record {record.RecordNumber} ({record.Kind}) gave {command.Result.Code}, last sequence {engine.LastSequence}, " +
-                $"{command.EventCount} events, record number {command.CommandNumber}; the journal recorded {record.Result.Code}, last sequence {record.LastSequence}, " +
+                $"{command.EventCount} events, record number {command.RecordNumber}; the journal recorded {record.Result.Code}, last sequence {record.LastSequence}, " +
                 $"{record.EventCount} events. This engine does not decide as the one that wrote the journal.");
         }
     }

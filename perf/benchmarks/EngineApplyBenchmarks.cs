@@ -122,7 +122,7 @@ public class EngineApplyBenchmarks
             command.PrepareLookups();
             command.Lookups[0].KeyHash = _hashes[i];
             command.Lookups[0].Found = false;
-            command.StoreWatermark = engine.CommandNumber; // the store holds every earlier command
+            command.StoreWatermark = engine.RecordNumber; // the store holds every earlier command
             command.Prefetched = true;
             engine.Apply(command);
             if (command.Result.Code != ResultCode.Ok) declined++;

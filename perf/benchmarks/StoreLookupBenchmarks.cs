@@ -160,7 +160,7 @@ public sealed class StoreFixture : IDisposable
 
         void Decided()
         {
-            if (!command.Result.IsOk) throw new InvalidOperationException($"Filling the stores: record {command.CommandNumber} was {command.Result.Code}.");
+            if (!command.Result.IsOk) throw new InvalidOperationException($"Filling the stores: record {command.RecordNumber} was {command.Result.Code}.");
             command.JournalAddress = address;
             command.JournalNextAddress = address += 1024;
             writer.Add(command);

@@ -57,7 +57,7 @@ internal static class Soak
             k++;
             var stats = store.Entries.Stats;
             Report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"{k,5} | {done,12:N0} | {rate,9:N0} | {Mib(rss),7} | {Mib(GC.GetGCMemoryInfo().HeapSizeBytes),11} | {Mib(stats.BlockCacheBytes),5} / {Mib(stats.MemtableBytes),3} / {Mib(stats.TableReaderBytes),3} | {Mib(stats.SizeBytes),9} | {store.Engine.CommandNumber - stats.Watermark,19:N0} | {Mib(Book.DirectorySize(dir)),12} | {stats.Checkpoints} ({stats.CheckpointTimeMax.TotalSeconds:0.00})"));
+                $"{k,5} | {done,12:N0} | {rate,9:N0} | {Mib(rss),7} | {Mib(GC.GetGCMemoryInfo().HeapSizeBytes),11} | {Mib(stats.BlockCacheBytes),5} / {Mib(stats.MemtableBytes),3} / {Mib(stats.TableReaderBytes),3} | {Mib(stats.SizeBytes),9} | {store.Engine.RecordNumber - stats.Watermark,19:N0} | {Mib(Book.DirectorySize(dir)),12} | {stats.Checkpoints} ({stats.CheckpointTimeMax.TotalSeconds:0.00})"));
             if (k == 1)
             {
                 firstRate = rate;

@@ -331,7 +331,7 @@ public sealed class Simulation
 
         if (live is not null) Damage(copy, kind, live);
         var storeFaults = StoreFaults(copy);
-        _settings.Log?.Invoke($"seed {_settings.Seed} step {_step}: {string.Join("+", new[] { kind }.Concat(storeFaults))}{(live is null ? "" : $" of record {live.CommandNumber} at {live.JournalAddress}..{live.JournalNextAddress}")}: restarting");
+        _settings.Log?.Invoke($"seed {_settings.Seed} step {_step}: {string.Join("+", new[] { kind }.Concat(storeFaults))}{(live is null ? "" : $" of record {live.RecordNumber} at {live.JournalAddress}..{live.JournalNextAddress}")}: restarting");
         _ledger = LedgerInstance.Start(copy, DefaultCatalog, () => _clock);
         _recoveries++;
         await AuditRecoveryAsync(kind, storeFaults, unanswered, live, acknowledged ? hashAfter : hashBefore, hashAfter);
@@ -498,10 +498,10 @@ public sealed class Simulation
         string faults = string.Join("+", new[] { kind }.Concat(storeFaults));
         if (unanswered is not null)
         {
-            bool survived = runtime.Store!.Journal.CommittedRecordNumber >= live!.CommandNumber;
+            bool survived = runtime.Store!.Journal.CommittedRecordNumber >= live!.RecordNumber;
             bool shouldSurvive = kind == FaultKind.CrashAfterCommit;
             if (survived != shouldSurvive)
-                throw new SimulationFailedException($"after {faults}: the unanswered command (record {live.CommandNumber}: {unanswered.Text}) {(survived ? "survived" : "was lost")}; journal ends at record {runtime.Store.Journal.CommittedRecordNumber}");
+                throw new SimulationFailedException($"after {faults}: the unanswered command (record {live.RecordNumber}: {unanswered.Text}) {(survived ? "survived" : "was lost")}; journal ends at record {runtime.Store.Journal.CommittedRecordNumber}");
             if (kind is FaultKind.TornLastRecord or FaultKind.FlippedBitInLastRecord && report.Cut is null)
                 throw new SimulationFailedException($"after {faults}: the damaged last record was not reported as cut ({report.Summary()})");
             if (survived) Audit(unanswered, live); // its answer, had it gone out, must have been the model's (decided before the crash)

@@ -175,8 +175,8 @@ public class AllocationTests
                     before += GC.GetAllocatedBytesForCurrentThread() - start;
                     if (c.ChangedState)
                     {
-                        c.JournalAddress = c.CommandNumber * 8;
-                        c.JournalNextAddress = c.CommandNumber * 8 + 8;
+                        c.JournalAddress = c.RecordNumber * 8;
+                        c.JournalNextAddress = c.RecordNumber * 8 + 8;
                         rig.Writer.Add(c);
                         rig.Writer.EndOfBatch();
                     }

@@ -30,6 +30,18 @@ public sealed partial class NamingTests
     }
 
     [Test]
+    public void ShouldCallARecordsNumberRecordNumberEverywhere()
+    {
+        // One name per concept (issue 18): the engine's command number is the journal record's number.
+        string old = "Command" + "Number";
+        var offending = Sources([.. ProductFolders, "tests"])
+            .SelectMany(s => s.Text.Split('\n').Select((line, i) => (s.Path, Line: i + 1, Text: line)))
+            .Where(l => l.Text.Contains(old, StringComparison.OrdinalIgnoreCase))
+            .Select(l => $"{l.Path}:{l.Line}");
+        Assert.That(offending, Is.Empty);
+    }
+
+    [Test]
     public void ShouldNotSaySnapshotForADesignThatIsGone()
     {
         // The entry store's checkpoint is the cut; only the refusal of the old Ledger:Snapshot keys may name it.

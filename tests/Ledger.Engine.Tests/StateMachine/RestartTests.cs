@@ -103,7 +103,7 @@ public class RestartTests(CacheMode mode) : EngineFixture(mode)
         accounts[a].AvailableMinor -= 1;
         var damaged = new LedgerState
         {
-            CommandNumber = state.CommandNumber, LastSequence = state.LastSequence, ClockTicks = state.ClockTicks, HistoryHash = state.HistoryHash,
+            RecordNumber = state.RecordNumber, LastSequence = state.LastSequence, ClockTicks = state.ClockTicks, HistoryHash = state.HistoryHash,
             Catalog = state.Catalog, Accounts = accounts, OpenHolds = state.OpenHolds,
         };
         var ex = Assert.Throws<InvariantViolationException>(() => LedgerEngine.Restore(damaged));

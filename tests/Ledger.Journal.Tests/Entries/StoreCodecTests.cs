@@ -29,11 +29,11 @@ public class StoreCodecTests
                 RequestedAmountMinor = Pick(), AmountMinor = Pick(), RequestedExpiresAtTicks = Pick(), ExpiresAtTicks = Pick(),
                 DescriptionHash = (ulong)Pick(), ReferenceHash = (ulong)Pick(), Sequence = Math.Abs(Pick() % long.MaxValue), TimestampTicks = Pick(),
                 HeldRemainingMinor = Pick(), ReferenceSequence = Math.Abs(Pick() % long.MaxValue), ReversedBySequence = Math.Abs(Pick() % long.MaxValue),
-                BalancesAfter = new Balances(Pick(), Pick()), CommandNumber = Math.Abs(Pick() % (long.MaxValue / 2)), CommandPosition = random.Next(1000),
+                BalancesAfter = new Balances(Pick(), Pick()), RecordNumber = Math.Abs(Pick() % (long.MaxValue / 2)), CommandPosition = random.Next(1000),
                 CommandCount = random.Next(1, 1001), DeclineEntryIndex = random.Next(-1, 1000),
             };
             if (random.Next(2) == 0) (e.RequestedEntryType, e.RequestedCurrency, e.RequestedAmountMinor, e.RequestedExpiresAtTicks) = (e.EntryType, e.Currency, e.AmountMinor, e.ExpiresAtTicks);
-            e.LastChange = e.CommandNumber + random.Next(0, 1_000_000);
+            e.LastChange = e.RecordNumber + random.Next(0, 1_000_000);
             var key = new byte[random.Next(1, EntryKeys.LengthMax + 1)];
             random.NextBytes(key);
             e.SetKey(key);
@@ -59,7 +59,7 @@ public class StoreCodecTests
             Direction = Direction.Credit, RequestedEntryType = 100, EntryType = 100, RequestedCurrency = CurrencyCode.Parse("USD"), Currency = CurrencyCode.Parse("USD"),
             RequestedAmountMinor = 5_000, AmountMinor = 5_000, DescriptionHash = 0x1234_5678_9ABC_DEF0, Sequence = 12_345_678,
             TimestampTicks = new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc).Ticks, BalancesAfter = new Balances(482_010, 30_000),
-            CommandNumber = 1_234_567, CommandPosition = 3, CommandCount = 100, LastChange = 1_234_567, Flags = EntryFlags.HasRequestedAmount,
+            RecordNumber = 1_234_567, CommandPosition = 3, CommandCount = 100, LastChange = 1_234_567, Flags = EntryFlags.HasRequestedAmount,
         };
         e.SetKey("p0-123456-42"u8);
         var buffer = new byte[StoreCodec.ImageBytesMax];
