@@ -98,7 +98,8 @@ public sealed partial class LedgerEngine
             ev.Status = plan.Status;
             ev.EntryType = plan.EntryType;
             ev.AmountMinor = plan.AmountMinor;
-            ev.CorrelationId = fee ? e.FeeCorrelationId ?? FeeIds.Of(e.CorrelationId) : e.CorrelationId; // producers derive it (DeriveFeeIds); a hand-made command costs a string here
+            // Producers derive the fee id (DeriveFeeIds); kept on the entry when derived here, so the journal names it by its carrier.
+            ev.CorrelationId = fee ? e.FeeCorrelationId ??= FeeIds.Of(e.CorrelationId) : e.CorrelationId;
             ev.Description = fee ? null : e.Description;
             ev.ReferenceSequence = referenceSequence;
             ev.ExpiresAtTicks = fee ? 0 : e.ExpiresAtTicks;

@@ -29,6 +29,15 @@ public sealed class JournalRecord
     /// <summary>The request as applied. Its decision fields are empty until an engine applies it.</summary>
     public LedgerCommand Command { get; } = new();
 
+    /// <summary>The command, told where the journal holds it (as the journal stage tells a live one), for replaying it.</summary>
+    public LedgerCommand CommandAtItsAddress()
+    {
+        Command.JournalAddress = Address;
+        Command.JournalNextAddress = NextAddress;
+        Command.JournalChecksum = Checksum;
+        return Command;
+    }
+
     /// <summary>The result the engine gave when the record was written (code, failing entry index, rule).</summary>
     public CommandResult Result { get; internal set; }
 

@@ -25,6 +25,7 @@ public sealed class HistoryCatalog
         _byCode = byCode;
         _domainRules = rulesByDomain;
         _domainTracksDaily = domainTracksDaily;
+        HasFees = Array.Exists(byCode, c => c?.Fee is not null);
         PromotedBy = promotedBy;
         Version = version;
         SinceSequence = sinceSequence;
@@ -190,8 +191,8 @@ public sealed class HistoryCatalog
         return -1;
     }
 
-    /// <summary>True when a code of the catalog posts a fee.</summary>
-    public bool HasFees => Array.Exists(_byCode, c => c?.Fee is not null);
+    /// <summary>True when a code of the catalog posts a fee (worked out once, with the catalog).</summary>
+    public bool HasFees { get; }
 
     /// <summary>
     /// This catalog's definitions as a catalog that replaces <paramref name="previous"/>: the domains both have keep their

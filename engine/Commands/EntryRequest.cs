@@ -30,7 +30,7 @@ public struct EntryRequest
     public long ExpiresAtTicks;
     /// <summary>
     /// <c>CorrelationId + ":fee"</c> (<see cref="FeeIds"/>) for a ledger or reversal entry: the id of the fee entry it
-    /// may carry, derived by the producer (<see cref="LedgerCommand.DeriveFeeIds"/>) so the engine allocates nothing. Not
+    /// may carry, derived by the producer (<see cref="LedgerCommand.DeriveFeeIds(Catalog.HistoryCatalog)"/>) so the engine allocates nothing. Not
     /// journaled (derived again when read back).
     /// </summary>
     public string? FeeCorrelationId;

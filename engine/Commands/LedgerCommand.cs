@@ -123,12 +123,30 @@ public sealed class LedgerCommand : IValueTaskSource
     public void DeriveFeeIds()
     {
         if (Kind != CommandKind.PostEntries) return;
+        for (int i = 0; i < EntryCount; i++) DeriveFeeId(ref Entries[i]);
+    }
+
+    /// <summary>
+    /// <see cref="DeriveFeeIds()"/> for the entries that may post a fee under <paramref name="catalog"/> (the one in
+    /// force at publish): a posting of a code with a fee, a reversal when any code has one. A ledger without fees
+    /// allocates nothing here. Should the catalog change before the engine decides (a promotion in between), or a
+    /// reversal reverse an entry whose fee a later catalog removed, the engine derives the id itself: correct, at the
+    /// cost of that one string on its thread.
+    /// </summary>
+    public void DeriveFeeIds(HistoryCatalog catalog)
+    {
+        if (Kind != CommandKind.PostEntries || !catalog.HasFees) return;
         for (int i = 0; i < EntryCount; i++)
         {
             ref var e = ref Entries[i];
-            if (e.FeeCorrelationId is null && FeeIds.MayCarry(e.Kind) && e.CorrelationId is { Length: > 0 and <= FeeIds.CarrierIdLengthMax } id)
-                e.FeeCorrelationId = FeeIds.Of(id);
+            if (e.Kind == Domain.EntryKind.Reversal || catalog.Find(e.EntryType)?.Fee is not null) DeriveFeeId(ref e);
         }
+    }
+
+    private static void DeriveFeeId(ref EntryRequest e)
+    {
+        if (e.FeeCorrelationId is null && FeeIds.MayCarry(e.Kind) && e.CorrelationId is { Length: > 0 and <= FeeIds.CarrierIdLengthMax } id)
+            e.FeeCorrelationId = FeeIds.Of(id);
     }
 
     public void SetOpenAccounts(int count)

@@ -141,7 +141,7 @@ public sealed class EngineHost : IDisposable
             if (!_accepting) throw new InvalidOperationException("The ledger is not accepting commands (stopping or stopped).");
             if (_fault.Value is { } fault) throw new JournalFailedException(fault);
             ReserveEntries(command);
-            command.DeriveFeeIds(); // here, on the producer's thread, so the engine allocates none
+            command.DeriveFeeIds(Engine.Catalog); // here, on the producer's thread, so the engine allocates none
             if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
             command.EnterPipeline();
             long sequence = _ring.Next();
@@ -207,7 +207,7 @@ public sealed class EngineHost : IDisposable
                 Interlocked.Add(ref _inFlight.Entries, -entries);
                 return false;
             }
-            command.DeriveFeeIds();
+            command.DeriveFeeIds(Engine.Catalog);
             refused = SubmitRefusal.None;
             if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
             command.EnterPipeline();

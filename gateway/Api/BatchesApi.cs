@@ -52,7 +52,7 @@ public static class BatchesApi
             var problem = BatchJsonReader.Read(body, key, command);
             http.Request.BodyReader.AdvanceTo(body.End);
             if (problem is not null) return problem;
-            command.PermittedDomains = HttpEdge.DomainsOf(http);
+            command.PermittedDomains = HttpEdge.DomainsOf(http, runtime.Catalog);
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             if (!command.Result.IsOk) return Problem.From(Declines.Of(command, runtime.Catalog));
             handedOver = true; // the result writes the answer from the command, then returns it to the pool
@@ -80,7 +80,7 @@ public static class BatchesApi
         try
         {
             command.SetRemove(key, correlationId);
-            command.PermittedDomains = HttpEdge.DomainsOf(http);
+            command.PermittedDomains = HttpEdge.DomainsOf(http, runtime.Catalog);
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             var result = command.Result;
             if (result.IsOk) return TypedResults.NoContent();

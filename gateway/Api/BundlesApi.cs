@@ -40,7 +40,7 @@ public static class BundlesApi
         {
             if (BundleCheck.Prepare(body, command, out var plan) is { } refusal) return Problem.From(refusal);
             var (legStarts, keys, legEntries) = plan;
-            command.PermittedDomains = HttpEdge.DomainsOf(http);
+            command.PermittedDomains = HttpEdge.DomainsOf(http, runtime.Catalog);
             if (await RingSubmit.SubmitAsync(runtime, command) is { } submitProblem) return submitProblem;
             if (!command.Result.IsOk) return Problem.From(Declines.Of(command, runtime.Catalog, legStarts));
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Ledger.Engine;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Edge;
 using Ledger.Gateway.Hosting;
@@ -84,8 +85,8 @@ internal static class HttpEdge
         }
         // On request (a statements replica behind a load balancer): wait until this node holds the entry the partner was answered.
         // Only the reads that declare the header take it (the OpenAPI document lists it on exactly those).
-        if (http.GetEndpoint()?.Metadata.GetMetadata<Api.MinSequenceHeader>() is null) return null;
         if (!http.Request.Headers.TryGetValue(MinSequenceHeader, out var values)) return null;
+        if (http.GetEndpoint()?.Metadata.GetMetadata<Api.MinSequenceHeader>() is null) return null;
         if (values.Count != 1 || !long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out long sequence) || sequence < 1)
             return Problem.Validation($"{MinSequenceHeader} must be one positive integer: the sequence of an entry this partner was answered.");
         if (await runtime.WaitForSequenceAsync(account, sequence, http.RequestAborted)) return null;
@@ -98,8 +99,8 @@ internal static class HttpEdge
     public const string MinSequenceHeader = Api.MinSequenceHeader.Name;
 
     /// <summary>The partner's permitted domains (the engine checks them per entry).</summary>
-    public static ulong DomainsOf(HttpContext http) =>
-        http.User.Identity is PartnerIdentity partner ? partner.DomainMaskIn(http.RequestServices.GetRequiredService<LedgerRuntime>().Catalog) : 0;
+    public static ulong DomainsOf(HttpContext http, HistoryCatalog catalog) =>
+        http.User.Identity is PartnerIdentity partner ? partner.DomainMaskIn(catalog) : 0;
 
     /// <summary>Reads a JSON body with the source-generated type info. Problems: 415 wrong content type, 413 too large, 400 malformed.</summary>
     public static async ValueTask<(T? Value, ProblemResult? Problem)> ReadJsonAsync<T>(HttpContext http, JsonTypeInfo<T> typeInfo) where T : class

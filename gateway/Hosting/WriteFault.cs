@@ -31,104 +31,70 @@ public sealed record WriteFault(string Component, string Reason, DateTime AtUtc)
     }
 }
 
-/// <summary>Notes which component failed before the failure stops the pipeline (it is rethrown unchanged).</summary>
-internal sealed class GuardedJournal(ICommandJournal inner, Action<string, Exception> noteFault) : ICommandJournal
+/// <summary>
+/// Names the component that failed before the failure stops the pipeline: used as an exception filter
+/// (<c>catch (Exception ex) when (note.Failed(ex)) { throw; }</c>), so the failure is rethrown unchanged with its stack.
+/// A broken invariant is not a write fault and is never named.
+/// </summary>
+internal sealed class FaultNote(string component, Action<string, Exception> noteFault)
 {
-    public void Append(LedgerCommand command)
+    public bool Failed(Exception ex)
     {
-        try
-        {
-            inner.Append(command);
-        }
-        catch (Exception ex) when (Note(ex))
-        {
-            throw;
-        }
-    }
-
-    public void Commit()
-    {
-        try
-        {
-            inner.Commit();
-        }
-        catch (Exception ex) when (Note(ex))
-        {
-            throw;
-        }
-    }
-
-    private bool Note(Exception ex)
-    {
-        if (ex is not Ledger.Engine.InvariantViolationException) noteFault(WriteFault.Journal, ex);
+        if (ex is not Ledger.Engine.InvariantViolationException) noteFault(component, ex);
         return false; // never handled here
     }
 }
 
-/// <summary>Notes an entry-store write failure (see <see cref="GuardedJournal"/>).</summary>
-internal sealed class GuardedStoreWriter(IEntryStoreWriter inner, Action<string, Exception> noteFault) : IEntryStoreWriter
+/// <summary>The journal, its failures named <see cref="WriteFault.Journal"/>.</summary>
+internal sealed class GuardedJournal(ICommandJournal inner, Action<string, Exception> noteFault) : ICommandJournal
 {
-    public void Add(LedgerCommand command)
+    private readonly FaultNote _note = new(WriteFault.Journal, noteFault);
+
+    public void Append(LedgerCommand command)
     {
-        try
-        {
-            inner.Add(command);
-        }
-        catch (Exception ex) when (Note(ex))
-        {
-            throw;
-        }
+        try { inner.Append(command); }
+        catch (Exception ex) when (_note.Failed(ex)) { throw; }
     }
 
-    public void EndOfBatch()
+    public void Commit()
     {
-        try
-        {
-            inner.EndOfBatch();
-        }
-        catch (Exception ex) when (Note(ex))
-        {
-            throw;
-        }
-    }
-
-    private bool Note(Exception ex)
-    {
-        if (ex is not Ledger.Engine.InvariantViolationException) noteFault(WriteFault.EntryStore, ex);
-        return false;
+        try { inner.Commit(); }
+        catch (Exception ex) when (_note.Failed(ex)) { throw; }
     }
 }
 
-/// <summary>Notes a read-store write failure (see <see cref="GuardedJournal"/>).</summary>
-internal sealed class GuardedReadSink(ICommittedCommandSink inner, Action<string, Exception> noteFault) : ICommittedCommandSink
+/// <summary>The entry store's writer, its failures named <see cref="WriteFault.EntryStore"/>.</summary>
+internal sealed class GuardedStoreWriter(IEntryStoreWriter inner, Action<string, Exception> noteFault) : IEntryStoreWriter
 {
-    public void OnCommitted(LedgerCommand command)
+    private readonly FaultNote _note = new(WriteFault.EntryStore, noteFault);
+
+    public void Add(LedgerCommand command)
     {
-        try
-        {
-            inner.OnCommitted(command);
-        }
-        catch (Exception ex) when (Note(ex))
-        {
-            throw;
-        }
+        try { inner.Add(command); }
+        catch (Exception ex) when (_note.Failed(ex)) { throw; }
     }
 
     public void EndOfBatch()
     {
-        try
-        {
-            inner.EndOfBatch();
-        }
-        catch (Exception ex) when (Note(ex))
-        {
-            throw;
-        }
+        try { inner.EndOfBatch(); }
+        catch (Exception ex) when (_note.Failed(ex)) { throw; }
+    }
+}
+
+/// <summary>The read store's sink, its failures named <see cref="WriteFault.ReadStore"/>.</summary>
+internal sealed class GuardedReadSink(ICommittedCommandSink inner, Action<string, Exception> noteFault) : ICommittedCommandSink
+{
+    private readonly FaultNote _note = new(WriteFault.ReadStore, noteFault);
+
+    public void OnCommitted(LedgerCommand command)
+    {
+        try { inner.OnCommitted(command); }
+        catch (Exception ex) when (_note.Failed(ex)) { throw; }
     }
 
-    private bool Note(Exception ex)
+    public void EndOfBatch()
     {
-        if (ex is not Ledger.Engine.InvariantViolationException) noteFault(WriteFault.ReadStore, ex);
-        return false;
+        try { inner.EndOfBatch(); }
+        catch (Exception ex) when (_note.Failed(ex)) { throw; }
     }
 }

@@ -198,10 +198,7 @@ public static class LedgerRecovery
                     crossing = record;
                     break;
                 }
-                var command = record.Command;
-                command.JournalAddress = record.Address;
-                command.JournalNextAddress = record.NextAddress;
-                command.JournalChecksum = record.Checksum;
+                var command = record.CommandAtItsAddress();
                 prefetcher?.Add(command);
                 n++;
             }

@@ -228,10 +228,7 @@ public static class WhatIfReplay
                     past = true;
                     break;
                 }
-                var command = record.Command;
-                command.JournalAddress = record.Address;
-                command.JournalNextAddress = record.NextAddress;
-                command.JournalChecksum = record.Checksum;
+                var command = record.CommandAtItsAddress();
                 prefetcher.Add(command);
                 n++;
             }
