@@ -3,7 +3,6 @@ using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
 using Ledger.Engine.State;
 using Ledger.Journal.Format;
-using MessagePack;
 using RocksDbSharp;
 
 namespace Ledger.Journal.Entries;
@@ -90,8 +89,6 @@ public sealed partial class EntryStore
     private HistoryCatalog? ReadCatalog()
     {
         var value = Db.Get(StoreCodec.CatalogKey.ToArray());
-        if (value is null) return null;
-        var reader = new MessagePackReader(value);
-        return CatalogCodec.ReadCatalog(ref reader);
+        return value is null ? null : StoreCodec.ReadCatalog(value);
     }
 }

@@ -1,8 +1,12 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Encoding;
 using Ledger.Engine.State;
+using Ledger.Journal.Format;
+using MessagePack;
 
 namespace Ledger.Journal.Entries;
 
@@ -234,6 +238,30 @@ public static class StoreCodec
             HeldMinor = BinaryPrimitives.ReadInt64LittleEndian(from[32..]),
             OpenedAtTicks = BinaryPrimitives.ReadInt64LittleEndian(from[40..]),
         };
+    }
+    /// <summary>The catalog row ('C'): the catalog in MessagePack, with its provenance, as the journal writes it.</summary>
+    public static byte[] WriteCatalog(HistoryCatalog catalog)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096); // a catalog change, not the hot path
+        var w = new MessagePackWriter(buffer);
+        CatalogCodec.Write(ref w, catalog, provenance: true);
+        w.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads the catalog row; throws <see cref="StoreFormatException"/> for a value that does not decode or does not build a catalog.</summary>
+    public static HistoryCatalog ReadCatalog(ReadOnlyMemory<byte> from)
+    {
+        try
+        {
+            var reader = new MessagePackReader(from);
+            return CatalogCodec.ReadCatalog(ref reader);
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or CatalogException
+                                   or OverflowException or ArgumentOutOfRangeException or IndexOutOfRangeException)
+        {
+            throw new StoreFormatException($"its catalog row of {from.Length} bytes does not decode ({ex.Message})");
+        }
     }
 }
 

@@ -1,9 +1,7 @@
-using System.Buffers;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
 using Ledger.Journal.Format;
-using MessagePack;
 using RocksDbSharp;
 
 namespace Ledger.Journal.Entries;
@@ -72,7 +70,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         }
         if (command.Kind == CommandKind.LoadCatalog && command.Catalog is { } catalog)
         {
-            _batch.Put(StoreCodec.CatalogKey, Encode(catalog), null);
+            _batch.Put(StoreCodec.CatalogKey, StoreCodec.WriteCatalog(catalog), null);
             _pendingCatalog = catalog;
         }
         EntriesWritten += command.ChangeCount;
@@ -105,17 +103,8 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     /// </summary>
     public void WriteInitialCatalog(Engine.Catalog.HistoryCatalog catalog)
     {
-        _store.Db.Put(StoreCodec.CatalogKey, Encode(catalog), null, _store.WriteOptions);
+        _store.Db.Put(StoreCodec.CatalogKey, StoreCodec.WriteCatalog(catalog), null, _store.WriteOptions);
         _store.CatalogWritten(catalog);
-    }
-
-    private static ReadOnlySpan<byte> Encode(Engine.Catalog.HistoryCatalog catalog)
-    {
-        var buffer = new ArrayBufferWriter<byte>(4096); // a catalog change, not the hot path
-        var w = new MessagePackWriter(buffer);
-        CatalogCodec.Write(ref w, catalog, provenance: true);
-        w.Flush();
-        return buffer.WrittenSpan;
     }
 
     public void Dispose() => _batch.Dispose();

@@ -100,7 +100,7 @@ public class RecordCodecTests
             var payload = bytes.AsSpan(RecordHeader.Size).ToArray();
             for (int m = 0; m < 30; m++)
             {
-                var mutated = Mutate(payload, random, out string how);
+                var mutated = Mutations.Mutate(payload, random, out string how);
                 try
                 {
                     RecordCodec.Decode(in header, mutated, new JournalRecord());
@@ -119,40 +119,6 @@ public class RecordCodecTests
         TestContext.Out.WriteLine($"{decoded} decoded, {refused} refused, {crashes.Count} crashed");
         Assert.That(crashes, Is.Empty, string.Join("\n", crashes.Take(10)));
         Assert.That(refused, Is.GreaterThan(1_000), "the mutations reach the decoder's checks");
-    }
-
-    private static byte[] Mutate(byte[] payload, Random random, out string how)
-    {
-        var bytes = (byte[])payload.Clone();
-        switch (random.Next(5))
-        {
-            case 0:
-                int flips = random.Next(1, 5);
-                for (int i = 0; i < flips; i++) bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
-                how = $"{flips} bits flipped";
-                return bytes;
-            case 1:
-                int length = random.Next(bytes.Length);
-                how = $"truncated to {length} of {bytes.Length}";
-                return bytes[..length];
-            case 2:
-                int at = random.Next(bytes.Length);
-                bytes[at] = random.Next(2) == 0 ? (byte)0xFF : (byte)0xDD; // a negative fixint, or a map32/array32 header
-                if (at + 4 < bytes.Length) BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(at + 1), random.Next(2) == 0 ? int.MaxValue : -1);
-                how = $"a huge or negative length at {at}";
-                return bytes;
-            case 3:
-                int from = random.Next(bytes.Length);
-                random.NextBytes(bytes.AsSpan(from, Math.Min(bytes.Length - from, random.Next(1, 16))));
-                how = $"random bytes from {from}";
-                return bytes;
-            default:
-                var longer = new byte[bytes.Length + random.Next(1, 32)];
-                bytes.CopyTo(longer, 0);
-                random.NextBytes(longer.AsSpan(bytes.Length));
-                how = "random bytes appended";
-                return longer;
-        }
     }
 
     [Test]

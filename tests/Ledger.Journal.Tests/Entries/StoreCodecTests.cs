@@ -14,30 +14,10 @@ public class StoreCodecTests
     {
         var random = new Random(7);
         var buffer = new byte[StoreCodec.ImageBytesMax];
-        long[] extremes = [0, 1, -1, long.MaxValue, long.MinValue, int.MaxValue, int.MinValue, 1L << 40];
-        long Pick() => random.Next(4) == 0 ? extremes[random.Next(extremes.Length)] : random.NextInt64(-1_000_000, 1_000_000_000_000);
         int longest = 0;
         for (int n = 0; n < 10_000; n++)
         {
-            var e = new EntryImage
-            {
-                AccountPacked = random.Next(10) == 0 ? EntryKeys.BundleAccount : Pick(),
-                Kind = (EntryKind)random.Next(1, 6), Status = (EntryStatus)random.Next(0, 6), AnsweredStatus = (EntryStatus)random.Next(0, 6),
-                Direction = (Direction)random.Next(1, 3), Decline = (ResultCode)random.Next(0, 256), DeclineRuleId = (byte)random.Next(256),
-                Flags = (EntryFlags)random.Next(0, 8),
-                RequestedEntryType = (int)Pick(), EntryType = (int)Pick(), RequestedCurrency = new CurrencyCode((int)Pick()), Currency = new CurrencyCode((int)Pick()),
-                RequestedAmountMinor = Pick(), AmountMinor = Pick(), RequestedExpiresAtTicks = Pick(), ExpiresAtTicks = Pick(),
-                DescriptionHash = (ulong)Pick(), ReferenceHash = (ulong)Pick(), Sequence = Math.Abs(Pick() % long.MaxValue), TimestampTicks = Pick(),
-                HeldRemainingMinor = Pick(), ReferenceSequence = Math.Abs(Pick() % long.MaxValue), ReversedBySequence = Math.Abs(Pick() % long.MaxValue),
-                BalancesAfter = new Balances(Pick(), Pick()), RecordNumber = Math.Abs(Pick() % (long.MaxValue / 2)), CommandPosition = random.Next(1000),
-                CommandCount = random.Next(1, 1001), DeclineEntryIndex = random.Next(-1, 1000),
-            };
-            if (random.Next(2) == 0) (e.RequestedEntryType, e.RequestedCurrency, e.RequestedAmountMinor, e.RequestedExpiresAtTicks) = (e.EntryType, e.Currency, e.AmountMinor, e.ExpiresAtTicks);
-            e.LastChange = e.RecordNumber + random.Next(0, 1_000_000);
-            var key = new byte[random.Next(1, EntryKeys.LengthMax + 1)];
-            random.NextBytes(key);
-            e.SetKey(key);
-
+            var e = RandomImage(random);
             int length = StoreCodec.WriteImage(in e, buffer);
             longest = Math.Max(longest, length);
             StoreCodec.ReadImage(buffer.AsSpan(0, length), out var back);
@@ -45,6 +25,89 @@ public class StoreCodecTests
             Assert.Throws<StoreFormatException>(() => StoreCodec.ReadImage(buffer.AsSpan(0, length - 1), out _), "a truncated value is refused");
         }
         TestContext.Out.WriteLine($"longest image: {longest} bytes (at most {StoreCodec.ImageBytesMax})");
+    }
+
+    private static readonly long[] Extremes = [0, 1, -1, long.MaxValue, long.MinValue, int.MaxValue, int.MinValue, 1L << 40];
+
+    /// <summary>An image with every field random, extremes included, optional fields present or not.</summary>
+    private static EntryImage RandomImage(Random random)
+    {
+        long Pick() => random.Next(4) == 0 ? Extremes[random.Next(Extremes.Length)] : random.NextInt64(-1_000_000, 1_000_000_000_000);
+        var e = new EntryImage
+        {
+            AccountPacked = random.Next(10) == 0 ? EntryKeys.BundleAccount : Pick(),
+            Kind = (EntryKind)random.Next(1, 6), Status = (EntryStatus)random.Next(0, 6), AnsweredStatus = (EntryStatus)random.Next(0, 6),
+            Direction = (Direction)random.Next(1, 3), Decline = (ResultCode)random.Next(0, 256), DeclineRuleId = (byte)random.Next(256),
+            Flags = (EntryFlags)random.Next(0, 8),
+            RequestedEntryType = (int)Pick(), EntryType = (int)Pick(), RequestedCurrency = new CurrencyCode((int)Pick()), Currency = new CurrencyCode((int)Pick()),
+            RequestedAmountMinor = Pick(), AmountMinor = Pick(), RequestedExpiresAtTicks = Pick(), ExpiresAtTicks = Pick(),
+            DescriptionHash = (ulong)Pick(), ReferenceHash = (ulong)Pick(), Sequence = Math.Abs(Pick() % long.MaxValue), TimestampTicks = Pick(),
+            HeldRemainingMinor = Pick(), ReferenceSequence = Math.Abs(Pick() % long.MaxValue), ReversedBySequence = Math.Abs(Pick() % long.MaxValue),
+            BalancesAfter = new Balances(Pick(), Pick()), RecordNumber = Math.Abs(Pick() % (long.MaxValue / 2)), CommandPosition = random.Next(1000),
+            CommandCount = random.Next(1, 1001), DeclineEntryIndex = random.Next(-1, 1000),
+        };
+        if (random.Next(2) == 0) (e.RequestedEntryType, e.RequestedCurrency, e.RequestedAmountMinor, e.RequestedExpiresAtTicks) = (e.EntryType, e.Currency, e.AmountMinor, e.ExpiresAtTicks);
+        e.LastChange = e.RecordNumber + random.Next(0, 1_000_000);
+        var key = new byte[random.Next(1, EntryKeys.LengthMax + 1)];
+        random.NextBytes(key);
+        e.SetKey(key);
+        return e;
+    }
+
+    [Test]
+    public void ShouldDecodeOrRefuseMutatedValuesOfEveryRowKindButNeverThrowAnythingElse()
+    {
+        // Hostile bytes on read (issue 17, item 4): a value damaged on disk or written by a bug. Each row kind the store
+        // reads (entry image, account, daily counter, cut, catalog) decodes or is refused with StoreFormatException, the
+        // exception start-up answers by rebuilding the store from the journal; any other exception would stop start-up.
+        var random = new Random(20261206);
+        var buffer = new byte[StoreCodec.ImageBytesMax];
+        var values = new List<(string Kind, byte[] Value, Action<byte[]> Read)>();
+        for (int n = 0; n < 400; n++)
+        {
+            var e = RandomImage(random);
+            int length = StoreCodec.WriteImage(in e, buffer);
+            values.Add(("entry image", buffer[..length], v => StoreCodec.ReadImage(v, out _)));
+        }
+        var account = new byte[StoreCodec.AccountBytes];
+        StoreCodec.WriteAccount(new AccountState { Key = new AccountKey(1, 42), Currency = CurrencyCode.Parse("USD"), AvailableMinor = 5_000, OpenedAtTicks = 1 }, account);
+        values.Add(("account", account, v => StoreCodec.ReadAccount(v)));
+        var counter = new byte[StoreCodec.DailyCounterBytes];
+        StoreCodec.WriteDailyCounter(new DailyCounter { AccountPacked = 42, Scope = 3, Day = 20_000, Count = 2, SumMinor = 900 }, counter);
+        values.Add(("daily counter", counter, v => StoreCodec.ReadDailyCounter(v)));
+        var cut = new byte[StoreCut.Bytes];
+        new StoreCut(12, 4_096, 4_200, 0xDEADBEEF, 30, 639_000_000_000_000_000, 77, 5, 1).Write(cut);
+        values.Add(("cut", cut, v => StoreCut.Read(v)));
+        var catalog = Ledger.Testing.Catalogs.WithRules(new Dictionary<int, Ledger.Engine.Catalog.RuleDefinition[]> { [998] = [Ledger.Testing.Catalogs.Rule("fee", "code=700 fixed=25")] });
+        values.Add(("catalog", StoreCodec.WriteCatalog(catalog), v => StoreCodec.ReadCatalog(v)));
+        Assert.That(StoreCodec.ReadCatalog(values[^1].Value).Definitions.Count, Is.EqualTo(catalog.Definitions.Count), "the catalog row reads back");
+
+        var crashes = new List<string>();
+        var counts = values.Select(v => v.Kind).Distinct().ToDictionary(k => k, _ => (Decoded: 0, Refused: 0));
+        foreach (var (kind, value, read) in values)
+        {
+            int mutations = kind == "entry image" ? 40 : 2_000;
+            for (int m = 0; m < mutations; m++)
+            {
+                var mutated = Ledger.Testing.Mutations.Mutate(value, random, out string how);
+                try
+                {
+                    read(mutated);
+                    counts[kind] = (counts[kind].Decoded + 1, counts[kind].Refused);
+                }
+                catch (StoreFormatException)
+                {
+                    counts[kind] = (counts[kind].Decoded, counts[kind].Refused + 1);
+                }
+                catch (Exception ex)
+                {
+                    crashes.Add($"{kind}, {how}: {ex.GetType().Name}: {ex.Message}");
+                }
+            }
+        }
+        TestContext.Out.WriteLine(string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value.Decoded} decoded, {c.Value.Refused} refused")) + $", {crashes.Count} other exceptions");
+        Assert.That(crashes, Is.Empty, string.Join("\n", crashes.Take(10)));
+        foreach (var (kind, (_, refused)) in counts) Assert.That(refused, Is.GreaterThan(100), $"{kind}: the mutations reach the decoder's checks");
     }
 
     /// <summary>The image's memory (it holds no references; both sides start zeroed, so padding agrees).</summary>
