@@ -93,9 +93,12 @@ internal static class ReadCodec
         return 20;
     }
 
-    public static PartitionPosition ReadPartition(ReadOnlySpan<byte> from) => from.Length >= 20
-        ? new PartitionPosition(BinaryPrimitives.ReadInt64LittleEndian(from), BinaryPrimitives.ReadInt64LittleEndian(from[8..]), BinaryPrimitives.ReadInt32LittleEndian(from[16..]))
-        : new PartitionPosition(BinaryPrimitives.ReadInt64LittleEndian(from), 0, -1);
+    public static PartitionPosition ReadPartition(ReadOnlySpan<byte> from) => from.Length switch
+    {
+        20 => new PartitionPosition(BinaryPrimitives.ReadInt64LittleEndian(from), BinaryPrimitives.ReadInt64LittleEndian(from[8..]), BinaryPrimitives.ReadInt32LittleEndian(from[16..])),
+        8 => new PartitionPosition(BinaryPrimitives.ReadInt64LittleEndian(from), 0, -1),
+        _ => throw new ReadStoreFormatException($"a partition position of {from.Length} bytes"),
+    };
 
     public static (long TimestampTicks, long Sequence) OfLedgerKey(ReadOnlySpan<byte> key) =>
         (BinaryPrimitives.ReadInt64BigEndian(key[1..]), BinaryPrimitives.ReadInt64BigEndian(key[9..]));
@@ -126,8 +129,17 @@ internal static class ReadCodec
 
     public static (Balances Balances, long FirstSequence) ReadHistory(ReadOnlySpan<byte> from)
     {
-        var r = new VarReader(from);
-        return (new Balances(r.Signed(), r.Signed()), (long)r.Unsigned());
+        try
+        {
+            var r = new VarReader(from);
+            var read = (new Balances(r.Signed(), r.Signed()), (long)r.Unsigned());
+            if (r.Remaining != 0) throw new VarFormatException($"{r.Remaining} bytes after the values");
+            return read;
+        }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException or VarFormatException)
+        {
+            throw new ReadStoreFormatException($"a balance history value of {from.Length} bytes that does not decode");
+        }
     }
 
     public static int WriteRow(in RowData row, Span<byte> into)
