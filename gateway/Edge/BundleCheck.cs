@@ -24,6 +24,10 @@ internal readonly record struct BundlePlan(int[] LegStarts, AccountKey[] Keys, L
 /// <summary>The edge checks of a bundle, for every door: the same 400s whether it came over REST or Kafka.</summary>
 internal static class BundleCheck
 {
+    public static Refusal TooManyLegs(int legs) => Refusal.Invalid($"legs has {legs} legs; a bundle takes at most {Limits.LegsPerBundleMax}.");
+
+    public static Refusal TooManyEntries(int total) => Refusal.Invalid($"The bundle has {total} entries over its legs; at most {Limits.EntriesPerBundleMax}.");
+
     /// <summary>
     /// Judges a bundle as read and fills <paramref name="command"/> with its post; null when valid, else the refusal
     /// naming what is wrong (nothing is submitted).
@@ -38,7 +42,7 @@ internal static class BundleCheck
         }
         var legs = body.Legs;
         if (legs is null || legs.Count == 0) return Refusal.Invalid($"legs is required: 1 to {Limits.LegsPerBundleMax} legs.");
-        if (legs.Count > Limits.LegsPerBundleMax) return Refusal.Invalid($"legs has {legs.Count} legs; a bundle takes at most {Limits.LegsPerBundleMax}.");
+        if (legs.Count > Limits.LegsPerBundleMax) return TooManyLegs(legs.Count);
 
         var legStarts = new int[legs.Count];
         var keys = new AccountKey[legs.Count];
@@ -58,10 +62,7 @@ internal static class BundleCheck
             legStarts[l] = total;
             total += leg.Entries.Count;
         }
-        if (total > Limits.EntriesPerBundleMax)
-        {
-            return Refusal.Invalid($"The bundle has {total} entries over its legs; at most {Limits.EntriesPerBundleMax}.");
-        }
+        if (total > Limits.EntriesPerBundleMax) return TooManyEntries(total);
 
         command.SetPost(total, body.BundleId);
         for (int l = 0; l < legs.Count; l++)

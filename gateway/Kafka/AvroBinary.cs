@@ -80,6 +80,7 @@ internal ref struct AvroReader(ReadOnlySpan<byte> data)
         long count = ReadLong();
         if (count < 0)
         {
+            if (count == long.MinValue) throw new AvroFormatException("an array block count of -2^63");
             count = -count;
             long bytes = ReadLong();
             if (bytes < 0 || bytes > Remaining) throw new AvroFormatException($"an array block claims {bytes} bytes, {Remaining} are left");

@@ -88,6 +88,110 @@ public sealed class KafkaCommandCodecTests
         Assert.That(problem, Does.StartWith("the message does not decode as ledger.commands.v1.LedgerCommand"));
     }
 
+    /// <summary>A command by hand: every optional field null, one entry, one leg of one entry; the offset of every union's branch index.</summary>
+    private static (byte[] Bytes, List<int> Unions) MinimalCommandWithEveryUnion()
+    {
+        var bytes = new List<byte>();
+        var unions = new List<int>();
+        void Union()
+        {
+            unions.Add(bytes.Count);
+            bytes.Add(0x00);
+        }
+        void Entry()
+        {
+            bytes.AddRange([0x00, 0x00]); // entryKind ledger, correlationId ""
+            for (int u = 0; u < 8; u++) Union();
+        }
+        bytes.AddRange([0x02, 0x41, 0x00]); // commandId "A", kind POST_BATCH
+        Union(); // branch
+        Union(); // account
+        bytes.Add(0x02); // entries: a block of one
+        Entry();
+        bytes.Add(0x00);
+        Union(); // correlationId
+        Union(); // bundleId
+        bytes.AddRange([0x02, 0x00, 0x00, 0x02]); // legs: a block of one; branch 0, account 0; its entries: a block of one
+        Entry();
+        bytes.AddRange([0x00, 0x00]);
+        Union(); // currency
+        Union(); // overdraftLimit
+        return (bytes.ToArray(), unions);
+    }
+
+    [Test]
+    public void ShouldRefuseABranchPastNullOrTInEveryUnion()
+    {
+        var (bytes, unions) = MinimalCommandWithEveryUnion();
+        var decoded = new CommandAvro();
+        Assert.That(decoded.TryRead(bytes, out string? problem), Is.True, problem);
+        Assert.That((decoded.EntryCount, decoded.LegCount, decoded.LegEntryCount), Is.EqualTo((1, 1, 1)), "the hand-made command is what it says");
+        Assert.That(unions, Has.Count.EqualTo(6 + 8 + 8), "every union of the schema: six in the command, eight in each entry");
+        foreach (int at in unions)
+        {
+            foreach (byte branch in new byte[] { 0x04, 0x01, 0x7F }) // 2, -1, -64 in zigzag
+            {
+                var wrong = (byte[])bytes.Clone();
+                wrong[at] = branch;
+                Assert.That(decoded.TryRead(wrong, out problem), Is.False, $"branch byte {branch:X2} at {at}");
+                Assert.That(problem, Does.StartWith("the message does not decode as ledger.commands.v1.LedgerCommand"));
+            }
+        }
+    }
+
+    [Test]
+    public void ShouldReadANegativeBlockCountWithItsSizeAndRefuseMinus2To63()
+    {
+        // Avro lets a writer give a block's count negated, followed by the block's byte size.
+        byte[] entry = [0x00, 0x02, 0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]; // ledger, correlationId "e", eight nulls
+        byte[] head = [0x02, 0x41, 0x00, 0x00, 0x00];
+        byte[] tail = [0x00, 0x00, 0x00, 0x00, 0x00];
+        var decoded = new CommandAvro();
+        byte[] negative = [.. head, 0x01, (byte)(entry.Length * 2), .. entry, 0x00, .. tail];
+        Assert.That(decoded.TryRead(negative, out string? problem), Is.True, problem);
+        Assert.That((decoded.EntryCount, decoded.Entries[0].CorrelationId), Is.EqualTo((1, "e")));
+        byte[] minimum = [.. head, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00, .. tail]; // zigzag of long.MinValue, then size 0
+        Assert.That(decoded.TryRead(minimum, out problem), Is.False, "a count of -2^63 has no positive count: it is not an empty array");
+        byte[] sizeTooBig = [.. head, 0x01, 0xFE, 0xFF, 0xFF, 0xFF, 0x0F, .. entry, 0x00, .. tail];
+        Assert.That(decoded.TryRead(sizeTooBig, out problem), Is.False, "a block size past the message");
+    }
+
+    [Test]
+    public void ShouldKeepNoMoreThanTheEdgeTakesOfAHugeArrayAndStillCountIt()
+    {
+        // The edge takes at most 1 000 entries per batch, 100 legs and 1 000 leg entries per bundle: a message claiming
+        // (and holding) more is read to its end, counted for its refusal, and costs no more memory than the limits.
+        byte[] entry = [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+        using var message = new MemoryStream();
+        message.Write([0x02, 0x41, 0x00, 0x00, 0x00]);
+        WriteBlock(message, 200_000, entry);
+        message.Write([0x00, 0x00]);
+        WriteBlock(message, 50_000, [0x00, 0x00, 0x00]); // legs with no entries
+        message.Write([0x00, 0x00]);
+        var decoded = new CommandAvro();
+        Assert.That(decoded.TryRead(message.ToArray(), out string? problem), Is.True, problem);
+        Assert.That((decoded.EntryCount, decoded.LegCount), Is.EqualTo((200_000, 50_000)));
+        Assert.That(decoded.Entries, Has.Length.LessThanOrEqualTo(Ledger.Engine.Limits.EntriesPerBatchMax));
+        Assert.That(decoded.Legs, Has.Count.EqualTo(Ledger.Engine.Limits.LegsPerBundleMax));
+
+        using var bundle = new MemoryStream();
+        bundle.Write([0x02, 0x41, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00]); // POST_BUNDLE, one leg
+        WriteBlock(bundle, 5_000, entry);
+        bundle.Write([0x00, 0x00, 0x00]); // legs end, currency, overdraftLimit
+        Assert.That(decoded.TryRead(bundle.ToArray(), out problem), Is.True, problem);
+        Assert.That((decoded.LegCount, decoded.LegEntryCount), Is.EqualTo((1, 5_000)));
+        Assert.That(decoded.Legs[0]!.Entries, Has.Count.EqualTo(Ledger.Engine.Limits.EntriesPerBundleMax));
+    }
+
+    private static void WriteBlock(MemoryStream into, int count, byte[] item)
+    {
+        var writer = new AvroWriter();
+        writer.WriteLong(count);
+        into.Write(writer.Written);
+        for (int i = 0; i < count; i++) into.Write(item);
+        into.WriteByte(0x00);
+    }
+
     private static void AssertEntry(EntryFields fields, GenericRecord e)
     {
         Assert.That(fields.KindText, Is.EqualTo(((GenericEnum)e["entryKind"]).Value));

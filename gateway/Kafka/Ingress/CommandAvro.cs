@@ -1,3 +1,4 @@
+using Ledger.Engine;
 using Ledger.Engine.Domain;
 using Ledger.Gateway.Edge;
 
@@ -8,6 +9,9 @@ namespace Ledger.Gateway.Kafka.Ingress;
 /// <c>GenericRecord</c>, no object per entry): the ingress thread owns one and refills it per message. Entries land as
 /// <see cref="EntryFields"/>, the same values REST's JSON reader produces, so the edge checks (<see cref="EntryMapper"/>)
 /// are the same for both doors. Bundles keep their legs in lists (what <see cref="BundleCheck.Prepare"/> takes).
+/// Memory is bounded by the edge's limits, not by what a message claims: every item is read (so a malformed one is
+/// refused wherever it is), but only the first <see cref="Limits.EntriesPerBatchMax"/> entries, <see cref="Limits.LegsPerBundleMax"/>
+/// legs and <see cref="Limits.EntriesPerBundleMax"/> leg entries are kept; the counts say how many there were, for the refusal.
 /// Usage: <c>if (decoded.TryRead(datum, out var problem)) ...</c>
 /// </summary>
 internal sealed class CommandAvro
@@ -31,6 +35,10 @@ internal sealed class CommandAvro
     public string? CorrelationId;
     public string? BundleId;
     public List<BundleLegBody?> Legs = [];
+    /// <summary>Legs in the message (<see cref="Legs"/> keeps the first <see cref="Limits.LegsPerBundleMax"/>).</summary>
+    public int LegCount;
+    /// <summary>Entries over all legs (the legs keep the first <see cref="Limits.EntriesPerBundleMax"/>).</summary>
+    public int LegEntryCount;
     public string? Currency;
     public long? OverdraftLimit;
 
@@ -48,26 +56,38 @@ internal sealed class CommandAvro
             EntryCount = 0;
             for (int n = r.ReadBlockCount(EntryBytesMin); n > 0; n = r.ReadBlockCount(EntryBytesMin))
             {
-                if (EntryCount + n > Entries.Length) Array.Resize(ref Entries, Math.Max(EntryCount + n, Entries.Length * 2));
-                for (int i = 0; i < n; i++) ReadEntry(ref r, out Entries[EntryCount++]);
+                for (int i = 0; i < n; i++, EntryCount++)
+                {
+                    if (EntryCount >= Limits.EntriesPerBatchMax)
+                    {
+                        ReadEntry(ref r, out _); // read, not kept: the batch is refused for its count
+                        continue;
+                    }
+                    if (EntryCount == Entries.Length) Array.Resize(ref Entries, Math.Min(Entries.Length * 2, Limits.EntriesPerBatchMax));
+                    ReadEntry(ref r, out Entries[EntryCount]);
+                }
             }
             CorrelationId = r.ReadOptionalString();
             BundleId = r.ReadOptionalString();
             Legs.Clear();
+            LegCount = 0;
+            LegEntryCount = 0;
             for (int n = r.ReadBlockCount(3); n > 0; n = r.ReadBlockCount(3))
             {
-                for (int i = 0; i < n; i++)
+                for (int i = 0; i < n; i++, LegCount++)
                 {
-                    var leg = new BundleLegBody { Branch = r.ReadInt(), Account = r.ReadLong(), Entries = [] };
+                    int branch = r.ReadInt();
+                    long account = r.ReadLong();
+                    var leg = LegCount < Limits.LegsPerBundleMax ? new BundleLegBody { Branch = branch, Account = account, Entries = [] } : null;
                     for (int m = r.ReadBlockCount(EntryBytesMin); m > 0; m = r.ReadBlockCount(EntryBytesMin))
                     {
-                        for (int j = 0; j < m; j++)
+                        for (int j = 0; j < m; j++, LegEntryCount++)
                         {
                             ReadEntry(ref r, out var fields);
-                            leg.Entries.Add(fields);
+                            if (leg is not null && LegEntryCount < Limits.EntriesPerBundleMax) leg.Entries!.Add(fields);
                         }
                     }
-                    Legs.Add(leg);
+                    if (leg is not null) Legs.Add(leg);
                 }
             }
             Currency = r.ReadOptionalString();

@@ -233,6 +233,8 @@ internal sealed class CommandConsumer : IDisposable
             case CommandAvro.Symbol.PostBundle:
             {
                 if (!write) return Forbidden("ledger:write");
+                if (d.LegCount > Limits.LegsPerBundleMax) return BundleCheck.TooManyLegs(d.LegCount); // the decoder kept only the first legs
+                if (d.LegEntryCount > Limits.EntriesPerBundleMax) return BundleCheck.TooManyEntries(d.LegEntryCount); // and the first entries
                 var body = new BundleBody { BundleId = d.BundleId, Legs = [.. d.Legs] };
                 return BundleCheck.Prepare(body, command, out pending.Bundle);
             }
