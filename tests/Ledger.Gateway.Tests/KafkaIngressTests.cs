@@ -148,6 +148,109 @@ public sealed class KafkaIngressTests
     }
 
     [Test]
+    public async Task HostileBytesOfEveryCommandKindShouldEachGetAProblemChangeNothingAndNotStallThePartition()
+    {
+        // Issue 17, item 4: mutated, truncated, misframed and oversized commands of every kind, all on one partition,
+        // then a valid one. Each gets a result with a 4xx Problem; the valid one after them applies; the ingress is
+        // still running and the ledger's state hash is what it was. The commands aim at accounts never opened, so a
+        // mutation that still decodes to a well-formed command is declined too (nothing of them may apply).
+        using var kafka = KafkaMockCluster.Start("ledger.commands", "ledger.results", "ledger.events");
+        await using var server = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Kafka:CommandsPartner=demo-partner");
+        var a = await server.OpenAccountAsync();
+        using var rest = await server.ClientAsync();
+        (await rest.PostAsync(a.Batches, Batch(Entry("ledger", "funds", 100, 10_000), Entry("blocking", "held", 998, 1_000)))).EnsureSuccessStatusCode();
+        ulong hashBefore = server.Runtime.Store!.Engine.ComputeStateHash();
+
+        var ghost = new TestAccount(7, 999_999_991);
+        var ghost2 = new TestAccount(8, 999_999_992);
+        var batch = Command("p-batch", "POST_BATCH", ghost);
+        var withText = EntryOf("ledger", "dep", 100, 5_000);
+        withText.Add("description", "Café à la carte");
+        var hold = EntryOf("blocking", "hold", 998, 700);
+        hold.Add("expiresAt", "2030-01-01T00:00:00Z");
+        var reversal = EntryOf("reversal", "rev");
+        reversal.Add("reverses", "dep");
+        var removal = EntryOf("removal", "rem");
+        removal.Add("removes", "hold");
+        batch.Add("entries", new object[] { withText, hold, EntryOf("unblocking", "rel", amount: 100, unblocks: "hold"), reversal, removal });
+        var remove = Command("p-remove", "REMOVE_ENTRY", ghost);
+        remove.Add("correlationId", "hold");
+        var bundle = Command("p-bundle", "POST_BUNDLE");
+        bundle.Add("bundleId", "b-1");
+        bundle.Add("legs", new object[] { Leg(ghost, EntryOf("ledger", "out", 200, 2_000)), Leg(ghost2, EntryOf("ledger", "in", 201, 2_000)) });
+        var open = Command("p-open", "OPEN_ACCOUNT", ghost);
+        open.Add("currency", "USD");
+        open.Add("overdraftLimit", 500L);
+
+        var random = new Random(20261206);
+        var poison = new List<(string How, byte[]? Value)>();
+        foreach (var command in new[] { batch, remove, bundle, open })
+        {
+            string kind = ((GenericEnum)command["kind"]).Value;
+            byte[] valid = Encode(command);
+            byte[] header = valid[..10], datum = valid[10..];
+            poison.Add(($"{kind} as written (an account never opened)", valid));
+            var fingerprint = (byte[])valid.Clone();
+            fingerprint[2 + random.Next(8)] ^= 0x10;
+            poison.Add(($"{kind} with another schema's fingerprint", fingerprint));
+            poison.Add(($"{kind} in the Confluent framing (magic byte 0, schema id 1)", [0x00, 0x00, 0x00, 0x00, 0x01, .. datum]));
+            poison.Add(($"{kind} with a wrong second magic byte", [0xC3, 0x02, .. valid[2..]]));
+            poison.Add(($"{kind} cut inside its header", valid[..random.Next(1, 10)]));
+            poison.Add(($"{kind} cut after its header", header));
+            for (int m = 0; m < 40; m++)
+            {
+                var mutated = Ledger.Testing.Mutations.Mutate(datum, random, out string how);
+                poison.Add(($"{kind}, {how}", [.. header, .. mutated]));
+            }
+        }
+        byte[] ownHeader = Encode(batch)[..10];
+        poison.Add(("an empty message", []));
+        poison.Add(("a message without a value (a tombstone)", null));
+        poison.Add(("random bytes", Enumerable.Range(0, 64).Select(_ => (byte)random.Next(256)).ToArray()));
+        poison.Add(("a huge string length", [.. ownHeader, 0xFE, 0xFF, 0xFF, 0xFF, 0x0F]));
+        poison.Add(("a negative string length", [.. ownHeader, 0x01]));
+        poison.Add(("a huge entries count", [.. ownHeader, 0x02, 0x41, 0x00, 0x00, 0x00, 0xFE, 0xFF, 0xFF, 0xFF, 0x0F]));
+        poison.Add(("an entries count of -2^63", [.. ownHeader, 0x02, 0x41, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]));
+        poison.Add(("a union branch past [null, T]", [.. ownHeader, 0x02, 0x41, 0x00, 0x04]));
+        var many = Command("p-many", "POST_BATCH", a); // on a real account: refused for its count, not its target
+        many.Add("entries", Enumerable.Range(0, 1_001).Select(i => (object)EntryOf("ledger", $"m{i}", 100, 1)).ToArray());
+        poison.Add(("1 001 entries on an open account", Encode(many)));
+        var wide = Command("p-wide", "POST_BUNDLE");
+        wide.Add("bundleId", "wide");
+        wide.Add("legs", Enumerable.Range(0, 101).Select(i => (object)Leg(new TestAccount(1, 900_000 + i), EntryOf("ledger", $"w{i}", 100, 1))).ToArray());
+        poison.Add(("101 legs", Encode(wide)));
+
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build();
+        byte[] key = System.Text.Encoding.ASCII.GetBytes($"{a.Branch}/{a.Number}"); // one key: one partition, in order
+        foreach (var (_, value) in poison) producer.Produce("ledger.commands", new Message<byte[], byte[]> { Key = key, Value = value! });
+        Assert.That(producer.Flush(TimeSpan.FromSeconds(10)), Is.Zero);
+
+        var results = ReadResults(kafka, poison.Count);
+        var statuses = new SortedDictionary<int, int>();
+        for (int i = 0; i < poison.Count; i++)
+        {
+            var result = results[i].Record;
+            int status = (int)result["status"];
+            statuses[status] = statuses.GetValueOrDefault(status) + 1;
+            Assert.That(status, Is.InRange(400, 499), $"message {i}, {poison[i].How}: {result}");
+            Assert.That(result["problem"], Is.InstanceOf<GenericRecord>(), $"message {i}, {poison[i].How}: a Problem");
+            Assert.That(result["entries"], Is.Empty, $"message {i}, {poison[i].How}");
+        }
+        TestContext.Out.WriteLine($"{poison.Count} hostile commands; statuses: {string.Join(", ", statuses.Select(s => $"{s.Key}×{s.Value}"))}");
+        Assert.That(server.Runtime.Store!.Engine.ComputeStateHash(), Is.EqualTo(hashBefore), "nothing the hostile commands carried changed the ledger");
+        Assert.That(server.Runtime.Ingress!.Fault, Is.Null, "the ingress is still running");
+
+        var good = Command("good", "POST_BATCH", a);
+        good.Add("entries", new object[] { EntryOf("ledger", "after-poison", 100, 123) });
+        producer.Produce("ledger.commands", new Message<byte[], byte[]> { Key = key, Value = Encode(good) });
+        Assert.That(producer.Flush(TimeSpan.FromSeconds(10)), Is.Zero);
+        var last = ReadResults(kafka, poison.Count + 1)[^1].Record;
+        Assert.That(((string)last["commandId"], (int)last["status"]), Is.EqualTo(("good", 201)), "the partition goes on after the poison");
+        Assert.That(await rest.BalancesAsync(a), Is.EqualTo((9_000L + 123, 1_000L)));
+        Assert.That(server.Runtime.Store!.Engine.ComputeStateHash(), Is.Not.EqualTo(hashBefore), "the state hash sees an accepted command");
+    }
+
+    [Test]
     public async Task AFeeShouldBeInTheResultAndInTheEventsAndOldReadersShouldStillReadBoth()
     {
         // Issue 16: the fee entry follows the requested one in ledger.results (feeOf: the carrier's id) and in
