@@ -239,7 +239,7 @@ public sealed class TlsOptions
     public bool RequireClientCertificate { get; set; } = true;
 }
 
-/// <summary><c>Ledger:RateLimit</c>: a token bucket per partner (client id).</summary>
+/// <summary><c>Ledger:RateLimit</c>: a token bucket per partner (client id), and one per remote address for requests without a valid token.</summary>
 public sealed class RateLimitOptions
 {
     /// <summary>Requests per second per partner; 0 disables. Default 100 000 (a guard, not a tariff).</summary>
@@ -248,6 +248,12 @@ public sealed class RateLimitOptions
     public int? Burst { get; set; }
     /// <summary>Per-partner overrides of <see cref="PermitsPerSecond"/>, keyed by client id.</summary>
     public Dictionary<string, int> Partners { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Requests per second per remote address that carry no valid token (no token, a refused one, or the anonymous
+    /// endpoints: health, metrics, the token endpoint); 0 disables. Default 1 000 (burst the same): past it such
+    /// requests are answered 429, while partners with tokens keep their own buckets.
+    /// </summary>
+    public int AnonymousPermitsPerSecond { get; set; } = 1_000;
 }
 
 /// <summary><c>Ledger:Import</c>: the bulk account import.</summary>

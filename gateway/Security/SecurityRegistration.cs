@@ -92,35 +92,46 @@ internal static class SecurityRegistration
         _ => throw new InvalidOperationException($"Ledger:Auth:Mode is '{mode}': use Embedded (this process issues tokens) or External (validate Ledger:Auth:Authority's)."),
     };
 
+    private const string AnonymousKeyPrefix = " address ";
+
     private static void AddRateLimiter(IServiceCollection services, RateLimitOptions limits)
     {
+        static RateLimiter Bucket(int perSecond, int burst) => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(1, burst),
+            TokensPerPeriod = Math.Max(1, perSecond),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
         // One limiter factory for all partners, built once (no closure per request).
         Func<string, RateLimiter> bucketOf = clientId =>
         {
             int perSecond = limits.Partners.TryGetValue(clientId, out int own) ? own : limits.PermitsPerSecond;
-            return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Math.Max(1, limits.Burst ?? perSecond),
-                TokensPerPeriod = Math.Max(1, perSecond),
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
+            return Bucket(perSecond, limits.Burst ?? perSecond);
         };
+        Func<string, RateLimiter> anonymousBucketOf = _ => Bucket(limits.AnonymousPermitsPerSecond, limits.AnonymousPermitsPerSecond);
         services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
-                if (http.User.Identity is not PartnerIdentity partner) return RateLimitPartition.GetNoLimiter("");
+                if (http.User.Identity is not PartnerIdentity partner)
+                {
+                    // No valid token: a bucket per remote address (the key's leading space is in no client id), so a
+                    // flood without tokens is answered 429 and takes nothing from the partners' buckets.
+                    if (limits.AnonymousPermitsPerSecond <= 0) return RateLimitPartition.GetNoLimiter("");
+                    return RateLimitPartition.Get(AnonymousKeyPrefix + http.Connection.RemoteIpAddress, anonymousBucketOf);
+                }
                 int perSecond = limits.Partners.TryGetValue(partner.ClientId, out int own) ? own : limits.PermitsPerSecond;
                 return perSecond <= 0 ? RateLimitPartition.GetNoLimiter(partner.ClientId) : RateLimitPartition.Get(partner.ClientId, bucketOf);
             });
             o.OnRejected = (context, _) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "1";
-                string partner = context.HttpContext.User.Identity is PartnerIdentity p ? p.ClientId : "this partner";
-                return new ValueTask(ProblemResult.Write(context.HttpContext.Response,
-                    Problem.Body(ProblemTypes.TooManyRequests, $"{partner} is over its request rate; retry after a second.")));
+                string detail = context.HttpContext.User.Identity is PartnerIdentity p
+                    ? $"{p.ClientId} is over its request rate; retry after a second."
+                    : $"Requests without a valid token from {context.HttpContext.Connection.RemoteIpAddress} are over their rate; retry after a second.";
+                return new ValueTask(ProblemResult.Write(context.HttpContext.Response, Problem.Body(ProblemTypes.TooManyRequests, detail)));
             };
         });
     }

@@ -5,7 +5,10 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Ledger.Gateway.Tests;
 
-/// <summary>mTLS (Ledger:Tls): a CA and certificates made here at run time; no certificate or a wrong CA is refused at the handshake.</summary>
+/// <summary>
+/// mTLS (Ledger:Tls): a CA and certificates made here at run time; no certificate, a wrong CA, a self-signed one, or one of
+/// the right CA that expired or is not valid yet is refused at the handshake, and the service goes on serving.
+/// </summary>
 public sealed class MutualTlsTests
 {
     private string _dir = "";
@@ -90,6 +93,22 @@ public sealed class MutualTlsTests
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("/health/live"));
     }
 
+    [TestCase(-20, -1, TestName = "ShouldRefuseAnExpiredClientCertificateOfTheRightCaAtTheHandshake")]
+    [TestCase(24, 480, TestName = "ShouldRefuseAClientCertificateOfTheRightCaNotValidYetAtTheHandshake")]
+    public async Task ShouldRefuseAClientCertificateOutsideItsValidity(int fromHours, int toHours)
+    {
+        using var cert = Issue(_ca, "CN=demo-partner", server: false, DateTimeOffset.UtcNow.AddHours(fromHours), DateTimeOffset.UtcNow.AddHours(toHours)); // within the CA's validity (a day ago to 30 days on)
+        using (var client = ClientWith(cert))
+        {
+            var ex = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("/health/live"));
+            Assert.That(ex!.StatusCode, Is.Null, "no HTTP response at all: the connection failed");
+        }
+        using var valid = Issue(_ca, "CN=demo-partner", server: false);
+        using var after = ClientWith(valid);
+        using var response = await after.GetAsync("/health/live");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a refused handshake leaves the service serving");
+    }
+
     private static X509Certificate2 CreateCa(string name)
     {
         using var key = RSA.Create(2048);
@@ -100,7 +119,7 @@ public sealed class MutualTlsTests
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
     }
 
-    private static X509Certificate2 Issue(X509Certificate2 ca, string name, bool server)
+    private static X509Certificate2 Issue(X509Certificate2 ca, string name, bool server, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest(name, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -117,7 +136,7 @@ public sealed class MutualTlsTests
         }
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         byte[] serial = RandomNumberGenerator.GetBytes(12);
-        using var signed = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10), serial);
+        using var signed = request.Create(ca, notBefore ?? DateTimeOffset.UtcNow.AddDays(-1), notAfter ?? DateTimeOffset.UtcNow.AddDays(10), serial);
         using var withKey = signed.CopyWithPrivateKey(key);
         // Round-trip through PKCS#12 so SslStream can use the private key.
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);

@@ -358,6 +358,86 @@ public sealed class SecurityTests
     }
 
     [Test]
+    public async Task ShouldAnswer429ToFloodsOfSeveralPartnersAndOfRequestsWithoutATokenWhileAWellBehavedPartnerIsServed()
+    {
+        // Issue 17, item 5: floods past the limiters. Two partners and two kinds of token-less requests flood at once;
+        // each is answered 429 rate-limited Problems with Retry-After once past its bucket (a partner's own, or the
+        // remote address's for requests without a valid token), never a 5xx, and a partner within its rate is answered
+        // throughout: the buckets are separate, so this does not depend on timing.
+        await using var server = await GatewayServer.StartAsync("Ledger:RateLimit:PermitsPerSecond=5", "Ledger:RateLimit:AnonymousPermitsPerSecond=5");
+        var account = await server.OpenAccountAsync();
+        using var demo = await server.ClientAsync();
+        using var cards = await server.ClientAsync("cards-partner");
+        using var admin = await server.ClientAsync("ledger-admin");
+        using var forged = server.ClientWithToken("not-a-token");
+        (await demo.PostAsync(account.Batches, Deposit("funds", 1_000))).EnsureSuccessStatusCode();
+
+        async Task<List<HttpResponseMessage>> Flood(HttpClient client, int requests) =>
+            [.. await Task.WhenAll(Enumerable.Range(0, requests).Select(_ => client.GetAsync(account.Balances)))];
+        var floods = new Dictionary<string, Task<List<HttpResponseMessage>>>
+        {
+            ["demo-partner"] = Flood(demo, 200),
+            ["cards-partner"] = Flood(cards, 200),
+            ["no token"] = Flood(server.Anonymous, 200),
+            ["a refused token"] = Flood(forged, 200),
+        };
+        var wellBehaved = new List<HttpStatusCode>();
+        for (int i = 0; i < 3; i++) // with the opening before and the balance after: five requests, its burst
+        {
+            using var response = await admin.GetAsync(account.Balances);
+            wellBehaved.Add(response.StatusCode);
+        }
+        foreach (var (who, flood) in floods)
+        {
+            var responses = await flood;
+            var statuses = responses.GroupBy(r => (int)r.StatusCode).ToDictionary(g => g.Key, g => g.Count());
+            TestContext.Out.WriteLine($"{who}: {string.Join(", ", statuses.OrderBy(x => x.Key).Select(x => $"{x.Key}×{x.Value}"))}");
+            Assert.That(statuses.Keys, Is.SubsetOf(who.EndsWith("partner", StringComparison.Ordinal) ? new[] { 200, 403, 429 } : new[] { 401, 429 }), who);
+            Assert.That(statuses.GetValueOrDefault(429), Is.GreaterThan(0), $"{who}: the flood reaches its limiter");
+            foreach (var limited in responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).Take(3))
+            {
+                var problem = await limited.ProblemAsync(429, "rate-limited");
+                Assert.That(limited.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(1)), who);
+                Assert.That((string?)problem["detail"], Does.Contain(who.EndsWith("partner", StringComparison.Ordinal) ? who : "without a valid token"));
+            }
+            foreach (var r in responses) r.Dispose();
+        }
+        Assert.That(wellBehaved, Is.All.EqualTo(HttpStatusCode.OK), "a partner within its rate is answered during the floods");
+        Assert.That(await admin.BalancesAsync(account), Is.EqualTo((1_000L, 0L)), "the floods changed nothing");
+    }
+
+    [Test]
+    public async Task ShouldAnswer431ToOversizedHeadersChangeNothingAndStayUp()
+    {
+        // Kestrel's limits (32 KiB of headers, 100 headers) answer before any application code runs: 431, not a 5xx,
+        // with an empty body (no Problem: Kestrel writes it), and the next request on a new connection is served.
+        var account = await Server.OpenAccountAsync();
+        using var client = await Server.ClientAsync();
+        (await client.PostAsync(account.Batches, Deposit("funds", 1_000))).EnsureSuccessStatusCode();
+        using (var big = new HttpRequestMessage(HttpMethod.Post, account.Batches) { Content = Deposit("big-header", 5) })
+        {
+            big.Headers.TryAddWithoutValidation("X-Padding", new string('a', 64 * 1024));
+            using var response = await client.SendAsync(big);
+            Assert.That((int)response.StatusCode, Is.EqualTo(431), "one 64 KiB header");
+        }
+        using (var many = new HttpRequestMessage(HttpMethod.Post, account.Batches) { Content = Deposit("many-headers", 5) })
+        {
+            for (int i = 0; i < 5_000; i++) many.Headers.TryAddWithoutValidation($"X-H{i}", "v");
+            using var response = await client.SendAsync(many);
+            Assert.That((int)response.StatusCode, Is.EqualTo(431), "5 000 headers");
+        }
+        using (var bigToken = new HttpRequestMessage(HttpMethod.Get, account.Balances))
+        {
+            bigToken.Headers.TryAddWithoutValidation("Authorization", "Bearer " + new string('e', 64 * 1024));
+            using var response = await Server.Anonymous.SendAsync(bigToken);
+            Assert.That((int)response.StatusCode, Is.EqualTo(431), "a 64 KiB bearer token");
+        }
+        using var live = await Server.Anonymous.GetAsync("/health/live");
+        Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK), "still up");
+        Assert.That(await client.BalancesAsync(account), Is.EqualTo((1_000L, 0L)), "nothing of the refused requests applied");
+    }
+
+    [Test]
     public async Task ShouldValidateTokensOfAnExternalAuthorityInExternalMode()
     {
         int port = FreePort();
