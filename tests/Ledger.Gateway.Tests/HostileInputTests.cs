@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
+using System.Text.Json.Nodes;
 
 namespace Ledger.Gateway.Tests;
 
@@ -37,6 +39,45 @@ public sealed class HostileInputTests
         Assert.That((int)response.StatusCode, Is.EqualTo(status), await response.Content.ReadAsStringAsync());
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
         Assert.That(await client.BalancesAsync(account), Is.EqualTo((1_000L, 0L)), "nothing changed");
+    }
+
+    /// <summary>The same hostile shapes in the other JSON readers: bundles (legs of two accounts, {A} and {B}) and account openings.</summary>
+    public static IEnumerable<TestCaseData> OtherBodies()
+    {
+        static string entry(string amount, string id) =>
+            $"{{\"entryKind\":\"ledger\",\"correlationId\":\"{id}\",\"entryType\":100,\"amount\":{{\"value\":{amount},\"currency\":\"USD\"}}}}";
+        static string leg(string account, params string[] entries) => $"{{\"branch\":1,\"account\":{account},\"entries\":[{string.Join(",", entries)}]}}";
+        const string bundles = "/v1/transaction-bundles", accounts = "/v1/accounts";
+        yield return new TestCaseData(bundles, new string('{', 100_000), 400).SetName("ShouldRefuseABundleNestedFarPastAnyDepth");
+        yield return new TestCaseData(bundles, $"{{\"bundleId\":\"h1\",\"legs\":[{leg("{A}", entry("1", "a"))}],\"legs\":[{leg("{B}", entry("999", "b"))}]}}", 400).SetName("ShouldRefuseADuplicateLegsKey");
+        yield return new TestCaseData(bundles, $"{{\"bundleId\":\"h2\",\"bundleId\":\"h3\",\"legs\":[{leg("{A}", entry("1", "a"))},{leg("{B}", entry("1", "b"))}]}}", 400).SetName("ShouldRefuseADuplicateBundleIdKey");
+        yield return new TestCaseData(bundles, $"{{\"bundleId\":\"h4\",\"legs\":[{leg("{A}", entry(AmountPastLongMax, "a"))},{leg("{B}", entry("1", "b"))}]}}", 400).SetName("ShouldRefuseABundleAmountPastLongMax");
+        yield return new TestCaseData(bundles, $"{{\"bundleId\":\"h5\",\"legs\":[{leg("{A}", entry("1", "a"))},{leg("{B}", entry("4611686018427387903", "b"), entry("4611686018427387903", "c"))}]}}", 422).SetName("ShouldDeclineABundleLegWhoseSumOverflows");
+        yield return new TestCaseData(accounts, new string('[', 100_000), 400).SetName("ShouldRefuseAnOpeningNestedFarPastAnyDepth");
+        yield return new TestCaseData(accounts, "{\"branch\":1,\"account\":{N},\"account\":{N},\"currency\":\"USD\"}", 400).SetName("ShouldRefuseADuplicateAccountKey");
+        yield return new TestCaseData(accounts, "{\"branch\":1,\"account\":{N},\"currency\":\"USD\",\"overdraftLimit\":" + AmountPastLongMax + "}", 400).SetName("ShouldRefuseAnOverdraftPastLongMax");
+        yield return new TestCaseData(accounts, "{\"branch\":1,\"account\":" + AmountPastLongMax + ",\"currency\":\"USD\"}", 400).SetName("ShouldRefuseAnAccountNumberPastLongMax");
+    }
+
+    [TestCaseSource(nameof(OtherBodies))]
+    public async Task ShouldAnswerHostileBundlesAndOpeningsWithA4xxAndChangeNothing(string path, string body, int status)
+    {
+        var a = await Server.OpenAccountAsync();
+        var b = await Server.OpenAccountAsync();
+        long unopened = b.Number + 1_000_000;
+        using var partner = await Server.ClientAsync();
+        using var admin = await Server.ClientAsync("ledger-admin");
+        (await partner.PostAsync(a.Batches, Deposit("funds", 1_000))).EnsureSuccessStatusCode();
+        string json = body.Replace("{A}", a.Number.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{B}", b.Number.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{N}", unopened.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        using var response = await (path == "/v1/accounts" ? admin : partner).PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.That((int)response.StatusCode, Is.EqualTo(status), await response.Content.ReadAsStringAsync());
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        Assert.That(await partner.BalancesAsync(a), Is.EqualTo((1_000L, 0L)), "nothing changed");
+        Assert.That(await partner.BalancesAsync(b), Is.EqualTo((0L, 0L)), "nothing changed");
+        using var notOpened = await admin.GetAsync($"/v1/accounts/1/{unopened}");
+        Assert.That(notOpened.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "no account was opened");
     }
 
     [Test]
@@ -97,5 +138,110 @@ public sealed class HostileInputTests
         using var client = await Server.ClientAsync();
         using var response = await client.GetAsync($"{account.Balances}?at={Uri.EscapeDataString(at)}");
         Assert.That((int)response.StatusCode, Is.InRange(400, 499), await response.Content.ReadAsStringAsync());
+    }
+
+    [Test]
+    public async Task ShouldRefuseADeclaredTenMegabyteBodyWith413BeforeReadingIt()
+    {
+        // The body is declared (Content-Length: 10 MiB) but only 1 KiB of it is sent: the 413 Problem must come without
+        // the rest, so the gateway reads no more than its limit (1 MiB) of a body, let alone buffers the whole of it.
+        var account = await Server.OpenAccountAsync();
+        string token = await Server.TokenAsync("demo-partner");
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(Server.Address.Host, Server.Address.Port);
+        var stream = tcp.GetStream();
+        string head = $"POST {account.Batches} HTTP/1.1\r\nHost: {Server.Address.Authority}\r\nAuthorization: Bearer {token}\r\n" +
+                      $"Content-Type: application/json\r\nContent-Length: {10 << 20}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("{\"entries\":[" + new string(' ', 1024)));
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a hang guard, not a timing claim
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!answer.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            int n = await stream.ReadAsync(buffer, wait.Token);
+            if (n == 0) break;
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+        string text = answer.ToString();
+        Assert.That(text, Does.StartWith("HTTP/1.1 413 "), text);
+        Assert.That(text, Does.Contain("Content-Type: application/problem+json"), text);
+        using var client = await Server.ClientAsync();
+        Assert.That(await client.BalancesAsync(account), Is.EqualTo((0L, 0L)));
+    }
+
+    /// <summary>Garbage for any parameter: empty, words, signs, overflowing and exponent numbers, NUL and invalid UTF-8 escapes, markup, emoji, 4 000 characters.</summary>
+    private static readonly string[] Garbage =
+    [
+        "", "x", "-1", "0", "99999999999999999999", "-9223372036854775809", "1e3", "NaN", "%00", "%FF%FE", "%27%20OR%201%3D1%20--",
+        "%3Cscript%3E", "%F0%9F%98%80", "2026-02-30T25:61:00Z", "..%2F..%2Fetc%2Fpasswd", new('9', 4_000),
+    ];
+
+    [Test]
+    public async Task ShouldAnswerGarbageInEveryParameterOfEveryGetEndpointWithoutA5xx()
+    {
+        // Every GET operation of the OpenAPI document (so a parameter added later is covered), every query parameter
+        // and path parameter it declares, each garbage value in turn (and a query parameter given twice): never a 5xx,
+        // every 4xx a Problem, and nothing changes. ledger-admin holds admin and read, so no request stops at a 403.
+        var account = await Server.OpenAccountAsync();
+        using var partner = await Server.ClientAsync();
+        (await partner.PostAsync(account.Batches, Deposit("funds", 1_000))).EnsureSuccessStatusCode();
+        using var client = await Server.ClientAsync("ledger-admin");
+        var document = JsonNode.Parse(await Server.Anonymous.GetStringAsync("/openapi/v1.json"))!;
+        var problems = new List<string>();
+        var statuses = new SortedDictionary<int, int>();
+        int requests = 0, queryParameters = 0;
+        foreach (var (path, item) in document["paths"]!.AsObject())
+        {
+            if (item!["get"] is not { } get) continue;
+            var parameters = get["parameters"]?.AsArray().Select(p => ((string)p!["name"]!, (string)p["in"]!)).ToList() ?? [];
+            string Fill(string template, string? name = null, string? value = null)
+            {
+                foreach (var (p, where) in parameters.Where(p => p.Item2 == "path"))
+                {
+                    string own = p switch { "branch" => account.Branch.ToString(System.Globalization.CultureInfo.InvariantCulture), "account" => account.Number.ToString(System.Globalization.CultureInfo.InvariantCulture), _ => "1" };
+                    template = template.Replace("{" + p + "}", p == name ? value : own, StringComparison.Ordinal);
+                }
+                return template;
+            }
+            // The account's own query parameters where a statement needs them, so garbage in another one is what is judged.
+            string baseQuery = parameters.Any(p => p.Item1 == "branch" && p.Item2 == "query") ? $"branch={account.Branch}&account={account.Number}" : "";
+            var cases = new List<string>();
+            foreach (var (name, where) in parameters)
+            {
+                foreach (string value in Garbage)
+                {
+                    if (where == "path")
+                    {
+                        cases.Add(Fill(path, name, value) + (baseQuery.Length > 0 ? "?" + baseQuery : ""));
+                        continue;
+                    }
+                    string others = string.Join("&", baseQuery.Split('&', StringSplitOptions.RemoveEmptyEntries).Where(q => !q.StartsWith(name + "=", StringComparison.Ordinal)));
+                    cases.Add($"{Fill(path)}?{others}{(others.Length > 0 ? "&" : "")}{name}={value}");
+                }
+                if (where == "query")
+                {
+                    queryParameters++;
+                    cases.Add($"{Fill(path)}?{baseQuery}{(baseQuery.Length > 0 ? "&" : "")}{name}=1&{name}=2");
+                }
+            }
+            foreach (string target in cases)
+            {
+                using var response = await client.GetAsync(target);
+                requests++;
+                int status = (int)response.StatusCode;
+                statuses[status] = statuses.GetValueOrDefault(status) + 1;
+                string body = await response.Content.ReadAsStringAsync();
+                if (status >= 500) problems.Add($"{status} for GET {target}: {body}");
+                // A NUL in the path is refused by Kestrel itself (an empty 400, before any application code runs).
+                bool refusedByHttp = status == 400 && body.Length == 0 && target.Split('?')[0].Contains("%00", StringComparison.Ordinal);
+                if (status >= 400 && !refusedByHttp && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                    problems.Add($"{status} without a Problem for GET {target}: {body}");
+            }
+        }
+        TestContext.Out.WriteLine($"{requests} requests over {queryParameters} query parameters; statuses: {string.Join(", ", statuses.Select(x => $"{x.Key}×{x.Value}"))}");
+        Assert.That(problems, Is.Empty, string.Join("\n", problems.Take(10)));
+        Assert.That(queryParameters, Is.GreaterThanOrEqualTo(17), "balances' at, v1's six, v2's ten: the document was read");
+        Assert.That(await partner.BalancesAsync(account), Is.EqualTo((1_000L, 0L)));
     }
 }
