@@ -53,30 +53,8 @@ public sealed class ReadCodecTests
         ReadCodec.WriteWatermark(new ReadWatermark(12, 4_096, 30), watermark);
         values.Add(("watermark", watermark, v => ReadCodec.ReadWatermark(v)));
 
-        var crashes = new List<string>();
-        var counts = values.Select(v => v.Kind).Distinct().ToDictionary(k => k, _ => (Decoded: 0, Refused: 0));
-        foreach (var (kind, value, read) in values)
-        {
-            int mutations = kind is "entry row" or "balance history" ? 30 : 2_000;
-            for (int m = 0; m < mutations; m++)
-            {
-                var mutated = Mutations.Mutate(value, random, out string how);
-                try
-                {
-                    read(mutated);
-                    counts[kind] = (counts[kind].Decoded + 1, counts[kind].Refused);
-                }
-                catch (ReadStoreFormatException)
-                {
-                    counts[kind] = (counts[kind].Decoded, counts[kind].Refused + 1);
-                }
-                catch (Exception ex)
-                {
-                    crashes.Add($"{kind}, {how}: {ex.GetType().Name}: {ex.Message}");
-                }
-            }
-        }
-        TestContext.Out.WriteLine(string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value.Decoded} decoded, {c.Value.Refused} refused")) + $", {crashes.Count} other exceptions");
+        var (counts, crashes) = Ledger.Testing.Mutations.ReadMutated<ReadStoreFormatException>(values, random, kind => kind is "entry row" or "balance history" ? 30 : 2_000);
+        TestContext.Out.WriteLine(Ledger.Testing.Mutations.Describe(counts, crashes));
         Assert.That(crashes, Is.Empty, string.Join("\n", crashes.Take(10)));
         foreach (var (kind, (_, refused)) in counts) Assert.That(refused, Is.GreaterThan(100), $"{kind}: the mutations reach the decoder's checks");
     }

@@ -56,4 +56,43 @@ public static class Mutations
                 return longer;
         }
     }
+
+    /// <summary>
+    /// Mutates each value <paramref name="perValue"/>(kind) times and reads it back: per kind, how many decoded and how
+    /// many were refused with <typeparamref name="TRefusal"/>; every other exception as a line naming kind and mutation.
+    /// </summary>
+    public static (Dictionary<string, (int Decoded, int Refused)> Counts, List<string> Crashes) ReadMutated<TRefusal>(
+        IReadOnlyList<(string Kind, byte[] Value, Action<byte[]> Read)> values, Random random, Func<string, int> perValue)
+        where TRefusal : Exception
+    {
+        var crashes = new List<string>();
+        var counts = values.Select(v => v.Kind).Distinct().ToDictionary(k => k, _ => (Decoded: 0, Refused: 0));
+        foreach (var (kind, value, read) in values)
+        {
+            for (int m = perValue(kind); m > 0; m--)
+            {
+                var mutated = Mutate(value, random, out string how);
+                try
+                {
+                    read(mutated);
+                    counts[kind] = (counts[kind].Decoded + 1, counts[kind].Refused);
+                }
+                catch (TRefusal)
+                {
+                    counts[kind] = (counts[kind].Decoded, counts[kind].Refused + 1);
+                }
+#pragma warning disable CA1031 // every other exception is what the caller's test reports
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    crashes.Add($"{kind}, {how}: {ex.GetType().Name}: {ex.Message}");
+                }
+            }
+        }
+        return (counts, crashes);
+    }
+
+    /// <summary>One line of <see cref="ReadMutated{TRefusal}"/>'s counts, for the test's output.</summary>
+    public static string Describe(Dictionary<string, (int Decoded, int Refused)> counts, List<string> crashes) =>
+        string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value.Decoded} decoded, {c.Value.Refused} refused")) + $", {crashes.Count} other exceptions";
 }

@@ -82,30 +82,8 @@ public class StoreCodecTests
         values.Add(("catalog", StoreCodec.WriteCatalog(catalog), v => StoreCodec.ReadCatalog(v)));
         Assert.That(StoreCodec.ReadCatalog(values[^1].Value).Definitions.Count, Is.EqualTo(catalog.Definitions.Count), "the catalog row reads back");
 
-        var crashes = new List<string>();
-        var counts = values.Select(v => v.Kind).Distinct().ToDictionary(k => k, _ => (Decoded: 0, Refused: 0));
-        foreach (var (kind, value, read) in values)
-        {
-            int mutations = kind == "entry image" ? 40 : 2_000;
-            for (int m = 0; m < mutations; m++)
-            {
-                var mutated = Ledger.Testing.Mutations.Mutate(value, random, out string how);
-                try
-                {
-                    read(mutated);
-                    counts[kind] = (counts[kind].Decoded + 1, counts[kind].Refused);
-                }
-                catch (StoreFormatException)
-                {
-                    counts[kind] = (counts[kind].Decoded, counts[kind].Refused + 1);
-                }
-                catch (Exception ex)
-                {
-                    crashes.Add($"{kind}, {how}: {ex.GetType().Name}: {ex.Message}");
-                }
-            }
-        }
-        TestContext.Out.WriteLine(string.Join(", ", counts.Select(c => $"{c.Key}: {c.Value.Decoded} decoded, {c.Value.Refused} refused")) + $", {crashes.Count} other exceptions");
+        var (counts, crashes) = Ledger.Testing.Mutations.ReadMutated<StoreFormatException>(values, random, kind => kind == "entry image" ? 40 : 2_000);
+        TestContext.Out.WriteLine(Ledger.Testing.Mutations.Describe(counts, crashes));
         Assert.That(crashes, Is.Empty, string.Join("\n", crashes.Take(10)));
         foreach (var (kind, (_, refused)) in counts) Assert.That(refused, Is.GreaterThan(100), $"{kind}: the mutations reach the decoder's checks");
     }
