@@ -127,7 +127,7 @@ public static class AccountsApi
                     lineNumber++;
                     if (line.Length > Limits.ImportLineBytesMax)
                     {
-                        refusal = $"Line {lineNumber} is longer than {Limits.ImportLineBytesMax} bytes.";
+                        refusal = LineTooLong(lineNumber);
                         break;
                     }
                     var text = Encoding.UTF8.GetString(line).Trim();
@@ -137,11 +137,15 @@ public static class AccountsApi
                     if (error is not null) refusal = $"Line {lineNumber}: {error}";
                 }
                 // Always hand the buffer back, even when refusing: the pipe must not be left mid-read.
+                // A line without its end yet: refused once it is longer than a line may be, not buffered to the body's limit.
+                if (refusal is null && buffer.Length > Limits.ImportLineBytesMax) refusal = LineTooLong(lineNumber + 1);
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (read.IsCompleted) break;
             }
             if (refusal is not null) return Problem.Validation(refusal);
             if (openings.Count == 0 && alreadyOpen == 0) return Problem.Validation("The body names no accounts (a CSV header alone, or only blank lines).");
+
+            static string LineTooLong(int number) => $"Line {number} is longer than {Limits.ImportLineBytesMax} bytes.";
 
             string? Admit(AccountOpening opening)
             {

@@ -146,14 +146,37 @@ public sealed class HostileInputTests
         // The body is declared (Content-Length: 10 MiB) but only 1 KiB of it is sent: the 413 Problem must come without
         // the rest, so the gateway reads no more than its limit (1 MiB) of a body, let alone buffers the whole of it.
         var account = await Server.OpenAccountAsync();
-        string token = await Server.TokenAsync("demo-partner");
+        string text = await SendPartOfABodyAsync("demo-partner", account.Batches, "application/json", 10 << 20, "{\"entries\":[" + new string(' ', 1024));
+        Assert.That(text, Does.StartWith("HTTP/1.1 413 "), text);
+        Assert.That(text, Does.Contain("Content-Type: application/problem+json"), text);
+        using var client = await Server.ClientAsync();
+        Assert.That(await client.BalancesAsync(account), Is.EqualTo((0L, 0L)));
+    }
+
+    [Test]
+    public async Task ShouldRefuseAnImportLineLongerThanALineMayBeBeforeTheRestOfItArrives()
+    {
+        // The import takes bodies up to 1 GiB, a line at most 1 KiB: a body without a line end must be refused once its
+        // first line is past 1 KiB, not buffered up to the body's limit (it was, waiting for a line end).
+        string text = await SendPartOfABodyAsync("ledger-admin", "/v1/accounts/import", "application/x-ndjson", 100 << 20, new string('a', 64 * 1024));
+        Assert.That(text, Does.StartWith("HTTP/1.1 400 "), text);
+        Assert.That(text, Does.Contain("Content-Type: application/problem+json"), text);
+    }
+
+    /// <summary>
+    /// Sends a request declaring <paramref name="declaredLength"/> body bytes but only <paramref name="sent"/>, and returns
+    /// the answer's head: an answer at all shows the gateway did not wait for (and buffer) the rest.
+    /// </summary>
+    private static async Task<string> SendPartOfABodyAsync(string clientId, string path, string contentType, long declaredLength, string sent)
+    {
+        string token = await Server.TokenAsync(clientId);
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(Server.Address.Host, Server.Address.Port);
         var stream = tcp.GetStream();
-        string head = $"POST {account.Batches} HTTP/1.1\r\nHost: {Server.Address.Authority}\r\nAuthorization: Bearer {token}\r\n" +
-                      $"Content-Type: application/json\r\nContent-Length: {10 << 20}\r\n\r\n";
+        string head = $"POST {path} HTTP/1.1\r\nHost: {Server.Address.Authority}\r\nAuthorization: Bearer {token}\r\n" +
+                      $"Content-Type: {contentType}\r\nContent-Length: {declaredLength}\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-        await stream.WriteAsync(Encoding.ASCII.GetBytes("{\"entries\":[" + new string(' ', 1024)));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(sent));
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a hang guard, not a timing claim
         var answer = new StringBuilder();
         var buffer = new byte[4096];
@@ -163,11 +186,7 @@ public sealed class HostileInputTests
             if (n == 0) break;
             answer.Append(Encoding.ASCII.GetString(buffer, 0, n));
         }
-        string text = answer.ToString();
-        Assert.That(text, Does.StartWith("HTTP/1.1 413 "), text);
-        Assert.That(text, Does.Contain("Content-Type: application/problem+json"), text);
-        using var client = await Server.ClientAsync();
-        Assert.That(await client.BalancesAsync(account), Is.EqualTo((0L, 0L)));
+        return answer.ToString();
     }
 
     /// <summary>Garbage for any parameter: empty, words, signs, overflowing and exponent numbers, NUL and invalid UTF-8 escapes, markup, emoji, 4 000 characters.</summary>
