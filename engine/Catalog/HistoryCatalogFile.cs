@@ -120,7 +120,9 @@ public static class HistoryCatalogFile
     }
 }
 
+// A member given twice is refused (not "the last one wins"): a promoted catalog must say one thing.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,
-    AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, AllowDuplicateProperties = false,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HistoryCatalogFile.FileModel))]
 internal sealed partial class CatalogJsonContext : JsonSerializerContext;

@@ -80,6 +80,33 @@ public sealed class HostileInputTests
         Assert.That(notOpened.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "no account was opened");
     }
 
+    [TestCase("duplicate", TestName = "ShouldRefuseACatalogWithADuplicateHistoryCodesKey")]
+    [TestCase("duplicate-in-code", TestName = "ShouldRefuseACatalogWithADuplicateKeyInACode")]
+    [TestCase("nesting", TestName = "ShouldRefuseACatalogNestedFarPastAnyDepth")]
+    [TestCase("huge-code", TestName = "ShouldRefuseACatalogWithACodePastIntMax")]
+    public async Task ShouldRefuseAHostileCatalogAndKeepTheOneInForce(string kind)
+    {
+        // PUT /v1/history-codes reads the catalog file's format with its own reader (HistoryCatalogFile): a key given
+        // twice was "the last one wins", so a catalog that said two things was promoted as the second.
+        using var admin = await Server.ClientAsync("ledger-admin");
+        int versionBefore = (int)(await (await admin.GetAsync("/v1/history-codes")).BodyAsync())["version"]!;
+        string valid = Ledger.Engine.Catalog.HistoryCatalogFile.ToJson(Ledger.Testing.Catalogs.WithRules());
+        int firstCode = valid.IndexOf("\"code\":", StringComparison.Ordinal);
+        Assert.That((valid[0], firstCode), Is.Not.EqualTo(('{', -1)));
+        string body = kind switch
+        {
+            "duplicate" => "{\"historyCodes\":[]," + valid[1..],
+            "duplicate-in-code" => valid[..firstCode] + "\"direction\":\"debit\"," + valid[firstCode..], // each code states its direction too
+            "nesting" => new string('[', 100_000),
+            _ => valid[..firstCode] + "\"code\":99999999999," + valid[(valid.IndexOf(',', firstCode) + 1)..],
+        };
+        using var response = await admin.PutAsync("/v1/history-codes", new StringContent(body, Encoding.UTF8, "application/json"));
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.InRange(400, 499), text);
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), text);
+        Assert.That((int)(await (await admin.GetAsync("/v1/history-codes")).BodyAsync())["version"]!, Is.EqualTo(versionBefore), "the catalog in force stays");
+    }
+
     [Test]
     public async Task ShouldRefuseATenMegabyteBodyWith413()
     {
