@@ -17,7 +17,7 @@ mkdir -p "$OUT"
 
 dotnet build -c Release gateway -v quiet -nologo >/dev/null
 env ${GC_ENV:-} dotnet gateway/bin/Release/net10.0/Ledger.Gateway.dll --urls=$URL --Ledger:DataDir="$DATA" \
-  --Ledger:Perf:NoOpEndpoint=true --Ledger:RateLimit:PermitsPerSecond=0 \
+  --Ledger:Perf:NoOpEndpoint=true --Ledger:RateLimit:PermitsPerSecond=0 --Ledger:RateLimit:AnonymousPermitsPerSecond=0 \
   --Ledger:WaitStrategy="${WAIT:-Blocking}" --Logging:LogLevel:Default=Warning > "$OUT/gateway.log" 2>&1 &
 GATEWAY=$!
 trap 'kill -TERM $GATEWAY 2>/dev/null; wait $GATEWAY 2>/dev/null; rm -rf "$DATA"' EXIT
