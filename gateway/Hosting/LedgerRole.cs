@@ -142,6 +142,11 @@ internal sealed class LedgerRole : IDisposable
             // Only faults of what is on disk set the store aside. A broken invariant while feeding it (a record out of order,
             // a status change of an entry it never saw: InvariantViolationException) is a bug, not damage: it is never caught
             // here, so start-up stops with it and the store stays as evidence instead of being rebuilt over.
+            catch (Exception ex) when (Journal.Storage.DiskSpace.IsOutOfSpace(ex))
+            {
+                reads?.Dispose(); // a full disk is not damage: keep the store (rebuilding it would need more space); the runtime waits for space
+                throw;
+            }
             catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException)
             {
                 problem = ex.Message;
