@@ -88,7 +88,8 @@ internal sealed class LedgerRole : IDisposable
         role._stoppable = host;
         if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))
         {
-            role.Publisher = new Kafka.Egress.EventPublisher(options.Kafka, store, store.Engine.Catalog, options.DataDir, logger);
+            role.Publisher = new Kafka.Egress.EventPublisher(options.Kafka, store, store.Engine.Catalog, options.DataDir, logger,
+                TimeSpan.FromSeconds(Math.Max(0.05, options.Storage.ProbeEverySeconds)));
             role.Publisher.Start();
         }
         return role;

@@ -136,8 +136,13 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>The component that could not write, while writes are refused for it (null when none failed, or once the ledger took writes again).</summary>
     public WriteFault? WriteFault => Volatile.Read(ref _writeFault);
 
-    /// <summary>Reads are answered from the read store as it stands (what is durable), without waiting for writes: writes are refused after a write failure.</summary>
-    public bool ReadsDuringWriteFault => WriteFault is not null && _readsReady && !_stopping && (_ledger is not null || _readOnlyReads is not null);
+    /// <summary>
+    /// Reads are answered from the read store as it stands, without waiting for writes (writes are refused after a write
+    /// failure), when it holds every acknowledged command. When the read store is what failed it may lack acknowledged
+    /// ones: reads then wait (503) for the restart that feeds them from the journal, rather than answer without them.
+    /// </summary>
+    public bool ReadsDuringWriteFault => WriteFault is not null && _readsReady && !_stopping
+        && (_ledger is { } ledger ? ledger.Reads.Watermark.RecordNumber >= ledger.Host.AcknowledgedRecord : _readOnlyReads is not null);
 
     /// <summary>
     /// Called by the guards around the journal, the entry store's writer and the read store's feed when one throws (the

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Ledger.Testing;
 using System.Text.Json.Nodes;
 
 namespace Ledger.Gateway.Tests;
@@ -17,33 +18,42 @@ namespace Ledger.Gateway.Tests;
 [Category("Process")]
 public sealed class DiskFullTests
 {
-    private string _image = "";
+    private readonly List<(string Image, string Mount)> _mounts = [];
     private string _mount = "";
 
     [SetUp]
     public void Mount()
     {
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root") Assert.Ignore("Disk-full tests mount a loop-file ext4 file system: they need Linux and root.");
-        string root = Path.Combine(Path.GetTempPath(), "ledger-diskfull-" + Guid.NewGuid().ToString("N")[..8]);
-        _image = root + ".img";
-        _mount = root;
-        Directory.CreateDirectory(_mount);
-        if (Run("truncate", $"-s 400M {_image}") != 0 || Run("mkfs.ext4", $"-q -F {_image}") != 0 || Run("mount", $"-o loop {_image} {_mount}") != 0)
-        {
-            Cleanup();
+        _mount = Path.Combine(Path.GetTempPath(), "ledger-diskfull-" + Guid.NewGuid().ToString("N")[..8]);
+        if (!MountLoop(_mount, "400M"))
             Assert.Ignore("Could not make and mount a loop-file ext4 file system (truncate, mkfs.ext4, mount -o loop): the disk-full tests need it.");
+    }
+
+    /// <summary>Makes a loop-file ext4 of <paramref name="size"/> and mounts it on <paramref name="mount"/> (created); false when it cannot.</summary>
+    private bool MountLoop(string mount, string size)
+    {
+        string image = Path.Combine(Path.GetTempPath(), "ledger-diskfull-" + Guid.NewGuid().ToString("N")[..8] + ".img");
+        Directory.CreateDirectory(mount);
+        if (Run("truncate", $"-s {size} {image}") != 0 || Run("mkfs.ext4", $"-q -F {image}") != 0 || Run("mount", $"-o loop {image} {mount}") != 0)
+        {
+            if (File.Exists(image)) File.Delete(image);
+            return false;
         }
+        _mounts.Add((image, mount));
+        return true;
     }
 
     [TearDown]
     public void Cleanup()
     {
-        if (_mount.Length > 0 && Directory.Exists(_mount))
+        for (int i = _mounts.Count - 1; i >= 0; i--) // nested mounts first
         {
-            Run("umount", $"-l {_mount}");
-            Directory.Delete(_mount, recursive: true);
+            Run("umount", $"-l {_mounts[i].Mount}");
+            if (File.Exists(_mounts[i].Image)) File.Delete(_mounts[i].Image);
         }
-        if (File.Exists(_image)) File.Delete(_image);
+        _mounts.Clear();
+        if (_mount.Length > 0 && Directory.Exists(_mount)) Directory.Delete(_mount, recursive: true);
     }
 
     [Test]
@@ -188,21 +198,113 @@ public sealed class DiskFullTests
         Assert.That((await again.BalancesAsync(account)).Available, Is.EqualTo(acknowledged + 1_000), "the refused deposit never applied; nothing acknowledged was lost");
     }
 
-    /// <summary>Takes every free block of the file system (but <paramref name="leaveBytes"/>) with one file.</summary>
-    private void Fill(string path, long leaveBytes = 0)
+    [Test]
+    public async Task ShouldRefuseWritesNamingTheReadStoreWhenItsDiskIsFullAndCatchItUpWhenSpaceIsBack()
     {
-        long free = new DriveInfo(_mount).AvailableFreeSpace;
+        string dataDir = Path.Combine(_mount, "data");
+        string readDir = Path.Combine(dataDir, "read");
+        if (!MountLoop(readDir, "16M")) Assert.Ignore("Could not mount a second loop-file ext4 for the read store.");
+        await using var server = await GatewayServer.StartOnAsync(dataDir, "Ledger:Storage:ProbeEverySeconds=1", "Ledger:Checkpoint:EverySeconds=1");
+        var account = await server.OpenAccountAsync();
+        using var client = await server.ClientAsync();
+        long acknowledged = 0;
+        string filler = Path.Combine(readDir, "filler");
+        Fill(filler, of: readDir);
+        HttpResponseMessage? refused = null;
+        for (int i = 0; i < 200_000 && refused is null; i++)
+        {
+            var response = await client.PostAsync(account.Batches, Deposit($"flood-{i}", 1));
+            if (response.StatusCode == HttpStatusCode.Created)
+            {
+                acknowledged += 1;
+                response.Dispose();
+            }
+            else refused = response;
+        }
+        Assert.That(refused, Is.Not.Null, "the read store's checkpoints filled its disk");
+        var problem = await refused!.ProblemAsync(503, "read-store-failed");
+        TestContext.Out.WriteLine(problem.ToJsonString());
+        Assert.That((string)problem["component"]!, Is.EqualTo("read store"));
+        Assert.That((string)problem["detail"]!, Does.Contain("No space left on device"));
+        using (var ready = await client.GetAsync("/health/ready"))
+            Assert.That((string)(await ready.ProblemAsync(503, "read-store-failed"))["component"]!, Is.EqualTo("read store"), "/health/ready says why");
+        using (var read = await client.GetAsync(account.Balances))
+        {
+            // Never an answer without an acknowledged deposit: the full balance, or 503 until the read store is fed again.
+            if (read.StatusCode == HttpStatusCode.OK) Assert.That(Balances((await read.BodyAsync())["balances"]!).Available, Is.EqualTo(acknowledged));
+            else Assert.That((string)(await read.ProblemAsync(503, "read-store-failed"))["component"]!, Is.EqualTo("read store"));
+        }
+
+        File.Delete(filler);
+        HttpStatusCode status = 0;
+        for (int i = 0; i < 600 && status != HttpStatusCode.Created; i++)
+        {
+            using var again = await client.PostAsync(account.Batches, Deposit($"after-{i}", 1_000));
+            status = again.StatusCode;
+            if (status != HttpStatusCode.Created) await Task.Delay(100);
+        }
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), "writes are taken again once the read store's disk has space, without a restart");
+        using (var ready = await client.GetAsync("/health/ready")) Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await client.BalancesAsync(account)).Available, Is.EqualTo(acknowledged + 1_000), "the read store was fed every acknowledged deposit");
+    }
+
+    [Test]
+    public async Task ShouldSayThePublisherCannotSaveItsPositionKeepPostingAndPublishEveryEventWhenSpaceIsBack()
+    {
+        string dataDir = Path.Combine(_mount, "data");
+        string kafkaDir = Path.Combine(dataDir, "kafka");
+        if (!MountLoop(kafkaDir, "16M")) Assert.Ignore("Could not mount a second loop-file ext4 for the publisher's position.");
+        using var kafka = KafkaMockCluster.Start("ledger.events");
+        await using var server = await GatewayServer.StartOnAsync(dataDir, $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Storage:ProbeEverySeconds=1");
+        var account = await server.OpenAccountAsync();
+        using var client = await server.ClientAsync();
+        for (int i = 0; i < 10; i++) (await client.PostAsync(account.Batches, Deposit($"d{i}", 1))).EnsureSuccessStatusCode();
+        EventReader.ReadUntil(kafka, "ledger.events", all => all.Any(e => (string?)e["correlationId"] == "d9"));
+        string filler = Path.Combine(kafkaDir, "filler");
+        Fill(filler, of: kafkaDir);
+
+        for (int i = 10; i < 20; i++) (await client.PostAsync(account.Batches, Deposit($"d{i}", 1))).EnsureSuccessStatusCode(); // posting goes on
+        string health = "";
+        for (int i = 0; i < 300 && !health.StartsWith("Degraded", StringComparison.Ordinal); i++)
+        {
+            using var ready = await client.GetAsync("/health/ready");
+            Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK), "ready: writes and reads are served");
+            health = await ready.Content.ReadAsStringAsync();
+            if (!health.StartsWith("Degraded", StringComparison.Ordinal)) await Task.Delay(100);
+        }
+        TestContext.Out.WriteLine(health);
+        Assert.That(health, Does.Contain("kafka publisher").And.Contain("No space left on device"), "/health/ready names the component and why");
+        Assert.That(server.Runtime.Publisher!.PositionFault, Is.Not.Null);
+
+        File.Delete(filler);
+        for (int i = 0; i < 300 && server.Runtime.Publisher!.PositionFault is not null; i++) await Task.Delay(100);
+        Assert.That(server.Runtime.Publisher!.PositionFault, Is.Null, "the position is saved again once space is back");
+        using (var ready = await client.GetAsync("/health/ready")) Assert.That(await ready.Content.ReadAsStringAsync(), Is.EqualTo("Healthy"));
+        var events = EventReader.ReadUntil(kafka, "ledger.events", all => all.Any(e => (string?)e["correlationId"] == "d19"));
+        var once = events.DistinctBy(e => ((long)e["record"]!, (int)e["index"]!)).Where(e => (long)e["account"]! == account.Number).ToList();
+        Assert.That(once.Where(e => (string)e["kind"]! == "ENTRY_POSTED").Select(e => (string)e["correlationId"]!),
+            Is.EqualTo(Enumerable.Range(0, 20).Select(i => $"d{i}")), "no event skipped or lost");
+    }
+
+    /// <summary>Takes every free block of the file system (but <paramref name="leaveBytes"/>) with one file.</summary>
+    private void Fill(string path, long leaveBytes = 0, string? of = null)
+    {
+        long free = new DriveInfo(of ?? _mount).AvailableFreeSpace;
         Run("fallocate", $"-l {free - leaveBytes} {path}");
         if (leaveBytes > 0) return;
-        using var stream = new FileStream(path, FileMode.Append);
-        var block = new byte[4096];
-        try
+        // Unbuffered, in blocks and then byte by byte: a small ext4 has 1 KiB blocks, and a position file needs only one.
+        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0);
+        foreach (int size in new[] { 4096, 1 })
         {
-            while (true) stream.Write(block);
-        }
-        catch (IOException)
-        {
-            // full
+            var block = new byte[size];
+            try
+            {
+                while (true) stream.Write(block);
+            }
+            catch (IOException)
+            {
+                // full at this granularity
+            }
         }
     }
 
