@@ -56,7 +56,7 @@ internal sealed class LedgerRole : IDisposable
         long fed;
         try
         {
-            (reads, readWriter, fed) = OpenReadStore(store, ComponentSettings.ReadStore(options), logger);
+            (reads, readWriter, fed) = OpenReadStore(store, ComponentSettings.ReadStore(options), logger, runtime.OnReadCatchUp);
         }
         catch
         {
@@ -80,7 +80,9 @@ internal sealed class LedgerRole : IDisposable
         storeWriter = new GuardedStoreWriter(storeWriter, runtime.NoteWriteFault);
         var hostSettings = ComponentSettings.Host(options);
         if (runtime.AdjustHost is { } adjust) hostSettings = adjust(hostSettings);
-        var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], hostSettings, store.Prefetcher, storeWriter);
+        IEntryPrefetcher prefetcher = store.Prefetcher;
+        if (runtime.WrapPrefetcher is { } wrapPrefetcher) prefetcher = wrapPrefetcher(prefetcher);
+        var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], hostSettings, prefetcher, storeWriter);
         host.Start();
         store.Checkpoints.Start();
         readCheckpoints.Start();
@@ -108,7 +110,7 @@ internal sealed class LedgerRole : IDisposable
     /// cannot be read, or whose watermark the journal does not continue (another journal's, or ahead of it after a cut),
     /// is moved aside and rebuilt from the whole journal.
     /// </summary>
-    private static (ReadStore Store, ReadStoreWriter Writer, long Fed) OpenReadStore(LedgerStore store, ReadStoreSettings settings, ILogger logger)
+    private static (ReadStore Store, ReadStoreWriter Writer, long Fed) OpenReadStore(LedgerStore store, ReadStoreSettings settings, ILogger logger, Action<long>? onFed)
     {
         string dir = Path.Combine(store.DataDir, ReadStore.DirectoryName);
         for (int attempt = 0; ; attempt++)
@@ -126,6 +128,7 @@ internal sealed class LedgerRole : IDisposable
                 {
                     writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress);
                     if (writer.Pending >= 1_024) writer.Commit();
+                    onFed?.Invoke(record.RecordNumber);
                 });
                 writer.Commit();
                 if (fed >= 0 && reads.Watermark.RecordNumber == store.Journal.CommittedRecordNumber)

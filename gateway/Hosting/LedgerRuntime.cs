@@ -120,6 +120,12 @@ public sealed class LedgerRuntime : IDisposable
     internal Func<IEntryStoreWriter, IEntryStoreWriter>? WrapStoreWriter { get; set; }
     internal Func<ICommittedCommandSink, ICommittedCommandSink>? WrapReadSink { get; set; }
 
+    /// <summary>Wraps the entry store's prefetcher (the simulator makes its read fail here).</summary>
+    internal Func<IEntryPrefetcher, IEntryPrefetcher>? WrapPrefetcher { get; set; }
+
+    /// <summary>Called with each journal record the read store's catch-up at start feeds (the simulator cuts the power there).</summary>
+    internal Action<long>? OnReadCatchUp { get; set; }
+
     /// <summary>Adjusts the pipeline host's settings before it starts: the simulator gives it its own clock and no tick timer.</summary>
     internal Func<EngineHostSettings, EngineHostSettings>? AdjustHost { get; set; }
 

@@ -25,10 +25,39 @@ internal sealed class FaultJournal(ICommandJournal inner) : ICommandJournal
     /// <summary>Disarms; true if the action had not run.</summary>
     public bool Disarm() => Interlocked.Exchange(ref _afterCommit, null) is not null;
 
+    private TaskCompletionSource? _held;
+    private readonly ManualResetEventSlim _release = new(false);
+    private bool _heldFails;
+
+    /// <summary>The next commit is held (a slow fsync) until <see cref="Release"/>, then goes on or fails; the task completes once it is held.</summary>
+    public Task ArmHold(bool fail)
+    {
+        _heldFails = fail;
+        _release.Reset();
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _held, held);
+        return held.Task;
+    }
+
+    /// <summary>Disarms the hold; true if no commit was held.</summary>
+    public bool DisarmHold() => Interlocked.Exchange(ref _held, null) is not null;
+
+    public void Release() => _release.Set();
+
     public void Append(LedgerCommand command) => inner.Append(command);
 
     public void Commit()
     {
+        if (Interlocked.Exchange(ref _held, null) is { } held)
+        {
+            held.SetResult();
+            _release.Wait(); // the journal thread, as in a slow fsync; the stages behind it wait too
+            if (_heldFails)
+            {
+                Failed = true;
+                throw new IOException("Input/output error (simulated: a slow commit that failed)");
+            }
+        }
         if (Interlocked.Exchange(ref _failNext, 0) == 1)
         {
             Failed = true;
@@ -82,6 +111,28 @@ internal sealed class FaultReadSink(ICommittedCommandSink inner) : ICommittedCom
         {
             Failed = true;
             throw new IOException("No space left on device (simulated, read store)");
+        }
+        inner.EndOfBatch();
+    }
+}
+
+/// <summary>The entry store's prefetch seam: when armed, the next end of batch throws before the reads complete (a read error).</summary>
+internal sealed class FaultPrefetcher(IEntryPrefetcher inner) : IEntryPrefetcher
+{
+    private int _failNext;
+
+    public bool Failed { get; private set; }
+
+    public void ArmFailure() => Volatile.Write(ref _failNext, 1);
+
+    public void Add(LedgerCommand command) => inner.Add(command);
+
+    public void EndOfBatch()
+    {
+        if (Interlocked.Exchange(ref _failNext, 0) == 1)
+        {
+            Failed = true;
+            throw new IOException("Input/output error (simulated: an entry store read in the prefetch stage)");
         }
         inner.EndOfBatch();
     }
