@@ -69,17 +69,8 @@ public sealed class DiskFullTests
 
         string filler = Path.Combine(_mount, "filler");
         Fill(filler);
-        HttpResponseMessage? refused = null;
-        for (int i = 0; i < 50_000 && refused is null; i++)
-        {
-            var response = await client.PostAsync(account.Batches, Deposit($"flood-{i}", 1));
-            if (response.StatusCode == HttpStatusCode.Created)
-            {
-                acknowledged += 1;
-                response.Dispose();
-            }
-            else refused = response;
-        }
+        var (refused, flooded) = await FloodAsync(client, account, 50_000);
+        acknowledged += flooded;
         Assert.That(refused, Is.Not.Null, "the flood filled the disk");
         var problem = await refused!.ProblemAsync(503, "journal-failed");
         TestContext.Out.WriteLine(problem.ToJsonString());
@@ -98,13 +89,7 @@ public sealed class DiskFullTests
         }
 
         File.Delete(filler);
-        HttpStatusCode status = 0;
-        for (int i = 0; i < 600 && status != HttpStatusCode.Created; i++)
-        {
-            using var again = await client.PostAsync(account.Batches, Deposit($"after-{i}", 1_000));
-            status = again.StatusCode;
-            if (status != HttpStatusCode.Created) await Task.Delay(100);
-        }
+        var status = await DepositUntilTakenAsync(client, account);
         Assert.That(status, Is.EqualTo(HttpStatusCode.Created), "writes are taken again once space is back, without a restart");
         acknowledged += 1_000;
         using (var ready = await client.GetAsync("/health/ready")) Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -186,66 +171,46 @@ public sealed class DiskFullTests
         Assert.That((await again.BalancesAsync(account)).Available, Is.EqualTo(acknowledged), "reads answer from the read store, which holds the whole journal");
 
         File.Delete(filler);
-        HttpStatusCode status = 0;
-        for (int i = 0; i < 600 && status != HttpStatusCode.Created; i++)
-        {
-            using var deposit = await again.PostAsync(account.Batches, Deposit($"after-{i}", 1_000));
-            status = deposit.StatusCode;
-            if (status != HttpStatusCode.Created) await Task.Delay(100);
-        }
+        var status = await DepositUntilTakenAsync(again, account);
         Assert.That(status, Is.EqualTo(HttpStatusCode.Created), "writes are taken once space is back, without a restart");
         using (var ready = await again.GetAsync("/health/ready")) Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await again.BalancesAsync(account)).Available, Is.EqualTo(acknowledged + 1_000), "the refused deposit never applied; nothing acknowledged was lost");
     }
 
-    [Test]
-    public async Task ShouldRefuseWritesNamingTheReadStoreWhenItsDiskIsFullAndCatchItUpWhenSpaceIsBack()
+    [TestCase("read", "read-store-failed", "read store")]
+    [TestCase("store", "entry-store-failed", "entry store")]
+    public async Task ShouldRefuseWritesNamingTheStoreWhoseDiskIsFullAndTakeThemAgainWhenSpaceIsBack(string directory, string type, string component)
     {
         string dataDir = Path.Combine(_mount, "data");
-        string readDir = Path.Combine(dataDir, "read");
-        if (!MountLoop(readDir, "16M")) Assert.Ignore("Could not mount a second loop-file ext4 for the read store.");
+        string storeDir = Path.Combine(dataDir, directory);
+        if (!MountLoop(storeDir, "16M")) Assert.Ignore($"Could not mount a second loop-file ext4 for the {component}.");
         await using var server = await GatewayServer.StartOnAsync(dataDir, "Ledger:Storage:ProbeEverySeconds=1", "Ledger:Checkpoint:EverySeconds=1");
         var account = await server.OpenAccountAsync();
         using var client = await server.ClientAsync();
         long acknowledged = 0;
-        string filler = Path.Combine(readDir, "filler");
-        Fill(filler, of: readDir);
-        HttpResponseMessage? refused = null;
-        for (int i = 0; i < 200_000 && refused is null; i++)
-        {
-            var response = await client.PostAsync(account.Batches, Deposit($"flood-{i}", 1));
-            if (response.StatusCode == HttpStatusCode.Created)
-            {
-                acknowledged += 1;
-                response.Dispose();
-            }
-            else refused = response;
-        }
-        Assert.That(refused, Is.Not.Null, "the read store's checkpoints filled its disk");
-        var problem = await refused!.ProblemAsync(503, "read-store-failed");
+        string filler = Path.Combine(storeDir, "filler");
+        Fill(filler, of: storeDir);
+        var (refused, flooded) = await FloodAsync(client, account, 200_000);
+        acknowledged += flooded;
+        Assert.That(refused, Is.Not.Null, $"the {component}'s checkpoints filled its disk");
+        var problem = await refused!.ProblemAsync(503, type);
         TestContext.Out.WriteLine(problem.ToJsonString());
-        Assert.That((string)problem["component"]!, Is.EqualTo("read store"));
+        Assert.That((string)problem["component"]!, Is.EqualTo(component));
         Assert.That((string)problem["detail"]!, Does.Contain("No space left on device"));
         using (var ready = await client.GetAsync("/health/ready"))
-            Assert.That((string)(await ready.ProblemAsync(503, "read-store-failed"))["component"]!, Is.EqualTo("read store"), "/health/ready says why");
+            Assert.That((string)(await ready.ProblemAsync(503, type))["component"]!, Is.EqualTo(component), "/health/ready says why");
         using (var read = await client.GetAsync(account.Balances))
         {
             // Never an answer without an acknowledged deposit: the full balance, or 503 until the read store is fed again.
             if (read.StatusCode == HttpStatusCode.OK) Assert.That(Balances((await read.BodyAsync())["balances"]!).Available, Is.EqualTo(acknowledged));
-            else Assert.That((string)(await read.ProblemAsync(503, "read-store-failed"))["component"]!, Is.EqualTo("read store"));
+            else Assert.That((string)(await read.ProblemAsync(503, type))["component"]!, Is.EqualTo(component));
         }
 
         File.Delete(filler);
-        HttpStatusCode status = 0;
-        for (int i = 0; i < 600 && status != HttpStatusCode.Created; i++)
-        {
-            using var again = await client.PostAsync(account.Batches, Deposit($"after-{i}", 1_000));
-            status = again.StatusCode;
-            if (status != HttpStatusCode.Created) await Task.Delay(100);
-        }
-        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), "writes are taken again once the read store's disk has space, without a restart");
+        var status = await DepositUntilTakenAsync(client, account);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Created), $"writes are taken again once the {component}'s disk has space, without a restart");
         using (var ready = await client.GetAsync("/health/ready")) Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That((await client.BalancesAsync(account)).Available, Is.EqualTo(acknowledged + 1_000), "the read store was fed every acknowledged deposit");
+        Assert.That((await client.BalancesAsync(account)).Available, Is.EqualTo(acknowledged + 1_000), "every acknowledged deposit is there");
     }
 
     [Test]
@@ -284,6 +249,33 @@ public sealed class DiskFullTests
         var once = events.DistinctBy(e => ((long)e["record"]!, (int)e["index"]!)).Where(e => (long)e["account"]! == account.Number).ToList();
         Assert.That(once.Where(e => (string)e["kind"]! == "ENTRY_POSTED").Select(e => (string)e["correlationId"]!),
             Is.EqualTo(Enumerable.Range(0, 20).Select(i => $"d{i}")), "no event skipped or lost");
+    }
+
+    /// <summary>Deposits 1 at a time until one is refused (at most <paramref name="max"/>): the refusal, and how many were acknowledged.</summary>
+    private static async Task<(HttpResponseMessage? Refused, long Acknowledged)> FloodAsync(HttpClient client, TestAccount account, int max)
+    {
+        long acknowledged = 0;
+        for (int i = 0; i < max; i++)
+        {
+            var response = await client.PostAsync(account.Batches, Deposit($"flood-{i}", 1));
+            if (response.StatusCode != HttpStatusCode.Created) return (response, acknowledged);
+            acknowledged += 1;
+            response.Dispose();
+        }
+        return (null, acknowledged);
+    }
+
+    /// <summary>Deposits 1 000 every 100 ms until one is taken (60 s at the most): the last status.</summary>
+    private static async Task<HttpStatusCode> DepositUntilTakenAsync(HttpClient client, TestAccount account)
+    {
+        HttpStatusCode status = 0;
+        for (int i = 0; i < 600 && status != HttpStatusCode.Created; i++)
+        {
+            using var deposit = await client.PostAsync(account.Batches, Deposit($"after-{i}", 1_000));
+            status = deposit.StatusCode;
+            if (status != HttpStatusCode.Created) await Task.Delay(100);
+        }
+        return status;
     }
 
     /// <summary>Takes every free block of the file system (but <paramref name="leaveBytes"/>) with one file.</summary>

@@ -355,9 +355,9 @@ public sealed class Simulation
         var command = _workload.Next();
         switch (kind)
         {
-            case FaultKind.JournalWriteFailed: _ledger.Journal.ArmFailure(); break;
-            case FaultKind.EntryStoreWriteFailed: _ledger.StoreWriter.ArmFailure(); break;
-            default: _ledger.ReadSink.ArmFailure(); break;
+            case FaultKind.JournalWriteFailed: _ledger.Journal.Failure.Arm(); break;
+            case FaultKind.EntryStoreWriteFailed: _ledger.StoreWriter.Failure.Arm(); break;
+            default: _ledger.ReadSink.Failure.Arm(); break;
         }
         var live = command.Make();
         _clock = live.TimestampTicks;
@@ -374,9 +374,9 @@ public sealed class Simulation
         await _ledger.DrainedAsync(failedHost); // the stores' stages run behind the answer
         bool fired = kind switch
         {
-            FaultKind.JournalWriteFailed => _ledger.Journal.Failed,
-            FaultKind.EntryStoreWriteFailed => _ledger.StoreWriter.Failed,
-            _ => _ledger.ReadSink.Failed,
+            FaultKind.JournalWriteFailed => _ledger.Journal.Failure.Fired,
+            FaultKind.EntryStoreWriteFailed => _ledger.StoreWriter.Failure.Fired,
+            _ => _ledger.ReadSink.Failure.Fired,
         };
         if (!fired)
         {
@@ -384,9 +384,9 @@ public sealed class Simulation
             if (!answered) throw new SimulationFailedException($"{command.Text} was refused though no write failed");
             Audit(command, live);
             await _ledger.IdleAsync();
-            _ledger.Journal.DisarmFailure();
-            _ledger.StoreWriter.DisarmFailure();
-            _ledger.ReadSink.DisarmFailure();
+            _ledger.Journal.Failure.Disarm();
+            _ledger.StoreWriter.Failure.Disarm();
+            _ledger.ReadSink.Failure.Disarm();
             return;
         }
         if (answered == (kind == FaultKind.JournalWriteFailed))
@@ -548,7 +548,7 @@ public sealed class Simulation
         await _ledger.IdleAsync();
         ulong hash = _ledger.Host.Engine.ComputeStateHash();
         var failedHost = _ledger.Host;
-        _ledger.Prefetcher.ArmFailure();
+        _ledger.Prefetcher.Failure.Arm();
         var command = _workload.Next();
         var live = command.Make();
         _clock = live.TimestampTicks;
