@@ -164,7 +164,13 @@ public sealed class LedgerStore : IDisposable
         try
         {
             store = EntryStore.Open(directory, settings);
+            store.Logger = logger;
             problem = LedgerRecovery.CheckStore(log, store);
+        }
+        catch (Exception ex) when (DiskSpace.IsOutOfSpace(ex))
+        {
+            store?.Dispose(); // a full disk is not damage: keep the store (rebuilding it would need more space), let the caller wait for space
+            throw;
         }
         catch (Exception ex) when (ex is IOException or StoreFormatException)
         {
@@ -180,7 +186,9 @@ public sealed class LedgerStore : IDisposable
         string aside = AsideName(directory);
         Directory.Move(directory, aside);
         logger?.LogWarning("The entry store does not fit the journal ({Problem}); moved to {Aside}, rebuilding it from the journal.", problem, aside);
-        return (EntryStore.Open(directory, settings), $"{problem} (the old store is in {aside})");
+        var rebuilt = EntryStore.Open(directory, settings);
+        rebuilt.Logger = logger;
+        return (rebuilt, $"{problem} (the old store is in {aside})");
     }
 
     /// <summary>

@@ -272,7 +272,11 @@ public static class GatewayApp
 internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(runtime.IsReady ? HealthCheckResult.Healthy("ready")
+        Task.FromResult(runtime.IsReady
+            ? runtime.Publisher?.PositionFault is { } publisher
+                ? HealthCheckResult.Degraded($"the {publisher.Component} could not save its position since {publisher.AtUtc:O} ({publisher.Reason}); " +
+                    "it retries and publishes again once it can; writes and reads are served")
+                : HealthCheckResult.Healthy("ready")
             : runtime.WriteFault is { } fault ? HealthCheckResult.Unhealthy(fault.Component + " failed") : HealthCheckResult.Unhealthy("recovering or stopping"));
 
     /// <summary>200 "Healthy", or the Problem: <c>journal-failed</c> when the pipeline stopped on a failed write, else <c>not-ready</c>.</summary>
@@ -284,6 +288,12 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
             context.Response.ContentType = "text/plain";
             // A statements replica also says how far behind ledger.events it is (first word stays "Healthy" for probes).
             return context.Response.WriteAsync(progress is null ? "Healthy" : "Healthy: " + Describe(progress));
+        }
+        if (report.Status == HealthStatus.Degraded)
+        {
+            // Ready (200: writes and reads are served), saying which component cannot write: the Kafka publisher's position.
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync("Degraded: " + string.Join("; ", report.Entries.Values.Where(e => e.Status == HealthStatus.Degraded).Select(e => e.Description)));
         }
         if (context.RequestServices.GetRequiredService<LedgerRuntime>().WriteFault is { } writeFault)
         {

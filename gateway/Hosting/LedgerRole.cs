@@ -56,7 +56,7 @@ internal sealed class LedgerRole : IDisposable
         long fed;
         try
         {
-            (reads, readWriter, fed) = OpenReadStore(store, ComponentSettings.ReadStore(options), logger);
+            (reads, readWriter, fed) = OpenReadStore(store, ComponentSettings.ReadStore(options), logger, runtime.OnReadCatchUp);
         }
         catch
         {
@@ -80,7 +80,9 @@ internal sealed class LedgerRole : IDisposable
         storeWriter = new GuardedStoreWriter(storeWriter, runtime.NoteWriteFault);
         var hostSettings = ComponentSettings.Host(options);
         if (runtime.AdjustHost is { } adjust) hostSettings = adjust(hostSettings);
-        var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], hostSettings, store.Prefetcher, storeWriter);
+        IEntryPrefetcher prefetcher = store.Prefetcher;
+        if (runtime.WrapPrefetcher is { } wrapPrefetcher) prefetcher = wrapPrefetcher(prefetcher);
+        var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], hostSettings, prefetcher, storeWriter);
         host.Start();
         store.Checkpoints.Start();
         readCheckpoints.Start();
@@ -88,7 +90,8 @@ internal sealed class LedgerRole : IDisposable
         role._stoppable = host;
         if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))
         {
-            role.Publisher = new Kafka.Egress.EventPublisher(options.Kafka, store, store.Engine.Catalog, options.DataDir, logger);
+            role.Publisher = new Kafka.Egress.EventPublisher(options.Kafka, store, store.Engine.Catalog, options.DataDir, logger,
+                TimeSpan.FromSeconds(Math.Max(0.05, options.Storage.ProbeEverySeconds)));
             role.Publisher.Start();
         }
         return role;
@@ -107,7 +110,7 @@ internal sealed class LedgerRole : IDisposable
     /// cannot be read, or whose watermark the journal does not continue (another journal's, or ahead of it after a cut),
     /// is moved aside and rebuilt from the whole journal.
     /// </summary>
-    private static (ReadStore Store, ReadStoreWriter Writer, long Fed) OpenReadStore(LedgerStore store, ReadStoreSettings settings, ILogger logger)
+    private static (ReadStore Store, ReadStoreWriter Writer, long Fed) OpenReadStore(LedgerStore store, ReadStoreSettings settings, ILogger logger, Action<long>? onFed)
     {
         string dir = Path.Combine(store.DataDir, ReadStore.DirectoryName);
         for (int attempt = 0; ; attempt++)
@@ -125,6 +128,7 @@ internal sealed class LedgerRole : IDisposable
                 {
                     writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress);
                     if (writer.Pending >= 1_024) writer.Commit();
+                    onFed?.Invoke(record.RecordNumber);
                 });
                 writer.Commit();
                 if (fed >= 0 && reads.Watermark.RecordNumber == store.Journal.CommittedRecordNumber)
@@ -142,6 +146,11 @@ internal sealed class LedgerRole : IDisposable
             // Only faults of what is on disk set the store aside. A broken invariant while feeding it (a record out of order,
             // a status change of an entry it never saw: InvariantViolationException) is a bug, not damage: it is never caught
             // here, so start-up stops with it and the store stays as evidence instead of being rebuilt over.
+            catch (Exception ex) when (Journal.Storage.DiskSpace.IsOutOfSpace(ex))
+            {
+                reads?.Dispose(); // a full disk is not damage: keep the store (rebuilding it would need more space); the runtime waits for space
+                throw;
+            }
             catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException)
             {
                 problem = ex.Message;

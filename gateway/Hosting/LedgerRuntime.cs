@@ -51,7 +51,10 @@ public sealed class LedgerRuntime : IDisposable
     public HistoryCatalog Catalog => Store?.Engine.Catalog ?? _fileCatalog;
 
     /// <summary>The read store (balances, history, statements), or null before start; read it only once <see cref="IsReady"/>.</summary>
-    public ReadStore? Reads => _ledger?.Reads ?? _statements?.Reads;
+    public ReadStore? Reads => _ledger?.Reads ?? _statements?.Reads ?? _readOnlyReads;
+
+    /// <summary>The read store opened read-only when start-up could not write (the disk full): reads answer from it until the ledger starts.</summary>
+    private volatile ReadStore? _readOnlyReads;
 
     /// <summary>How many journal records start-up fed the read store after its watermark (its own log line says so too).</summary>
     public long ReadCatchUpRecords => _ledger?.ReadCatchUpRecords ?? 0;
@@ -117,6 +120,12 @@ public sealed class LedgerRuntime : IDisposable
     internal Func<IEntryStoreWriter, IEntryStoreWriter>? WrapStoreWriter { get; set; }
     internal Func<ICommittedCommandSink, ICommittedCommandSink>? WrapReadSink { get; set; }
 
+    /// <summary>Wraps the entry store's prefetcher (the simulator makes its read fail here).</summary>
+    internal Func<IEntryPrefetcher, IEntryPrefetcher>? WrapPrefetcher { get; set; }
+
+    /// <summary>Called with each journal record the read store's catch-up at start feeds (the simulator cuts the power there).</summary>
+    internal Action<long>? OnReadCatchUp { get; set; }
+
     /// <summary>Adjusts the pipeline host's settings before it starts: the simulator gives it its own clock and no tick timer.</summary>
     internal Func<EngineHostSettings, EngineHostSettings>? AdjustHost { get; set; }
 
@@ -133,8 +142,13 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>The component that could not write, while writes are refused for it (null when none failed, or once the ledger took writes again).</summary>
     public WriteFault? WriteFault => Volatile.Read(ref _writeFault);
 
-    /// <summary>Reads are answered from the read store as it stands (what is durable), without waiting for writes: writes are refused after a write failure.</summary>
-    public bool ReadsDuringWriteFault => WriteFault is not null && _readsReady && !_stopping && _ledger is not null;
+    /// <summary>
+    /// Reads are answered from the read store as it stands, without waiting for writes (writes are refused after a write
+    /// failure), when it holds every acknowledged command. When the read store is what failed it may lack acknowledged
+    /// ones: reads then wait (503) for the restart that feeds them from the journal, rather than answer without them.
+    /// </summary>
+    public bool ReadsDuringWriteFault => WriteFault is not null && _readsReady && !_stopping
+        && (_ledger is { } ledger ? ledger.Reads.Watermark.RecordNumber >= ledger.Host.AcknowledgedRecord : _readOnlyReads is not null);
 
     /// <summary>
     /// Called by the guards around the journal, the entry store's writer and the read store's feed when one throws (the
@@ -159,7 +173,7 @@ public sealed class LedgerRuntime : IDisposable
         {
             await Task.Delay(every).ConfigureAwait(false);
             if (_stopping || (_ledger is { } running && running.Host.Fault is null)) continue; // the stage has not stopped yet
-            if (!CanWrite()) continue;
+            if (!CanWrite(WriteFault?.Directory ?? _options.DataDir)) continue;
             try
             {
                 lock (_roleGate)
@@ -168,6 +182,7 @@ public sealed class LedgerRuntime : IDisposable
                     _readsReady = false; // reads wait (503 not-ready) while the stores close and reopen
                     _ledger?.DisposeAfterFault();
                     _ledger = null;
+                    Interlocked.Exchange(ref _readOnlyReads, null)?.Dispose();
                     var ledger = LedgerRole.Start(this, _options, _logger);
                     _ledger = ledger;
                     var fault = Interlocked.Exchange(ref _writeFault, null);
@@ -186,10 +201,10 @@ public sealed class LedgerRuntime : IDisposable
         }
     }
 
-    /// <summary>Writes, syncs and deletes a 4 MiB file in the data directory: can the ledger write there again?</summary>
-    private bool CanWrite()
+    /// <summary>Writes, syncs and deletes a 4 MiB file in the failed component's directory: can the ledger write there again?</summary>
+    private static bool CanWrite(string directory)
     {
-        string probe = Path.Combine(_options.DataDir, ".write-probe");
+        string probe = Path.Combine(directory, ".write-probe");
         try
         {
             using (var stream = new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.WriteThrough))
@@ -245,7 +260,16 @@ public sealed class LedgerRuntime : IDisposable
                 _ready.TrySetResult();
                 return;
             }
-            var ledger = LedgerRole.Start(this, _options, _logger);
+            LedgerRole ledger;
+            try
+            {
+                ledger = LedgerRole.Start(this, _options, _logger);
+            }
+            catch (Exception ex) when (Journal.Storage.DiskSpace.IsOutOfSpace(ex))
+            {
+                StartReadOnly(ex);
+                return;
+            }
             _ledger = ledger;
             _readsReady = true;
             ledger.StartIngress(this);
@@ -261,6 +285,59 @@ public sealed class LedgerRuntime : IDisposable
         }
     }
 
+    /// <summary>
+    /// Start-up could not write (the disk is full: recovery's store writes, a checkpoint, the read store's catch-up): the
+    /// ledger comes up read-only instead of failing. Writes are refused with the 503 of the component that failed
+    /// (<see cref="NoteWriteFault"/>, which also starts the probe that starts the ledger once space is back), and
+    /// <c>/health/ready</c> says why. Reads answer from the read store, opened read-only, but only when it holds the whole
+    /// committed journal (a clean stop left it so); one behind the journal (a crash) would answer without acknowledged
+    /// entries, so reads then wait (503) for the ledger to start and feed it.
+    /// </summary>
+    private void StartReadOnly(Exception failure)
+    {
+        NoteWriteFault(Hosting.WriteFault.ComponentOf(failure, _options.DataDir), failure);
+        string why;
+        try
+        {
+            why = OpenReadOnlyReads();
+        }
+        catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalFormatException or InvalidOperationException)
+        {
+            why = "the read store does not open read-only: " + ex.Message;
+        }
+        _readsReady = true;
+        _ready.TrySetResult();
+        _logger.LogWarning("The ledger started read-only: start-up could not write ({Reason}). Writes are refused until the data directory can be written; {Reads}.",
+            failure.Message, why);
+    }
+
+    /// <summary>Opens the read store read-only for reads while start-up cannot write; says whether reads are answered.</summary>
+    private string OpenReadOnlyReads()
+    {
+        string dir = Path.Combine(_options.DataDir, ReadStore.DirectoryName);
+        string journalDir = Path.Combine(_options.DataDir, LedgerStore.JournalDirectoryName);
+        if (!File.Exists(Path.Combine(dir, "CURRENT")) || !JournalLog.Exists(journalDir)) return "reads wait too (there is no read store yet)";
+        long journalEnd;
+        using (var log = JournalLog.Open(journalDir, readOnly: true)) journalEnd = log.CommittedUntilAddress;
+        var reads = ReadStore.Open(dir, ComponentSettings.ReadStore(_options), readOnly: true);
+        if (reads.Watermark.NextAddress != journalEnd)
+        {
+            long behind = reads.Watermark.RecordNumber;
+            reads.Dispose();
+            return $"reads wait too: the read store ends at journal record {behind}, before the journal's end, and cannot be fed without space";
+        }
+        lock (_roleGate)
+        {
+            if (_stopping || _ledger is not null)
+            {
+                reads.Dispose();
+                return "reads answer from the ledger";
+            }
+            _readOnlyReads = reads;
+        }
+        return $"reads answer from the read store (journal record {reads.Watermark.RecordNumber}, the journal's last)";
+    }
+
     /// <summary>Stops intake, drains the ring, closes the stores and the journal. Idempotent.</summary>
     public void Stop()
     {
@@ -271,6 +348,7 @@ public sealed class LedgerRuntime : IDisposable
     {
         _stopping = true;
         _readsReady = false;
+        Interlocked.Exchange(ref _readOnlyReads, null)?.Dispose();
         if (Interlocked.Exchange(ref _statements, null) is { } statements)
         {
             statements.Dispose();

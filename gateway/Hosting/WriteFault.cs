@@ -13,21 +13,46 @@ public sealed record WriteFault(string Component, string Reason, DateTime AtUtc)
     public const string Journal = "journal";
     public const string EntryStore = "entry store";
     public const string ReadStore = "read store";
+    public const string Publisher = "kafka publisher";
+
+    /// <summary>The directory the component writes in (where the probe checks it can write again).</summary>
+    public string? Directory { get; init; }
+
+    /// <summary>The directory of <paramref name="component"/> in the data directory.</summary>
+    public static string DirectoryOf(string component, string dataDir) => Path.Combine(Path.GetFullPath(dataDir), component switch
+    {
+        EntryStore => Ledger.Journal.Entries.EntryStore.DirectoryName,
+        ReadStore => Ledger.ReadSide.ReadStore.DirectoryName,
+        Publisher => "kafka",
+        _ => Ledger.Journal.LedgerStore.JournalDirectoryName,
+    });
+
+    /// <summary>
+    /// Which component a failure outside the pipeline's guards (start-up: recovery, checkpoints, catch-up) belongs to: the
+    /// one whose directory the failure names (RocksDB, FasterLog and file errors name the file), else the journal.
+    /// </summary>
+    public static string ComponentOf(Exception failure, string dataDir)
+    {
+        foreach (string component in new[] { EntryStore, ReadStore, Publisher })
+        {
+            string dir = DirectoryOf(component, dataDir);
+            for (var ex = failure; ex is not null; ex = ex.InnerException)
+            {
+                if (ex.Message.Contains(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal) || ex.Message.Contains(dir + "'", StringComparison.Ordinal)) return component;
+            }
+        }
+        return Journal;
+    }
 
     /// <summary>The reason in a sentence, with the free space of the data directory's file system when it is nearly full.</summary>
     public static WriteFault Of(string component, Exception failure, string dataDir)
     {
         string reason = failure.InnerException is { } inner && failure is InvalidOperationException ? inner.Message : failure.Message;
-        try
-        {
-            long free = new DriveInfo(Path.GetFullPath(dataDir)).AvailableFreeSpace;
-            if (free < 64L << 20) reason += $" (the data directory's file system has {free} bytes free: no space left on device)";
-        }
-        catch (IOException)
-        {
-            // the reason stands without it
-        }
-        return new WriteFault(component, reason, DateTime.UtcNow);
+        string directory = DirectoryOf(component, dataDir);
+        if (!System.IO.Directory.Exists(directory)) directory = Path.GetFullPath(dataDir);
+        if (Ledger.Journal.Storage.DiskSpace.FreeBytes(directory) is { } free && free < 64L << 20)
+            reason += $" (the {component}'s file system has {free} bytes free: no space left on device)";
+        return new WriteFault(component, reason, DateTime.UtcNow) { Directory = directory };
     }
 }
 

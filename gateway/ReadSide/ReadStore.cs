@@ -97,7 +97,9 @@ public sealed partial class ReadStore : IDisposable
         }
         catch (RocksDbException ex)
         {
-            throw new IOException($"The read store in '{directory}' does not open ({ex.Message}). Move it away: it is rebuilt from the journal.", ex);
+            throw new IOException(Ledger.Journal.Storage.DiskSpace.IsOutOfSpace(ex)
+                ? $"The read store in '{directory}' cannot write ({ex.Message}): free space on its file system."
+                : $"The read store in '{directory}' does not open ({ex.Message}). Move it away: it is rebuilt from the journal.", ex);
         }
     }
 

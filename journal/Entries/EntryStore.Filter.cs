@@ -1,3 +1,6 @@
+using Ledger.Journal.Storage;
+using Microsoft.Extensions.Logging;
+
 namespace Ledger.Journal.Entries;
 
 // The key filter in front of the store: loaded, rebuilt, marked complete.
@@ -39,5 +42,51 @@ public sealed partial class EntryStore
     {
         Filter.Covered = Math.Max(Filter.Covered, record);
         if (Filter.Covered >= Watermark) _filterLive = true;
+    }
+
+    /// <summary>Free space the key filter's rewrite leaves untouched (the journal and the stores need it more than the filter).</summary>
+    public const long FilterSpareBytes = 64L << 20;
+
+    /// <summary>Where the store's own housekeeping says what it skipped (the key filter's rewrite on a nearly full disk); null: silent.</summary>
+    public ILogger? Logger { get; set; }
+
+    /// <summary>Why the last checkpoint did not rewrite the key filter's file (null: it did). The file on disk then covers less; the next start tops it up from the journal.</summary>
+    public string? FilterNotSaved { get; private set; }
+
+    /// <summary>
+    /// Rewrites the key filter's file (temp file and rename: it needs its size free beside the old file) unless the disk
+    /// lacks the room: the file is housekeeping (a start without it tops the filter up from the journal or refills it from
+    /// the store), so it never takes the last free space from the journal, and a full disk never fails a checkpoint or a
+    /// start-up on it (it did: the 128 MiB rewrite at start-up on a nearly full disk, issue 17).
+    /// </summary>
+    private void SaveFilter(long watermark, long nextAddress)
+    {
+        string? skipped = null;
+        long needed = Filter.Bytes + FilterSpareBytes;
+        if (DiskSpace.FreeBytes(Directory) is { } free && free < needed)
+        {
+            skipped = $"{free} bytes free, the rewrite needs {Filter.Bytes} and leaves {FilterSpareBytes} for the journal and the stores";
+        }
+        else
+        {
+            try
+            {
+                Filter.Save(FilterPath, watermark, nextAddress);
+            }
+            catch (IOException ex) when (DiskSpace.IsOutOfSpace(ex))
+            {
+                skipped = ex.Message; // the temp file is gone again (DurableFiles.WriteAtomically)
+            }
+        }
+        if (skipped is not null && FilterNotSaved is null && Logger?.IsEnabled(LogLevel.Warning) == true)
+        {
+            Logger.LogWarning("The key filter's file was not rewritten ({Reason}); it covers journal record {Covered}, and a start tops it up from the journal after that. Retried at every checkpoint.",
+                skipped, Filter.Covered);
+        }
+        else if (skipped is null && FilterNotSaved is not null && Logger?.IsEnabled(LogLevel.Information) == true)
+        {
+            Logger.LogInformation("The key filter's file is rewritten again (covers journal record {Covered}).", watermark);
+        }
+        FilterNotSaved = skipped;
     }
 }

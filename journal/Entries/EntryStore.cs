@@ -107,7 +107,9 @@ public sealed partial class EntryStore : IDisposable
         }
         catch (RocksDbException ex)
         {
-            throw new IOException($"The entry store in '{directory}' does not open ({ex.Message}). Move it away: the service rebuilds it from the journal.", ex);
+            throw new IOException(Storage.DiskSpace.IsOutOfSpace(ex)
+                ? $"The entry store in '{directory}' cannot write ({ex.Message}): free space on its file system."
+                : $"The entry store in '{directory}' does not open ({ex.Message}). Move it away: the service rebuilds it from the journal.", ex);
         }
     }
 
@@ -153,7 +155,7 @@ public sealed partial class EntryStore : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Db.Flush(_flush);
-            if (cut is not null) Filter.Save(FilterPath, watermark, cut.NextAddress);
+            if (cut is not null) SaveFilter(watermark, cut.NextAddress);
         }
         long elapsed = Stopwatch.GetTimestamp() - started;
         Volatile.Write(ref _durableWatermark, watermark);

@@ -27,4 +27,16 @@ public enum FaultKind
     EntryStoreWriteFailed,
     /// <summary>The read store's write fails after the command was acknowledged: as above, and the read store catches up from the journal.</summary>
     ReadStoreWriteFailed,
+    /// <summary>Power cut during an entry-store checkpoint: mid-flush (the disk before it, with a prefix of each new SST file), or flushed with the key filter's rewrite torn (the old filter file and a partial temp file).</summary>
+    CrashDuringEntryCheckpoint,
+    /// <summary>Power cut during a read-store checkpoint: the disk before it, with a prefix of each SST file the flush wrote.</summary>
+    CrashDuringReadCheckpoint,
+    /// <summary>Power cut while the read store catches up from the journal at start (after a crash left it behind): restarted again from there.</summary>
+    CrashDuringCatchUp,
+    /// <summary>The journal's commit is slow (held until the simulator has read everything): nothing is answered or readable before it returns.</summary>
+    SlowCommit,
+    /// <summary>A slow commit that then fails: as above, then refused and restarted in process like <see cref="JournalWriteFailed"/>.</summary>
+    SlowFailingCommit,
+    /// <summary>The entry store's read fails in the prefetch stage: the ledger refuses the command and stops (never decides without what the store holds); restarted.</summary>
+    PrefetchReadFailed,
 }

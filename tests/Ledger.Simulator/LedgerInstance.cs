@@ -17,6 +17,7 @@ internal sealed class LedgerInstance : IDisposable
     private FaultJournal? _journal;
     private FaultStoreWriter? _storeWriter;
     private FaultReadSink? _readSink;
+    private FaultPrefetcher? _prefetcher;
 
     private LedgerInstance(string dataDir, LedgerRuntime runtime)
     {
@@ -30,9 +31,11 @@ internal sealed class LedgerInstance : IDisposable
     public FaultJournal Journal => Volatile.Read(ref _journal)!;
     public FaultStoreWriter StoreWriter => Volatile.Read(ref _storeWriter)!;
     public FaultReadSink ReadSink => Volatile.Read(ref _readSink)!;
+    public FaultPrefetcher Prefetcher => Volatile.Read(ref _prefetcher)!;
     public EngineHost Host => Runtime.Host!;
 
-    public static LedgerInstance Start(string dataDir, HistoryCatalog catalog, Func<long> clock)
+    /// <param name="onReadCatchUp">Called with each record the read store's catch-up at start feeds (a crash there).</param>
+    public static LedgerInstance Start(string dataDir, HistoryCatalog catalog, Func<long> clock, Action<long>? onReadCatchUp = null)
     {
         var options = new LedgerOptions
         {
@@ -53,6 +56,8 @@ internal sealed class LedgerInstance : IDisposable
         runtime.WrapJournal = inner => instance._journal = new FaultJournal(inner);
         runtime.WrapStoreWriter = inner => instance._storeWriter = new FaultStoreWriter(inner);
         runtime.WrapReadSink = inner => instance._readSink = new FaultReadSink(inner);
+        runtime.WrapPrefetcher = inner => instance._prefetcher = new FaultPrefetcher(inner);
+        runtime.OnReadCatchUp = onReadCatchUp;
         runtime.AdjustHost = settings => settings with { TickInterval = TimeSpan.Zero, UtcNowTicks = clock };
         runtime.Start();
         return instance;

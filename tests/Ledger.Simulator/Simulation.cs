@@ -121,8 +121,13 @@ public sealed class Simulation
         double roll = _random.NextDouble();
         if (_settings.Faults && roll < _settings.CrashRate)
         {
-            if (_random.Next(8) < 6) await CrashAsync();
-            else await WriteFailureAsync((FaultKind)((int)FaultKind.JournalWriteFailed + _random.Next(3)));
+            int pick = _random.Next(12);
+            if (pick < 6) await CrashAsync();
+            else if (pick < 8) await WriteFailureAsync((FaultKind)((int)FaultKind.JournalWriteFailed + _random.Next(3)));
+            else if (pick == 8) await CrashDuringCheckpointAsync(_random.Next(2) == 0 ? FaultKind.CrashDuringEntryCheckpoint : FaultKind.CrashDuringReadCheckpoint);
+            else if (pick == 9) await CrashDuringCatchUpAsync();
+            else if (pick == 10) await SlowCommitAsync(_random.Next(2) == 0 ? FaultKind.SlowCommit : FaultKind.SlowFailingCommit);
+            else await PrefetchReadFailedAsync();
             return;
         }
         roll = _random.NextDouble();
@@ -350,9 +355,9 @@ public sealed class Simulation
         var command = _workload.Next();
         switch (kind)
         {
-            case FaultKind.JournalWriteFailed: _ledger.Journal.ArmFailure(); break;
-            case FaultKind.EntryStoreWriteFailed: _ledger.StoreWriter.ArmFailure(); break;
-            default: _ledger.ReadSink.ArmFailure(); break;
+            case FaultKind.JournalWriteFailed: _ledger.Journal.Failure.Arm(); break;
+            case FaultKind.EntryStoreWriteFailed: _ledger.StoreWriter.Failure.Arm(); break;
+            default: _ledger.ReadSink.Failure.Arm(); break;
         }
         var live = command.Make();
         _clock = live.TimestampTicks;
@@ -369,9 +374,9 @@ public sealed class Simulation
         await _ledger.DrainedAsync(failedHost); // the stores' stages run behind the answer
         bool fired = kind switch
         {
-            FaultKind.JournalWriteFailed => _ledger.Journal.Failed,
-            FaultKind.EntryStoreWriteFailed => _ledger.StoreWriter.Failed,
-            _ => _ledger.ReadSink.Failed,
+            FaultKind.JournalWriteFailed => _ledger.Journal.Failure.Fired,
+            FaultKind.EntryStoreWriteFailed => _ledger.StoreWriter.Failure.Fired,
+            _ => _ledger.ReadSink.Failure.Fired,
         };
         if (!fired)
         {
@@ -379,9 +384,9 @@ public sealed class Simulation
             if (!answered) throw new SimulationFailedException($"{command.Text} was refused though no write failed");
             Audit(command, live);
             await _ledger.IdleAsync();
-            _ledger.Journal.DisarmFailure();
-            _ledger.StoreWriter.DisarmFailure();
-            _ledger.ReadSink.DisarmFailure();
+            _ledger.Journal.Failure.Disarm();
+            _ledger.StoreWriter.Failure.Disarm();
+            _ledger.ReadSink.Failure.Disarm();
             return;
         }
         if (answered == (kind == FaultKind.JournalWriteFailed))
@@ -399,6 +404,186 @@ public sealed class Simulation
     }
 
     private void Count(FaultKind kind) => _faults[kind] = _faults.GetValueOrDefault(kind) + 1;
+
+    /// <summary>
+    /// A power cut in the middle of a store's checkpoint, made from the files: either mid-flush (the data directory as it
+    /// was before the checkpoint, plus a prefix of every SST file the flush wrote, which no MANIFEST names yet) or, for the
+    /// entry store, after the flush with the key filter's rewrite torn (the store flushed, the filter file of before, a
+    /// partial <c>key-filter.bin.tmp</c>). Nothing acknowledged may be lost; the store is used, repaired or rebuilt.
+    /// </summary>
+    private async Task CrashDuringCheckpointAsync(FaultKind kind)
+    {
+        await _ledger.IdleAsync();
+        ulong hash = _ledger.Host.Engine.ComputeStateHash();
+        bool entries = kind == FaultKind.CrashDuringEntryCheckpoint;
+        string name = entries ? EntryStore.DirectoryName : ReadStore.DirectoryName;
+        string before = NewDataDir();
+        CopyDirectory(_ledger.DataDir, before);
+        if (entries) _ledger.Runtime.Store!.Entries.Checkpoint();
+        else _ledger.Runtime.Reads!.Checkpoint();
+        string copy = before;
+        string state;
+        if (entries && _random.Next(2) == 0)
+        {
+            copy = NewDataDir();
+            CopyDirectory(_ledger.DataDir, copy);
+            string filter = Path.Combine(copy, name, KeyFilter.FileName);
+            string oldFilter = Path.Combine(before, name, KeyFilter.FileName);
+            byte[] fresh = File.Exists(filter) ? File.ReadAllBytes(filter) : [];
+            if (File.Exists(oldFilter)) File.Copy(oldFilter, filter, overwrite: true);
+            else File.Delete(filter);
+            File.WriteAllBytes(filter + ".tmp", fresh[.._random.Next(fresh.Length + 1)]);
+            Directory.Delete(before, recursive: true);
+            state = "flushed, key filter rewrite torn";
+        }
+        else
+        {
+            int torn = 0;
+            foreach (string file in Directory.GetFiles(Path.Combine(_ledger.DataDir, name), "*.sst"))
+            {
+                string target = Path.Combine(copy, name, Path.GetFileName(file));
+                if (File.Exists(target)) continue;
+                byte[] bytes = File.ReadAllBytes(file);
+                File.WriteAllBytes(target, bytes[.._random.Next(bytes.Length + 1)]);
+                torn++;
+            }
+            state = $"mid-flush, {torn} new SST file(s) torn";
+        }
+        Count(kind);
+        await RestartOnAsync(copy, kind, hash, state);
+    }
+
+    /// <summary>
+    /// A power cut (the read store behind the journal, at its last checkpoint), then a second one while the restarted
+    /// ledger's read store catches up from the journal: the directory as the disk held it at the k-th record fed. The
+    /// ledger started on that must still hold and answer everything.
+    /// </summary>
+    private async Task CrashDuringCatchUpAsync()
+    {
+        await _ledger.IdleAsync();
+        ulong hash = _ledger.Host.Engine.ComputeStateHash();
+        string first = NewDataDir();
+        CopyDirectory(_ledger.DataDir, first);
+        string old = _ledger.DataDir;
+        _ledger.Dispose();
+        _ledger = null!;
+        Directory.Delete(old, recursive: true);
+        string copy = NewDataDir();
+        int k = 1 + _random.Next(4), fed = 0;
+        bool cut = false;
+        _ledger = LedgerInstance.Start(first, DefaultCatalog, () => _clock, _ =>
+        {
+            if (++fed != k) return;
+            CopyDirectory(first, copy);
+            cut = true;
+        });
+        _recoveries++;
+        if (!cut)
+        {
+            // The read store was not behind by k records: an ordinary crash, audited as one.
+            Directory.Delete(copy, recursive: true);
+            Count(FaultKind.CrashIdle);
+            await AuditRecoveryAsync(FaultKind.CrashIdle, [], null, null, hash, hash);
+            return;
+        }
+        Count(FaultKind.CrashDuringCatchUp);
+        await RestartOnAsync(copy, FaultKind.CrashDuringCatchUp, hash, $"cut at the {k}th record the catch-up fed");
+    }
+
+    /// <summary>
+    /// A slow commit (the journal thread held inside it until released: no timing involved): meanwhile the command must
+    /// not be answered and no read may show it; released, it is answered as the model says — or, for
+    /// <see cref="FaultKind.SlowFailingCommit"/>, refused, and the ledger restarts in process without it.
+    /// </summary>
+    private async Task SlowCommitAsync(FaultKind kind)
+    {
+        await _ledger.IdleAsync();
+        ulong hashBefore = _ledger.Host.Engine.ComputeStateHash();
+        var failedHost = _ledger.Host;
+        var held = _ledger.Journal.ArmHold(fail: kind == FaultKind.SlowFailingCommit);
+        var command = _workload.Next();
+        var live = command.Make();
+        _clock = live.TimestampTicks;
+        var submit = _ledger.Host.SubmitAsync(live).AsTask();
+        if (await Task.WhenAny(held, submit) != held)
+        {
+            // It changed nothing, so nothing was committed: answered with no commit to hold.
+            _ledger.Journal.DisarmHold();
+            await submit;
+            Audit(command, live);
+            return;
+        }
+        Count(kind);
+        if (submit.IsCompleted) throw new SimulationFailedException($"{command.Text} was answered while its commit was still running");
+        await AuditReadsAsync(everyAccount: true); // the model has not applied it: no read may show it yet
+        if (submit.IsCompleted) throw new SimulationFailedException($"{command.Text} was answered while its commit was still running");
+        _ledger.Journal.Release();
+        if (kind == FaultKind.SlowCommit)
+        {
+            await submit;
+            Audit(command, live);
+            return;
+        }
+        try
+        {
+            await submit;
+            throw new SimulationFailedException($"{command.Text} was answered though its commit failed");
+        }
+        catch (Ledger.Engine.Hosting.JournalFailedException)
+        {
+            // refused: it must not apply
+        }
+        await _ledger.DrainedAsync(failedHost);
+        await _ledger.RestartedAsync(failedHost);
+        _recoveries++;
+        await AuditRecoveryAsync(kind, [], null, null, hashBefore, hashBefore);
+    }
+
+    /// <summary>
+    /// The entry store's read fails in the prefetch stage: the command must be refused, not decided without what the store
+    /// holds, and the pipeline stops (fail-stop: a read error is not probed; the supervisor restarts the process, as here).
+    /// </summary>
+    private async Task PrefetchReadFailedAsync()
+    {
+        await _ledger.IdleAsync();
+        ulong hash = _ledger.Host.Engine.ComputeStateHash();
+        var failedHost = _ledger.Host;
+        _ledger.Prefetcher.Failure.Arm();
+        var command = _workload.Next();
+        var live = command.Make();
+        _clock = live.TimestampTicks;
+        try
+        {
+            await _ledger.Host.SubmitAsync(live);
+            throw new SimulationFailedException($"{command.Text} was answered though the store read its decision needs failed");
+        }
+        catch (Ledger.Engine.Hosting.JournalFailedException)
+        {
+            // refused
+        }
+        await _ledger.DrainedAsync(failedHost);
+        if (failedHost.Fault is null || _ledger.Runtime.IsReady) throw new SimulationFailedException("the ledger kept taking commands after a failed store read");
+        if (failedHost.Engine.ComputeStateHash() != hash) throw new SimulationFailedException($"{command.Text} changed the state though its store read failed");
+        Count(FaultKind.PrefetchReadFailed);
+        string dir = _ledger.DataDir;
+        _ledger.Dispose();
+        _ledger = LedgerInstance.Start(dir, DefaultCatalog, () => _clock);
+        _recoveries++;
+        await AuditRecoveryAsync(FaultKind.PrefetchReadFailed, [], null, null, hash, hash);
+    }
+
+    /// <summary>Throws the running ledger away (its directory too) and starts one on <paramref name="copy"/>, then audits it.</summary>
+    private async Task RestartOnAsync(string copy, FaultKind kind, ulong hash, string state)
+    {
+        string old = _ledger.DataDir;
+        _ledger.Dispose();
+        _ledger = null!;
+        Directory.Delete(old, recursive: true);
+        _settings.Log?.Invoke($"seed {_settings.Seed} step {_step}: {kind} ({state}): restarting");
+        _ledger = LedgerInstance.Start(copy, DefaultCatalog, () => _clock);
+        _recoveries++;
+        await AuditRecoveryAsync(kind, [], null, null, hash, hash);
+    }
 
     /// <summary>Damages the copy as a power cut during the unanswered command's commit would have.</summary>
     private void Damage(string dataDir, FaultKind kind, LedgerCommand unanswered)

@@ -31,8 +31,13 @@ internal sealed class EventPublisher : IDisposable
     private PublishedPosition _acknowledged;
     private long _published;
 
-    public EventPublisher(KafkaOptions options, LedgerStore store, HistoryCatalog catalog, string dataDir, ILogger logger)
+    private readonly TimeSpan _retrySaveEvery;
+    private volatile WriteFault? _positionFault;
+
+    /// <param name="retrySaveEvery">How often a position that could not be saved (a full disk) is tried again.</param>
+    public EventPublisher(KafkaOptions options, LedgerStore store, HistoryCatalog catalog, string dataDir, ILogger logger, TimeSpan retrySaveEvery)
     {
+        _retrySaveEvery = retrySaveEvery;
         _options = options;
         _store = store;
         _dataDir = dataDir;
@@ -50,6 +55,13 @@ internal sealed class EventPublisher : IDisposable
 
     /// <summary>The last position Kafka acknowledged (and that was saved).</summary>
     public PublishedPosition Acknowledged => _acknowledged;
+
+    /// <summary>
+    /// Why the position could not be saved (component <see cref="WriteFault.Publisher"/>), while it cannot: the publisher
+    /// then waits, retrying the save, and publishes nothing further (so a crash meanwhile re-publishes at most what it
+    /// produced since the last save); null when it saves.
+    /// </summary>
+    public WriteFault? PositionFault => _positionFault;
 
     /// <summary>Why the publisher stopped, or null while it runs.</summary>
     public Exception? Fault { get; private set; }
@@ -183,10 +195,45 @@ internal sealed class EventPublisher : IDisposable
             _deliveryError = null;
             throw new KafkaException(new Error(ErrorCode.Local_Fatal, $"a delivery failed ({error})"));
         }
-        position.Save(_dataDir);
+        Save(position);
         _acknowledged = position;
         Interlocked.Add(ref _published, pendingEvents);
         pendingEvents = 0;
+    }
+
+    /// <summary>
+    /// Saves the position Kafka acknowledged; when the file cannot be written (ENOSPC, any I/O error) says so — log,
+    /// <see cref="PositionFault"/>, <c>/health/ready</c> — and tries again every <c>Ledger:Storage:ProbeEverySeconds</c>
+    /// until it can (or the publisher stops: the old position stands and the next start publishes from there again).
+    /// Nothing is skipped: the position only ever names events Kafka acknowledged.
+    /// </summary>
+    private void Save(PublishedPosition position)
+    {
+        while (true)
+        {
+            try
+            {
+                position.Save(_dataDir);
+                break;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                if (_positionFault is null)
+                {
+                    _positionFault = WriteFault.Of(WriteFault.Publisher, ex, _dataDir);
+                    if (_logger.IsEnabled(LogLevel.Error))
+                        _logger.LogError(ex, "The {Component} could not save its position ({Reason}); it publishes nothing after journal record {Record} until it can, trying again every {Seconds} s. Posting goes on.",
+                            WriteFault.Publisher, _positionFault.Reason, position.Record, _retrySaveEvery.TotalSeconds);
+                }
+                if (_stop.Token.WaitHandle.WaitOne(_retrySaveEvery)) _stop.Token.ThrowIfCancellationRequested();
+            }
+        }
+        if (_positionFault is { } fault)
+        {
+            _positionFault = null;
+            if (_logger.IsEnabled(LogLevel.Warning))
+                _logger.LogWarning("The {Component} saves its position again (it could not since {At:O}); publishing goes on from journal record {Record}.", WriteFault.Publisher, fault.AtUtc, position.Record);
+        }
     }
 
     /// <summary>Stops publishing (what was acknowledged is saved; the rest is published again after the next start).</summary>

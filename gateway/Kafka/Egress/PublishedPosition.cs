@@ -25,16 +25,12 @@ internal readonly record struct PublishedPosition(long Record, long NextAddress,
         return new PublishedPosition(n[0], n[1], n[2], n[3]);
     }
 
+    /// <summary>Saves the position atomically (temp file, fsync, rename, directory fsync; a failed write leaves no temp file behind).</summary>
     public void Save(string dataDir)
     {
         string path = PathIn(dataDir);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Record} {NextAddress} {LastSequence} {TimestampTicks}\n")));
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
+        byte[] line = System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Record} {NextAddress} {LastSequence} {TimestampTicks}\n"));
+        Ledger.Journal.Storage.DurableFiles.WriteAtomically(path, file => file.Write(line));
     }
 }
