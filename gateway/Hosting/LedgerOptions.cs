@@ -164,7 +164,7 @@ public sealed class StorageOptions
     };
 }
 
-/// <summary><c>Ledger:Checkpoint</c>: how often the entry store makes its cut durable (a restart replays the journal after it).</summary>
+/// <summary><c>Ledger:Checkpoint</c>: how often the entry store makes its checkpoint durable (a restart replays the journal after it).</summary>
 public sealed class CheckpointOptions
 {
     /// <summary>Seconds between checkpoints. Default 30.</summary>

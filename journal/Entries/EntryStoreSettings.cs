@@ -33,7 +33,7 @@ public sealed record EntryStoreSettings
     public int BackgroundJobs { get; init; } = 2;
 
     /// <summary>
-    /// How often the store checkpoints (flushes its memtable, which makes the cut durable): the journal tail a restart
+    /// How often the store checkpoints (flushes its memtable, which makes its checkpoint durable): the journal tail a restart
     /// replays is at most this old (and at most one memtable's worth). Default 30 s.
     /// </summary>
     public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromSeconds(30);

@@ -33,7 +33,7 @@ public sealed record WhatIfSettings
     public EngineSettings? EngineSettings { get; init; }
 
     /// <summary>
-    /// The service's own entry store (read-only), used for the baseline when its cut fits the journal and the window runs
+    /// The service's own entry store (read-only), used for the baseline when its checkpoint fits the journal and the window runs
     /// to the journal's end: then the baseline costs a load of the live state instead of a second replay.
     /// </summary>
     public EntryStore? BaselineStore { get; init; }
@@ -178,7 +178,7 @@ public static class WhatIfReplay
         }
     }
 
-    /// <summary>The journal as decided, to the window's end: from the service's store cut when it fits, else replayed from record 1.</summary>
+    /// <summary>The journal as decided, to the window's end: from the service's store checkpoint when it fits, else replayed from record 1.</summary>
     private static LedgerEngine Baseline(JournalLog log, WhatIfSettings options, string scratch)
     {
         long applied = 0;
@@ -194,8 +194,8 @@ public static class WhatIfReplay
             OnProgress = p => options.OnProgress?.Invoke("baseline", p),
         };
         var store = options.BaselineStore;
-        if (store?.Cut is { } cut && LedgerRecovery.CheckStore(log, store) is null &&
-            cut.ClockTicks <= options.ToTicks && cut.RecordNumber <= options.UntilRecordNumber)
+        if (store?.LastCheckpoint is { } checkpoint && LedgerRecovery.CheckStore(log, store) is null &&
+            checkpoint.ClockTicks <= options.ToTicks && checkpoint.RecordNumber <= options.UntilRecordNumber)
         {
             return LedgerRecovery.Recover(log, store, recovery).Engine;
         }

@@ -59,12 +59,12 @@ public sealed class EngineRig : IDisposable
         Engine.TrimCache(Store.Watermark);
     }
 
-    /// <summary>A restart: a new engine from the live state at the store's cut (the old one is dropped).</summary>
+    /// <summary>A restart: a new engine from the live state at the store's checkpoint (the old one is dropped).</summary>
     public LedgerEngine Restart(EngineSettings? settings = null)
     {
         var state = Store.LoadState();
         EngineRigs.Forget(Engine);
-        // No cut yet (nothing journaled): a restart is a new ledger with the catalog it was created with.
+        // No checkpoint yet (nothing journaled): a restart is a new ledger with the catalog it was created with.
         Engine = state is null ? new LedgerEngine(Store.Catalog!, settings) : LedgerEngine.Restore(state, settings);
         EngineRigs.Remember(Engine, this);
         return Engine;
