@@ -25,7 +25,7 @@ internal static class Soak
             EntryStore = new Journal.Entries.EntryStoreSettings { CheckpointEvery = TimeSpan.FromSeconds(30), Statistics = true },
         };
         Report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"soak: {accounts:N0} accounts, {batch}-entry commands, {entries:N0} entries, {producers} producers x window {window}; cache {options.Engine!.EntryCacheEntries:N0} entries, store cache {options.EntryStore.BlockCacheBytes >> 20} MiB + {options.EntryStore.WriteBuffersMax} x {options.EntryStore.WriteBufferBytes >> 20} MiB memtables"));
+            $"soak: {accounts:N0} accounts, {batch}-entry commands, {entries:N0} entries, {producers} producers x window {window}; cache {options.Engine!.EntryCacheEntries:N0} entries, store cache {options.EntryStore.BlockCacheBytes >> 20} MiB + {options.EntryStore.WriteBuffers} x {options.EntryStore.WriteBufferBytes >> 20} MiB memtables"));
         var clock = Stopwatch.StartNew();
         var store = LedgerStore.Open(options);
         var driver = new LoadDriver(producers, window, accounts, batch);

@@ -47,7 +47,7 @@ var store = LedgerStore.Open(new LedgerStoreSettings
 {
     DataDir = args[0],
     Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),
-    Engine = new EngineSettings { EntryCacheEntries = 16 },
+    Engine = new EngineSettings { AccountCapacity = 1_024, EntryCacheEntries = 16 },
     Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = 20 },
     EntryStore = new EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, CheckpointEvery = TimeSpan.FromMilliseconds(200) },
 });

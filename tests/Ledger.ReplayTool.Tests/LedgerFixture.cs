@@ -67,7 +67,7 @@ internal sealed class LedgerFixture : IDisposable
         DataDir = path,
         Catalog = Testing.Commands.DefaultCatalog,
         Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = segmentSizeBits },
-        Engine = new Engine.EngineSettings { EntryCacheEntries = 16 },
+        Engine = new Engine.EngineSettings { AccountCapacity = 1_024, EntryCacheEntries = 16 },
         EntryStore = new Ledger.Journal.Entries.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
     };
 

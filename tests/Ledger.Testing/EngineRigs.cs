@@ -25,7 +25,7 @@ public enum CacheMode
 /// </summary>
 public sealed class EngineRig : IDisposable
 {
-    private static readonly EntryStoreSettings SmallStore = new() { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, WriteBuffersMax = 2, BackgroundJobs = 1 };
+    private static readonly EntryStoreSettings SmallStore = new() { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, WriteBuffers = 2, BackgroundJobs = 1 };
     private long _address = 64;
 
     internal EngineRig(LedgerEngine engine, string directory)
@@ -65,6 +65,7 @@ public sealed class EngineRig : IDisposable
         var state = Store.LoadState();
         EngineRigs.Forget(Engine);
         // No checkpoint yet (nothing journaled): a restart is a new ledger with the catalog it was created with.
+        settings ??= Commands.SmallEngine;
         Engine = state is null ? new LedgerEngine(Store.Catalog!, settings) : LedgerEngine.Restore(state, settings);
         EngineRigs.Remember(Engine, this);
         return Engine;

@@ -106,7 +106,7 @@ public class RestartTests(CacheMode mode) : EngineFixture(mode)
             RecordNumber = state.RecordNumber, LastSequence = state.LastSequence, ClockTicks = state.ClockTicks, HistoryHash = state.HistoryHash,
             Catalog = state.Catalog, Accounts = accounts, OpenHolds = state.OpenHolds,
         };
-        var ex = Assert.Throws<InvariantViolationException>(() => LedgerEngine.Restore(damaged));
+        var ex = Assert.Throws<InvariantViolationException>(() => LedgerEngine.Restore(damaged, SmallEngine));
         Assert.That(ex!.Message, Does.Contain("open holds hold"));
     }
 
