@@ -69,11 +69,16 @@ public sealed partial class LedgerEngine
         if (e.Kind is not (EntryKind.Unblocking or EntryKind.Reversal or EntryKind.Removal)) return ResultCode.InvalidCommand;
         int target = _refSlot[i];
         if (target < 0) return ResultCode.ReferenceNotFound;
+        if (Disagrees(in e, in _cache[target], checkAmount: e.Kind != EntryKind.Unblocking) is var field and not ConflictFields.None)
+        {
+            ruleId = (byte)field;
+            return ResultCode.ReferenceMismatch;
+        }
         return e.Kind switch
         {
-            EntryKind.Unblocking => DecideUnblocking(in e, target, sim, ref account, ref plan, out ruleId),
-            EntryKind.Reversal => DecideReversal(in e, target, sim, ref account, ref plan, out ruleId),
-            _ => DecideRemoval(in e, target, sim, ref account, ref plan, out ruleId),
+            EntryKind.Unblocking => DecideUnblocking(in e, target, sim, ref account, ref plan),
+            EntryKind.Reversal => DecideReversal(in e, target, sim, ref account, ref plan),
+            _ => DecideRemoval(in e, target, sim, ref account, ref plan),
         };
     }
 
@@ -112,41 +117,20 @@ public sealed partial class LedgerEngine
     }
 
     /// <summary>An unblocking: releases all or part of what a pending hold of the same account still holds.</summary>
-    private ResultCode DecideUnblocking(in EntryRequest e, int target, int sim, ref AccountState account, ref EntryPlan plan, out byte ruleId)
+    private ResultCode DecideUnblocking(in EntryRequest e, int target, int sim, ref AccountState account, ref EntryPlan plan)
     {
-        ruleId = 0;
-        if (Disagrees(in e, in _cache[target], checkAmount: false) is var field and not ConflictFields.None)
-        {
-            ruleId = (byte)field;
-            return ResultCode.ReferenceMismatch;
-        }
-        int simRec = SimRecord(target);
-        if (_simRecordStatus[simRec] != EntryStatus.Pending) return ResultCode.EntryNotPending;
-        if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
+        if (CheckPendingHold(in e, target, ref account, out int simRec) is var refused and not ResultCode.Ok) return refused;
         long amount = e.HasAmount ? e.AmountMinor : _simRecordHeld[simRec];
         if (amount > _simRecordHeld[simRec]) return ResultCode.UnblockExceedsHeld;
         _simRecordHeld[simRec] -= amount;
         if (_simRecordHeld[simRec] == 0) _simRecordStatus[simRec] = EntryStatus.Released;
-        _simHeld[sim] -= amount;
-        _simAvailable[sim] += amount;
-        plan.Status = EntryStatus.Posted;
-        FromReference(ref plan, in _cache[target], target, amount);
-        plan.DeltaAvailable = amount;
-        plan.DeltaHeld = -amount;
-        plan.ReferenceHeldReleased = amount;
-        plan.ReferenceNewStatus = _simRecordHeld[simRec] == 0 ? EntryStatus.Released : EntryStatus.None;
+        PlanGiveBack(ref plan, sim, target, amount, EntryStatus.Posted, _simRecordHeld[simRec] == 0 ? EntryStatus.Released : EntryStatus.None);
         return ResultCode.Ok;
     }
 
     /// <summary>A reversal: moves a posted ledger entry's amount back, once.</summary>
-    private ResultCode DecideReversal(in EntryRequest e, int target, int sim, ref AccountState account, ref EntryPlan plan, out byte ruleId)
+    private ResultCode DecideReversal(in EntryRequest e, int target, int sim, ref AccountState account, ref EntryPlan plan)
     {
-        ruleId = 0;
-        if (Disagrees(in e, in _cache[target], checkAmount: true) is var field and not ConflictFields.None)
-        {
-            ruleId = (byte)field;
-            return ResultCode.ReferenceMismatch;
-        }
         ref var original = ref _cache[target];
         // A fee is reversed with the entry that carried it, never alone.
         if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted || original.IsFee) return ResultCode.NotReversible;
@@ -168,29 +152,36 @@ public sealed partial class LedgerEngine
     }
 
     /// <summary>A removal: cancels a pending hold, giving back all it still holds.</summary>
-    private ResultCode DecideRemoval(in EntryRequest e, int target, int sim, ref AccountState account, ref EntryPlan plan, out byte ruleId)
+    private ResultCode DecideRemoval(in EntryRequest e, int target, int sim, ref AccountState account, ref EntryPlan plan)
     {
-        ruleId = 0;
-        if (Disagrees(in e, in _cache[target], checkAmount: true) is var field and not ConflictFields.None)
-        {
-            ruleId = (byte)field;
-            return ResultCode.ReferenceMismatch;
-        }
-        int simRec = SimRecord(target);
-        if (_simRecordStatus[simRec] != EntryStatus.Pending) return ResultCode.EntryNotPending;
-        if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
+        if (CheckPendingHold(in e, target, ref account, out int simRec) is var refused and not ResultCode.Ok) return refused;
         long amount = _simRecordHeld[simRec];
         _simRecordHeld[simRec] = 0;
         _simRecordStatus[simRec] = EntryStatus.Removed;
+        PlanGiveBack(ref plan, sim, target, amount, EntryStatus.Removed, EntryStatus.Removed);
+        return ResultCode.Ok;
+    }
+
+    /// <summary>A hold a follow-up may still release or remove: pending as the command's earlier entries left it, in the account's currency.</summary>
+    private ResultCode CheckPendingHold(in EntryRequest e, int target, ref AccountState account, out int simRec)
+    {
+        simRec = SimRecord(target);
+        if (_simRecordStatus[simRec] != EntryStatus.Pending) return ResultCode.EntryNotPending;
+        if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
+        return ResultCode.Ok;
+    }
+
+    /// <summary>Plans the entry that gives back <paramref name="amount"/> of a hold (from HELD to AVAILABLE) and simulates it.</summary>
+    private void PlanGiveBack(ref EntryPlan plan, int sim, int target, long amount, EntryStatus status, EntryStatus referenceNewStatus)
+    {
         _simHeld[sim] -= amount;
         _simAvailable[sim] += amount;
-        plan.Status = EntryStatus.Removed;
+        plan.Status = status;
         FromReference(ref plan, in _cache[target], target, amount);
         plan.DeltaAvailable = amount;
         plan.DeltaHeld = -amount;
         plan.ReferenceHeldReleased = amount;
-        plan.ReferenceNewStatus = EntryStatus.Removed;
-        return ResultCode.Ok;
+        plan.ReferenceNewStatus = referenceNewStatus;
     }
 
     /// <summary>
