@@ -8,57 +8,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Ledger.Journal.Recovery;
 
-/// <summary>Settings of one recovery (the service uses the defaults plus <see cref="CutDamage"/>; tools add bounds and observers).</summary>
-public sealed record RecoverySettings
-{
-    /// <summary>The catalog of a new ledger (an empty journal). A journal's first record is always its catalog.</summary>
-    public HistoryCatalog? InitialCatalog { get; init; }
-
-    public EngineSettings? EngineSettings { get; init; }
-
-    /// <summary>Cut a damaged tail (read-write journal only): record the cut so every reader jumps over it.</summary>
-    public bool CutDamage { get; init; }
-
-    /// <summary>Stop before the first command whose last sequence exceeds this.</summary>
-    public long UntilSequence { get; init; } = long.MaxValue;
-
-    /// <summary>Stop before the record after this one (a bound fixed when a reader starts on a journal that grows).</summary>
-    public long UntilRecordNumber { get; init; } = long.MaxValue;
-
-    /// <summary>Stop before the first command applied after this instant (UTC ticks).</summary>
-    public long UntilTimestampTicks { get; init; } = long.MaxValue;
-
-    /// <summary>Also compare every event the engine decides again with the journaled one, field by field (verify).</summary>
-    public bool CompareEvents { get; init; }
-
-    /// <summary>Called after each record is applied (the engine holds the state right after it).</summary>
-    public Action<JournalRecord, LedgerEngine>? OnRecord { get; init; }
-
-    /// <summary>Called every few thousand records.</summary>
-    public Action<RecoveryProgress>? OnProgress { get; init; }
-
-    public ILogger? Logger { get; init; }
-}
-
-/// <summary>The recovered ledger and where the journal continues.</summary>
-public sealed class RecoveryResult
-{
-    internal RecoveryResult(LedgerEngine engine, RecoveryReport report, long nextRecordNumber, long nextAddress)
-    {
-        Engine = engine;
-        Report = report;
-        NextRecordNumber = nextRecordNumber;
-        NextAddress = nextAddress;
-    }
-
-    public LedgerEngine Engine { get; }
-    public RecoveryReport Report { get; }
-    /// <summary>The number the next appended record must get.</summary>
-    public long NextRecordNumber { get; }
-    /// <summary>Where a reader continues after the last recovered record.</summary>
-    public long NextAddress { get; }
-}
-
 /// <summary>
 /// The one recovery path, used by the service (<see cref="LedgerStore.Open"/>), <c>rebuild-store</c> and the
 /// replay-tool: the live state at the entry store's checkpoint (accounts, open holds; O(live state)), then the journal after
