@@ -3,19 +3,24 @@ namespace Ledger.Engine;
 /// <summary>
 /// Sizes of the engine's RAM. Accounts and open holds are the live state and stay in RAM; the entry cache is bounded
 /// (the entry store on disk has everything). Validated at construction with a sentence saying what to fix.
+/// <para>The defaults are the service's (its <c>Ledger:Memory</c> section starts from these: one default per knob), sized
+/// for 1 M accounts on a 24 GB machine (docs/decisions.md has the arithmetic). Tests and benches that build many small
+/// engines say their sizes.</para>
 /// </summary>
 public sealed record EngineSettings
 {
-    /// <summary>Accounts the tables hold before growing (they grow by doubling). Default 1 024.</summary>
-    public int AccountCapacity { get; init; } = 1_024;
+    /// <summary>Accounts the tables hold before growing (they grow by doubling, on the engine thread: size them). Default 1 048 576.</summary>
+    public int AccountCapacity { get; init; } = 1 << 20;
 
     /// <summary>
     /// Entries the cache holds (recent entries, open holds, and entries changed but not yet in the store). Past it the
-    /// least recently used entry the store already holds is evicted. Default 65 536.
+    /// least recently used entry the store already holds is evicted. It must hold every open hold and what the pipeline
+    /// has in flight (<see cref="Hosting.EngineHostSettings.InFlightEntriesMax"/>; the service checks
+    /// <c>OpenHoldsMax + 3 × InFlightEntriesMax</c> at start-up). Default 1 048 576 (about 290 B each).
     /// </summary>
-    public int EntryCacheEntries { get; init; } = 65_536;
+    public int EntryCacheEntries { get; init; } = 1 << 20;
 
-    /// <summary>Open holds (pending blocking entries) the ledger keeps at most; past it a new hold is refused (retry later). Default 500 000 (the service's <c>Ledger:Memory:OpenHoldsMax</c>).</summary>
+    /// <summary>Open holds (pending blocking entries) the ledger keeps at most; past it a new hold is refused (retry later). Default 500 000.</summary>
     public int OpenHoldsMax { get; init; } = 500_000;
 
     /// <summary>

@@ -50,6 +50,10 @@ public sealed partial class LedgerEngine
         return ConflictFields.None;
     }
 
+    /// <summary>
+    /// Decides one requested entry against the ledger as the command's earlier entries left it (simulated), by kind; a
+    /// run of early returns in precedence order (see <see cref="ResultCode"/>). Fills <paramref name="plan"/> when it is Ok.
+    /// </summary>
     private ResultCode Decide(LedgerCommand command, int i, ref EntryPlan plan, out byte ruleId)
     {
         ref var e = ref command.Entries[i];
@@ -61,123 +65,123 @@ public sealed partial class LedgerEngine
         plan.DomainCounterScope = -1;
         int sim = SimAccount(plan.AccountIndex);
         ref var account = ref _accounts[plan.AccountIndex];
-
-        switch (e.Kind)
+        if (e.Kind is EntryKind.Ledger or EntryKind.Blocking) return DecideNew(in e, sim, ref account, ref plan, out ruleId);
+        if (e.Kind is not (EntryKind.Unblocking or EntryKind.Reversal or EntryKind.Removal)) return ResultCode.InvalidCommand;
+        int target = _refSlot[i];
+        if (target < 0) return ResultCode.ReferenceNotFound;
+        if (Disagrees(in e, in _cache[target], checkAmount: e.Kind != EntryKind.Unblocking) is var field and not ConflictFields.None)
         {
-            case EntryKind.Ledger:
-            case EntryKind.Blocking:
-            {
-                var code = Catalog.Find(e.EntryType);
-                if (code is null) return ResultCode.UnknownHistoryCode;
-                if (!code.Allows(e.Kind))
-                {
-                    ruleId = RuleIds.AllowedKinds;
-                    return ResultCode.RuleDeclined;
-                }
-                if (e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
-                if (!PassesRules(in e, code, sim, ref account, ref plan, out ruleId)) return ResultCode.RuleDeclined;
-                plan.EntryType = e.EntryType;
-                plan.AmountMinor = e.AmountMinor;
-                plan.Currency = e.Currency;
-                plan.Direction = code.Direction;
-                if (e.Kind == EntryKind.Blocking)
-                {
-                    plan.Status = EntryStatus.Pending;
-                    plan.DeltaAvailable = -e.AmountMinor;
-                    plan.DeltaHeld = e.AmountMinor;
-                    return Debit(sim, e.AmountMinor, code.MayOverdraw, account.OverdraftLimitMinor, heldIncrease: e.AmountMinor);
-                }
-                plan.Status = EntryStatus.Posted;
-                if (code.Direction == Direction.Credit)
-                {
-                    plan.DeltaAvailable = e.AmountMinor;
-                    return Credit(sim, e.AmountMinor);
-                }
-                plan.DeltaAvailable = -e.AmountMinor;
-                return Debit(sim, e.AmountMinor, code.MayOverdraw, account.OverdraftLimitMinor, heldIncrease: 0);
-            }
-            case EntryKind.Unblocking:
-            {
-                int target = _refSlot[i];
-                if (target < 0) return ResultCode.ReferenceNotFound;
-                if (Disagrees(in e, in _cache[target], checkAmount: false) is var field and not ConflictFields.None)
-                {
-                    ruleId = (byte)field;
-                    return ResultCode.ReferenceMismatch;
-                }
-                int simRec = SimRecord(target);
-                if (_simRecordStatus[simRec] != EntryStatus.Pending) return ResultCode.EntryNotPending;
-                if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
-                long amount = e.HasAmount ? e.AmountMinor : _simRecordHeld[simRec];
-                if (amount > _simRecordHeld[simRec]) return ResultCode.UnblockExceedsHeld;
-                _simRecordHeld[simRec] -= amount;
-                if (_simRecordHeld[simRec] == 0) _simRecordStatus[simRec] = EntryStatus.Released;
-                _simHeld[sim] -= amount;
-                _simAvailable[sim] += amount;
-                plan.Status = EntryStatus.Posted;
-                FromReference(ref plan, in _cache[target], target, amount);
-                plan.DeltaAvailable = amount;
-                plan.DeltaHeld = -amount;
-                plan.ReferenceHeldReleased = amount;
-                plan.ReferenceNewStatus = _simRecordHeld[simRec] == 0 ? EntryStatus.Released : EntryStatus.None;
-                return ResultCode.Ok;
-            }
-            case EntryKind.Reversal:
-            {
-                int target = _refSlot[i];
-                if (target < 0) return ResultCode.ReferenceNotFound;
-                if (Disagrees(in e, in _cache[target], checkAmount: true) is var field and not ConflictFields.None)
-                {
-                    ruleId = (byte)field;
-                    return ResultCode.ReferenceMismatch;
-                }
-                ref var original = ref _cache[target];
-                // A fee is reversed with the entry that carried it, never alone.
-                if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted || original.IsFee) return ResultCode.NotReversible;
-                if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
-                int simRec = SimRecord(target);
-                if (_simRecordReversed[simRec]) return ResultCode.AlreadyReversed;
-                _simRecordReversed[simRec] = true;
-                plan.Status = EntryStatus.Posted;
-                FromReference(ref plan, in original, target, original.AmountMinor);
-                plan.Direction = original.Direction == Direction.Debit ? Direction.Credit : Direction.Debit;
-                if (original.Direction == Direction.Debit)
-                {
-                    plan.DeltaAvailable = original.AmountMinor;
-                    return Credit(sim, original.AmountMinor);
-                }
-                plan.DeltaAvailable = -original.AmountMinor;
-                bool mayOverdraw = Catalog.Find(original.EntryType)?.MayOverdraw ?? false;
-                return Debit(sim, original.AmountMinor, mayOverdraw, account.OverdraftLimitMinor, heldIncrease: 0);
-            }
-            case EntryKind.Removal:
-            {
-                int target = _refSlot[i];
-                if (target < 0) return ResultCode.ReferenceNotFound;
-                if (Disagrees(in e, in _cache[target], checkAmount: true) is var field and not ConflictFields.None)
-                {
-                    ruleId = (byte)field;
-                    return ResultCode.ReferenceMismatch;
-                }
-                int simRec = SimRecord(target);
-                if (_simRecordStatus[simRec] != EntryStatus.Pending) return ResultCode.EntryNotPending;
-                if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
-                long amount = _simRecordHeld[simRec];
-                _simRecordHeld[simRec] = 0;
-                _simRecordStatus[simRec] = EntryStatus.Removed;
-                _simHeld[sim] -= amount;
-                _simAvailable[sim] += amount;
-                plan.Status = EntryStatus.Removed;
-                FromReference(ref plan, in _cache[target], target, amount);
-                plan.DeltaAvailable = amount;
-                plan.DeltaHeld = -amount;
-                plan.ReferenceHeldReleased = amount;
-                plan.ReferenceNewStatus = EntryStatus.Removed;
-                return ResultCode.Ok;
-            }
-            default:
-                return ResultCode.InvalidCommand;
+            ruleId = (byte)field;
+            return ResultCode.ReferenceMismatch;
         }
+        return e.Kind switch
+        {
+            EntryKind.Unblocking => DecideUnblocking(in e, target, sim, ref account, ref plan),
+            EntryKind.Reversal => DecideReversal(in e, target, sim, ref account, ref plan),
+            _ => DecideRemoval(in e, target, sim, ref account, ref plan),
+        };
+    }
+
+    /// <summary>A new ledger or blocking entry: its code, allowed kinds, currency, rules, then the balance it needs.</summary>
+    private ResultCode DecideNew(in EntryRequest e, int sim, ref AccountState account, ref EntryPlan plan, out byte ruleId)
+    {
+        ruleId = 0;
+        var code = Catalog.Find(e.EntryType);
+        if (code is null) return ResultCode.UnknownHistoryCode;
+        if (!code.Allows(e.Kind))
+        {
+            ruleId = RuleIds.AllowedKinds;
+            return ResultCode.RuleDeclined;
+        }
+        if (e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
+        if (!PassesRules(in e, code, sim, ref account, ref plan, out ruleId)) return ResultCode.RuleDeclined;
+        plan.EntryType = e.EntryType;
+        plan.AmountMinor = e.AmountMinor;
+        plan.Currency = e.Currency;
+        plan.Direction = code.Direction;
+        if (e.Kind == EntryKind.Blocking)
+        {
+            plan.Status = EntryStatus.Pending;
+            plan.DeltaAvailable = -e.AmountMinor;
+            plan.DeltaHeld = e.AmountMinor;
+            return Debit(sim, e.AmountMinor, code.MayOverdraw, account.OverdraftLimitMinor, heldIncrease: e.AmountMinor);
+        }
+        plan.Status = EntryStatus.Posted;
+        if (code.Direction == Direction.Credit)
+        {
+            plan.DeltaAvailable = e.AmountMinor;
+            return Credit(sim, e.AmountMinor);
+        }
+        plan.DeltaAvailable = -e.AmountMinor;
+        return Debit(sim, e.AmountMinor, code.MayOverdraw, account.OverdraftLimitMinor, heldIncrease: 0);
+    }
+
+    /// <summary>An unblocking: releases all or part of what a pending hold of the same account still holds.</summary>
+    private ResultCode DecideUnblocking(in EntryRequest e, int target, int sim, ref AccountState account, ref EntryPlan plan)
+    {
+        if (CheckPendingHold(in e, target, ref account, out int simRec) is var refused and not ResultCode.Ok) return refused;
+        long amount = e.HasAmount ? e.AmountMinor : _simRecordHeld[simRec];
+        if (amount > _simRecordHeld[simRec]) return ResultCode.UnblockExceedsHeld;
+        _simRecordHeld[simRec] -= amount;
+        if (_simRecordHeld[simRec] == 0) _simRecordStatus[simRec] = EntryStatus.Released;
+        PlanGiveBack(ref plan, sim, target, amount, EntryStatus.Posted, _simRecordHeld[simRec] == 0 ? EntryStatus.Released : EntryStatus.None);
+        return ResultCode.Ok;
+    }
+
+    /// <summary>A reversal: moves a posted ledger entry's amount back, once.</summary>
+    private ResultCode DecideReversal(in EntryRequest e, int target, int sim, ref AccountState account, ref EntryPlan plan)
+    {
+        ref var original = ref _cache[target];
+        // A fee is reversed with the entry that carried it, never alone.
+        if (original.Kind != EntryKind.Ledger || original.Status != EntryStatus.Posted || original.IsFee) return ResultCode.NotReversible;
+        if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
+        int simRec = SimRecord(target);
+        if (_simRecordReversed[simRec]) return ResultCode.AlreadyReversed;
+        _simRecordReversed[simRec] = true;
+        plan.Status = EntryStatus.Posted;
+        FromReference(ref plan, in original, target, original.AmountMinor);
+        plan.Direction = original.Direction == Direction.Debit ? Direction.Credit : Direction.Debit;
+        if (original.Direction == Direction.Debit)
+        {
+            plan.DeltaAvailable = original.AmountMinor;
+            return Credit(sim, original.AmountMinor);
+        }
+        plan.DeltaAvailable = -original.AmountMinor;
+        bool mayOverdraw = Catalog.Find(original.EntryType)?.MayOverdraw ?? false;
+        return Debit(sim, original.AmountMinor, mayOverdraw, account.OverdraftLimitMinor, heldIncrease: 0);
+    }
+
+    /// <summary>A removal: cancels a pending hold, giving back all it still holds.</summary>
+    private ResultCode DecideRemoval(in EntryRequest e, int target, int sim, ref AccountState account, ref EntryPlan plan)
+    {
+        if (CheckPendingHold(in e, target, ref account, out int simRec) is var refused and not ResultCode.Ok) return refused;
+        long amount = _simRecordHeld[simRec];
+        _simRecordHeld[simRec] = 0;
+        _simRecordStatus[simRec] = EntryStatus.Removed;
+        PlanGiveBack(ref plan, sim, target, amount, EntryStatus.Removed, EntryStatus.Removed);
+        return ResultCode.Ok;
+    }
+
+    /// <summary>A hold a follow-up may still release or remove: pending as the command's earlier entries left it, in the account's currency.</summary>
+    private ResultCode CheckPendingHold(in EntryRequest e, int target, ref AccountState account, out int simRec)
+    {
+        simRec = SimRecord(target);
+        if (_simRecordStatus[simRec] != EntryStatus.Pending) return ResultCode.EntryNotPending;
+        if (!e.Currency.IsNone && e.Currency != account.Currency) return ResultCode.CurrencyMismatch;
+        return ResultCode.Ok;
+    }
+
+    /// <summary>Plans the entry that gives back <paramref name="amount"/> of a hold (from HELD to AVAILABLE) and simulates it.</summary>
+    private void PlanGiveBack(ref EntryPlan plan, int sim, int target, long amount, EntryStatus status, EntryStatus referenceNewStatus)
+    {
+        _simHeld[sim] -= amount;
+        _simAvailable[sim] += amount;
+        plan.Status = status;
+        FromReference(ref plan, in _cache[target], target, amount);
+        plan.DeltaAvailable = amount;
+        plan.DeltaHeld = -amount;
+        plan.ReferenceHeldReleased = amount;
+        plan.ReferenceNewStatus = referenceNewStatus;
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ using Ledger.Engine.State;
 namespace Ledger.Engine;
 
 /// <summary>
-/// The live state of a ledger at one journal record (a cut): what RAM must hold to decide the next command without
+/// The live state of a ledger at one journal record (the entry store's checkpoint): what RAM must hold to decide the next command without
 /// I/O. The entry store keeps it beside the history, in the same atomic write as that record's changes, so a restart
 /// is: this state + the journal after <see cref="RecordNumber"/>.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed class LedgerState
 public sealed partial class LedgerEngine
 {
     /// <summary>
-    /// An engine in exactly the state of a cut. Checks the state on the way in: balances within their invariants,
+    /// An engine in exactly the state of a checkpoint. Checks the state on the way in: balances within their invariants,
     /// every open hold pending on an existing account, and each account's HELD equal to what its open holds hold.
     /// </summary>
     public static LedgerEngine Restore(LedgerState state, EngineSettings? settings = null)
@@ -48,11 +48,11 @@ public sealed partial class LedgerEngine
         }
         foreach (var hold in state.OpenHolds)
         {
-            if (!hold.IsOpenHold) Invariant.Fail($"the cut lists entry {hold.Sequence} as an open hold but it is {hold.Kind} {hold.Status}");
+            if (!hold.IsOpenHold) Invariant.Fail($"the checkpoint lists entry {hold.Sequence} as an open hold but it is {hold.Kind} {hold.Status}");
             Invariant.Hold(in hold);
-            if (hold.LastChange > state.RecordNumber) Invariant.Fail($"open hold {hold.Sequence} was changed by record {hold.LastChange}, after the cut at {state.RecordNumber}");
+            if (hold.LastChange > state.RecordNumber) Invariant.Fail($"open hold {hold.Sequence} was changed by record {hold.LastChange}, after the checkpoint at {state.RecordNumber}");
             int accountIndex = engine._accounts.Find(AccountKey.FromPacked(hold.AccountPacked));
-            if (accountIndex < 0) Invariant.Fail($"open hold {hold.Sequence} is on account {AccountKey.FromPacked(hold.AccountPacked)}, which the cut does not have");
+            if (accountIndex < 0) Invariant.Fail($"open hold {hold.Sequence} is on account {AccountKey.FromPacked(hold.AccountPacked)}, which the checkpoint does not have");
             held[accountIndex] += hold.HeldRemainingMinor;
             int slot = engine._cache.Insert(in hold, EntryKeys.Hash(hold.AccountPacked, hold.KeySpan), state.RecordNumber, state.RecordNumber + 1);
             if (hold.ExpiresAtTicks != 0) engine._expiryQueue.Add(slot, hold.Sequence, hold.ExpiresAtTicks);
@@ -60,9 +60,9 @@ public sealed partial class LedgerEngine
         foreach (var counter in state.DailyCounters)
         {
             if (engine._accounts.Find(AccountKey.FromPacked(counter.AccountPacked)) < 0)
-                Invariant.Fail($"the cut has a daily counter of account {AccountKey.FromPacked(counter.AccountPacked)}, which it does not have");
+                Invariant.Fail($"the checkpoint has a daily counter of account {AccountKey.FromPacked(counter.AccountPacked)}, which it does not have");
             int slot = engine._daily.FindOrAdd(counter.AccountPacked, counter.Scope);
-            if (engine._daily[slot].Day != 0) Invariant.Fail($"the cut lists daily counter {counter} twice");
+            if (engine._daily[slot].Day != 0) Invariant.Fail($"the checkpoint lists daily counter {counter} twice");
             engine._daily[slot] = counter;
         }
         for (int i = 0; i < engine._accounts.Count; i++)

@@ -5,26 +5,6 @@ using Ledger.Journal.Format;
 
 namespace Ledger.Journal;
 
-/// <summary>Where and why a journal stops being readable.</summary>
-/// <param name="Address">FasterLog address of the damaged (or missing) record.</param>
-/// <param name="ExpectedRecordNumber">The record number that should have been there.</param>
-/// <param name="Reason">What is wrong, as a sentence fragment.</param>
-public sealed record JournalDamage(long Address, long ExpectedRecordNumber, string Reason)
-{
-    public override string ToString() => $"record {ExpectedRecordNumber} at address {Address}: {Reason}";
-}
-
-/// <summary>What <see cref="JournalCursor.TryRead"/> found.</summary>
-public enum ReadOutcome
-{
-    /// <summary>A sound record was read into the caller's <see cref="JournalRecord"/>.</summary>
-    Record,
-    /// <summary>No more committed records (a following cursor may get more after <see cref="JournalCursor.WaitAsync"/>).</summary>
-    End,
-    /// <summary>The next record is damaged or missing; see <see cref="JournalCursor.Damage"/>. The cursor stays stopped there.</summary>
-    Damage,
-}
-
 /// <summary>
 /// Reads committed journal records in order, checking each one: FasterLog framing, our header's magic, length and
 /// CRC-32C, contiguous record numbers and non-decreasing sequences; it jumps over recorded cuts. After the last record
@@ -220,7 +200,6 @@ public sealed class JournalCursor : IDisposable
         int end = text.IndexOf('\n', StringComparison.Ordinal);
         return (end < 0 ? text : text[..end]).TrimEnd();
     }
-
 
     /// <summary>For a following cursor: completes when more may be readable (false when the log is closing).</summary>
     public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _iterator.WaitAsync(cancellationToken);

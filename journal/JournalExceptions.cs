@@ -2,7 +2,7 @@ namespace Ledger.Journal;
 
 /// <summary>
 /// A journal or entry store this build cannot read safely (unknown format version, a sound record that does not decode,
-/// a journal shorter than the store's cut). Start-up stops with this message instead of guessing or cutting good data.
+/// a journal shorter than the store's checkpoint). Start-up stops with this message instead of guessing or cutting good data.
 /// </summary>
 public sealed class JournalFormatException : Exception
 {

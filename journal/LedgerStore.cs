@@ -10,7 +10,7 @@ namespace Ledger.Journal;
 
 /// <summary>
 /// The ledger's durable side in one object: opens (or creates) the data directory, recovers the engine (the live state
-/// at the entry store's cut + the journal after it, a damaged tail cut and reported; a store that does not fit the
+/// at the entry store's checkpoint + the journal after it, a damaged tail cut and reported; a store that does not fit the
 /// journal is set aside and rebuilt from it), journals the catalog if it changed, and hands out what the host needs.
 /// One process owns a data directory at a time (a lock file enforces it).
 /// <para>Usage:</para>
@@ -58,7 +58,7 @@ public sealed class LedgerStore : IDisposable
     /// <summary>The journal for the host (<see cref="Engine.Hosting.ICommandJournal"/>): appends on the journal thread, group-commits per batch.</summary>
     public JournalWriter Journal { get; }
 
-    /// <summary>The entry store (history on disk, live state at its cut).</summary>
+    /// <summary>The entry store (history on disk, live state at its checkpoint).</summary>
     public EntryStore Entries { get; }
 
     /// <summary>The host's prefetch stage reads the store through this.</summary>

@@ -76,22 +76,22 @@ internal sealed class DataDirectory : IDisposable
         : string.Create(CultureInfo.InvariantCulture, $"records 1..{lastRecord}");
 
     /// <summary>
-    /// Recovers the ledger as the service would: the store's cut + the journal after it, when the store fits the journal
-    /// and the bound (if any) is not before the cut; else (or with <paramref name="full"/>) a replay of the whole journal
+    /// Recovers the ledger as the service would: the store's checkpoint + the journal after it, when the store fits the journal
+    /// and the bound (if any) is not before the checkpoint; else (or with <paramref name="full"/>) a replay of the whole journal
     /// through a scratch store. Refuses, with a sentence, a full replay of a journal whose start was archived.
     /// </summary>
     public RecoveryResult Recover(string label, RecoverySettings options, bool full)
     {
-        var cut = Store?.Cut;
+        var checkpoint = Store?.LastCheckpoint;
         bool fits = Store is not null && LedgerRecovery.CheckStore(Log, Store) is null;
-        bool cutUsable = fits && cut is not null && cut.LastSequence <= options.UntilSequence && cut.ClockTicks <= options.UntilTimestampTicks;
-        if (!full && cutUsable) return ToolProgress.Run(label, report => LedgerRecovery.Recover(Log, Store, options with { OnProgress = report }));
+        bool checkpointUsable = fits && checkpoint is not null && checkpoint.LastSequence <= options.UntilSequence && checkpoint.ClockTicks <= options.UntilTimestampTicks;
+        if (!full && checkpointUsable) return ToolProgress.Run(label, report => LedgerRecovery.Recover(Log, Store, options with { OnProgress = report }));
         if (Log.Archive.IsArchived)
         {
             throw new ToolException(ExitCodes.NotFound,
                 $"This needs a replay from record 1, but the journal begins at record {Log.Archive.FirstRecordNumber} (as of {Commands.Tool.Instant(Log.Archive.FirstTimestampTicks)}); " +
-                $"records before it were archived to '{Log.Archive.ArchivedTo}'. Copy them back into {Log.Directory} to go further back, or ask for a point at or after the store's cut" +
-                (cut is null ? "." : $" (record {cut.RecordNumber}, {Commands.Tool.Instant(cut.ClockTicks)})."));
+                $"records before it were archived to '{Log.Archive.ArchivedTo}'. Copy them back into {Log.Directory} to go further back, or ask for a point at or after the store's checkpoint" +
+                (checkpoint is null ? "." : $" (record {checkpoint.RecordNumber}, {Commands.Tool.Instant(checkpoint.ClockTicks)})."));
         }
         string scratch = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"ledger-replay-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try

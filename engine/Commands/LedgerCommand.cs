@@ -73,7 +73,7 @@ public sealed class LedgerCommand : IValueTaskSource
     /// <summary>The ledger's last entry sequence and running history hash after the command (the entry store keeps them with its watermark).</summary>
     public long LastSequenceAfter;
     public ulong HistoryHashAfter;
-    /// <summary>Accounts and open holds the ledger has after the command (the store's cut records them, recovery checks them).</summary>
+    /// <summary>Accounts and open holds the ledger has after the command (the store's checkpoint records them, recovery checks them).</summary>
     public long AccountsAfter;
     public long OpenHoldsAfter;
     /// <summary>Final images of the entries (and bundle ids) the command created or changed: what the store writer writes.</summary>
@@ -82,7 +82,7 @@ public sealed class LedgerCommand : IValueTaskSource
     /// <summary>Accounts the command opened or whose balances it changed, as they stand after it.</summary>
     public AccountState[] AccountChanges = new AccountState[2];
     public int AccountChangeCount;
-    /// <summary>Daily rule counters the command changed, as they stand after it (the store keeps them with its cut).</summary>
+    /// <summary>Daily rule counters the command changed, as they stand after it (the store keeps them with its checkpoint).</summary>
     public DailyCounter[] CounterChanges = new DailyCounter[2];
     public int CounterChangeCount;
 

@@ -45,32 +45,36 @@ public sealed class EngineHost : IDisposable
         _ring = new RingBuffer<CommandSlot>(_settings.RingSize, _settings.WaitStrategy());
         bool shared = _settings.Layout == PipelineLayout.Shared;
         var decide = new EngineStage(engine, _fault);
-        var commit = new JournalStage(journal, _fault, _inFlight, _ring.Size);
         var publish = new PublishStageHandler(new PublishStage(sinks.ToArray(), _fault, _inFlight, _settings.PublishBatchMax));
 
-        // Front: prefetch (small batches: the engine waits for a whole batch's reads) and decide.
+        // Front: prefetch (small batches: the engine waits for a whole batch's reads) and decide. The first stage waits on
+        // the ring's strategy (the producers wake it); every later one on its own (its upstream wakes it).
         IStageProcessor front;
         if (prefetcher is null) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, null, decide));
-        else if (shared) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, PrefetchStage, EngineStage>>(_ring, null,
-            new(_ring, new PrefetchStage(prefetcher, _fault), decide), _settings.PrefetchBatchMax));
         else
         {
-            var read = new BatchEventProcessor<CommandSlot, PrefetchStage>(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
-            Add("ledger-prefetch", read);
-            Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, read.Sequence, decide, wait: _settings.WaitStrategy()));
+            var read = Batching(new PrefetchStep(prefetcher), _settings.PrefetchBatchMax);
+            if (shared) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, BatchingStage<PrefetchStep>, EngineStage>>(_ring, null,
+                new(_ring, read, decide), _settings.PrefetchBatchMax));
+            else
+            {
+                var reader = new BatchEventProcessor<CommandSlot, BatchingStage<PrefetchStep>>(_ring, null, read, _settings.PrefetchBatchMax);
+                Add("ledger-prefetch", reader);
+                Add("ledger-engine", front = Behind(reader, decide, int.MaxValue));
+            }
         }
         // The journal answers (its batch is unbounded: one commit covers all that is there).
-        var journalStage = new BatchEventProcessor<CommandSlot, JournalStage>(_ring, front.Sequence, commit, _ring.Size, _settings.WaitStrategy());
+        var journalStage = Behind(front, Batching(new JournalStep(journal, _inFlight), _ring.Size), _ring.Size);
         Add("ledger-journal", journalStage);
         // Behind the answers: the entry store, then the sinks, which let go of the commands.
-        if (storeWriter is null) Add("ledger-publish", _last = new BatchEventProcessor<CommandSlot, PublishStageHandler>(_ring, journalStage.Sequence, publish, _settings.PublishBatchMax, _settings.WaitStrategy()));
-        else if (shared) Add("ledger-store", _last = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, StoreStage, PublishStageHandler>>(_ring, journalStage.Sequence,
-            new(_ring, new StoreStage(storeWriter, _fault), publish), _settings.StoreBatchMax, _settings.WaitStrategy()));
+        if (storeWriter is null) Add("ledger-publish", _last = Behind(journalStage, publish, _settings.PublishBatchMax));
+        else if (shared) Add("ledger-store", _last = Behind(journalStage,
+            new PairedHandler<CommandSlot, BatchingStage<StoreStep>, PublishStageHandler>(_ring, Batching(new StoreStep(storeWriter), _settings.StoreBatchMax), publish), _settings.StoreBatchMax));
         else
         {
-            var store = new BatchEventProcessor<CommandSlot, StoreStage>(_ring, journalStage.Sequence, new StoreStage(storeWriter, _fault), _settings.StoreBatchMax, _settings.WaitStrategy());
+            var store = Behind(journalStage, Batching(new StoreStep(storeWriter), _settings.StoreBatchMax), _settings.StoreBatchMax);
             Add("ledger-store", store);
-            Add("ledger-publish", _last = new BatchEventProcessor<CommandSlot, PublishStageHandler>(_ring, store.Sequence, publish, _settings.PublishBatchMax, _settings.WaitStrategy()));
+            Add("ledger-publish", _last = Behind(store, publish, _settings.PublishBatchMax));
         }
         // Each stage waits on a wait strategy of its own and is woken only by what it waits for: producers wake the first
         // stage (through the ring), each stage the next. One shared strategy would wake every sleeping stage at every
@@ -81,6 +85,14 @@ public sealed class EngineHost : IDisposable
     }
 
     private void Add(string thread, IStageProcessor processor) => _stages.Add((thread, processor));
+
+    /// <summary>A batching stage (prefetch, journal, store): one shape for all three (<see cref="BatchingStage{TStep}"/>).</summary>
+    private BatchingStage<TStep> Batching<TStep>(TStep step, int batchMax) where TStep : struct, IBatchStep => new(step, _fault, batchMax);
+
+    /// <summary>A stage behind <paramref name="upstream"/>, handed at most <paramref name="batchMax"/> slots at once, waiting on a strategy of its own.</summary>
+    private BatchEventProcessor<CommandSlot, THandler> Behind<THandler>(IStageProcessor upstream, THandler handler, int batchMax)
+        where THandler : struct, IBatchHandler<CommandSlot> =>
+        new(_ring, upstream.Sequence, handler, batchMax, _settings.WaitStrategy());
 
     /// <summary>The pipeline's threads, in ring order (for diagnostics and tests).</summary>
     public IReadOnlyList<string> ThreadNames => _stages.ConvertAll(s => s.Thread);

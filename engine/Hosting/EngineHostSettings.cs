@@ -2,7 +2,7 @@ using Ledger.Engine.Ring;
 
 namespace Ledger.Engine.Hosting;
 
-/// <summary>Settings of the engine host, with defaults for a small shared machine.</summary>
+/// <summary>Settings of the engine host, with defaults for a small shared machine (the service's: its configuration starts from these).</summary>
 public sealed record EngineHostSettings
 {
     /// <summary>Ring slots (a power of two). Default 8 192. When they are all in flight <c>TrySubmit</c> says no (the gateway answers 503) and <c>SubmitAsync</c> waits.</summary>

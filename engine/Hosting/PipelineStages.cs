@@ -22,31 +22,90 @@ internal sealed class InFlight
     public long AcknowledgedRecord;
 }
 
-/// <summary>Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch.</summary>
-internal struct PrefetchStage(IEntryPrefetcher prefetcher, PipelineFault fault) : IBatchHandler<CommandSlot>
+/// <summary>
+/// What a batching stage does with a drained batch: <see cref="Add"/> for each command, <see cref="EndOfBatch"/> once
+/// after the last (one store read, one group commit, one store write), then <see cref="HandOver"/> with the whole batch
+/// (answers). <see cref="BatchingStage{TStep}"/> runs it; a struct, so the calls are direct.
+/// </summary>
+internal interface IBatchStep
 {
+    /// <summary>True when the step hands the batch over (<see cref="HandOver"/> is called and the stage keeps the batch's commands for it).</summary>
+    static abstract bool HandsOver { get; }
+
+    /// <summary>One command of the batch; true when it gave <see cref="EndOfBatch"/> something to do.</summary>
+    bool Add(LedgerCommand command);
+
+    /// <summary>After the batch's last <see cref="Add"/>, when one of them returned true.</summary>
+    void EndOfBatch();
+
+    /// <summary>Every command of the batch, in order, after <see cref="EndOfBatch"/>, also when the pipeline failed (<paramref name="failure"/>).</summary>
+    void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure);
+}
+
+/// <summary>
+/// The one shape of the pipeline's batching stages (prefetch, journal, store): each command of a drained batch is
+/// added, the batch is finished once, then handed over. After the first failure anywhere (<see cref="PipelineFault"/>)
+/// nothing is added or finished any more, but the batch is still handed over, with the failure. Fail-stop: whatever
+/// the step throws becomes the pipeline's failure. A struct over a struct step: no virtual call, no allocation per batch.
+/// </summary>
+internal struct BatchingStage<TStep>(TStep step, PipelineFault fault, int batchMax) : IBatchHandler<CommandSlot>
+    where TStep : struct, IBatchStep
+{
+    private TStep _step = step;
+    private readonly LedgerCommand[] _batch = TStep.HandsOver ? new LedgerCommand[batchMax] : [];
+    private int _count;
+    private bool _pending;
+
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
         Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
-        if (fault.Value is not null) return;
-        try
+        var command = slot.Command!;
+        if (TStep.HandsOver) _batch[_count++] = command;
+        if (fault.Value is null)
         {
-            prefetcher.Add(slot.Command!);
-            if (endOfBatch) prefetcher.EndOfBatch();
+            try
+            {
+                if (_step.Add(command)) _pending = true;
+                if (endOfBatch && _pending)
+                {
+                    _pending = false;
+                    _step.EndOfBatch();
+                }
+            }
+            catch (Exception ex)
+            {
+                fault.Set(ex); // fail-stop: this batch and everything after is refused, never acknowledged
+            }
         }
-        catch (Exception ex)
-        {
-            fault.Set(ex); // the engine must not decide without what the store holds: stop
-        }
+        if (!endOfBatch) return;
+        _pending = false;
+        if (!TStep.HandsOver) return;
+        _step.HandOver(_batch.AsSpan(0, _count), fault.Value);
+        Array.Clear(_batch, 0, _count);
+        _count = 0;
     }
+}
+
+/// <summary>Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch (the engine must not decide without it).</summary>
+internal readonly struct PrefetchStep(IEntryPrefetcher prefetcher) : IBatchStep
+{
+    public static bool HandsOver => false;
+
+    public bool Add(LedgerCommand command)
+    {
+        prefetcher.Add(command);
+        return true;
+    }
+
+    public void EndOfBatch() => prefetcher.EndOfBatch();
+
+    public void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure) { }
 }
 
 /// <summary>Stage 1 (engine thread): decide. No I/O here.</summary>
 internal struct EngineStage(LedgerEngine engine, PipelineFault fault) : IBatchHandler<CommandSlot>
 {
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
-        Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
     {
         if (fault.Value is null) engine.Apply(slot.Command!);
@@ -59,87 +118,51 @@ internal struct EngineStage(LedgerEngine engine, PipelineFault fault) : IBatchHa
 /// nothing (an idempotent replay, a refusal before the ledger) are answered with their batch too, so no answer ever
 /// overtakes the commit of something it relies on. A failed write answers the batch with the failure and stops the host.
 /// </summary>
-internal struct JournalStage(ICommandJournal journal, PipelineFault fault, InFlight inFlight, int batchMax) : IBatchHandler<CommandSlot>
+internal struct JournalStep(ICommandJournal journal, InFlight inFlight) : IBatchStep
 {
-    private readonly LedgerCommand[] _batch = new LedgerCommand[batchMax];
-    private int _count;
-    private int _appended;
     private long _lastRecord;
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
-        Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
-    public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
+    public static bool HandsOver => true;
+
+    public bool Add(LedgerCommand command)
     {
-        var command = slot.Command!;
-        _batch[_count++] = command;
-        if (fault.Value is null)
-        {
-            try
-            {
-                if (command.ChangedState)
-                {
-                    journal.Append(command);
-                    _lastRecord = command.RecordNumber;
-                    _appended++;
-                }
-                if (endOfBatch && _appended > 0)
-                {
-                    journal.Commit();
-                    _appended = 0;
-                }
-            }
-            catch (Exception ex)
-            {
-                fault.Set(ex); // fail-stop: this batch and everything after is refused, never acknowledged
-            }
-        }
-        if (endOfBatch) Answer();
+        if (!command.ChangedState) return false;
+        journal.Append(command);
+        _lastRecord = command.RecordNumber;
+        return true;
     }
 
-    private void Answer()
+    public void EndOfBatch() => journal.Commit();
+
+    public readonly void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure)
     {
-        var failure = fault.Value;
         if (failure is null && _lastRecord > 0) Volatile.Write(ref inFlight.AcknowledgedRecord, _lastRecord); // before any answer: a read after it waits for it
-        for (int i = 0; i < _count; i++)
+        foreach (var c in batch)
         {
-            var c = _batch[i];
-            _batch[i] = null!;
             if (failure is not null) c.Fail(new JournalFailedException(failure));
             else c.Complete();
         }
-        _count = 0;
     }
 }
 
-/// <summary>Stage 3 (store thread): write what each committed command changed into the entry store, once per drained batch.</summary>
-internal struct StoreStage(IEntryStoreWriter writer, PipelineFault fault) : IBatchHandler<CommandSlot>
+/// <summary>
+/// Stage 3 (store thread): write what each committed command changed into the entry store, once per drained batch. A
+/// failure stops the pipeline: the store's watermark would stop while the engine goes on (a restart rebuilds it from the journal).
+/// </summary>
+internal readonly struct StoreStep(IEntryStoreWriter writer) : IBatchStep
 {
-    private int _added;
+    public static bool HandsOver => false;
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
-        Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
-    public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
+    public bool Add(LedgerCommand command)
     {
-        if (fault.Value is not null) return;
-        try
-        {
-            var command = slot.Command!;
-            if (command.ChangedState)
-            {
-                writer.Add(command);
-                _added++;
-            }
-            if (endOfBatch && _added > 0)
-            {
-                writer.EndOfBatch();
-                _added = 0;
-            }
-        }
-        catch (Exception ex)
-        {
-            fault.Set(ex); // the store's watermark would stop while the engine goes on: stop instead (restart rebuilds it from the journal)
-        }
+        if (!command.ChangedState) return false;
+        writer.Add(command);
+        return true;
     }
+
+    public void EndOfBatch() => writer.EndOfBatch();
+
+    public void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure) { }
 }
 
 /// <summary>

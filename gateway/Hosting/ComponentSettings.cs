@@ -13,6 +13,18 @@ namespace Ledger.Gateway.Hosting;
 /// </summary>
 internal static class ComponentSettings
 {
+    /// <summary>
+    /// Each component's settings as it defaults them: the defaults of <see cref="LedgerOptions"/> are read from these, so
+    /// a knob has one default, in the component that uses it (a test maps the default configuration back onto them).
+    /// </summary>
+    internal static class Defaults
+    {
+        public static readonly EngineSettings Engine = new();
+        public static readonly EngineHostSettings Host = new();
+        public static readonly EntryStoreSettings EntryStore = new();
+        public static readonly ReadStoreSettings ReadStore = new();
+    }
+
     public static EngineSettings Engine(LedgerOptions options) => new()
     {
         AccountCapacity = options.Memory.AccountCapacity,
@@ -32,7 +44,7 @@ internal static class ComponentSettings
     {
         BlockCacheBytes = options.Memory.StoreBlockCacheBytes,
         WriteBufferBytes = options.Memory.StoreWriteBufferBytes,
-        WriteBuffersMax = options.Memory.StoreWriteBuffers,
+        WriteBuffers = options.Memory.StoreWriteBuffers,
         KeyFilterBytes = options.Memory.KeyFilterBytes,
         Compaction = options.Storage.CompactionStyle ?? throw Unchecked("Storage:Compaction"),
         CheckpointEvery = CheckpointEvery(options),
@@ -42,7 +54,7 @@ internal static class ComponentSettings
     {
         BlockCacheBytes = options.Memory.ReadBlockCacheBytes,
         WriteBufferBytes = options.Memory.ReadWriteBufferBytes,
-        WriteBuffersMax = options.Memory.StoreWriteBuffers,
+        WriteBuffers = options.Memory.StoreWriteBuffers,
         Compaction = options.Storage.CompactionStyle ?? throw Unchecked("Storage:Compaction"),
     };
 

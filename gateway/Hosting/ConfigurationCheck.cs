@@ -32,7 +32,7 @@ internal static class ConfigurationCheck
         if (options.Checkpoint.EverySeconds < 1) return $"Ledger:Checkpoint:EverySeconds must be at least 1, not {options.Checkpoint.EverySeconds}.";
         if (configuration.GetSection(LedgerOptions.Section + ":Snapshot").Exists())
         {
-            return "Ledger:Snapshot:* is set, but the ledger no longer writes snapshots (the entry store's checkpoint is the cut): remove it, and use Ledger:Checkpoint:EverySeconds.";
+            return "Ledger:Snapshot:* is set, but the ledger no longer writes snapshots (the entry store keeps its own checkpoint): remove it, and use Ledger:Checkpoint:EverySeconds.";
         }
         return null;
     }

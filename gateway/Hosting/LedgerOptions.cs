@@ -30,7 +30,7 @@ public sealed class LedgerOptions
     public string HistoryCodesPath => string.IsNullOrWhiteSpace(HistoryCodes) ? Ledger.Engine.Catalog.HistoryCatalogFile.DefaultPath : HistoryCodes;
 
     /// <summary>Ring slots (power of two). Default 8 192.</summary>
-    public int RingSize { get; set; } = 8_192;
+    public int RingSize { get; set; } = ComponentSettings.Defaults.Host.RingSize;
 
     /// <summary>How the pipeline's stage threads wait: <c>Blocking</c> (default: spin briefly, then sleep; kind to shared cores), <c>BlockingYield</c> (yield 100 times before sleeping), <c>Yielding</c> or <c>BusySpin</c>.</summary>
     public string WaitStrategy { get; set; } = "Blocking";
@@ -40,7 +40,7 @@ public sealed class LedgerOptions
     /// journal, entry store + read side: three threads) or <c>Separate</c> (a thread per stage, five: for a machine with a
     /// core to spare per stage). See docs/perf.md, "Threads".
     /// </summary>
-    public string PipelineLayout { get; set; } = "Shared";
+    public string PipelineLayout { get; set; } = ComponentSettings.Defaults.Host.Layout.ToString();
 
     /// <summary>
     /// How long a read (balances, statements, an account) waits at most for the read side to hold every write
@@ -85,38 +85,39 @@ public sealed class SimulationOptions
 /// <c>Ledger:Memory</c>: the process's RAM, in one place. RAM holds the live state (accounts, open holds) and bounded
 /// caches; the history of every entry is on disk, so none of these grows with the entries ever posted. Defaults are
 /// sized for a 2-core, 24 GB machine with 1 M accounts (about 2 GB in all; see docs/decisions.md for the arithmetic).
+/// Each default is the component's own (<see cref="ComponentSettings.Defaults"/>): a knob has one default, kept where it is used.
 /// </summary>
 public sealed class MemoryOptions
 {
     /// <summary>Accounts the engine's table holds before it grows (it grows by doubling). Default 1 048 576.</summary>
-    public int AccountCapacity { get; set; } = 1 << 20;
+    public int AccountCapacity { get; set; } = ComponentSettings.Defaults.Engine.AccountCapacity;
 
     /// <summary>Entries the engine's cache holds: recent entries, open holds, entries not yet in the store (about 300 B each). Default 1 048 576.</summary>
-    public int EntryCacheEntries { get; set; } = 1 << 20;
+    public int EntryCacheEntries { get; set; } = ComponentSettings.Defaults.Engine.EntryCacheEntries;
 
     /// <summary>Open holds (pending blocking entries) at most; past it a new hold is refused with 503 until some are released. Default 500 000.</summary>
-    public int OpenHoldsMax { get; set; } = 500_000;
+    public int OpenHoldsMax { get; set; } = ComponentSettings.Defaults.Engine.OpenHoldsMax;
 
     /// <summary>Entries published to the pipeline and not yet through its last stage, at most (past it: 503 busy at the edge). Default 131 072.</summary>
-    public int InFlightEntriesMax { get; set; } = 131_072;
+    public int InFlightEntriesMax { get; set; } = ComponentSettings.Defaults.Host.InFlightEntriesMax;
 
     /// <summary>The entry store's block cache (data, index and bloom-filter blocks; lookups are rare behind the key filter). Default 64 MiB.</summary>
-    public long StoreBlockCacheBytes { get; set; } = 64L << 20;
+    public long StoreBlockCacheBytes { get; set; } = ComponentSettings.Defaults.EntryStore.BlockCacheBytes;
 
     /// <summary>One entry-store memtable. Default 64 MiB.</summary>
-    public long StoreWriteBufferBytes { get; set; } = 64L << 20;
+    public long StoreWriteBufferBytes { get; set; } = ComponentSettings.Defaults.EntryStore.WriteBufferBytes;
 
     /// <summary>Entry-store memtables at most (one filling, the rest flushing). Default 3.</summary>
-    public int StoreWriteBuffers { get; set; } = 3;
+    public int StoreWriteBuffers { get; set; } = ComponentSettings.Defaults.EntryStore.WriteBuffers;
 
     /// <summary>The read store's block cache (statement pages, balance history). Default 128 MiB.</summary>
-    public long ReadBlockCacheBytes { get; set; } = 128L << 20;
+    public long ReadBlockCacheBytes { get; set; } = ComponentSettings.Defaults.ReadStore.BlockCacheBytes;
 
     /// <summary>One read-store memtable (it has as many as the entry store, <see cref="StoreWriteBuffers"/>). Default 64 MiB.</summary>
-    public long ReadWriteBufferBytes { get; set; } = 64L << 20;
+    public long ReadWriteBufferBytes { get; set; } = ComponentSettings.Defaults.ReadStore.WriteBufferBytes;
 
     /// <summary>The key filter in front of the entry store (new correlation ids are answered there; fixed RAM, see docs/decisions.md). Default 128 MiB.</summary>
-    public long KeyFilterBytes { get; set; } = 128L << 20;
+    public long KeyFilterBytes { get; set; } = ComponentSettings.Defaults.EntryStore.KeyFilterBytes;
 
     /// <summary>The cache must hold every open hold plus what the pipeline has in flight (each in-flight entry may create one entry and change another, and a hold it releases stays cached until the store has it).</summary>
     public int EntryCacheEntriesMin => (int)Math.Min(int.MaxValue, OpenHoldsMax + 3L * InFlightEntriesMax);
@@ -146,7 +147,7 @@ public sealed class StorageOptions
     /// <c>Universal</c> (default: a history that only grows is rewritten a few times in its life, not once per level;
     /// measured in docs/perf.md) or <c>Level</c> (RocksDB's leveled compaction: less space, more writing). Both stores.
     /// </summary>
-    public string Compaction { get; set; } = "Universal";
+    public string Compaction { get; set; } = ComponentSettings.Defaults.EntryStore.Compaction.ToString();
 
     /// <summary>
     /// Seconds between probes after a write failed (the disk full, a store that cannot flush): each probe writes and
@@ -164,11 +165,11 @@ public sealed class StorageOptions
     };
 }
 
-/// <summary><c>Ledger:Checkpoint</c>: how often the entry store makes its cut durable (a restart replays the journal after it).</summary>
+/// <summary><c>Ledger:Checkpoint</c>: how often the entry store makes its checkpoint durable (a restart replays the journal after it).</summary>
 public sealed class CheckpointOptions
 {
     /// <summary>Seconds between checkpoints. Default 30.</summary>
-    public int EverySeconds { get; set; } = 30;
+    public int EverySeconds { get; set; } = (int)ComponentSettings.Defaults.EntryStore.CheckpointEvery.TotalSeconds;
 }
 
 /// <summary><c>Ledger:Auth</c>: the embedded token server, or an external authority.</summary>

@@ -38,7 +38,7 @@ internal sealed class LedgerRole : IDisposable
     public Kafka.Ingress.CommandConsumer? Ingress { get; private set; }
 
     /// <summary>
-    /// Recovers (the live state at the entry store's cut + the journal tail; a damaged tail is cut and reported), catches
+    /// Recovers (the live state at the entry store's checkpoint + the journal tail; a damaged tail is cut and reported), catches
     /// the read store up from the journal after its watermark, starts the pipeline, the checkpoints and the publisher.
     /// </summary>
     public static LedgerRole Start(LedgerRuntime runtime, LedgerOptions options, ILogger logger)

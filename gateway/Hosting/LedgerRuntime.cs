@@ -107,7 +107,7 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>The Kafka command consumer, or null when Kafka ingress is off (no <c>Ledger:Kafka:CommandsPartner</c>).</summary>
     internal Kafka.Ingress.CommandConsumer? Ingress => _ledger?.Ingress;
 
-    /// <summary>What recovery did at start (store cut used, records replayed, any cut), or null before start.</summary>
+    /// <summary>What recovery did at start (store checkpoint used, records replayed, any cut), or null before start.</summary>
     public RecoveryReport? Recovery => _ledger?.Store.Recovery;
 
     /// <summary>True when acknowledged commands survive a restart (a real journal is wired).</summary>

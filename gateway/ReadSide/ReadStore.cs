@@ -55,7 +55,7 @@ public sealed partial class ReadStore : IDisposable
         _write = new WriteOptions().DisableWal(settings.WriteAheadLog ? 0 : 1);
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
         _table = RocksTuning.Table(_cache, 16 * 1024, 10);
-        _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffersMax, settings.Compaction);
+        _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction);
         _options = RocksTuning.Database(readOnly, 2);
         Db = readOnly
             ? RocksDb.OpenReadOnly(_options, directory, new ColumnFamilies(_family), false)

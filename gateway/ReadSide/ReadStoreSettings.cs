@@ -12,7 +12,7 @@ public sealed record ReadStoreSettings
     public long WriteBufferBytes { get; init; } = 64L << 20;
 
     /// <summary>Memtables at most. Default 3.</summary>
-    public int WriteBuffersMax { get; init; } = 3;
+    public int WriteBuffers { get; init; } = 3;
 
     /// <summary>How the store compacts (see <see cref="StoreCompaction"/>). Default universal.</summary>
     public StoreCompaction Compaction { get; init; } = StoreCompaction.Universal;
@@ -31,9 +31,9 @@ public sealed record ReadStoreSettings
     {
         if (BlockCacheBytes < 1L << 20) throw new ArgumentException($"The read store's BlockCacheBytes must be at least 1 MiB, not {BlockCacheBytes}.");
         if (WriteBufferBytes < 1L << 20) throw new ArgumentException($"The read store's WriteBufferBytes must be at least 1 MiB, not {WriteBufferBytes}.");
-        if (WriteBuffersMax is < 2 or > 16) throw new ArgumentException($"The read store's write buffers must be 2..16, not {WriteBuffersMax}.");
+        if (WriteBuffers is < 2 or > 16) throw new ArgumentException($"The read store's write buffers must be 2..16, not {WriteBuffers}.");
         if (ScanBudget < 1) throw new ArgumentException($"The read store's scan budget must be at least 1, not {ScanBudget}.");
     }
 
-    public long BudgetBytes => BlockCacheBytes + WriteBufferBytes * WriteBuffersMax;
+    public long BudgetBytes => BlockCacheBytes + WriteBufferBytes * WriteBuffers;
 }

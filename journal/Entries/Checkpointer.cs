@@ -4,7 +4,7 @@ namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// Checkpoints a store derived from the journal (the entry store, the read store) every <c>every</c> on its own thread:
-/// a memtable flush, which makes the store's cut durable so a restart replays at most that much journal. The pipeline
+/// a memtable flush, which makes the store's checkpoint durable so a restart replays at most that much journal. The pipeline
 /// threads take no part (RocksDB keeps accepting writes into a new memtable meanwhile). A failure is logged and kept in
 /// <see cref="LastError"/>; the ledger keeps running (the journal alone is enough to recover), and the next tick tries again.
 /// Usage: <c>store.Checkpoints.Start(); ... store.Checkpoints.Stop();</c>

@@ -7,21 +7,21 @@ using RocksDbSharp;
 
 namespace Ledger.Journal.Entries;
 
-// What the store is asked: the live state at the cut, an entry, an account.
+// What the store is asked: the live state at the checkpoint, an entry, an account.
 public sealed partial class EntryStore
 {
     /// <summary>
-    /// The live state at the cut: accounts and open holds (a scan of each, O(live state)), checked against the cut's
+    /// The live state at the checkpoint: accounts and open holds (a scan of each, O(live state)), checked against the checkpoint's
     /// counts. Null for an empty store.
     /// </summary>
     public LedgerState? LoadState()
     {
-        var cut = Cut;
-        if (cut is null) return null;
-        var catalog = Catalog ?? throw new StoreFormatException("it has a cut but no catalog");
-        var accounts = new List<AccountState>((int)Math.Min(cut.Accounts, int.MaxValue));
+        var checkpoint = LastCheckpoint;
+        if (checkpoint is null) return null;
+        var catalog = Catalog ?? throw new StoreFormatException("it has a checkpoint but no catalog");
+        var accounts = new List<AccountState>((int)Math.Min(checkpoint.Accounts, int.MaxValue));
         Scan(StoreCodec.AccountPrefix, (_, value) => accounts.Add(StoreCodec.ReadAccount(value)));
-        var holds = new List<EntryImage>((int)Math.Min(cut.OpenHolds, int.MaxValue));
+        var holds = new List<EntryImage>((int)Math.Min(checkpoint.OpenHolds, int.MaxValue));
         Scan(StoreCodec.HoldPrefix, (_, value) =>
         {
             StoreCodec.ReadImage(value, out var hold);
@@ -29,14 +29,14 @@ public sealed partial class EntryStore
         });
         var counters = new List<DailyCounter>();
         Scan(StoreCodec.DailyCounterPrefix, (_, value) => counters.Add(StoreCodec.ReadDailyCounter(value)));
-        if (accounts.Count != cut.Accounts || holds.Count != cut.OpenHolds)
-            throw new StoreFormatException($"its cut at {cut} lists {cut.Accounts} accounts and {cut.OpenHolds} open holds, but it holds {accounts.Count} and {holds.Count}");
+        if (accounts.Count != checkpoint.Accounts || holds.Count != checkpoint.OpenHolds)
+            throw new StoreFormatException($"its checkpoint at {checkpoint} lists {checkpoint.Accounts} accounts and {checkpoint.OpenHolds} open holds, but it holds {accounts.Count} and {holds.Count}");
         return new LedgerState
         {
-            RecordNumber = cut.RecordNumber,
-            LastSequence = cut.LastSequence,
-            ClockTicks = cut.ClockTicks,
-            HistoryHash = cut.HistoryHash,
+            RecordNumber = checkpoint.RecordNumber,
+            LastSequence = checkpoint.LastSequence,
+            ClockTicks = checkpoint.ClockTicks,
+            HistoryHash = checkpoint.HistoryHash,
             Catalog = catalog,
             Accounts = accounts,
             OpenHolds = holds,
@@ -59,7 +59,7 @@ public sealed partial class EntryStore
         return true;
     }
 
-    /// <summary>An account as it stood at the store's cut, for tools.</summary>
+    /// <summary>An account as it stood at the store's checkpoint, for tools.</summary>
     public bool TryGetAccount(AccountKey account, out AccountState state)
     {
         Span<byte> key = stackalloc byte[9];
@@ -80,10 +80,10 @@ public sealed partial class EntryStore
         }
     }
 
-    private StoreCut? ReadCut()
+    private StoreCheckpoint? ReadCheckpoint()
     {
-        var value = Db.Get(StoreCodec.CutKey.ToArray());
-        return value is null ? null : StoreCut.Read(value);
+        var value = Db.Get(StoreCodec.CheckpointKey.ToArray());
+        return value is null ? null : StoreCheckpoint.Read(value);
     }
 
     private HistoryCatalog? ReadCatalog()

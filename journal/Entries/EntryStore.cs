@@ -6,18 +6,18 @@ namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// The entry store: every entry the ledger ever remembered (its request, first answer, status changes, reversedBy),
-/// keyed by (account, correlation id) and by bundle id, plus the live state at its cut (accounts, open holds,
-/// catalog, see <see cref="StoreCut"/>). A materialised index of the journal, never the source of truth: the journal is
+/// keyed by (account, correlation id) and by bundle id, plus the live state at its checkpoint (accounts, open holds,
+/// catalog, see <see cref="StoreCheckpoint"/>). A materialised index of the journal, never the source of truth: the journal is
 /// the only write-ahead log, so the store runs RocksDB without a WAL and is durable up to its last checkpoint (a
-/// memtable flush); a restart replays the journal after the cut. Its RAM is bounded by <see cref="EntryStoreSettings"/>
+/// memtable flush); a restart replays the journal after the checkpoint. Its RAM is bounded by <see cref="EntryStoreSettings"/>
 /// however much history it holds; a lookup of a key it lacks is answered by bloom filters, usually without reading a
 /// data block.
 /// <para>Threads: the prefetch stage reads (<see cref="Prefetcher"/>), the store stage writes (<see cref="Writer"/>),
 /// a checkpoint timer flushes. RocksDB is safe for that; the watermark is published after each write.</para>
 /// <para>A <see cref="KeyFilter"/> in RAM answers most lookups of keys the store does not hold before RocksDB is asked.</para>
 /// <para>This file: opening, writers, checkpoints, closing; EntryStore.Filter.cs the key filter, EntryStore.Reads.cs
-/// the lookups and the state at the cut, EntryStore.Stats.cs the figures.</para>
-/// Usage: <c>using var store = EntryStore.Open(dir, settings); var cut = store.Cut; ...</c>
+/// the lookups and the state at the checkpoint, EntryStore.Stats.cs the figures.</para>
+/// Usage: <c>using var store = EntryStore.Open(dir, settings); var checkpoint = store.LastCheckpoint; ...</c>
 /// </summary>
 public sealed partial class EntryStore : IDisposable
 {
@@ -43,7 +43,7 @@ public sealed partial class EntryStore : IDisposable
         Settings = settings;
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
         _table = Storage.RocksTuning.Table(_cache, 8 * 1024, settings.BloomBitsPerKey);
-        _family = Storage.RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffersMax, settings.Compaction)
+        _family = Storage.RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction)
             .SetMemtablePrefixBloomSizeRatio(0.05);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
         _options = Storage.RocksTuning.Database(readOnly, settings.BackgroundJobs);
@@ -51,12 +51,12 @@ public sealed partial class EntryStore : IDisposable
         Db = readOnly
             ? RocksDb.OpenReadOnly(_options, directory, new ColumnFamilies(_family), false)
             : RocksDb.Open(_options, directory, new ColumnFamilies(_family));
-        Cut = ReadCut();
-        _watermark = Cut?.RecordNumber ?? 0;
+        LastCheckpoint = ReadCheckpoint();
+        _watermark = LastCheckpoint?.RecordNumber ?? 0;
         _durableWatermark = _watermark;
         Catalog = ReadCatalog();
         var loaded = KeyFilter.Load(FilterPath, out long filterNext);
-        if (Cut is null)
+        if (LastCheckpoint is null)
         {
             Filter = new KeyFilter(settings.KeyFilterBytes); // an empty store: nothing to cover
             _filterLive = true;
@@ -70,7 +70,7 @@ public sealed partial class EntryStore : IDisposable
         {
             Filter = loaded;
             FilterNextAddress = filterNext;
-            _filterLive = loaded.Covered >= Cut.RecordNumber; // else recovery tops it up from the journal
+            _filterLive = loaded.Covered >= LastCheckpoint.RecordNumber; // else recovery tops it up from the journal
         }
     }
 
@@ -82,10 +82,10 @@ public sealed partial class EntryStore : IDisposable
     public bool ReadOnly { get; }
     public EntryStoreSettings Settings { get; }
 
-    /// <summary>The cut the store was opened at (null: an empty store, which recovery fills from the whole journal).</summary>
-    public StoreCut? Cut { get; private set; }
+    /// <summary>Where the store stands: the checkpoint it was opened at, then the one of each batch it wrote (null: an empty store, which recovery fills from the whole journal).</summary>
+    public StoreCheckpoint? LastCheckpoint { get; private set; }
 
-    /// <summary>The catalog in force at the cut (null for an empty store).</summary>
+    /// <summary>The catalog in force at the checkpoint (null for an empty store).</summary>
     public HistoryCatalog? Catalog { get; private set; }
 
     /// <summary>The last journal record whose changes the store holds (readable now). Published after each write.</summary>
@@ -133,29 +133,29 @@ public sealed partial class EntryStore : IDisposable
         return new StoreWriter(this);
     }
 
-    internal void Published(long watermark, StoreCut cut)
+    internal void Published(long watermark, StoreCheckpoint checkpoint)
     {
-        Cut = cut;
+        LastCheckpoint = checkpoint;
         Volatile.Write(ref _watermark, watermark);
     }
 
     internal void CatalogWritten(HistoryCatalog catalog) => Catalog = catalog;
 
     /// <summary>
-    /// Makes everything written so far durable (flushes the memtables and waits): the checkpoint. Its cost follows one
+    /// Makes everything written so far durable (flushes the memtables and waits), and with it <see cref="LastCheckpoint"/>. Its cost follows one
     /// memtable, not the history; writers go on meanwhile. Returns the watermark now durable.
     /// </summary>
     public long Checkpoint()
     {
         if (ReadOnly) return DurableWatermark;
-        var cut = Cut; // the watermark and the journal address go together; every key up to it is in the filter already
-        long watermark = cut?.RecordNumber ?? 0;
+        var checkpoint = LastCheckpoint; // the watermark and the journal address go together; every key up to it is in the filter already
+        long watermark = checkpoint?.RecordNumber ?? 0;
         long started = Stopwatch.GetTimestamp();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Db.Flush(_flush);
-            if (cut is not null) SaveFilter(watermark, cut.NextAddress);
+            if (checkpoint is not null) SaveFilter(watermark, checkpoint.NextAddress);
         }
         long elapsed = Stopwatch.GetTimestamp() - started;
         Volatile.Write(ref _durableWatermark, watermark);

@@ -14,7 +14,7 @@ public sealed record EntryStoreSettings
     public long WriteBufferBytes { get; init; } = 64L << 20;
 
     /// <summary>Memtables at most (one filling, the others flushing). Default 3.</summary>
-    public int WriteBuffersMax { get; init; } = 3;
+    public int WriteBuffers { get; init; } = 3;
 
     /// <summary>
     /// RAM for the key filter in front of the store (<see cref="KeyFilter"/>): a new correlation id is answered there,
@@ -33,7 +33,7 @@ public sealed record EntryStoreSettings
     public int BackgroundJobs { get; init; } = 2;
 
     /// <summary>
-    /// How often the store checkpoints (flushes its memtable, which makes the cut durable): the journal tail a restart
+    /// How often the store checkpoints (flushes its memtable, which makes its checkpoint durable): the journal tail a restart
     /// replays is at most this old (and at most one memtable's worth). Default 30 s.
     /// </summary>
     public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromSeconds(30);
@@ -45,7 +45,7 @@ public sealed record EntryStoreSettings
     {
         if (BlockCacheBytes < 8L << 20) throw new ArgumentException($"The entry store's BlockCacheBytes must be at least 8 MiB, not {BlockCacheBytes}.");
         if (WriteBufferBytes < 4L << 20) throw new ArgumentException($"The entry store's WriteBufferBytes must be at least 4 MiB, not {WriteBufferBytes}.");
-        if (WriteBuffersMax is < 2 or > 16) throw new ArgumentException($"The entry store's WriteBuffersMax must be 2..16, not {WriteBuffersMax}.");
+        if (WriteBuffers is < 2 or > 16) throw new ArgumentException($"The entry store's WriteBuffers must be 2..16, not {WriteBuffers}.");
         if (KeyFilterBytes < 64L << 10) throw new ArgumentException($"The entry store's KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.");
         if (BloomBitsPerKey is < 1 or > 32) throw new ArgumentException($"The entry store's bloom bits per key must be 1..32, not {BloomBitsPerKey}.");
         if (BackgroundJobs is < 1 or > 16) throw new ArgumentException($"The entry store's background jobs must be 1..16, not {BackgroundJobs}.");
@@ -53,5 +53,5 @@ public sealed record EntryStoreSettings
     }
 
     /// <summary>The most RAM the store itself should take: cache + memtables + key filter (plus RocksDB's small fixed overhead).</summary>
-    public long BudgetBytes => BlockCacheBytes + WriteBufferBytes * WriteBuffersMax + KeyFilterBytes;
+    public long BudgetBytes => BlockCacheBytes + WriteBufferBytes * WriteBuffers + KeyFilterBytes;
 }

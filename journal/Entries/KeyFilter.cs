@@ -16,7 +16,7 @@ namespace Ledger.Journal.Entries;
 /// it publishes the watermark that covers it, and the prefetcher reads the watermark before the filter, so everything
 /// up to a stamped watermark is in the filter. Bits are only ever set, so a filter that is "ahead" is merely less
 /// precise. On disk (<c>key-filter.bin</c>, written at each checkpoint) it records the record it covers; a restart tops
-/// it up from the journal between that record and the store's cut.</para>
+/// it up from the journal between that record and the store's checkpoint.</para>
 /// <code>
 /// file: magic "LKF1" | version u32 | blocks i64 | covered record i64 | next journal address i64 | crc32c of the bits u32 | reserved u32 | bits (blocks x 64 bytes)
 /// </code>

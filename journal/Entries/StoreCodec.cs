@@ -21,8 +21,8 @@ namespace Ledger.Journal.Entries;
 /// 'H' sequence(i64 BE)                  entry image of an open hold (kept while PENDING; with 'E')
 /// 'A' account(i64 BE)                   account: key i64, currency i32, reserved i32, overdraft i64, available i64, held i64, openedAt i64
 /// 'D' account(i64 BE) scope(i32 BE)     daily rule counter: account i64, scope i32, day i32, count i32, reserved i32, sum i64 (LE)
-/// 'M'                                   the cut (see <see cref="StoreCut"/>)
-/// 'C'                                   the catalog in force at the cut (MessagePack, as in the journal)
+/// 'M'                                   the checkpoint (see <see cref="StoreCheckpoint"/>)
+/// 'C'                                   the catalog in force at the checkpoint (MessagePack, as in the journal)
 ///
 /// entry image, format 2 (typically 60-80 bytes; every byte is written, flushed and compacted, so it is compact):
 ///   0 version u8 = 2 | 1 kind | 2 status | 3 answeredStatus | 4 direction | 5 decline | 6 declineRuleId | 7 flags
@@ -45,7 +45,7 @@ public static class StoreCodec
     public const byte AccountPrefix = (byte)'A';
     public const byte DailyCounterPrefix = (byte)'D';
     public const int DailyCounterBytes = 32;
-    public static ReadOnlySpan<byte> CutKey => "M"u8;
+    public static ReadOnlySpan<byte> CheckpointKey => "M"u8;
     public static ReadOnlySpan<byte> CatalogKey => "C"u8;
 
     private const int FixedBytes = 10;

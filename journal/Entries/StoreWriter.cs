@@ -9,8 +9,8 @@ namespace Ledger.Journal.Entries;
 /// <summary>
 /// The store stage's writer (<see cref="IEntryStoreWriter"/>), behind the journal commit: each committed command's
 /// changed entries (and open-hold rows), changed accounts and, for a LoadCatalog, the catalog go into one RocksDB
-/// write batch per drained batch, together with the new cut; then the watermark is published. A batch is atomic, so
-/// the store is always exactly "every change up to the cut's record", on disk as in memory.
+/// write batch per drained batch, together with the new checkpoint; then the watermark is published. A batch is atomic, so
+/// the store is always exactly "every change up to the checkpoint's record", on disk as in memory.
 /// Usage: <c>new EngineHost(engine, journal, sinks, settings, store.Prefetcher(), store.Writer());</c>
 /// </summary>
 public sealed class StoreWriter : IEntryStoreWriter, IDisposable
@@ -19,7 +19,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     private readonly WriteBatch _batch = new();
     private readonly byte[] _key = new byte[StoreCodec.KeyBytesMax];
     private readonly byte[] _value = new byte[StoreCodec.ImageBytesMax];
-    private readonly byte[] _cut = new byte[StoreCut.Bytes];
+    private readonly byte[] _checkpoint = new byte[StoreCheckpoint.Bytes];
     private long _next;
     private int _commands;
     private LedgerCommand? _last; // valid until EndOfBatch: the publish stage (which releases it) runs after this stage
@@ -84,22 +84,22 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         if (_commands == 0) return;
         var c = _last!;
         _last = null;
-        var cut = new StoreCut(c.RecordNumber, c.JournalAddress, c.JournalNextAddress, c.JournalChecksum, c.LastSequenceAfter, c.TimestampTicks,
+        var checkpoint = new StoreCheckpoint(c.RecordNumber, c.JournalAddress, c.JournalNextAddress, c.JournalChecksum, c.LastSequenceAfter, c.TimestampTicks,
             c.HistoryHashAfter, c.AccountsAfter, c.OpenHoldsAfter);
-        cut.Write(_cut);
-        _batch.Put(StoreCodec.CutKey, _cut, null);
+        checkpoint.Write(_checkpoint);
+        _batch.Put(StoreCodec.CheckpointKey, _checkpoint, null);
         _store.Db.Write(_batch, _store.WriteOptions);
         _batch.Clear();
         if (_pendingCatalog is not null) _store.CatalogWritten(_pendingCatalog);
         _pendingCatalog = null;
-        _store.Published(cut.RecordNumber, cut);
+        _store.Published(checkpoint.RecordNumber, checkpoint);
         _commands = 0;
         Batches++;
     }
 
     /// <summary>
     /// Writes the catalog of a ledger that was built with one rather than given one by a journaled LoadCatalog (tests,
-    /// benchmarks): a cut needs the catalog in force. Call it before the first command.
+    /// benchmarks): a checkpoint needs the catalog in force. Call it before the first command.
     /// </summary>
     public void WriteInitialCatalog(Engine.Catalog.HistoryCatalog catalog)
     {

@@ -5,7 +5,7 @@ using MessagePack;
 namespace Ledger.Journal.Format;
 
 /// <summary>
-/// A history-code catalog in MessagePack (journal LoadCatalog records and the entry store's cut). Two forms; readers take
+/// A history-code catalog in MessagePack (journal LoadCatalog records and the entry store's checkpoint). Two forms; readers take
 /// both, writers write the second:
 /// <code>
 /// form 1 (the codes alone):  [[code, name, direction, domain, [kind...], mayOverdraw, [[rule, parameter]...]], ...]
@@ -17,7 +17,7 @@ namespace Ledger.Journal.Format;
 /// </summary>
 internal static class CatalogCodec
 {
-    /// <summary>Writes <paramref name="catalog"/> in form 2; with <paramref name="provenance"/> also its version and since (the store's cut).</summary>
+    /// <summary>Writes <paramref name="catalog"/> in form 2; with <paramref name="provenance"/> also its version and since (the store's checkpoint).</summary>
     public static void Write(ref MessagePackWriter w, HistoryCatalog catalog, bool provenance)
     {
         w.WriteMapHeader(provenance ? 6 : 4);

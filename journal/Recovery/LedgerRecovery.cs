@@ -8,63 +8,12 @@ using Microsoft.Extensions.Logging;
 
 namespace Ledger.Journal.Recovery;
 
-/// <summary>Settings of one recovery (the service uses the defaults plus <see cref="CutDamage"/>; tools add bounds and observers).</summary>
-public sealed record RecoverySettings
-{
-    /// <summary>The catalog of a new ledger (an empty journal). A journal's first record is always its catalog.</summary>
-    public HistoryCatalog? InitialCatalog { get; init; }
-
-    public EngineSettings? EngineSettings { get; init; }
-
-    /// <summary>Cut a damaged tail (read-write journal only): record the cut so every reader jumps over it.</summary>
-    public bool CutDamage { get; init; }
-
-    /// <summary>Stop before the first command whose last sequence exceeds this.</summary>
-    public long UntilSequence { get; init; } = long.MaxValue;
-
-    /// <summary>Stop before the record after this one (a bound fixed when a reader starts on a journal that grows).</summary>
-    public long UntilRecordNumber { get; init; } = long.MaxValue;
-
-    /// <summary>Stop before the first command applied after this instant (UTC ticks).</summary>
-    public long UntilTimestampTicks { get; init; } = long.MaxValue;
-
-    /// <summary>Also compare every event the engine decides again with the journaled one, field by field (verify).</summary>
-    public bool CompareEvents { get; init; }
-
-    /// <summary>Called after each record is applied (the engine holds the state right after it).</summary>
-    public Action<JournalRecord, LedgerEngine>? OnRecord { get; init; }
-
-    /// <summary>Called every few thousand records.</summary>
-    public Action<RecoveryProgress>? OnProgress { get; init; }
-
-    public ILogger? Logger { get; init; }
-}
-
-/// <summary>The recovered ledger and where the journal continues.</summary>
-public sealed class RecoveryResult
-{
-    internal RecoveryResult(LedgerEngine engine, RecoveryReport report, long nextRecordNumber, long nextAddress)
-    {
-        Engine = engine;
-        Report = report;
-        NextRecordNumber = nextRecordNumber;
-        NextAddress = nextAddress;
-    }
-
-    public LedgerEngine Engine { get; }
-    public RecoveryReport Report { get; }
-    /// <summary>The number the next appended record must get.</summary>
-    public long NextRecordNumber { get; }
-    /// <summary>Where a reader continues after the last recovered record.</summary>
-    public long NextAddress { get; }
-}
-
 /// <summary>
 /// The one recovery path, used by the service (<see cref="LedgerStore.Open"/>), <c>rebuild-store</c> and the
-/// replay-tool: the live state at the entry store's cut (accounts, open holds; O(live state)), then the journal after
+/// replay-tool: the live state at the entry store's checkpoint (accounts, open holds; O(live state)), then the journal after
 /// it, each command prefetched from the store, re-applied through the same <see cref="LedgerEngine"/>, checked against
 /// what the journal recorded, and (a writable store) written to the store; a damaged tail is detected, reported and
-/// (read-write only) cut. Without a store cut (a new or rebuilt store, or no store) it replays the whole journal.
+/// (read-write only) cut. Without a store checkpoint (a new or rebuilt store, or no store) it replays the whole journal.
 /// Usage: <c>var result = LedgerRecovery.Recover(log, store, new RecoverySettings { CutDamage = true });</c>
 /// </summary>
 public static class LedgerRecovery
@@ -76,61 +25,61 @@ public static class LedgerRecovery
     private const int ChangesPerWrite = 65_536;
 
     /// <summary>
-    /// Why <paramref name="store"/>'s cut cannot be used with <paramref name="log"/>, or null when it can: the record it
+    /// Why <paramref name="store"/>'s checkpoint cannot be used with <paramref name="log"/>, or null when it can: the record it
     /// names must be in this journal, at its address, with its checksum, outside any cut region. A store that covers
     /// more than the journal is committed to is not a store to set aside: it proves acknowledged records existed that
     /// the journal has lost, so that throws (restore the journal, or move the store away to accept the loss).
     /// </summary>
     public static string? CheckStore(JournalLog log, EntryStore store)
     {
-        var cut = store.Cut;
-        if (cut is null) return null;
-        if (cut.NextAddress > log.CommittedUntilAddress)
+        var checkpoint = store.LastCheckpoint;
+        if (checkpoint is null) return null;
+        if (checkpoint.NextAddress > log.CommittedUntilAddress)
         {
             throw new JournalFormatException(
                 $"The journal in '{log.Directory}' is committed only up to address {log.CommittedUntilAddress}, but the entry store in '{store.Directory}' covers " +
-                $"records up to {cut.RecordNumber} (address {cut.NextAddress}): committed journal records are missing. Restore the journal from a copy " +
+                $"records up to {checkpoint.RecordNumber} (address {checkpoint.NextAddress}): committed journal records are missing. Restore the journal from a copy " +
                 "(the standby's), or move the store away to accept the loss, before starting.");
         }
         foreach (var journalCut in log.Cuts.All)
         {
-            if (cut.NextAddress > journalCut.CutAddress && cut.RecordAddress < journalCut.ResumeAddress)
-                return $"the entry store covers record {cut.RecordNumber}, which the journal's {journalCut} discarded";
+            if (checkpoint.NextAddress > journalCut.CutAddress && checkpoint.RecordAddress < journalCut.ResumeAddress)
+                return $"the entry store covers record {checkpoint.RecordNumber}, which the journal's {journalCut} discarded";
         }
-        if (cut.RecordAddress < log.StartAddress) return null; // archived: the record itself is gone, the cut address still continues the journal
-        using var probe = new JournalCursor(log, cut.RecordAddress, cut.RecordNumber, 0, follow: false);
+        if (checkpoint.RecordAddress < log.StartAddress) return null; // archived: the record itself is gone, the checkpoint address still continues the journal
+        using var probe = new JournalCursor(log, checkpoint.RecordAddress, checkpoint.RecordNumber, 0, follow: false);
         var record = new JournalRecord();
         var outcome = probe.TryRead(record);
-        if (outcome != ReadOutcome.Record || record.Checksum != cut.RecordChecksum || record.NextAddress != cut.NextAddress)
-            return $"the entry store's cut names record {cut.RecordNumber} at address {cut.RecordAddress} (checksum {cut.RecordChecksum:x8}), which is not in this journal";
+        if (outcome != ReadOutcome.Record || record.Checksum != checkpoint.RecordChecksum || record.NextAddress != checkpoint.NextAddress)
+            return $"the entry store's checkpoint names record {checkpoint.RecordNumber} at address {checkpoint.RecordAddress} (checksum {checkpoint.RecordChecksum:x8}), which is not in this journal";
         return null;
     }
 
     public static RecoveryResult Recover(JournalLog log, EntryStore? store, RecoverySettings options)
     {
         var clock = Stopwatch.StartNew();
-        var cut = store?.Cut;
-        CheckStart(log, store, cut, options);
-        if (store is { FilterComplete: false } && cut is not null) TopUpFilter(log, store, cut, options.Logger);
+        var checkpoint = store?.LastCheckpoint;
+        CheckStart(log, store, checkpoint, options);
+        if (store is { FilterComplete: false } && checkpoint is not null) TopUpFilter(log, store, checkpoint, options.Logger);
         var prefetcher = store?.Prefetcher();
         var writer = store is { ReadOnly: false } ? store.Writer() : null;
-        long firstNumber = cut is null ? log.Archive.FirstRecordNumber : cut.RecordNumber + 1;
-        long startAddress = cut?.NextAddress ?? log.StartAddress;
-        var cursor = new JournalCursor(log, startAddress, firstNumber, cut?.LastSequence ?? log.Archive.LastSequenceBefore, follow: false);
+        long firstNumber = checkpoint is null ? log.Archive.FirstRecordNumber : checkpoint.RecordNumber + 1;
+        long startAddress = checkpoint?.NextAddress ?? log.StartAddress;
+        var cursor = new JournalCursor(log, startAddress, firstNumber, checkpoint?.LastSequence ?? log.Archive.LastSequenceBefore, follow: false);
         try
         {
-            var engine = cut is null ? null : LedgerEngine.Restore(store!.LoadState()!, options.EngineSettings);
+            var engine = checkpoint is null ? null : LedgerEngine.Restore(store!.LoadState()!, options.EngineSettings);
             long total = Math.Max(0, log.CommittedUntilAddress - startAddress);
             var replay = new Replay(log, cursor, prefetcher, writer, options, startAddress, total) { Engine = engine };
             var crossing = replay.Run();
             engine = replay.Engine ?? new LedgerEngine(options.InitialCatalog ??
                 throw new JournalFormatException($"The journal in '{log.Directory}' has no readable record and no catalog was given to start a new ledger."), options.EngineSettings);
             if (writer is not null && replay.Replayed > 0) store!.Checkpoint(); // what was replayed need not be replayed again
-            if (crossing is not null) return Finish(engine, cut, replay.Replayed, crossing.RecordNumber - 1, null, null, true, crossing.Address, clock);
+            if (crossing is not null) return Finish(engine, checkpoint, replay.Replayed, crossing.RecordNumber - 1, null, null, true, crossing.Address, clock);
             options.OnProgress?.Invoke(new RecoveryProgress(replay.Replayed, total, total));
 
             var journalCut = CutDamage(log, cursor, options, out long nextAddress);
-            return Finish(engine, cut, replay.Replayed, cursor.ExpectedRecordNumber - 1, cursor.Damage, journalCut, false, nextAddress, clock);
+            return Finish(engine, checkpoint, replay.Replayed, cursor.ExpectedRecordNumber - 1, cursor.Damage, journalCut, false, nextAddress, clock);
         }
         finally
         {
@@ -140,17 +89,17 @@ public static class LedgerRecovery
         }
     }
 
-    /// <summary>Refuses a start the journal and the store cannot give: an unusable store, a cut past the bound, archived segments without a cut.</summary>
-    private static void CheckStart(JournalLog log, EntryStore? store, StoreCut? cut, RecoverySettings options)
+    /// <summary>Refuses a start the journal and the store cannot give: an unusable store, a checkpoint past the bound, archived segments without a checkpoint.</summary>
+    private static void CheckStart(JournalLog log, EntryStore? store, StoreCheckpoint? checkpoint, RecoverySettings options)
     {
         if (store is not null && CheckStore(log, store) is { } unusable)
             throw new StoreFormatException(unusable); // the service sets such a store aside before it gets here; tools refuse
-        if (cut is not null && (cut.LastSequence > options.UntilSequence || cut.ClockTicks > options.UntilTimestampTicks || cut.RecordNumber > options.UntilRecordNumber))
-            throw new ArgumentException($"The entry store's cut ({cut}) is past the bound asked for; replay from the journal's start instead.");
-        long firstNumber = cut is null ? log.Archive.FirstRecordNumber : cut.RecordNumber + 1;
-        if (cut is null && firstNumber != 1)
+        if (checkpoint is not null && (checkpoint.LastSequence > options.UntilSequence || checkpoint.ClockTicks > options.UntilTimestampTicks || checkpoint.RecordNumber > options.UntilRecordNumber))
+            throw new ArgumentException($"The entry store's checkpoint ({checkpoint}) is past the bound asked for; replay from the journal's start instead.");
+        long firstNumber = checkpoint is null ? log.Archive.FirstRecordNumber : checkpoint.RecordNumber + 1;
+        if (checkpoint is null && firstNumber != 1)
             throw new JournalFormatException(
-                $"The journal in '{log.Directory}' begins at record {firstNumber} (older segments were archived) and there is no entry store cut to start from. " +
+                $"The journal in '{log.Directory}' begins at record {firstNumber} (older segments were archived) and there is no entry store checkpoint to start from. " +
                 "Restore the archived segments (replay-tool archive moved them) to rebuild the store, or restore the store.");
     }
 
@@ -244,9 +193,9 @@ public static class LedgerRecovery
 
     /// <summary>
     /// Adds to the store's key filter the keys of the journal records between the filter's last save and the store's
-    /// cut (at most a checkpoint interval of them); if those records cannot be read, refills it from the store.
+    /// checkpoint (at most a checkpoint interval of them); if those records cannot be read, refills it from the store.
     /// </summary>
-    private static void TopUpFilter(JournalLog log, EntryStore store, StoreCut cut, ILogger? logger)
+    private static void TopUpFilter(JournalLog log, EntryStore store, StoreCheckpoint checkpoint, ILogger? logger)
     {
         var filter = store.Filter;
         Span<byte> id = stackalloc byte[Engine.State.EntryKeys.LengthMax];
@@ -257,7 +206,7 @@ public static class LedgerRecovery
         {
             using var cursor = new JournalCursor(log, store.FilterNextAddress, filter.Covered + 1, 0, follow: false);
             var record = new JournalRecord();
-            while (cursor.TryRead(record) == ReadOutcome.Record && record.RecordNumber <= cut.RecordNumber)
+            while (cursor.TryRead(record) == ReadOutcome.Record && record.RecordNumber <= checkpoint.RecordNumber)
             {
                 var c = record.Command;
                 for (int i = 0; i < c.EntryCount; i++)
@@ -269,14 +218,14 @@ public static class LedgerRecovery
                 }
                 if (c.BundleId is not null && Engine.State.EntryKeys.Normalize(c.BundleId, id) is var b and > 0)
                     filter.Add(KeyFilter.HashOf(key[..StoreCodec.EntryKey(Engine.State.EntryKeys.BundleAccount, id[..b], key)]));
-                if (record.RecordNumber == cut.RecordNumber) complete = true;
+                if (record.RecordNumber == checkpoint.RecordNumber) complete = true;
             }
         }
         if (complete)
         {
             long from = filter.Covered + 1;
-            store.FilterCovers(cut.RecordNumber);
-            if (logger?.IsEnabled(LogLevel.Information) == true) logger.LogInformation("Key filter topped up from the journal with {Keys} keys (records {From}..{To}).", added, from, cut.RecordNumber);
+            store.FilterCovers(checkpoint.RecordNumber);
+            if (logger?.IsEnabled(LogLevel.Information) == true) logger.LogInformation("Key filter topped up from the journal with {Keys} keys (records {From}..{To}).", added, from, checkpoint.RecordNumber);
         }
         else
         {
@@ -290,17 +239,17 @@ public static class LedgerRecovery
             ? first.Command.Catalog!
             : options.InitialCatalog ?? throw new JournalFormatException($"Journal record {first.RecordNumber} in '{log.Directory}' is a {first.Kind}, not the catalog every journal starts with.");
 
-    private static RecoveryResult Finish(LedgerEngine engine, StoreCut? cut, long replayed, long lastRecord,
+    private static RecoveryResult Finish(LedgerEngine engine, StoreCheckpoint? checkpoint, long replayed, long lastRecord,
         JournalDamage? damage, JournalCut? journalCut, bool stoppedAtBound, long nextAddress, Stopwatch clock)
     {
         var report = new RecoveryReport
         {
-            StoreCut = cut,
+            StoreCheckpoint = checkpoint,
             RecordsReplayed = replayed,
             LastRecordNumber = lastRecord,
             LastSequence = engine.LastSequence,
             Damage = damage,
-            Cut = journalCut,
+            JournalCut = journalCut,
             StoppedAtBound = stoppedAtBound,
             StateHash = engine.ComputeStateHash(),
             Accounts = engine.Accounts.Count,

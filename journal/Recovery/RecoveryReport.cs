@@ -5,19 +5,19 @@ using Ledger.Journal.Entries;
 namespace Ledger.Journal.Recovery;
 
 /// <summary>
-/// What start-up recovery did: the entry store cut it started from (or why it rebuilt the store), the journal records
+/// What start-up recovery did: the entry store checkpoint it started from (or why it rebuilt the store), the journal records
 /// it replayed after it, where it cut a damaged tail, and the resulting state hash. <see cref="Summary"/> is the log line.
-/// Usage: <c>var report = store.Recovery; logger.LogInformation("{Summary}", report.Summary()); if (report.Cut is not null) cuts.Inc();</c>
+/// Usage: <c>var report = store.Recovery; logger.LogInformation("{Summary}", report.Summary()); if (report.JournalCut is not null) cuts.Inc();</c>
 /// </summary>
 public sealed record RecoveryReport
 {
-    /// <summary>The entry store cut recovery started from (the live state loaded there), or null for a replay of the whole journal.</summary>
-    public StoreCut? StoreCut { get; init; }
+    /// <summary>The entry store checkpoint recovery started from (the live state loaded there), or null for a replay of the whole journal.</summary>
+    public StoreCheckpoint? StoreCheckpoint { get; init; }
 
     /// <summary>Why the entry store was set aside and rebuilt from the journal (it did not fit it, or could not be read), or null.</summary>
     public string? StoreRebuilt { get; init; }
 
-    /// <summary>Journal records applied after the cut (all of them without one).</summary>
+    /// <summary>Journal records applied after the checkpoint (all of them without one).</summary>
     public long RecordsReplayed { get; init; }
 
     /// <summary>Accounts and open holds the recovered ledger holds in RAM.</summary>
@@ -34,7 +34,7 @@ public sealed record RecoveryReport
     public JournalDamage? Damage { get; init; }
 
     /// <summary>The cut recovery made at the damage (read-write journals only), or null.</summary>
-    public JournalCut? Cut { get; init; }
+    public JournalCut? JournalCut { get; init; }
 
     /// <summary>True when a bound (until sequence/time/record) stopped the replay before the journal's end.</summary>
     public bool StoppedAtBound { get; init; }
@@ -59,15 +59,15 @@ public sealed record RecoveryReport
     public string Summary()
     {
         var s = new StringBuilder("Ledger recovered: ");
-        s.Append(StoreCut is { } cut
-            ? string.Create(CultureInfo.InvariantCulture, $"entry store cut at record {cut.RecordNumber} + ")
-            : "no entry store cut, ");
+        s.Append(StoreCheckpoint is { } checkpoint
+            ? string.Create(CultureInfo.InvariantCulture, $"entry store checkpoint at record {checkpoint.RecordNumber} + ")
+            : "no entry store checkpoint, ");
         s.Append(CultureInfo.InvariantCulture, $"{RecordsReplayed} journal records replayed to record {LastRecordNumber} (sequence {LastSequence}) in {Elapsed.TotalSeconds:0.000} s ");
         s.Append(CultureInfo.InvariantCulture, $"after opening the journal and the entry store in {OpenElapsed.TotalSeconds:0.000} s; ");
         s.Append(CultureInfo.InvariantCulture, $"{Accounts} accounts, {OpenHolds} open holds in RAM; state hash {StateHash:x16}");
         if (FilterRefilledKeys > 0) s.Append(CultureInfo.InvariantCulture, $"; KEY FILTER REFILLED from {FilterRefilledKeys} stored keys (its file was missing or damaged)");
         if (StoreRebuilt is not null) s.Append("; ENTRY STORE REBUILT from the journal: ").Append(StoreRebuilt);
-        if (Cut is { } journalCut) s.Append("; JOURNAL CUT: ").Append(journalCut);
+        if (JournalCut is { } journalCut) s.Append("; JOURNAL CUT: ").Append(journalCut);
         else if (Damage is { } damage) s.Append("; JOURNAL DAMAGED (not cut, read-only): ").Append(damage);
         if (CatalogChanged) s.Append("; catalog changed and journaled");
         if (JournalCreated) s.Append("; new journal created");

@@ -9,109 +9,6 @@ using Ledger.Journal.Recovery;
 
 namespace Ledger.Journal.WhatIf;
 
-/// <summary>Settings of one what-if replay. Only <see cref="Candidate"/> and <see cref="ScratchDirectory"/> are required.</summary>
-public sealed record WhatIfSettings
-{
-    /// <summary>The catalog to try: in force for every command of the window (a journaled LoadCatalog in it is applied, then the candidate put back).</summary>
-    public required HistoryCatalog Candidate { get; init; }
-
-    /// <summary>A directory of the replay's own for its scratch entry stores (created, and deleted afterwards).</summary>
-    public required string ScratchDirectory { get; init; }
-
-    /// <summary>The window: commands applied at or after this instant (UTC ticks) are decided under the candidate and compared; earlier ones replay as journaled.</summary>
-    public long FromTicks { get; init; } = long.MinValue;
-
-    /// <summary>The window's end (inclusive, UTC ticks): the replay stops before the first command after it.</summary>
-    public long ToTicks { get; init; } = long.MaxValue;
-
-    /// <summary>The last journal record to read (a bound fixed at the start when the journal grows meanwhile, as in the service).</summary>
-    public long UntilRecordNumber { get; init; } = long.MaxValue;
-
-    /// <summary>The scratch stores' RAM (a small block cache and memtables: the replay reads and writes each key about once).</summary>
-    public EntryStoreSettings StoreSettings { get; init; } = new() { BlockCacheBytes = 64L << 20, WriteBufferBytes = 32L << 20, KeyFilterBytes = 64L << 20 };
-
-    public EngineSettings? EngineSettings { get; init; }
-
-    /// <summary>
-    /// The service's own entry store (read-only), used for the baseline when its cut fits the journal and the window runs
-    /// to the journal's end: then the baseline costs a load of the live state instead of a second replay.
-    /// </summary>
-    public EntryStore? BaselineStore { get; init; }
-
-    /// <summary>Called for every entry (or DELETE) whose outcome differs, in journal order.</summary>
-    public Action<WhatIfChange>? OnChange { get; init; }
-
-    /// <summary>Called every few thousand records with the phase ("baseline" or "candidate") and how far it is.</summary>
-    public Action<string, RecoveryProgress>? OnProgress { get; init; }
-
-    /// <summary>Called after every 64 records of either run (a background run paces itself, and may throw to cancel, here).</summary>
-    public Action? AfterBatch { get; init; }
-
-    public CancellationToken Cancellation { get; init; }
-}
-
-/// <summary>One entry whose outcome the candidate changes (a line of <c>changes.jsonl</c>).</summary>
-public sealed record WhatIfChange(
-    AccountKey Account,
-    string CorrelationId,
-    int EntryType,
-    string Before,
-    string After,
-    string? Rule,
-    bool KnockOn,
-    long TimestampTicks,
-    long RecordNumber);
-
-/// <summary>What a candidate changes, per history code (or domain).</summary>
-public sealed class WhatIfTally
-{
-    public long EntriesCompared { get; set; }
-    public long FlippedToDeclined { get; set; }
-    public long FlippedToPosted { get; set; }
-    public long OtherChanges { get; set; }
-    public long KnockOn { get; set; }
-}
-
-/// <summary>The totals of a what-if replay (<c>summary.json</c>) and what the report draws.</summary>
-public sealed class WhatIfSummary
-{
-    public long RecordsRead { get; set; }
-    public long CommandsCompared { get; set; }
-    public long EntriesCompared { get; set; }
-    public long CommandsChanged { get; set; }
-    public long EntriesChanged { get; set; }
-    public long FlippedToDeclined { get; set; }
-    public long FlippedToPosted { get; set; }
-    /// <summary>Changed outcomes that are neither flip: another decline reason, another status.</summary>
-    public long OtherChanges { get; set; }
-    /// <summary>Changes the catalog does not decide (funds, references, holds): knock-on effects of earlier changes.</summary>
-    public long KnockOn { get; set; }
-    /// <summary>Changes the catalog decides: a rule (or a code one of the catalogs lacks) declines on one side.</summary>
-    public long Direct { get; set; }
-    /// <summary>Minor units of the fee entries the candidate posted in the window (its catalog's fee rules; reversals of fees not subtracted).</summary>
-    public long FeesPostedMinor { get; set; }
-    public long AccountsWithBalanceDelta { get; set; }
-    public string StateHashBaseline { get; set; } = "";
-    public string StateHashCandidate { get; set; } = "";
-    public long FirstRecord { get; set; }
-    public long LastRecord { get; set; }
-    public string? WindowFrom { get; set; }
-    public string? WindowTo { get; set; }
-    public int CandidateCodes { get; set; }
-    public double ElapsedSeconds { get; set; }
-    public double EntriesPerSecond { get; set; }
-
-    /// <summary>Per history code (by code) and per domain: what changed.</summary>
-    public SortedDictionary<int, WhatIfTally> ByCode { get; } = [];
-    public SortedDictionary<string, WhatIfTally> ByDomain { get; } = new(StringComparer.Ordinal);
-    /// <summary>Flips per business day (yyyy-MM-dd).</summary>
-    public SortedDictionary<string, long> FlipsPerDay { get; } = new(StringComparer.Ordinal);
-    /// <summary>Changes per account (most affected first when sorted by the report).</summary>
-    public Dictionary<AccountKey, long> ChangesPerAccount { get; } = [];
-    /// <summary>AVAILABLE candidate − baseline of every account whose balances differ at the end (bounded by accounts).</summary>
-    public List<(AccountKey Account, long AvailableDeltaMinor, long HeldDeltaMinor)> BalanceDeltas { get; } = [];
-}
-
 /// <summary>
 /// The digital twin's what-if (issue 16): replays the journal's commands as they arrived (their timestamps, entries,
 /// domains) through a scratch engine and scratch entry store, with <see cref="WhatIfSettings.Candidate"/> in force in the
@@ -178,7 +75,7 @@ public static class WhatIfReplay
         }
     }
 
-    /// <summary>The journal as decided, to the window's end: from the service's store cut when it fits, else replayed from record 1.</summary>
+    /// <summary>The journal as decided, to the window's end: from the service's store checkpoint when it fits, else replayed from record 1.</summary>
     private static LedgerEngine Baseline(JournalLog log, WhatIfSettings options, string scratch)
     {
         long applied = 0;
@@ -194,8 +91,8 @@ public static class WhatIfReplay
             OnProgress = p => options.OnProgress?.Invoke("baseline", p),
         };
         var store = options.BaselineStore;
-        if (store?.Cut is { } cut && LedgerRecovery.CheckStore(log, store) is null &&
-            cut.ClockTicks <= options.ToTicks && cut.RecordNumber <= options.UntilRecordNumber)
+        if (store?.LastCheckpoint is { } checkpoint && LedgerRecovery.CheckStore(log, store) is null &&
+            checkpoint.ClockTicks <= options.ToTicks && checkpoint.RecordNumber <= options.UntilRecordNumber)
         {
             return LedgerRecovery.Recover(log, store, recovery).Engine;
         }
@@ -422,60 +319,3 @@ public static class WhatIfReplay
         new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>The summary's JSON (<c>summary.json</c>, and the body of <c>GET /v1/simulations/{id}</c> once done): one writer for both.</summary>
-public static class WhatIfSummaryJson
-{
-    public static void Write(System.Text.Json.Utf8JsonWriter w, WhatIfSummary s)
-    {
-        w.WriteStartObject();
-        w.WriteNumber("commandsCompared", s.CommandsCompared);
-        w.WriteNumber("entriesCompared", s.EntriesCompared);
-        w.WriteNumber("commandsChanged", s.CommandsChanged);
-        w.WriteNumber("entriesChanged", s.EntriesChanged);
-        w.WriteNumber("flippedToDeclined", s.FlippedToDeclined);
-        w.WriteNumber("flippedToPosted", s.FlippedToPosted);
-        w.WriteNumber("otherChanges", s.OtherChanges);
-        w.WriteNumber("knockOn", s.KnockOn);
-        w.WriteNumber("direct", s.Direct);
-        w.WriteNumber("feesPostedMinor", s.FeesPostedMinor);
-        w.WriteNumber("accountsWithBalanceDelta", s.AccountsWithBalanceDelta);
-        w.WriteString("stateHashBaseline", s.StateHashBaseline);
-        w.WriteString("stateHashCandidate", s.StateHashCandidate);
-        w.WriteNumber("recordsRead", s.RecordsRead);
-        w.WriteNumber("firstRecord", s.FirstRecord);
-        w.WriteNumber("lastRecord", s.LastRecord);
-        if (s.WindowFrom is null) w.WriteNull("from");
-        else w.WriteString("from", s.WindowFrom);
-        if (s.WindowTo is null) w.WriteNull("to");
-        else w.WriteString("to", s.WindowTo);
-        w.WriteStartObject("byCode");
-        foreach (var (code, t) in s.ByCode)
-        {
-            if (t.EntriesCompared == 0 && t.FlippedToDeclined + t.FlippedToPosted + t.OtherChanges == 0) continue;
-            WriteTally(w, code.ToString(System.Globalization.CultureInfo.InvariantCulture), t);
-        }
-        w.WriteEndObject();
-        w.WriteStartObject("byDomain");
-        foreach (var (domain, t) in s.ByDomain) WriteTally(w, domain, t);
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    public static byte[] ToUtf8(WhatIfSummary s, bool indented = true)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
-        using (var w = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = indented })) Write(w, s);
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void WriteTally(System.Text.Json.Utf8JsonWriter w, string name, WhatIfTally t)
-    {
-        w.WriteStartObject(name);
-        w.WriteNumber("entriesCompared", t.EntriesCompared);
-        w.WriteNumber("flippedToDeclined", t.FlippedToDeclined);
-        w.WriteNumber("flippedToPosted", t.FlippedToPosted);
-        w.WriteNumber("otherChanges", t.OtherChanges);
-        w.WriteNumber("knockOn", t.KnockOn);
-        w.WriteEndObject();
-    }
-}

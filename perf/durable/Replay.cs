@@ -12,7 +12,7 @@ namespace Ledger.Perf.Durable;
 /// <summary>
 /// Replay and start-up: builds a ledger of N entries (100-entry deposits through the real pipeline: set-up), then
 /// measures a plain journal scan, a full replay through the engine into a scratch entry store (what rebuild-store and
-/// verify --full do), start-up from the store's cut (what a restart does), and start-up with the store deleted (a
+/// verify --full do), start-up from the store's checkpoint (what a restart does), and start-up with the store deleted (a
 /// rebuild inside LedgerStore.Open).
 /// </summary>
 internal static class Replay
@@ -71,8 +71,8 @@ internal static class Replay
         using (var store = LedgerStore.Open(options))
         {
             double s = warm.Elapsed.TotalSeconds;
-            Check(store.Recovery.StateHash, hash, "start-up from the store's cut");
-            Report.Line(string.Create(CultureInfo.InvariantCulture, $"start-up from the store's cut: {s:0.00} s ({store.Recovery.RecordsReplayed:N0} records replayed after it)"));
+            Check(store.Recovery.StateHash, hash, "start-up from the store's checkpoint");
+            Report.Line(string.Create(CultureInfo.InvariantCulture, $"start-up from the store's checkpoint: {s:0.00} s ({store.Recovery.RecordsReplayed:N0} records replayed after it)"));
         }
         Collect();
         EntryStore.Delete(Path.Combine(dir, EntryStore.DirectoryName));

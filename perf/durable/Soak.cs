@@ -12,7 +12,7 @@ namespace Ledger.Perf.Durable;
 /// correlation ids (every prefetch a miss, every entry a store write) until E entries. Prints per slice of S entries:
 /// entries/s, RSS, GC heap, cache, store size and lag, data-dir size. At the first slice and at the end it times an
 /// explicit checkpoint under load and the longest gap between acknowledgements during it (against a baseline window of
-/// the same length). Then stops, and times a restart to a ready ledger (store cut + journal tail).
+/// the same length). Then stops, and times a restart to a ready ledger (store checkpoint + journal tail).
 /// </summary>
 internal static class Soak
 {
@@ -25,7 +25,7 @@ internal static class Soak
             EntryStore = new Journal.Entries.EntryStoreSettings { CheckpointEvery = TimeSpan.FromSeconds(30), Statistics = true },
         };
         Report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"soak: {accounts:N0} accounts, {batch}-entry commands, {entries:N0} entries, {producers} producers x window {window}; cache {options.Engine!.EntryCacheEntries:N0} entries, store cache {options.EntryStore.BlockCacheBytes >> 20} MiB + {options.EntryStore.WriteBuffersMax} x {options.EntryStore.WriteBufferBytes >> 20} MiB memtables"));
+            $"soak: {accounts:N0} accounts, {batch}-entry commands, {entries:N0} entries, {producers} producers x window {window}; cache {options.Engine!.EntryCacheEntries:N0} entries, store cache {options.EntryStore.BlockCacheBytes >> 20} MiB + {options.EntryStore.WriteBuffers} x {options.EntryStore.WriteBufferBytes >> 20} MiB memtables"));
         var clock = Stopwatch.StartNew();
         var store = LedgerStore.Open(options);
         var driver = new LoadDriver(producers, window, accounts, batch);
@@ -93,7 +93,7 @@ internal static class Soak
         {
             double seconds = restart.Elapsed.TotalSeconds;
             Report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"restart to ready: {seconds:0.00} s ({again.Recovery.RecordsReplayed:N0} journal records replayed after the store's cut at record {again.Recovery.StoreCut?.RecordNumber ?? 0:N0}; " +
+                $"restart to ready: {seconds:0.00} s ({again.Recovery.RecordsReplayed:N0} journal records replayed after the store's checkpoint at record {again.Recovery.StoreCheckpoint?.RecordNumber ?? 0:N0}; " +
                 $"{again.Recovery.Accounts:N0} accounts, {again.Recovery.OpenHolds:N0} open holds loaded); RSS {Mib(Environment.WorkingSet)} MiB"));
         }
     }

@@ -213,10 +213,10 @@ public static class OtherFigures
                 figures.Add(new OtherFigure("replay", $"full replay through the engine into a scratch store ({D(m.Groups[2].Value) / 1e6:0.#} M entries)", rate, "entries/s", true,
                     scan is null ? null : "the scan of the same journal, no engine, same run", scan, ">= 2 M entries/s", rate >= 2_000_000, src));
             }
-            else if ((m = Regex.Match(line, @"^start-up from the store's cut: ([\d.]+) s \(([\d,]+) records replayed")).Success)
+            else if ((m = Regex.Match(line, @"^start-up from the store's (?:checkpoint|cut): ([\d.]+) s \(([\d,]+) records replayed")).Success)
             {
                 double s = D(m.Groups[1].Value);
-                figures.Add(new OtherFigure("restart", $"start-up from the store's cut ({D(m.Groups[2].Value):0} records replayed)", s, "s", false, null, null, "<= 2 s", s <= 2, src));
+                figures.Add(new OtherFigure("restart", $"start-up from the store's checkpoint ({D(m.Groups[2].Value):0} records replayed)", s, "s", false, null, null, "<= 2 s", s <= 2, src));
             }
             else if ((m = Regex.Match(line, @"^start-up with the store deleted \(rebuilt from the whole journal\): ([\d.]+) s \(([\d,]+) records replayed")).Success)
             {

@@ -9,7 +9,7 @@ namespace Ledger.ReplayTool.Commands;
 
 /// <summary>
 /// <c>archive &lt;data-dir&gt; --before &lt;record|time&gt; --to &lt;dir&gt;</c>: moves the journal's oldest segment files
-/// away, never deleting anything on its own: only whole segments, only records the entry store's durable cut already
+/// away, never deleting anything on its own: only whole segments, only records the entry store's durable checkpoint already
 /// covers (a restart never needs them), and only before the bound given. The files are copied to the archive directory
 /// and synced, <c>archive.json</c> records the new beginning, then the journal is truncated (FasterLog deletes the
 /// copies it no longer needs). Takes the data directory's lock: stop the service first.
@@ -21,7 +21,7 @@ internal static class ArchiveCommand
         var dir = new Argument<string>("data-dir") { Description = "The service's data directory (Ledger:DataDir); the service must be stopped." };
         var before = new Option<string>("--before") { Description = "Keep records from this record number or ISO-8601 instant on; archive what is older.", Required = true };
         var to = new Option<string>("--to") { Description = "Directory the archived segment files are moved to (created if needed).", Required = true };
-        var command = new Command("archive", "Move journal segments older than a bound (and covered by the entry store's cut) to an archive directory.") { dir, before, to };
+        var command = new Command("archive", "Move journal segments older than a bound (and covered by the entry store's checkpoint) to an archive directory.") { dir, before, to };
         command.SetAction(r => Tool.Run(() => Execute(r.GetValue(dir)!, r.GetValue(before)!, r.GetValue(to)!)));
         return command;
     }
@@ -33,15 +33,15 @@ internal static class ArchiveCommand
         {
             string journalDir = Path.Combine(dataDir, LedgerStore.JournalDirectoryName);
             if (!JournalLog.Exists(journalDir)) throw new ToolException(ExitCodes.NotFound, $"'{path}' holds no ledger journal.");
-            StoreCut cut;
+            StoreCheckpoint checkpoint;
             using (var store = EntryStore.Open(Path.Combine(dataDir, EntryStore.DirectoryName), DataDirectory.ToolStoreSettings, readOnly: true))
             {
-                cut = store.Cut ?? throw new ToolException(ExitCodes.NotFound, "The entry store has no cut: the journal is the only copy of the history, nothing can be archived.");
+                checkpoint = store.LastCheckpoint ?? throw new ToolException(ExitCodes.NotFound, "The entry store has no checkpoint: the journal is the only copy of the history, nothing can be archived.");
             }
             using var log = JournalLog.Open(journalDir);
             long bound = ParseBound(before, out bool byRecord);
-            // Find where the first record to keep starts, no later than the store's cut continues the journal.
-            long keepAddress = cut.NextAddress, lastRecord = log.Archive.FirstRecordNumber - 1, lastSequence = log.Archive.LastSequenceBefore;
+            // Find where the first record to keep starts, no later than the store's checkpoint continues the journal.
+            long keepAddress = checkpoint.NextAddress, lastRecord = log.Archive.FirstRecordNumber - 1, lastSequence = log.Archive.LastSequenceBefore;
             long segmentBytes = 1L << log.Settings.SegmentSizeBits;
             var boundaries = new List<(long Address, long Record, long SequenceBefore, long Ticks)>(); // first record of each segment
             using (var cursor = new JournalCursor(log, log.StartAddress, log.Archive.FirstRecordNumber, log.Archive.LastSequenceBefore, follow: false))
@@ -49,7 +49,7 @@ internal static class ArchiveCommand
                 var record = new JournalRecord();
                 while (cursor.TryRead(record) == ReadOutcome.Record)
                 {
-                    if (record.Address >= cut.NextAddress || (byRecord ? record.RecordNumber >= bound : record.TimestampTicks >= bound))
+                    if (record.Address >= checkpoint.NextAddress || (byRecord ? record.RecordNumber >= bound : record.TimestampTicks >= bound))
                     {
                         keepAddress = record.Address;
                         break;
@@ -65,7 +65,7 @@ internal static class ArchiveCommand
             if (newBegin <= log.StartAddress || first == default)
             {
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"nothing to archive: the records before the bound (and the store's cut at record {cut.RecordNumber}) do not fill a whole segment past the journal's beginning."));
+                    $"nothing to archive: the records before the bound (and the store's checkpoint at record {checkpoint.RecordNumber}) do not fill a whole segment past the journal's beginning."));
                 return ExitCodes.Ok;
             }
             string target = Path.GetFullPath(to);
@@ -89,7 +89,7 @@ internal static class ArchiveCommand
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"archived: records {archivedFrom}..{first.Record - 1} ({endSegment - firstSegment} segment files) to {target}"));
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"journal now begins at record {first.Record} ({Tool.Instant(first.Ticks)}); the entry store's cut is at record {cut.RecordNumber}"));
+                $"journal now begins at record {first.Record} ({Tool.Instant(first.Ticks)}); the entry store's checkpoint is at record {checkpoint.RecordNumber}"));
             return ExitCodes.Ok;
         }
     }

@@ -9,7 +9,7 @@ namespace Ledger.ReplayTool.Commands;
 
 /// <summary>
 /// <c>balances &lt;data-dir&gt; --branch B --account A [--at T]</c>: an account's balances now (the engine recovered as
-/// the service would: store cut + journal tail), or as they stood at an instant (the service's read side recomputed
+/// the service would: store checkpoint + journal tail), or as they stood at an instant (the service's read side recomputed
 /// over the journal, the same answer as <c>GET …/balances?at=</c>).
 /// </summary>
 internal static class BalancesCommand

@@ -48,7 +48,7 @@ internal static class RebuildStoreCommand
             var o = Console.Out;
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rebuilt:     {storeDir} from {report.RecordsReplayed} journal records in {report.Elapsed.TotalSeconds:0.0} s"));
             if (aside is not null) o.WriteLine($"old store:   {aside} (delete it once the service runs on the new one)");
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cut:         record {report.LastRecordNumber}, sequence {report.LastSequence}, {report.Accounts} accounts, {report.OpenHolds} open holds"));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint:  record {report.LastRecordNumber}, sequence {report.LastSequence}, {report.Accounts} accounts, {report.OpenHolds} open holds"));
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"state hash:  {report.StateHash:x16}"));
             if (report.Damage is { } damage)
             {

@@ -6,7 +6,7 @@ namespace Ledger.ReplayTool.Commands;
 
 /// <summary>
 /// <c>replay &lt;data-dir&gt; [--until-sequence N | --until-time T] [--full]</c>: rebuilds the state the service would
-/// (the entry store's cut + the journal after it), optionally only up to a point (before the cut: a replay from record 1
+/// (the entry store's checkpoint + the journal after it), optionally only up to a point (before the checkpoint: a replay from record 1
 /// through a scratch store), and prints a summary and the state hash.
 /// </summary>
 internal static class ReplayCommand
@@ -16,8 +16,8 @@ internal static class ReplayCommand
         var dir = new Argument<string>("data-dir") { Description = "The service's data directory (Ledger:DataDir)." };
         var untilSequence = new Option<long?>("--until-sequence") { Description = "Stop after the last command whose entries are all at or below this sequence." };
         var untilTime = new Option<string?>("--until-time") { Description = "Stop after the last command applied at or before this ISO-8601 instant." };
-        var full = new Option<bool>("--full") { Description = "Ignore the entry store's cut: replay the whole journal (through a scratch store)." };
-        var command = new Command("replay", "Rebuild the ledger state from the entry store's cut + journal and print its summary and state hash.") { dir, untilSequence, untilTime, full };
+        var full = new Option<bool>("--full") { Description = "Ignore the entry store's checkpoint: replay the whole journal (through a scratch store)." };
+        var command = new Command("replay", "Rebuild the ledger state from the entry store's checkpoint + journal and print its summary and state hash.") { dir, untilSequence, untilTime, full };
         command.Validators.Add(r =>
         {
             if (r.GetValue(untilSequence) is not null && r.GetValue(untilTime) is not null) r.AddError("Give --until-sequence or --until-time, not both.");
@@ -39,7 +39,7 @@ internal static class ReplayCommand
         var report = result.Report;
         var engine = result.Engine;
         var o = Console.Out;
-        o.WriteLine($"started from: {(report.StoreCut is { } s ? $"the entry store's cut at record {s.RecordNumber}" : "the first journal record")}");
+        o.WriteLine($"started from: {(report.StoreCheckpoint is { } s ? $"the entry store's checkpoint at record {s.RecordNumber}" : "the first journal record")}");
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replayed:     {report.RecordsReplayed} records in {report.Elapsed.TotalSeconds:0.000} s"));
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"last record:  {report.LastRecordNumber}{(report.StoppedAtBound ? " (stopped at the bound)" : "")}"));
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"last sequence: {report.LastSequence}"));

@@ -8,7 +8,7 @@ namespace Ledger.ReplayTool.Commands;
 /// <summary>
 /// <c>verify &lt;data-dir&gt; [--full]</c>: reads every committed record of the journal (framing, CRC-32C, record-number
 /// and sequence continuity; at disk speed, payloads not decoded), then rebuilds the ledger as the service would (the
-/// entry store's cut + the journal after it), decoding and re-applying each record through the engine and comparing the
+/// entry store's checkpoint + the journal after it), decoding and re-applying each record through the engine and comparing the
 /// decided events with the journaled ones; prints the range covered, first/last sequence and state hash. <c>--full</c>
 /// decodes every payload and re-decides the whole journal from record 1 instead (through a scratch store: bounded RAM,
 /// slower). Exits non-zero naming the spot on damage.
@@ -18,8 +18,8 @@ internal static class VerifyCommand
     public static Command Build()
     {
         var dir = new Argument<string>("data-dir") { Description = "The service's data directory (Ledger:DataDir), or its journal directory." };
-        var full = new Option<bool>("--full") { Description = "Re-decide every record from the first (through a scratch store) instead of from the entry store's cut." };
-        var command = new Command("verify", "Check every journal record and the entry store's cut; print range, first/last sequence and state hash.") { dir, full };
+        var full = new Option<bool>("--full") { Description = "Re-decide every record from the first (through a scratch store) instead of from the entry store's checkpoint." };
+        var command = new Command("verify", "Check every journal record and the entry store's checkpoint; print range, first/last sequence and state hash.") { dir, full };
         command.SetAction(result => Tool.Run(() => Execute(result.GetValue(dir)!, result.GetValue(full))));
         return command;
     }
@@ -58,11 +58,11 @@ internal static class VerifyCommand
 
         // 2. The ledger the service would start from, each record re-decided and compared with the journal.
         string? storeProblem = null;
-        if (data.Store?.Cut is { } storeCut)
+        if (data.Store?.LastCheckpoint is { } checkpoint)
         {
             storeProblem = LedgerRecovery.CheckStore(data.Log, data.Store);
             o.WriteLine(storeProblem is null
-                ? $"entry store: cut at {storeCut} (its last checkpoint)"
+                ? $"entry store: checkpoint at {checkpoint}"
                 : $"entry store: DOES NOT FIT the journal: {storeProblem} (the service would set it aside and rebuild it; verified from the first record instead)");
         }
         else
@@ -72,7 +72,7 @@ internal static class VerifyCommand
         var result = data.Recover("verify (replay)", new RecoverySettings { InitialCatalog = DataDirectory.FallbackCatalog, CompareEvents = true }, full);
         var report = result.Report;
         o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"re-decided:  {report.RecordsReplayed} records {(report.StoreCut is { } c ? $"after the store's cut (record {c.RecordNumber})" : "from the first")}, events identical"));
+            $"re-decided:  {report.RecordsReplayed} records {(report.StoreCheckpoint is { } c ? $"after the store's checkpoint (record {c.RecordNumber})" : "from the first")}, events identical"));
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"live state:  {report.Accounts} accounts, {report.OpenHolds} open holds"));
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"state hash:  {report.StateHash:x16}"));
         damage ??= report.Damage;

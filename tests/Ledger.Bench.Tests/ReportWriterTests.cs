@@ -127,13 +127,13 @@ public class OtherFiguresTests
         # 2026-12-06T07:00:00Z load average: 1.00 1.00 1.00
         soak: 1,000,000 accounts, 100-entry commands, 10,000,000 entries, 2 producers x window 64; cache 1 entries, store cache 64 MiB + 4 x 64 MiB memtables
         summary: 10,000,000 entries in 20 s; first slice 600,000 entries/s, last 550,000 (0.92 of the first); RSS at slice 1 900 MiB, max after it 950 MiB (1.06 x); data dir 800 MiB
-        restart to ready: 6.20 s (1,234 journal records replayed after the store's cut at record 99,000; 1,000,000 accounts, 0 open holds loaded); RSS 500 MiB
+        restart to ready: 6.20 s (1,234 journal records replayed after the store's checkpoint at record 99,000; 1,000,000 accounts, 0 open holds loaded); RSS 500 MiB
         durable: 5,000,000 single-entry commands in 10.00 s = 500,000 entries/s (2 producers, window 4096 each, ring 16384, blocking wait, entry store on)
         raw FasterLog append+commit of the same records (64 bytes, 200 per commit, 1 thread): 1,250,000 records/s
         commit of 1 x 64 B, fsync: p50 1500 µs, p99 2700 µs, p99.9 3000 µs, max 4000 µs (300 samples)
         scan (read + check + decode, no engine): 10,000 records in 0.50 s = 2,000,000 entries/s
         full replay through the engine into a scratch store (rebuild-store, verify --full): 10,000 records / 1,000,000 entries in 2.00 s = 500,000 entries/s; peak RSS so far 1.0 GiB
-        start-up from the store's cut: 0.90 s (0 records replayed after it)
+        start-up from the store's checkpoint: 0.90 s (0 records replayed after it)
         start-up with the store deleted (rebuilt from the whole journal): 3.00 s (10,000 records replayed)
         """;
 

@@ -22,7 +22,7 @@ using Ledger.Journal.Entries;
 //                             checkpoint   (checkpoint the entry store now, on a thread of its own)
 //                             quit
 // stdout: BALANCE <branch> <account> <available> <held>   (each account, at start)
-//         READY <lastRecord> <lastSequence> <stateHash> <recordsReplayed> <storeCutRecord|-> <cut|-> <storeRebuilt 0|1>
+//         READY <lastRecord> <lastSequence> <stateHash> <recordsReplayed> <storeCheckpointRecord|-> <journalCut|-> <storeRebuilt 0|1>
 //         A <id> <code> <replayed 0|1> <seq,seq,...|-> <available> <held>
 //         CHECKPOINT <recordNumber>   (the entry store is durable up to that record)
 //         STOPPED <lastRecord> <stateHash>
@@ -47,7 +47,7 @@ var store = LedgerStore.Open(new LedgerStoreSettings
 {
     DataDir = args[0],
     Catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath),
-    Engine = new EngineSettings { EntryCacheEntries = 16 },
+    Engine = new EngineSettings { AccountCapacity = 1_024, EntryCacheEntries = 16 },
     Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = 20 },
     EntryStore = new EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, CheckpointEvery = TimeSpan.FromMilliseconds(200) },
 });
@@ -57,7 +57,7 @@ foreach (ref readonly var account in store.Engine.Accounts.All)
     Say(FormattableString.Invariant($"BALANCE {account.Key.Branch} {account.Key.Number} {account.AvailableMinor} {account.HeldMinor}"));
 }
 Say(FormattableString.Invariant(
-    $"READY {report.LastRecordNumber} {report.LastSequence} {report.StateHash:x16} {report.RecordsReplayed} {(report.StoreCut is { } s ? s.RecordNumber.ToString(CultureInfo.InvariantCulture) : "-")} {(report.Cut is { } c ? c.LastGoodRecordNumber.ToString(CultureInfo.InvariantCulture) : "-")} {(report.StoreRebuilt is null ? 0 : 1)}"));
+    $"READY {report.LastRecordNumber} {report.LastSequence} {report.StateHash:x16} {report.RecordsReplayed} {(report.StoreCheckpoint is { } s ? s.RecordNumber.ToString(CultureInfo.InvariantCulture) : "-")} {(report.JournalCut is { } c ? c.LastGoodRecordNumber.ToString(CultureInfo.InvariantCulture) : "-")} {(report.StoreRebuilt is null ? 0 : 1)}"));
 
 int storeDelayMs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 0;
 IEntryStoreWriter writer = storeDelayMs > 0 ? new DelayedWriter(store.StoreWriter, storeDelayMs) : store.StoreWriter;

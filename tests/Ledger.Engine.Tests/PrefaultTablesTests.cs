@@ -11,8 +11,8 @@ public class PrefaultTablesTests
     [TestCase(4096, TestName = "ShouldDecideAsWithoutPrefault_WhenTheTablesAreLargeEnough")]
     public void ShouldDecideAsWithoutPrefault(int entryCapacity)
     {
-        var plain = NewEngine(new EngineSettings { EntryCacheEntries = entryCapacity });
-        var prefaulted = NewEngine(new EngineSettings { EntryCacheEntries = entryCapacity, PrefaultTables = true });
+        var plain = NewEngine(new EngineSettings { AccountCapacity = 1_024, EntryCacheEntries = entryCapacity });
+        var prefaulted = NewEngine(new EngineSettings { AccountCapacity = 1_024, EntryCacheEntries = entryCapacity, PrefaultTables = true });
 
         foreach (var (first, second) in Script().Zip(Script()))
         {

@@ -1,4 +1,8 @@
+using Ledger.Engine;
+using Ledger.Engine.Hosting;
 using Ledger.Gateway.Hosting;
+using Ledger.Journal.Entries;
+using Ledger.ReadSide;
 
 namespace Ledger.Gateway.Tests;
 
@@ -51,6 +55,23 @@ public sealed class ConfigurationTests
         if (address is not null) args.Add(address);
         var error = Assert.Throws<InvalidOperationException>(() => GatewayApp.Build([.. args]));
         Assert.That(error!.Message, Does.Contain("Ledger:Tls:Enabled is on").And.Contain("http://127.0.0.1").And.Contain("make every address https"));
+    }
+
+    [Test]
+    public void ShouldMapTheDefaultConfigurationOntoEachComponentsOwnDefaults()
+    {
+        // One default per knob (issue 18): the engine once defaulted its cache to 65 536 entries and its account table to
+        // 1 024 while the service said 1 048 576 for both. The configuration now starts from the components' own defaults,
+        // and what it hands each component with nothing configured is exactly what the component would take by itself.
+        var options = new LedgerOptions();
+        Assert.That(ComponentSettings.Engine(options), Is.EqualTo(new EngineSettings()));
+        Assert.That(ComponentSettings.EntryStore(options), Is.EqualTo(new EntryStoreSettings()));
+        Assert.That(ComponentSettings.ReadStore(options), Is.EqualTo(new ReadStoreSettings()));
+        var host = ComponentSettings.Host(options);
+        var own = new EngineHostSettings();
+        Assert.That((host.RingSize, host.Layout, host.InFlightEntriesMax, host.WaitStrategy().GetType()),
+            Is.EqualTo((own.RingSize, own.Layout, own.InFlightEntriesMax, own.WaitStrategy().GetType())));
+        Assert.That(new EngineSettings().EntryCacheEntries, Is.EqualTo(1 << 20), "the one default of the entry cache (docs/gateway.md)");
     }
 
     [Test]

@@ -55,7 +55,7 @@ public sealed class PromotionTests
             Assert.That(((int)get["version"]!, (long)get["since"]!, (string?)get["promotedBy"]), Is.EqualTo((2, since, "ledger-admin")));
             var account = new TestAccount(1, server.Runtime.Store!.Engine.Accounts.All[0].Key.Number);
             using var again = await partner.PostAsync(account.Batches, Batch(Entry("ledger", "small-4", 998, 1_000)));
-            Assert.That((string?)(await again.ProblemAsync(422, "rule-declined"))["rule"], Is.EqualTo("dailyCount"), "counters are in the store's cut");
+            Assert.That((string?)(await again.ProblemAsync(422, "rule-declined"))["rule"], Is.EqualTo("dailyCount"), "counters are in the store's checkpoint");
         }
         Directory.Delete(dir, recursive: true);
     }

@@ -11,7 +11,7 @@ public class FaultTests
 
     /// <summary>
     /// A data directory with <paramref name="count"/> workload commands journaled and a pristine copy of it. Its entry
-    /// store is removed: recovery then reads the whole journal (damage behind a store's cut is for verify to find; a
+    /// store is removed: recovery then reads the whole journal (damage behind a store's checkpoint is for verify to find; a
     /// restart reads only what comes after the cut).
     /// </summary>
     private static (TempDataDir Dir, TempDataDir Pristine, List<(long Number, long Address, long Next)> Records) Build(int count, int seed = 21)
@@ -40,8 +40,8 @@ public class FaultTests
             {
                 var report = store.Recovery;
                 Assert.That(report.Damage, Is.Not.Null);
-                Assert.That(report.Cut, Is.Not.Null);
-                Assert.That(report.Cut!.LastGoodRecordNumber, Is.EqualTo(last.Number - 1));
+                Assert.That(report.JournalCut, Is.Not.Null);
+                Assert.That(report.JournalCut!.LastGoodRecordNumber, Is.EqualTo(last.Number - 1));
                 Assert.That(report.LastRecordNumber, Is.EqualTo(last.Number - 1));
                 Assert.That(report.Summary(), Does.Contain("JOURNAL CUT").And.Contain($"record {last.Number}"));
                 Assert.That(report.StateHash, Is.EqualTo(JournalFiles.HashAfter(pristine.Journal, Settings, last.Number - 1)));
@@ -76,9 +76,9 @@ public class FaultTests
             using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
             {
                 var report = store.Recovery;
-                Assert.That(report.Cut, Is.Not.Null, report.Summary());
-                Assert.That(report.Cut!.LastGoodRecordNumber, Is.EqualTo(victim.Number - 1));
-                Assert.That(report.Cut.CutAddress, Is.EqualTo(records[^6].Next));
+                Assert.That(report.JournalCut, Is.Not.Null, report.Summary());
+                Assert.That(report.JournalCut!.LastGoodRecordNumber, Is.EqualTo(victim.Number - 1));
+                Assert.That(report.JournalCut.CutAddress, Is.EqualTo(records[^6].Next));
                 Assert.That(report.StateHash, Is.EqualTo(JournalFiles.HashAfter(pristine.Journal, Settings, victim.Number - 1)));
                 TestContext.Out.WriteLine(report.Summary());
                 StoreHarness.Run(store, new RandomWorkload(77).Take(100).Skip(1)); // the journal stays writable after the damage
@@ -105,16 +105,16 @@ public class FaultTests
             long resume;
             using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
             {
-                resume = store.Recovery.Cut!.ResumeAddress;
+                resume = store.Recovery.JournalCut!.ResumeAddress;
                 StoreHarness.Run(store, new RandomWorkload(77).Take(20).Skip(1));
             }
             (file, offset) = JournalFiles.Locate(dir.Journal, Settings, resume);
             JournalFiles.FlipByte(file, offset + 4 + 40);
-            Directory.Delete(Path.Combine(dir.Path, Ledger.Journal.Entries.EntryStore.DirectoryName), recursive: true); // so start-up reads the damage (it reads only the tail after the store's cut)
+            Directory.Delete(Path.Combine(dir.Path, Ledger.Journal.Entries.EntryStore.DirectoryName), recursive: true); // so start-up reads the damage (it reads only the tail after the store's checkpoint)
             using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
             {
-                Assert.That(store.Recovery.Cut, Is.Not.Null);
-                Assert.That(store.Recovery.Cut!.CutAddress, Is.EqualTo(resume), "the second cut starts where the first resumed");
+                Assert.That(store.Recovery.JournalCut, Is.Not.Null);
+                Assert.That(store.Recovery.JournalCut!.CutAddress, Is.EqualTo(resume), "the second cut starts where the first resumed");
             }
             var after = JournalFiles.Records(dir.Journal, Settings);
             Assert.That(after.Select(r => r.Number), Is.EqualTo(Enumerable.Range(1, after.Count).Select(n => (long)n)), "a full scan reads every record, contiguous");
@@ -139,7 +139,7 @@ public class FaultTests
                 Assert.That(result.Report.Damage, Is.Not.Null);
                 Assert.That(result.Report.Damage!.ExpectedRecordNumber, Is.EqualTo(victim.Number));
                 Assert.That(result.Report.Damage.Address, Is.EqualTo(victim.Address));
-                Assert.That(result.Report.Cut, Is.Null);
+                Assert.That(result.Report.JournalCut, Is.Null);
             }
             Assert.That(JournalFiles.Digest(dir.Path), Is.EqualTo(before), "a read-only journal is never modified");
         }
@@ -159,12 +159,12 @@ public class FaultTests
                 File.WriteAllText(Path.Combine(dir.Store, "CURRENT"), "MANIFEST-999999\n"); // names a manifest that does not exist
             }
             using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
-            Assert.That(store.Recovery.StoreCut, Is.Null);
+            Assert.That(store.Recovery.StoreCheckpoint, Is.Null);
             Assert.That(store.Recovery.RecordsReplayed, Is.EqualTo(records.Count));
             Assert.That(store.Recovery.StateHash, Is.EqualTo(JournalFiles.HashAfter(pristine.Journal, Settings, records[^1].Number)));
             if (deleted) Assert.That(store.Recovery.StoreRebuilt, Is.Null, "a missing store is simply built");
             else Assert.That(store.Recovery.Summary(), Does.Contain("ENTRY STORE REBUILT").And.Contain("store.unusable-"));
-            Assert.That(store.Entries.Cut!.RecordNumber, Is.EqualTo(records[^1].Number), "the new store covers the whole journal");
+            Assert.That(store.Entries.LastCheckpoint!.RecordNumber, Is.EqualTo(records[^1].Number), "the new store covers the whole journal");
         }
     }
 
@@ -181,13 +181,13 @@ public class FaultTests
             JournalFiles.FlipByte(file, offset + 40);
             using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
             {
-                Assert.That(store.Recovery.Cut!.LastGoodRecordNumber, Is.EqualTo(victim.Number - 1));
-                Assert.That(store.Entries.Cut!.RecordNumber, Is.EqualTo(victim.Number - 1), "the store covers only what survived the cut");
+                Assert.That(store.Recovery.JournalCut!.LastGoodRecordNumber, Is.EqualTo(victim.Number - 1));
+                Assert.That(store.Entries.LastCheckpoint!.RecordNumber, Is.EqualTo(victim.Number - 1), "the store covers only what survived the cut");
                 StoreHarness.Run(store, new RandomWorkload(5).Take(50).Skip(1));
             }
             using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
             Assert.That(reopened.Recovery.Damage, Is.Null);
-            Assert.That(reopened.Recovery.StoreCut, Is.Not.Null);
+            Assert.That(reopened.Recovery.StoreCheckpoint, Is.Not.Null);
         }
     }
 

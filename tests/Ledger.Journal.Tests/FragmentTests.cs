@@ -74,7 +74,7 @@ public class FragmentTests
         var (dir, _, records) = Build();
         using (dir)
         {
-            Directory.Delete(dir.Store, recursive: true); // recovery reads the whole journal (damage behind a store's cut is verify's to find)
+            Directory.Delete(dir.Store, recursive: true); // recovery reads the whole journal (damage behind a store's checkpoint is verify's to find)
             var import = records[^2];
             var fragments = FragmentOffsets(dir, import.Address, import.Next);
             Assert.That(fragments, Has.Count.GreaterThan(3));
@@ -90,8 +90,8 @@ public class FragmentTests
             }
             using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
             var report = store.Recovery;
-            Assert.That(report.Cut, Is.Not.Null, report.Summary());
-            Assert.That(report.Cut!.LastGoodRecordNumber, Is.EqualTo(import.Number - 1));
+            Assert.That(report.JournalCut, Is.Not.Null, report.Summary());
+            Assert.That(report.JournalCut!.LastGoodRecordNumber, Is.EqualTo(import.Number - 1));
             Assert.That(report.Damage!.Address, Is.EqualTo(import.Address), "the damage is reported at the record's first fragment");
             Assert.That(store.Engine.TryGetAccount(Account(700_000, branch: 9), out _), Is.False, "no part of the import applied");
         }

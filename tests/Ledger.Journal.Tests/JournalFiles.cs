@@ -74,7 +74,7 @@ internal static class JournalFiles
         using var cursor = new JournalCursor(log, log.BeginAddress, 1, 0, follow: false);
         while (cursor.TryRead(record) == ReadOutcome.Record && record.RecordNumber <= lastRecord)
         {
-            engine ??= new LedgerEngine(record.Command.Catalog!);
+            engine ??= new LedgerEngine(record.Command.Catalog!, Ledger.Testing.Commands.SmallEngine);
             LedgerRecovery.ApplyChecked(engine, record);
         }
         return engine!.ComputeStateHash();

@@ -29,7 +29,7 @@ public class RoundTripTests
         Assert.That(reopened.Recovery.StateHash, Is.EqualTo(live));
         Assert.That(reopened.Engine.ComputeStateHash(), Is.EqualTo(live));
         Assert.That(reopened.Recovery.Damage, Is.Null);
-        Assert.That(reopened.Recovery.StoreCut, Is.Not.Null, "a clean stop leaves the store's cut at the journal's end");
+        Assert.That(reopened.Recovery.StoreCheckpoint, Is.Not.Null, "a clean stop leaves the store's checkpoint at the journal's end");
         Assert.That(reopened.Recovery.RecordsReplayed, Is.Zero);
         Assert.That(reopened.Engine.LastSequence, Is.EqualTo(reference.LastSequence));
     }
@@ -56,7 +56,7 @@ public class RoundTripTests
     }
 
     [Test]
-    public void ShouldGiveTheSameHashFromTheStoresCutPlusTailAsFromAFullReplay()
+    public void ShouldGiveTheSameHashFromTheStoresCheckpointPlusTailAsFromAFullReplay()
     {
         using var dir = new TempDataDir();
         using var older = new TempDataDir();
@@ -68,18 +68,18 @@ public class RoundTripTests
 
         using var log = JournalLog.Open(dir.Journal, options.Journal, readOnly: true);
         using var olderStore = EntryStore.Open(older.Store, options.EntryStore, readOnly: true);
-        var fromCut = LedgerRecovery.Recover(log, olderStore, new RecoverySettings { EngineSettings = options.Engine });
+        var fromCheckpoint = LedgerRecovery.Recover(log, olderStore, new RecoverySettings { EngineSettings = options.Engine });
         var full = LedgerRecovery.Recover(log, null, new RecoverySettings());
-        Assert.That(fromCut.Report.StoreCut, Is.Not.Null);
-        Assert.That(fromCut.Report.RecordsReplayed, Is.GreaterThan(0).And.LessThan(full.Report.RecordsReplayed));
-        Assert.That(fromCut.Report.StoreCut!.RecordNumber + fromCut.Report.RecordsReplayed, Is.EqualTo(full.Report.RecordsReplayed));
-        Assert.That(fromCut.Report.StateHash, Is.EqualTo(full.Report.StateHash));
+        Assert.That(fromCheckpoint.Report.StoreCheckpoint, Is.Not.Null);
+        Assert.That(fromCheckpoint.Report.RecordsReplayed, Is.GreaterThan(0).And.LessThan(full.Report.RecordsReplayed));
+        Assert.That(fromCheckpoint.Report.StoreCheckpoint!.RecordNumber + fromCheckpoint.Report.RecordsReplayed, Is.EqualTo(full.Report.RecordsReplayed));
+        Assert.That(fromCheckpoint.Report.StateHash, Is.EqualTo(full.Report.StateHash));
         Assert.That(full.Report.StateHash, Is.EqualTo(RandomWorkload.Reference(3, 3_000).ComputeStateHash()));
-        Assert.That(fromCut.NextRecordNumber, Is.EqualTo(full.NextRecordNumber));
+        Assert.That(fromCheckpoint.NextRecordNumber, Is.EqualTo(full.NextRecordNumber));
     }
 
     [Test]
-    public void ShouldStartFromTheStoresCutWhenReopenedAndSayWhereItStarted()
+    public void ShouldStartFromTheStoresCheckpointWhenReopenedAndSayWhereItStarted()
     {
         using var dir = new TempDataDir();
         ulong hash;
@@ -91,10 +91,10 @@ public class RoundTripTests
             records = store.Journal.CommittedRecordNumber;
         }
         using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
-        Assert.That(reopened.Recovery.StoreCut!.RecordNumber, Is.EqualTo(records));
+        Assert.That(reopened.Recovery.StoreCheckpoint!.RecordNumber, Is.EqualTo(records));
         Assert.That(reopened.Recovery.RecordsReplayed, Is.Zero);
         Assert.That(reopened.Recovery.StateHash, Is.EqualTo(hash));
-        Assert.That(reopened.Recovery.Summary(), Does.Contain($"entry store cut at record {records}").And.Contain("0 journal records replayed"));
+        Assert.That(reopened.Recovery.Summary(), Does.Contain($"entry store checkpoint at record {records}").And.Contain("0 journal records replayed"));
     }
 
     [Test]
@@ -149,7 +149,7 @@ public class RoundTripTests
         using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path) with { Catalog = changed }))
         {
             Assert.That(store.Recovery.CatalogChanged, Is.True);
-            Assert.That(store.Entries.Catalog!.Find(300), Is.Not.Null, "the store's cut keeps the catalog in force");
+            Assert.That(store.Entries.Catalog!.Find(300), Is.Not.Null, "the store's checkpoint keeps the catalog in force");
         }
         using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path) with { Catalog = changed }))
         {

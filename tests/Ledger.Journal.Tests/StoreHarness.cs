@@ -13,7 +13,7 @@ internal static class StoreHarness
         DataDir = dir,
         Catalog = Commands.DefaultCatalog,
         Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = 20 }, // small pages and segments: page and file boundaries get crossed
-        Engine = new Engine.EngineSettings { EntryCacheEntries = 16 }, // a small cache: old entries come from the store
+        Engine = new Engine.EngineSettings { AccountCapacity = 1_024, EntryCacheEntries = 16 }, // a small cache: old entries come from the store
         EntryStore = new Ledger.Journal.Entries.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
     };
 

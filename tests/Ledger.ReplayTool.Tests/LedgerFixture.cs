@@ -9,26 +9,26 @@ namespace Ledger.ReplayTool.Tests;
 
 /// <summary>
 /// A data directory with a journal built by the real store and host from a seeded workload, and what the live engine
-/// ended with. With <paramref name="cutAfter"/>, its entry store is the one that stood after that many commands (as
-/// after a crash between checkpoints): the tools then start from that cut and replay the rest of the journal.
+/// ended with. With <paramref name="checkpointAfter"/>, its entry store is the one that stood after that many commands (as
+/// after a crash between checkpoints): the tools then start from that checkpoint and replay the rest of the journal.
 /// </summary>
 internal sealed class LedgerFixture : IDisposable
 {
-    public LedgerFixture(int seed, int commands, int cutAfter = 0, int segmentSizeBits = 20)
+    public LedgerFixture(int seed, int commands, int checkpointAfter = 0, int segmentSizeBits = 20)
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ledger-replay-tests", Guid.NewGuid().ToString("N"));
         Seed = seed;
         SegmentSizeBits = segmentSizeBits;
         var workload = new RandomWorkload(seed);
         var all = new List<LedgerCommand>();
-        string olderStore = System.IO.Path.Combine(Path, "store-at-cut");
-        if (cutAfter > 0)
+        string olderStore = System.IO.Path.Combine(Path, "store-at-checkpoint");
+        if (checkpointAfter > 0)
         {
-            using (var first = LedgerStore.Open(Options(Path, segmentSizeBits))) all.AddRange(Run(first, workload.Take(cutAfter)));
+            using (var first = LedgerStore.Open(Options(Path, segmentSizeBits))) all.AddRange(Run(first, workload.Take(checkpointAfter)));
             CopyDirectory(Store, olderStore);
         }
         using var store = LedgerStore.Open(Options(Path, segmentSizeBits));
-        all.AddRange(Run(store, workload.Take(commands - cutAfter)));
+        all.AddRange(Run(store, workload.Take(commands - checkpointAfter)));
         Commands = all;
         StateHash = store.Engine.ComputeStateHash();
         LastSequence = store.Engine.LastSequence;
@@ -36,16 +36,16 @@ internal sealed class LedgerFixture : IDisposable
         Balances = [];
         foreach (ref readonly var a in store.Engine.Accounts.All) Balances[a.Key] = a.Balances;
         store.Dispose();
-        if (cutAfter > 0)
+        if (checkpointAfter > 0)
         {
             Directory.Delete(Store, recursive: true);
             Directory.Move(olderStore, Store);
-            CutRecord = cutAfter > 0 ? RecordAfter(cutAfter) : 0;
+            CheckpointRecord = checkpointAfter > 0 ? RecordAfter(checkpointAfter) : 0;
         }
     }
 
-    /// <summary>The journal record the entry store's cut is at (0: the store covers the whole journal).</summary>
-    public long CutRecord { get; }
+    /// <summary>The journal record the entry store's checkpoint is at (0: the store covers the whole journal).</summary>
+    public long CheckpointRecord { get; }
 
     public int SegmentSizeBits { get; }
 
@@ -67,7 +67,7 @@ internal sealed class LedgerFixture : IDisposable
         DataDir = path,
         Catalog = Testing.Commands.DefaultCatalog,
         Journal = new JournalSettings { PageSizeBits = 16, MemorySizeBits = 20, SegmentSizeBits = segmentSizeBits },
-        Engine = new Engine.EngineSettings { EntryCacheEntries = 16 },
+        Engine = new Engine.EngineSettings { AccountCapacity = 1_024, EntryCacheEntries = 16 },
         EntryStore = new Ledger.Journal.Entries.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
     };
 

@@ -20,7 +20,7 @@ public class ReplayToolTests
     public static void BuildLedger()
     {
         Assert.That(File.Exists(ToolRun.DllPath), Is.True, "the tool is built beside the tests");
-        _ledger = new LedgerFixture(seed: 17, commands: 2_000, cutAfter: 1_200);
+        _ledger = new LedgerFixture(seed: 17, commands: 2_000, checkpointAfter: 1_200);
     }
 
     [OneTimeTearDown]
@@ -36,8 +36,8 @@ public class ReplayToolTests
         Assert.That(run.Out, Does.Contain($"records:     {_ledger.LastRecord} (records 1..{_ledger.LastRecord})"));
         Assert.That(run.Out, Does.Contain($"sequences:   1..{_ledger.LastSequence}"));
         Assert.That(run.Out, Does.Contain($"state hash:  {Hex(_ledger.StateHash)}"));
-        Assert.That(run.Out, Does.Contain($"entry store: cut at record {_ledger.CutRecord}"));
-        Assert.That(run.Out, Does.Contain($"re-decided:  {_ledger.LastRecord - _ledger.CutRecord} records after the store's cut"));
+        Assert.That(run.Out, Does.Contain($"entry store: checkpoint at record {_ledger.CheckpointRecord}"));
+        Assert.That(run.Out, Does.Contain($"re-decided:  {_ledger.LastRecord - _ledger.CheckpointRecord} records after the store's checkpoint"));
         Assert.That(run.Error, Does.Contain("records/s"), "a plain progress line when output is redirected");
     }
 
@@ -119,11 +119,11 @@ public class ReplayToolTests
     }
 
     [Test]
-    public void ReplayShouldPrintTheLiveStateHashStartingFromTheStoresCut()
+    public void ReplayShouldPrintTheLiveStateHashStartingFromTheStoresCheckpoint()
     {
         var run = ToolRun.Of("replay", _ledger.Path);
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
-        Assert.That(run.Out, Does.Contain($"started from: the entry store's cut at record {_ledger.CutRecord}"));
+        Assert.That(run.Out, Does.Contain($"started from: the entry store's checkpoint at record {_ledger.CheckpointRecord}"));
         Assert.That(run.Out, Does.Contain($"state hash:   {Hex(_ledger.StateHash)}"));
         var full = ToolRun.Of("replay", _ledger.Path, "--full");
         Assert.That(full.Out, Does.Contain("started from: the first journal record").And.Contain($"state hash:   {Hex(_ledger.StateHash)}"));
@@ -150,7 +150,7 @@ public class ReplayToolTests
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
         Assert.That(run.Out, Does.Contain($"state hash:  {Hex(_ledger.StateHash)}"));
         using var store = LedgerStore.Open(LedgerFixture.Options(copy.Path));
-        Assert.That(store.Recovery.StoreCut!.RecordNumber, Is.EqualTo(_ledger.LastRecord));
+        Assert.That(store.Recovery.StoreCheckpoint!.RecordNumber, Is.EqualTo(_ledger.LastRecord));
         Assert.That(store.Recovery.RecordsReplayed, Is.EqualTo(0));
         Assert.That(store.Recovery.StateHash, Is.EqualTo(_ledger.StateHash));
     }
@@ -168,7 +168,7 @@ public class ReplayToolTests
     }
 
     [Test]
-    public void ArchiveShouldMoveOnlySegmentsTheStoresCutCoversAndToolsShouldSayWhatTheyCover()
+    public void ArchiveShouldMoveOnlySegmentsTheStoresCheckpointCoversAndToolsShouldSayWhatTheyCover()
     {
         // 1 MiB segments and enough records for several of them.
         using var big = new LedgerFixture(seed: 23, commands: 24_000, segmentSizeBits: 20);

@@ -17,7 +17,7 @@ public enum FaultKind
     EntryStoreDeleted,
     /// <summary>The read store deleted before the restart (rebuilt from the journal).</summary>
     ReadStoreDeleted,
-    /// <summary>The entry store replaced by an older copy of itself (replayed forward from its cut).</summary>
+    /// <summary>The entry store replaced by an older copy of itself (replayed forward from its checkpoint).</summary>
     EntryStoreOlder,
     /// <summary>The read store replaced by an older copy of itself (fed forward from its watermark).</summary>
     ReadStoreOlder,

@@ -687,7 +687,7 @@ public sealed class Simulation
             bool shouldSurvive = kind == FaultKind.CrashAfterCommit;
             if (survived != shouldSurvive)
                 throw new SimulationFailedException($"after {faults}: the unanswered command (record {live.RecordNumber}: {unanswered.Text}) {(survived ? "survived" : "was lost")}; journal ends at record {runtime.Store.Journal.CommittedRecordNumber}");
-            if (kind is FaultKind.TornLastRecord or FaultKind.FlippedBitInLastRecord && report.Cut is null)
+            if (kind is FaultKind.TornLastRecord or FaultKind.FlippedBitInLastRecord && report.JournalCut is null)
                 throw new SimulationFailedException($"after {faults}: the damaged last record was not reported as cut ({report.Summary()})");
             if (survived) Audit(unanswered, live); // its answer, had it gone out, must have been the model's (decided before the crash)
         }

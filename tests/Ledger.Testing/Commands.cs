@@ -25,7 +25,13 @@ public static class Commands
     public static HistoryCatalog DefaultCatalog => DefaultCatalogLazy.Value;
 
     /// <summary>An engine with the default catalog, in the current <see cref="EngineRigs.Mode"/>.</summary>
-    public static LedgerEngine NewEngine(EngineSettings? settings = null) => EngineRigs.Create(settings);
+    public static LedgerEngine NewEngine(EngineSettings? settings = null) => EngineRigs.Create(settings ?? SmallEngine);
+
+    /// <summary>
+    /// The sizes tests build engines with unless they say otherwise (the engine's own defaults are the service's, 1 M
+    /// accounts and entries: too much for the hundreds of engines a test run builds).
+    /// </summary>
+    public static readonly EngineSettings SmallEngine = new() { AccountCapacity = 1_024, EntryCacheEntries = 65_536 };
 
     public static AccountKey Account(long number, int branch = 1) => new(branch, number);
 

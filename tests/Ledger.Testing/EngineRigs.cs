@@ -25,7 +25,7 @@ public enum CacheMode
 /// </summary>
 public sealed class EngineRig : IDisposable
 {
-    private static readonly EntryStoreSettings SmallStore = new() { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, WriteBuffersMax = 2, BackgroundJobs = 1 };
+    private static readonly EntryStoreSettings SmallStore = new() { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, WriteBuffers = 2, BackgroundJobs = 1 };
     private long _address = 64;
 
     internal EngineRig(LedgerEngine engine, string directory)
@@ -59,12 +59,13 @@ public sealed class EngineRig : IDisposable
         Engine.TrimCache(Store.Watermark);
     }
 
-    /// <summary>A restart: a new engine from the live state at the store's cut (the old one is dropped).</summary>
+    /// <summary>A restart: a new engine from the live state at the store's checkpoint (the old one is dropped).</summary>
     public LedgerEngine Restart(EngineSettings? settings = null)
     {
         var state = Store.LoadState();
         EngineRigs.Forget(Engine);
-        // No cut yet (nothing journaled): a restart is a new ledger with the catalog it was created with.
+        // No checkpoint yet (nothing journaled): a restart is a new ledger with the catalog it was created with.
+        settings ??= Commands.SmallEngine;
         Engine = state is null ? new LedgerEngine(Store.Catalog!, settings) : LedgerEngine.Restore(state, settings);
         EngineRigs.Remember(Engine, this);
         return Engine;

@@ -44,7 +44,7 @@ public sealed partial class NamingTests
     [Test]
     public void ShouldNotSaySnapshotForADesignThatIsGone()
     {
-        // The entry store's checkpoint is the cut; only the refusal of the old Ledger:Snapshot keys may name it.
+        // The entry store keeps a checkpoint, not snapshots; only the refusal of the old Ledger:Snapshot keys may name it.
         var offending = Sources([.. ProductFolders, "tests"])
             .Where(s => !s.Path.EndsWith("NamingTests.cs", StringComparison.Ordinal))
             .SelectMany(s => s.Text.Split('\n').Select((line, i) => (s.Path, Line: i + 1, Text: line)))
@@ -52,6 +52,30 @@ public sealed partial class NamingTests
                         !l.Text.Contains("+ \":Snapshot\"", StringComparison.Ordinal))
             .Select(l => $"{l.Path}:{l.Line}");
         Assert.That(offending, Is.Empty);
+    }
+
+    [Test]
+    public void ShouldSayCheckpointForWhereTheStoreStandsAndCutOnlyForADamagedJournalTail()
+    {
+        // "cut" meant both the entry store's checkpoint and a damaged journal tail cut away. Operators see "checkpoint"
+        // for the store (Ledger:Checkpoint:*, replay-tool output) and "cut" for the damage (cuts.json, "JOURNAL CUT" in the
+        // recovery log line), so the store's one is StoreCheckpoint and "cut" is left to JournalCut alone.
+        var lines = Sources([.. ProductFolders, "tests"]).Concat(CurrentDocs())
+            .Where(s => !s.Path.EndsWith("NamingTests.cs", StringComparison.Ordinal))
+            .SelectMany(s => s.Text.Split('\n').Select((line, i) => (s.Path, Line: i + 1, Text: line)));
+        var offending = lines.Where(l => StoreCutInCode().IsMatch(l.Text) || StoreCutInProse().IsMatch(l.Text)).Select(l => $"{l.Path}:{l.Line}: {l.Text.Trim()}");
+        Assert.That(offending, Is.Empty);
+    }
+
+    /// <summary>The docs that describe the code as it is now (perf-history.md and perf-report/ are records of past runs, kept as written).</summary>
+    private static IEnumerable<(string Path, string Text)> CurrentDocs()
+    {
+        yield return ("README.md", File.ReadAllText(Path.Combine(Root, "README.md")));
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "docs"), "*.md"))
+        {
+            if (Path.GetFileName(file) == "perf-history.md") continue;
+            yield return (Path.GetRelativePath(Root, file).Replace('\\', '/'), File.ReadAllText(file));
+        }
     }
 
     [TestCase("engine")]
@@ -111,6 +135,14 @@ public sealed partial class NamingTests
 
     [GeneratedRegex(@"^namespace\s+(?<name>[A-Za-z0-9_.]+)", RegexOptions.Multiline)]
     private static partial Regex Namespace();
+
+    // A type or member that calls the store's checkpoint a cut (StoreCut, EntryStore.Cut, CutKey), or a bare Cut property.
+    [GeneratedRegex(@"\b\w*(?:Store|Checkpoint)\w*Cut\w*\b|\bCut\w*(?:Store|Checkpoint)\w*\b|\bCutKey\b|\bReadCut\b|\.Cut\b|\bCut\s*\{\s*get")]
+    private static partial Regex StoreCutInCode();
+
+    // Prose that calls the store's checkpoint a cut: "the store's cut", "entry store cut", "live state at the cut", "cut record".
+    [GeneratedRegex(@"\bstore(?:'s)?\s+(?:durable\s+|last\s+)?cut\b|\b(?:live\s+)?state\s+at\s+(?:the|its|a)\s+cut\b|\bcut\s+(?:record|row|key)\b|\bcheckpoint\s+is\s+the\s+cut\b", RegexOptions.IgnoreCase)]
+    private static partial Regex StoreCutInProse();
 
     [GeneratedRegex("\"[^\"\\n]*Ledger:[A-Z][^\"\\n]*\"")]
     private static partial Regex GatewayKeyInString();

@@ -72,29 +72,29 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
     }
 
     [Property(MaxTest = Cases, Arbitrary = new[] { typeof(ScenarioArbitrary) }, QuietOnSuccess = true)]
-    public Property ShouldContinueFromTheStoresCutExactlyAsWithoutARestart(Scenario scenario)
+    public Property ShouldContinueFromTheStoresCheckpointExactlyAsWithoutARestart(Scenario scenario)
     {
         var mode = EngineRigs.Mode;
         try
         {
             var straight = NewEngine(Small);
-            EngineRigs.Mode = CacheMode.Tiny; // a restart needs the store's cut
+            EngineRigs.Mode = CacheMode.Tiny; // a restart needs the store's checkpoint
             var restarted = NewEngine(Small);
             var commands = scenario.Build();
             var copies = scenario.Build();
-            int cut = Math.Min(scenario.RestartAt, commands.Count);
-            int journaled = -1; // the last command before the cut that changed the ledger: the store's cut is there
-            for (int i = 0; i < cut; i++)
+            int restartAt = Math.Min(scenario.RestartAt, commands.Count);
+            int journaled = -1; // the last command before the restart that changed the ledger: the store's checkpoint is there
+            for (int i = 0; i < restartAt; i++)
             {
                 copies[i].ApplyTo(straight);
                 commands[i].ApplyTo(restarted);
                 if (commands[i].ChangedState) journaled = i;
             }
             restarted = EngineRigs.For(restarted)!.Restart(Small);
-            // Commands after the store's cut changed nothing but the clock (not journaled, so not kept): a restart sees them again.
-            for (int i = journaled + 1; i < cut; i++) commands[i].ApplyTo(restarted);
-            if (restarted.ComputeStateHash() != straight.ComputeStateHash()) return Prop.Label(false, $"the state restored at command {cut} hashes differently");
-            for (int i = cut; i < commands.Count; i++)
+            // Commands after the store's checkpoint changed nothing but the clock (not journaled, so not kept): a restart sees them again.
+            for (int i = journaled + 1; i < restartAt; i++) commands[i].ApplyTo(restarted);
+            if (restarted.ComputeStateHash() != straight.ComputeStateHash()) return Prop.Label(false, $"the state restored at command {restartAt} hashes differently");
+            for (int i = restartAt; i < commands.Count; i++)
             {
                 copies[i].ApplyTo(straight);
                 commands[i].ApplyTo(restarted);
@@ -104,7 +104,7 @@ public class ModelPropertyTests(CacheMode mode) : EngineFixture(mode)
                                              $"after the restart, {CommandText.Describe(copies[i].Result)} without");
                 }
             }
-            return Prop.Label(restarted.ComputeStateHash() == straight.ComputeStateHash(), "state hash differs after continuing from the store's cut");
+            return Prop.Label(restarted.ComputeStateHash() == straight.ComputeStateHash(), "state hash differs after continuing from the store's checkpoint");
         }
         finally
         {

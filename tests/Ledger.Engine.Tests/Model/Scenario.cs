@@ -62,7 +62,7 @@ public sealed record EntrySpec(int Slot, EntryKind Kind, int IdBack, int EntryTy
 /// A generated command sequence over a small world: slots 0-2 are opened and funded at the start (USD, USD with overdraft 5000, JPY),
 /// slot 3 (BHD) and slot 4 only if a step opens them. Ids and references resolve against what earlier steps asked, so
 /// replays, conflicts, unblocks, reversals and removals of real entries happen often. <see cref="RestartAt"/> is where
-/// the restart property restarts the engine from the entry store's cut.
+/// the restart property restarts the engine from the entry store's checkpoint.
 /// </summary>
 public sealed record Scenario(Step[] Steps, int RestartAt)
 {
@@ -301,8 +301,8 @@ public static class ScenarioArbitrary
 
     public static readonly Gen<Scenario> Generator =
         from steps in Gen.ArrayOf(StepGen, Scenario.Length)
-        from cut in Gen.Choose(0, Scenario.Length + Scenario.SetUpCommands)
-        select new Scenario(steps, cut);
+        from restartAt in Gen.Choose(0, Scenario.Length + Scenario.SetUpCommands)
+        select new Scenario(steps, restartAt);
 
     /// <summary>Shrinks by dropping runs of steps (halves, quarters, … single steps): failures shrink to a few commands.</summary>
     public static IEnumerable<Scenario> Shrink(Scenario scenario)

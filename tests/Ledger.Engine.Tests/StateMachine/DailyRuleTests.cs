@@ -148,7 +148,7 @@ public class DailyRuleTests(CacheMode mode) : EngineFixture(mode)
         {
             ulong hash = engine.ComputeStateHash();
             engine = rig.Restart(null);
-            Assert.That(engine.ComputeStateHash(), Is.EqualTo(hash), "the counters are in the store's cut");
+            Assert.That(engine.ComputeStateHash(), Is.EqualTo(hash), "the counters are in the store's checkpoint");
         }
         Expect(Post(Posting(A, "p2", 998, 1_001)).ApplyTo(engine), ResultCode.RuleDeclined);
         Expect(Post(Posting(A, "p3", 998, 1_000)).ApplyTo(engine), ResultCode.Ok);

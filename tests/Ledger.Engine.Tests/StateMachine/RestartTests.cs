@@ -9,7 +9,7 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Engine.Tests.StateMachine;
 
 /// <summary>
-/// docs/contract.md section 7: the same commands rebuild the same state; a restart from the entry store's cut (the live state it
+/// docs/contract.md section 7: the same commands rebuild the same state; a restart from the entry store's checkpoint (the live state it
 /// keeps beside the history) goes on exactly as a ledger that never stopped.
 /// </summary>
 public class RestartTests(CacheMode mode) : EngineFixture(mode)
@@ -63,7 +63,7 @@ public class RestartTests(CacheMode mode) : EngineFixture(mode)
     }
 
     [Test]
-    public void ShouldContinueFromTheStoresCutExactlyAsWithoutARestart()
+    public void ShouldContinueFromTheStoresCheckpointExactlyAsWithoutARestart()
     {
         var straight = NewEngine();
         var restarted = StoreBacked();
@@ -90,7 +90,7 @@ public class RestartTests(CacheMode mode) : EngineFixture(mode)
     }
 
     [Test]
-    public void ShouldRefuseACutWhoseOpenHoldsDoNotAddUpToTheAccountsHeld()
+    public void ShouldRefuseACheckpointWhoseOpenHoldsDoNotAddUpToTheAccountsHeld()
     {
         var engine = StoreBacked();
         foreach (var c in ADay()) c.ApplyTo(engine);
@@ -106,11 +106,11 @@ public class RestartTests(CacheMode mode) : EngineFixture(mode)
             RecordNumber = state.RecordNumber, LastSequence = state.LastSequence, ClockTicks = state.ClockTicks, HistoryHash = state.HistoryHash,
             Catalog = state.Catalog, Accounts = accounts, OpenHolds = state.OpenHolds,
         };
-        var ex = Assert.Throws<InvariantViolationException>(() => LedgerEngine.Restore(damaged));
+        var ex = Assert.Throws<InvariantViolationException>(() => LedgerEngine.Restore(damaged, SmallEngine));
         Assert.That(ex!.Message, Does.Contain("open holds hold"));
     }
 
-    /// <summary>An engine with an entry store behind it, whatever the fixture's mode (a restart needs the store's cut).</summary>
+    /// <summary>An engine with an entry store behind it, whatever the fixture's mode (a restart needs the store's checkpoint).</summary>
     private static LedgerEngine StoreBacked()
     {
         var mode = EngineRigs.Mode;

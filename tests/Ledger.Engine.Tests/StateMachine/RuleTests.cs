@@ -100,7 +100,7 @@ public class RuleTests(CacheMode mode) : EngineFixture(mode)
             new HistoryCodeDefinition(300, "Wire", Direction.Debit, "wires", [EntryKind.Ledger], false,
                 [new RuleDefinition("minAmount", "100"), new RuleDefinition("currencies", "USD EUR"), new RuleDefinition("maxAmount", "500")]),
         ]);
-        var engine = new LedgerEngine(catalog);
+        var engine = new LedgerEngine(catalog, SmallEngine);
         Expect(Open(A, accountCurrency).ApplyTo(engine), ResultCode.Ok);
         Expect(Post(Posting(A, "fund", 100, 10_000, accountCurrency)).ApplyTo(engine), ResultCode.Ok);
         return engine;

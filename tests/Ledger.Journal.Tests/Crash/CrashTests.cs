@@ -42,7 +42,7 @@ public class CrashTests
             child.Flush();
             while (model.Acked.Count < AccountCount) model.OnLine(child.ReadLine()!);
 
-            int cutStarts = 0, deletedStarts = 0, olderStarts = 0;
+            int checkpointStarts = 0, deletedStarts = 0, olderStarts = 0;
             string storeDir = Path.Combine(dir.Path, EntryStore.DirectoryName);
             string olderStore = Path.Combine(dir.Path, "store-older-copy");
             var phase = System.Diagnostics.Stopwatch.StartNew();
@@ -100,19 +100,19 @@ public class CrashTests
                 timings[2] += phase.Elapsed.TotalSeconds; phase.Restart();
                 Assert.That(ready.Hash, Is.EqualTo(view.StateHash), $"round {round}: recovered state hash = full replay of the journal");
                 Assert.That(ready.LastRecord, Is.EqualTo(view.LastRecord), $"round {round}: recovery reaches the journal's last committed record");
-                Assert.That(ready.Cut, Is.EqualTo("-"), $"round {round}: a SIGKILL never leaves a damaged committed record");
+                Assert.That(ready.JournalCut, Is.EqualTo("-"), $"round {round}: a SIGKILL never leaves a damaged committed record");
                 Assert.That(ready.Balances, Is.EqualTo(view.Balances), $"round {round}: recovered balances = balances recomputed from the journal's events");
-                // Start-up says what it did: from the store's cut, replaying only what came after it.
+                // Start-up says what it did: from the store's checkpoint, replaying only what came after it.
                 if (deleted)
                 {
-                    Assert.That(ready.StoreCutRecord, Is.EqualTo("-"), $"round {round}: no store, no cut");
+                    Assert.That(ready.StoreCheckpointRecord, Is.EqualTo("-"), $"round {round}: no store, no checkpoint");
                     Assert.That(ready.RecordsReplayed, Is.EqualTo(view.LastRecord), $"round {round}: a deleted store is rebuilt from the whole journal");
                 }
-                else if (ready.StoreCutRecord != "-")
+                else if (ready.StoreCheckpointRecord != "-")
                 {
-                    long cutRecord = long.Parse(ready.StoreCutRecord, CultureInfo.InvariantCulture);
-                    Assert.That(cutRecord + ready.RecordsReplayed, Is.EqualTo(view.LastRecord), $"round {round}: the store's cut + the records replayed after it = the journal");
-                    cutStarts++;
+                    long checkpointRecord = long.Parse(ready.StoreCheckpointRecord, CultureInfo.InvariantCulture);
+                    Assert.That(checkpointRecord + ready.RecordsReplayed, Is.EqualTo(view.LastRecord), $"round {round}: the store's checkpoint + the records replayed after it = the journal");
+                    checkpointStarts++;
                 }
 
                 // Retry every in-flight command, and a few acknowledged ones: the answers must be the journal's.
@@ -131,8 +131,8 @@ public class CrashTests
                 timings[3] += phase.Elapsed.TotalSeconds;
             }
             TestContext.Out.WriteLine($"load {timings[0]:0.0} s, kill+check {timings[1]:0.0} s, restart {timings[2]:0.0} s, retries {timings[3]:0.0} s");
-            TestContext.Out.WriteLine($"{kills} SIGKILLs, {model.Acked.Count} commands acknowledged; restarts: {cutStarts} from the store's cut, {deletedStarts} with the store deleted, {olderStarts} with an older store");
-            Assert.That(cutStarts, Is.GreaterThan(kills / 2), "most restarts start from the store's cut and replay only the tail");
+            TestContext.Out.WriteLine($"{kills} SIGKILLs, {model.Acked.Count} commands acknowledged; restarts: {checkpointStarts} from the store's checkpoint, {deletedStarts} with the store deleted, {olderStarts} with an older store");
+            Assert.That(checkpointStarts, Is.GreaterThan(kills / 2), "most restarts start from the store's checkpoint and replay only the tail");
             Assert.That(deletedStarts, Is.GreaterThan(0));
             Assert.That(olderStarts, Is.GreaterThan(0));
 
@@ -158,9 +158,9 @@ public class CrashTests
             child.Dispose();
             child = ChildProcess.Start(dir.Path, storeDelayMs: 0);
             var again = ReadReady(child);
-            Assert.That(again.RecordsReplayed, Is.Zero, "after a clean stop the store's cut is the journal's end: nothing to replay");
+            Assert.That(again.RecordsReplayed, Is.Zero, "after a clean stop the store's checkpoint is the journal's end: nothing to replay");
             Assert.That(again.Hash, Is.EqualTo(final.StateHash));
-            Assert.That(again.Cut, Is.EqualTo("-"));
+            Assert.That(again.JournalCut, Is.EqualTo("-"));
         }
         finally
         {
@@ -168,7 +168,7 @@ public class CrashTests
         }
     }
 
-    private sealed record Ready(long LastRecord, ulong Hash, long RecordsReplayed, string StoreCutRecord, string Cut, Dictionary<long, Balances> Balances);
+    private sealed record Ready(long LastRecord, ulong Hash, long RecordsReplayed, string StoreCheckpointRecord, string JournalCut, Dictionary<long, Balances> Balances);
 
     private static void Copy(string from, string to)
     {

@@ -122,7 +122,7 @@ public class KeyFilterTests
             late = Post(Posting(Account(1000), "late", 100, 2));
             StoreHarness.Run(store, [late]);
         }
-        File.Copy(saved, path, overwrite: true); // the store's cut is past the filter's save (as after a crash between checkpoints)
+        File.Copy(saved, path, overwrite: true); // the store's checkpoint is past the filter's save (as after a crash between checkpoints)
         using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
         Assert.That(reopened.Entries.FilterRebuiltKeys, Is.Zero, "topped up from the journal, not refilled from the store");
         Assert.That(reopened.Entries.FilterComplete, Is.True);

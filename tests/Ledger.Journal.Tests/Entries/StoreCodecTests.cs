@@ -58,7 +58,7 @@ public class StoreCodecTests
     public void ShouldDecodeOrRefuseMutatedValuesOfEveryRowKindButNeverThrowAnythingElse()
     {
         // Hostile bytes on read (issue 17, item 4): a value damaged on disk or written by a bug. Each row kind the store
-        // reads (entry image, account, daily counter, cut, catalog) decodes or is refused with StoreFormatException, the
+        // reads (entry image, account, daily counter, checkpoint, catalog) decodes or is refused with StoreFormatException, the
         // exception start-up answers by rebuilding the store from the journal; any other exception would stop start-up.
         var random = new Random(20261206);
         var buffer = new byte[StoreCodec.ImageBytesMax];
@@ -75,9 +75,9 @@ public class StoreCodecTests
         var counter = new byte[StoreCodec.DailyCounterBytes];
         StoreCodec.WriteDailyCounter(new DailyCounter { AccountPacked = 42, Scope = 3, Day = 20_000, Count = 2, SumMinor = 900 }, counter);
         values.Add(("daily counter", counter, v => StoreCodec.ReadDailyCounter(v)));
-        var cut = new byte[StoreCut.Bytes];
-        new StoreCut(12, 4_096, 4_200, 0xDEADBEEF, 30, 639_000_000_000_000_000, 77, 5, 1).Write(cut);
-        values.Add(("cut", cut, v => StoreCut.Read(v)));
+        var checkpoint = new byte[StoreCheckpoint.Bytes];
+        new StoreCheckpoint(12, 4_096, 4_200, 0xDEADBEEF, 30, 639_000_000_000_000_000, 77, 5, 1).Write(checkpoint);
+        values.Add(("checkpoint", checkpoint, v => StoreCheckpoint.Read(v)));
         var catalog = Ledger.Testing.Catalogs.WithRules(new Dictionary<int, Ledger.Engine.Catalog.RuleDefinition[]> { [998] = [Ledger.Testing.Catalogs.Rule("fee", "code=700 fixed=25")] });
         values.Add(("catalog", StoreCodec.WriteCatalog(catalog), v => StoreCodec.ReadCatalog(v)));
         Assert.That(StoreCodec.ReadCatalog(values[^1].Value).Definitions.Count, Is.EqualTo(catalog.Definitions.Count), "the catalog row reads back");

@@ -12,7 +12,7 @@ namespace Ledger.Journal.Entries;
 /// 36 reserved u32 | 40 lastSequence i64 | 48 clockTicks i64 | 56 historyHash u64 | 64 accounts i64 | 72 openHolds i64   (80 bytes)
 /// </code>
 /// </summary>
-public sealed record StoreCut(long RecordNumber, long RecordAddress, long NextAddress, uint RecordChecksum, long LastSequence,
+public sealed record StoreCheckpoint(long RecordNumber, long RecordAddress, long NextAddress, uint RecordChecksum, long LastSequence,
     long ClockTicks, ulong HistoryHash, long Accounts, long OpenHolds)
 {
     public const int Bytes = 80;
@@ -32,11 +32,11 @@ public sealed record StoreCut(long RecordNumber, long RecordAddress, long NextAd
         BinaryPrimitives.WriteInt64LittleEndian(into[72..], OpenHolds);
     }
 
-    public static StoreCut Read(ReadOnlySpan<byte> from)
+    public static StoreCheckpoint Read(ReadOnlySpan<byte> from)
     {
         if (from.Length != Bytes || from[0] != StoreCodec.FormatVersion)
-            throw new StoreFormatException($"its cut record is {from.Length} bytes of version {(from.Length > 0 ? from[0] : 0)}, not {Bytes} of version {StoreCodec.FormatVersion}");
-        return new StoreCut(
+            throw new StoreFormatException($"its checkpoint record is {from.Length} bytes of version {(from.Length > 0 ? from[0] : 0)}, not {Bytes} of version {StoreCodec.FormatVersion}");
+        return new StoreCheckpoint(
             BinaryPrimitives.ReadInt64LittleEndian(from[8..]),
             BinaryPrimitives.ReadInt64LittleEndian(from[16..]),
             BinaryPrimitives.ReadInt64LittleEndian(from[24..]),

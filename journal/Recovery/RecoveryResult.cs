@@ -1,0 +1,22 @@
+using Ledger.Engine;
+
+namespace Ledger.Journal.Recovery;
+
+/// <summary>The recovered ledger and where the journal continues.</summary>
+public sealed class RecoveryResult
+{
+    internal RecoveryResult(LedgerEngine engine, RecoveryReport report, long nextRecordNumber, long nextAddress)
+    {
+        Engine = engine;
+        Report = report;
+        NextRecordNumber = nextRecordNumber;
+        NextAddress = nextAddress;
+    }
+
+    public LedgerEngine Engine { get; }
+    public RecoveryReport Report { get; }
+    /// <summary>The number the next appended record must get.</summary>
+    public long NextRecordNumber { get; }
+    /// <summary>Where a reader continues after the last recovered record.</summary>
+    public long NextAddress { get; }
+}
