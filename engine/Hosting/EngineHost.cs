@@ -23,6 +23,7 @@ public sealed class EngineHost : IDisposable
     private readonly IStageProcessor _last;
     private readonly PipelineFault _fault = new();
     private readonly InFlight _inFlight = new();
+    private readonly ProducerRoom _room = new();
     private readonly EngineHostSettings _settings;
     private readonly List<Thread> _threads = [];
     private Timer? _ticker;
@@ -76,7 +77,7 @@ public sealed class EngineHost : IDisposable
         // stage (through the ring), each stage the next. One shared strategy would wake every sleeping stage at every
         // publish and every stage's progress, to find most of them still with nothing to do (measured in docs/perf.md).
         for (int i = 0; i + 1 < _stages.Count; i++) _stages[i].Processor.Wakes(_stages[i + 1].Processor.WaitStrategy);
-        _last.Wakes(null); // producers on a full ring spin on the gating sequence; nobody sleeps on the last stage
+        _last.Wakes(_room); // producers waiting for room (TrySubmitAsync); those of SubmitAsync spin on the gating sequence
         _ring.Sequencer.SetGatingSequences(_last.Sequence);
     }
 
@@ -219,6 +220,50 @@ public sealed class EngineHost : IDisposable
         finally
         {
             Interlocked.Decrement(ref _inFlightPublishers);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TrySubmit(LedgerCommand, out ValueTask, out SubmitRefusal)"/> that, when the ring or the bound on entries
+    /// in flight is full, waits for room without holding a thread, at most <paramref name="waitMax"/>, then refuses as it
+    /// does. Answers go out after the journal commit, so a closed-loop client sends its next command while the stores
+    /// still write the last ones: a stage behind the answers that lags for a moment (a checkpoint, a write stall, a thread
+    /// the box did not schedule) fills the bound, and the write then waits for it instead of being refused.
+    /// Usage: <c>var refused = await host.TrySubmitAsync(command, wait); if (refused == SubmitRefusal.None) await command.WhenDone;</c>
+    /// </summary>
+    public ValueTask<SubmitRefusal> TrySubmitAsync(LedgerCommand command, TimeSpan waitMax)
+    {
+        if (TrySubmit(command, out _, out var refused) || !IsRoom(refused) || waitMax <= TimeSpan.Zero) return ValueTask.FromResult(refused);
+        return WaitForRoomAsync(command, waitMax);
+    }
+
+    private static bool IsRoom(SubmitRefusal refused) => refused is SubmitRefusal.EntriesInFlight or SubmitRefusal.RingFull;
+
+    private async ValueTask<SubmitRefusal> WaitForRoomAsync(LedgerCommand command, TimeSpan waitMax)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        _room.Enter();
+        try
+        {
+            while (true)
+            {
+                var freed = _room.Freed; // before the try: a release after it completes this one
+                if (TrySubmit(command, out _, out var refused) || !IsRoom(refused)) return refused;
+                var left = waitMax - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero) return refused;
+                try
+                {
+                    await freed.WaitAsync(left).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // tried once more above, then refused
+                }
+            }
+        }
+        finally
+        {
+            _room.Leave();
         }
     }
 
