@@ -53,10 +53,10 @@ public sealed class EngineHost : IDisposable
         IStageProcessor front;
         if (prefetcher is null) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, null, decide));
         else if (shared) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, PrefetchStage, EngineStage>>(_ring, null,
-            new(_ring, new PrefetchStage(prefetcher, _fault), decide), _settings.PrefetchBatchMax));
+            new(_ring, new PrefetchStage(prefetcher, _fault, engine), decide), _settings.PrefetchBatchMax));
         else
         {
-            var read = new BatchEventProcessor<CommandSlot, PrefetchStage>(_ring, null, new PrefetchStage(prefetcher, _fault), _settings.PrefetchBatchMax);
+            var read = new BatchEventProcessor<CommandSlot, PrefetchStage>(_ring, null, new PrefetchStage(prefetcher, _fault, engine), _settings.PrefetchBatchMax);
             Add("ledger-prefetch", read);
             Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, read.Sequence, decide, wait: _settings.WaitStrategy()));
         }

@@ -22,9 +22,17 @@ internal sealed class InFlight
     public long AcknowledgedRecord;
 }
 
-/// <summary>Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch.</summary>
-internal struct PrefetchStage(IEntryPrefetcher prefetcher, PipelineFault fault) : IBatchHandler<CommandSlot>
+/// <summary>
+/// Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch. It follows
+/// the catalogs in ring order (the one in force when the first command came, then each LoadCatalog's from the next
+/// command on, as the engine installs them) and tells each command whether a fee may be posted under its catalog
+/// (<see cref="LedgerCommand.FeesInForce"/>), so a ledger without fees looks up no fee keys for new entries.
+/// </summary>
+internal struct PrefetchStage(IEntryPrefetcher prefetcher, PipelineFault fault, LedgerEngine engine) : IBatchHandler<CommandSlot>
 {
+    private bool _catalogKnown;
+    private bool _feesInForce;
+
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
         Justification = "Fail-stop: whatever a stage throws stops the pipeline (PipelineFault) and no later command is acknowledged.")]
     public void OnEvent(ref CommandSlot slot, long sequence, bool endOfBatch)
@@ -32,7 +40,17 @@ internal struct PrefetchStage(IEntryPrefetcher prefetcher, PipelineFault fault) 
         if (fault.Value is not null) return;
         try
         {
-            prefetcher.Add(slot.Command!);
+            var command = slot.Command!;
+            // The first command: the engine has decided nothing from the ring yet (it runs behind this stage), so its
+            // catalog is the one in force.
+            if (!_catalogKnown)
+            {
+                _feesInForce = engine.Catalog.HasFees;
+                _catalogKnown = true;
+            }
+            if (command.Kind == CommandKind.LoadCatalog) _feesInForce = command.Catalog?.HasFees ?? true;
+            else command.FeesInForce = _feesInForce;
+            prefetcher.Add(command);
             if (endOfBatch) prefetcher.EndOfBatch();
         }
         catch (Exception ex)
