@@ -17,12 +17,7 @@ public sealed class AcknowledgeAfterJournalTests
     {
         var storeGate = new ManualResetEventSlim(true);
         var readGate = new ManualResetEventSlim(true);
-        await using var server = await GatewayServer.StartOnAsync(null, app =>
-        {
-            var runtime = app.Services.GetRequiredService<Hosting.LedgerRuntime>();
-            runtime.WrapStoreWriter = writer => new HeldStoreWriter(writer, storeGate);
-            runtime.WrapReadSink = sink => new HeldSink(sink, readGate);
-        }, "Ledger:ReadYourWritesWaitMax=00:00:30");
+        await using var server = await StartHeldBackAsync(storeGate, readGate, "Ledger:ReadYourWritesWaitMax=00:00:30");
         var account = await server.OpenAccountAsync();
         using var client = await server.ClientAsync();
         using (var first = await client.PostAsync(account.Batches, Http.Deposit("dep-1", 100))) Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
@@ -129,12 +124,8 @@ public sealed class AcknowledgeAfterJournalTests
     {
         var storeGate = new ManualResetEventSlim(true);
         var readGate = new ManualResetEventSlim(true);
-        await using var server = await GatewayServer.StartOnAsync(null, app =>
-        {
-            var runtime = app.Services.GetRequiredService<Hosting.LedgerRuntime>();
-            runtime.WrapStoreWriter = writer => new HeldStoreWriter(writer, storeGate);
-            runtime.WrapReadSink = sink => new HeldSink(sink, readGate);
-        }, "Ledger:Memory:InFlightEntriesMax=2000", "Ledger:BusyWaitMax=00:01:00", "Ledger:RateLimit:PermitsPerSecond=0");
+        await using var server = await StartHeldBackAsync(storeGate, readGate,
+            "Ledger:Memory:InFlightEntriesMax=2000", "Ledger:BusyWaitMax=00:01:00", "Ledger:RateLimit:PermitsPerSecond=0");
         const int connections = 32, batches = 3, entries = 100;
         var accounts = new TestAccount[connections];
         for (int c = 0; c < connections; c++) accounts[c] = await server.OpenAccountAsync();
@@ -198,6 +189,15 @@ public sealed class AcknowledgeAfterJournalTests
         }
         Assert.That(await client.BalancesAsync(account), Is.EqualTo((400L, 0L)), "the refused write changed nothing");
     }
+
+    /// <summary>A gateway whose entry store and read side wait at the end of each batch while their gate is closed.</summary>
+    private static Task<GatewayServer> StartHeldBackAsync(ManualResetEventSlim storeGate, ManualResetEventSlim readGate, params string[] settings) =>
+        GatewayServer.StartOnAsync(null, app =>
+        {
+            var runtime = app.Services.GetRequiredService<Hosting.LedgerRuntime>();
+            runtime.WrapStoreWriter = writer => new HeldStoreWriter(writer, storeGate);
+            runtime.WrapReadSink = sink => new HeldSink(sink, readGate);
+        }, settings);
 
     /// <summary>The entry store's writer, held at the end of each batch while the gate is closed.</summary>
     private sealed class HeldStoreWriter(IEntryStoreWriter inner, ManualResetEventSlim gate) : IEntryStoreWriter
