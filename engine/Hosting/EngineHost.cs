@@ -106,6 +106,11 @@ public sealed class EngineHost : IDisposable
     /// <summary>Entries published but not yet released (bounded by <see cref="EngineHostSettings.InFlightEntriesMax"/>).</summary>
     public long EntriesInFlight => Volatile.Read(ref _inFlight.Entries);
 
+    /// <summary>Writes that waited for room in <see cref="TrySubmitAsync"/>, and those refused after the wait (for metrics).</summary>
+    public long RoomWaits => Volatile.Read(ref _roomWaits);
+    public long RoomWaitsRefused => Volatile.Read(ref _roomWaitsRefused);
+    private long _roomWaits, _roomWaitsRefused;
+
     /// <summary>The bound on <see cref="EntriesInFlight"/> (<see cref="EngineHostSettings.InFlightEntriesMax"/>).</summary>
     public int InFlightEntriesMax => _settings.InFlightEntriesMax;
 
@@ -242,6 +247,7 @@ public sealed class EngineHost : IDisposable
     private async ValueTask<SubmitRefusal> WaitForRoomAsync(LedgerCommand command, TimeSpan waitMax)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Interlocked.Increment(ref _roomWaits);
         _room.Enter();
         try
         {
@@ -250,7 +256,11 @@ public sealed class EngineHost : IDisposable
                 var freed = _room.Freed; // before the try: a release after it completes this one
                 if (TrySubmit(command, out _, out var refused) || !IsRoom(refused)) return refused;
                 var left = waitMax - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-                if (left <= TimeSpan.Zero) return refused;
+                if (left <= TimeSpan.Zero)
+                {
+                    Interlocked.Increment(ref _roomWaitsRefused);
+                    return refused;
+                }
                 try
                 {
                     await freed.WaitAsync(left).ConfigureAwait(false);

@@ -158,6 +158,8 @@ public sealed class AcknowledgeAfterJournalTests
         }
         var statuses = (await posting).SelectMany(codes => codes).ToArray();
         Assert.That(statuses, Has.All.EqualTo(HttpStatusCode.Created), "no 503 busy: each write waited for room");
+        Assert.That(host.RoomWaits, Is.GreaterThan(0), "some did wait");
+        Assert.That(host.RoomWaitsRefused, Is.Zero);
         using var reader = await server.ClientAsync();
         foreach (var account in accounts) Assert.That(await reader.BalancesAsync(account), Is.EqualTo((batches * (long)entries, 0L)));
         Assert.That(host.EntriesInFlight, Is.Zero);
@@ -182,6 +184,7 @@ public sealed class AcknowledgeAfterJournalTests
             using var refused = await client.PostAsync(account.Batches, second);
             var problem = await refused.ProblemAsync(503, "busy");
             Assert.That((string)problem["detail"]!, Does.Contain("Ledger:Memory:InFlightEntriesMax"));
+            Assert.That(server.Runtime.Host!.RoomWaitsRefused, Is.EqualTo(1), "it waited, then was refused");
         }
         finally
         {
