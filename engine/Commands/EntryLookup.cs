@@ -17,8 +17,14 @@ public struct EntryLookup
 /// correlation id at 2i, its reference at 2i+1 when it has one, the bundle id at 2n for a bundle, then for a ledger or
 /// reversal entry its fee id (<c>&lt;id&gt;:fee</c>) at 2n+1+2i and for a reversal the fee id of the entry it reverses
 /// (<c>&lt;reference&gt;:fee</c>) at 2n+2+2i: the fee entry a replay answers again, a new fee must not collide with, and a
-/// reversal reverses too. The plan names them whatever the catalog says (the prefetch does not read it); the key filter
-/// answers most of them absent without a read. A DELETE has its target at 0; other commands name none.
+/// reversal reverses too. A DELETE has its target at 0; other commands name none.
+/// <para>A ledger entry's fee key is needed only when the catalog the command is decided under has a fee
+/// (<see cref="LedgerCommand.FeesInForce"/>: a new fee must not collide) or the entry already carried one (a replay answers
+/// it again); without fees in force the prefetch <see cref="Deferred">defers</see> it and looks it up only if the entry's
+/// own lookup found it with a fee. An entry the engine's cache holds but the store does not yet (above the watermark)
+/// needs no lookup: its fee was created and is changed by the same commands as the entry (a reversal reverses both; a
+/// posting is never removed), so it has the same last change and is in the cache too. A reversal's fee keys are always
+/// named: whether the entry it reverses carried a fee is known only from that entry, which may be in the cache alone.</para>
 /// </summary>
 public static class LookupPlan
 {
@@ -37,6 +43,24 @@ public static class LookupPlan
     public static int Bundle(int n) => 2 * n;
     public static int Fee(int n, int i) => 2 * n + 1 + 2 * i;
     public static int ReferenceFee(int n, int i) => 2 * n + 2 + 2 * i;
+
+    /// <summary>
+    /// Whether the prefetch leaves <paramref name="position"/> out at first: the fee key of a ledger entry when no fee is in
+    /// force. It looks it up afterwards only when <see cref="NeedsDeferred"/> says the entry carried a fee.
+    /// </summary>
+    public static bool Deferred(LedgerCommand command, int position)
+    {
+        if (command.FeesInForce || command.Kind != CommandKind.PostEntries) return false;
+        int p = position - 2 * command.EntryCount - 1;
+        return p >= 0 && (p & 1) == 0 && command.Entries[p >> 1].Kind == Domain.EntryKind.Ledger;
+    }
+
+    /// <summary>After the first lookups: whether entry <paramref name="i"/>'s deferred fee key must be read (its own lookup found it with a fee: a replay).</summary>
+    public static bool NeedsDeferred(LedgerCommand command, int i)
+    {
+        ref readonly var own = ref command.Lookups[Own(i)];
+        return command.Entries[i].Kind == Domain.EntryKind.Ledger && own.Found && own.Image.HasFee;
+    }
 
     /// <summary>Writes the key of position <paramref name="position"/>; returns its length, or 0 when nothing is looked up there (no reference, or an id the engine will refuse).</summary>
     public static int KeyOf(LedgerCommand command, int position, Span<byte> key, out long account)

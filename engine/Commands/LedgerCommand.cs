@@ -57,6 +57,12 @@ public sealed class LedgerCommand : IValueTaskSource
     public bool Prefetched;
     /// <summary>The entry store's watermark when the lookups were read: it held every change of commands up to this journal record number.</summary>
     public long StoreWatermark;
+    /// <summary>
+    /// Whether the catalog this command will be decided under may post a fee (set by the pipeline's prefetch stage, which
+    /// follows the catalogs in ring order). False lets the prefetch leave out the fee key of a ledger entry unless the
+    /// store holds that entry with a fee (<see cref="LookupPlan.Deferred"/>). True by default: every key is looked up.
+    /// </summary>
+    public bool FeesInForce = true;
     public EntryLookup[] Lookups = new EntryLookup[2];
     public int LookupCount;
 
@@ -117,8 +123,9 @@ public sealed class LedgerCommand : IValueTaskSource
 
     /// <summary>
     /// Producer side: gives every ledger and reversal entry its fee id (<see cref="FeeIds"/>) where it has none, so the
-    /// engine, which may post a fee with it, allocates nothing. The host calls it at publish and the journal's reader for
-    /// every record; an id too long to carry a fee gets none (the engine refuses that entry if it would carry one).
+    /// engine, which may post a fee with it, allocates nothing (tests; the host and what-if call the overload that asks
+    /// the catalog, and the journal's reader derives the ids of the fees a record holds); an id too long to carry a fee
+    /// gets none (the engine refuses that entry if it would carry one).
     /// </summary>
     public void DeriveFeeIds()
     {
@@ -247,6 +254,7 @@ public sealed class LedgerCommand : IValueTaskSource
         FromJournal = false;
         Prefetched = false;
         StoreWatermark = 0;
+        FeesInForce = true;
         LookupCount = 0;
         JournalAddress = 0;
         JournalNextAddress = 0;

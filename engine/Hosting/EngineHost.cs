@@ -23,6 +23,7 @@ public sealed class EngineHost : IDisposable
     private readonly IStageProcessor _last;
     private readonly PipelineFault _fault = new();
     private readonly InFlight _inFlight = new();
+    private readonly ProducerRoom _room = new();
     private readonly EngineHostSettings _settings;
     private readonly List<Thread> _threads = [];
     private Timer? _ticker;
@@ -53,7 +54,7 @@ public sealed class EngineHost : IDisposable
         if (prefetcher is null) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, null, decide));
         else
         {
-            var read = Batching(new PrefetchStep(prefetcher), _settings.PrefetchBatchMax);
+            var read = Batching(new PrefetchStep(prefetcher, engine), _settings.PrefetchBatchMax);
             if (shared) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, BatchingStage<PrefetchStep>, EngineStage>>(_ring, null,
                 new(_ring, read, decide), _settings.PrefetchBatchMax));
             else
@@ -80,7 +81,7 @@ public sealed class EngineHost : IDisposable
         // stage (through the ring), each stage the next. One shared strategy would wake every sleeping stage at every
         // publish and every stage's progress, to find most of them still with nothing to do (measured in docs/perf.md).
         for (int i = 0; i + 1 < _stages.Count; i++) _stages[i].Processor.Wakes(_stages[i + 1].Processor.WaitStrategy);
-        _last.Wakes(null); // producers on a full ring spin on the gating sequence; nobody sleeps on the last stage
+        _last.Wakes(_room); // producers waiting for room (TrySubmitAsync); those of SubmitAsync spin on the gating sequence
         _ring.Sequencer.SetGatingSequences(_last.Sequence);
     }
 
@@ -116,6 +117,11 @@ public sealed class EngineHost : IDisposable
 
     /// <summary>Entries published but not yet released (bounded by <see cref="EngineHostSettings.InFlightEntriesMax"/>).</summary>
     public long EntriesInFlight => Volatile.Read(ref _inFlight.Entries);
+
+    /// <summary>Writes that waited for room in <see cref="TrySubmitAsync"/>, and those refused after the wait (for metrics).</summary>
+    public long RoomWaits => Volatile.Read(ref _roomWaits);
+    public long RoomWaitsRefused => Volatile.Read(ref _roomWaitsRefused);
+    private long _roomWaits, _roomWaitsRefused;
 
     /// <summary>The bound on <see cref="EntriesInFlight"/> (<see cref="EngineHostSettings.InFlightEntriesMax"/>).</summary>
     public int InFlightEntriesMax => _settings.InFlightEntriesMax;
@@ -231,6 +237,55 @@ public sealed class EngineHost : IDisposable
         finally
         {
             Interlocked.Decrement(ref _inFlightPublishers);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TrySubmit(LedgerCommand, out ValueTask, out SubmitRefusal)"/> that, when the ring or the bound on entries
+    /// in flight is full, waits for room without holding a thread, at most <paramref name="waitMax"/>, then refuses as it
+    /// does. Answers go out after the journal commit, so a closed-loop client sends its next command while the stores
+    /// still write the last ones: a stage behind the answers that lags for a moment (a checkpoint, a write stall, a thread
+    /// the box did not schedule) fills the bound, and the write then waits for it instead of being refused.
+    /// Usage: <c>var refused = await host.TrySubmitAsync(command, wait); if (refused == SubmitRefusal.None) await command.WhenDone;</c>
+    /// </summary>
+    public ValueTask<SubmitRefusal> TrySubmitAsync(LedgerCommand command, TimeSpan waitMax)
+    {
+        if (TrySubmit(command, out _, out var refused) || !IsRoom(refused) || waitMax <= TimeSpan.Zero) return ValueTask.FromResult(refused);
+        return WaitForRoomAsync(command, waitMax);
+    }
+
+    private static bool IsRoom(SubmitRefusal refused) => refused is SubmitRefusal.EntriesInFlight or SubmitRefusal.RingFull;
+
+    private async ValueTask<SubmitRefusal> WaitForRoomAsync(LedgerCommand command, TimeSpan waitMax)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Interlocked.Increment(ref _roomWaits);
+        _room.Enter();
+        try
+        {
+            while (true)
+            {
+                var freed = _room.Freed; // before the try: a release after it completes this one
+                if (TrySubmit(command, out _, out var refused) || !IsRoom(refused)) return refused;
+                var left = waitMax - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero)
+                {
+                    Interlocked.Increment(ref _roomWaitsRefused);
+                    return refused;
+                }
+                try
+                {
+                    await freed.WaitAsync(left).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // tried once more above, then refused
+                }
+            }
+        }
+        finally
+        {
+            _room.Leave();
         }
     }
 

@@ -87,13 +87,31 @@ internal struct BatchingStage<TStep>(TStep step, PipelineFault fault, int batchM
     }
 }
 
-/// <summary>Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch (the engine must not decide without it).</summary>
-internal readonly struct PrefetchStep(IEntryPrefetcher prefetcher) : IBatchStep
+/// <summary>
+/// Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch (the engine
+/// must not decide without it). It follows the catalogs in ring order (the one in force when the first command came,
+/// then each LoadCatalog's from the next command on, as the engine installs them) and tells each command whether a fee
+/// may be posted under its catalog (<see cref="LedgerCommand.FeesInForce"/>), so a ledger without fees looks up no fee
+/// keys for new entries.
+/// </summary>
+internal struct PrefetchStep(IEntryPrefetcher prefetcher, LedgerEngine engine) : IBatchStep
 {
+    private bool _catalogKnown;
+    private bool _feesInForce;
+
     public static bool HandsOver => false;
 
     public bool Add(LedgerCommand command)
     {
+        // The first command: the engine has decided nothing from the ring yet (it runs behind this stage), so its
+        // catalog is the one in force.
+        if (!_catalogKnown)
+        {
+            _feesInForce = engine.Catalog.HasFees;
+            _catalogKnown = true;
+        }
+        if (command.Kind == CommandKind.LoadCatalog) _feesInForce = command.Catalog?.HasFees ?? true;
+        else command.FeesInForce = _feesInForce;
         prefetcher.Add(command);
         return true;
     }

@@ -15,7 +15,7 @@ public sealed class BatchEventProcessor<T, THandler> : IStageProcessor
     private readonly long _batchMax;
     private volatile bool _halted;
     private readonly IWaitStrategy _wait;
-    private IWaitStrategy? _wakes;
+    private IWakeable? _wakes;
 
     /// <param name="ring">The ring to consume.</param>
     /// <param name="upstream">The previous stage's sequence, or null for the first stage (it follows the producers).</param>
@@ -55,7 +55,7 @@ public sealed class BatchEventProcessor<T, THandler> : IStageProcessor
     /// <summary>Stops after the slots available now are processed (call once the producers have stopped).</summary>
     public IWaitStrategy WaitStrategy => _wait;
 
-    public void Wakes(IWaitStrategy? downstream) => _wakes = downstream;
+    public void Wakes(IWakeable? downstream) => _wakes = downstream;
 
     public void Halt()
     {

@@ -13,10 +13,10 @@ public interface IStageProcessor : ISequenceBarrierSource
     IWaitStrategy WaitStrategy { get; }
 
     /// <summary>
-    /// Whom this stage wakes when it advances: the next stage's wait strategy (null: nobody waits on it, the last stage).
-    /// By default the ring's shared strategy, which wakes every stage sharing it.
+    /// Whom this stage wakes when it advances: the next stage's wait strategy, or for the last stage the producers
+    /// waiting for room (null: nobody). By default the ring's shared strategy, which wakes every stage sharing it.
     /// </summary>
-    void Wakes(IWaitStrategy? downstream);
+    void Wakes(IWakeable? downstream);
 
     /// <summary>Stops after the slots available now are processed (call once the producers have stopped).</summary>
     void Halt();

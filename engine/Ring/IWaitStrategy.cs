@@ -5,12 +5,9 @@ namespace Ledger.Engine.Ring;
 /// (right only with a core per consumer); yielding gives the core away between checks; blocking sleeps on a
 /// monitor and is the right default on a small shared machine.
 /// </summary>
-public interface IWaitStrategy
+public interface IWaitStrategy : IWakeable
 {
     /// <summary>Waits until <paramref name="availability"/> reports at least <paramref name="sequence"/>, or the barrier is alerted.</summary>
     /// <returns>The highest sequence available (may exceed the one asked for), or -2 when alerted.</returns>
     long WaitFor(long sequence, ISequenceBarrierSource availability, Func<bool> alerted);
-
-    /// <summary>Wakes blocked waiters after a publish or a consumer's progress.</summary>
-    void SignalAllWhenBlocking();
 }

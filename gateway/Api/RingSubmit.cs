@@ -5,26 +5,25 @@ using Ledger.Gateway.Problems;
 
 namespace Ledger.Gateway.Api;
 
-/// <summary>Publishes a filled command on the ring without blocking a request thread: a full ring is a 503, not a wait.</summary>
+/// <summary>Publishes a filled command on the ring without blocking a request thread: no room within Ledger:BusyWaitMax is a 503.</summary>
 internal static class RingSubmit
 {
-    /// <summary>True when published: await <paramref name="done"/> (a ValueTask on the pooled command itself, no Task per request).</summary>
-    private static bool TryPublish(LedgerRuntime runtime, LedgerCommand command, out ValueTask done, out ProblemResult? problem)
+    /// <summary>
+    /// Null when published: await <c>command.WhenDone</c> (a ValueTask on the pooled command itself, no Task per request).
+    /// When the stages behind the answers lag and the ring or the entries in flight are full, it waits for room
+    /// (<see cref="LedgerOptions.BusyWaitMax"/>, no thread held) before answering 503 <c>busy</c>.
+    /// </summary>
+    private static async ValueTask<ProblemResult?> PublishAsync(LedgerRuntime runtime, LedgerCommand command)
     {
-        problem = null;
-        done = default;
         var host = runtime.Host;
-        if (host is null || !runtime.IsReady)
-        {
-            problem = HttpEdge.NotReady(runtime);
-            return false;
-        }
-        if (host.TrySubmit(command, out done, out var refused)) return true;
-        problem = refused == SubmitRefusal.Stopped || host.Fault is not null || !runtime.IsReady
-            ? HttpEdge.NotReady(runtime) ?? Problem.Of(ProblemTypes.NotReady, "The ledger is stopping; retry shortly.")
-            : Busy(host, refused);
-        return false;
+        if (host is null || !runtime.IsReady) return Stopping(runtime);
+        var refused = await host.TrySubmitAsync(command, runtime.BusyWaitMax);
+        if (refused == SubmitRefusal.None) return null;
+        return refused == SubmitRefusal.Stopped || host.Fault is not null || !runtime.IsReady ? Stopping(runtime) : Busy(host, refused);
     }
+
+    private static ProblemResult Stopping(LedgerRuntime runtime) =>
+        HttpEdge.NotReady(runtime) ?? Problem.Of(ProblemTypes.NotReady, "The ledger is stopping; retry shortly.");
 
     /// <summary>The 503 <c>busy</c> naming the bound that refused: the ring's slots or the entries in flight.</summary>
     internal static ProblemResult Busy(EngineHost host, SubmitRefusal refused) => refused == SubmitRefusal.EntriesInFlight
@@ -33,14 +32,14 @@ internal static class RingSubmit
 
     /// <summary>
     /// Publishes the command and waits until it is durable and decided. Null when it was decided (read
-    /// <c>command.Result</c>); otherwise the Problem to answer: ring full, not ready, or the journal failed.
+    /// <c>command.Result</c>); otherwise the Problem to answer: no room (busy), not ready, or the journal failed.
     /// </summary>
     public static async ValueTask<ProblemResult?> SubmitAsync(LedgerRuntime runtime, LedgerCommand command)
     {
-        if (!TryPublish(runtime, command, out var done, out var problem)) return problem;
+        if (await PublishAsync(runtime, command) is { } problem) return problem;
         try
         {
-            await done;
+            await command.WhenDone;
         }
         catch (JournalFailedException ex)
         {

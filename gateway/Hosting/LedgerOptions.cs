@@ -49,6 +49,13 @@ public sealed class LedgerOptions
     /// </summary>
     public TimeSpan ReadYourWritesWaitMax { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a write waits at most for room in the pipeline (ring slots, <c>Memory:InFlightEntriesMax</c>) when the
+    /// stages behind the answers (entry store, read side) lag for a moment; past it the write is refused with 503
+    /// <c>busy</c> and Retry-After. 0: refuse at once. Default 2 s.
+    /// </summary>
+    public TimeSpan BusyWaitMax { get; set; } = TimeSpan.FromSeconds(2);
+
     public MemoryOptions Memory { get; set; } = new();
     public StorageOptions Storage { get; set; } = new();
     public CheckpointOptions Checkpoint { get; set; } = new();

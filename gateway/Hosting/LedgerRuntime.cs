@@ -95,6 +95,9 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>Where writes go, told to a partner who sends one to a statements replica (<c>Ledger:Statements:WritesUrl</c>).</summary>
     public string? WritesUrl => _options.Statements.WritesUrl;
 
+    /// <summary>How long a write waits for room in the pipeline before 503 <c>busy</c> (<see cref="LedgerOptions.BusyWaitMax"/>).</summary>
+    public TimeSpan BusyWaitMax => _options.BusyWaitMax;
+
     /// <summary>The running pipeline; null before <see cref="Start"/> has finished, and in the statements role.</summary>
     public EngineHost? Host => _ledger?.Host;
 

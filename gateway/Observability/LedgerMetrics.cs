@@ -72,6 +72,10 @@ public static class LedgerMetrics
 
     public static readonly Gauge RingDepth = Metrics.CreateGauge(
         "ledger_ring_depth", "Commands published on the ring and not yet through its last stage.");
+    private static readonly Gauge EntriesInFlight = Metrics.CreateGauge(
+        "ledger_entries_in_flight", "Entries counted against Ledger:Memory:InFlightEntriesMax (each requested entry twice): published and not yet through the last stage.");
+    private static readonly Counter BusyWaits = Metrics.CreateCounter("ledger_busy_waits_total", "Writes that found the ring or the entries in flight full and waited for room.");
+    private static readonly Counter BusyRefusals = Metrics.CreateCounter("ledger_busy_refusals_total", "Writes refused 503 busy after waiting Ledger:BusyWaitMax for room.");
 
     // The balances and statements read store (on disk).
     private static readonly Gauge ReadStoreBytes = Metrics.CreateGauge("ledger_read_store_bytes", "Size of the balances and statements read store (files and memtables).");
@@ -143,6 +147,12 @@ public static class LedgerMetrics
         {
             var host = runtime.Host;
             RingDepth.Set(host?.RingDepth ?? 0);
+            EntriesInFlight.Set(host?.EntriesInFlight ?? 0);
+            if (host is not null)
+            {
+                BusyWaits.IncTo(host.RoomWaits);
+                BusyRefusals.IncTo(host.RoomWaitsRefused);
+            }
             GcPauseSeconds.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
             GcAllocatedBytes.IncTo(GC.GetTotalAllocatedBytes());
             LockContentions.IncTo(Monitor.LockContentionCount);

@@ -10,7 +10,8 @@ namespace Ledger.Journal.Entries;
 /// The prefetch stage's reader (<see cref="IEntryPrefetcher"/>): for every command of a drained batch it stamps the
 /// store's watermark (read before any lookup: the store only moves forward), then reads every key the commands name
 /// (<see cref="LookupPlan"/>) with RocksDB's batched MultiGet, a few hundred keys per call, into the commands'
-/// lookups. Keys live in native buffers allocated once: no allocation per command.
+/// lookups; without a fee in force, the fee keys of ledger entries only for replays of entries that carried one (a
+/// second MultiGet after the first). Keys live in native buffers allocated once: no allocation per command.
 /// Usage: <c>new EngineHost(engine, journal, sinks, settings, store.Prefetcher(), store.Writer());</c>
 /// </summary>
 public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
@@ -55,38 +56,65 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
     {
         long watermark = _store.Watermark; // before the filter and the reads: the store only moves forward
         var filter = _store.FilterComplete ? _store.Filter : null;
+        bool deferred = false;
         foreach (var command in _batch)
         {
             command.StoreWatermark = watermark;
             int count = command.PrepareLookups();
             for (int position = 0; position < count; position++)
             {
-                ref var lookup = ref command.Lookups[position];
-                lookup.Found = false;
-                int length = LookupPlan.KeyOf(command, position, _idScratch, out long account);
-                if (length <= 0)
+                if (LookupPlan.Deferred(command, position))
                 {
-                    lookup.KeyHash = 0;
+                    command.Lookups[position] = default; // nothing looked up (yet)
+                    deferred = true;
                     continue;
                 }
-                var id = _idScratch.AsSpan(0, length);
-                lookup.KeyHash = EntryKeys.Hash(account, id);
-                var key = new Span<byte>(_keys + _pending * StoreCodec.KeyBytesMax, StoreCodec.KeyBytesMax);
-                int keyLength = StoreCodec.EntryKey(account, id, key);
-                if (filter is not null && !filter.MayContain(KeyFilter.HashOf(key[..keyLength])))
-                {
-                    Filtered++; // never written: absent, no read
-                    continue;
-                }
-                _keyLengths[_pending] = (UIntPtr)keyLength;
-                _targetCommand[_pending] = command;
-                _targetPosition[_pending] = position;
-                if (++_pending == ChunkKeys) Read();
+                Look(command, position, filter);
             }
         }
         if (_pending > 0) Read();
+        // Without a fee in force, a ledger entry's fee key is read only for a replay of an entry that carried a fee.
+        if (deferred)
+        {
+            foreach (var command in _batch)
+            {
+                if (command.FeesInForce || command.Kind != CommandKind.PostEntries) continue;
+                int n = command.EntryCount;
+                for (int i = 0; i < n; i++)
+                {
+                    if (LookupPlan.NeedsDeferred(command, i)) Look(command, LookupPlan.Fee(n, i), filter);
+                }
+            }
+            if (_pending > 0) Read();
+        }
         foreach (var command in _batch) command.Prefetched = true;
         _batch.Clear();
+    }
+
+    /// <summary>Names the key of one position: absent at once when it has none or the key filter says so, else queued for the next MultiGet.</summary>
+    private void Look(LedgerCommand command, int position, KeyFilter? filter)
+    {
+        ref var lookup = ref command.Lookups[position];
+        lookup.Found = false;
+        int length = LookupPlan.KeyOf(command, position, _idScratch, out long account);
+        if (length <= 0)
+        {
+            lookup.KeyHash = 0;
+            return;
+        }
+        var id = _idScratch.AsSpan(0, length);
+        lookup.KeyHash = EntryKeys.Hash(account, id);
+        var key = new Span<byte>(_keys + _pending * StoreCodec.KeyBytesMax, StoreCodec.KeyBytesMax);
+        int keyLength = StoreCodec.EntryKey(account, id, key);
+        if (filter is not null && !filter.MayContain(KeyFilter.HashOf(key[..keyLength])))
+        {
+            Filtered++; // never written: absent, no read
+            return;
+        }
+        _keyLengths[_pending] = (UIntPtr)keyLength;
+        _targetCommand[_pending] = command;
+        _targetPosition[_pending] = position;
+        if (++_pending == ChunkKeys) Read();
     }
 
     private void Read()

@@ -252,8 +252,8 @@ public static class RecordCodec
             e.Currency = new CurrencyCode(r.ReadInt32());
             e.Reference = r.ReadString();
             e.ExpiresAtTicks = r.ReadInt64();
+            e.FeeCorrelationId = null; // not journaled: derived below for the entries whose fee an event names (ReadEntryString)
         }
-        c.DeriveFeeIds(); // not journaled: derived, as the producer did
     }
 
     private static void ReadOpenings(ref MessagePackReader r, LedgerCommand c)
@@ -344,9 +344,15 @@ public static class RecordCodec
             if (i < 0 && !description)
             {
                 // -1 - i: the fee id derived from entry i (a fee event)
+                // Derived here, for the entries that posted a fee only (a reader of a ledger without fees allocates none);
+                // the engine replaying the record decides the same fee with this very string.
                 i = -1 - i;
-                if ((uint)i >= (uint)c.EntryCount || c.Entries[i].FeeCorrelationId is not { } feeId) throw new MessagePackSerializationException($"event names the fee of entry {i} of {c.EntryCount}, which has none");
-                return feeId;
+                if ((uint)i >= (uint)c.EntryCount) throw new MessagePackSerializationException($"event names the fee of entry {i} of {c.EntryCount}");
+                ref var carrier = ref c.Entries[i];
+                if (carrier.FeeCorrelationId is { } feeId) return feeId;
+                if (!FeeIds.MayCarry(carrier.Kind) || carrier.CorrelationId is not { Length: > 0 and <= FeeIds.CarrierIdLengthMax } id)
+                    throw new MessagePackSerializationException($"event names the fee of entry {i}, which cannot carry one");
+                return carrier.FeeCorrelationId = FeeIds.Of(id);
             }
             if ((uint)i >= (uint)c.EntryCount) throw new MessagePackSerializationException($"event names entry {i} of {c.EntryCount}");
             return description ? c.Entries[i].Description : c.Entries[i].CorrelationId;

@@ -152,6 +152,7 @@ public static class WhatIfReplay
                 }
                 else
                 {
+                    command.DeriveFeeIds(engine.Catalog); // the candidate's fees: ids derived here, not in the engine
                     engine.Apply(command);
                     if (command.Kind == CommandKind.LoadCatalog) engine.ReplaceCatalogForWhatIf(options.Candidate); // the candidate stays in force
                     else Compare(record, engine, summary, options.OnChange);

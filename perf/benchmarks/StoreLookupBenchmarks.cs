@@ -42,6 +42,7 @@ public class StoreLookupBenchmarks
     public void Setup()
     {
         _fixture = StoreFixture.Shared.Value;
+        if (PerfWorkload.Catalog().HasFees) throw new InvalidOperationException("The fixture's catalog has a fee: PrefetchMiss would not be the no-fee case.");
         _prefetcher = _fixture.Store.Prefetcher();
         _command = new LedgerCommand();
         var random = new Random(5);
@@ -81,6 +82,16 @@ public class StoreLookupBenchmarks
         return found;
     }
 
+    /// <summary><see cref="PrefetchMiss"/> with a fee in force (a catalog with a <c>fee</c> rule): the entry's fee id is looked up too.</summary>
+    [Benchmark(OperationsPerInvoke = LookupsPerInvoke)]
+    public int PrefetchMissFeeInForce()
+    {
+        int found = 0;
+        for (int i = 0; i < LookupsPerInvoke; i++) found += Prefetch(_hitAccounts[i], _misses[i], feesInForce: true);
+        if (found != 0) throw new InvalidOperationException($"{found} ids that were never stored were found.");
+        return found;
+    }
+
     [Benchmark(OperationsPerInvoke = LookupsPerInvoke)]
     public int TryGetHit()
     {
@@ -106,11 +117,15 @@ public class StoreLookupBenchmarks
         return sum;
     }
 
-    /// <summary>One single-entry post through the prefetcher, as the pipeline's prefetch stage runs it; 1 when the store had the id.</summary>
-    private int Prefetch(AccountKey account, string id)
+    /// <summary>
+    /// One single-entry post through the prefetcher, as the pipeline's prefetch stage runs it (under the fixture's
+    /// catalog, which has no fee, unless <paramref name="feesInForce"/>); 1 when the store had the id.
+    /// </summary>
+    private int Prefetch(AccountKey account, string id, bool feesInForce = false)
     {
         _command.Reset();
         _command.SetPost(1);
+        _command.FeesInForce = feesInForce;
         _command.Entries[0] = new EntryRequest
         {
             Account = account, Kind = EntryKind.Ledger, CorrelationId = id, EntryType = PerfWorkload.CreditCode, HasAmount = true, AmountMinor = 1, Currency = PerfWorkload.Usd,

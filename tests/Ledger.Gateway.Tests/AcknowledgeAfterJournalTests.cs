@@ -17,12 +17,7 @@ public sealed class AcknowledgeAfterJournalTests
     {
         var storeGate = new ManualResetEventSlim(true);
         var readGate = new ManualResetEventSlim(true);
-        await using var server = await GatewayServer.StartOnAsync(null, app =>
-        {
-            var runtime = app.Services.GetRequiredService<Hosting.LedgerRuntime>();
-            runtime.WrapStoreWriter = writer => new HeldStoreWriter(writer, storeGate);
-            runtime.WrapReadSink = sink => new HeldSink(sink, readGate);
-        }, "Ledger:ReadYourWritesWaitMax=00:00:30");
+        await using var server = await StartHeldBackAsync(storeGate, readGate, "Ledger:ReadYourWritesWaitMax=00:00:30");
         var account = await server.OpenAccountAsync();
         using var client = await server.ClientAsync();
         using (var first = await client.PostAsync(account.Batches, Http.Deposit("dep-1", 100))) Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.Created));
@@ -117,6 +112,95 @@ public sealed class AcknowledgeAfterJournalTests
         Assert.That(stale.Sum(), Is.Zero, "every read right after a 201 saw its entry");
         Assert.That(server.Runtime.ReadProgress.TimedOut, Is.Zero);
     }
+
+    /// <summary>
+    /// The soak's 503s (issue 14): 32 connections posting 100-entry batches, answered after the journal while the entry
+    /// store and the read side lag behind. The commands they have not let go of fill Memory:InFlightEntriesMax (here
+    /// 2 000 = 10 commands of 100 entries counted twice; 655 at the default); a write then waits for room instead of
+    /// being refused 503 busy, and every one is answered 201 once the stages catch up.
+    /// </summary>
+    [Test]
+    public async Task ShouldWaitForRoomRatherThanRefuseWritesWhileTheStagesBehindTheAnswersLag()
+    {
+        var storeGate = new ManualResetEventSlim(true);
+        var readGate = new ManualResetEventSlim(true);
+        await using var server = await StartHeldBackAsync(storeGate, readGate,
+            "Ledger:Memory:InFlightEntriesMax=2000", "Ledger:BusyWaitMax=00:01:00", "Ledger:RateLimit:PermitsPerSecond=0");
+        const int connections = 32, batches = 3, entries = 100;
+        var accounts = new TestAccount[connections];
+        for (int c = 0; c < connections; c++) accounts[c] = await server.OpenAccountAsync();
+        var host = server.Runtime.Host!;
+        storeGate.Reset();
+        readGate.Reset();
+        Task<HttpStatusCode[][]> posting;
+        try
+        {
+            posting = Task.WhenAll(Enumerable.Range(0, connections).Select(c => Task.Run(async () =>
+            {
+                using var client = await server.ClientAsync();
+                var codes = new HttpStatusCode[batches];
+                for (int b = 0; b < batches; b++)
+                {
+                    var body = Http.Batch(Enumerable.Range(0, entries).Select(i => Http.Entry("ledger", $"c{c}-b{b}-{i}", 100, 1)).ToArray());
+                    using var posted = await client.PostAsync(accounts[c].Batches, body);
+                    codes[b] = posted.StatusCode;
+                }
+                return codes;
+            })));
+            // Held back until the bound is full and writes wait (no clock: the loop ends when the state is reached).
+            while (host.EntriesInFlight + 2 * entries <= host.InFlightEntriesMax && !posting.IsCompleted) await Task.Delay(10);
+            Assert.That(posting.IsCompleted, Is.False, "writes wait while the bound is full");
+        }
+        finally
+        {
+            storeGate.Set();
+            readGate.Set();
+        }
+        var statuses = (await posting).SelectMany(codes => codes).ToArray();
+        Assert.That(statuses, Has.All.EqualTo(HttpStatusCode.Created), "no 503 busy: each write waited for room");
+        Assert.That(host.RoomWaits, Is.GreaterThan(0), "some did wait");
+        Assert.That(host.RoomWaitsRefused, Is.Zero);
+        using var reader = await server.ClientAsync();
+        foreach (var account in accounts) Assert.That(await reader.BalancesAsync(account), Is.EqualTo((batches * (long)entries, 0L)));
+        Assert.That(host.EntriesInFlight, Is.Zero);
+    }
+
+    [Test]
+    public async Task ShouldRefuseAWriteWith503BusyWhenNoRoomComesWithinTheBound()
+    {
+        var readGate = new ManualResetEventSlim(true);
+        await using var server = await GatewayServer.StartOnAsync(null,
+            app => app.Services.GetRequiredService<Hosting.LedgerRuntime>().WrapReadSink = sink => new HeldSink(sink, readGate),
+            "Ledger:Memory:InFlightEntriesMax=1000", "Ledger:BusyWaitMax=00:00:00.300");
+        var account = await server.OpenAccountAsync();
+        using var client = await server.ClientAsync();
+        readGate.Reset();
+        try
+        {
+            // 400 entries count 800 of the 1 000; 150 more (300) cannot fit until the read side lets go (ticks count 1 each).
+            var first = Http.Batch(Enumerable.Range(0, 400).Select(i => Http.Entry("ledger", $"a-{i}", 100, 1)).ToArray());
+            using (var posted = await client.PostAsync(account.Batches, first)) Assert.That(posted.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            var second = Http.Batch(Enumerable.Range(0, 150).Select(i => Http.Entry("ledger", $"b-{i}", 100, 1)).ToArray());
+            using var refused = await client.PostAsync(account.Batches, second);
+            var problem = await refused.ProblemAsync(503, "busy");
+            Assert.That((string)problem["detail"]!, Does.Contain("Ledger:Memory:InFlightEntriesMax"));
+            Assert.That(server.Runtime.Host!.RoomWaitsRefused, Is.EqualTo(1), "it waited, then was refused");
+        }
+        finally
+        {
+            readGate.Set();
+        }
+        Assert.That(await client.BalancesAsync(account), Is.EqualTo((400L, 0L)), "the refused write changed nothing");
+    }
+
+    /// <summary>A gateway whose entry store and read side wait at the end of each batch while their gate is closed.</summary>
+    private static Task<GatewayServer> StartHeldBackAsync(ManualResetEventSlim storeGate, ManualResetEventSlim readGate, params string[] settings) =>
+        GatewayServer.StartOnAsync(null, app =>
+        {
+            var runtime = app.Services.GetRequiredService<Hosting.LedgerRuntime>();
+            runtime.WrapStoreWriter = writer => new HeldStoreWriter(writer, storeGate);
+            runtime.WrapReadSink = sink => new HeldSink(sink, readGate);
+        }, settings);
 
     /// <summary>The entry store's writer, held at the end of each batch while the gate is closed.</summary>
     private sealed class HeldStoreWriter(IEntryStoreWriter inner, ManualResetEventSlim gate) : IEntryStoreWriter

@@ -105,6 +105,8 @@ public sealed class HealthAndMetricsTests
         Assert.That(metrics, Does.Contain("ledger_entries_posted_total{kind=\"ledger\"}"));
         Assert.That(metrics, Does.Contain("ledger_declines_total{reason=\"unknown-history-code\"}"));
         Assert.That(metrics, Does.Contain("ledger_ring_depth"));
+        Assert.That(metrics, Does.Contain("ledger_entries_in_flight"));
+        Assert.That(metrics, Does.Contain("ledger_busy_waits_total"));
         Assert.That(metrics, Does.Contain("ledger_journal_commit_seconds_bucket"));
         Assert.That(metrics, Does.Contain("http_requests_received_total"));
         foreach (var name in new[]

@@ -205,6 +205,58 @@ public class EngineHostTests
         Assert.That(host.EntriesInFlight, Is.Zero, "what publish reserved, the last stage gave back");
     }
 
+    [Test]
+    public async Task ShouldWaitInTrySubmitAsyncForTheLastStageToLetGoOfEntriesThenPublish()
+    {
+        var engine = EngineWithProducerAccounts(2 * 600);
+        var gate = new ManualResetEventSlim();
+        using var host = StartHost(engine, new NoJournal(), new BlockingSink(gate), ringSize: 1_024, inFlightEntriesMax: 1_000);
+        var first = Deposits(0, 0, 300);
+        var second = Deposits(0, 300, 250);
+        Assert.That(await host.TrySubmitAsync(first, TimeSpan.FromMinutes(1)), Is.EqualTo(SubmitRefusal.None));
+        await first.WhenDone; // answered after the journal; its 600 still count until the held last stage lets go
+        var waiting = host.TrySubmitAsync(second, TimeSpan.FromMinutes(1)).AsTask();
+        Assert.That(waiting.IsCompleted, Is.False, "600 + 500 > 1 000: it waits for room instead of refusing");
+        gate.Set();
+        Assert.That(await waiting, Is.EqualTo(SubmitRefusal.None), "published once the last stage let go of the first");
+        await second.WhenDone;
+        host.Stop();
+        Assert.That(engine.BalancesOf(ProducerAccount(0)), Is.EqualTo(new Balances(550, 0)));
+        Assert.That(host.EntriesInFlight, Is.Zero);
+    }
+
+    [Test]
+    public async Task ShouldWaitInTrySubmitAsyncForAFullRingUntilTheLastStageAdvances()
+    {
+        var engine = EngineWithProducerAccounts(16);
+        var gate = new ManualResetEventSlim();
+        using var host = StartHost(engine, new NoJournal(), new BlockingSink(gate), ringSize: 2);
+        var commands = new[] { Deposit(0, 0), Deposit(0, 1), Deposit(0, 2) };
+        Assert.That(await host.TrySubmitAsync(commands[0], TimeSpan.Zero), Is.EqualTo(SubmitRefusal.None));
+        Assert.That(await host.TrySubmitAsync(commands[1], TimeSpan.Zero), Is.EqualTo(SubmitRefusal.None));
+        var waiting = host.TrySubmitAsync(commands[2], TimeSpan.FromMinutes(1)).AsTask();
+        Assert.That(waiting.IsCompleted, Is.False, "both slots are in flight: it waits");
+        gate.Set();
+        Assert.That(await waiting, Is.EqualTo(SubmitRefusal.None), "woken when the last stage's sequence advanced");
+        foreach (var c in commands) await c.WhenDone;
+        host.Stop();
+        Assert.That(engine.BalancesOf(ProducerAccount(0)), Is.EqualTo(new Balances(3, 0)));
+    }
+
+    [Test]
+    public async Task ShouldRefuseInTrySubmitAsyncWhenNoRoomComesWithinItsWait()
+    {
+        var engine = EngineWithProducerAccounts(2 * 600);
+        var gate = new ManualResetEventSlim();
+        using var host = StartHost(engine, new NoJournal(), new BlockingSink(gate), ringSize: 1_024, inFlightEntriesMax: 1_000);
+        Assert.That(await host.TrySubmitAsync(Deposits(0, 0, 300), TimeSpan.Zero), Is.EqualTo(SubmitRefusal.None));
+        Assert.That(await host.TrySubmitAsync(Deposits(0, 300, 250), TimeSpan.FromMilliseconds(50)), Is.EqualTo(SubmitRefusal.EntriesInFlight));
+        gate.Set();
+        host.Stop();
+        Assert.That(engine.BalancesOf(ProducerAccount(0)), Is.EqualTo(new Balances(300, 0)), "the refused command was never published");
+        Assert.That(host.EntriesInFlight, Is.Zero);
+    }
+
     private static LedgerCommand Deposits(int producer, long firstIndex, int count)
     {
         var command = new LedgerCommand();
