@@ -28,7 +28,8 @@ namespace Ledger.Gateway.Kafka;
 /// bounds-checked, no GenericRecord). One that is not an event the ledger writes, or an offset that jumps (deleted
 /// events), stops the feed: not ready, and the readiness body and every read say the partition, the offset and why.</item>
 /// <item>Caught up (<see cref="CaughtUp"/>, readiness) once the store holds every partition up to the end offset read
-/// when the partitions were assigned at start; lag is refreshed at most every 100 ms (<see cref="Progress"/>).</item>
+/// when the partitions were assigned at start, but for events that wait for the rest of a record the publisher has not
+/// published yet; lag is refreshed at most every 100 ms (<see cref="Progress"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class EventsFeed : IDisposable
@@ -415,7 +416,7 @@ internal sealed class EventsFeed : IDisposable
             if (high < startEnd) high = startEnd; // no fetch answered yet: the end read at start
             long lag = Math.Max(0, high - next);
             behind += lag;
-            if (next < startEnd) caughtUp = false;
+            if (next < startEnd && !OnlyWaiting(p, next, startEnd)) caughtUp = false;
             if (lag > 0)
             {
                 // Age of what was applied last on a partition with more to read (since start when nothing was): the
@@ -435,6 +436,14 @@ internal sealed class EventsFeed : IDisposable
             _logger.LogInformation("Statements feed caught up {Seconds:F3} s after it was created: {Applied} events fed ({Dropped} duplicates dropped), read store at journal record {Record}, partitions {Positions}.",
                 System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds, _applied, _dropped, watermark.RecordNumber, string.Join(", ", partitions.Select(x => $"{x.Partition}:{x.NextOffset}/{x.EndOffset}")));
     }
+
+    /// <summary>
+    /// Partition <paramref name="partition"/> was read up to <paramref name="end"/> and what the store does not hold of it
+    /// (from <paramref name="held"/>) all waits for the rest of its records, which the publisher has not published yet (it
+    /// stopped mid-record): nothing more of it can be applied now, so it does not keep the replica from being ready.
+    /// </summary>
+    private bool OnlyWaiting(int partition, long held, long end) =>
+        _partitions.TryGetValue(partition, out var feed) && feed.LastOffset + 1 >= end && feed.Parts.TryPeek(out var head) && held >= head.FirstOffset;
 
     private static string Describe(Dictionary<int, PartitionPosition> positions) =>
         string.Join(", ", positions.OrderBy(p => p.Key).Select(p => $"partition {p.Key} at offset {p.Value.NextOffset} (record {p.Value.Record})"));

@@ -16,7 +16,7 @@ namespace Ledger.Gateway.Tests;
 /// end inside multi-entry records, readiness on a sparse topic, one trust across nodes, read-your-writes through a
 /// replica with <c>Ledger-Min-Sequence</c>; and a replica (a child process) SIGKILLed at seeded moments.
 /// </summary>
-public sealed class StatementsReplicaTests
+public sealed partial class StatementsReplicaTests
 {
     private static async Task PublishedAsync(GatewayServer main, int secondsMax = 60)
     {
