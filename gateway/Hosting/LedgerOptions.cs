@@ -70,7 +70,7 @@ public sealed class StatementsOptions
     /// <summary>
     /// Events a replica may hold in memory while it waits for the rest of their journal records (a record is applied only
     /// whole, and its events may be in several partitions). Past it the feed stops (not ready, saying so). At least the
-    /// events of the biggest record; about 300 bytes each. Default 1 000 000.
+    /// events of the biggest record; about 200 bytes each (up to 700 with a long description). Default 1 000 000.
     /// </summary>
     public int PendingEventsMax { get; set; } = 1_000_000;
 }

@@ -274,8 +274,8 @@ internal sealed class EventsFeed : IDisposable
         }
     }
 
-    private const string RaiseTheLimit = "The replica stops here (not ready) rather than hold more in memory: raise the limit (each event held takes about " +
-        "300 bytes; docs/kafka.md, \"Deploying statements replicas\") and restart it; it resumes from the events it had not applied.";
+    private const string RaiseTheLimit = "The replica stops here (not ready) rather than hold more in memory: raise the limit (an event held takes about " +
+        "200 bytes, up to 700 with a long description; docs/kafka.md, \"Deploying statements replicas\") and restart it; it resumes from the events it had not applied.";
 
     /// <summary>
     /// Applies whole records, starting with <paramref name="recordNumber"/>: each one once it is the oldest waiting in every
