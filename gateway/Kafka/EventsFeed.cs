@@ -10,7 +10,8 @@ namespace Ledger.Gateway.Kafka;
 
 /// <summary>
 /// The feed of a statements replica (<c>--Ledger:Role=statements</c>): reads every partition of <c>ledger.events</c>
-/// (assigned directly, no group join) and applies the events to this process's read store (<see cref="ReadStoreWriter.AddFromPartition"/>).
+/// (assigned directly, no group join) and applies the events to this process's read store, a journal record at a time
+/// (<see cref="ReadStoreWriter.AddRecord"/>; <see cref="ReadStoreWriter.AddFromPartition"/> for events of older writers).
 /// <list type="bullet">
 /// <item>A journal record is applied whole: each event says how many its record has over all partitions
 /// (<c>recordEvents</c>), the feed holds a record's events until it has them all, and then gives them to the writer as
