@@ -408,6 +408,8 @@ public sealed partial class StatementsReplicaTests
     /// <c>LEDGER_REPLICA_EVENTS</c> entries (default 200 000) in batches of <c>LEDGER_REPLICA_BATCH</c> (default 100) over 8 accounts, everything is published,
     /// then a replica (a child process) starts on an empty store: time to ready and events/s; then SIGKILL and a restart:
     /// time to ready again (nothing to catch up, so this is process start, store open and the end-offset check).
+    /// <c>LEDGER_REPLICA_SPREAD=1</c>: each batch is a bundle with one entry on each of <c>LEDGER_REPLICA_BATCH</c> consecutive
+    /// accounts instead, so every record's events span partitions (the replica holds them until the record is whole).
     /// </summary>
     [Test, Explicit("measurement: LEDGER_REPLICA_EVENTS=200000 dotnet test tests/Ledger.Gateway.Tests --filter Name~MeasureReplicaCatchUp")]
     public async Task MeasureReplicaCatchUpAndRestartToReady()
@@ -417,6 +419,7 @@ public sealed partial class StatementsReplicaTests
         // The mock keeps at most 5 MB per partition (KafkaMockCluster): big runs need more partitions, and accounts to fill them.
         int partitions = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_PARTITIONS"), out int p) ? p : 4;
         int accountCount = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_ACCOUNTS"), out int c) ? c : 8;
+        bool spread = Environment.GetEnvironmentVariable("LEDGER_REPLICA_SPREAD") == "1";
         using var kafka = KafkaMockCluster.Start(partitions, "ledger.events");
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
         await using var main = await GatewayServer.StartAsync(bootstrap);
@@ -426,12 +429,14 @@ public sealed partial class StatementsReplicaTests
         var posting = System.Diagnostics.Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, events / batch), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (b, cancel) =>
         {
-            var entries = Enumerable.Range(0, batch).Select(k => Entry("ledger", $"m{b}-{k}", 100, 1 + k)).ToArray();
-            using var response = await writer.PostAsync(accounts[b % accounts.Length].Batches, Batch(entries), cancel);
+            using var response = spread
+                ? await writer.PostAsync("/v1/transaction-bundles", Json($"{{\"bundleId\":\"m{b}\",\"legs\":[" + string.Join(",", Enumerable.Range(0, batch).Select(k =>
+                    $"{{\"branch\":{accounts[(b + k) % accounts.Length].Branch},\"account\":{accounts[(b + k) % accounts.Length].Number},\"entries\":[{Entry("ledger", $"m{b}-{k}", 201, 1 + k)}]}}")) + "]}"), cancel)
+                : await writer.PostAsync(accounts[b % accounts.Length].Batches, Batch([.. Enumerable.Range(0, batch).Select(k => Entry("ledger", $"m{b}-{k}", 100, 1 + k))]), cancel);
             response.EnsureSuccessStatusCode();
         });
         await PublishedAsync(main, secondsMax: 1_800);
-        TestContext.Out.WriteLine($"primary: {events} entries (batches of {batch}, {accountCount} accounts, {partitions} partitions) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
+        TestContext.Out.WriteLine($"primary: {events} entries ({(spread ? "bundles, one entry on each of" : "batches of")} {batch}{(spread ? " accounts" : "")}, {accountCount} accounts, {partitions} partitions) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
 
         string dataDir = GatewayServer.NewDataDir();
         string[] settings = [bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=measure"];

@@ -46,6 +46,27 @@ public sealed partial class StatementsReplicaTests
         await PostAsync(writer, "/v1/transaction-bundles", Json(Spread("b4")));
     }
 
+    /// <summary>The primary on a mock cluster publishing to <c>ledger.source</c>, the workload posted and published, and its messages.</summary>
+    private sealed record WholeRecordSetup(KafkaMockCluster Kafka, GatewayServer Main, TestAccount[] Accounts, List<Message<byte[], byte[]>>[] Source) : IAsyncDisposable
+    {
+        public static async Task<WholeRecordSetup> StartAsync(int accounts)
+        {
+            var kafka = KafkaMockCluster.Start(WholeRecordPartitions, "ledger.source", "ledger.events");
+            var main = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Kafka:EventsTopic=ledger.source");
+            var opened = new TestAccount[accounts];
+            for (int i = 0; i < opened.Length; i++) opened[i] = await main.OpenAccountAsync();
+            using (var writer = await main.ClientAsync()) await PostWholeRecordWorkloadAsync(writer, opened);
+            await PublishedAsync(main);
+            return new WholeRecordSetup(kafka, main, opened, ReadTopic(kafka.BootstrapServers, "ledger.source"));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Main.DisposeAsync();
+            Kafka.Dispose();
+        }
+    }
+
     /// <summary>Every message of <paramref name="topic"/>, per partition in offset order.</summary>
     private static List<Message<byte[], byte[]>>[] ReadTopic(string bootstrap, string topic)
     {
@@ -174,14 +195,9 @@ public sealed partial class StatementsReplicaTests
     [Test]
     public async Task AReaderPollingAReplicaShouldNeverSeePartOfARecordWhateverPartOfItsEventsTheReplicaHasRead()
     {
-        using var kafka = KafkaMockCluster.Start(WholeRecordPartitions, "ledger.source", "ledger.events");
+        await using var setup = await WholeRecordSetup.StartAsync(accounts: 24);
+        var (kafka, main, accounts, source) = (setup.Kafka, setup.Main, setup.Accounts, setup.Source);
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
-        await using var main = await GatewayServer.StartAsync(bootstrap, "Ledger:Kafka:EventsTopic=ledger.source");
-        var accounts = new TestAccount[24];
-        for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
-        using (var writer = await main.ClientAsync()) await PostWholeRecordWorkloadAsync(writer, accounts);
-        await PublishedAsync(main);
-        var source = ReadTopic(kafka.BootstrapServers, "ledger.source");
         Assert.That(source.Select(p => p.Count), Is.All.GreaterThan(0), "accounts in every partition");
         var everywhere = source.Select(p => p.Select(PositionOf).Where(x => x.RecordEvents >= 100).Select(x => x.Record).ToHashSet())
             .Aggregate((a, b) => { a.IntersectWith(b); return a; });
@@ -237,14 +253,9 @@ public sealed partial class StatementsReplicaTests
     [Test]
     public async Task AReplicaKilledWhileARecordIsHalfReadShouldReadItAgainAndEndAsThePrimary()
     {
-        using var kafka = KafkaMockCluster.Start(WholeRecordPartitions, "ledger.source", "ledger.events");
+        await using var setup = await WholeRecordSetup.StartAsync(accounts: 16);
+        var (kafka, main, accounts, source) = (setup.Kafka, setup.Main, setup.Accounts, setup.Source);
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
-        await using var main = await GatewayServer.StartAsync(bootstrap, "Ledger:Kafka:EventsTopic=ledger.source");
-        var accounts = new TestAccount[16];
-        for (int i = 0; i < accounts.Length; i++) accounts[i] = await main.OpenAccountAsync();
-        using (var writer = await main.ClientAsync()) await PostWholeRecordWorkloadAsync(writer, accounts);
-        await PublishedAsync(main);
-        var source = ReadTopic(kafka.BootstrapServers, "ledger.source");
         using var reference = await main.ClientAsync();
         var primary = await PrimaryViewAsync(reference);
 
