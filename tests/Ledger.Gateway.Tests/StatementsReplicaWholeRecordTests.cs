@@ -301,6 +301,36 @@ public sealed partial class StatementsReplicaTests
         Directory.Delete(dataDir, recursive: true);
     }
 
+    [Test]
+    public async Task AReplicaPastItsLimitOfEventsWaitingForTheirRecordsShouldStopNotReadySayingSo()
+    {
+        await using var setup = await WholeRecordSetup.StartAsync(accounts: 16);
+        var (kafka, source) = (setup.Kafka, setup.Source);
+        long b2 = source.SelectMany(p => p.Select(PositionOf)).Where(x => x.RecordEvents == 100).Min(x => x.Record);
+        int q = Enumerable.Range(0, WholeRecordPartitions).Single(p => source[p].Select(PositionOf).Any(x => x.Record == b2 && x.Index == x.RecordEvents - 1));
+        int cut = source[q].FindIndex(m => PositionOf(m).Record == b2);
+        await using var replica = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}", "Ledger:Role=statements",
+            "Ledger:Kafka:StatementsGroup=limit", "Ledger:Statements:PendingEventsMax=150"); // an empty topic: ready at once
+        // b2 never completes, and the 100-entry records behind it in its partitions wait too: past 150 events held, it stops.
+        for (int p = 0; p < WholeRecordPartitions; p++) Copy(kafka.BootstrapServers, p, p == q ? source[p].Take(cut) : source[p]);
+        string body = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ;)
+        {
+            using var ready = await replica.Anonymous.GetAsync("/health/ready");
+            body = await ready.Content.ReadAsStringAsync();
+            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable) break;
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), body);
+            await Task.Delay(100);
+        }
+        Assert.That(body, Does.Contain("stopped reading ledger.events").And.Contain("wait for the rest of their records (the oldest, record ")
+            .And.Contain("more than Ledger:Statements:PendingEventsMax (150)").And.Contain("raise the limit"));
+        using var client = await replica.ClientAsync();
+        using var read = await client.GetAsync("/v1/entries");
+        var problem = await read.ProblemAsync(503, "not-ready");
+        Assert.That((string?)problem["detail"], Does.Contain("Ledger:Statements:PendingEventsMax"), "a read says why too");
+        Assert.That(replica.Runtime.FeedProgress!.PendingEvents, Is.LessThanOrEqualTo(151), "it never held more than one event past the limit");
+    }
+
     /// <summary>
     /// The replica's <c>ledger_replica_pending_events</c> once it read <paramref name="read"/> messages since its start
     /// (applied, dropped or waiting; null: once it is steady, two scrapes alike).
