@@ -188,15 +188,7 @@ public sealed partial class StatementsReplicaTests
         {
             await producer.ProduceAsync("ledger.events", new Confluent.Kafka.Message<byte[], byte[]> { Key = "1/1"u8.ToArray(), Value = [.. header, 0x02, 0x00, 0x0E] });
         }
-        string body = "";
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); ;)
-        {
-            using var ready = await replica.Anonymous.GetAsync("/health/ready");
-            body = await ready.Content.ReadAsStringAsync();
-            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable) break;
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), body);
-            await Task.Delay(100);
-        }
+        string body = await StoppedBodyAsync(replica);
         Assert.That(body, Does.Contain("stopped reading ledger.events: ledger.events partition 0 offset 0: the message does not decode as ledger.events.v1.LedgerEvent"));
         using var client = await replica.ClientAsync();
         using var read = await client.GetAsync("/v1/entries");
@@ -688,6 +680,19 @@ public sealed partial class StatementsReplicaTests
             using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), Fill(path, a)) { Content = Json("{}") };
             using var response = await onReplica.SendAsync(request);
             await response.ProblemAsync(421, "read-only-replica");
+        }
+    }
+
+    /// <summary>The body of <c>/health/ready</c> once the replica's feed stopped (503), waiting at most 30 s for it.</summary>
+    private static async Task<string> StoppedBodyAsync(GatewayServer replica)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ;)
+        {
+            using var ready = await replica.Anonymous.GetAsync("/health/ready");
+            string body = await ready.Content.ReadAsStringAsync();
+            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable) return body;
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), body);
+            await Task.Delay(100);
         }
     }
 

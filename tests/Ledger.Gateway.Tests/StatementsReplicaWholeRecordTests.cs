@@ -313,15 +313,7 @@ public sealed partial class StatementsReplicaTests
             "Ledger:Kafka:StatementsGroup=limit", "Ledger:Statements:PendingEventsMax=150"); // an empty topic: ready at once
         // b2 never completes, and the 100-entry records behind it in its partitions wait too: past 150 events held, it stops.
         for (int p = 0; p < WholeRecordPartitions; p++) Copy(kafka.BootstrapServers, p, p == q ? source[p].Take(cut) : source[p]);
-        string body = "";
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); ;)
-        {
-            using var ready = await replica.Anonymous.GetAsync("/health/ready");
-            body = await ready.Content.ReadAsStringAsync();
-            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable) break;
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), body);
-            await Task.Delay(100);
-        }
+        string body = await StoppedBodyAsync(replica);
         Assert.That(body, Does.Contain("stopped reading ledger.events").And.Contain("wait for the rest of their records (the oldest, record ")
             .And.Contain("more than Ledger:Statements:PendingEventsMax (150)").And.Contain("raise the limit"));
         using var client = await replica.ClientAsync();
