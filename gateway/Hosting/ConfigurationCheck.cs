@@ -55,6 +55,8 @@ internal static class ConfigurationCheck
         var kafka = options.Kafka;
         bool connected = !string.IsNullOrWhiteSpace(kafka.BootstrapServers);
         if (options.IsStatementsRole && !connected) return "Ledger:Role is statements, which reads ledger.events: set Ledger:Kafka:BootstrapServers.";
+        if (options.IsStatementsRole && options.Statements.PendingEventsMax < 1)
+            return $"Ledger:Statements:PendingEventsMax is {options.Statements.PendingEventsMax}: a replica must hold at least the events of its biggest journal record (default 1000000).";
         if (connected && !options.IsStatementsRole && !string.IsNullOrWhiteSpace(kafka.CommandsPartner) &&
             Array.FindIndex(TokenServer.Clients(options.Auth), c => c.ClientId == kafka.CommandsPartner) < 0)
         {

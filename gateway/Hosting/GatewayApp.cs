@@ -318,7 +318,7 @@ internal sealed class ReadinessCheck(LedgerRuntime runtime) : IHealthCheck
     {
         if (!p.Assigned) return "no partitions assigned yet.";
         var text = new System.Text.StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"journal record {p.Record}, sequence {p.LastSequence}; {p.RecordsBehind} records and {p.SecondsBehind:F1} s behind; partitions (held/end, end at start):");
+        text.Append(CultureInfo.InvariantCulture, $"journal record {p.Record}, sequence {p.LastSequence}; {p.RecordsBehind} records and {p.SecondsBehind:F1} s behind; {p.PendingEvents} events of {p.IncompleteRecords} records not yet whole held; partitions (held/end, end at start):");
         foreach (var x in p.Partitions) text.Append(CultureInfo.InvariantCulture, $" {x.Partition}={x.NextOffset}/{x.EndOffset} ({x.EndAtStart})");
         return text.Append('.').ToString();
     }

@@ -73,6 +73,13 @@ public sealed class StatementsOptions
 {
     /// <summary>Where writes go (the ledger process's public URL), named in the Problem a write to a replica gets. Unset: not named.</summary>
     public string? WritesUrl { get; set; }
+
+    /// <summary>
+    /// Events a replica may hold in memory while it waits for the rest of their journal records (a record is applied only
+    /// whole, and its events may be in several partitions). Past it the feed stops (not ready, saying so). At least the
+    /// events of the biggest record; about 200 bytes each (up to 700 with a long description). Default 1 000 000.
+    /// </summary>
+    public int PendingEventsMax { get; set; } = 1_000_000;
 }
 
 /// <summary><c>Ledger:Simulations</c>: what-if runs of <c>POST /v1/simulations</c>, in the background beside posting.</summary>

@@ -36,7 +36,7 @@ internal sealed class StatementsRole : IDisposable
         var opening = System.Diagnostics.Stopwatch.StartNew();
         var reads = ReadStore.Open(Path.Combine(options.DataDir, ReadStore.DirectoryName), ComponentSettings.ReadStore(options) with { WriteAheadLog = true });
         if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Statements replica: read store opened in {Seconds:F3} s.", opening.Elapsed.TotalSeconds);
-        var feed = new Kafka.EventsFeed(options.Kafka, reads, logger, committed);
+        var feed = new Kafka.EventsFeed(options.Kafka, options.Statements.PendingEventsMax, reads, logger, committed);
         // Durable with every write already (the log); the periodic flush bounds the log a restart replays.
         var checkpoints = new Checkpointer("read store", () => reads.FlushedRecord != reads.Watermark.RecordNumber, () => reads.Checkpoint(),
             ComponentSettings.CheckpointEvery(options), logger);

@@ -7,24 +7,44 @@ using Ledger.Engine.Events;
 namespace Ledger.Gateway.Kafka;
 
 /// <summary>
-/// Writes a <see cref="LedgerEvent"/> as the <c>ledger.events</c> Avro record (Schemas/ledger-event.avsc), field by
+/// Writes a <see cref="LedgerEvent"/> as the <c>ledger.events</c> Avro record (Schemas/ledger-event.v2.avsc), field by
 /// field in schema order, after the deployment's framing header (<see cref="AvroFraming"/>), so any Avro reader holding
 /// the schema decodes it.
 /// One instance per thread (it reuses its buffer).
 /// </summary>
 internal sealed class EventAvro(HistoryCatalog catalog, byte[] header) : IDisposable
 {
-    /// <summary>The schema this build writes: version 2 adds <c>feeOf</c> (issue 16). <see cref="SchemaFileV1"/> stays as released, so readers resolve older messages.</summary>
+    /// <summary>
+    /// The schema this build writes: version 2 adds <c>feeOf</c> (issue 16) and <c>recordEvents</c> (issue 19, before
+    /// version 2 was released). <see cref="SchemaFileV1"/> stays as released, so readers resolve older messages.
+    /// </summary>
     public const string SchemaFile = "ledger-event.v2.avsc";
     public const string SchemaFileV1 = "ledger-event.avsc";
+
+    /// <summary>The last field of version 2, added before its release: <see cref="V2Draft"/> is version 2 without it.</summary>
+    public const string RecordEventsField = "recordEvents";
+
+    /// <summary>The schema this build writes (Kafka/Schemas).</summary>
+    public static Schema LoadSchema() => AvroFraming.Load(SchemaFile);
+
+    /// <summary>
+    /// Version 2 as builds between issue 16 and issue 19 wrote it (no <c>recordEvents</c>): the shipped file without its
+    /// last field, so its fingerprint is that of the file those builds shipped (doc text is not in the fingerprint).
+    /// </summary>
+    public static Schema V2Draft()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Kafka", "Schemas", SchemaFile)))!;
+        var fields = json["fields"]!.AsArray();
+        if ((string?)fields[^1]!["name"] != RecordEventsField) throw new InvalidOperationException($"{SchemaFile} no longer ends with {RecordEventsField}.");
+        fields.RemoveAt(fields.Count - 1);
+        return Schema.Parse(json.ToJsonString());
+    }
 
     private readonly MemoryStream _buffer = new(256);
     private readonly byte[] _header = header;
 
-    /// <summary>The schema shipped beside the gateway (Kafka/Schemas).</summary>
-    public static Schema LoadSchema() => AvroFraming.Load(SchemaFile);
-
-    public byte[] Encode(in LedgerEvent e, long record, int index)
+    /// <summary>Event <paramref name="index"/> of the <paramref name="recordEvents"/> events journal record <paramref name="record"/> publishes.</summary>
+    public byte[] Encode(in LedgerEvent e, long record, int index, int recordEvents)
     {
         _buffer.SetLength(0);
         _buffer.Write(_header);
@@ -79,6 +99,8 @@ internal sealed class EventAvro(HistoryCatalog catalog, byte[] header) : IDispos
         {
             w.WriteUnionIndex(0);
         }
+        w.WriteUnionIndex(1);
+        w.WriteInt(recordEvents);
         return _buffer.ToArray();
     }
 

@@ -13,10 +13,11 @@ namespace Ledger.Gateway.Kafka;
 /// publisher (<see cref="EventAvro"/>) writes, so no message becomes a row the read store could not hold or would
 /// misread: kind, status and causedBySequence agree, both timestamps agree and are instants, the account is in range,
 /// the currency is one the ledger knows, a new entry's correlationId is a valid key, a description fits.
-/// Usage: <c>if (!EventAvroReader.TryRead(datum, withFeeOf: true, out long record, out int index, out buffer[n], out string? problem)) stop(problem);</c>
+/// Usage: <c>if (!EventAvroReader.TryRead(datum, EventLayout.V2, out int count, out long record, out int index, out buffer[n], out string? problem)) stop(problem);</c>
 /// </summary>
 internal static class EventAvroReader
 {
+
     // The schema's enums, in symbol order.
     private const int EventKinds = 7, EntryKinds = 5, Directions = 2, Statuses = 5;
 
@@ -28,14 +29,15 @@ internal static class EventAvroReader
 
     /// <summary>
     /// False with <paramref name="problem"/> (a sentence) when the bytes are not an event the ledger writes; <paramref name="e"/> is then partly filled.
-    /// <paramref name="withFeeOf"/>: the datum is written with <c>ledger-event.v2.avsc</c> (its last field <c>feeOf</c>, issue 16);
-    /// false for the first version, which has none.
+    /// <paramref name="layout"/>: the schema the datum is written with (its message header says which).
+    /// <paramref name="recordEvents"/>: how many events the record has over all partitions, 0 when the writer did not say.
     /// </summary>
-    public static bool TryRead(ReadOnlySpan<byte> datum, bool withFeeOf, out long record, out int index, out LedgerEvent e, out string? problem)
+    public static bool TryRead(ReadOnlySpan<byte> datum, EventLayout layout, out int recordEvents, out long record, out int index, out LedgerEvent e, out string? problem)
     {
         e = default;
         record = 0;
         index = 0;
+        recordEvents = 0;
         try
         {
             var r = new AvroReader(datum);
@@ -59,7 +61,7 @@ internal static class EventAvroReader
             e.ReferenceSequence = r.ReadLong();
             e.ExpiresAtTicks = r.ReadLong();
             e.BalancesAfter = new Balances(r.ReadLong(), r.ReadLong());
-            if (withFeeOf && r.ReadOptionalLong() is { } feeOf)
+            if (layout != EventLayout.V1 && r.ReadOptionalLong() is { } feeOf)
             {
                 if (feeOf < 1)
                 {
@@ -67,6 +69,15 @@ internal static class EventAvroReader
                     return false;
                 }
                 e.FeeOfSequence = feeOf;
+            }
+            if (layout == EventLayout.V2 && r.ReadOptionalInt() is { } count)
+            {
+                if (count < 1 || index >= count)
+                {
+                    problem = $"recordEvents {count} does not count index {index} (the record's events are 0 .. recordEvents - 1)";
+                    return false;
+                }
+                recordEvents = count;
             }
             if (r.Remaining != 0)
             {
@@ -133,4 +144,15 @@ internal static class EventAvroReader
         if ((kind == 5) != e.MarksReversal) return "a reversal without the entry that reversed it, or a POSTED status change that is no reversal";
         return null;
     }
+}
+
+/// <summary>Which schema an event message is written with (its header names it).</summary>
+internal enum EventLayout
+{
+    /// <summary><c>ledger-event.avsc</c>, as first released: no <c>feeOf</c>, no <c>recordEvents</c>.</summary>
+    V1,
+    /// <summary><c>ledger-event.v2.avsc</c> as builds between issues 16 and 19 wrote it: <c>feeOf</c>, no <c>recordEvents</c>.</summary>
+    V2Draft,
+    /// <summary><c>ledger-event.v2.avsc</c>: <c>feeOf</c>, then <c>recordEvents</c>.</summary>
+    V2,
 }

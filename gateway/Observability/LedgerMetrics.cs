@@ -97,6 +97,7 @@ public static class LedgerMetrics
     private static readonly Gauge ReplicaRecord = Metrics.CreateGauge("ledger_replica_journal_record", "Statements replica: the highest journal record whose events it holds.");
     private static readonly Gauge ReplicaCaughtUp = Metrics.CreateGauge("ledger_replica_caught_up", "Statements replica: 1 once it held every partition up to its end offset at start.");
     private static readonly Counter ReplicaEvents = Metrics.CreateCounter("ledger_replica_events_applied_total", "Statements replica: events applied from ledger.events since start.");
+    private static readonly Gauge ReplicaPendingEvents = Metrics.CreateGauge("ledger_replica_pending_events", "Statements replica: events read and held in memory until the rest of their journal record comes (at most Ledger:Statements:PendingEventsMax).");
     private static readonly Counter ReplicaDuplicates = Metrics.CreateCounter("ledger_replica_duplicates_dropped_total", "Statements replica: events dropped as duplicates (at or below the partition's last position) since start.");
     private static readonly Gauge ResidentBytes = Metrics.CreateGauge("ledger_memory_resident_bytes", "Resident set size of the process (RSS).");
     private static readonly Gauge GcHeapBytes = Metrics.CreateGauge("ledger_memory_gc_heap_bytes", "Managed heap size after the last GC.");
@@ -176,6 +177,7 @@ public static class LedgerMetrics
                 ReplicaCaughtUp.Set(feed.CaughtUp ? 1 : 0);
                 ReplicaEvents.IncTo(feed.EventsApplied);
                 ReplicaDuplicates.IncTo(feed.DuplicatesDropped);
+                ReplicaPendingEvents.Set(feed.PendingEvents);
                 if (runtime.Reads is { } replicaReads)
                 {
                     var read = replicaReads.Stats;

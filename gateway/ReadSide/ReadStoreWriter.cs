@@ -77,6 +77,19 @@ public sealed class ReadStoreWriter : IDisposable
         _records++;
     }
 
+    /// <summary>
+    /// A partitioned feed that holds every event of journal record <paramref name="recordNumber"/> (from all partitions,
+    /// in index order): applied whole, so its rows, balance-history rows and whole-ledger keys are in the same commit.
+    /// The feed moves each partition's position with <see cref="Advance"/> (never past an event not yet applied).
+    /// </summary>
+    public void AddRecord(ReadOnlySpan<LedgerEvent> events, long recordNumber)
+    {
+        if (!_partitioned) throw new InvalidOperationException("Only a partitioned writer adds a record from partitions.");
+        long lastSequence = Apply(events, recordNumber, continuesRecord: false);
+        _watermark = new ReadWatermark(Math.Max(_watermark.RecordNumber, recordNumber), 0, Math.Max(_watermark.LastSequence, lastSequence));
+        _records++;
+    }
+
     /// <summary>Applies one record's events; returns the highest sequence seen (at least the watermark's).</summary>
     private long Apply(ReadOnlySpan<LedgerEvent> events, long recordNumber, bool continuesRecord)
     {
@@ -173,7 +186,7 @@ public sealed class ReadStoreWriter : IDisposable
         else _touched[account] = (after, sequence);
     }
 
-    /// <summary>A partitioned feed moves a partition's position without applying anything (it dropped duplicates).</summary>
+    /// <summary>A partitioned feed moves a partition's position: past duplicates it dropped, or past the events of records it added.</summary>
     public void Advance(int partition, PartitionPosition position)
     {
         if (!_partitioned) throw new InvalidOperationException("Only a partitioned writer has partition positions.");

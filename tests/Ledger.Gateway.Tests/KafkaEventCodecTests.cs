@@ -38,9 +38,10 @@ public sealed class KafkaEventCodecTests
             var expected = RandomEvent(random, kind);
             long record = random.NextInt64(1, long.MaxValue);
             int index = random.Next(0, int.MaxValue);
-            byte[] bytes = Encode(ToRecord(random, in expected, record, index, kind));
-            Assert.That(EventAvroReader.TryRead(bytes, withFeeOf: true, out long readRecord, out int readIndex, out var read, out string? problem), Is.True, problem);
-            Assert.That((readRecord, readIndex), Is.EqualTo((record, index)));
+            var generic = ToRecord(random, in expected, record, index, kind);
+            byte[] bytes = Encode(generic);
+            Assert.That(EventAvroReader.TryRead(bytes, EventLayout.V2, out int recordEvents, out long readRecord, out int readIndex, out var read, out string? problem), Is.True, problem);
+            Assert.That((readRecord, readIndex, recordEvents), Is.EqualTo((record, index, generic["recordEvents"] is int count ? count : 0)), "recordEvents null reads as 0: the writer did not say");
             AssertSame(read, expected);
         }
     }
@@ -61,15 +62,41 @@ public sealed class KafkaEventCodecTests
         for (int n = 0; n < 300; n++)
         {
             var expected = RandomEvent(random, kind);
-            byte[] message = writer.Encode(in expected, record: n + 1, index: n % 7);
-            Assert.That(EventAvroReader.TryRead(message.AsSpan(header.Length), withFeeOf: true, out long record, out int index, out var read, out string? problem), Is.True, problem);
-            Assert.That((record, index), Is.EqualTo((n + 1L, n % 7)));
+            byte[] message = writer.Encode(in expected, record: n + 1, index: n % 7, recordEvents: 7);
+            Assert.That(EventAvroReader.TryRead(message.AsSpan(header.Length), EventLayout.V2, out int recordEvents, out long record, out int index, out var read, out string? problem), Is.True, problem);
+            Assert.That((record, index, recordEvents), Is.EqualTo((n + 1L, n % 7, 7)));
             AssertSame(read, expected);
             // And Apache.Avro reads the same message as the same kind: the two readers agree on the bytes.
             var generic = reader.Read(null!, new BinaryDecoder(new MemoryStream(message, header.Length, message.Length - header.Length)));
             Assert.That(((GenericEnum)generic["kind"]).Value, Is.EqualTo(KindSymbols[kind]));
+            Assert.That(generic["recordEvents"], Is.EqualTo(7));
         }
     }
+
+    /// <summary>
+    /// recordEvents was added to ledger-event.v2.avsc before its release (issue 19): messages of the builds before it
+    /// (version 2 without the field) keep their fingerprint, which the replica derives from the shipped file, and read
+    /// with recordEvents 0 (applied per partition, as those builds' replicas did).
+    /// </summary>
+    [Test]
+    public void ShouldReadVersionTwoAsWrittenBeforeRecordEvents()
+    {
+        var draft = (RecordSchema)EventAvro.V2Draft();
+        Assert.That(draft.Fields.Select(f => f.Name), Is.EqualTo(Schema.Fields.Select(f => f.Name).SkipLast(1)));
+        Assert.That(SchemaNormalization.ParsingFingerprint64(draft), Is.EqualTo(V2DraftFingerprint), "the fingerprint of ledger-event.v2.avsc as main shipped it at 5cb81a1");
+        var random = new Random(3);
+        var expected = RandomEvent(random, 1);
+        var full = ToRecord(random, in expected, 5, 2, 1);
+        var record = new GenericRecord(draft);
+        foreach (var field in draft.Fields) record.Add(field.Name, full[field.Name]);
+        using var stream = new MemoryStream();
+        new GenericDatumWriter<GenericRecord>(draft).Write(record, new BinaryEncoder(stream));
+        Assert.That(EventAvroReader.TryRead(stream.ToArray(), EventLayout.V2Draft, out int recordEvents, out long at, out int index, out var read, out string? problem), Is.True, problem);
+        Assert.That((at, index, recordEvents), Is.EqualTo((5L, 2, 0)));
+        AssertSame(read, expected);
+    }
+
+    private const long V2DraftFingerprint = 8660670205230966476; // computed from `git show 5cb81a1:gateway/Kafka/Schemas/ledger-event.v2.avsc`
 
     /// <summary>
     /// Issue 18 item 7, as an integrator reads it (Apache.Avro with the schema only): what the ledger's own engine
@@ -99,8 +126,8 @@ public sealed class KafkaEventCodecTests
             var published = new List<GenericRecord>();
             for (int i = 0; i < c.EventCount; i++)
             {
-                byte[] message = writer.Encode(in c.Events[i], 9, i);
-                Assert.That(EventAvroReader.TryRead(message.AsSpan(header.Length), withFeeOf: true, out _, out _, out _, out string? problem), Is.True, problem);
+                byte[] message = writer.Encode(in c.Events[i], 9, i, c.EventCount);
+                Assert.That(EventAvroReader.TryRead(message.AsSpan(header.Length), EventLayout.V2, out _, out _, out _, out _, out string? problem), Is.True, problem);
                 published.Add(generic.Read(null!, new BinaryDecoder(new MemoryStream(message, header.Length, message.Length - header.Length))));
             }
             return published;
@@ -148,7 +175,7 @@ public sealed class KafkaEventCodecTests
                 case 2: bytes = [.. bytes, (byte)random.Next(256)]; break; // a byte after the record
                 default: random.NextBytes(bytes); break; // noise
             }
-            bool read = EventAvroReader.TryRead(bytes, withFeeOf: true, out _, out _, out _, out string? problem);
+            bool read = EventAvroReader.TryRead(bytes, EventLayout.V2, out _, out _, out _, out _, out string? problem);
             Assert.That(read, Is.EqualTo(problem is null));
             if (n % 4 is 0 or 2) Assert.That(read, Is.False, $"case {n % 4} must be refused");
             if (!read) refused++;
@@ -165,7 +192,7 @@ public sealed class KafkaEventCodecTests
     [TestCase(new byte[0], TestName = "nothing")]
     public void ShouldRefuseHostileLengthsAndIndexes(byte[] bytes)
     {
-        Assert.That(EventAvroReader.TryRead(bytes, withFeeOf: true, out _, out _, out _, out string? problem), Is.False);
+        Assert.That(EventAvroReader.TryRead(bytes, EventLayout.V2, out _, out _, out _, out _, out string? problem), Is.False);
         Assert.That(problem, Does.StartWith("the message does not decode as ledger.events.v1.LedgerEvent"));
     }
 
@@ -198,6 +225,8 @@ public sealed class KafkaEventCodecTests
         yield return Case("an account opened with a sequence", 0, r => r.Add("sequence", 9L), "ACCOUNT_OPENED event with entry fields");
         yield return Case("a status change with a correlationId", 4, r => r.Add("correlationId", "x1"), "a status change with");
         yield return Case("a negative reference", 1, r => r.Add("reference", -3L), "negative");
+        yield return Case("recordEvents not above the index", 1, r => r.Add("recordEvents", 3), "recordEvents 3 does not count index 3");
+        yield return Case("recordEvents 0", 1, r => r.Add("recordEvents", 0), "recordEvents 0 does not count");
     }
 
     [TestCaseSource(nameof(NotTheLedgersEvents))]
@@ -205,9 +234,9 @@ public sealed class KafkaEventCodecTests
     {
         var random = new Random(7);
         var record = ToRecord(random, RandomEvent(random, kind), 12, 3, kind);
-        Assert.That(EventAvroReader.TryRead(Encode(record), withFeeOf: true, out _, out _, out _, out string? unchanged), Is.True, unchanged);
+        Assert.That(EventAvroReader.TryRead(Encode(record), EventLayout.V2, out _, out _, out _, out _, out string? unchanged), Is.True, unchanged);
         change(record);
-        Assert.That(EventAvroReader.TryRead(Encode(record), withFeeOf: true, out _, out _, out _, out string? problem), Is.False);
+        Assert.That(EventAvroReader.TryRead(Encode(record), EventLayout.V2, out _, out _, out _, out _, out string? problem), Is.False);
         Assert.That(problem, Does.Contain(expected));
     }
 
@@ -225,7 +254,7 @@ public sealed class KafkaEventCodecTests
         for (int i = 0; i < messages.Length; i++)
         {
             int kind = i % 10 == 0 ? random.Next(KindSymbols.Length) : 1; // mostly ENTRY_POSTED, as a posting load
-            messages[i] = writer.Encode(RandomEvent(random, kind), i + 1, 0);
+            messages[i] = writer.Encode(RandomEvent(random, kind), i + 1, 0, 1);
         }
         var reader = new GenericDatumReader<GenericRecord>(Schema, Schema);
         for (int round = 0; round < 3; round++)
@@ -247,7 +276,7 @@ public sealed class KafkaEventCodecTests
             var slot = new LedgerEvent[1];
             foreach (byte[] m in messages)
             {
-                if (!EventAvroReader.TryRead(m.AsSpan(header.Length), withFeeOf: true, out _, out _, out slot[0], out string? problem)) Assert.Fail(problem ?? "");
+                if (!EventAvroReader.TryRead(m.AsSpan(header.Length), EventLayout.V2, out _, out _, out _, out slot[0], out string? problem)) Assert.Fail(problem ?? "");
                 checksum -= slot[0].Sequence + slot[0].AmountMinor + slot[0].BalancesAfter.AvailableMinor;
             }
             double direct = clock.Elapsed.TotalSeconds;
@@ -332,6 +361,7 @@ public sealed class KafkaEventCodecTests
         r.Add("available", e.BalancesAfter.AvailableMinor);
         r.Add("held", e.BalancesAfter.HeldMinor);
         r.Add("feeOf", e.FeeOfSequence != 0 ? e.FeeOfSequence : null);
+        r.Add("recordEvents", index < int.MaxValue - 1_000 && random.Next(2) == 0 ? index + 1 + random.Next(1_000) : null);
         return r;
     }
 

@@ -16,7 +16,7 @@ namespace Ledger.Gateway.Tests;
 /// end inside multi-entry records, readiness on a sparse topic, one trust across nodes, read-your-writes through a
 /// replica with <c>Ledger-Min-Sequence</c>; and a replica (a child process) SIGKILLed at seeded moments.
 /// </summary>
-public sealed class StatementsReplicaTests
+public sealed partial class StatementsReplicaTests
 {
     private static async Task PublishedAsync(GatewayServer main, int secondsMax = 60)
     {
@@ -188,15 +188,7 @@ public sealed class StatementsReplicaTests
         {
             await producer.ProduceAsync("ledger.events", new Confluent.Kafka.Message<byte[], byte[]> { Key = "1/1"u8.ToArray(), Value = [.. header, 0x02, 0x00, 0x0E] });
         }
-        string body = "";
-        for (var deadline = DateTime.UtcNow.AddSeconds(30); ;)
-        {
-            using var ready = await replica.Anonymous.GetAsync("/health/ready");
-            body = await ready.Content.ReadAsStringAsync();
-            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable) break;
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), body);
-            await Task.Delay(100);
-        }
+        string body = await StoppedBodyAsync(replica);
         Assert.That(body, Does.Contain("stopped reading ledger.events: ledger.events partition 0 offset 0: the message does not decode as ledger.events.v1.LedgerEvent"));
         using var client = await replica.ClientAsync();
         using var read = await client.GetAsync("/v1/entries");
@@ -408,6 +400,8 @@ public sealed class StatementsReplicaTests
     /// <c>LEDGER_REPLICA_EVENTS</c> entries (default 200 000) in batches of <c>LEDGER_REPLICA_BATCH</c> (default 100) over 8 accounts, everything is published,
     /// then a replica (a child process) starts on an empty store: time to ready and events/s; then SIGKILL and a restart:
     /// time to ready again (nothing to catch up, so this is process start, store open and the end-offset check).
+    /// <c>LEDGER_REPLICA_SPREAD=1</c>: each batch is a bundle with one entry on each of <c>LEDGER_REPLICA_BATCH</c> consecutive
+    /// accounts instead, so every record's events span partitions (the replica holds them until the record is whole).
     /// </summary>
     [Test, Explicit("measurement: LEDGER_REPLICA_EVENTS=200000 dotnet test tests/Ledger.Gateway.Tests --filter Name~MeasureReplicaCatchUp")]
     public async Task MeasureReplicaCatchUpAndRestartToReady()
@@ -417,6 +411,7 @@ public sealed class StatementsReplicaTests
         // The mock keeps at most 5 MB per partition (KafkaMockCluster): big runs need more partitions, and accounts to fill them.
         int partitions = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_PARTITIONS"), out int p) ? p : 4;
         int accountCount = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_REPLICA_ACCOUNTS"), out int c) ? c : 8;
+        bool spread = Environment.GetEnvironmentVariable("LEDGER_REPLICA_SPREAD") == "1";
         using var kafka = KafkaMockCluster.Start(partitions, "ledger.events");
         string bootstrap = $"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}";
         await using var main = await GatewayServer.StartAsync(bootstrap);
@@ -426,12 +421,14 @@ public sealed class StatementsReplicaTests
         var posting = System.Diagnostics.Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, events / batch), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (b, cancel) =>
         {
-            var entries = Enumerable.Range(0, batch).Select(k => Entry("ledger", $"m{b}-{k}", 100, 1 + k)).ToArray();
-            using var response = await writer.PostAsync(accounts[b % accounts.Length].Batches, Batch(entries), cancel);
+            using var response = spread
+                ? await writer.PostAsync("/v1/transaction-bundles", Json($"{{\"bundleId\":\"m{b}\",\"legs\":[" + string.Join(",", Enumerable.Range(0, batch).Select(k =>
+                    $"{{\"branch\":{accounts[(b + k) % accounts.Length].Branch},\"account\":{accounts[(b + k) % accounts.Length].Number},\"entries\":[{Entry("ledger", $"m{b}-{k}", 201, 1 + k)}]}}")) + "]}"), cancel)
+                : await writer.PostAsync(accounts[b % accounts.Length].Batches, Batch([.. Enumerable.Range(0, batch).Select(k => Entry("ledger", $"m{b}-{k}", 100, 1 + k))]), cancel);
             response.EnsureSuccessStatusCode();
         });
         await PublishedAsync(main, secondsMax: 1_800);
-        TestContext.Out.WriteLine($"primary: {events} entries (batches of {batch}, {accountCount} accounts, {partitions} partitions) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
+        TestContext.Out.WriteLine($"primary: {events} entries ({(spread ? "bundles, one entry on each of" : "batches of")} {batch}{(spread ? " accounts" : "")}, {accountCount} accounts, {partitions} partitions) posted and published in {posting.Elapsed.TotalSeconds:F1} s");
 
         string dataDir = GatewayServer.NewDataDir();
         string[] settings = [bootstrap, "Ledger:Role=statements", "Ledger:Kafka:StatementsGroup=measure"];
@@ -683,6 +680,19 @@ public sealed class StatementsReplicaTests
             using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), Fill(path, a)) { Content = Json("{}") };
             using var response = await onReplica.SendAsync(request);
             await response.ProblemAsync(421, "read-only-replica");
+        }
+    }
+
+    /// <summary>The body of <c>/health/ready</c> once the replica's feed stopped (503), waiting at most 30 s for it.</summary>
+    private static async Task<string> StoppedBodyAsync(GatewayServer replica)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ;)
+        {
+            using var ready = await replica.Anonymous.GetAsync("/health/ready");
+            string body = await ready.Content.ReadAsStringAsync();
+            if (ready.StatusCode == HttpStatusCode.ServiceUnavailable) return body;
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), body);
+            await Task.Delay(100);
         }
     }
 

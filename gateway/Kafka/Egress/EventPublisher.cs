@@ -122,7 +122,7 @@ internal sealed class EventPublisher : IDisposable
                 case ReadOutcome.Record:
                 {
                     var events = record.EventSpan;
-                    for (int i = 0; i < events.Length; i++) Produce(in events[i], record.RecordNumber, i);
+                    for (int i = 0; i < events.Length; i++) Produce(in events[i], record.RecordNumber, i, events.Length);
                     pendingEvents += events.Length;
                     produced = new PublishedPosition(record.RecordNumber, record.NextAddress, cursor.LastSequence, record.TimestampTicks);
                     if (sinceSave.Elapsed >= saveEvery)
@@ -163,12 +163,12 @@ internal sealed class EventPublisher : IDisposable
         }
     }
 
-    private void Produce(in LedgerEvent e, long record, int index)
+    private void Produce(in LedgerEvent e, long record, int index, int recordEvents)
     {
         var message = new Message<byte[], byte[]>
         {
             Key = Encoding.ASCII.GetBytes($"{e.Account.Branch}/{e.Account.Number}"),
-            Value = _avro.Encode(in e, record, index),
+            Value = _avro.Encode(in e, record, index, recordEvents),
         };
         while (true)
         {
