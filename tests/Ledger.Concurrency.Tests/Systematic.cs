@@ -1,0 +1,84 @@
+using Microsoft.Coyote;
+using Microsoft.Coyote.SystematicTesting;
+using NUnit.Framework;
+
+namespace Ledger.Concurrency.Tests;
+
+/// <summary>
+/// Runs a scenario under Coyote's systematic scheduler. The engine, the gateway and this assembly are rewritten after the
+/// build (see the project file), so every thread start/join, lock, Monitor wait/pulse, Volatile and Interlocked access of
+/// the real ring code is a point where Coyote picks which thread goes on; each iteration is one schedule, chosen from the
+/// seed. A failure names the seed and the iteration, and the same seed replays the same schedules:
+/// <c>LEDGER_COYOTE_SEED=S LEDGER_COYOTE_ITERATIONS=N dotnet test tests/Ledger.Concurrency.Tests --filter Name</c>.
+/// </summary>
+internal static class Systematic
+{
+    /// <summary>The seed of CI's runs (fixed, so CI explores the same schedules every time; pass another to explore more).</summary>
+    private const uint SeedDefault = 20_261_206;
+
+    public static uint Seed => uint.TryParse(Environment.GetEnvironmentVariable("LEDGER_COYOTE_SEED"), out var seed) ? seed : SeedDefault;
+
+    /// <summary>Iterations (schedules) per test: the test's own number, or LEDGER_COYOTE_ITERATIONS for a longer run.</summary>
+    public static uint Iterations(uint ciIterations) =>
+        uint.TryParse(Environment.GetEnvironmentVariable("LEDGER_COYOTE_ITERATIONS"), out var n) ? n : ciIterations;
+
+    private static Configuration Configure(uint iterations) => Configuration.Create()
+        .WithTestingIterations(Iterations(iterations))
+        .WithRandomGeneratorSeed(Seed)
+        // Spin-waits are scheduling points too: a schedule that lets one spinner run long is fine, an endless one is cut
+        // (and reported) by Coyote's liveness check rather than hanging the test.
+        .WithMaxSchedulingSteps(20_000)
+        // Interleave at every Volatile and Interlocked access (the ring's shared-memory steps) besides threads and locks.
+        .WithVolatileOperationRaceCheckingEnabled(true)
+        .WithAtomicOperationRaceCheckingEnabled(true)
+        .WithLockAccessRaceCheckingEnabled(true)
+        // Anything Coyote does not control would make a schedule unreproducible: refuse it instead.
+        .WithPartiallyControlledConcurrencyAllowed(false)
+        .WithTelemetryEnabled(false)
+        .WithConsoleLoggingEnabled(false)
+        .WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None);
+
+    /// <summary>Explores the scenario; returns the report (bugs found, schedules explored).</summary>
+    public static TestReport Explore(Action scenario, uint iterations)
+    {
+        var configuration = Configure(iterations);
+        using var engine = TestingEngine.Create(configuration, scenario);
+        engine.Run();
+        var report = engine.TestReport;
+        TestContext.Out.WriteLine($"seed {Seed}: {report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths} schedules, " +
+            $"{report.NumOfFoundBugs} bug(s), scheduling steps per schedule {report.MinExploredFairSteps}-{report.MaxExploredFairSteps} " +
+            $"(total {report.TotalExploredFairSteps}), {report.MaxFairStepsHitInFairTests} schedules cut at the step bound, " +
+            $"{report.UncontrolledInvocations.Count} uncontrolled invocations {string.Join(", ", report.UncontrolledInvocations)}");
+        return report;
+    }
+
+    /// <summary>Explores the scenario and fails with Coyote's first bug report (and the seed that reproduces it) if any schedule broke it.</summary>
+    public static TestReport ExpectNoBug(Action scenario, uint iterations)
+    {
+        var report = Explore(scenario, iterations);
+        Assert.That(report.NumOfFoundBugs, Is.Zero,
+            () => $"seed {Seed} found: {string.Join(" | ", report.BugReports)}");
+        Assert.That(report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths, Is.EqualTo(Iterations(iterations)), "every schedule ran to its end");
+        return report;
+    }
+
+    /// <summary>Explores a scenario with a planted bug: passes only if some schedule exposes it (with the check's own message).</summary>
+    public static void ExpectBug(Action scenario, uint iterations, string message)
+    {
+        var report = Explore(scenario, iterations);
+        Assert.That(report.NumOfFoundBugs, Is.GreaterThan(0), $"no schedule of {Iterations(iterations)} exposed the planted bug");
+        Assert.That(report.BugReports, Has.Some.Contains(message), "the bug found is the one planted");
+    }
+
+    /// <summary>Starts the bodies on threads of their own and joins them (thread start and join are scheduling points).</summary>
+    public static void RunThreads(params Action[] bodies)
+    {
+        var threads = new Thread[bodies.Length];
+        for (int i = 0; i < bodies.Length; i++)
+        {
+            threads[i] = new Thread(bodies[i].Invoke) { IsBackground = true };
+            threads[i].Start();
+        }
+        foreach (var thread in threads) thread.Join();
+    }
+}
