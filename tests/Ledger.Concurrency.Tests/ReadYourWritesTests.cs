@@ -71,7 +71,7 @@ public class ReadYourWritesTests
     public void ShouldLetAReadThroughOnlyOnceItsAcknowledgedWritesAreStoredOrRefuseIt()
     {
         int refusals = 0;
-        Systematic.ExpectNoBug(() => Scenario(advanceBeforeWrite: false, n => Interlocked.Add(ref refusals, n)), iterations: 500);
+        Systematic.ExpectNoBug(() => Scenario(advanceBeforeWrite: false, n => Interlocked.Add(ref refusals, n)), iterations: 2_000);
         Assert.That(refusals, Is.GreaterThan(0), "no schedule refused the read without time to wait: the refusal path was not explored");
         TestContext.Out.WriteLine($"{refusals} refused reads");
     }
@@ -79,6 +79,6 @@ public class ReadYourWritesTests
     [Test]
     public void ShouldFindAWatermarkMovedBeforeTheStoreWrite()
     {
-        Systematic.ExpectBug(() => Scenario(advanceBeforeWrite: true), iterations: 500, "stale read");
+        Systematic.ExpectBug(() => Scenario(advanceBeforeWrite: true), iterations: 2_000, "stale read");
     }
 }

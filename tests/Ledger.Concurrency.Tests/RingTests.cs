@@ -102,7 +102,7 @@ public class RingTests
             Run(consumer, Producers(ring, producers, items));
             Specification.Assert(seen.Count == producers * items, $"consumed {seen.Count} of {producers * items}");
             Specification.Assert(consumer.Sequence.Value == ring.Sequencer.Cursor, "the consumer stopped short of the cursor");
-        }, iterations: 400);
+        }, iterations: 1_000);
     }
 
     [Test]
@@ -112,7 +112,7 @@ public class RingTests
         {
             var (ring, consumer, _) = Pipeline(ringSize: 4, producers: 2, Strategy.Blocking);
             Run(consumer, Producers(ring, 2, 2, publishBeforeWrite: true));
-        }, iterations: 400, "read before it was written");
+        }, iterations: 1_000, "read before it was written");
     }
 
     /// <summary>
@@ -152,7 +152,7 @@ public class RingTests
             Specification.Assert(seen.Count == total, $"consumed {seen.Count}, accepted {total}");
             Specification.Assert(ring.Sequencer.Cursor == total - 1, $"cursor {ring.Sequencer.Cursor} after {total} claims: a refusal claimed a slot");
             if (total < producers * attempts) Interlocked.Increment(ref schedulesWithRefusal);
-        }, iterations: 400);
+        }, iterations: 1_000);
         Assert.That(schedulesWithRefusal, Is.GreaterThan(0), "no schedule filled the ring: the refusal path was not explored");
         TestContext.Out.WriteLine($"{schedulesWithRefusal} schedules had a refusal");
     }

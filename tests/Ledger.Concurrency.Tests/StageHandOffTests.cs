@@ -154,13 +154,13 @@ public class StageHandOffTests
                 Specification.Assert(pipeline.Seen[k].Count == producers * items, $"stage {k} handled {pipeline.Seen[k].Count} of {producers * items}");
                 Specification.Assert(!pipeline.Seen[k].EndOfBatchPending, $"stage {k}'s last batch never got its end-of-batch flag");
             }
-        }, iterations: 300);
+        }, iterations: 1_000);
     }
 
     [Test]
     public void ShouldFindAStageThatSkipsItsBarrier()
     {
         Systematic.ExpectBug(() => Run(Build(Layout.ThreeThreads, skipBarrier: true), producers: 2, items: 4),
-            iterations: 300, "before stage 0 finished it");
+            iterations: 1_000, "before stage 0 finished it");
     }
 }

@@ -22,11 +22,19 @@ internal static class Systematic
     public static uint Iterations(uint ciIterations) =>
         uint.TryParse(Environment.GetEnvironmentVariable("LEDGER_COYOTE_ITERATIONS"), out var n) ? n : ciIterations;
 
-    private static Configuration Configure(uint iterations) => Configuration.Create()
+    /// <summary>
+    /// LEDGER_COYOTE_STRATEGY=pct: Coyote's priority-based strategy (fair, 5 priority changes) instead of the random walk.
+    /// The random walk is CI's: at every scheduling point any enabled thread may go on, so a spin-wait costs a few steps;
+    /// under priorities a spinning thread keeps the core until the fairness bound (schedules of ~20 000 steps, ~40x slower).
+    /// </summary>
+    private static bool Prioritized => Environment.GetEnvironmentVariable("LEDGER_COYOTE_STRATEGY") == "pct";
+
+    private static Configuration Configure(uint iterations) => (Prioritized
+            ? Configuration.Create().WithPrioritizationStrategy(isFair: true, priorityChangeBound: 5)
+            : Configuration.Create().WithRandomStrategy())
         .WithTestingIterations(Iterations(iterations))
         .WithRandomGeneratorSeed(Seed)
-        // Spin-waits are scheduling points too: a schedule that lets one spinner run long is fine, an endless one is cut
-        // (and reported) by Coyote's liveness check rather than hanging the test.
+        // A schedule that spins past this many steps is cut (counted in the report line) rather than left to hang the test.
         .WithMaxSchedulingSteps(20_000)
         // Interleave at every Volatile and Interlocked access (the ring's shared-memory steps) besides threads and locks.
         .WithVolatileOperationRaceCheckingEnabled(true)
@@ -35,8 +43,11 @@ internal static class Systematic
         // Anything Coyote does not control would make a schedule unreproducible: refuse it instead.
         .WithPartiallyControlledConcurrencyAllowed(false)
         .WithTelemetryEnabled(false)
-        .WithConsoleLoggingEnabled(false)
-        .WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None);
+        .WithConsoleLoggingEnabled(Verbose)
+        .WithVerbosityEnabled(Verbose ? Microsoft.Coyote.Logging.VerbosityLevel.Exhaustive : Microsoft.Coyote.Logging.VerbosityLevel.None);
+
+    /// <summary>LEDGER_COYOTE_VERBOSE=1: Coyote logs every scheduling decision (for reading one failing schedule).</summary>
+    private static bool Verbose => Environment.GetEnvironmentVariable("LEDGER_COYOTE_VERBOSE") == "1";
 
     /// <summary>Explores the scenario; returns the report (bugs found, schedules explored).</summary>
     public static TestReport Explore(Action scenario, uint iterations)
