@@ -8,7 +8,7 @@ namespace Ledger.Concurrency.Tests;
 /// Runs a scenario under Coyote's systematic scheduler. The engine, the gateway and this assembly are rewritten after the
 /// build (see the project file), so every thread start/join, lock, Monitor wait/pulse, Volatile and Interlocked access of
 /// the real ring code is a point where Coyote picks which thread goes on; each iteration is one schedule, chosen from the
-/// seed. A failure names the seed and the iteration, and the same seed replays the same schedules:
+/// seed. A failure names the seed, and the same seed (and number of schedules) replays the same schedules:
 /// <c>LEDGER_COYOTE_SEED=S LEDGER_COYOTE_ITERATIONS=N dotnet test tests/Ledger.Concurrency.Tests --filter Name</c>.
 /// </summary>
 internal static class Systematic
@@ -25,21 +25,30 @@ internal static class Systematic
     /// <summary>
     /// LEDGER_COYOTE_STRATEGY=pct: Coyote's priority-based strategy (fair, 5 priority changes) instead of the random walk.
     /// The random walk is CI's: at every scheduling point any enabled thread may go on, so a spin-wait costs a few steps;
-    /// under priorities a spinning thread keeps the core until the fairness bound (schedules of ~20 000 steps, ~40x slower).
+    /// under priorities a spinning thread keeps the core until the fairness bound (docs/decisions.md has the figures).
     /// </summary>
     private static bool Prioritized => Environment.GetEnvironmentVariable("LEDGER_COYOTE_STRATEGY") == "pct";
+
+    /// <summary>
+    /// LEDGER_COYOTE_MEMORY=1: every plain field load and store is a scheduling point too (a slot read half-way through a
+    /// producer's write, a handler's read racing a producer that overwrites its slot). About 4x the steps per schedule,
+    /// so CI leaves it off: the ring's protocol steps (Volatile, Interlocked, locks) are the points that matter for it.
+    /// </summary>
+    private static bool PlainMemory => Environment.GetEnvironmentVariable("LEDGER_COYOTE_MEMORY") == "1";
 
     private static Configuration Configure(uint iterations) => (Prioritized
             ? Configuration.Create().WithPrioritizationStrategy(isFair: true, priorityChangeBound: 5)
             : Configuration.Create().WithRandomStrategy())
         .WithTestingIterations(Iterations(iterations))
         .WithRandomGeneratorSeed(Seed)
-        // A schedule that spins past this many steps is cut (counted in the report line) rather than left to hang the test.
+        // A schedule that spins past this many steps (ten times that under a fair strategy) is cut rather than left to hang
+        // the test; ExpectNoBug fails if any was (it never reached the scenario's final checks).
         .WithMaxSchedulingSteps(20_000)
         // Interleave at every Volatile and Interlocked access (the ring's shared-memory steps) besides threads and locks.
         .WithVolatileOperationRaceCheckingEnabled(true)
         .WithAtomicOperationRaceCheckingEnabled(true)
         .WithLockAccessRaceCheckingEnabled(true)
+        .WithMemoryAccessRaceCheckingEnabled(PlainMemory)
         // Anything Coyote does not control would make a schedule unreproducible: refuse it instead.
         .WithPartiallyControlledConcurrencyAllowed(false)
         .WithTelemetryEnabled(false)
@@ -56,7 +65,7 @@ internal static class Systematic
         using var engine = TestingEngine.Create(configuration, scenario);
         engine.Run();
         var report = engine.TestReport;
-        TestContext.Out.WriteLine($"seed {Seed}: {report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths} schedules, " +
+        TestContext.Out.WriteLine($"seed {Seed}{(Prioritized ? " pct" : "")}{(PlainMemory ? " memory" : "")}: {report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths} schedules, " +
             $"{report.NumOfFoundBugs} bug(s), scheduling steps per schedule {report.MinExploredFairSteps}-{report.MaxExploredFairSteps} " +
             $"(total {report.TotalExploredFairSteps}), {report.MaxFairStepsHitInFairTests} schedules cut at the step bound, " +
             $"{report.UncontrolledInvocations.Count} uncontrolled invocations {string.Join(", ", report.UncontrolledInvocations)}");
@@ -69,7 +78,9 @@ internal static class Systematic
         var report = Explore(scenario, iterations);
         Assert.That(report.NumOfFoundBugs, Is.Zero,
             () => $"seed {Seed} found: {string.Join(" | ", report.BugReports)}");
-        Assert.That(report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths, Is.EqualTo(Iterations(iterations)), "every schedule ran to its end");
+        Assert.That(report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths, Is.EqualTo(Iterations(iterations)), "every schedule ran");
+        // A schedule cut at the step bound never reached the scenario's final checks (and spins where it should finish).
+        Assert.That(report.MaxFairStepsHitInFairTests + report.MaxUnfairStepsHitInUnfairTests, Is.Zero, "schedules cut at the step bound");
         return report;
     }
 
