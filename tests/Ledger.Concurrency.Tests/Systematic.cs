@@ -31,7 +31,7 @@ internal static class Systematic
 
     /// <summary>
     /// LEDGER_COYOTE_MEMORY=1: every plain field load and store is a scheduling point too (a slot read half-way through a
-    /// producer's write, a handler's read racing a producer that overwrites its slot). About 4x the steps per schedule,
+    /// producer's write, a handler's read racing a producer that overwrites its slot). 2 to 9 times the steps per schedule,
     /// so CI leaves it off: the ring's protocol steps (Volatile, Interlocked, locks) are the points that matter for it.
     /// </summary>
     private static bool PlainMemory => Environment.GetEnvironmentVariable("LEDGER_COYOTE_MEMORY") == "1";
