@@ -128,7 +128,7 @@ public class EngineHostTests
 
     [Test]
     public void ShouldApplyEachAcknowledgedDepositOnceInOrderAndReadItBack() =>
-        Systematic.ExpectNoBug(() => SubmitAndReadBack(advanceEarly: false), iterations: 300);
+        Systematic.ExpectNoBug(() => SubmitAndReadBack(advanceEarly: false), iterations: 200);
 
     [Test]
     public void ShouldFindAReadSideThatMovesItsWatermarkBeforeItsWrite() =>
@@ -177,7 +177,7 @@ public class EngineHostTests
                 Specification.Assert(balances.AvailableMinor == accepted[p], $"producer {p}: {accepted[p]} accepted, balance {balances.AvailableMinor}");
             }
             if (accepted[0] + accepted[1] < Producers * Deposits) Interlocked.Increment(ref schedulesWithRefusal);
-        }, iterations: 300);
+        }, iterations: 200);
         Assert.That(schedulesWithRefusal, Is.GreaterThan(0), "no schedule filled the ring: the refusal path was not explored");
         TestContext.Out.WriteLine($"{schedulesWithRefusal} schedules had a refusal");
     }

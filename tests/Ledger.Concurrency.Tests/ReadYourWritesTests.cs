@@ -71,7 +71,7 @@ public class ReadYourWritesTests
     public void ShouldLetAReadThroughOnlyOnceItsAcknowledgedWritesAreStoredOrRefuseIt()
     {
         int refusals = 0;
-        Systematic.ExpectNoBug(() => Scenario(advanceBeforeWrite: false, n => Interlocked.Add(ref refusals, n)), iterations: 2_000);
+        Systematic.ExpectNoBug(() => Scenario(advanceBeforeWrite: false, n => Interlocked.Add(ref refusals, n)), iterations: 1_000);
         Assert.That(refusals, Is.GreaterThan(0), "no schedule refused the read without time to wait: the refusal path was not explored");
         TestContext.Out.WriteLine($"{refusals} refused reads");
     }

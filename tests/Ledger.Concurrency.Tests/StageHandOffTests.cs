@@ -154,7 +154,7 @@ public class StageHandOffTests
                 Specification.Assert(pipeline.Seen[k].Count == producers * items, $"stage {k} handled {pipeline.Seen[k].Count} of {producers * items}");
                 Specification.Assert(!pipeline.Seen[k].EndOfBatchPending, $"stage {k}'s last batch never got its end-of-batch flag");
             }
-        }, iterations: 1_000);
+        }, iterations: 500);
     }
 
     [Test]
