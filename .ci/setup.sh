@@ -4,7 +4,8 @@
 # - tests/clients/typescript: the npm tools ClientContractTests runs (swagger-parser, redocly, openapi-typescript,
 #   openapi-fetch, typescript), pinned by package-lock.json;
 # - tests/clients/kafkajs: kafkajs and avsc, the partner-side Kafka client KafkaIngressTests runs;
-# - dotnet-tools.json: Kiota, which generates the C# client ClientContractTests builds;
+# - dotnet-tools.json: Kiota, which generates the C# client ClientContractTests builds, and Coyote's CLI, which
+#   tests/Ledger.Concurrency.Tests rewrites its assemblies with after each build (its build also runs the restore);
 # - kcat (Debian), which KafkaEgressTests reads ledger.events with; postgresql (Debian), the perf baseline's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -138,7 +138,8 @@ public sealed class EngineHost : IDisposable
 
     private void StartThread(string name, Action run)
     {
-        var thread = new Thread(() => run()) { Name = name, IsBackground = true };
+        var thread = new Thread(() => run()) { IsBackground = true };
+        if (_settings.NamesThreads) thread.Name = name;
         thread.Start();
         _threads.Add(thread);
     }

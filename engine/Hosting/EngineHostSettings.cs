@@ -40,6 +40,12 @@ public sealed record EngineHostSettings
     /// <summary>The wall clock that stamps commands at publish (UTC ticks). The engine itself never reads a clock.</summary>
     public Func<long> UtcNowTicks { get; init; } = static () => DateTime.UtcNow.Ticks;
 
+    /// <summary>
+    /// Names the stage threads (<c>ledger-engine</c>, ...) for diagnostics. Off only in tests/Ledger.Concurrency.Tests:
+    /// Coyote 1.7.11 tells the threads it controls apart by their names, and a renamed thread escapes its scheduler.
+    /// </summary>
+    internal bool NamesThreads { get; init; } = true;
+
     internal void Validate()
     {
         if (PrefetchBatchMax < 1 || StoreBatchMax < 1 || PublishBatchMax < 1) throw new ArgumentException("Stage batch sizes must be at least 1.");

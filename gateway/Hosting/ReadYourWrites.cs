@@ -9,9 +9,21 @@ namespace Ledger.Gateway.Hosting;
 /// </summary>
 public sealed class ReadYourWrites
 {
+    private readonly Func<Task, TimeSpan, CancellationToken, Task> _waitForAdvance;
     private long _record;
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _waiters;
+
+    public ReadYourWrites() : this(static (advanced, left, cancel) => advanced.WaitAsync(left, cancel))
+    {
+    }
+
+    /// <summary>
+    /// The concurrency tests' seam: how a waiting read waits for the next <see cref="Advance"/> (at most the time left,
+    /// throwing <see cref="TimeoutException"/> past it). Coyote 1.7.11 does not control <see cref="Task.WaitAsync(TimeSpan, CancellationToken)"/>,
+    /// so tests/Ledger.Concurrency.Tests waits on the completion alone, where a lost wake-up is a deadlock Coyote reports.
+    /// </summary>
+    internal ReadYourWrites(Func<Task, TimeSpan, CancellationToken, Task> waitForAdvance) => _waitForAdvance = waitForAdvance;
 
     /// <summary>The last journal record the read store holds and serves.</summary>
     public long Record => Volatile.Read(ref _record);
@@ -72,7 +84,7 @@ public sealed class ReadYourWrites
                 }
                 try
                 {
-                    await advanced.WaitAsync(left, cancel).ConfigureAwait(false);
+                    await _waitForAdvance(advanced, left, cancel).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {
