@@ -354,8 +354,22 @@ public sealed class BatchesTests
     {
         var account = await Server.OpenAccountAsync();
         using var client = await Server.ClientAsync();
-        using var response = await client.PostAsync(account.Batches, Json("{\"entries\":[{\"description\":\"" + new string('x', 1_100_000) + "\"}]}"));
-        await response.ProblemAsync(413, "payload-too-large");
+        // The gateway answers 413 once it has read 1 MiB and then closes the connection with the rest unread, so the
+        // client, still sending, may see the reset before the answer (HTTP/1.1 has no way round that race; the declared-
+        // length case in HostileInputTests has none). Sent again on such a reset: one of the tries must read the Problem.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var response = await client.PostAsync(account.Batches, Json("{\"entries\":[{\"description\":\"" + new string('x', 1_100_000) + "\"}]}"));
+                await response.ProblemAsync(413, "payload-too-large");
+                break;
+            }
+            catch (HttpRequestException) when (attempt < 5)
+            {
+            }
+        }
+        Assert.That(await client.BalancesAsync(account), Is.EqualTo((0L, 0L)));
     }
 
     [Test]

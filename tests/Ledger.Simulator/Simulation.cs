@@ -443,7 +443,15 @@ public sealed class Simulation
             {
                 string target = Path.Combine(copy, name, Path.GetFileName(file));
                 if (File.Exists(target)) continue;
-                byte[] bytes = File.ReadAllBytes(file);
+                byte[] bytes;
+                try
+                {
+                    bytes = File.ReadAllBytes(file);
+                }
+                catch (FileNotFoundException)
+                {
+                    continue; // a compaction deleted it since the listing (as CopyDirectory): no MANIFEST of the copy names it
+                }
                 File.WriteAllBytes(target, bytes[.._random.Next(bytes.Length + 1)]);
                 torn++;
             }
