@@ -27,9 +27,9 @@ public sealed class LedgerApi : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
-        Anonymous = NewClient();
-        Writer = NewClient();
-        Admin = NewClient();
+        Anonymous = NewClient(_handler);
+        Writer = NewClient(new BearerTokenHandler(_handler, cancel => TokenAsync(_options.WriterClient, _options.WriterSecret, cancel)));
+        Admin = NewClient(new BearerTokenHandler(_handler, cancel => TokenAsync(_options.AdminClient, _options.AdminSecret, cancel)));
     }
 
     public HttpClient Anonymous { get; }
@@ -38,21 +38,27 @@ public sealed class LedgerApi : IDisposable
     /// <summary>The admin's client (ledger:admin): account opening.</summary>
     public HttpClient Admin { get; }
 
-    private HttpClient NewClient() => new(_handler, disposeHandler: false)
+    private HttpClient NewClient(HttpMessageHandler handler) => new(handler, disposeHandler: false)
     {
         BaseAddress = _options.Url,
         Timeout = TimeSpan.FromSeconds(_options.TimeoutSeconds),
         DefaultRequestVersion = HttpVersion.Version11,
     };
 
-    /// <summary>Takes a client-credentials token for the partner and for the admin client.</summary>
+    /// <summary>
+    /// Takes a client-credentials token for the partner and for the admin client now (a wrong secret fails the set-up, not
+    /// the first request); each client takes a new one by itself when half of its token's lifetime has passed, so a run
+    /// longer than a token lives (an hour's soak) keeps its credentials.
+    /// </summary>
     public async Task AuthenticateAsync(CancellationToken cancel)
     {
-        Writer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(_options.WriterClient, _options.WriterSecret, cancel));
-        Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(_options.AdminClient, _options.AdminSecret, cancel));
+        using var probe = new HttpRequestMessage(HttpMethod.Get, new Uri("/health/live", UriKind.Relative));
+        using var writer = await Writer.SendAsync(probe, cancel);
+        using var probe2 = new HttpRequestMessage(HttpMethod.Get, new Uri("/health/live", UriKind.Relative));
+        using var admin = await Admin.SendAsync(probe2, cancel);
     }
 
-    private async Task<string> TokenAsync(string client, string secret, CancellationToken cancel)
+    private async Task<(string Token, TimeSpan Lifetime)> TokenAsync(string client, string secret, CancellationToken cancel)
     {
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -62,7 +68,10 @@ public sealed class LedgerApi : IDisposable
         string text = await response.Content.ReadAsStringAsync(cancel);
         if (!response.IsSuccessStatusCode) throw new BenchSetupException($"POST /connect/token for {client} answered {(int)response.StatusCode}: {Shorten(text)}");
         using var json = JsonDocument.Parse(text);
-        return json.RootElement.GetProperty("access_token").GetString() ?? throw new BenchSetupException($"The token answer for {client} has no access_token.");
+        string token = json.RootElement.GetProperty("access_token").GetString() ?? throw new BenchSetupException($"The token answer for {client} has no access_token.");
+        var lifetime = json.RootElement.TryGetProperty("expires_in", out var expires) && expires.TryGetInt64(out long seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(5);
+        return (token, lifetime);
     }
 
     /// <summary>Opens the run's accounts with CSV imports (<c>branch,account,currency</c>); accounts already open are fine.</summary>

@@ -10,6 +10,22 @@ public class LedgerBenchTests
 {
     private const string EveryOperation = "deposit=40,debit=10,hold=10,release=10,reversal=10,replay=5,bundle=5,balance=5,statement=5";
 
+    [Test]
+    public async Task ShouldKeepItsCredentialsThroughARunLongerThanATokenLives()
+    {
+        // Tokens live 2 s here, no clock skew (an hour and 30 s by default): a run of 5 s and its balance check after it must go on with new ones.
+        // Before the bench took new tokens by itself, an hour's soak was refused from its 60th minute on.
+        await using var gateway = await BenchServer.GatewayAsync("Ledger:Auth:TokenLifetime=00:00:02", "Ledger:Auth:ClockSkew=00:00:00");
+
+        var run = await BenchRun.OfAsync(gateway.Address, "--mode", "closed", "--connections", "4", "--duration", "5", "--warmup", "0",
+            "--batch", "2", "--accounts", "10", "--mix", EveryOperation);
+
+        Assert.That(run.ExitCode, Is.EqualTo(Cli.ExitOk), run.ToString());
+        var check = run.Result!.Check;
+        Assert.That(check.Passed, Is.True, run.ToString());
+        Assert.That(check.RequestsDeclined + check.RequestsFailed, Is.Zero, run.ToString());
+    }
+
     [TestCase("closed", "--connections", "8", TestName = "ShouldBalanceItsCountsAgainstARealGatewayInClosedLoop")]
     [TestCase("open", "--rate", "300", TestName = "ShouldBalanceItsCountsAgainstARealGatewayInOpenLoop")]
     public async Task ShouldBalanceItsCountsAgainstARealGateway(string mode, string paceOption, string pace)
