@@ -139,27 +139,45 @@ internal struct EngineStage(LedgerEngine engine, PipelineFault fault) : IBatchHa
 internal struct JournalStep(ICommandJournal journal, InFlight inFlight) : IBatchStep
 {
     private long _lastRecord;
+    private int _added;          // commands of the batch given to Add (all of them while the pipeline had not failed)
+    private int _durable;        // of those, how many the last commit covers: they are answered whatever fails after it
+    private long _durableRecord;
 
     public static bool HandsOver => true;
 
     public bool Add(LedgerCommand command)
     {
+        _added++;
         if (!command.ChangedState) return false;
         journal.Append(command);
         _lastRecord = command.RecordNumber;
         return true;
     }
 
-    public void EndOfBatch() => journal.Commit();
-
-    public readonly void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure)
+    public void EndOfBatch()
     {
-        if (failure is null && _lastRecord > 0) Volatile.Write(ref inFlight.AcknowledgedRecord, _lastRecord); // before any answer: a read after it waits for it
-        foreach (var c in batch)
+        journal.Commit();
+        _durable = _added;
+        _durableRecord = _lastRecord;
+    }
+
+    /// <summary>
+    /// Answers the batch. A command the commit covered is durable and is acknowledged even when another stage failed
+    /// after the commit returned (refusing it would say "not applied" of what a restart applies); the rest of a failed
+    /// batch is refused, never acknowledged.
+    /// </summary>
+    public void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure)
+    {
+        int acknowledged = failure is null ? batch.Length : _durable;
+        long record = failure is null ? _lastRecord : _durableRecord;
+        if (acknowledged > 0 && record > 0) Volatile.Write(ref inFlight.AcknowledgedRecord, record); // before any answer: a read after it waits for it
+        for (int i = 0; i < batch.Length; i++)
         {
-            if (failure is not null) c.Fail(new JournalFailedException(failure));
-            else c.Complete();
+            if (i < acknowledged) batch[i].Complete();
+            else batch[i].Fail(new JournalFailedException(failure!));
         }
+        _added = 0;
+        _durable = 0;
     }
 }
 

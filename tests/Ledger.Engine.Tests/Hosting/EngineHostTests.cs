@@ -409,6 +409,68 @@ public class EngineHostTests
         Assert.That(journal.CalledAfterFailure, Is.False, "the journal is not touched after it failed");
     }
 
+    /// <summary>A journal whose second commit, once durable, lets a later stage fail and returns only when the pipeline has failed.</summary>
+    private sealed class FailBehindTheCommitJournal : ICommandJournal
+    {
+        public readonly ManualResetEventSlim Armed = new();
+        public EngineHost? Host;
+        private int _commits;
+
+        public void Append(LedgerCommand command) { }
+
+        public void Commit()
+        {
+            if (++_commits != 2) return;
+            Armed.Set(); // durable now; the stage behind fails while this batch is not answered yet
+            var guard = System.Diagnostics.Stopwatch.StartNew(); // a hang guard, not a timing claim
+            while (Host!.Fault is null && guard.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>An entry store writer that fails on the first command it is given, once the journal is armed.</summary>
+    private sealed class FailWhenArmedStore(FailBehindTheCommitJournal journal) : IEntryStoreWriter
+    {
+        public void Add(LedgerCommand command)
+        {
+            journal.Armed.Wait(TimeSpan.FromSeconds(30));
+            throw new IOException("entry store disk gone");
+        }
+
+        public void EndOfBatch() { }
+    }
+
+    /// <summary>Reads nothing: every entry these tests name is in the engine's cache.</summary>
+    private sealed class NoReads : IEntryPrefetcher
+    {
+        public void Add(LedgerCommand command) { }
+
+        public void EndOfBatch() { }
+    }
+
+    [Test]
+    public async Task ShouldAcknowledgeACommandItsCommitCoveredThoughAStageBehindFailedBeforeTheAnswer()
+    {
+        // Refusing it would say "not applied" of a command the journal holds and a restart applies (DiskFullTests saw a
+        // deposit refused 503 and then in the balance).
+        var engine = EngineWithProducerAccounts(10);
+        var journal = new FailBehindTheCommitJournal();
+        using var host = new EngineHost(engine, journal, [new OrderSink()], new EngineHostSettings { RingSize = 64 }, prefetcher: new NoReads(),
+            storeWriter: new FailWhenArmedStore(journal));
+        host.Start();
+        journal.Host = host;
+
+        var first = Deposit(0, 0);
+        await host.SubmitAsync(first);
+        Assert.That(first.Result.Code, Is.EqualTo(ResultCode.Ok));
+        var second = Deposit(0, 1);
+        await host.SubmitAsync(second); // throws JournalFailedException when refused
+        Assert.That(second.Result.Code, Is.EqualTo(ResultCode.Ok), "durable before the failure: acknowledged");
+        Assert.That(host.Fault, Is.InstanceOf<IOException>());
+        var third = Deposit(0, 2);
+        await Assert.ThrowsAsync<JournalFailedException>(async () => await host.SubmitAsync(third), "nothing is accepted after the failure");
+        host.Stop();
+    }
+
     [Test]
     public async Task ShouldAcknowledgeNothingAfterAJournalFailureUnderConcurrentProducers()
     {
