@@ -152,7 +152,9 @@ public static class WhatIfReplay
                 }
                 else
                 {
-                    command.DeriveFeeIds(engine.Catalog); // the candidate's fees: ids derived here, not in the engine
+                    // The candidate's fees: ids derived here, as the prefetch stage does (in order, after the lookups), not in the engine.
+                    command.DeriveLedgerFeeIds(engine.Catalog);
+                    command.DeriveReversalFeeIds(feesSeen: true);
                     engine.Apply(command);
                     if (command.Kind == CommandKind.LoadCatalog) engine.ReplaceCatalogForWhatIf(options.Candidate); // the candidate stays in force
                     else Compare(record, engine, summary, options.OnChange);
