@@ -158,10 +158,9 @@ internal struct EngineStage(LedgerEngine engine, PipelineFault fault) : IBatchHa
 /// </summary>
 internal struct JournalStep(ICommandJournal journal, InFlight inFlight) : IBatchStep
 {
-    private long _lastRecord;
+    private long _lastRecord;    // the last record appended; once the batch's commit returned, the last durable one
     private int _added;          // commands of the batch given to Add (all of them while the pipeline had not failed)
     private int _durable;        // of those, how many the last commit covers: they are answered whatever fails after it
-    private long _durableRecord;
 
     public static bool HandsOver => true;
 
@@ -178,19 +177,19 @@ internal struct JournalStep(ICommandJournal journal, InFlight inFlight) : IBatch
     {
         journal.Commit();
         _durable = _added;
-        _durableRecord = _lastRecord;
     }
 
     /// <summary>
     /// Answers the batch. A command the commit covered is durable and is acknowledged even when another stage failed
     /// after the commit returned (refusing it would say "not applied" of what a restart applies); the rest of a failed
-    /// batch is refused, never acknowledged.
+    /// batch is refused, never acknowledged. Whatever is acknowledged ends at <c>_lastRecord</c>: without a failure every
+    /// record added was committed, and after one only a batch whose commit returned is acknowledged, and its commit came
+    /// after its last <see cref="Add"/>.
     /// </summary>
     public void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure)
     {
         int acknowledged = failure is null ? batch.Length : _durable;
-        long record = failure is null ? _lastRecord : _durableRecord;
-        if (acknowledged > 0 && record > 0) Volatile.Write(ref inFlight.AcknowledgedRecord, record); // before any answer: a read after it waits for it
+        if (acknowledged > 0 && _lastRecord > 0) Volatile.Write(ref inFlight.AcknowledgedRecord, _lastRecord); // before any answer: a read after it waits for it
         for (int i = 0; i < batch.Length; i++)
         {
             if (i < acknowledged) batch[i].Complete();
