@@ -275,19 +275,10 @@ public static class WhatIfReplay
         summary.EntriesChanged++;
         bool toDeclined = before == ResultCode.Ok && after != ResultCode.Ok;
         bool toPosted = before != ResultCode.Ok && after == ResultCode.Ok;
-        foreach (var t in new[] { tally.Code, tally.Domain })
-        {
-            if (t is null) continue;
-            if (toDeclined) t.FlippedToDeclined++;
-            else if (toPosted) t.FlippedToPosted++;
-            else t.OtherChanges++;
-            if (knockOn) t.KnockOn++;
-        }
-        if (toDeclined) summary.FlippedToDeclined++;
-        else if (toPosted) summary.FlippedToPosted++;
-        else summary.OtherChanges++;
-        if (knockOn) summary.KnockOn++;
-        else summary.Direct++;
+        summary.CountChange(toDeclined, toPosted, knockOn);
+        tally.Code.CountChange(toDeclined, toPosted, knockOn);
+        tally.Domain?.CountChange(toDeclined, toPosted, knockOn);
+        if (!knockOn) summary.Direct++;
         if (toDeclined || toPosted)
         {
             string day = new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
