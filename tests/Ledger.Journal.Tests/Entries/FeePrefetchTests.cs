@@ -77,39 +77,24 @@ public class FeePrefetchTests
     // ---- the catalog changes between publish and prefetch: the prefetch stage, following the catalogs in ring order,
     // alone decides which fees are in force and derives their ids (producers derive none, the engine none) ----
 
-    [Test]
-    public async Task ShouldDeriveTheFeeIdInThePrefetchStageWhenACatalogWithAFeeCameBetweenPublishAndPrefetch()
+    [TestCase(false, TestName = "ShouldDeriveTheFeeIdInThePrefetchStageWhenACatalogWithAFeeCameBetweenPublishAndPrefetch")]
+    [TestCase(true, TestName = "ShouldDeriveNoFeeIdWhenACatalogWithoutTheFeeCameBetweenPublishAndPrefetch")]
+    public async Task ShouldDecideTheFeeUnderTheCatalogThatCameBetweenPublishAndPrefetch(bool feeAtPublish)
     {
         using var dir = new TempDataDir();
-        var a = Account(78_003);
+        var a = Account(feeAtPublish ? 78_004 : 78_003);
         using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
-        StoreHarness.Run(store, [Open(a), Post(Posting(a, "dep", 100, 100_000))]);
-        Assert.That(store.Engine.Catalog.HasFees, Is.False);
+        StoreHarness.Run(store, [Open(a), Post(Posting(a, "dep", 100, 100_000)), .. feeAtPublish ? new[] { Load(WithFee) } : []]);
+        Assert.That(store.Engine.Catalog.HasFees, Is.EqualTo(feeAtPublish));
 
-        var buy = Post(Posting(a, "buy", 998, 1_000)); // published while the catalog in force has no fee
-        var seen = await RunHeldAsync(store, [Load(WithFee), buy]);
+        var buy = Post(Posting(a, "buy", 998, 1_000)); // published while the catalog in force is the one before
+        var seen = await RunHeldAsync(store, [Load(feeAtPublish ? DefaultCatalog : WithFee), buy]);
 
-        Assert.That(seen[buy], Is.EqualTo(new[] { "buy:fee" }), "the prefetch stage derived the fee's id, before the engine");
-        Assert.That(buy.Result.FeeCount, Is.EqualTo(1), "decided under the catalog with the fee");
-        Assert.That(buy.EventSpan.ToArray().Select(e => e.CorrelationId), Is.EqualTo(new[] { "buy", "buy:fee" }));
-        Assert.That(store.Engine.BalancesOf(a), Is.EqualTo(new Balances(100_000 - 1_000 - 9, 0)));
-    }
-
-    [Test]
-    public async Task ShouldDeriveNoFeeIdWhenACatalogWithoutTheFeeCameBetweenPublishAndPrefetch()
-    {
-        using var dir = new TempDataDir();
-        var a = Account(78_004);
-        using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
-        StoreHarness.Run(store, [Open(a), Post(Posting(a, "dep", 100, 100_000)), Load(WithFee)]);
-        Assert.That(store.Engine.Catalog.HasFees, Is.True);
-
-        var buy = Post(Posting(a, "buy", 998, 1_000)); // published while the catalog in force has the fee
-        var seen = await RunHeldAsync(store, [Load(DefaultCatalog), buy]);
-
-        Assert.That(seen[buy], Is.EqualTo(new string?[] { null }), "no id for a fee that cannot be posted");
-        Assert.That(buy.Result.FeeCount, Is.Zero, "decided under the catalog without the fee");
-        Assert.That(store.Engine.BalancesOf(a), Is.EqualTo(new Balances(100_000 - 1_000, 0)));
+        bool fee = !feeAtPublish;
+        Assert.That(seen[buy], Is.EqualTo(new[] { fee ? "buy:fee" : null }), "the prefetch stage derived the fee's id before the engine, only for a fee that can be posted");
+        Assert.That(buy.Result.FeeCount, Is.EqualTo(fee ? 1 : 0), "decided under the catalog that came between");
+        Assert.That(buy.EventSpan.ToArray().Select(e => e.CorrelationId), Is.EqualTo(fee ? new[] { "buy", "buy:fee" } : new[] { "buy" }));
+        Assert.That(store.Engine.BalancesOf(a), Is.EqualTo(new Balances(100_000 - 1_000 - (fee ? 9 : 0), 0)));
     }
 
     [Test]
