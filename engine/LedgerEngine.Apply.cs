@@ -98,8 +98,8 @@ public sealed partial class LedgerEngine
             ev.Status = plan.Status;
             ev.EntryType = plan.EntryType;
             ev.AmountMinor = plan.AmountMinor;
-            // Producers derive the fee id (DeriveFeeIds); kept on the entry when derived here, so the journal names it by its carrier.
-            ev.CorrelationId = fee ? e.FeeCorrelationId ??= FeeIds.Of(e.CorrelationId) : e.CorrelationId;
+            // The prefetch stage derived the fee id (LedgerCommand.DeriveLedgerFeeIds / DeriveReversalFeeIds): the engine allocates none.
+            ev.CorrelationId = fee ? e.FeeCorrelationId ?? MissingFeeId() : e.CorrelationId;
             ev.Description = fee ? null : e.Description;
             ev.ReferenceSequence = referenceSequence;
             ev.ExpiresAtTicks = fee ? 0 : e.ExpiresAtTicks;
@@ -127,8 +127,12 @@ public sealed partial class LedgerEngine
         if (bundle) RememberBundle(command, n);
         command.Result.Code = ResultCode.Ok;
         command.Result.FeeCount = _feeCount;
+        FeesPosted += _feeCount;
         command.ChangedState = true;
     }
+
+    private static string MissingFeeId() =>
+        throw new InvariantViolationException("Invariant: a fee is posted for an entry whose fee id the prefetch stage did not derive.");
 
     private bool HasFeeEntry(int i) => _feeIndexOf[i] >= 0;
 

@@ -77,6 +77,13 @@ public sealed partial class LedgerEngine
     /// <summary>Journal record number of the last command that changed the ledger (0 before any).</summary>
     public long RecordNumber { get; private set; }
 
+    /// <summary>
+    /// Fee entries this engine posted (and reversals of fees), recovery's replay included. The prefetch stage reads it
+    /// before the engine decides anything from the ring: an entry this engine holds may carry a fee only if it is non-zero
+    /// or a catalog with a fee comes into force (or the entry store holds the entry, and says so).
+    /// </summary>
+    public long FeesPosted { get; private set; }
+
     /// <summary>A running hash of every entry image the ledger ever remembered, in order (the history's fingerprint, O(1) to keep).</summary>
     public ulong HistoryHash => _historyHash;
 

@@ -30,8 +30,9 @@ public struct EntryRequest
     public long ExpiresAtTicks;
     /// <summary>
     /// <c>CorrelationId + ":fee"</c> (<see cref="FeeIds"/>) for a ledger or reversal entry: the id of the fee entry it
-    /// may carry, derived by the producer (<see cref="LedgerCommand.DeriveFeeIds(Catalog.HistoryCatalog)"/>) so the engine allocates nothing. Not
-    /// journaled (derived again when read back).
+    /// may carry, derived by the pipeline's prefetch stage when a fee may be posted with it
+    /// (<see cref="LedgerCommand.DeriveLedgerFeeIds"/>, <see cref="LedgerCommand.DeriveReversalFeeIds"/>) so the engine
+    /// allocates nothing. Not journaled (derived again when read back).
     /// </summary>
     public string? FeeCorrelationId;
 }

@@ -3,8 +3,9 @@ namespace Ledger.Engine.Commands;
 /// <summary>
 /// The derived correlation id of a fee entry: the entry's own id followed by <see cref="Suffix"/> (<c>abc</c> →
 /// <c>abc:fee</c>). A reversal's fee entry (the one that reverses the original's fee) is derived from the reversal's id.
-/// Producers derive the strings (<see cref="LedgerCommand.DeriveFeeIds(Catalog.HistoryCatalog)"/>) so the engine allocates none; the engine and
-/// the prefetch stage derive the key bytes themselves.
+/// The prefetch stage derives the strings (<see cref="LedgerCommand.DeriveLedgerFeeIds"/>,
+/// <see cref="LedgerCommand.DeriveReversalFeeIds"/>) so the engine allocates none; the engine and the prefetch derive the
+/// key bytes themselves.
 /// </summary>
 public static class FeeIds
 {

@@ -122,10 +122,11 @@ public sealed class LedgerCommand : IValueTaskSource
     }
 
     /// <summary>
-    /// Producer side: gives every ledger and reversal entry its fee id (<see cref="FeeIds"/>) where it has none, so the
-    /// engine, which may post a fee with it, allocates nothing (tests; the host and what-if call the overload that asks
-    /// the catalog, and the journal's reader derives the ids of the fees a record holds); an id too long to carry a fee
-    /// gets none (the engine refuses that entry if it would carry one).
+    /// Gives every ledger and reversal entry its fee id (<see cref="FeeIds"/>) where it has none, whatever the catalog
+    /// (tests that hand commands to an engine without a pipeline). In the service the prefetch stage derives only the
+    /// ids a fee may need (<see cref="DeriveLedgerFeeIds"/>, <see cref="DeriveReversalFeeIds"/>), and the journal's
+    /// reader those of the fees a record holds; an id too long to carry a fee gets none (the engine refuses that entry
+    /// if it would carry one).
     /// </summary>
     public void DeriveFeeIds()
     {
@@ -134,19 +135,36 @@ public sealed class LedgerCommand : IValueTaskSource
     }
 
     /// <summary>
-    /// <see cref="DeriveFeeIds()"/> for the entries that may post a fee under <paramref name="catalog"/> (the one in
-    /// force at publish): a posting of a code with a fee, a reversal when any code has one. A ledger without fees
-    /// allocates nothing here. Should the catalog change before the engine decides (a promotion in between), or a
-    /// reversal reverse an entry whose fee a later catalog removed, the engine derives the id itself: correct, at the
-    /// cost of that one string on its thread.
+    /// Prefetch side, before the lookups: gives a fee id to each ledger entry whose code has a fee under
+    /// <paramref name="catalog"/>, the catalog the command is decided under (the prefetch stage follows them in ring
+    /// order), so the engine, which posts the fee with that id, allocates nothing. Nothing when no code has a fee.
     /// </summary>
-    public void DeriveFeeIds(HistoryCatalog catalog)
+    public void DeriveLedgerFeeIds(HistoryCatalog catalog)
     {
         if (Kind != CommandKind.PostEntries || !catalog.HasFees) return;
         for (int i = 0; i < EntryCount; i++)
         {
             ref var e = ref Entries[i];
-            if (e.Kind == Domain.EntryKind.Reversal || catalog.Find(e.EntryType)?.Fee is not null) DeriveFeeId(ref e);
+            if (e.Kind == Domain.EntryKind.Ledger && catalog.Find(e.EntryType)?.Fee is not null) DeriveFeeId(ref e);
+        }
+    }
+
+    /// <summary>
+    /// Prefetch side, after the lookups: gives a fee id to each reversal that may reverse a fee (which the engine then
+    /// reverses with that id): the store holds the entry it reverses with a fee, or the store does not hold that entry
+    /// (it may be in the engine's cache alone, or not exist) and <paramref name="feesSeen"/>: a fee may have been posted
+    /// since the store last held everything the engine does (some catalog in force since then had a fee). Whether an
+    /// entry carried a fee never changes, so the store's answer is the engine's.
+    /// </summary>
+    public void DeriveReversalFeeIds(bool feesSeen)
+    {
+        if (Kind != CommandKind.PostEntries) return;
+        for (int i = 0; i < EntryCount; i++)
+        {
+            ref var e = ref Entries[i];
+            if (e.Kind != Domain.EntryKind.Reversal) continue;
+            bool inStore = Prefetched && Lookups[LookupPlan.Reference(i)].Found;
+            if (inStore ? Lookups[LookupPlan.Reference(i)].Image.HasFee : feesSeen) DeriveFeeId(ref e);
         }
     }
 

@@ -50,19 +50,16 @@ public sealed class EngineHost : IDisposable
 
         // Front: prefetch (small batches: the engine waits for a whole batch's reads) and decide. The first stage waits on
         // the ring's strategy (the producers wake it); every later one on its own (its upstream wakes it).
+        // Without an entry store the prefetch step only derives fee ids, on the engine's thread (as with the Shared layout).
         IStageProcessor front;
-        if (prefetcher is null) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, EngineStage>(_ring, null, decide));
+        var read = Batching(new PrefetchStep(prefetcher, engine), _settings.PrefetchBatchMax);
+        if (prefetcher is null || shared) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, BatchingStage<PrefetchStep>, EngineStage>>(_ring, null,
+            new(_ring, read, decide), _settings.PrefetchBatchMax));
         else
         {
-            var read = Batching(new PrefetchStep(prefetcher, engine), _settings.PrefetchBatchMax);
-            if (shared) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, BatchingStage<PrefetchStep>, EngineStage>>(_ring, null,
-                new(_ring, read, decide), _settings.PrefetchBatchMax));
-            else
-            {
-                var reader = new BatchEventProcessor<CommandSlot, BatchingStage<PrefetchStep>>(_ring, null, read, _settings.PrefetchBatchMax);
-                Add("ledger-prefetch", reader);
-                Add("ledger-engine", front = Behind(reader, decide, int.MaxValue));
-            }
+            var reader = new BatchEventProcessor<CommandSlot, BatchingStage<PrefetchStep>>(_ring, null, read, _settings.PrefetchBatchMax);
+            Add("ledger-prefetch", reader);
+            Add("ledger-engine", front = Behind(reader, decide, int.MaxValue));
         }
         // The journal answers (its batch is unbounded: one commit covers all that is there).
         var journalStage = Behind(front, Batching(new JournalStep(journal, _inFlight), _ring.Size), _ring.Size);
@@ -160,7 +157,6 @@ public sealed class EngineHost : IDisposable
             if (!_accepting) throw new InvalidOperationException("The ledger is not accepting commands (stopping or stopped).");
             if (_fault.Value is { } fault) throw new JournalFailedException(fault);
             ReserveEntries(command);
-            command.DeriveFeeIds(Engine.Catalog); // here, on the producer's thread, so the engine allocates none
             if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
             command.EnterPipeline();
             long sequence = _ring.Next();
@@ -226,7 +222,6 @@ public sealed class EngineHost : IDisposable
                 Interlocked.Add(ref _inFlight.Entries, -entries);
                 return false;
             }
-            command.DeriveFeeIds(Engine.Catalog);
             refused = SubmitRefusal.None;
             if (command.TimestampTicks == 0) command.TimestampTicks = _settings.UtcNowTicks();
             command.EnterPipeline();

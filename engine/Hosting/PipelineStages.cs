@@ -1,3 +1,4 @@
+using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Ring;
 
@@ -88,37 +89,56 @@ internal struct BatchingStage<TStep>(TStep step, PipelineFault fault, int batchM
 }
 
 /// <summary>
-/// Stage 0 (prefetch thread): read from the entry store what each command names, batched per drained batch (the engine
-/// must not decide without it). It follows the catalogs in ring order (the one in force when the first command came,
-/// then each LoadCatalog's from the next command on, as the engine installs them) and tells each command whether a fee
-/// may be posted under its catalog (<see cref="LedgerCommand.FeesInForce"/>), so a ledger without fees looks up no fee
-/// keys for new entries.
+/// Stage 0 (prefetch thread): the one owner of which fees are in force. It follows the catalogs in ring order (the one
+/// in force when the first command came, then each LoadCatalog's from the next command on, as the engine installs
+/// them), so for each command it knows the catalog the engine will decide it under: it stamps whether a fee may be
+/// posted (<see cref="LedgerCommand.FeesInForce"/>, so a ledger without fees looks up no fee keys for new entries),
+/// derives the fee ids the engine will post with (<see cref="LedgerCommand.DeriveLedgerFeeIds"/> before the lookups,
+/// <see cref="LedgerCommand.DeriveReversalFeeIds"/> after them, from what the store holds), and reads from the entry
+/// store what each command names, batched per drained batch (the engine must not decide without it). Without an entry
+/// store it only derives, on the engine's thread, before the engine. It allocates only the fee ids themselves: nothing
+/// for a command that cannot post a fee.
 /// </summary>
-internal struct PrefetchStep(IEntryPrefetcher prefetcher, LedgerEngine engine) : IBatchStep
+internal struct PrefetchStep(IEntryPrefetcher? prefetcher, LedgerEngine engine) : IBatchStep
 {
-    private bool _catalogKnown;
-    private bool _feesInForce;
+    private HistoryCatalog? _catalog;
+    // Some catalog in force since the host started had a fee, or the engine had posted one before: an entry the engine
+    // holds and the store does not may carry a fee (the store answers for the entries it holds).
+    private bool _feesSeen;
 
-    public static bool HandsOver => false;
+    public static bool HandsOver => true;
 
     public bool Add(LedgerCommand command)
     {
         // The first command: the engine has decided nothing from the ring yet (it runs behind this stage), so its
         // catalog is the one in force.
-        if (!_catalogKnown)
+        if (_catalog is null)
         {
-            _feesInForce = engine.Catalog.HasFees;
-            _catalogKnown = true;
+            _catalog = engine.Catalog;
+            _feesSeen = _catalog.HasFees || engine.FeesPosted > 0;
         }
-        if (command.Kind == CommandKind.LoadCatalog) _feesInForce = command.Catalog?.HasFees ?? true;
-        else command.FeesInForce = _feesInForce;
+        if (command.Kind == CommandKind.LoadCatalog)
+        {
+            if (command.Catalog is { } next) _catalog = next; // null: the engine stops on it (an invariant)
+            _feesSeen |= _catalog.HasFees;
+        }
+        else
+        {
+            command.FeesInForce = _catalog.HasFees;
+            command.DeriveLedgerFeeIds(_catalog);
+        }
+        if (prefetcher is null) return false;
         prefetcher.Add(command);
         return true;
     }
 
-    public void EndOfBatch() => prefetcher.EndOfBatch();
+    public void EndOfBatch() => prefetcher!.EndOfBatch();
 
-    public void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure) { }
+    /// <summary>After the lookups (or, after a failure, whatever they hold: the engine decides nothing then).</summary>
+    public void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure)
+    {
+        foreach (var command in batch) command.DeriveReversalFeeIds(_feesSeen);
+    }
 }
 
 /// <summary>Stage 1 (engine thread): decide. No I/O here.</summary>
@@ -138,10 +158,9 @@ internal struct EngineStage(LedgerEngine engine, PipelineFault fault) : IBatchHa
 /// </summary>
 internal struct JournalStep(ICommandJournal journal, InFlight inFlight) : IBatchStep
 {
-    private long _lastRecord;
+    private long _lastRecord;    // the last record appended; once the batch's commit returned, the last durable one
     private int _added;          // commands of the batch given to Add (all of them while the pipeline had not failed)
     private int _durable;        // of those, how many the last commit covers: they are answered whatever fails after it
-    private long _durableRecord;
 
     public static bool HandsOver => true;
 
@@ -158,19 +177,19 @@ internal struct JournalStep(ICommandJournal journal, InFlight inFlight) : IBatch
     {
         journal.Commit();
         _durable = _added;
-        _durableRecord = _lastRecord;
     }
 
     /// <summary>
     /// Answers the batch. A command the commit covered is durable and is acknowledged even when another stage failed
     /// after the commit returned (refusing it would say "not applied" of what a restart applies); the rest of a failed
-    /// batch is refused, never acknowledged.
+    /// batch is refused, never acknowledged. Whatever is acknowledged ends at <c>_lastRecord</c>: without a failure every
+    /// record added was committed, and after one only a batch whose commit returned is acknowledged, and its commit came
+    /// after its last <see cref="Add"/>.
     /// </summary>
     public void HandOver(ReadOnlySpan<LedgerCommand> batch, Exception? failure)
     {
         int acknowledged = failure is null ? batch.Length : _durable;
-        long record = failure is null ? _lastRecord : _durableRecord;
-        if (acknowledged > 0 && record > 0) Volatile.Write(ref inFlight.AcknowledgedRecord, record); // before any answer: a read after it waits for it
+        if (acknowledged > 0 && _lastRecord > 0) Volatile.Write(ref inFlight.AcknowledgedRecord, _lastRecord); // before any answer: a read after it waits for it
         for (int i = 0; i < batch.Length; i++)
         {
             if (i < acknowledged) batch[i].Complete();

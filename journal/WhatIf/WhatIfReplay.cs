@@ -152,7 +152,9 @@ public static class WhatIfReplay
                 }
                 else
                 {
-                    command.DeriveFeeIds(engine.Catalog); // the candidate's fees: ids derived here, not in the engine
+                    // The candidate's fees: ids derived here, as the prefetch stage does (in order, after the lookups), not in the engine.
+                    command.DeriveLedgerFeeIds(engine.Catalog);
+                    command.DeriveReversalFeeIds(feesSeen: true);
                     engine.Apply(command);
                     if (command.Kind == CommandKind.LoadCatalog) engine.ReplaceCatalogForWhatIf(options.Candidate); // the candidate stays in force
                     else Compare(record, engine, summary, options.OnChange);
@@ -273,19 +275,10 @@ public static class WhatIfReplay
         summary.EntriesChanged++;
         bool toDeclined = before == ResultCode.Ok && after != ResultCode.Ok;
         bool toPosted = before != ResultCode.Ok && after == ResultCode.Ok;
-        foreach (var t in new[] { tally.Code, tally.Domain })
-        {
-            if (t is null) continue;
-            if (toDeclined) t.FlippedToDeclined++;
-            else if (toPosted) t.FlippedToPosted++;
-            else t.OtherChanges++;
-            if (knockOn) t.KnockOn++;
-        }
-        if (toDeclined) summary.FlippedToDeclined++;
-        else if (toPosted) summary.FlippedToPosted++;
-        else summary.OtherChanges++;
-        if (knockOn) summary.KnockOn++;
-        else summary.Direct++;
+        summary.CountChange(toDeclined, toPosted, knockOn);
+        tally.Code.CountChange(toDeclined, toPosted, knockOn);
+        tally.Domain?.CountChange(toDeclined, toPosted, knockOn);
+        if (!knockOn) summary.Direct++;
         if (toDeclined || toPosted)
         {
             string day = new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);

@@ -2,20 +2,16 @@ using Ledger.Engine.Domain;
 
 namespace Ledger.Journal.WhatIf;
 
-/// <summary>The totals of a what-if replay (<c>summary.json</c>) and what the report draws.</summary>
-public sealed class WhatIfSummary
+/// <summary>
+/// The totals of a what-if replay (<c>summary.json</c>) and what the report draws: the tally of every change (the shape
+/// of the per-code and per-domain tallies) and the run's own totals.
+/// </summary>
+public sealed class WhatIfSummary : WhatIfTally
 {
     public long RecordsRead { get; set; }
     public long CommandsCompared { get; set; }
-    public long EntriesCompared { get; set; }
     public long CommandsChanged { get; set; }
     public long EntriesChanged { get; set; }
-    public long FlippedToDeclined { get; set; }
-    public long FlippedToPosted { get; set; }
-    /// <summary>Changed outcomes that are neither flip: another decline reason, another status.</summary>
-    public long OtherChanges { get; set; }
-    /// <summary>Changes the catalog does not decide (funds, references, holds): knock-on effects of earlier changes.</summary>
-    public long KnockOn { get; set; }
     /// <summary>Changes the catalog decides: a rule (or a code one of the catalogs lacks) declines on one side.</summary>
     public long Direct { get; set; }
     /// <summary>Minor units of the fee entries the candidate posted in the window (its catalog's fee rules; reversals of fees not subtracted).</summary>

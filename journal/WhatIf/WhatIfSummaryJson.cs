@@ -10,10 +10,7 @@ public static class WhatIfSummaryJson
         w.WriteNumber("entriesCompared", s.EntriesCompared);
         w.WriteNumber("commandsChanged", s.CommandsChanged);
         w.WriteNumber("entriesChanged", s.EntriesChanged);
-        w.WriteNumber("flippedToDeclined", s.FlippedToDeclined);
-        w.WriteNumber("flippedToPosted", s.FlippedToPosted);
-        w.WriteNumber("otherChanges", s.OtherChanges);
-        w.WriteNumber("knockOn", s.KnockOn);
+        WriteChanges(w, s);
         w.WriteNumber("direct", s.Direct);
         w.WriteNumber("feesPostedMinor", s.FeesPostedMinor);
         w.WriteNumber("accountsWithBalanceDelta", s.AccountsWithBalanceDelta);
@@ -50,10 +47,16 @@ public static class WhatIfSummaryJson
     {
         w.WriteStartObject(name);
         w.WriteNumber("entriesCompared", t.EntriesCompared);
+        WriteChanges(w, t);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The changes of a tally, the summary's or a code's or domain's, under the same names.</summary>
+    private static void WriteChanges(System.Text.Json.Utf8JsonWriter w, WhatIfTally t)
+    {
         w.WriteNumber("flippedToDeclined", t.FlippedToDeclined);
         w.WriteNumber("flippedToPosted", t.FlippedToPosted);
         w.WriteNumber("otherChanges", t.OtherChanges);
         w.WriteNumber("knockOn", t.KnockOn);
-        w.WriteEndObject();
     }
 }

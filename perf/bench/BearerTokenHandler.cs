@@ -7,7 +7,8 @@ namespace Ledger.Bench;
 /// Puts the client's bearer token on every request, and takes a new one when half of the current one's lifetime has
 /// passed (one refresh at a time; requests meanwhile go on with the token they have, still valid). Without it a run
 /// longer than a token lives is answered 401 (429 past the gateway's limit for requests without a valid token) from
-/// that moment on.
+/// that moment on. <see cref="EnsureTokenAsync"/> takes the first token before any request (so a wrong secret fails the
+/// set-up). It sits on a handler it does not own (the clients share one): dispose it with its client, after the client.
 /// </summary>
 internal sealed class BearerTokenHandler(HttpMessageHandler inner, Func<CancellationToken, Task<(string Token, TimeSpan Lifetime)>> fetch)
     : DelegatingHandler(inner)
@@ -16,12 +17,19 @@ internal sealed class BearerTokenHandler(HttpMessageHandler inner, Func<Cancella
     private AuthenticationHeaderValue? _header;
     private long _refreshAt;
 
+    /// <summary>Takes a token now if there is none yet (or the one there is is due for renewal); requests then use it.</summary>
+    public Task EnsureTokenAsync(CancellationToken cancel) => HeaderAsync(cancel);
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var header = Volatile.Read(ref _header);
-        if (header is null || Stopwatch.GetTimestamp() >= Volatile.Read(ref _refreshAt)) header = await RefreshAsync(header, cancellationToken).ConfigureAwait(false);
-        request.Headers.Authorization = header;
+        request.Headers.Authorization = await HeaderAsync(cancellationToken).ConfigureAwait(false);
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<AuthenticationHeaderValue> HeaderAsync(CancellationToken cancel)
+    {
+        var header = Volatile.Read(ref _header);
+        return header is null || Stopwatch.GetTimestamp() >= Volatile.Read(ref _refreshAt) ? RefreshAsync(header, cancel) : Task.FromResult(header);
     }
 
     private async Task<AuthenticationHeaderValue> RefreshAsync(AuthenticationHeaderValue? seen, CancellationToken cancel)

@@ -12,6 +12,8 @@ namespace Ledger.Bench;
 public sealed class LedgerApi : IDisposable
 {
     private readonly SocketsHttpHandler _handler;
+    private readonly BearerTokenHandler _writerTokens;
+    private readonly BearerTokenHandler _adminTokens;
     private readonly BenchOptions _options;
 
     public LedgerApi(BenchOptions options)
@@ -28,8 +30,10 @@ public sealed class LedgerApi : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
         Anonymous = NewClient(_handler);
-        Writer = NewClient(new BearerTokenHandler(_handler, cancel => TokenAsync(_options.WriterClient, _options.WriterSecret, cancel)));
-        Admin = NewClient(new BearerTokenHandler(_handler, cancel => TokenAsync(_options.AdminClient, _options.AdminSecret, cancel)));
+        _writerTokens = new BearerTokenHandler(_handler, cancel => TokenAsync(_options.WriterClient, _options.WriterSecret, cancel));
+        _adminTokens = new BearerTokenHandler(_handler, cancel => TokenAsync(_options.AdminClient, _options.AdminSecret, cancel));
+        Writer = NewClient(_writerTokens);
+        Admin = NewClient(_adminTokens);
     }
 
     public HttpClient Anonymous { get; }
@@ -52,10 +56,8 @@ public sealed class LedgerApi : IDisposable
     /// </summary>
     public async Task AuthenticateAsync(CancellationToken cancel)
     {
-        using var probe = new HttpRequestMessage(HttpMethod.Get, new Uri("/health/live", UriKind.Relative));
-        using var writer = await Writer.SendAsync(probe, cancel);
-        using var probe2 = new HttpRequestMessage(HttpMethod.Get, new Uri("/health/live", UriKind.Relative));
-        using var admin = await Admin.SendAsync(probe2, cancel);
+        await _writerTokens.EnsureTokenAsync(cancel);
+        await _adminTokens.EnsureTokenAsync(cancel);
     }
 
     private async Task<(string Token, TimeSpan Lifetime)> TokenAsync(string client, string secret, CancellationToken cancel)
@@ -140,6 +142,10 @@ public sealed class LedgerApi : IDisposable
         Anonymous.Dispose();
         Writer.Dispose();
         Admin.Dispose();
+        // The clients do not own their handlers (they share _handler); a token handler disposes its inner one too, so
+        // _handler's own Dispose after them finds it done (disposing twice is allowed).
+        _writerTokens.Dispose();
+        _adminTokens.Dispose();
         _handler.Dispose();
     }
 }

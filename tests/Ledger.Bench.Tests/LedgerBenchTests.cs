@@ -26,6 +26,38 @@ public class LedgerBenchTests
         Assert.That(check.RequestsDeclined + check.RequestsFailed, Is.Zero, run.ToString());
     }
 
+    [Test]
+    public async Task ShouldTakeBothTokensWhenAuthenticatingWithoutSendingAnythingElse()
+    {
+        // AuthenticateAsync used to send /health/live with each client only to make its token handler take a token.
+        await using var gateway = await BenchServer.GatewayAsync();
+        using var api = new LedgerApi(new BenchOptions { Url = gateway.Address, Quiet = true });
+        var before = await RequestCountsAsync(api);
+
+        await api.AuthenticateAsync(CancellationToken.None);
+
+        var after = await RequestCountsAsync(api);
+        Assert.That(after.GetValueOrDefault("/connect/token") - before.GetValueOrDefault("/connect/token"), Is.EqualTo(2), "one token per client");
+        Assert.That(after.Where(r => r.Key != "/metrics").Sum(r => r.Value) - before.Where(r => r.Key != "/metrics").Sum(r => r.Value), Is.EqualTo(2),
+            "nothing else was sent");
+        using var response = await api.Writer.GetAsync(new Uri($"/v1/accounts/1/{new BenchOptions().FirstAccount}/balances", UriKind.Relative));
+        Assert.That((int)response.StatusCode, Is.Not.EqualTo(401), "the writer's requests carry the token it took");
+        Assert.That((await RequestCountsAsync(api)).GetValueOrDefault("/connect/token"), Is.EqualTo(after.GetValueOrDefault("/connect/token")), "and took no other");
+    }
+
+    /// <summary>The gateway's count of the requests it processed, per route (its <c>/metrics</c>, read anonymously).</summary>
+    private static async Task<Dictionary<string, double>> RequestCountsAsync(LedgerApi api)
+    {
+        string text = await api.Anonymous.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var counts = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text,
+                     "^http_requests_received_total\\{[^}]*route=\"([^\"]*)\"[^}]*\\} (\\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline))
+        {
+            counts[m.Groups[1].Value] = counts.GetValueOrDefault(m.Groups[1].Value) + double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return counts;
+    }
+
     [TestCase("closed", "--connections", "8", TestName = "ShouldBalanceItsCountsAgainstARealGatewayInClosedLoop")]
     [TestCase("open", "--rate", "300", TestName = "ShouldBalanceItsCountsAgainstARealGatewayInOpenLoop")]
     public async Task ShouldBalanceItsCountsAgainstARealGateway(string mode, string paceOption, string pace)

@@ -120,9 +120,17 @@ public static class Commands
     public static LedgerCommand ApplyTo(this LedgerCommand command, LedgerEngine engine)
     {
         if (EngineRigs.For(engine) is { } rig) rig.Apply(command);
-        else engine.Apply(command);
+        else
+        {
+            command.DeriveLedgerFeeIds(engine.Catalog); // the fee ids, as the pipeline's prefetch stage derives them
+            command.DeriveReversalFeeIds(FeesSeen(engine));
+            engine.Apply(command);
+        }
         return command;
     }
+
+    /// <summary>What the prefetch stage knows of an engine it feeds command by command: an entry it holds may carry a fee.</summary>
+    public static bool FeesSeen(LedgerEngine engine) => engine.Catalog.HasFees || engine.FeesPosted > 0;
 
     public static Balances BalancesOf(this LedgerEngine engine, AccountKey account) =>
         engine.TryGetAccount(account, out var state) ? state.Balances : throw new InvalidOperationException($"No account {account}.");

@@ -46,8 +46,10 @@ public sealed class EngineRig : IDisposable
 
     public void Apply(LedgerCommand command)
     {
+        command.DeriveLedgerFeeIds(Engine.Catalog); // as the pipeline's prefetch stage does
         Prefetcher.Add(command);
         Prefetcher.EndOfBatch();
+        command.DeriveReversalFeeIds(Commands.FeesSeen(Engine));
         Engine.Apply(command);
         if (command.ChangedState)
         {

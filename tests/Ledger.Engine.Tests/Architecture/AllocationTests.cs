@@ -120,7 +120,7 @@ public class AllocationTests
     [Test]
     public void ShouldAllocateNothingOnAnyPathWithFees()
     {
-        // Issue 16: fees are posted, answered again, reversed and declined with ids the producer derived (DeriveFeeIds).
+        // Issue 16: fees are posted, answered again, reversed and declined with ids derived before the engine (the prefetch stage's, here DeriveFeeIds).
         var engine = PresizedEngine();
         engine.Apply(Catalogs.Load(FeeCatalog()));
         var warmUp = MixedCommands("warm", At(1));

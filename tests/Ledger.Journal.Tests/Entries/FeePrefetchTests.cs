@@ -1,6 +1,7 @@
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
+using Ledger.Engine.Hosting;
 using NUnit.Framework;
 using static Ledger.Testing.Catalogs;
 using static Ledger.Testing.Commands;
@@ -71,5 +72,105 @@ public class FeePrefetchTests
         Assert.That(undo.Result.IsOk, Is.True);
         Assert.That(undo.Result.FeeCount, Is.EqualTo(1), "reversing it reverses its fee too");
         Assert.That(store.Engine.BalancesOf(a), Is.EqualTo(new Balances(100_000 + 200, 0)));
+    }
+
+    // ---- the catalog changes between publish and prefetch: the prefetch stage, following the catalogs in ring order,
+    // alone decides which fees are in force and derives their ids (producers derive none, the engine none) ----
+
+    [TestCase(false, TestName = "ShouldDeriveTheFeeIdInThePrefetchStageWhenACatalogWithAFeeCameBetweenPublishAndPrefetch")]
+    [TestCase(true, TestName = "ShouldDeriveNoFeeIdWhenACatalogWithoutTheFeeCameBetweenPublishAndPrefetch")]
+    public async Task ShouldDecideTheFeeUnderTheCatalogThatCameBetweenPublishAndPrefetch(bool feeAtPublish)
+    {
+        using var dir = new TempDataDir();
+        var a = Account(feeAtPublish ? 78_004 : 78_003);
+        using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
+        StoreHarness.Run(store, [Open(a), Post(Posting(a, "dep", 100, 100_000)), .. feeAtPublish ? new[] { Load(WithFee) } : []]);
+        Assert.That(store.Engine.Catalog.HasFees, Is.EqualTo(feeAtPublish));
+
+        var buy = Post(Posting(a, "buy", 998, 1_000)); // published while the catalog in force is the one before
+        var seen = await RunHeldAsync(store, [Load(feeAtPublish ? DefaultCatalog : WithFee), buy]);
+
+        bool fee = !feeAtPublish;
+        Assert.That(seen[buy], Is.EqualTo(new[] { fee ? "buy:fee" : null }), "the prefetch stage derived the fee's id before the engine, only for a fee that can be posted");
+        Assert.That(buy.Result.FeeCount, Is.EqualTo(fee ? 1 : 0), "decided under the catalog that came between");
+        Assert.That(buy.EventSpan.ToArray().Select(e => e.CorrelationId), Is.EqualTo(fee ? new[] { "buy", "buy:fee" } : new[] { "buy" }));
+        Assert.That(store.Engine.BalancesOf(a), Is.EqualTo(new Balances(100_000 - 1_000 - (fee ? 9 : 0), 0)));
+    }
+
+    [Test]
+    public async Task ShouldReverseTheFeeOfAnEntryOnlyTheEngineHoldsAfterTheFeeWasRemoved()
+    {
+        // The entry and its fee are above the store's watermark: only the engine holds them, so the prefetch stage, which
+        // saw the fee come into force in ring order, derives the reversal's fee id without the store's word.
+        using var dir = new TempDataDir();
+        var a = Account(78_005);
+        using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
+        StoreHarness.Run(store, [Open(a), Post(Posting(a, "dep", 100, 100_000))]);
+
+        var buy = Post(Posting(a, "buy", 998, 1_000));
+        var undo = Post(Reverse(a, "undo", "buy"));
+        await RunHeldAsync(store, [Load(WithFee), buy, Load(DefaultCatalog), undo]);
+
+        Assert.That(buy.Result.FeeCount, Is.EqualTo(1));
+        Assert.That(undo.Result.IsOk, Is.True);
+        Assert.That(undo.Result.FeeCount, Is.EqualTo(1), "reversing it reverses its fee too");
+        Assert.That(undo.EventSpan.ToArray().Select(e => e.CorrelationId), Does.Contain("undo:fee"));
+        Assert.That(store.Engine.BalancesOf(a), Is.EqualTo(new Balances(100_000, 0)));
+    }
+
+    [Test]
+    public void ShouldReverseTheFeeOfAnEntryTheStoreHoldsAfterARestartWithoutFeesInForce()
+    {
+        // After the restart no catalog in force has a fee and this engine posted none: only the store knows the entry carried one.
+        using var dir = new TempDataDir();
+        var a = Account(78_006);
+        using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+        {
+            StoreHarness.Run(store, [Open(a), Post(Posting(a, "dep", 100, 100_000)), Load(WithFee), Post(Posting(a, "buy", 998, 1_000)), Load(DefaultCatalog)]);
+        }
+        using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path)))
+        {
+            Assert.That(store.Engine.Catalog.HasFees, Is.False);
+            Assert.That(store.Engine.FeesPosted, Is.Zero, "restored from the store's checkpoint, nothing replayed");
+            var undo = Post(Reverse(a, "undo", "buy"));
+            StoreHarness.Run(store, [undo]);
+            Assert.That(undo.Result.FeeCount, Is.EqualTo(1), "reversing it reverses its fee too");
+            Assert.That(store.Engine.BalancesOf(a), Is.EqualTo(new Balances(100_000, 0)));
+        }
+    }
+
+    /// <summary>
+    /// Publishes the commands while the prefetch stage is held, so the engine has decided none of them (its catalog is the
+    /// one before them) when the last is published; returns the fee ids each command's entries had when the prefetch read them.
+    /// </summary>
+    private static async Task<Dictionary<LedgerCommand, string?[]>> RunHeldAsync(LedgerStore store, LedgerCommand[] commands)
+    {
+        var held = new HeldPrefetcher(store.Prefetcher);
+        using var host = new EngineHost(store.Engine, store.Journal, [], StoreHarness.HostSettings, held, store.StoreWriter);
+        host.Start();
+        var done = commands.Select(c => host.SubmitAsync(c).AsTask()).ToArray();
+        held.Release.Set();
+        await Task.WhenAll(done);
+        host.Stop();
+        return held.FeeIdsAtPrefetch;
+    }
+
+    /// <summary>The store's own prefetcher, held until released; notes the fee ids each command carried when it was read.</summary>
+    private sealed class HeldPrefetcher(IEntryPrefetcher store) : IEntryPrefetcher
+    {
+        public readonly ManualResetEventSlim Release = new(false);
+        public readonly Dictionary<LedgerCommand, string?[]> FeeIdsAtPrefetch = new(ReferenceEqualityComparer.Instance);
+
+        public void Add(LedgerCommand command)
+        {
+            FeeIdsAtPrefetch[command] = command.EntrySpan.ToArray().Select(e => e.FeeCorrelationId).ToArray();
+            store.Add(command);
+        }
+
+        public void EndOfBatch()
+        {
+            Release.Wait();
+            store.EndOfBatch();
+        }
     }
 }
