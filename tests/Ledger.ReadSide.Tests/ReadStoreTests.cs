@@ -249,6 +249,57 @@ public sealed class ReadStoreTests
         Assert.Throws<IOException>(() => Open().Dispose());
     }
     [Test]
+    public void ShouldRefuseAStoreInTheOlderLayoutWithoutChangingIt()
+    {
+        Ledger.Testing.OlderReadLayout.Write(_dir, Key.Packed, record: 12, nextAddress: 4_096, lastSequence: 30);
+        var error = Assert.Throws<ReadStoreFormatException>(() => Open().Dispose())!;
+        Assert.That(error.Message, Does.Contain("older layout"));
+        var options = new RocksDbSharp.DbOptions();
+        Assert.That(RocksDbSharp.RocksDb.ListColumnFamilies(options, _dir), Is.EqualTo(new[] { "default" }), "refused before it was opened for writing: set aside as it was");
+    }
+
+    [Test]
+    public void ShouldRefuseALayoutMarkerOfAnotherVersion()
+    {
+        using (var store = Open())
+        {
+            FeedHistory(store);
+            store.Db.Put("f"u8.ToArray(), new byte[] { ReadCodec.Version + 1 });
+        }
+        Assert.That(Assert.Throws<ReadStoreFormatException>(() => Open().Dispose())!.Message, Does.Contain($"its layout is {ReadCodec.Version + 1}"));
+    }
+
+    [Test]
+    public void ShouldWriteEachRowOnceUnderAKeyThatAppendsWhateverTheAccount()
+    {
+        var other = new AccountKey(2, 7);
+        using var store = Open();
+        using (var writer = store.Writer())
+        {
+            Record(writer, Opened(Key), Opened(other));
+            for (long s = 1; s <= 600; s++)
+            {
+                Record(writer, Applied(s, "c" + s, s, account: s % 3 == 0 ? other : Key));
+                if (writer.Pending == 64) writer.Commit();
+            }
+            writer.Commit();
+        }
+        // The rows family holds one row per entry, its keys in the order the ledger wrote them (time, then sequence),
+        // whichever account: a flush's keys all come after the previous flush's, so compaction can move runs, not rewrite them.
+        var keys = new List<(long, long)>();
+        using (var iterator = store.Db.NewIterator(store.Rows))
+        {
+            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next()) keys.Add(ReadCodec.OfRowKey(iterator.GetKeySpan()));
+        }
+        Assert.That(keys, Is.EqualTo(Enumerable.Range(1, 600).Select(s => (T0 + s * Second, (long)s))));
+        var page = store.Statement(other, new StatementQuery { AfterSequence = 297, Limit = 2 })!;
+        Assert.That(page.Rows.Select(e => e.CorrelationId), Is.EqualTo(new[] { "c300", "c303" }));
+        Assert.That(page.NextAfterSequence, Is.EqualTo(303));
+        var ledger = store.LedgerStatement(new StatementQuery { Limit = 3, FromTicks = T0 + 10 * Second });
+        Assert.That(ledger.Rows.Select(r => (r.Account, r.Row.Sequence)), Is.EqualTo(new[] { (Key, 10L), (Key, 11L), (other, 12L) }));
+    }
+
+    [Test]
     public void AReplicasRecordGivenInPartsShouldKeepEveryEntryInItsWindow()
     {
         using var store = Open(Tiny with { WriteAheadLog = true });
