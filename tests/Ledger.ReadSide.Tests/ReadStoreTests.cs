@@ -365,6 +365,52 @@ public sealed class ReadStoreTests
             TestContext.Out.WriteLine($"WAL {(wal ? "on " : "off")}: {records} events in {seconds:F2} s = {records / seconds:N0} events/s");
         }
     }
+
+    /// <summary>
+    /// What a statement page costs: 1 000 000 entries over 1 000 accounts in 100-entry records (the storage probe's
+    /// shape, docs/perf.md), checkpointed and reopened (the block cache empty; the OS page cache not dropped), then
+    /// 300 pages of 100 rows of random accounts at random cursors, read twice: first with the block cache cold, then
+    /// warm. Uses only the public API, so the same file measures any layout. Figures go to docs/perf.md; not a gate.
+    /// </summary>
+    [Test, Explicit("measurement: dotnet test tests/Ledger.ReadSide.Tests -c Release --filter Name~MeasureStatementPages")]
+    public void MeasureStatementPages()
+    {
+        const int accounts = 1_000, entries = 1_000_000, pages = 300;
+        var keys = Enumerable.Range(0, accounts).Select(i => new AccountKey(1, 10_000 + i)).ToArray();
+        var random = new Random(14);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var store = ReadStore.Open(_dir))
+        using (var writer = store.Writer())
+        {
+            Record(writer, keys.Select(Opened).ToArray());
+            var events = new LedgerEvent[100];
+            for (int s = 1; s <= entries; s += 100)
+            {
+                for (int i = 0; i < 100; i++) events[i] = Applied(s + i, "c" + (s + i).ToString(CultureInfo.InvariantCulture), s + i, account: keys[random.Next(accounts)]);
+                Record(writer, events);
+                if (writer.Pending >= 64) writer.Commit();
+            }
+            writer.Commit();
+            store.Checkpoint();
+        }
+        TestContext.Out.WriteLine($"filled {entries} entries in {clock.Elapsed.TotalSeconds:F1} s; on disk {Directory.GetFiles(_dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / (double)entries:F1} B/entry");
+        var asks = Enumerable.Range(0, pages).Select(_ => (keys[random.Next(accounts)], (long)random.Next(entries - 200_000))).ToArray();
+        using var reopened = ReadStore.Open(_dir);
+        foreach (string pass in new[] { "cold", "warm" })
+        {
+            var times = new List<double>();
+            int rows = 0;
+            foreach (var (key, after) in asks)
+            {
+                clock.Restart();
+                rows += reopened.Statement(key, new StatementQuery { AfterSequence = after, Limit = 100 })!.Rows.Count;
+                times.Add(clock.Elapsed.TotalMicroseconds);
+            }
+            times.Sort();
+            TestContext.Out.WriteLine($"{pass}: {pages} pages, {rows / (double)pages:F1} rows each; median {times[pages / 2]:F0} µs, p90 {times[pages * 9 / 10]:F0} µs, mean {times.Average():F0} µs");
+            Assert.That(rows, Is.EqualTo(pages * 100));
+        }
+    }
 }
 
 /// <summary>The wire's instants: what a date, a minute, a second and a millisecond cover.</summary>
