@@ -15,13 +15,19 @@ public sealed partial class ReadStore
         Span<byte> key = stackalloc byte[ReadCodec.IndexKeyBytes];
         var time = Db.Get(key[..ReadCodec.IndexKey(account, sequence, key)].ToArray());
         if (time is null) return false;
-        var value = Db.Get(key[..ReadCodec.RowKey(ReadCodec.ReadIndex(time), sequence, key)].ToArray(), Rows);
+        row = RowOf(account, sequence, Db.Get(key[..ReadCodec.RowKey(ReadCodec.ReadIndex(time), sequence, key)].ToArray(), Rows));
+        return true;
+    }
+
+    /// <summary>The row an account's index named: it must exist and be that account's (an invariant: one write put both).</summary>
+    private static RowData RowOf(long account, long sequence, byte[]? value)
+    {
         if (value is null)
             throw new Ledger.Engine.InvariantViolationException($"Invariant: the index of account {AccountKey.FromPacked(account)} names entry {sequence}, which has no row.");
-        (long owner, row) = ReadCodec.ReadStoredRow(value);
+        var (owner, row) = ReadCodec.ReadStoredRow(value);
         if (owner != account)
             throw new Ledger.Engine.InvariantViolationException($"Invariant: the index of account {AccountKey.FromPacked(account)} names entry {sequence}, a row of account {AccountKey.FromPacked(owner)}.");
-        return true;
+        return row;
     }
 
     private bool TryGetSequence(long account, string correlationId, out long sequence)

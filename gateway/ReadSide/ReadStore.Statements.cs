@@ -108,14 +108,7 @@ public sealed partial class ReadStore
         }
         var values = Db.MultiGet(keys, families);
         var rows = new RowData[keys.Length];
-        for (int i = 0; i < keys.Length; i++)
-        {
-            var value = values[i].Value ?? throw new Ledger.Engine.InvariantViolationException(
-                $"Invariant: the index of account {AccountKey.FromPacked(account)} names entry {entries[i].Sequence}, which has no row.");
-            (long owner, rows[i]) = ReadCodec.ReadStoredRow(value);
-            if (owner != account)
-                throw new Ledger.Engine.InvariantViolationException($"Invariant: the index of account {AccountKey.FromPacked(account)} names entry {entries[i].Sequence}, a row of account {AccountKey.FromPacked(owner)}.");
-        }
+        for (int i = 0; i < keys.Length; i++) rows[i] = RowOf(account, entries[i].Sequence, values[i].Value);
         return rows;
     }
 

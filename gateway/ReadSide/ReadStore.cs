@@ -58,7 +58,9 @@ public sealed partial class ReadStore : IDisposable
         _table = RocksTuning.Table(_cache, 16 * 1024, 10);
         _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction);
         _rowsFamily = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction);
-        _options = RocksTuning.Database(readOnly, 2).SetCreateMissingColumnFamilies(!readOnly);
+        // Two families, no write-ahead log (the ledger's store): every flush must take both at once (atomic flush), or a
+        // kill could leave an index key durable without its row (seen in ReadSideCrashTests before it was set).
+        _options = RocksTuning.Database(readOnly, 2).SetCreateMissingColumnFamilies(!readOnly).AtomicFlush();
         RefuseAnOlderLayout(directory, _options);
         var families = new ColumnFamilies(_family) { { ReadCodec.RowsFamily, _rowsFamily } };
         Db = readOnly
@@ -216,7 +218,7 @@ public sealed partial class ReadStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            Db.Flush(_flush);
+            RocksTuning.FlushTogether(Db, _flush, Db.GetDefaultColumnFamily(), Rows);
         }
         Volatile.Write(ref _durableRecord, Math.Max(record, Volatile.Read(ref _durableRecord)));
         Volatile.Write(ref _flushedRecord, record);
