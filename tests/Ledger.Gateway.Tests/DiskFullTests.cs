@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Ledger.Gateway.Kafka.Egress;
 using Ledger.Testing;
 using System.Text.Json.Nodes;
 
@@ -224,7 +225,12 @@ public sealed class DiskFullTests
         var account = await server.OpenAccountAsync();
         using var client = await server.ClientAsync();
         for (int i = 0; i < 10; i++) (await client.PostAsync(account.Batches, Deposit($"d{i}", 1))).EnsureSuccessStatusCode();
-        EventReader.ReadUntil(kafka, "ledger.events", all => all.Any(e => (string?)e["correlationId"] == "d9"));
+        var seen = EventReader.ReadUntil(kafka, "ledger.events", all => all.Any(e => (string?)e["correlationId"] == "d9"));
+        long lastRecord = seen.Max(e => (long)e["record"]!);
+        // Kafka's consumer sees d9 before the publisher's flush returns and its position is saved: fill only once that
+        // save is done, or a save racing the filler (temp file written, then renamed over the old) frees a block for all later ones.
+        for (int i = 0; i < 300 && PublishedPosition.Load(dataDir).Record < lastRecord; i++) await Task.Delay(100);
+        Assert.That(PublishedPosition.Load(dataDir).Record, Is.EqualTo(lastRecord), "the publisher saved its position after d9");
         string filler = Path.Combine(kafkaDir, "filler");
         Fill(filler, of: kafkaDir);
 
