@@ -1,3 +1,4 @@
+using Ledger.Journal;
 using Ledger.Journal.Entries;
 using Ledger.ReadSide;
 
@@ -34,7 +35,7 @@ internal sealed class StatementsRole : IDisposable
         // The replica's only other copy of its data is Kafka: its rows and partition positions go to RocksDB's
         // write-ahead log with every write, so a killed replica resumes where it was (docs/decisions.md, "Statements replicas").
         var opening = System.Diagnostics.Stopwatch.StartNew();
-        var reads = ReadStore.Open(Path.Combine(options.DataDir, ReadStore.DirectoryName), ComponentSettings.ReadStore(options) with { WriteAheadLog = true });
+        var reads = OpenReadStore(Path.Combine(options.DataDir, ReadStore.DirectoryName), ComponentSettings.ReadStore(options) with { WriteAheadLog = true }, logger);
         if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Statements replica: read store opened in {Seconds:F3} s.", opening.Elapsed.TotalSeconds);
         var feed = new Kafka.EventsFeed(options.Kafka, options.Statements.PendingEventsMax, reads, logger, committed);
         // Durable with every write already (the log); the periodic flush bounds the log a restart replays.
@@ -44,6 +45,28 @@ internal sealed class StatementsRole : IDisposable
         feed.Start();
         checkpoints.Start();
         return role;
+    }
+
+    /// <summary>
+    /// Opens the replica's read store. One in a layout this build does not read (written by an older build: its format
+    /// marker or column families say so) is moved aside as <c>read.unusable-…</c> and the replica rebuilds from the
+    /// topic's beginning, which the feed checks is still there (a topic that lost its beginning is refused, never ready).
+    /// A store that does not open for another reason (damage, the disk) stops the start, as before.
+    /// </summary>
+    private static ReadStore OpenReadStore(string dir, ReadStoreSettings settings, ILogger logger)
+    {
+        try
+        {
+            return ReadStore.Open(dir, settings);
+        }
+        catch (ReadStoreFormatException ex)
+        {
+            string aside = LedgerStore.AsideName(dir);
+            Directory.Move(dir, aside);
+            logger.LogWarning("Statements replica: the read store is not in this build's layout ({Problem}); moved to {Aside}, rebuilding it from the topic's beginning.",
+                ex.Message, aside);
+            return ReadStore.Open(dir, settings);
+        }
     }
 
     /// <summary>Returns once the read store holds every partition up to its end offset at start (throws if the feed stopped).</summary>

@@ -7,36 +7,44 @@ namespace Ledger.ReadSide;
 
 /// <summary>
 /// The read store's keys and values (explicit code; keys big-endian so they sort by account, then time or sequence).
+/// Two column families: <c>rows</c> holds each entry's row once, under a key that appends (time, then the global
+/// sequence), so its runs do not overlap and compaction moves them instead of rewriting them; the default family holds
+/// the small keys by account (docs/decisions.md, "History written about once").
 /// <code>
-/// key                                               value
-/// 'a' account(i64 BE)                               currency i32 | overdraft i64 | openedAt i64                  (20 bytes)
-/// 's' account sequence(i64 BE)                      an entry row (below)
-/// 'i' account correlationId                         sequence i64
-/// 'h' account timestamp(i64 BE) record(i64 BE)      available z | held z | first sequence of the account in that record v (0: none)
-/// 'l' timestamp(i64 BE) sequence(i64 BE)            account i64 (the whole-ledger statement: every entry in time and sequence order)
-/// 'p' partition(i32 BE)                             next offset i64 of that ledger.events partition (a statements replica)
-/// 'w'                                               the watermark: version u8 | record i64 | next journal address i64 | last sequence i64
+/// family   key                                               value
+/// rows     timestamp(i64 BE) sequence(i64 BE)                account i64 | an entry row (below); also the whole-ledger statement's order
+/// default  'a' account(i64 BE)                               currency i32 | overdraft i64 | openedAt i64                  (20 bytes)
+/// default  's' account sequence(i64 BE)                      timestamp i64 (the row's key: an account's entries in sequence order)
+/// default  'i' account correlationId                         sequence i64
+/// default  'h' account timestamp(i64 BE) record(i64 BE)      available z | held z | first sequence of the account in that record v (0: none)
+/// default  'p' partition(i32 BE)                             next offset i64 of that ledger.events partition (a statements replica)
+/// default  'f'                                               the layout: "rows by time and sequence" version u8 (3)
+/// default  'w'                                               the watermark: version u8 | record i64 | next journal address i64 | last sequence i64
 ///
 /// entry row, version 2: version u8 | timestamp i64 | kind u8 | status u8 | entryType z | amount z | expiresAt z
 ///   | referenceSequence v | reversedBySequence v | available z | held z | correlationId (length u8, ASCII) | description (length v, UTF-8; 0 = none, else length + 1)
 /// </code>
-/// (v = LEB128, z = zigzag LEB128.) Another version is refused: the read store is rebuilt from the journal.
+/// (v = LEB128, z = zigzag LEB128.) Another version is refused: the read store is rebuilt from the journal. Version 2
+/// (rows by account and sequence in one family, and a separate whole-ledger index) has no <c>rows</c> family and is
+/// refused at open.
 /// </summary>
 internal static class ReadCodec
 {
-    public const byte Version = 2; // 2: the whole-ledger index ('l')
+    public const byte Version = 3; // 2: the whole-ledger index ('l'); 3: rows by (time, sequence) in their own family
+    public const string RowsFamily = "rows";
     public const byte AccountPrefix = (byte)'a';
     public const byte RowPrefix = (byte)'s';
     public const byte IdPrefix = (byte)'i';
     public const byte HistoryPrefix = (byte)'h';
-    public const byte LedgerPrefix = (byte)'l';
     public const byte PartitionPrefix = (byte)'p';
     public static ReadOnlySpan<byte> WatermarkKey => "w"u8;
+    public static ReadOnlySpan<byte> LayoutKey => "f"u8;
 
     public const int KeyBytesMax = 1 + 8 + 64;
     public const int HistoryKeyBytes = 1 + 8 + 8 + 8;
-    public const int LedgerKeyBytes = 1 + 8 + 8;
-    public const int RowBytesMax = 1 + 8 + 2 + 8 * 10 + 1 + 64 + 5 + 4 * 256;
+    public const int RowKeyBytes = 8 + 8;
+    public const int IndexKeyBytes = 1 + 8 + 8;
+    public const int RowBytesMax = 8 + 1 + 8 + 2 + 8 * 10 + 1 + 64 + 5 + 4 * 256;
 
     public static int AccountKey(long account, Span<byte> into)
     {
@@ -45,12 +53,21 @@ internal static class ReadCodec
         return 9;
     }
 
-    public static int RowKey(long account, long sequence, Span<byte> into)
+    /// <summary>An account's entry in sequence order (default family): its value is the row's timestamp.</summary>
+    public static int IndexKey(long account, long sequence, Span<byte> into)
     {
         into[0] = RowPrefix;
         BinaryPrimitives.WriteInt64BigEndian(into[1..], account);
         BinaryPrimitives.WriteInt64BigEndian(into[9..], sequence);
-        return 17;
+        return IndexKeyBytes;
+    }
+
+    /// <summary>A row (the <c>rows</c> family): time, then the global sequence, so keys append as the ledger writes.</summary>
+    public static int RowKey(long timestampTicks, long sequence, Span<byte> into)
+    {
+        BinaryPrimitives.WriteInt64BigEndian(into, timestampTicks);
+        BinaryPrimitives.WriteInt64BigEndian(into[8..], sequence);
+        return RowKeyBytes;
     }
 
     public static int IdKey(long account, string correlationId, Span<byte> into)
@@ -67,14 +84,6 @@ internal static class ReadCodec
         BinaryPrimitives.WriteInt64BigEndian(into[9..], timestampTicks);
         BinaryPrimitives.WriteInt64BigEndian(into[17..], record);
         return HistoryKeyBytes;
-    }
-
-    public static int LedgerKey(long timestampTicks, long sequence, Span<byte> into)
-    {
-        into[0] = LedgerPrefix;
-        BinaryPrimitives.WriteInt64BigEndian(into[1..], timestampTicks);
-        BinaryPrimitives.WriteInt64BigEndian(into[9..], sequence);
-        return LedgerKeyBytes;
     }
 
     public static int PartitionKey(int partition, Span<byte> into)
@@ -100,10 +109,29 @@ internal static class ReadCodec
         _ => throw new ReadStoreFormatException($"a partition position of {from.Length} bytes"),
     };
 
-    public static (long TimestampTicks, long Sequence) OfLedgerKey(ReadOnlySpan<byte> key) =>
-        (BinaryPrimitives.ReadInt64BigEndian(key[1..]), BinaryPrimitives.ReadInt64BigEndian(key[9..]));
+    public static (long TimestampTicks, long Sequence) OfRowKey(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != RowKeyBytes) throw new ReadStoreFormatException($"a row key of {key.Length} bytes");
+        return (BinaryPrimitives.ReadInt64BigEndian(key), BinaryPrimitives.ReadInt64BigEndian(key[8..]));
+    }
 
-    public static long SequenceOfRowKey(ReadOnlySpan<byte> key) => BinaryPrimitives.ReadInt64BigEndian(key[9..]);
+    public static long SequenceOfIndexKey(ReadOnlySpan<byte> key) => BinaryPrimitives.ReadInt64BigEndian(key[9..]);
+
+    /// <summary>An index value: the row's timestamp.</summary>
+    public static long ReadIndex(ReadOnlySpan<byte> from) => from.Length == 8
+        ? BinaryPrimitives.ReadInt64LittleEndian(from)
+        : throw new ReadStoreFormatException($"an account index value of {from.Length} bytes");
+
+    /// <summary>A stored row: the account, then the row.</summary>
+    public static int WriteStoredRow(long account, in RowData row, Span<byte> into)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(into, account);
+        return 8 + WriteRow(in row, into[8..]);
+    }
+
+    public static (long Account, RowData Row) ReadStoredRow(ReadOnlySpan<byte> from) => from.Length < 8
+        ? throw new ReadStoreFormatException($"a stored row of {from.Length} bytes")
+        : (BinaryPrimitives.ReadInt64LittleEndian(from), ReadRow(from[8..]));
 
     public static void WriteAccount(CurrencyCode currency, long overdraft, long openedAt, Span<byte> into)
     {

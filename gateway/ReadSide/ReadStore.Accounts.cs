@@ -69,12 +69,12 @@ public sealed partial class ReadStore
         try
         {
             Span<byte> key = stackalloc byte[17];
-            ReadCodec.RowKey(account.Packed, long.MaxValue, key);
+            ReadCodec.IndexKey(account.Packed, long.MaxValue, key);
             using var iterator = Db.NewIterator(null, new ReadOptions());
             iterator.SeekForPrev(key.ToArray());
             if (!iterator.Valid()) return 0;
             var found = iterator.GetKeySpan();
-            return found.Length == 17 && found[..9].SequenceEqual(key[..9]) ? ReadCodec.SequenceOfRowKey(found) : 0;
+            return found.Length == 17 && found[..9].SequenceEqual(key[..9]) ? ReadCodec.SequenceOfIndexKey(found) : 0;
         }
         finally
         {

@@ -9,7 +9,7 @@ public sealed partial class ReadStore
     /// <summary>
     /// A page of the whole-ledger statement: every account's entries in sequence order inside the query's time window,
     /// v2 filters applied (not <see cref="StatementQuery.CorrelationId"/>: that names an account's entry). Reads at most
-    /// <see cref="ReadStoreSettings.ScanBudget"/> index keys, like an account's statement.
+    /// <see cref="ReadStoreSettings.ScanBudget"/> rows, like an account's statement.
     /// </summary>
     public LedgerStatementPage LedgerStatement(StatementQuery query)
     {
@@ -29,19 +29,19 @@ public sealed partial class ReadStore
     {
         var rows = new List<LedgerStatementRow>(Math.Min(query.Limit, 64));
         var accounts = new Dictionary<long, CurrencyCode>();
-        Span<byte> key = stackalloc byte[ReadCodec.LedgerKeyBytes];
+        Span<byte> key = stackalloc byte[ReadCodec.RowKeyBytes];
         var after = query.After ?? new LedgerPosition(query.FromTicks, 0);
         if (after.TimestampTicks < query.FromTicks) after = new LedgerPosition(query.FromTicks, 0);
-        ReadCodec.LedgerKey(after.TimestampTicks, after.Sequence + 1, key);
-        byte[] upper = [(byte)(ReadCodec.LedgerPrefix + 1)];
-        using var iterator = Db.NewIterator(null, new ReadOptions().SetIterateUpperBound(upper));
+        ReadCodec.RowKey(after.TimestampTicks, after.Sequence + 1, key);
+        // The rows family is the whole ledger in (time, sequence) order: the page reads its rows where they lie.
+        using var iterator = Db.NewIterator(Rows, new ReadOptions());
         iterator.Seek(key.ToArray());
         LedgerPosition? next = null;
         var lastExamined = after;
         int scanned = 0;
         while (iterator.Valid())
         {
-            var (timestamp, sequence) = ReadCodec.OfLedgerKey(iterator.GetKeySpan());
+            var (timestamp, sequence) = ReadCodec.OfRowKey(iterator.GetKeySpan());
             if (timestamp >= query.ToTicks) break;
             if (rows.Count == query.Limit || ++scanned > Settings.ScanBudget)
             {
@@ -49,9 +49,7 @@ public sealed partial class ReadStore
                 break;
             }
             lastExamined = new LedgerPosition(timestamp, sequence);
-            long account = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(iterator.GetValueSpan());
-            if (!TryGetRow(account, sequence, out var row))
-                throw new Ledger.Engine.InvariantViolationException($"Invariant: the whole-ledger index names entry {sequence} of account {AccountKey.FromPacked(account)}, which has no row.");
+            var (account, row) = ReadCodec.ReadStoredRow(iterator.GetValueSpan());
             if (Matches(in row, query))
             {
                 if (!accounts.TryGetValue(account, out var currency))

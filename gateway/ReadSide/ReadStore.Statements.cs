@@ -37,38 +37,79 @@ public sealed partial class ReadStore
         long start = Math.Max(query.AfterSequence + 1, query.FromTicks > 0 ? FirstSequenceFrom(packed, query.FromTicks) : 1);
         if (start == long.MaxValue) return new StatementPage(summary, rows, 0);
 
-        Span<byte> key = stackalloc byte[ReadCodec.KeyBytesMax];
+        Span<byte> key = stackalloc byte[ReadCodec.IndexKeyBytes];
         byte[] upper = new byte[9];
-        ReadCodec.RowKey(packed, 0, key);
+        ReadCodec.IndexKey(packed, 0, key);
         key[..9].CopyTo(upper);
         Increment(upper);
         var read = new ReadOptions().SetIterateUpperBound(upper);
         using var iterator = Db.NewIterator(null, read);
-        iterator.Seek(key[..ReadCodec.RowKey(packed, start, key)].ToArray());
+        iterator.Seek(key[..ReadCodec.IndexKey(packed, start, key)].ToArray());
         long next = 0, lastExamined = 0;
         int scanned = 0, keysRead = 0;
-        while (iterator.Valid())
+        // The account's index gives each entry's sequence and time in order; the rows are read a chunk at a time with
+        // one MultiGet (as many as the page still needs, more while filters skip rows), then examined in order as before.
+        var chunk = new List<(long Sequence, long Time)>();
+        int want = query.Limit + 1;
+        bool done = false;
+        while (!done)
         {
-            keysRead++;
-            long sequence = ReadCodec.SequenceOfRowKey(iterator.GetKeySpan());
-            var row = ReadCodec.ReadRow(iterator.GetValueSpan());
-            if (row.TimestampTicks >= query.ToTicks) break;
-            if (rows.Count == query.Limit)
+            chunk.Clear();
+            while (chunk.Count < want && iterator.Valid())
             {
-                next = lastExamined; // a page is full and another row follows inside the window
-                break;
+                keysRead++;
+                long sequence = ReadCodec.SequenceOfIndexKey(iterator.GetKeySpan());
+                long time = ReadCodec.ReadIndex(iterator.GetValueSpan());
+                if (time >= query.ToTicks)
+                {
+                    done = true;
+                    break;
+                }
+                chunk.Add((sequence, time));
+                iterator.Next();
             }
-            if (++scanned > Settings.ScanBudget)
+            if (chunk.Count == 0) break;
+            if (chunk.Count < want) done = true; // the index ended (or the window did): this chunk is the last
+            var found = ReadRows(packed, chunk);
+            for (int i = 0; i < chunk.Count; i++)
             {
-                next = lastExamined;
-                break;
+                var (sequence, _) = chunk[i];
+                if (rows.Count == query.Limit)
+                {
+                    next = lastExamined; // a page is full and another row follows inside the window
+                    done = true;
+                    break;
+                }
+                if (++scanned > Settings.ScanBudget)
+                {
+                    next = lastExamined;
+                    done = true;
+                    break;
+                }
+                lastExamined = sequence;
+                if (Matches(in found[i], query)) rows.Add(ToStatementRow(packed, sequence, in found[i]));
             }
-            lastExamined = sequence;
-            if (Matches(in row, query)) rows.Add(ToStatementRow(packed, sequence, in row));
-            iterator.Next();
+            want = Math.Min(1_024, Math.Max(want * 2, query.Limit - rows.Count + 1));
         }
         Interlocked.Add(ref _statementKeysRead, keysRead);
         return new StatementPage(summary, rows, next);
+    }
+
+    /// <summary>The rows of an account's entries (sequence, time), in one MultiGet of the rows family.</summary>
+    private RowData[] ReadRows(long account, List<(long Sequence, long Time)> entries)
+    {
+        var keys = new byte[entries.Count][];
+        var families = new ColumnFamilyHandle[entries.Count];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = new byte[ReadCodec.RowKeyBytes];
+            ReadCodec.RowKey(entries[i].Time, entries[i].Sequence, keys[i]);
+            families[i] = Rows;
+        }
+        var values = Db.MultiGet(keys, families);
+        var rows = new RowData[keys.Length];
+        for (int i = 0; i < keys.Length; i++) rows[i] = RowOf(account, entries[i].Sequence, values[i].Value);
+        return rows;
     }
 
     /// <summary>The first entry sequence of the account stamped at or after <paramref name="fromTicks"/>, or long.MaxValue.</summary>

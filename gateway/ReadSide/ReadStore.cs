@@ -21,6 +21,7 @@ public sealed partial class ReadStore : IDisposable
 
     private readonly DbOptions _options;
     private readonly ColumnFamilyOptions _family;
+    private readonly ColumnFamilyOptions _rowsFamily;
     private readonly BlockBasedTableOptions _table;
     private readonly Cache _cache;
     private readonly WriteOptions _write;
@@ -56,17 +57,60 @@ public sealed partial class ReadStore : IDisposable
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
         _table = RocksTuning.Table(_cache, 16 * 1024, 10);
         _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction);
-        _options = RocksTuning.Database(readOnly, 2);
+        _rowsFamily = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction);
+        // Two families, no write-ahead log (the ledger's store): every flush must take both at once (atomic flush), or a
+        // kill could leave an index key durable without its row (seen in ReadSideCrashTests before it was set).
+        _options = RocksTuning.Database(readOnly, 2).SetCreateMissingColumnFamilies(!readOnly).AtomicFlush();
+        RefuseAnOlderLayout(directory, _options);
+        var families = new ColumnFamilies(_family) { { ReadCodec.RowsFamily, _rowsFamily } };
         Db = readOnly
-            ? RocksDb.OpenReadOnly(_options, directory, new ColumnFamilies(_family), false)
-            : RocksDb.Open(_options, directory, new ColumnFamilies(_family));
-        var mark = Db.Get(ReadCodec.WatermarkKey.ToArray());
-        _watermark = new WatermarkBox(mark is null ? default : ReadCodec.ReadWatermark(mark));
-        _durableRecord = _watermark.Value.RecordNumber;
-        foreach (var (partition, position) in ReadPartitions()) _partitions[partition] = position;
+            ? RocksDb.OpenReadOnly(_options, directory, families, false)
+            : RocksDb.Open(_options, directory, families);
+        try
+        {
+            Rows = Db.GetColumnFamily(ReadCodec.RowsFamily);
+            CheckLayout(readOnly);
+            var mark = Db.Get(ReadCodec.WatermarkKey.ToArray());
+            _watermark = new WatermarkBox(mark is null ? default : ReadCodec.ReadWatermark(mark));
+            _durableRecord = _watermark.Value.RecordNumber;
+            foreach (var (partition, position) in ReadPartitions()) _partitions[partition] = position;
+        }
+        catch
+        {
+            Db.Dispose();
+            throw;
+        }
     }
 
     internal RocksDb Db { get; }
+
+    /// <summary>The <c>rows</c> column family: every entry's row once, keyed by (time, sequence).</summary>
+    internal ColumnFamilyHandle Rows { get; }
+
+    /// <summary>
+    /// A store written by a build before layout 3 (rows by account in the default family) has no <c>rows</c> family:
+    /// refused before it is opened (so it is moved aside untouched) and rebuilt from the journal or the topic.
+    /// </summary>
+    private static void RefuseAnOlderLayout(string directory, DbOptions options)
+    {
+        if (!File.Exists(Path.Combine(directory, "CURRENT"))) return;
+        var names = RocksDb.ListColumnFamilies(options, directory);
+        if (!names.Contains(ReadCodec.RowsFamily))
+            throw new ReadStoreFormatException($"it is in an older layout (column families {string.Join(", ", names)}; layout {ReadCodec.Version} keeps the rows in '{ReadCodec.RowsFamily}')");
+    }
+
+    /// <summary>The layout marker: written into a new store, checked in any other.</summary>
+    private void CheckLayout(bool readOnly)
+    {
+        var layout = Db.Get(ReadCodec.LayoutKey.ToArray());
+        if (layout is null)
+        {
+            if (Db.Get(ReadCodec.WatermarkKey.ToArray()) is not null) throw new ReadStoreFormatException("it has a watermark and no layout marker");
+            if (!readOnly) Db.Put(ReadCodec.LayoutKey.ToArray(), new[] { ReadCodec.Version }, null, _write);
+            return;
+        }
+        if (layout is not [ReadCodec.Version]) throw new ReadStoreFormatException($"its layout is {(layout.Length == 1 ? layout[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}, this build reads {ReadCodec.Version}");
+    }
 
     /// <summary>Keys an account statement has read since open (rows, and the time index for a window's start): a page found by seek reads about its own size.</summary>
     internal long StatementKeysRead => Interlocked.Read(ref _statementKeysRead);
@@ -174,7 +218,7 @@ public sealed partial class ReadStore : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            Db.Flush(_flush);
+            RocksTuning.FlushTogether(Db, _flush, Db.GetDefaultColumnFamily(), Rows);
         }
         Volatile.Write(ref _durableRecord, Math.Max(record, Volatile.Read(ref _durableRecord)));
         Volatile.Write(ref _flushedRecord, record);

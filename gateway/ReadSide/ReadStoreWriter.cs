@@ -10,7 +10,8 @@ namespace Ledger.ReadSide;
 /// sequence order, as the engine decided them), <see cref="Commit"/> writes everything added since the last commit in
 /// one atomic RocksDB write with the new watermark. Status changes (RELEASED, REMOVED, EXPIRED, reversedBy) update the
 /// entry's row in place; each record leaves one balance-history row per account it touched (what <c>?at=</c> and the
-/// statement's time window read), and each entry one whole-ledger index key (time, sequence → account). One writer thread; readers see a batch once it is committed.
+/// statement's time window read). Each entry is one row in the <c>rows</c> family under (time, sequence), which is also
+/// the whole-ledger order, and two small keys by account (its sequence → time, its correlation id → sequence). One writer thread; readers see a batch once it is committed.
 /// Usage: <c>writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress); ... writer.Commit();</c>
 /// </summary>
 public sealed class ReadStoreWriter : IDisposable
@@ -118,8 +119,8 @@ public sealed class ReadStoreWriter : IDisposable
                     _pending.Add((account, e.Sequence, row));
                     BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, e.Sequence);
                     _batch.Put(_key.AsSpan(0, ReadCodec.IdKey(account, e.CorrelationId!, _key)), _sequenceValue, null);
-                    BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, account);
-                    _batch.Put(_key.AsSpan(0, ReadCodec.LedgerKey(e.TimestampTicks, e.Sequence, _key)), _sequenceValue, null);
+                    BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, e.TimestampTicks);
+                    _batch.Put(_key.AsSpan(0, ReadCodec.IndexKey(account, e.Sequence, _key)), _sequenceValue, null);
                     Touch(account, e.BalancesAfter, e.Sequence);
                     if (e.Sequence > lastSequence) lastSequence = e.Sequence;
                     break;
@@ -197,11 +198,12 @@ public sealed class ReadStoreWriter : IDisposable
     public bool Commit()
     {
         if (_records == 0 && _offsets.Count == 0) return false;
-        Span<byte> key = stackalloc byte[17];
+        Span<byte> key = stackalloc byte[ReadCodec.RowKeyBytes];
         foreach (var (account, sequence, row) in _pending)
         {
-            ReadCodec.RowKey(account, sequence, key);
-            _batch.Put(key, _value.AsSpan(0, ReadCodec.WriteRow(in row, _value)), null);
+            // New rows append (time, sequence); a status change rewrites its row in place under the same key.
+            ReadCodec.RowKey(row.TimestampTicks, sequence, key);
+            _batch.Put(key, _value.AsSpan(0, ReadCodec.WriteStoredRow(account, in row, _value)), _store.Rows);
         }
         foreach (var (partition, position) in _offsets)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RocksDbSharp;
 
 namespace Ledger.Journal.Storage;
@@ -21,7 +22,7 @@ public enum StoreCompaction
 /// which every store of the process shares (RocksDB's default environment: one compaction budget, not one per store).
 /// Usage: <c>var table = RocksTuning.Table(cache, 8 * 1024, 10); var family = RocksTuning.Family(table, 64L &lt;&lt; 20, 3, StoreCompaction.Universal);</c>
 /// </summary>
-public static class RocksTuning
+public static partial class RocksTuning
 {
     /// <summary>Block-based tables whose index and filter partitions live in <paramref name="cache"/>: RAM stays what the cache allows, however large the store.</summary>
     public static BlockBasedTableOptions Table(Cache cache, int blockBytes, int bloomBitsPerKey)
@@ -80,4 +81,31 @@ public static class RocksTuning
         .SetMaxBackgroundFlushes(1)
         .SetKeepLogFileNum(4)
         .SetMaxOpenFiles(readOnly ? -1 : 4096);
+
+    /// <summary>
+    /// Flushes the memtables of <paramref name="families"/> as one flush whose files enter the store together (RocksDB's
+    /// atomic flush; the database must be opened with <see cref="AtomicFlush"/>). A store whose column families must
+    /// agree without a write-ahead log needs it: flushed one by one, a write landing between the two flushes would be
+    /// durable in one family and not in the other. RocksDbSharp binds only the one-family flush.
+    /// </summary>
+    public static void FlushTogether(RocksDb db, FlushOptions options, params ColumnFamilyHandle[] families)
+    {
+        var handles = new IntPtr[families.Length];
+        for (int i = 0; i < families.Length; i++) handles[i] = families[i].Handle;
+        FlushColumnFamilies(db.Handle, options.Handle, handles, handles.Length, out IntPtr error);
+        if (error != IntPtr.Zero) throw new RocksDbException(error);
+    }
+
+    /// <summary>
+    /// Flushes cover every column family at once, automatic ones included (a full memtable in one family flushes all):
+    /// without a write-ahead log, families flushed apart could persist one half of a write batch.
+    /// </summary>
+    public static DbOptions AtomicFlush(this DbOptions options)
+    {
+        Native.Instance.rocksdb_options_set_atomic_flush(options.Handle, 1);
+        return options;
+    }
+
+    [LibraryImport("rocksdb", EntryPoint = "rocksdb_flush_cfs")]
+    private static partial void FlushColumnFamilies(IntPtr db, IntPtr options, [In] IntPtr[] families, int count, out IntPtr error);
 }

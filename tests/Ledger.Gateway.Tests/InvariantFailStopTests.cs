@@ -35,12 +35,12 @@ public sealed class InvariantFailStopTests
                 Assert.That((await client.GetAsync(account.Balances)).StatusCode, Is.EqualTo(HttpStatusCode.OK), "the read store holds the hold");
             }
 
-            // The damage only a bug could do: the hold's row gone, the watermark still covering it.
+            // The damage only a bug could do: the hold gone from its account's index, the watermark still covering it.
             string readDir = Path.Combine(dataDir, ReadStore.DirectoryName);
             using (var reads = ReadStore.Open(readDir))
             {
                 var key = new byte[ReadCodec.KeyBytesMax];
-                int length = ReadCodec.RowKey(new AccountKey(account.Branch, account.Number).Packed, holdSequence, key);
+                int length = ReadCodec.IndexKey(new AccountKey(account.Branch, account.Number).Packed, holdSequence, key);
                 reads.Db.Remove(key.AsSpan(0, length).ToArray());
                 reads.Checkpoint();
             }

@@ -249,6 +249,92 @@ public sealed class ReadStoreTests
         Assert.Throws<IOException>(() => Open().Dispose());
     }
     [Test]
+    public void ShouldRefuseAStoreInTheOlderLayoutWithoutChangingIt()
+    {
+        Ledger.Testing.OlderReadLayout.Write(_dir, Key.Packed, record: 12, nextAddress: 4_096, lastSequence: 30);
+        var error = Assert.Throws<ReadStoreFormatException>(() => Open().Dispose())!;
+        Assert.That(error.Message, Does.Contain("older layout"));
+        var options = new RocksDbSharp.DbOptions();
+        Assert.That(RocksDbSharp.RocksDb.ListColumnFamilies(options, _dir), Is.EqualTo(new[] { "default" }), "refused before it was opened for writing: set aside as it was");
+    }
+
+    [Test]
+    public void ShouldRefuseALayoutMarkerOfAnotherVersion()
+    {
+        using (var store = Open())
+        {
+            FeedHistory(store);
+            store.Db.Put("f"u8.ToArray(), new byte[] { ReadCodec.Version + 1 });
+        }
+        Assert.That(Assert.Throws<ReadStoreFormatException>(() => Open().Dispose())!.Message, Does.Contain($"its layout is {ReadCodec.Version + 1}"));
+    }
+
+    [Test]
+    public void ShouldWriteEachRowOnceUnderAKeyThatAppendsWhateverTheAccount()
+    {
+        var other = new AccountKey(2, 7);
+        using var store = Open();
+        using (var writer = store.Writer())
+        {
+            Record(writer, Opened(Key), Opened(other));
+            for (long s = 1; s <= 600; s++)
+            {
+                Record(writer, Applied(s, "c" + s, s, account: s % 3 == 0 ? other : Key));
+                if (writer.Pending == 64) writer.Commit();
+            }
+            writer.Commit();
+        }
+        // The rows family holds one row per entry, its keys in the order the ledger wrote them (time, then sequence),
+        // whichever account: a flush's keys all come after the previous flush's, so compaction can move runs, not rewrite them.
+        var keys = new List<(long, long)>();
+        using (var iterator = store.Db.NewIterator(store.Rows))
+        {
+            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next()) keys.Add(ReadCodec.OfRowKey(iterator.GetKeySpan()));
+        }
+        Assert.That(keys, Is.EqualTo(Enumerable.Range(1, 600).Select(s => (T0 + s * Second, (long)s))));
+        var page = store.Statement(other, new StatementQuery { AfterSequence = 297, Limit = 2 })!;
+        Assert.That(page.Rows.Select(e => e.CorrelationId), Is.EqualTo(new[] { "c300", "c303" }));
+        Assert.That(page.NextAfterSequence, Is.EqualTo(303));
+        var ledger = store.LedgerStatement(new StatementQuery { Limit = 3, FromTicks = T0 + 10 * Second });
+        Assert.That(ledger.Rows.Select(r => (r.Account, r.Row.Sequence)), Is.EqualTo(new[] { (Key, 10L), (Key, 11L), (other, 12L) }));
+    }
+
+    [Test]
+    public void WhatACheckpointMadeDurableShouldHoldEveryRowItsIndexNames()
+    {
+        // A kill loses the memtables: what is left is the files on disk. Copied after a checkpoint while later batches
+        // sit in memory, the files must hold the rows of every entry the index and the watermark hold (the checkpoint
+        // flushed only the default family once: the copy had the watermark and the index, and no row).
+        string copy = _dir + "-killed";
+        try
+        {
+            using (var store = Open(new ReadStoreSettings { WriteBufferBytes = 64L << 20 }))
+            using (var writer = store.Writer())
+            {
+                Record(writer, Opened(Key));
+                for (long s = 1; s <= 300; s++)
+                {
+                    Record(writer, Applied(s, "c" + s, s));
+                    if (writer.Pending == 50) writer.Commit();
+                    if (s == 199) store.Checkpoint(); // right after a commit
+                }
+                writer.Commit();
+                Directory.CreateDirectory(copy);
+                foreach (var file in Directory.GetFiles(_dir)) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+            using var killed = ReadStore.Open(copy, Tiny);
+            Assert.That(killed.Watermark.LastSequence, Is.EqualTo(199), "durable to the checkpoint");
+            var page = killed.Statement(Key, new StatementQuery { Limit = 1_000 })!;
+            Assert.That(page.Rows.Select(r => r.Sequence), Is.EqualTo(Enumerable.Range(1, 199).Select(s => (long)s)));
+            Assert.That(killed.LedgerStatement(new StatementQuery { Limit = 1_000 }).Rows, Has.Count.EqualTo(199));
+        }
+        finally
+        {
+            if (Directory.Exists(copy)) Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Test]
     public void AReplicasRecordGivenInPartsShouldKeepEveryEntryInItsWindow()
     {
         using var store = Open(Tiny with { WriteAheadLog = true });
@@ -313,6 +399,78 @@ public sealed class ReadStoreTests
             double seconds = clock.Elapsed.TotalSeconds;
             TestContext.Out.WriteLine($"WAL {(wal ? "on " : "off")}: {records} events in {seconds:F2} s = {records / seconds:N0} events/s");
         }
+    }
+
+    /// <summary>
+    /// What the read store writes and what a statement page costs, in CPU time (the figures that survive a shared box):
+    /// 4 000 000 entries over 1 000 accounts in the storage probe's shape (each record a 100-entry batch of one account,
+    /// accounts in turn, ids like the probe's), default settings; bytes the process wrote to disk (/proc/self/io
+    /// write_bytes), CPU of RocksDB's compaction (rocksdb:low) and flush (rocksdb:high) threads and of the writer; then,
+    /// reopened (block cache empty, OS page cache not dropped), 300 pages of 100 rows of random accounts at random
+    /// cursors, twice: cold, then warm; CPU time of the reading thread per page. Public API only, so the same file
+    /// measures any layout. Figures go to docs/perf.md; not a gate.
+    /// </summary>
+    [Test, Explicit("measurement: dotnet test tests/Ledger.ReadSide.Tests -c Release --filter Name~MeasureWritesAndStatementPages")]
+    public void MeasureWritesAndStatementPages()
+    {
+        const int accounts = 1_000, entries = 4_000_000, pages = 300;
+        var keys = Enumerable.Range(0, accounts).Select(i => new AccountKey(1, 10_000 + i)).ToArray();
+        var random = new Random(14);
+        long written = WriteBytes(), low = ThreadTicks("rocksdb:low"), high = ThreadTicks("rocksdb:high"), self = ThreadTicks(null);
+        using (var store = ReadStore.Open(_dir))
+        using (var writer = store.Writer())
+        {
+            Record(writer, keys.Select(Opened).ToArray());
+            var events = new LedgerEvent[100];
+            for (int s = 1, request = 0; s <= entries; s += 100, request++)
+            {
+                var account = keys[request % accounts];
+                for (int i = 0; i < 100; i++) events[i] = Applied(s + i, $"p{request % 64}-{request / 64}-{i + 1}", s + i, account: account);
+                Record(writer, events);
+                if (writer.Pending >= 64) writer.Commit();
+            }
+            writer.Commit();
+            store.Checkpoint();
+            Thread.Sleep(2_000); // compactions the last flush started
+            double hz = 100.0;
+            TestContext.Out.WriteLine($"{entries} entries: written {(WriteBytes() - written) / (double)entries:F1} B/entry; on disk {Directory.GetFiles(_dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / (double)entries:F1} B/entry; " +
+                $"compaction {(ThreadTicks("rocksdb:low") - low) / hz * 1e6 / entries:F2} µs/entry, flush {(ThreadTicks("rocksdb:high") - high) / hz * 1e6 / entries:F2} µs/entry, writer {(ThreadTicks(null) - self) / hz * 1e6 / entries:F2} µs/entry");
+        }
+        var asks = Enumerable.Range(0, pages).Select(_ => (keys[random.Next(accounts)], (long)random.Next(entries - 1_000_000))).ToArray();
+        using var reopened = ReadStore.Open(_dir);
+        foreach (string pass in new[] { "cold", "warm" })
+        {
+            int rows = 0;
+            long before = ThreadTicks(null);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var (key, after) in asks) rows += reopened.Statement(key, new StatementQuery { AfterSequence = after, Limit = 100 })!.Rows.Count;
+            TestContext.Out.WriteLine($"{pass}: {pages} pages of {rows / (double)pages:F1} rows; CPU {(ThreadTicks(null) - before) * 1e4 / pages:F0} µs/page (wall {clock.Elapsed.TotalMicroseconds / pages:F0} µs/page)");
+            Assert.That(rows, Is.EqualTo(pages * 100));
+        }
+    }
+
+    private static long WriteBytes() => long.Parse(File.ReadLines("/proc/self/io").First(l => l.StartsWith("write_bytes:", StringComparison.Ordinal))[12..].Trim(), CultureInfo.InvariantCulture);
+
+    /// <summary>CPU clock ticks (1/100 s) of this process's threads named <paramref name="name"/>, or of the calling thread when null.</summary>
+    private static long ThreadTicks(string? name)
+    {
+        long ticks = 0;
+        var tasks = name is null ? ["/proc/thread-self"] : Directory.GetDirectories("/proc/self/task");
+        foreach (var task in tasks)
+        {
+            try
+            {
+                if (name is not null && File.ReadAllText(Path.Combine(task, "comm")).Trim() != name) continue;
+                string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // the thread ended
+            }
+        }
+        return ticks;
     }
 }
 
