@@ -236,14 +236,18 @@ public sealed class DiskFullTests
 
         for (int i = 10; i < 20; i++) (await client.PostAsync(account.Batches, Deposit($"d{i}", 1))).EnsureSuccessStatusCode(); // posting goes on
         string health = "";
+        long toppedUp = 0;
         for (int i = 0; i < 300 && !health.StartsWith("Degraded", StringComparison.Ordinal); i++)
         {
+            // A block freed after the fill (the file system releasing the old position's block late) would let every
+            // later save succeed, each reusing the block the one before freed: keep the disk full.
+            toppedUp += TopUp(filler);
             using var ready = await client.GetAsync("/health/ready");
             Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK), "ready: writes and reads are served");
             health = await ready.Content.ReadAsStringAsync();
             if (!health.StartsWith("Degraded", StringComparison.Ordinal)) await Task.Delay(100);
         }
-        TestContext.Out.WriteLine(health);
+        TestContext.Out.WriteLine($"{health} (bytes topped up after the fill: {toppedUp}; events published: {server.Runtime.Publisher!.Published}; publisher fault: {server.Runtime.Publisher!.Fault?.Message ?? "none"}; saved position: record {PublishedPosition.Load(dataDir).Record})");
         Assert.That(health, Does.Contain("kafka publisher").And.Contain("No space left on device"), "/health/ready names the component and why");
         Assert.That(server.Runtime.Publisher!.PositionFault, Is.Not.Null);
 
@@ -290,20 +294,34 @@ public sealed class DiskFullTests
         long free = new DriveInfo(of ?? _mount).AvailableFreeSpace;
         Run("fallocate", $"-l {free - leaveBytes} {path}");
         if (leaveBytes > 0) return;
-        // Unbuffered, in blocks and then byte by byte: a small ext4 has 1 KiB blocks, and a position file needs only one.
+        TopUp(path);
+    }
+
+    /// <summary>
+    /// Appends to the filler until nothing more fits: unbuffered, in blocks and then byte by byte (a small ext4 has
+    /// 1 KiB blocks, and a position file needs only one). Returns the bytes it took.
+    /// </summary>
+    private static long TopUp(string path)
+    {
         using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0);
+        long taken = 0;
         foreach (int size in new[] { 4096, 1 })
         {
             var block = new byte[size];
             try
             {
-                while (true) stream.Write(block);
+                while (true)
+                {
+                    stream.Write(block);
+                    taken += size;
+                }
             }
             catch (IOException)
             {
                 // full at this granularity
             }
         }
+        return taken;
     }
 
     private static int Run(string file, string arguments)
