@@ -40,9 +40,10 @@ public sealed class SimulatorTests
     public async Task ShouldCoverEveryFaultKindAcrossTheCiSeeds()
     {
         // Guards the fault generator: a simulator that never tears a record proves nothing about tearing. Two seeds at a
-        // fault rate four times the CI set's make every one of the 18 kinds (checked once: seeds 4 and 6 do).
+        // fault rate four times the CI set's make every one of the 18 kinds (checked once: seed 11 makes all 18, seed 16
+        // all but SlowFailingCommit; the same faults on every run, as a seed's faults do not depend on the stores' timing).
         var seen = new HashSet<FaultKind>();
-        foreach (int seed in new[] { 4, 6 })
+        foreach (int seed in new[] { 11, 16 })
         {
             var result = await Simulation.RunAsync(new SimulationSettings { Seed = seed, Steps = 300, CrashRate = 0.12, WorkDir = WorkDir });
             seen.UnionWith(result.Faults.Keys);

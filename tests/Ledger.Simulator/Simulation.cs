@@ -439,7 +439,10 @@ public sealed class Simulation
         else
         {
             int torn = 0;
-            foreach (string file in Directory.GetFiles(Path.Combine(_ledger.DataDir, name), "*.sst"))
+            // How many SST files the flush left beside background flushes and compactions is the store's timing, not the
+            // seed's: the tears draw from a generator of their own, so the seed's commands and faults stay the same.
+            var tears = new Random(_random.Next());
+            foreach (string file in Directory.GetFiles(Path.Combine(_ledger.DataDir, name), "*.sst").Order(StringComparer.Ordinal))
             {
                 string target = Path.Combine(copy, name, Path.GetFileName(file));
                 if (File.Exists(target)) continue;
@@ -452,7 +455,7 @@ public sealed class Simulation
                 {
                     continue; // a compaction deleted it since the listing (as CopyDirectory): no MANIFEST of the copy names it
                 }
-                File.WriteAllBytes(target, bytes[.._random.Next(bytes.Length + 1)]);
+                File.WriteAllBytes(target, bytes[..tears.Next(bytes.Length + 1)]);
                 torn++;
             }
             state = $"mid-flush, {torn} new SST file(s) torn";
