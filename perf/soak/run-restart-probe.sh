@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Where a restart's time goes (docs/perf.md, "The 20-minute soak"): the gateway of <checkout> (its Release build) on
+# <data dir>, optionally loaded first with 100-entry batches for <minutes> (wrk, 32 connections, 1 000 accounts), then
+# SIGKILL and a restart three times in a row, each with its time to /health/ready and the recovery log's lines (opening,
+# the entry store's replay, the read store's catch-up). Gateway log: /tmp/restart-probe.log.
+# Usage: perf/soak/run-restart-probe.sh <checkout> <data dir> [minutes of load, default 0]
+set -euo pipefail
+dir=$(cd "$1" && pwd); DATA=$2; minutes=${3:-0}
+URL=http://127.0.0.1:${LEDGER_PERF_PORT:-18380}
+LOG=/tmp/restart-probe.log
+: > "$LOG"
+start() {
+  local t0; t0=$(date +%s.%N)
+  dotnet "$dir/gateway/bin/Release/net10.0/Ledger.Gateway.dll" --urls=$URL --Ledger:DataDir="$DATA" --Ledger:RateLimit:PermitsPerSecond=0 \
+    --Logging:LogLevel:Default=Warning --Logging:LogLevel:Ledger.Gateway.Hosting.LedgerRuntime=Information \
+    --Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks=None >> "$LOG" 2>&1 &
+  G=$!
+  for _ in $(seq 1 1200); do curl -sf -o /dev/null $URL/health/ready && break; kill -0 $G 2>/dev/null || break; sleep 0.05; done
+  curl -sf -o /dev/null $URL/health/ready || { echo "the gateway did not become ready; see $LOG" >&2; exit 1; }
+  echo "ready in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
+  grep -o 'Ledger recovered: [^;]*;[^;]*\|Read store caught up: .*' "$LOG" | tail -2 | sed 's/^/  /'
+}
+token() { curl -s $URL/connect/token -d grant_type=client_credentials -d client_id=$1 -d client_secret=$2 | tr -d '\n ' | sed -E 's/.*"access_token":"([^"]+)".*/\1/'; }
+dotnet build -c Release "$dir/gateway" -v quiet -nologo > /dev/null
+start
+if [ "$minutes" -gt 0 ]; then
+  admin=$(token ledger-admin admin-secret); export TOKEN; TOKEN=$(token demo-partner demo-secret)
+  seq 1 1000 | sed 's/^/1,/; s/$/,USD/' | curl -sf -X POST $URL/v1/accounts/import -H "Authorization: Bearer $admin" \
+    -H 'Content-Type: text/csv' --data-binary @- > /dev/null
+  env BATCH=100 ACCOUNTS=1000 FIRST=1 THREADS=2 CONNECTIONS=32 \
+    wrk -t2 -c32 -d$((minutes * 60))s --latency -s "$dir/perf/http/post-batch.lua" $URL | grep RESULT
+fi
+for _ in 1 2 3; do kill -KILL $G; wait $G 2>/dev/null || true; start; done
+kill -KILL $G; wait $G 2>/dev/null || true
+echo "data dir: $(du -sh "$DATA" | cut -f1)"
