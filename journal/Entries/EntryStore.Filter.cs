@@ -66,9 +66,10 @@ public sealed partial class EntryStore
     /// <summary>
     /// Rewrites the key filter's file (temp file and rename: it needs its size free beside the old file) unless the filter
     /// is still incomplete (being topped up in the background after a start: the file would claim keys it lacks, so the
-    /// old file stays and a crash meanwhile tops up again from it) or the disk lacks the room: the file is housekeeping (a start without it tops the filter up from the journal or refills it from
-    /// the store), so it never takes the last free space from the journal, and a full disk never fails a checkpoint or a
-    /// start-up on it (it did: the 128 MiB rewrite at start-up on a nearly full disk, issue 17).
+    /// old file stays and a crash meanwhile tops up again from it) or the disk lacks the room: the file is housekeeping
+    /// (a start without it tops the filter up from the journal or refills it from the store), so it never takes the last
+    /// free space from the journal, and a full disk never fails a checkpoint or a start-up on it (it did: the 128 MiB
+    /// rewrite at start-up on a nearly full disk, issue 17).
     /// </summary>
     private void SaveFilter(long watermark, long nextAddress)
     {

@@ -13,7 +13,10 @@ namespace Ledger.Journal.Recovery;
 /// replay-tool: the live state at the entry store's checkpoint (accounts, open holds; O(live state)), then the journal after
 /// it, each command prefetched from the store, re-applied through the same <see cref="LedgerEngine"/>, checked against
 /// what the journal recorded, and (a writable store) written to the store; a damaged tail is detected, reported and
-/// (read-write only) cut. Without a store checkpoint (a new or rebuilt store, or no store) it replays the whole journal.
+/// (read-write only) cut. A key filter whose file lags the store's checkpoint is topped up from the journal first
+/// (<see cref="FilterTopUp.Run"/>), or, with <see cref="RecoverySettings.FilterTopUpLater"/> (the service), left to the
+/// caller to run in the background (<see cref="RecoveryResult.FilterTopUpUntil"/>). Without a store checkpoint (a new or
+/// rebuilt store, or no store) it replays the whole journal.
 /// Usage: <c>var result = LedgerRecovery.Recover(log, store, new RecoverySettings { CutDamage = true });</c>
 /// </summary>
 public static class LedgerRecovery
