@@ -30,6 +30,12 @@ public sealed record LedgerStoreSettings
     /// <summary>Where recovery, cuts, store rebuilds and checkpoint failures are logged. Default: nowhere.</summary>
     public ILogger? Logger { get; init; }
 
+    /// <summary>
+    /// Tests: the key filter's background top-up (<see cref="LedgerStore.FilterTopUp"/>) waits for this handle to be set
+    /// before it begins, so a test can act while the filter is still incomplete. Default null: it begins at once.
+    /// </summary>
+    public WaitHandle? FilterTopUpHold { get; init; }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDir)) throw new ArgumentException("DataDir is empty: name the directory that holds the journal and the entry store.");

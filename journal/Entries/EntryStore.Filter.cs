@@ -20,28 +20,38 @@ public sealed partial class EntryStore
     /// <summary>Keys the filter was refilled with from the store at open (0: it was loaded from its file, or the store is new).</summary>
     public long FilterRebuiltKeys { get; }
 
-    /// <summary>Refills the filter from every key the store holds (O(history): only when its file is lost or does not fit).</summary>
-    public long RebuildFilter()
+    /// <summary>
+    /// Refills the filter from every key the store holds (O(history): only when its file is lost or does not fit, or the
+    /// journal after its save cannot be read). Safe while the store writer runs (the background top-up's fallback): the
+    /// scan sees the store as it was when it began, and the writer adds the keys of everything it writes after that.
+    /// </summary>
+    public long RebuildFilter(CancellationToken cancel = default)
     {
         long keys = 0;
         foreach (byte prefix in new[] { StoreCodec.EntryPrefix, StoreCodec.BundlePrefix })
         {
             Scan(prefix, (key, _) =>
             {
+                if ((keys & 0xFFFF) == 0) cancel.ThrowIfCancellationRequested();
                 Filter.Add(KeyFilter.HashOf(key));
                 keys++;
             });
         }
-        Filter.Covered = Watermark;
+        Filter.Count(keys);
+        Filter.Covered = Math.Max(Filter.Covered, Watermark);
         _filterLive = true;
         return keys;
     }
 
-    /// <summary>Marks the filter complete up to <paramref name="record"/> (recovery topped it up from the journal).</summary>
+    /// <summary>
+    /// Marks the filter complete: the keys of the records up to <paramref name="record"/> (the checkpoint recovery started
+    /// from) were added from the journal, and every record after it was written by this store's writer (the replay, then
+    /// the pipeline), which adds its keys before it publishes the watermark. From then on it answers "absent" and is saved.
+    /// </summary>
     internal void FilterCovers(long record)
     {
         Filter.Covered = Math.Max(Filter.Covered, record);
-        if (Filter.Covered >= Watermark) _filterLive = true;
+        _filterLive = true;
     }
 
     /// <summary>Free space the key filter's rewrite leaves untouched (the journal and the stores need it more than the filter).</summary>
@@ -54,13 +64,21 @@ public sealed partial class EntryStore
     public string? FilterNotSaved { get; private set; }
 
     /// <summary>
-    /// Rewrites the key filter's file (temp file and rename: it needs its size free beside the old file) unless the disk
-    /// lacks the room: the file is housekeeping (a start without it tops the filter up from the journal or refills it from
-    /// the store), so it never takes the last free space from the journal, and a full disk never fails a checkpoint or a
-    /// start-up on it (it did: the 128 MiB rewrite at start-up on a nearly full disk, issue 17).
+    /// Rewrites the key filter's file (temp file and rename: it needs its size free beside the old file) unless the filter
+    /// is still incomplete (being topped up in the background after a start: the file would claim keys it lacks, so the
+    /// old file stays and a crash meanwhile tops up again from it) or the disk lacks the room: the file is housekeeping
+    /// (a start without it tops the filter up from the journal or refills it from the store), so it never takes the last
+    /// free space from the journal, and a full disk never fails a checkpoint or a start-up on it (it did: the 128 MiB
+    /// rewrite at start-up on a nearly full disk, issue 17).
     /// </summary>
     private void SaveFilter(long watermark, long nextAddress)
     {
+        if (!_filterLive)
+        {
+            if (Logger?.IsEnabled(LogLevel.Information) == true)
+                Logger.LogInformation("The key filter's file was not rewritten: the filter is still being topped up (it covers journal record {Covered}); the next checkpoint after the top-up saves it.", Filter.Covered);
+            return;
+        }
         string? skipped = null;
         long needed = Filter.Bytes + FilterSpareBytes;
         if (DiskSpace.FreeBytes(Directory) is { } free && free < needed)

@@ -15,12 +15,13 @@ namespace Ledger.Journal.Entries;
 /// <para>Correctness: a key the store holds must never be reported absent. The store writer sets a key's bits before
 /// it publishes the watermark that covers it, and the prefetcher reads the watermark before the filter, so everything
 /// up to a stamped watermark is in the filter. Bits are only ever set, so a filter that is "ahead" is merely less
-/// precise. On disk (<c>key-filter.bin</c>, written at each checkpoint) it records the record it covers; a restart tops
-/// it up from the journal between that record and the store's checkpoint.</para>
+/// precise. On disk (<c>key-filter.bin</c>, written at each checkpoint while complete) it records the record it covers; a
+/// restart tops it up from the journal between that record and the store's checkpoint, in the background once the ledger is
+/// ready (<see cref="Recovery.FilterTopUp"/>).</para>
 /// <code>
 /// file: magic "LKF1" | version u32 | blocks i64 | covered record i64 | next journal address i64 | crc32c of the bits u32 | reserved u32 | bits (blocks x 64 bytes)
 /// </code>
-/// Threads: the store thread sets bits (atomic OR), the prefetch thread reads, the checkpointer copies to disk.
+/// Threads: the store thread and the start-up top-up set bits (atomic OR), the prefetch thread reads, the checkpointer copies to disk.
 /// </summary>
 public sealed class KeyFilter
 {
@@ -44,8 +45,17 @@ public sealed class KeyFilter
 
     public long Bytes => (long)_words.Length * sizeof(ulong);
 
-    /// <summary>Keys added since it was created or loaded (approximate; for the false-positive estimate).</summary>
-    public long Added;
+    private long _added;
+
+    /// <summary>
+    /// Keys added since it was created or loaded (for the false-positive estimate). Exact: the store writer, the
+    /// background top-up and a refill each count what they added with <see cref="Count"/> (one atomic add per command
+    /// or per run, not per key), so two threads adding at once lose nothing.
+    /// </summary>
+    public long Added => Interlocked.Read(ref _added);
+
+    /// <summary>Adds <paramref name="keys"/> to <see cref="Added"/> (thread-safe).</summary>
+    public void Count(long keys) => Interlocked.Add(ref _added, keys);
 
     /// <summary>The journal record up to which every key of the store is in the filter (as loaded or last saved).</summary>
     public long Covered { get; internal set; }
@@ -71,6 +81,7 @@ public sealed class KeyFilter
         return x ^ (x >> 33);
     }
 
+    /// <summary>Sets the key's bits (atomic OR: any number of threads may add at once). Not counted: see <see cref="Count"/>.</summary>
     public void Add(ulong hash)
     {
         ref ulong block = ref BlockOf(hash);
@@ -81,7 +92,6 @@ public sealed class KeyFilter
             Interlocked.Or(ref Unsafe.Add(ref block, bit >> 6), 1UL << (bit & 63));
             h = (h >> 9) | (h << 55);
         }
-        Added++;
     }
 
     public bool MayContain(ulong hash)

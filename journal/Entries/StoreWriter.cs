@@ -45,6 +45,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
             throw new Ledger.Engine.InvariantViolationException($"Invariant: the entry store expected record {_next}, not {command.RecordNumber}.");
         if (command.JournalNextAddress <= 0) throw new Ledger.Engine.InvariantViolationException($"Invariant: record {command.RecordNumber} reached the store without its journal address.");
         var filter = _store.Filter;
+        filter.Count(command.ChangeSpan.Length);
         foreach (ref readonly var image in command.ChangeSpan)
         {
             int keyLength = StoreCodec.EntryKey(image.AccountPacked, image.KeySpan, _key);

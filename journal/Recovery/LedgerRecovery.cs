@@ -13,7 +13,10 @@ namespace Ledger.Journal.Recovery;
 /// replay-tool: the live state at the entry store's checkpoint (accounts, open holds; O(live state)), then the journal after
 /// it, each command prefetched from the store, re-applied through the same <see cref="LedgerEngine"/>, checked against
 /// what the journal recorded, and (a writable store) written to the store; a damaged tail is detected, reported and
-/// (read-write only) cut. Without a store checkpoint (a new or rebuilt store, or no store) it replays the whole journal.
+/// (read-write only) cut. A key filter whose file lags the store's checkpoint is topped up from the journal first
+/// (<see cref="FilterTopUp.Run"/>), or, with <see cref="RecoverySettings.FilterTopUpLater"/> (the service), left to the
+/// caller to run in the background (<see cref="RecoveryResult.FilterTopUpUntil"/>). Without a store checkpoint (a new or
+/// rebuilt store, or no store) it replays the whole journal.
 /// Usage: <c>var result = LedgerRecovery.Recover(log, store, new RecoverySettings { CutDamage = true });</c>
 /// </summary>
 public static class LedgerRecovery
@@ -60,7 +63,15 @@ public static class LedgerRecovery
         var clock = Stopwatch.StartNew();
         var checkpoint = store?.LastCheckpoint;
         CheckStart(log, store, checkpoint, options);
-        if (store is { FilterComplete: false } && checkpoint is not null) TopUpFilter(log, store, checkpoint, options.Logger);
+        bool topUpLater = store is { FilterComplete: false } && checkpoint is not null && options.FilterTopUpLater;
+        if (store is { FilterComplete: false } && checkpoint is not null && !topUpLater) FilterTopUp.Run(log, store, checkpoint, options.Logger);
+        var result = ReplayJournal(log, store, checkpoint, options, clock);
+        if (topUpLater) result.FilterTopUpUntil = checkpoint;
+        return result;
+    }
+
+    private static RecoveryResult ReplayJournal(JournalLog log, EntryStore? store, StoreCheckpoint? checkpoint, RecoverySettings options, Stopwatch clock)
+    {
         var prefetcher = store?.Prefetcher();
         var writer = store is { ReadOnly: false } ? store.Writer() : null;
         long firstNumber = checkpoint is null ? log.Archive.FirstRecordNumber : checkpoint.RecordNumber + 1;
@@ -189,49 +200,6 @@ public static class LedgerRecovery
         nextAddress = journalCut.ResumeAddress;
         options.Logger?.LogWarning("Journal damaged, cut after record {Record}: {Damage}", journalCut.LastGoodRecordNumber, damage);
         return journalCut;
-    }
-
-    /// <summary>
-    /// Adds to the store's key filter the keys of the journal records between the filter's last save and the store's
-    /// checkpoint (at most a checkpoint interval of them); if those records cannot be read, refills it from the store.
-    /// </summary>
-    private static void TopUpFilter(JournalLog log, EntryStore store, StoreCheckpoint checkpoint, ILogger? logger)
-    {
-        var filter = store.Filter;
-        Span<byte> id = stackalloc byte[Engine.State.EntryKeys.LengthMax];
-        Span<byte> key = stackalloc byte[StoreCodec.KeyBytesMax];
-        long added = 0;
-        bool complete = false;
-        if (store.FilterNextAddress >= log.StartAddress)
-        {
-            using var cursor = new JournalCursor(log, store.FilterNextAddress, filter.Covered + 1, 0, follow: false);
-            var record = new JournalRecord();
-            while (cursor.TryRead(record) == ReadOutcome.Record && record.RecordNumber <= checkpoint.RecordNumber)
-            {
-                var c = record.Command;
-                for (int i = 0; i < c.EntryCount; i++)
-                {
-                    ref readonly var e = ref c.Entries[i];
-                    int length = Engine.State.EntryKeys.Normalize(e.CorrelationId, id);
-                    if (length > 0) filter.Add(KeyFilter.HashOf(key[..StoreCodec.EntryKey(e.Account.Packed, id[..length], key)]));
-                    added++;
-                }
-                if (c.BundleId is not null && Engine.State.EntryKeys.Normalize(c.BundleId, id) is var b and > 0)
-                    filter.Add(KeyFilter.HashOf(key[..StoreCodec.EntryKey(Engine.State.EntryKeys.BundleAccount, id[..b], key)]));
-                if (record.RecordNumber == checkpoint.RecordNumber) complete = true;
-            }
-        }
-        if (complete)
-        {
-            long from = filter.Covered + 1;
-            store.FilterCovers(checkpoint.RecordNumber);
-            if (logger?.IsEnabled(LogLevel.Information) == true) logger.LogInformation("Key filter topped up from the journal with {Keys} keys (records {From}..{To}).", added, from, checkpoint.RecordNumber);
-        }
-        else
-        {
-            long keys = store.RebuildFilter();
-            logger?.LogWarning("Key filter refilled from the entry store ({Keys} keys): the journal after its last save could not be read.", keys);
-        }
     }
 
     private static HistoryCatalog FirstCatalog(JournalLog log, JournalRecord first, RecoverySettings options) =>

@@ -1,4 +1,5 @@
 using Ledger.Engine;
+using Ledger.Journal.Entries;
 
 namespace Ledger.Journal.Recovery;
 
@@ -14,6 +15,12 @@ public sealed class RecoveryResult
     }
 
     public LedgerEngine Engine { get; }
+
+    /// <summary>
+    /// With <see cref="RecoverySettings.FilterTopUpLater"/>: the store checkpoint recovery started from, up to which the
+    /// key filter still needs its top-up from the journal (null: the filter is complete).
+    /// </summary>
+    public StoreCheckpoint? FilterTopUpUntil { get; internal set; }
     public RecoveryReport Report { get; }
     /// <summary>The number the next appended record must get.</summary>
     public long NextRecordNumber { get; }

@@ -34,4 +34,11 @@ public sealed record RecoverySettings
     public Action<RecoveryProgress>? OnProgress { get; init; }
 
     public ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// Leave the key filter's top-up from the journal to the caller (<see cref="RecoveryResult.FilterTopUpUntil"/>; the
+    /// service runs it in the background with <see cref="FilterTopUp.Start"/> once ready). Default false: tools top it up
+    /// before the replay, as the service did before.
+    /// </summary>
+    public bool FilterTopUpLater { get; init; }
 }

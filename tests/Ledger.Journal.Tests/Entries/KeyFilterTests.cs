@@ -125,6 +125,8 @@ public class KeyFilterTests
         File.Copy(saved, path, overwrite: true); // the store's checkpoint is past the filter's save (as after a crash between checkpoints)
         using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path));
         Assert.That(reopened.Entries.FilterRebuiltKeys, Is.Zero, "topped up from the journal, not refilled from the store");
+        Assert.That(reopened.FilterTopUp, Is.Not.Null, "the filter's file lagged the store's checkpoint: topped up in the background");
+        Assert.That(reopened.FilterTopUp!.Completion.Wait(TimeSpan.FromMinutes(2)), Is.True, "the top-up ends");
         Assert.That(reopened.Entries.FilterComplete, Is.True);
         var again = Post(Posting(Account(1000), "late", 100, 2));
         StoreHarness.Run(reopened, [again]);
