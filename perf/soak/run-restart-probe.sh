@@ -9,18 +9,14 @@ dir=$(cd "$1" && pwd); DATA=$2; minutes=${3:-0}
 URL=http://127.0.0.1:${LEDGER_PERF_PORT:-18380}
 LOG=/tmp/restart-probe.log
 : > "$LOG"
+# shellcheck source=perf/soak/gateway.sh
+source "$(cd "$(dirname "$0")" && pwd)/gateway.sh"
 start() {
-  local t0; t0=$(date +%s.%N)
-  dotnet "$dir/gateway/bin/Release/net10.0/Ledger.Gateway.dll" --urls=$URL --Ledger:DataDir="$DATA" --Ledger:RateLimit:PermitsPerSecond=0 \
-    --Logging:LogLevel:Default=Warning --Logging:LogLevel:Ledger.Gateway.Hosting.LedgerRuntime=Information \
-    --Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks=None >> "$LOG" 2>&1 &
-  G=$!
-  for _ in $(seq 1 1200); do curl -sf -o /dev/null $URL/health/ready && break; kill -0 $G 2>/dev/null || break; sleep 0.05; done
-  curl -sf -o /dev/null $URL/health/ready || { echo "the gateway did not become ready; see $LOG" >&2; exit 1; }
-  echo "ready in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
+  start_gateway "$dir" "$LOG"
+  G=$GATEWAY
+  echo "ready in $READY_S s"
   grep -o 'Ledger recovered: [^;]*;[^;]*\|Read store caught up: .*' "$LOG" | tail -2 | sed 's/^/  /'
 }
-token() { curl -s $URL/connect/token -d grant_type=client_credentials -d client_id=$1 -d client_secret=$2 | tr -d '\n ' | sed -E 's/.*"access_token":"([^"]+)".*/\1/'; }
 dotnet build -c Release "$dir/gateway" -v quiet -nologo > /dev/null
 start
 if [ "$minutes" -gt 0 ]; then

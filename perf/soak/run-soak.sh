@@ -35,20 +35,8 @@ stop_gateway() { [ -n "$GATEWAY" ] && { kill -TERM "$GATEWAY" 2>/dev/null || tru
 cleanup() { stop_gateway; [ -n "$DATA" ] && rm -rf "$DATA"; return 0; }
 trap cleanup EXIT
 
-# start_gateway <checkout> <log>: runs its Release build on $DATA (pid in GATEWAY); waits for readiness (seconds in READY_S).
-start_gateway() {
-  local dir=$1 log=$2 t0
-  t0=$(date +%s.%N)
-  dotnet "$dir/gateway/bin/Release/net10.0/Ledger.Gateway.dll" --urls=$URL --Ledger:DataDir="$DATA" --Ledger:RateLimit:PermitsPerSecond=0 \
-    --Logging:LogLevel:Default=Warning --Logging:LogLevel:Ledger.Gateway.Hosting.LedgerRuntime=Information \
-    --Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks=None >> "$log" 2>&1 &
-  GATEWAY=$!
-  for _ in $(seq 1 1200); do curl -sf -o /dev/null $URL/health/ready && break; kill -0 $GATEWAY 2>/dev/null || break; sleep 0.05; done
-  curl -sf -o /dev/null $URL/health/ready || { echo "the gateway did not become ready; see $log" >&2; exit 1; }
-  READY_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-}
-
-token() { curl -s $URL/connect/token -d grant_type=client_credentials -d client_id=$1 -d client_secret=$2 | tr -d '\n ' | sed -E 's/.*"access_token":"([^"]+)".*/\1/'; }
+# shellcheck source=perf/soak/gateway.sh
+source perf/soak/gateway.sh # the working directory is the repository root (cd above)
 metric() { curl -s $URL/metrics | awk -v m="$1" '$1 == m { printf "%.0f", $2; found=1 } END { if (!found) printf "-" }'; }
 mib() { [ "$1" = "-" ] && echo "-" || awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
 
