@@ -63,10 +63,10 @@ public static class LedgerRecovery
         var clock = Stopwatch.StartNew();
         var checkpoint = store?.LastCheckpoint;
         CheckStart(log, store, checkpoint, options);
-        bool topUpLater = store is { FilterComplete: false } && checkpoint is not null && options.FilterTopUpLater;
-        if (store is { FilterComplete: false } && checkpoint is not null && !topUpLater) FilterTopUp.Run(log, store, checkpoint, options.Logger);
+        bool filterLags = store is { FilterComplete: false } && checkpoint is not null;
+        if (filterLags && !options.FilterTopUpLater) FilterTopUp.Run(log, store!, checkpoint!, options.Logger);
         var result = ReplayJournal(log, store, checkpoint, options, clock);
-        if (topUpLater) result.FilterTopUpUntil = checkpoint;
+        if (filterLags && options.FilterTopUpLater) result.FilterTopUpUntil = checkpoint;
         return result;
     }
 
