@@ -85,7 +85,7 @@ internal sealed class LedgerRole : IDisposable
         var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], hostSettings, prefetcher, storeWriter);
         host.Start();
         store.Checkpoints.Start();
-        readCheckpoints.Start();
+        readCheckpoints.Start(now: fed > 0); // what the catch-up fed is durable before the first tick: a crash meanwhile does not feed it again
         role.Host = host;
         role._stoppable = host;
         if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))

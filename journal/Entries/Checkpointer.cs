@@ -37,18 +37,21 @@ public sealed class Checkpointer : IDisposable
     /// <summary>The last checkpoint failure, or null.</summary>
     public Exception? LastError => Volatile.Read(ref _error);
 
-    public void Start()
+    /// <param name="now">Checkpoint at once, then every <c>every</c>: after a catch-up from the journal at start, so a
+    /// crash before the first tick does not make the next start feed the same records again.</param>
+    public void Start(bool now = false)
     {
         if (_thread is not null) throw new InvalidOperationException("The checkpointer is already started.");
         var token = _stop.Token;
-        _thread = new Thread(() => Run(token)) { Name = "checkpoint " + _name, IsBackground = true };
+        _thread = new Thread(() => Run(now, token)) { Name = "checkpoint " + _name, IsBackground = true };
         _thread.Start();
     }
 
-    private void Run(CancellationToken token)
+    private void Run(bool now, CancellationToken token)
     {
-        while (!token.WaitHandle.WaitOne(_every))
+        while (now || !token.WaitHandle.WaitOne(_every))
         {
+            now = false;
             if (!_hasNew()) continue;
             try
             {

@@ -110,6 +110,18 @@ public sealed class GatewayProcess : IDisposable
         }
     }
 
+    /// <summary>One metric's value from <c>/metrics</c> (no token needed), 0 when it is not there yet.</summary>
+    public async Task<double> MetricAsync(string name)
+    {
+        string text = await _anonymous.GetStringAsync("/metrics");
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+                return double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return 0;
+    }
+
     /// <summary>A client with a client-credentials token of the embedded server.</summary>
     public async Task<HttpClient> ClientAsync(string clientId = "demo-partner")
     {
