@@ -30,12 +30,12 @@ public sealed class JournalCuts
 {
     public const string FileName = "cuts.json";
     private readonly string _path;
-    private readonly List<JournalCut> _cuts;
+    private volatile JournalCut[] _cuts; // replaced, never changed in place: a cursor reads it while a start's recovery may add a cut
 
     private JournalCuts(string path, List<JournalCut> cuts)
     {
         _path = path;
-        _cuts = cuts;
+        _cuts = [.. cuts];
     }
 
     public IReadOnlyList<JournalCut> All => _cuts;
@@ -69,10 +69,9 @@ public sealed class JournalCuts
     /// <summary>Records a new cut durably before anything is appended after it.</summary>
     internal void Add(JournalCut cut)
     {
-        _cuts.RemoveAll(c => c.CutAddress == cut.CutAddress);
-        _cuts.Add(cut);
-        var copy = _cuts.ToList();
+        var copy = _cuts.Where(c => c.CutAddress != cut.CutAddress).Append(cut).ToList();
         DurableFiles.WriteAtomically(_path, stream => JsonSerializer.Serialize(stream, copy, CutsJsonContext.Default.ListJournalCut));
+        _cuts = [.. copy];
     }
 }
 

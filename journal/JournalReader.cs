@@ -17,12 +17,13 @@ public static class JournalReader
     /// Reads <paramref name="cursor"/> to its end, calling <paramref name="onRecord"/> for each record, and returns how
     /// many; throws <see cref="JournalDamagedException"/> at damage, or with <paramref name="damageBeforeAnyIsMisfit"/>
     /// returns -1 when the very first read fails (the cursor did not start at a record: its caller's position does not fit).
+    /// It stops after record <paramref name="untilRecord"/> (default: the end).
     /// </summary>
-    internal static long Drain(JournalCursor cursor, Action<JournalRecord> onRecord, bool damageBeforeAnyIsMisfit)
+    internal static long Drain(JournalCursor cursor, Action<JournalRecord> onRecord, bool damageBeforeAnyIsMisfit, long untilRecord = long.MaxValue)
     {
         var record = new JournalRecord();
         long n = 0;
-        while (true)
+        while (cursor.ExpectedRecordNumber <= untilRecord)
         {
             switch (cursor.TryRead(record))
             {
@@ -36,6 +37,7 @@ public static class JournalReader
                     return n == 0 && damageBeforeAnyIsMisfit ? -1 : throw new JournalDamagedException(cursor.Damage!);
             }
         }
+        return n;
     }
 }
 

@@ -105,7 +105,7 @@ public sealed class LedgerStore : IDisposable
             log = JournalLog.Open(journalDir, options.Journal);
             (entries, string? rebuilt) = OpenEntryStore(Path.Combine(dataDir, EntryStore.DirectoryName), log, options.EntryStore, logger);
             var opened = opening.Elapsed;
-            var result = LedgerRecovery.Recover(log, entries, new RecoverySettings
+            var result = RecoverBeside(log, entries, options, new RecoverySettings
             {
                 InitialCatalog = options.Catalog,
                 EngineSettings = options.Engine,
@@ -172,6 +172,38 @@ public sealed class LedgerStore : IDisposable
             lockFile?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Recovers, with <see cref="LedgerStoreSettings.AlongsideReplay"/> (when set and the store has a checkpoint) running
+    /// on its own thread meanwhile over the journal up to that checkpoint. Both have ended when this returns or throws
+    /// (nothing reads the journal after its caller closes it); recovery's failure wins over the other's.
+    /// </summary>
+    private static RecoveryResult RecoverBeside(JournalLog log, EntryStore entries, LedgerStoreSettings options, RecoverySettings recovery)
+    {
+        if (options.AlongsideReplay is not { } alongside || entries.LastCheckpoint is not { } checkpoint)
+            return LedgerRecovery.Recover(log, entries, recovery);
+        var prefix = new VerifiedJournalPrefix(log, checkpoint);
+        var beside = Task.Factory.StartNew(() => alongside(prefix), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        RecoveryResult result;
+        try
+        {
+            result = LedgerRecovery.Recover(log, entries, recovery);
+        }
+        catch
+        {
+            try
+            {
+                beside.Wait();
+            }
+            catch (AggregateException)
+            {
+                // recovery's own failure is the one to report
+            }
+            throw;
+        }
+        beside.GetAwaiter().GetResult();
+        return result;
     }
 
     /// <summary>

@@ -36,6 +36,14 @@ public sealed record LedgerStoreSettings
     /// </summary>
     public WaitHandle? FilterTopUpHold { get; init; }
 
+    /// <summary>
+    /// Runs on a thread of its own while recovery replays the journal after the entry store's checkpoint, given the
+    /// journal up to that checkpoint (<see cref="Recovery.VerifiedJournalPrefix"/>): the gateway catches the read store
+    /// up on it meanwhile. <see cref="LedgerStore.Open"/> waits for it before it returns and rethrows what it threw. Not
+    /// run for a store without a checkpoint (new, or rebuilt from the whole journal). Default null.
+    /// </summary>
+    public Action<Recovery.VerifiedJournalPrefix>? AlongsideReplay { get; init; }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDir)) throw new ArgumentException("DataDir is empty: name the directory that holds the journal and the entry store.");

@@ -43,20 +43,33 @@ internal sealed class LedgerRole : IDisposable
     /// </summary>
     public static LedgerRole Start(LedgerRuntime runtime, LedgerOptions options, ILogger logger)
     {
-        var store = LedgerStore.Open(new LedgerStoreSettings
+        var readSettings = ComponentSettings.ReadStore(options);
+        string readDir = Path.Combine(options.DataDir, ReadStore.DirectoryName);
+        ReadCatchUp? beside = null;
+        LedgerStore store;
+        try
         {
-            DataDir = options.DataDir,
-            Catalog = runtime.FileCatalog, // the file's; the store may hold a promoted one, which wins (journal/LedgerStore.cs)
-            Engine = ComponentSettings.Engine(options),
-            EntryStore = ComponentSettings.EntryStore(options),
-            Logger = logger,
-        });
+            store = LedgerStore.Open(new LedgerStoreSettings
+            {
+                DataDir = options.DataDir,
+                Catalog = runtime.FileCatalog, // the file's; the store may hold a promoted one, which wins (journal/LedgerStore.cs)
+                Engine = ComponentSettings.Engine(options),
+                EntryStore = ComponentSettings.EntryStore(options),
+                Logger = logger,
+                AlongsideReplay = prefix => beside = ReadCatchUp.BesideRecovery(readDir, readSettings, prefix),
+            });
+        }
+        catch
+        {
+            beside?.Dispose();
+            throw;
+        }
         ReadStore reads;
         ReadStoreWriter readWriter;
         long fed;
         try
         {
-            (reads, readWriter, fed) = OpenReadStore(store, ComponentSettings.ReadStore(options), logger, runtime.OnReadCatchUp);
+            (reads, readWriter, fed) = OpenReadStore(store, readSettings, logger, runtime.OnReadCatchUp, beside);
         }
         catch
         {
@@ -110,7 +123,8 @@ internal sealed class LedgerRole : IDisposable
     /// cannot be read, or whose watermark the journal does not continue (another journal's, or ahead of it after a cut),
     /// is moved aside and rebuilt from the whole journal.
     /// </summary>
-    private static (ReadStore Store, ReadStoreWriter Writer, long Fed) OpenReadStore(LedgerStore store, ReadStoreSettings settings, ILogger logger, Action<long>? onFed)
+    private static (ReadStore Store, ReadStoreWriter Writer, long Fed) OpenReadStore(LedgerStore store, ReadStoreSettings settings, ILogger logger, Action<long>? onFed,
+        ReadCatchUp? beside)
     {
         string dir = Path.Combine(store.DataDir, ReadStore.DirectoryName);
         for (int attempt = 0; ; attempt++)
@@ -120,23 +134,28 @@ internal sealed class LedgerRole : IDisposable
             try
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                reads = ReadStore.Open(dir, settings);
-                var opened = clock.Elapsed;
-                var mark = reads.Watermark;
-                var writer = reads.Writer();
-                long fed = store.ReplayCommittedAfter(mark.RecordNumber, mark.NextAddress, mark.LastSequence, record =>
+                // What the catch-up beside recovery fed (the journal up to the entry store's checkpoint) is not fed again.
+                var early = attempt == 0 ? beside : null;
+                reads = early?.Reads ?? ReadStore.Open(dir, settings);
+                var opened = early?.Opened ?? clock.Elapsed;
+                var mark = early?.Mark ?? reads.Watermark;
+                var writer = early?.Writer ?? reads.Writer();
+                var now = reads.Watermark;
+                long fed = store.ReplayCommittedAfter(now.RecordNumber, now.NextAddress, now.LastSequence, record =>
                 {
                     writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress);
                     if (writer.Pending >= 1_024) writer.Commit();
                     onFed?.Invoke(record.RecordNumber);
                 });
                 writer.Commit();
+                long fedBeside = early?.Fed ?? 0;
                 if (fed >= 0 && reads.Watermark.RecordNumber == store.Journal.CommittedRecordNumber)
                 {
                     if (logger.IsEnabled(LogLevel.Information))
-                        logger.LogInformation("Read store caught up: {Records} journal records fed after its watermark (record {From}), now at record {To}; opened in {Open:F3} s, fed in {Fed:F3} s.",
-                            fed, mark.RecordNumber, reads.Watermark.RecordNumber, opened.TotalSeconds, (clock.Elapsed - opened).TotalSeconds);
-                    return (reads, writer, fed);
+                        logger.LogInformation("Read store caught up: {Records} journal records fed after its watermark (record {From}), now at record {To}; opened in {Open:F3} s, fed in {Fed:F3} s after recovery, {Beside} of them beside it in {BesideSeconds:F3} s.",
+                            fed + fedBeside, mark.RecordNumber, reads.Watermark.RecordNumber, opened.TotalSeconds, clock.Elapsed.TotalSeconds - (early is null ? opened.TotalSeconds : 0),
+                            fedBeside, early?.Feeding.TotalSeconds ?? 0);
+                    return (reads, writer, fed + fedBeside);
                 }
                 problem = fed < 0
                     ? $"the journal does not continue after its watermark (record {mark.RecordNumber} at address {mark.NextAddress})"

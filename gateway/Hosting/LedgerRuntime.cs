@@ -126,7 +126,7 @@ public sealed class LedgerRuntime : IDisposable
     /// <summary>Wraps the entry store's prefetcher (the simulator makes its read fail here).</summary>
     internal Func<IEntryPrefetcher, IEntryPrefetcher>? WrapPrefetcher { get; set; }
 
-    /// <summary>Called with each journal record the read store's catch-up at start feeds (the simulator cuts the power there).</summary>
+    /// <summary>Called with each journal record the read store's catch-up at start feeds after recovery (the simulator cuts the power there); not by the part fed beside recovery's replay.</summary>
     internal Action<long>? OnReadCatchUp { get; set; }
 
     /// <summary>Adjusts the pipeline host's settings before it starts: the simulator gives it its own clock and no tick timer.</summary>

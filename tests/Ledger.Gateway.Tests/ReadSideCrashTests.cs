@@ -70,7 +70,8 @@ public sealed partial class ReadSideCrashTests
                 restarted.Kill(); // a second kill, while idle: the next round starts from it
 
                 var journal = JournalProjection.Of(Path.Combine(dataDir, "journal"));
-                TestContext.Out.WriteLine($"round {round}: load {loadFor.TotalSeconds:F1} s, journal records {journal.LastRecord}, read store fed {fed} after its watermark record {from}");
+                TestContext.Out.WriteLine($"round {round}: load {loadFor.TotalSeconds:F1} s, journal records {journal.LastRecord}, read store fed {fed} after its watermark record {from}; " +
+                    restarted.Log.Split('\n').LastOrDefault(l => l.Contains("Read store caught up", StringComparison.Ordinal))?.Trim());
                 Assert.That(to, Is.EqualTo(journal.LastRecord), "the read store caught up to the journal's end");
                 Assert.That(from + fed, Is.EqualTo(to), "it was fed exactly the records after its watermark");
                 Assert.That(from, Is.GreaterThan(0), "a checkpointed watermark: no rescan from record 1");

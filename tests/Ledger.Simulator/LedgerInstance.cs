@@ -34,7 +34,7 @@ internal sealed class LedgerInstance : IDisposable
     public FaultPrefetcher Prefetcher => Volatile.Read(ref _prefetcher)!;
     public EngineHost Host => Runtime.Host!;
 
-    /// <param name="onReadCatchUp">Called with each record the read store's catch-up at start feeds (a crash there).</param>
+    /// <param name="onReadCatchUp">Called with each record the read store's catch-up at start feeds after recovery (a crash there; the part fed beside recovery's replay does not call it: the hook copies the data directory, which needs the entry store quiet).</param>
     public static LedgerInstance Start(string dataDir, HistoryCatalog catalog, Func<long> clock, Action<long>? onReadCatchUp = null)
     {
         var options = new LedgerOptions
