@@ -12,28 +12,9 @@ namespace Ledger.Gateway.Hosting;
 /// then feeds it what lies after, as before. A store that does not open, or whose watermark the journal does not
 /// continue, is closed here untouched and left to the catch-up after recovery, which sets it aside and rebuilds it.
 /// </summary>
-internal sealed class ReadCatchUp : IDisposable
+/// <param name="Mark">Its watermark when opened.</param>
+internal sealed record ReadCatchUp(ReadStore Reads, ReadStoreWriter Writer, ReadWatermark Mark, TimeSpan Opened, TimeSpan Feeding, long Fed) : IDisposable
 {
-    private ReadCatchUp(ReadStore reads, ReadStoreWriter writer, ReadWatermark mark, TimeSpan opened, TimeSpan feeding, long fed)
-    {
-        Reads = reads;
-        Writer = writer;
-        Mark = mark;
-        Opened = opened;
-        Feeding = feeding;
-        Fed = fed;
-    }
-
-    public ReadStore Reads { get; }
-    public ReadStoreWriter Writer { get; }
-
-    /// <summary>Its watermark when opened.</summary>
-    public ReadWatermark Mark { get; }
-
-    public TimeSpan Opened { get; }
-    public TimeSpan Feeding { get; }
-    public long Fed { get; }
-
     /// <summary>Opens the read store in <paramref name="directory"/> and feeds it <paramref name="prefix"/> after its watermark; null when that is left to the catch-up after recovery.</summary>
     public static ReadCatchUp? BesideRecovery(string directory, ReadStoreSettings settings, VerifiedJournalPrefix prefix)
     {
@@ -53,16 +34,22 @@ internal sealed class ReadCatchUp : IDisposable
                 if (into.Pending >= 1_024) into.Commit();
             });
             writer.Commit();
-            if (fed >= 0) return new ReadCatchUp(reads, writer, mark, opened, clock.Elapsed - opened, fed);
+            if (fed < 0) return null;
+            var caughtUp = new ReadCatchUp(reads, writer, mark, opened, clock.Elapsed - opened, fed);
+            (reads, writer) = (null, null); // the caller's now
+            return caughtUp;
         }
         // Only faults of what is on disk, as in LedgerRole.OpenReadStore, which meets them again and decides; a broken
-        // invariant is a bug and stops the start.
+        // invariant is a bug and stops the start (closed below all the same: an in-process restart opens it again).
         catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException)
         {
+            return null;
         }
-        writer?.Dispose();
-        reads?.Dispose();
-        return null;
+        finally
+        {
+            writer?.Dispose();
+            reads?.Dispose();
+        }
     }
 
     public void Dispose()

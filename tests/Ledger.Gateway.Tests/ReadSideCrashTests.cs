@@ -37,16 +37,8 @@ public sealed partial class ReadSideCrashTests
         try
         {
             using (var first = await GatewayProcess.StartAsync(dataDir, settings))
-            using (var admin = await first.ClientAsync("ledger-admin"))
             {
-                for (int i = 0; i < Workers * AccountsPerWorker; i++)
-                {
-                    var key = new AccountKey(3, 500_000 + i);
-                    using var opened = await admin.PostAsync("/v1/accounts", Json($"{{\"branch\":3,\"account\":{key.Number},\"currency\":\"USD\",\"overdraftLimit\":0}}"));
-                    Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.Created));
-                    accounts.Add(key);
-                    acked[key] = [];
-                }
+                await OpenAccountsAsync(first, 500_000, accounts, acked);
                 first.Kill();
             }
 
@@ -100,17 +92,7 @@ public sealed partial class ReadSideCrashTests
         {
             using (var gateway = await GatewayProcess.StartAsync(dataDir, settings))
             {
-                using (var admin = await gateway.ClientAsync("ledger-admin"))
-                {
-                    for (int i = 0; i < Workers * AccountsPerWorker; i++)
-                    {
-                        var key = new AccountKey(3, 600_000 + i);
-                        using var opened = await admin.PostAsync("/v1/accounts", Json($"{{\"branch\":3,\"account\":{key.Number},\"currency\":\"USD\",\"overdraftLimit\":0}}"));
-                        Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.Created));
-                        accounts.Add(key);
-                        acked[key] = [];
-                    }
-                }
+                await OpenAccountsAsync(gateway, 600_000, accounts, acked);
                 await LoadAsync(gateway, accounts, acked, round: 0, TimeSpan.FromSeconds(2), Seed);
                 gateway.Kill(); // no tick in an hour: the read store's memtable is lost
             }
@@ -140,6 +122,20 @@ public sealed partial class ReadSideCrashTests
         finally
         {
             if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    /// <summary>Opens the workers' accounts (branch 3, numbers from <paramref name="firstNumber"/>), none acknowledged yet.</summary>
+    private static async Task OpenAccountsAsync(GatewayProcess gateway, int firstNumber, List<AccountKey> accounts, Dictionary<AccountKey, HashSet<string>> acked)
+    {
+        using var admin = await gateway.ClientAsync("ledger-admin");
+        for (int i = 0; i < Workers * AccountsPerWorker; i++)
+        {
+            var key = new AccountKey(3, firstNumber + i);
+            using var opened = await admin.PostAsync("/v1/accounts", Json($"{{\"branch\":3,\"account\":{key.Number},\"currency\":\"USD\",\"overdraftLimit\":0}}"));
+            Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+            accounts.Add(key);
+            acked[key] = [];
         }
     }
 
