@@ -130,6 +130,7 @@ internal sealed class LedgerRole : IDisposable
         for (int attempt = 0; ; attempt++)
         {
             ReadStore? reads = null;
+            ReadStoreWriter? writer = null;
             string? problem;
             try
             {
@@ -139,12 +140,13 @@ internal sealed class LedgerRole : IDisposable
                 reads = early?.Reads ?? ReadStore.Open(dir, settings);
                 var opened = early?.Opened ?? clock.Elapsed;
                 var mark = early?.Mark ?? reads.Watermark;
-                var writer = early?.Writer ?? reads.Writer();
+                writer = early?.Writer ?? reads.Writer();
+                var into = writer;
                 var now = reads.Watermark;
                 long fed = store.ReplayCommittedAfter(now.RecordNumber, now.NextAddress, now.LastSequence, record =>
                 {
-                    writer.Add(record.EventSpan, record.RecordNumber, record.NextAddress);
-                    if (writer.Pending >= 1_024) writer.Commit();
+                    into.Add(record.EventSpan, record.RecordNumber, record.NextAddress);
+                    if (into.Pending >= 1_024) into.Commit();
                     onFed?.Invoke(record.RecordNumber);
                 });
                 writer.Commit();
@@ -158,22 +160,24 @@ internal sealed class LedgerRole : IDisposable
                     return (reads, writer, fed + fedBeside);
                 }
                 problem = fed < 0
-                    ? $"the journal does not continue after its watermark (record {mark.RecordNumber} at address {mark.NextAddress})"
+                    ? $"the journal does not continue after its watermark (record {now.RecordNumber} at address {now.NextAddress})"
                     : $"it reached record {reads.Watermark.RecordNumber}, the journal's last is {store.Journal.CommittedRecordNumber}";
-                writer.Dispose();
             }
             // Only faults of what is on disk set the store aside. A broken invariant while feeding it (a record out of order,
             // a status change of an entry it never saw: InvariantViolationException) is a bug, not damage: it is never caught
-            // here, so start-up stops with it and the store stays as evidence instead of being rebuilt over.
-            catch (Exception ex) when (Journal.Storage.DiskSpace.IsOutOfSpace(ex))
-            {
-                reads?.Dispose(); // a full disk is not damage: keep the store (rebuilding it would need more space); the runtime waits for space
-                throw;
-            }
-            catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException)
+            // as damage, so start-up stops with it and the store stays as evidence instead of being rebuilt over (closed, so
+            // the runtime's in-process restart can open it again).
+            catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalDamagedException && !Journal.Storage.DiskSpace.IsOutOfSpace(ex))
             {
                 problem = ex.Message;
             }
+            catch
+            {
+                writer?.Dispose();
+                reads?.Dispose(); // a full disk is not damage either: the store is kept (rebuilding it would need more space); the runtime waits for space
+                throw;
+            }
+            writer?.Dispose();
             reads?.Dispose();
             if (attempt > 0) throw new InvalidOperationException($"The read store in '{dir}' could not be rebuilt from the journal: {problem}");
             string aside = LedgerStore.AsideName(dir);

@@ -10,7 +10,9 @@ namespace Ledger.Gateway.Hosting;
 /// journal up to the entry store's checkpoint on recovery's second thread, so a restart pays for the longer of the two
 /// catch-ups rather than their sum (issue 14: each was about 2 s after 10 minutes of load). <see cref="LedgerRole"/>
 /// then feeds it what lies after, as before. A store that does not open, or whose watermark the journal does not
-/// continue, is closed here untouched and left to the catch-up after recovery, which sets it aside and rebuilds it.
+/// continue, is closed here unfed and left to the catch-up after recovery, which sets it aside and rebuilds it; one that
+/// meets damage while fed keeps what it was fed before it (records before the damage, which no cut reaches) and is left
+/// to that catch-up too.
 /// </summary>
 /// <param name="Mark">Its watermark when opened.</param>
 internal sealed record ReadCatchUp(ReadStore Reads, ReadStoreWriter Writer, ReadWatermark Mark, TimeSpan Opened, TimeSpan Feeding, long Fed) : IDisposable
