@@ -287,13 +287,8 @@ public sealed class LedgerStore : IDisposable
     /// store) catches up from its watermark. Returns the number read, or -1 when the journal does not continue there (the
     /// derived store is not this journal's, or ahead of it: rebuild it with <see cref="ReplayCommitted"/>).
     /// </summary>
-    public long ReplayCommittedAfter(long recordNumber, long nextAddress, long lastSequence, Action<JournalRecord> onRecord)
-    {
-        if (recordNumber == 0) return ReplayCommitted(onRecord);
-        if (nextAddress < _log.StartAddress || nextAddress > _log.CommittedUntilAddress || recordNumber > Journal.CommittedRecordNumber) return -1;
-        using var cursor = new JournalCursor(_log, nextAddress, recordNumber + 1, lastSequence, follow: false);
-        return JournalReader.Drain(cursor, onRecord, damageBeforeAnyIsMisfit: true);
-    }
+    public long ReplayCommittedAfter(long recordNumber, long nextAddress, long lastSequence, Action<JournalRecord> onRecord) =>
+        JournalReader.ReadAfter(_log, recordNumber, nextAddress, lastSequence, Journal.CommittedRecordNumber, _log.CommittedUntilAddress, onRecord);
 
     /// <summary>
     /// A tailing cursor over the committed journal after record <paramref name="recordNumber"/> (which ended at

@@ -31,16 +31,8 @@ public sealed class VerifiedJournalPrefix
     /// does not continue at the caller's position (its caller decides after recovery, as without this prefix). The record
     /// passed in is reused: copy what you keep.
     /// </summary>
-    public long ReadAfter(long recordNumber, long nextAddress, long lastSequence, Action<JournalRecord> onRecord)
-    {
-        if (recordNumber >= LastRecordNumber) return 0;
-        if (recordNumber == 0)
-        {
-            using var whole = new JournalCursor(_log, _log.StartAddress, _log.Archive.FirstRecordNumber, _log.Archive.LastSequenceBefore, follow: false);
-            return JournalReader.Drain(whole, onRecord, damageBeforeAnyIsMisfit: false, LastRecordNumber);
-        }
-        if (nextAddress < _log.StartAddress || nextAddress >= _checkpoint.NextAddress) return -1;
-        using var cursor = new JournalCursor(_log, nextAddress, recordNumber + 1, lastSequence, follow: false);
-        return JournalReader.Drain(cursor, onRecord, damageBeforeAnyIsMisfit: true, LastRecordNumber);
-    }
+    public long ReadAfter(long recordNumber, long nextAddress, long lastSequence, Action<JournalRecord> onRecord) =>
+        recordNumber >= LastRecordNumber
+            ? 0 // there already, or ahead: the catch-up after recovery decides
+            : JournalReader.ReadAfter(_log, recordNumber, nextAddress, lastSequence, LastRecordNumber, _checkpoint.RecordAddress, onRecord);
 }
