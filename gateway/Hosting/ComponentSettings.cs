@@ -47,6 +47,7 @@ internal static class ComponentSettings
         WriteBuffers = options.Memory.StoreWriteBuffers,
         KeyFilterBytes = options.Memory.KeyFilterBytes,
         Compaction = options.Storage.CompactionStyle ?? throw Unchecked("Storage:Compaction"),
+        CompactionTrigger = options.Storage.CompactionTrigger,
         CheckpointEvery = CheckpointEvery(options),
     };
 
@@ -56,6 +57,7 @@ internal static class ComponentSettings
         WriteBufferBytes = options.Memory.ReadWriteBufferBytes,
         WriteBuffers = options.Memory.StoreWriteBuffers,
         Compaction = options.Storage.CompactionStyle ?? throw Unchecked("Storage:Compaction"),
+        CompactionTrigger = options.Storage.CompactionTrigger,
     };
 
     public static TimeSpan CheckpointEvery(LedgerOptions options) => TimeSpan.FromSeconds(options.Checkpoint.EverySeconds);

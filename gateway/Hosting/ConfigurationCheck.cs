@@ -1,5 +1,6 @@
 using System.Numerics;
 using Ledger.Gateway.Security;
+using Ledger.Journal.Storage;
 
 namespace Ledger.Gateway.Hosting;
 
@@ -48,7 +49,10 @@ internal static class ConfigurationCheck
     }
 
     private static string? Storage(LedgerOptions options) =>
-        options.Storage.CompactionStyle is null ? $"Ledger:Storage:Compaction is '{options.Storage.Compaction}': use Universal or Level." : null;
+        options.Storage.CompactionStyle is null ? $"Ledger:Storage:Compaction is '{options.Storage.Compaction}': use Universal or Level."
+        : options.Storage.CompactionTrigger is < RocksTuning.CompactionTriggerMin or > RocksTuning.CompactionTriggerMax
+            ? $"Ledger:Storage:CompactionTrigger must be {RocksTuning.CompactionTriggerMin}..{RocksTuning.CompactionTriggerMax} (default {RocksTuning.CompactionTriggerDefault}), not {options.Storage.CompactionTrigger}."
+            : null;
 
     private static string? Kafka(LedgerOptions options)
     {

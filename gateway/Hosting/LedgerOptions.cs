@@ -164,6 +164,13 @@ public sealed class StorageOptions
     public string Compaction { get; set; } = ComponentSettings.Defaults.EntryStore.Compaction.ToString();
 
     /// <summary>
+    /// Sorted runs (universal) or level-0 files (level) that start a compaction, in both stores: more runs, fewer merges
+    /// (less CPU and fewer bytes written per entry), more runs for a read to look into. 2..16; default 12 (measured in
+    /// docs/perf.md, "Fewer merges").
+    /// </summary>
+    public int CompactionTrigger { get; set; } = ComponentSettings.Defaults.EntryStore.CompactionTrigger;
+
+    /// <summary>
     /// Seconds between probes after a write failed (the disk full, a store that cannot flush): each probe writes and
     /// syncs a small file in the data directory; once that works the ledger role restarts in process (recovery from the
     /// journal) and takes writes again, no operator restart. Default 5.

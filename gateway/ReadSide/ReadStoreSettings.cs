@@ -17,6 +17,9 @@ public sealed record ReadStoreSettings
     /// <summary>How the store compacts (see <see cref="StoreCompaction"/>). Default universal.</summary>
     public StoreCompaction Compaction { get; init; } = StoreCompaction.Universal;
 
+    /// <summary>Sorted runs (universal) or level-0 files (level) that start a compaction. Default <see cref="RocksTuning.CompactionTriggerDefault"/> (12).</summary>
+    public int CompactionTrigger { get; init; } = RocksTuning.CompactionTriggerDefault;
+
     /// <summary>
     /// Write every batch to RocksDB's write-ahead log too (not synced: it survives a killed process, not a power loss).
     /// Off for the ledger's own read store (the journal is its log: it is caught up from there); on for a statements
@@ -32,6 +35,8 @@ public sealed record ReadStoreSettings
         if (BlockCacheBytes < 1L << 20) throw new ArgumentException($"The read store's BlockCacheBytes must be at least 1 MiB, not {BlockCacheBytes}.");
         if (WriteBufferBytes < 1L << 20) throw new ArgumentException($"The read store's WriteBufferBytes must be at least 1 MiB, not {WriteBufferBytes}.");
         if (WriteBuffers is < 2 or > 16) throw new ArgumentException($"The read store's write buffers must be 2..16, not {WriteBuffers}.");
+        if (CompactionTrigger is < RocksTuning.CompactionTriggerMin or > RocksTuning.CompactionTriggerMax)
+            throw new ArgumentException($"The read store's CompactionTrigger must be {RocksTuning.CompactionTriggerMin}..{RocksTuning.CompactionTriggerMax}, not {CompactionTrigger}.");
         if (ScanBudget < 1) throw new ArgumentException($"The read store's scan budget must be at least 1, not {ScanBudget}.");
     }
 

@@ -29,6 +29,9 @@ public sealed record EntryStoreSettings
     /// <summary>How the store compacts (see <see cref="Storage.StoreCompaction"/>). Default universal.</summary>
     public Storage.StoreCompaction Compaction { get; init; } = Storage.StoreCompaction.Universal;
 
+    /// <summary>Sorted runs (universal) or level-0 files (level) that start a compaction. Default <see cref="Storage.RocksTuning.CompactionTriggerDefault"/> (12).</summary>
+    public int CompactionTrigger { get; init; } = Storage.RocksTuning.CompactionTriggerDefault;
+
     /// <summary>Background threads for flushes and compactions. Default 2.</summary>
     public int BackgroundJobs { get; init; } = 2;
 
@@ -48,6 +51,8 @@ public sealed record EntryStoreSettings
         if (WriteBuffers is < 2 or > 16) throw new ArgumentException($"The entry store's WriteBuffers must be 2..16, not {WriteBuffers}.");
         if (KeyFilterBytes < 64L << 10) throw new ArgumentException($"The entry store's KeyFilterBytes must be at least 64 KiB (65536), not {KeyFilterBytes}.");
         if (BloomBitsPerKey is < 1 or > 32) throw new ArgumentException($"The entry store's bloom bits per key must be 1..32, not {BloomBitsPerKey}.");
+        if (CompactionTrigger is < Storage.RocksTuning.CompactionTriggerMin or > Storage.RocksTuning.CompactionTriggerMax)
+            throw new ArgumentException($"The entry store's CompactionTrigger must be {Storage.RocksTuning.CompactionTriggerMin}..{Storage.RocksTuning.CompactionTriggerMax}, not {CompactionTrigger}.");
         if (BackgroundJobs is < 1 or > 16) throw new ArgumentException($"The entry store's background jobs must be 1..16, not {BackgroundJobs}.");
         if (CheckpointEvery <= TimeSpan.Zero) throw new ArgumentException($"The entry store's CheckpointEvery must be positive, not {CheckpointEvery}.");
     }

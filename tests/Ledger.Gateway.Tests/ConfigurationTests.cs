@@ -34,6 +34,8 @@ public sealed class ConfigurationTests
     [TestCase("--Ledger:WaitStrategy=Sleepy", "Ledger:WaitStrategy is 'Sleepy'")]
     [TestCase("--Ledger:PipelineLayout=Wide", "Ledger:PipelineLayout is 'Wide'")]
     [TestCase("--Ledger:Storage:Compaction=Tiered", "Ledger:Storage:Compaction is 'Tiered'")]
+    [TestCase("--Ledger:Storage:CompactionTrigger=1", "Ledger:Storage:CompactionTrigger must be 2..16")]
+    [TestCase("--Ledger:Storage:CompactionTrigger=40", "Ledger:Storage:CompactionTrigger must be 2..16")]
     [TestCase("--Ledger:Role=statment", "Ledger:Role is 'statment'")]
     [TestCase("--Ledger:Role=statements", "set Ledger:Kafka:BootstrapServers")]
     [TestCase("--Ledger:RingSize=1000", "Ledger:RingSize must be a power of two")]
@@ -55,6 +57,23 @@ public sealed class ConfigurationTests
         if (address is not null) args.Add(address);
         var error = Assert.Throws<InvalidOperationException>(() => GatewayApp.Build([.. args]));
         Assert.That(error!.Message, Does.Contain("Ledger:Tls:Enabled is on").And.Contain("http://127.0.0.1").And.Contain("make every address https"));
+    }
+
+    /// <summary>
+    /// The compaction trigger reaches every column family of both stores (RocksDB writes what a family really runs with into
+    /// its OPTIONS file): 12 by default, not RocksDB's 4 (docs/perf.md, "Fewer merges"), or what is configured.
+    /// </summary>
+    [TestCase(null, 12)]
+    [TestCase("Ledger:Storage:CompactionTrigger=7", 7)]
+    public async Task ShouldHandTheCompactionTriggerToEveryFamilyOfBothStores(string? setting, int trigger)
+    {
+        await using var server = await GatewayServer.StartAsync(setting is null ? [] : [setting]);
+        foreach (var (store, families) in new[] { (EntryStore.DirectoryName, 1), (ReadStore.DirectoryName, 2) })
+        {
+            string options = Directory.GetFiles(Path.Combine(server.DataDir, store), "OPTIONS-*").Order(StringComparer.Ordinal).Last();
+            var triggers = File.ReadLines(options).Select(l => l.Trim()).Where(l => l.StartsWith("level0_file_num_compaction_trigger=", StringComparison.Ordinal)).ToArray();
+            Assert.That(triggers, Has.Length.EqualTo(families).And.All.EqualTo($"level0_file_num_compaction_trigger={trigger}"), store);
+        }
     }
 
     [Test]
