@@ -44,29 +44,40 @@ public sealed class EngineHost : IDisposable
         _settings.Validate();
         Engine = engine;
         _ring = new RingBuffer<CommandSlot>(_settings.RingSize, _settings.WaitStrategy());
-        bool shared = _settings.Layout == PipelineLayout.Shared;
+        bool separate = _settings.Layout == PipelineLayout.Separate;
         var decide = new EngineStage(engine, _fault);
         var publish = new PublishStageHandler(new PublishStage(sinks.ToArray(), _fault, _inFlight, _settings.PublishBatchMax));
 
-        // Front: prefetch (small batches: the engine waits for a whole batch's reads) and decide. The first stage waits on
-        // the ring's strategy (the producers wake it); every later one on its own (its upstream wakes it).
-        // Without an entry store the prefetch step only derives fee ids, on the engine's thread (as with the Shared layout).
-        IStageProcessor front;
+        // Front: prefetch (small batches: the engine waits for a whole batch's reads) and decide, then the journal, which
+        // answers. The first stage waits on the ring's strategy (the producers wake it); every later one on its own (its
+        // upstream wakes it). Without an entry store the prefetch step only derives fee ids, on the engine's thread.
         var read = Batching(new PrefetchStep(prefetcher, engine), _settings.PrefetchBatchMax);
-        if (prefetcher is null || shared) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, BatchingStage<PrefetchStep>, EngineStage>>(_ring, null,
-            new(_ring, read, decide), _settings.PrefetchBatchMax));
+        var commit = Batching(new JournalStep(journal, _inFlight), _ring.Size);
+        IStageProcessor journalStage;
+        if (_settings.Layout == PipelineLayout.Compact)
+        {
+            // One thread decides a batch and commits it: the journal's batch is the front's (at most PrefetchBatchMax).
+            Add("ledger-engine", journalStage = new BatchEventProcessor<CommandSlot,
+                PairedHandler<CommandSlot, PairedHandler<CommandSlot, BatchingStage<PrefetchStep>, EngineStage>, BatchingStage<JournalStep>>>(
+                _ring, null, new(_ring, new(_ring, read, decide), commit), _settings.PrefetchBatchMax));
+        }
         else
         {
-            var reader = new BatchEventProcessor<CommandSlot, BatchingStage<PrefetchStep>>(_ring, null, read, _settings.PrefetchBatchMax);
-            Add("ledger-prefetch", reader);
-            Add("ledger-engine", front = Behind(reader, decide, int.MaxValue));
+            IStageProcessor front;
+            if (prefetcher is null || !separate) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, BatchingStage<PrefetchStep>, EngineStage>>(_ring, null,
+                new(_ring, read, decide), _settings.PrefetchBatchMax));
+            else
+            {
+                var reader = new BatchEventProcessor<CommandSlot, BatchingStage<PrefetchStep>>(_ring, null, read, _settings.PrefetchBatchMax);
+                Add("ledger-prefetch", reader);
+                Add("ledger-engine", front = Behind(reader, decide, int.MaxValue));
+            }
+            // Its own thread: its batch is unbounded (one commit covers all that is there).
+            Add("ledger-journal", journalStage = Behind(front, commit, _ring.Size));
         }
-        // The journal answers (its batch is unbounded: one commit covers all that is there).
-        var journalStage = Behind(front, Batching(new JournalStep(journal, _inFlight), _ring.Size), _ring.Size);
-        Add("ledger-journal", journalStage);
         // Behind the answers: the entry store, then the sinks, which let go of the commands.
         if (storeWriter is null) Add("ledger-publish", _last = Behind(journalStage, publish, _settings.PublishBatchMax));
-        else if (shared) Add("ledger-store", _last = Behind(journalStage,
+        else if (!separate) Add("ledger-store", _last = Behind(journalStage,
             new PairedHandler<CommandSlot, BatchingStage<StoreStep>, PublishStageHandler>(_ring, Batching(new StoreStep(storeWriter), _settings.StoreBatchMax), publish), _settings.StoreBatchMax));
         else
         {

@@ -8,15 +8,16 @@ public sealed record EngineHostSettings
     /// <summary>Ring slots (a power of two). Default 8 192. When they are all in flight <c>TrySubmit</c> says no (the gateway answers 503) and <c>SubmitAsync</c> waits.</summary>
     public int RingSize { get; init; } = 8_192;
 
-    /// <summary>How the stage threads wait. Default blocking: spin briefly, then sleep (with <see cref="PipelineLayout.Shared"/> three threads share two cores here, and spinning would starve them).</summary>
+    /// <summary>How the stage threads wait. Default blocking: spin briefly, then sleep (the stage threads share two cores here, and spinning would starve them).</summary>
     public Func<IWaitStrategy> WaitStrategy { get; init; } = () => new BlockingWaitStrategy();
 
     /// <summary>
-    /// Which stages share a thread. <see cref="PipelineLayout.Shared"/> (default, for a machine of a few cores): prefetch
-    /// and engine on one thread, the journal on its own, the entry store and the read side on a third.
-    /// <see cref="PipelineLayout.Separate"/>: a thread per stage (five), for machines with a core to spare for each.
+    /// Which stages share a thread. <see cref="PipelineLayout.Compact"/> (default, for a machine of two cores): prefetch,
+    /// engine and journal on one thread, the entry store and the read side on the other. <see cref="PipelineLayout.Shared"/>:
+    /// the journal on a thread of its own (three). <see cref="PipelineLayout.Separate"/>: a thread per stage (five), for
+    /// machines with a core to spare for each.
     /// </summary>
-    public PipelineLayout Layout { get; init; } = PipelineLayout.Shared;
+    public PipelineLayout Layout { get; init; } = PipelineLayout.Compact;
 
     /// <summary>How often a Tick advances the ledger clock (expires holds without traffic). Default 1 s; zero disables.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -62,4 +63,11 @@ public enum PipelineLayout
 
     /// <summary>Five threads: one per stage.</summary>
     Separate,
+
+    /// <summary>
+    /// Two threads: prefetch + engine + journal (the thread that decided a batch commits it and answers), entry store +
+    /// read side. One wake-up less per batch than <see cref="Shared"/>: measured less CPU per single-entry request on two
+    /// cores, the same at 100-entry batches (docs/decisions.md, "Threads").
+    /// </summary>
+    Compact,
 }

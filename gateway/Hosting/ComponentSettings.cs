@@ -80,6 +80,7 @@ internal static class ComponentSettings
     {
         "SHARED" => PipelineLayout.Shared,
         "SEPARATE" => PipelineLayout.Separate,
+        "COMPACT" => PipelineLayout.Compact,
         _ => null,
     };
 }

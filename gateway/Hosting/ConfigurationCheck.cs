@@ -44,7 +44,7 @@ internal static class ConfigurationCheck
         if (ComponentSettings.WaitStrategyOf(options.WaitStrategy) is null)
             return $"Ledger:WaitStrategy is '{options.WaitStrategy}': use Blocking, BlockingYield, Yielding or BusySpin.";
         if (ComponentSettings.LayoutOf(options.PipelineLayout) is null)
-            return $"Ledger:PipelineLayout is '{options.PipelineLayout}': use Shared (three threads) or Separate (one per stage).";
+            return $"Ledger:PipelineLayout is '{options.PipelineLayout}': use Compact (two threads), Shared (three) or Separate (one per stage).";
         return null;
     }
 

@@ -36,9 +36,9 @@ public sealed class LedgerOptions
     public string WaitStrategy { get; set; } = "Blocking";
 
     /// <summary>
-    /// Which pipeline stages share a thread: <c>Shared</c> (default, chosen by measurement on 2 cores: prefetch + engine,
-    /// journal, entry store + read side: three threads) or <c>Separate</c> (a thread per stage, five: for a machine with a
-    /// core to spare per stage). See docs/perf.md, "Threads".
+    /// Which pipeline stages share a thread: <c>Compact</c> (default, chosen by measurement on 2 cores: prefetch + engine +
+    /// journal, entry store + read side: two threads), <c>Shared</c> (the journal on a thread of its own: three) or
+    /// <c>Separate</c> (a thread per stage, five: for a machine with a core to spare per stage). See docs/decisions.md, "Threads".
     /// </summary>
     public string PipelineLayout { get; set; } = ComponentSettings.Defaults.Host.Layout.ToString();
 

@@ -551,6 +551,49 @@ public class EngineHostTests
         TestContext.Out.WriteLine($"{journal.Appended} appends in {journal.Commits} commits ({(double)journal.Appended / journal.Commits:F1} per commit)");
     }
 
+    /// <summary>Counts what the entry store was given, and whether each command's commit had returned by then.</summary>
+    private sealed class CommittedFirstStore(FailingJournal journal) : IEntryStoreWriter
+    {
+        public long Added;
+        public long AddedBeforeDurable;
+
+        public void Add(LedgerCommand command)
+        {
+            Added++;
+            if (!journal.AppendIndex.TryGetValue(command, out int index) || index >= journal.Durable) AddedBeforeDurable++;
+        }
+
+        public void EndOfBatch() { }
+    }
+
+    /// <summary>
+    /// Every layout runs the same pipeline on its threads (docs/decisions.md, "Threads"): the default, Compact, decides and
+    /// commits on one thread; Shared gives the journal its own; Separate a thread per stage. Under concurrent producers each
+    /// must apply every command once and in order, commit before it answers, and hand the stores only what was committed.
+    /// </summary>
+    [TestCase(PipelineLayout.Compact, new[] { "ledger-engine", "ledger-store" })]
+    [TestCase(PipelineLayout.Shared, new[] { "ledger-engine", "ledger-journal", "ledger-store" })]
+    [TestCase(PipelineLayout.Separate, new[] { "ledger-prefetch", "ledger-engine", "ledger-journal", "ledger-store", "ledger-publish" })]
+    public async Task ShouldRunThePipelineOnTheThreadsOfEachLayout(PipelineLayout layout, string[] threads)
+    {
+        const int perProducer = 2_000;
+        var engine = EngineWithProducerAccounts(Producers * perProducer);
+        var journal = new FailingJournal();
+        var sink = new DurabilitySink(journal);
+        var store = new CommittedFirstStore(journal);
+        using var host = new EngineHost(engine, journal, [sink], new EngineHostSettings { RingSize = 1_024, Layout = layout, TickInterval = TimeSpan.Zero },
+            prefetcher: new NoReads(), storeWriter: store);
+        Assert.That(host.ThreadNames, Is.EqualTo(threads));
+        host.Start();
+
+        var errors = await Task.WhenAll(Enumerable.Range(0, Producers).Select(p => Task.Run(() => Produce(host, p, perProducer))));
+        host.Stop();
+
+        Assert.That(errors, Is.All.Null);
+        Assert.That((journal.Appended, store.Added, sink.Released), Is.EqualTo((Producers * perProducer, Producers * perProducer, Producers * perProducer)));
+        Assert.That((store.AddedBeforeDurable, sink.ReleasedBeforeDurable), Is.EqualTo((0L, 0L)), "the stores follow the commit");
+    }
+
     // ---------------- the clock ----------------
 
     private sealed class ExpirySink(ManualResetEventSlim expired) : ICommittedCommandSink
