@@ -51,15 +51,19 @@ public sealed class EngineHost : IDisposable
         // Front: prefetch (small batches: the engine waits for a whole batch's reads) and decide, then the journal, which
         // answers. The first stage waits on the ring's strategy (the producers wake it); every later one on its own (its
         // upstream wakes it). Without an entry store the prefetch step only derives fee ids, on the engine's thread.
-        var read = Batching(new PrefetchStep(prefetcher, engine), _settings.PrefetchBatchMax);
+        bool compact = _settings.Layout == PipelineLayout.Compact;
+        // One thread that decides a batch and commits it takes all that is there, as the journal on its own thread does:
+        // bounded by PrefetchBatchMax it made one commit per 32 commands when thousands waited (the durable harness's
+        // single entries: 74 000 entries/s against 161 600 with the journal on its own thread).
+        int frontBatchMax = compact ? _ring.Size : _settings.PrefetchBatchMax;
+        var read = Batching(new PrefetchStep(prefetcher, engine), frontBatchMax);
         var commit = Batching(new JournalStep(journal, _inFlight), _ring.Size);
         IStageProcessor journalStage;
-        if (_settings.Layout == PipelineLayout.Compact)
+        if (compact)
         {
-            // One thread decides a batch and commits it: the journal's batch is the front's (at most PrefetchBatchMax).
             Add("ledger-engine", journalStage = new BatchEventProcessor<CommandSlot,
                 PairedHandler<CommandSlot, PairedHandler<CommandSlot, BatchingStage<PrefetchStep>, EngineStage>, BatchingStage<JournalStep>>>(
-                _ring, null, new(_ring, new(_ring, read, decide), commit), _settings.PrefetchBatchMax));
+                _ring, null, new(_ring, new(_ring, read, decide), commit), frontBatchMax));
         }
         else
         {
