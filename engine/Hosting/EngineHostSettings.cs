@@ -29,7 +29,11 @@ public sealed record EngineHostSettings
     /// </summary>
     public int InFlightEntriesMax { get; init; } = 131_072;
 
-    /// <summary>Commands the prefetch stage reads together at most (one batched store read), before the engine may start on them. Default 32.</summary>
+    /// <summary>
+    /// Commands the prefetch stage reads together at most (one batched store read), before the engine may start on them,
+    /// in the <see cref="PipelineLayout.Shared"/> and <see cref="PipelineLayout.Separate"/> layouts. Default 32. The
+    /// <see cref="PipelineLayout.Compact"/> layout takes all that is there (up to the ring): its batch is also the journal's commit.
+    /// </summary>
     public int PrefetchBatchMax { get; init; } = 32;
 
     /// <summary>Commands the store stage writes in one store write at most (behind the answers; its commands are let go only after it and the publish stage). Default 256.</summary>
