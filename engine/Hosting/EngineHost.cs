@@ -44,17 +44,16 @@ public sealed class EngineHost : IDisposable
         _settings.Validate();
         Engine = engine;
         _ring = new RingBuffer<CommandSlot>(_settings.RingSize, _settings.WaitStrategy());
-        bool separate = _settings.Layout == PipelineLayout.Separate;
+        bool separate = _settings.Layout == PipelineLayout.Separate, compact = _settings.Layout == PipelineLayout.Compact;
         var decide = new EngineStage(engine, _fault);
         var publish = new PublishStageHandler(new PublishStage(sinks.ToArray(), _fault, _inFlight, _settings.PublishBatchMax));
 
-        // Front: prefetch (small batches: the engine waits for a whole batch's reads) and decide, then the journal, which
-        // answers. The first stage waits on the ring's strategy (the producers wake it); every later one on its own (its
-        // upstream wakes it). Without an entry store the prefetch step only derives fee ids, on the engine's thread.
-        bool compact = _settings.Layout == PipelineLayout.Compact;
-        // One thread that decides a batch and commits it takes all that is there, as the journal on its own thread does:
-        // bounded by PrefetchBatchMax it made one commit per 32 commands when thousands waited (the durable harness's
-        // single entries: 74 000 entries/s against 161 600 with the journal on its own thread).
+        // Front: prefetch and decide, then the journal, which answers. The first stage waits on the ring's strategy (the
+        // producers wake it); every later one on its own (its upstream wakes it). Without an entry store the prefetch step
+        // only derives fee ids, on the engine's thread. The front takes small batches (the engine waits for a whole batch's
+        // reads), except in the Compact layout, where its batch is also the journal's commit: there it takes all that is
+        // there, as the journal on its own thread does (bounded at 32 it made one commit per 32 commands when thousands
+        // waited: the durable harness's single entries fell to 74 000 entries/s from 161 600).
         int frontBatchMax = compact ? _ring.Size : _settings.PrefetchBatchMax;
         var read = Batching(new PrefetchStep(prefetcher, engine), frontBatchMax);
         var commit = Batching(new JournalStep(journal, _inFlight), _ring.Size);
@@ -69,10 +68,10 @@ public sealed class EngineHost : IDisposable
         {
             IStageProcessor front;
             if (prefetcher is null || !separate) Add("ledger-engine", front = new BatchEventProcessor<CommandSlot, PairedHandler<CommandSlot, BatchingStage<PrefetchStep>, EngineStage>>(_ring, null,
-                new(_ring, read, decide), _settings.PrefetchBatchMax));
+                new(_ring, read, decide), frontBatchMax));
             else
             {
-                var reader = new BatchEventProcessor<CommandSlot, BatchingStage<PrefetchStep>>(_ring, null, read, _settings.PrefetchBatchMax);
+                var reader = new BatchEventProcessor<CommandSlot, BatchingStage<PrefetchStep>>(_ring, null, read, frontBatchMax);
                 Add("ledger-prefetch", reader);
                 Add("ledger-engine", front = Behind(reader, decide, int.MaxValue));
             }

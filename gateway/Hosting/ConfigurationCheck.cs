@@ -48,11 +48,14 @@ internal static class ConfigurationCheck
         return null;
     }
 
-    private static string? Storage(LedgerOptions options) =>
-        options.Storage.CompactionStyle is null ? $"Ledger:Storage:Compaction is '{options.Storage.Compaction}': use Universal or Level."
-        : options.Storage.CompactionTrigger is < RocksTuning.CompactionTriggerMin or > RocksTuning.CompactionTriggerMax
-            ? $"Ledger:Storage:CompactionTrigger must be {RocksTuning.CompactionTriggerMin}..{RocksTuning.CompactionTriggerMax} (default {RocksTuning.CompactionTriggerDefault}), not {options.Storage.CompactionTrigger}."
-            : null;
+    private static string? Storage(LedgerOptions options)
+    {
+        var storage = options.Storage;
+        if (storage.CompactionStyle is null) return $"Ledger:Storage:Compaction is '{storage.Compaction}': use Universal or Level.";
+        if (storage.CompactionTrigger is < RocksTuning.CompactionTriggerMin or > RocksTuning.CompactionTriggerMax)
+            return $"Ledger:Storage:CompactionTrigger must be {RocksTuning.CompactionTriggerMin}..{RocksTuning.CompactionTriggerMax} (default {RocksTuning.CompactionTriggerDefault}), not {storage.CompactionTrigger}.";
+        return null;
+    }
 
     private static string? Kafka(LedgerOptions options)
     {

@@ -63,8 +63,6 @@ public static partial class RocksTuning
     /// </summary>
     public static ColumnFamilyOptions Family(BlockBasedTableOptions table, long writeBufferBytes, int writeBuffersMax, StoreCompaction compaction, int compactionTrigger)
     {
-        if (compactionTrigger is < CompactionTriggerMin or > CompactionTriggerMax)
-            throw new ArgumentOutOfRangeException(nameof(compactionTrigger), compactionTrigger, $"A compaction trigger must be {CompactionTriggerMin}..{CompactionTriggerMax}.");
         var family = new ColumnFamilyOptions()
             .SetBlockBasedTableFactory(table)
             .SetWriteBufferSize((ulong)writeBufferBytes)
