@@ -76,6 +76,7 @@ public sealed class FilterTopUp : IDisposable
     /// </summary>
     public static void Run(JournalLog log, EntryStore store, StoreCheckpoint checkpoint, ILogger? logger, CancellationToken cancel = default)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var filter = store.Filter;
         Span<byte> id = stackalloc byte[Engine.State.EntryKeys.LengthMax];
         Span<byte> key = stackalloc byte[StoreCodec.KeyBytesMax];
@@ -112,7 +113,7 @@ public sealed class FilterTopUp : IDisposable
         if (complete)
         {
             store.FilterCovers(checkpoint.RecordNumber);
-            if (logger?.IsEnabled(LogLevel.Information) == true) logger.LogInformation("Key filter topped up from the journal with {Keys} keys (records {From}..{To}).", added, from, checkpoint.RecordNumber);
+            if (logger?.IsEnabled(LogLevel.Information) == true) logger.LogInformation("Key filter topped up from the journal with {Keys} keys (records {From}..{To}) in {Seconds:0.000} s.", added, from, checkpoint.RecordNumber, clock.Elapsed.TotalSeconds);
         }
         else
         {

@@ -37,8 +37,9 @@ public sealed record RecoverySettings
 
     /// <summary>
     /// Leave the key filter's top-up from the journal to the caller (<see cref="RecoveryResult.FilterTopUpUntil"/>; the
-    /// service runs it in the background with <see cref="FilterTopUp.Start"/> once ready). Default false: tools top it up
-    /// before the replay, as the service did before.
+    /// service runs it in the background with <see cref="FilterTopUp.Start"/> once ready) unless topping it up first
+    /// pays for itself in the replay (<see cref="LedgerRecovery.TopUpFirstRatio"/>). Default false: tools always top it
+    /// up before the replay.
     /// </summary>
     public bool FilterTopUpLater { get; init; }
 }

@@ -76,6 +76,12 @@ public class RoundTripTests
         Assert.That(fromCheckpoint.Report.StateHash, Is.EqualTo(full.Report.StateHash));
         Assert.That(full.Report.StateHash, Is.EqualTo(RandomWorkload.Reference(3, 3_000).ComputeStateHash()));
         Assert.That(fromCheckpoint.NextRecordNumber, Is.EqualTo(full.NextRecordNumber));
+
+        // Where each replay's time went: a read-only store is looked up but never written; no store, neither.
+        var phases = fromCheckpoint.Report.Phases;
+        Assert.That(new[] { phases.Read, phases.Lookups, phases.Apply }, Is.All.GreaterThan(0));
+        Assert.That(new[] { phases.Write, phases.Checkpoint, full.Report.Phases.Lookups, full.Report.Phases.Write }, Is.All.EqualTo(0));
+        Assert.That(fromCheckpoint.Report.Summary(), Does.Contain("store lookups"));
     }
 
     [Test]

@@ -7,7 +7,8 @@ using static Ledger.Testing.Commands;
 namespace Ledger.Journal.Tests;
 
 /// <summary>
-/// The key filter's top-up after a restart runs in the background once the ledger is ready (issue 14): meanwhile every
+/// The key filter's top-up after a restart runs before the replay when its gap is small beside the replay's, else in the
+/// background once the ledger is ready (issue 14): meanwhile every
 /// replay is still answered with its first answer, no checkpoint saves a file claiming what the filter lacks, and once
 /// done the filter is complete and answers for absent keys. The top-up is held by <see cref="LedgerStoreSettings.FilterTopUpHold"/>
 /// so "while it runs" is a state the test sets, not a race it hopes to win.
@@ -56,7 +57,8 @@ public class FilterTopUpTests
         var (gap, _) = LaggingFilter(dir);
         using var hold = new ManualResetEvent(false);
         using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path) with { FilterTopUpHold = hold });
-        Assert.That(reopened.FilterTopUp, Is.Not.Null);
+        Assert.That(reopened.FilterTopUp, Is.Not.Null, "nothing to replay: topping up first would only delay ready");
+        Assert.That(reopened.Recovery.Phases.FilterTopUp, Is.EqualTo(0));
         var balance = reopened.Engine.BalancesOf(Account(1000));
 
         AssertReplayedAsFirstAnswered(reopened, gap);
@@ -119,5 +121,31 @@ public class FilterTopUpTests
         reopened.Entries.Checkpoint();
         Assert.That(KeyFilter.Load(path, out _)!.Covered, Is.EqualTo(reopened.Entries.LastCheckpoint!.RecordNumber).And.GreaterThan(fileCovers),
             "complete again: the checkpoint saves it");
+    }
+
+    [Test]
+    public void ShouldTopUpTheFilterBeforeTheReplayWhenItsGapIsSmallBesideTheReplay()
+    {
+        using var dir = new TempDataDir();
+        using var older = new TempDataDir();
+        var (gap, fileCovers) = LaggingFilter(dir);
+        JournalFiles.CopyDirectory(dir.Store, older.Store); // the store at the gap's end, its filter's file at the first save
+        var tail = new List<LedgerCommand>();
+        for (int i = 0; i < GapEntries; i++) tail.Add(Post(Posting(Account(1000), $"tail-{i}", 100, 200 + i)));
+        using (var store = LedgerStore.Open(StoreHarness.Options(dir.Path))) StoreHarness.Run(store, tail);
+        Directory.Delete(dir.Store, recursive: true);
+        JournalFiles.CopyDirectory(older.Store, dir.Store); // as after a crash: the journal holds the tail, the store does not
+
+        using var never = new ManualResetEvent(false);
+        using var reopened = LedgerStore.Open(StoreHarness.Options(dir.Path) with { FilterTopUpHold = never });
+        var report = reopened.Recovery;
+        Assert.That(report.StoreCheckpoint!.RecordNumber, Is.GreaterThan(fileCovers));
+        Assert.That(report.RecordsReplayed, Is.EqualTo(tail.Count), "the tail was replayed");
+        Assert.That(reopened.FilterTopUp, Is.Null, "a gap no larger than the replay is topped up first, not after ready");
+        Assert.That(reopened.Entries.FilterComplete, Is.True);
+        Assert.That(report.Phases.FilterTopUp, Is.GreaterThan(0));
+        Assert.That(report.Summary(), Does.Contain("key filter topped up first"));
+        AssertReplayedAsFirstAnswered(reopened, gap); // the complete filter holds the gap's keys
+        AssertReplayedAsFirstAnswered(reopened, tail); // and the replay's
     }
 }
