@@ -151,7 +151,8 @@ public sealed class LedgerStore : IDisposable
             };
             var level = report.Damage is not null || rebuilt is not null || report.FilterRefilledKeys > 0 ? LogLevel.Warning : LogLevel.Information;
             if (logger?.IsEnabled(level) == true) logger.Log(level, "{Summary}", report.Summary());
-            // The filter's gap (its file's coverage .. the checkpoint recovery started from) is filled on its own thread: the
+            // The filter's gap (its file's coverage .. the checkpoint recovery started from), unless recovery topped it up first
+            // because the gap was small beside the replay (LedgerRecovery.TopUpFirstRatio), is filled on its own thread: the
             // ledger is ready now, correct meanwhile because lookups do not trust an incomplete filter (issue 14: it was
             // 4.97 s of a 6.79 s restart after a minute of load).
             var topUp = result.FilterTopUpUntil is { } until ? FilterTopUp.Start(log, entries, until, logger, options.FilterTopUpHold) : null;

@@ -81,7 +81,7 @@ public static class LedgerRecovery
     /// A lagging key filter is topped up before the replay when its gap in the journal is at most this many times the
     /// replay's. Until it is complete every lookup of the replay asks RocksDB, whose filter partitions are cold after a
     /// start. Measured on one crashed data directory restarted again and again (docs/perf.md, "Where a restart's replay
-    /// goes"): the replay's lookups took about 2.4 ms a record that way and under 0.3 ms with a complete filter, while the
+    /// goes"): the replay's lookups took 1–2.5 ms a record that way and under 0.3 ms with a complete filter, while the
     /// top-up before the replay (beside the read store's catch-up) read about 5 000 records a second: it pays up to a gap
     /// of about 12 times the replay. At 6 it costs at most about half of what it spares; past it, it runs after ready.
     /// </summary>
