@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two checkouts restarted from the same crash (docs/perf.md, "Where a replay's time goes"): checkout A's gateway (its
+# Two checkouts restarted from the same crash (docs/perf.md, "Where a restart's replay goes"): checkout A's gateway (its
 # Release build) loaded with 100-entry batches for <minutes> (wrk, 32 connections, 1 000 accounts), then SIGKILL; the
 # crashed data directory is kept, and each round restarts a fresh copy of it with A and with B (the order alternates
 # by round), each timed to /health/ready with its recovery log line. The same journal, store and filter lag for both:
