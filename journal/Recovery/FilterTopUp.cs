@@ -73,8 +73,9 @@ public sealed class FilterTopUp : IDisposable
     /// Adds to the store's key filter the keys of the journal records between the filter's last save and
     /// <paramref name="checkpoint"/> (at most a checkpoint interval of them), then marks it complete; if those records cannot
     /// be read, refills it from the store.
+    /// Returns the time it took, in <see cref="System.Diagnostics.Stopwatch"/> ticks.
     /// </summary>
-    public static void Run(JournalLog log, EntryStore store, StoreCheckpoint checkpoint, ILogger? logger, CancellationToken cancel = default)
+    public static long Run(JournalLog log, EntryStore store, StoreCheckpoint checkpoint, ILogger? logger, CancellationToken cancel = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var filter = store.Filter;
@@ -120,6 +121,7 @@ public sealed class FilterTopUp : IDisposable
             long keys = store.RebuildFilter(cancel);
             logger?.LogWarning("Key filter refilled from the entry store ({Keys} keys): the journal after its last save could not be read.", keys);
         }
+        return clock.ElapsedTicks;
     }
 
     /// <summary>Stops the top-up (it ends at its next record) and waits for its thread. Call before the store closes.</summary>

@@ -65,13 +65,7 @@ public static class LedgerRecovery
         CheckStart(log, store, checkpoint, options);
         bool filterLags = store is { FilterComplete: false } && checkpoint is not null;
         bool later = filterLags && options.FilterTopUpLater && !TopUpFirstPays(log, store!, checkpoint!);
-        long firstTicks = 0;
-        if (filterLags && !later)
-        {
-            long t = Stopwatch.GetTimestamp();
-            FilterTopUp.Run(log, store!, checkpoint!, options.Logger);
-            firstTicks = Stopwatch.GetTimestamp() - t;
-        }
+        long firstTicks = filterLags && !later ? FilterTopUp.Run(log, store!, checkpoint!, options.Logger) : 0;
         var result = ReplayJournal(log, store, checkpoint, options, clock, firstTicks);
         if (later) result.FilterTopUpUntil = checkpoint;
         return result;
