@@ -32,7 +32,7 @@ public static class GatewayApp
     /// <summary>Failed authentications at /connect/token past the limit get 429 before the token server sees the request.</summary>
     private static async Task ThrottleTokenRequests(HttpContext context, RequestDelegate next)
     {
-        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/connect/token", StringComparison.Ordinal) &&
+        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(TokenServer.TokenPath, StringComparison.Ordinal) &&
             context.RequestServices.GetService<TokenThrottle>() is { } throttle)
         {
             string? clientId = await TokenThrottle.ClientIdOfAsync(context.Request);
@@ -223,7 +223,7 @@ public static class GatewayApp
         app.UseRouting();
         app.UseHttpMetrics(LedgerMetrics.ConfigureHttpMetrics);
         app.Use(ThrottleTokenRequests);
-        app.UseAuthentication();
+        app.UseLedgerAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
 

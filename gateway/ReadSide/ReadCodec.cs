@@ -34,6 +34,8 @@ internal static class ReadCodec
     public const string RowsFamily = "rows";
     public const byte AccountPrefix = (byte)'a';
     public const byte RowPrefix = (byte)'s';
+    /// <summary>A key's kind byte and account: what an account's keys of one kind share (the memtable's insert hints).</summary>
+    public const int AccountPrefixBytes = 1 + 8;
     public const byte IdPrefix = (byte)'i';
     public const byte HistoryPrefix = (byte)'h';
     public const byte PartitionPrefix = (byte)'p';

@@ -20,6 +20,13 @@ internal sealed record PartnerClient(string ClientId, byte[] SecretHash, string[
 /// </summary>
 internal static class TokenServer
 {
+    /// <summary>The token server's endpoints: the only paths it answers (and the only ones its request handler is asked about).</summary>
+    public const string TokenPath = "/connect/token", ConfigurationPath = "/.well-known/openid-configuration", KeySetPath = "/.well-known/jwks";
+
+    /// <summary>Whether <paramref name="path"/> is one of the token server's endpoints.</summary>
+    public static bool Serves(PathString path) =>
+        path.Equals(TokenPath, StringComparison.Ordinal) || path.Equals(ConfigurationPath, StringComparison.Ordinal) || path.Equals(KeySetPath, StringComparison.Ordinal);
+
     /// <summary>The issuer of tokens this server issues in answer to <paramref name="request"/> when none is configured: its own base URL.</summary>
     public static string IssuerOf(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/";
 
@@ -84,9 +91,9 @@ internal static class TokenServer
         foreach (var domain in domains) scopes.Add(PartnerIdentity.DomainPrefix + domain);
         foreach (var client in clients) scopes.UnionWith(client.Scopes);
 
-        server.SetTokenEndpointUris("connect/token")
-            .SetConfigurationEndpointUris(".well-known/openid-configuration")
-            .SetJsonWebKeySetEndpointUris(".well-known/jwks")
+        server.SetTokenEndpointUris(TokenPath[1..]) // relative to the service's base URL (the issuer)
+            .SetConfigurationEndpointUris(ConfigurationPath[1..])
+            .SetJsonWebKeySetEndpointUris(KeySetPath[1..])
             .AllowClientCredentialsFlow()
             .EnableDegradedMode()
             .DisableAccessTokenEncryption()

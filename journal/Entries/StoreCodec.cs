@@ -44,6 +44,8 @@ public static class StoreCodec
     public const byte HoldPrefix = (byte)'H';
     public const byte AccountPrefix = (byte)'A';
     public const byte DailyCounterPrefix = (byte)'D';
+    /// <summary>A key's kind byte and account: what an account's keys of one kind share (the memtable's insert hints).</summary>
+    public const int AccountPrefixBytes = 1 + 8;
     public const int DailyCounterBytes = 32;
     public static ReadOnlySpan<byte> CheckpointKey => "M"u8;
     public static ReadOnlySpan<byte> CatalogKey => "C"u8;

@@ -6,6 +6,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -292,6 +294,43 @@ public sealed class SecurityTests
         using var otherClient = await server.RequestTokenAsync("cards-partner", "cards-secret");
         Assert.That((int)otherClient.StatusCode, Is.EqualTo(429), "the address made the failures: every client from it waits");
         Assert.That(server.App.Services.GetRequiredService<Security.TokenThrottle>().KeyCount, Is.EqualTo(2), "one key per client id and one per address");
+    }
+
+    [Test]
+    public async Task ShouldAskRequestHandlersAboutTheTokenServersEndpointsOnly()
+    {
+        // A request handler as OpenIddict's token server is one (asked whether it answers a request), counting the asks.
+        // Registered after OpenIddict's, it is asked about every request OpenIddict's handler declines.
+        await using var server = await GatewayServer.StartOnAsync(null, app => app.Services.GetRequiredService<IAuthenticationSchemeProvider>()
+            .AddScheme(new AuthenticationScheme(CountingRequestHandler.Scheme, null, typeof(CountingRequestHandler))));
+        var client = await server.ClientAsync();
+        Assert.That(CountingRequestHandler.Asked, Is.EqualTo(0), "OpenIddict's handler, asked first, answered the token request");
+        var account = await server.OpenAccountAsync();
+        using var posted = await client.PostAsync($"/v1/accounts/{account.Branch}/{account.Number}/batches", Batch(Entry("ledger", "ask-1", 100, 5)));
+        Assert.That((int)posted.StatusCode, Is.EqualTo(201));
+        await client.BalancesAsync(account);
+        using var anonymous = await server.Anonymous.GetAsync("/v1/history-codes");
+        Assert.That((int)anonymous.StatusCode, Is.EqualTo(401), "an API request without a token is still refused");
+        using var keys = await server.Anonymous.GetAsync("/.well-known/jwks");
+        Assert.That((int)keys.StatusCode, Is.EqualTo(200), "the token server still answers its endpoints");
+        Assert.That(CountingRequestHandler.Asked, Is.EqualTo(0), "API requests are not put to request handlers (OpenIddict's among them)");
+    }
+
+    private sealed class CountingRequestHandler : IAuthenticationRequestHandler
+    {
+        public const string Scheme = "counting-request-handler";
+        private static int _asked;
+        public static int Asked => Volatile.Read(ref _asked);
+
+        public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context) => Task.CompletedTask;
+        public Task<bool> HandleRequestAsync()
+        {
+            Interlocked.Increment(ref _asked);
+            return Task.FromResult(false);
+        }
+        public Task<AuthenticateResult> AuthenticateAsync() => Task.FromResult(AuthenticateResult.NoResult());
+        public Task ChallengeAsync(AuthenticationProperties? properties) => Task.CompletedTask;
+        public Task ForbidAsync(AuthenticationProperties? properties) => Task.CompletedTask;
     }
 
     [TestCase("demo-partner", "wrong-secret", TestName = "ShouldRefuseAWrongClientSecret")]
