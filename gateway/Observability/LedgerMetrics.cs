@@ -49,7 +49,7 @@ public static class LedgerMetrics
     {
         options.AddCustomLabel("route", static http => http.GetEndpoint() is Microsoft.AspNetCore.Routing.RouteEndpoint { RoutePattern.RawText: { Length: > 0 } pattern }
             ? pattern
-            : http.Request.Path.Value is "/connect/token" or "/.well-known/openid-configuration" or "/.well-known/jwks" ? http.Request.Path.Value : "unmatched");
+            : Security.TokenServer.Serves(http.Request.Path) ? http.Request.Path.Value! : "unmatched");
         string[] labels = ["code", "method", "route"];
         options.RequestDuration.Histogram = Metrics.CreateHistogram("http_request_duration_seconds",
             "The duration of HTTP requests processed by the gateway.", new HistogramConfiguration { LabelNames = labels, Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
 using Ledger.Engine.Catalog;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -18,6 +19,20 @@ internal sealed class CachingTokenHandler(Func<HistoryCatalog> catalog, int capa
     private sealed record Cached(TokenValidationResult Result, DateTime ExpiresUtc, DateTime NotBeforeUtc);
 
     public int CachedCount => _cache.Count;
+
+    /// <summary>
+    /// The identity of a token this handler validated and still holds (not expired, not before its start), looked up
+    /// by the token's text without copying it; false for any other token (validate it through JwtBearer then).
+    /// </summary>
+    public bool TryGetValidated(ReadOnlySpan<char> token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClaimsIdentity? identity)
+    {
+        identity = null;
+        if (capacity <= 0 || !_cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out var hit)) return false;
+        var now = time.GetUtcNow().UtcDateTime;
+        if (now >= hit.ExpiresUtc || now < hit.NotBeforeUtc) return false;
+        identity = hit.Result.ClaimsIdentity;
+        return identity is not null;
+    }
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {

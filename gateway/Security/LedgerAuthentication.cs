@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Features.Authentication;
 
@@ -32,11 +33,16 @@ internal static class LedgerAuthentication
 
     private const string AuthenticationPlacedKey = "__AuthenticationMiddlewareSet";
 
-    /// <summary>As the authentication middleware does after its request handlers: the default scheme's result becomes the request's user.</summary>
+    /// <summary>
+    /// As the authentication middleware does after its request handlers: the default scheme's result becomes the
+    /// request's user. A bearer token the token cache validated before and still holds is answered from the cache
+    /// without JwtBearer (which would copy the token, clone its validation parameters and build a ticket per request,
+    /// only to find the same cached result); every other request, and every challenge, goes through JwtBearer.
+    /// </summary>
     private static async Task AuthenticateBearerAsync(HttpContext context, RequestDelegate next)
     {
         context.Features.Set<IAuthenticationFeature>(new AuthenticationFeature { OriginalPath = context.Request.Path, OriginalPathBase = context.Request.PathBase });
-        var result = await context.AuthenticateAsync();
+        var result = CachedBearer(context) ?? await context.AuthenticateAsync();
         if (result.Principal is not null) context.User = result.Principal;
         if (result.Succeeded)
         {
@@ -45,6 +51,18 @@ internal static class LedgerAuthentication
             context.Features.Set<IAuthenticateResultFeature>(authenticated);
         }
         await next(context);
+    }
+
+    /// <summary>The result for a request whose one Authorization header is "Bearer" and a token the cache holds, else null.</summary>
+    private static AuthenticateResult? CachedBearer(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization;
+        if (authorization.Count != 1 || authorization[0] is not { } header) return null;
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return null;
+        if (context.RequestServices.GetService<CachingTokenHandler>() is not { } tokens) return null;
+        if (!tokens.TryGetValidated(header.AsSpan(scheme.Length).Trim(), out var identity)) return null;
+        return AuthenticateResult.Success(new AuthenticationTicket(new System.Security.Claims.ClaimsPrincipal(identity), JwtBearerDefaults.AuthenticationScheme));
     }
 
     /// <summary>The request's authentication result, where the authorization middleware looks for it.</summary>

@@ -35,13 +35,17 @@ internal static class SecurityRegistration
         }
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // One cache of validated tokens: JwtBearer validates through it, and LedgerAuthentication answers a cached token from it.
+        services.AddSingleton(provider => new CachingTokenHandler(() => provider.GetRequiredService<LedgerRuntime>().Catalog, auth.TokenCacheSize,
+            provider.GetRequiredService<TimeProvider>()));
         if (mode == AuthMode.Embedded && string.IsNullOrEmpty(auth.Issuer)) services.AddHttpContextAccessor();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<LedgerRuntime, TimeProvider, IServiceProvider>((jwt, runtime, time, provider) =>
+            .Configure<IServiceProvider>((jwt, provider) =>
             {
                 jwt.MapInboundClaims = false;
+                jwt.SaveToken = false; // nothing reads the token back from the ticket: storing it cost a dictionary and an array per request
                 jwt.TokenHandlers.Clear();
-                jwt.TokenHandlers.Add(new CachingTokenHandler(() => runtime.Catalog, auth.TokenCacheSize, time));
+                jwt.TokenHandlers.Add(provider.GetRequiredService<CachingTokenHandler>());
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidAudience = auth.Audience,

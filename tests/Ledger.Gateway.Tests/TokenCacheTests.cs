@@ -85,6 +85,25 @@ public sealed class TokenCacheTests
     }
 
     [Test]
+    public async Task ShouldHandOutAValidatedTokensIdentityByItsTextOnlyWhileItIsValid()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var handler = new CachingTokenHandler(() => DefaultCatalog, 10, clock);
+        string token = Token("p1", DateTime.UtcNow.AddHours(1));
+        Assert.That(handler.TryGetValidated(token, out _), Is.False, "not validated yet");
+        var validated = await handler.ValidateTokenAsync(token, Parameters());
+        Assert.That(handler.TryGetValidated(("Bearer " + token).AsSpan(7), out var identity), Is.True, "found by a span of the header's text");
+        Assert.That(identity, Is.SameAs(validated.ClaimsIdentity));
+        Assert.That(handler.TryGetValidated(token.AsSpan(0, token.Length - 1), out _), Is.False, "only the very token");
+        Assert.That(handler.TryGetValidated(token + "x", out _), Is.False);
+        clock.Now = clock.Now.AddHours(2);
+        Assert.That(handler.TryGetValidated(token, out _), Is.False, "never past its expiry");
+        var refusing = new CachingTokenHandler(() => DefaultCatalog, 0, clock);
+        await refusing.ValidateTokenAsync(Token("p2", DateTime.UtcNow.AddHours(3)), Parameters());
+        Assert.That(refusing.CachedCount, Is.Zero, "a cache of size 0 holds nothing");
+    }
+
+    [Test]
     public async Task ShouldNeitherCacheARefusedTokenNorGrowPastItsSize()
     {
         var handler = new CachingTokenHandler(() => DefaultCatalog, 2, new ManualClock(DateTimeOffset.UtcNow));
