@@ -10,7 +10,8 @@ namespace Ledger.Gateway.Security;
 /// Core's authentication middleware, which asks each request handler (OpenIddict's) whether it answers the request; every
 /// other request is only authenticated with the default scheme (the bearer token), which is what that middleware does
 /// once the handlers have declined. Asked about every API request, OpenIddict's handler declined each one at about 6 %
-/// of the service's CPU at 10-entry batches (docs/perf.md, "The token server off the API's path").
+/// of the service's CPU at 10-entry batches (docs/perf.md, "2026-12-07 (later)"). A token the token cache holds is
+/// answered from it (docs/perf.md, "2026-12-07 (later still)").
 /// Usage: <c>app.UseRouting(); app.UseLedgerAuthentication(); app.UseAuthorization();</c>
 /// </summary>
 internal static class LedgerAuthentication
@@ -21,13 +22,14 @@ internal static class LedgerAuthentication
         // throttle, on every request) unless the app says it placed authentication itself, with the key
         // UseAuthentication sets. This is where the app places it. (SecurityTests' 429 test fails if that key changes.)
         app.Properties[AuthenticationPlacedKey] = true;
+        var tokens = app.ApplicationServices.GetRequiredService<CachingTokenHandler>();
         app.Use(next =>
         {
             var tokenServer = app.New();
             tokenServer.UseAuthentication();
             tokenServer.Run(next);
             var throughTokenServer = tokenServer.Build();
-            return context => TokenServer.Serves(context.Request.Path) ? throughTokenServer(context) : AuthenticateBearerAsync(context, next);
+            return context => TokenServer.Serves(context.Request.Path) ? throughTokenServer(context) : AuthenticateBearerAsync(context, tokens, next);
         });
     }
 
@@ -39,10 +41,10 @@ internal static class LedgerAuthentication
     /// without JwtBearer (which would copy the token, clone its validation parameters and build a ticket per request,
     /// only to find the same cached result); every other request, and every challenge, goes through JwtBearer.
     /// </summary>
-    private static async Task AuthenticateBearerAsync(HttpContext context, RequestDelegate next)
+    private static async Task AuthenticateBearerAsync(HttpContext context, CachingTokenHandler tokens, RequestDelegate next)
     {
         context.Features.Set<IAuthenticationFeature>(new AuthenticationFeature { OriginalPath = context.Request.Path, OriginalPathBase = context.Request.PathBase });
-        var result = CachedBearer(context) ?? await context.AuthenticateAsync();
+        var result = CachedBearer(context, tokens) ?? await context.AuthenticateAsync();
         if (result.Principal is not null) context.User = result.Principal;
         if (result.Succeeded)
         {
@@ -54,13 +56,12 @@ internal static class LedgerAuthentication
     }
 
     /// <summary>The result for a request whose one Authorization header is "Bearer" and a token the cache holds, else null.</summary>
-    private static AuthenticateResult? CachedBearer(HttpContext context)
+    private static AuthenticateResult? CachedBearer(HttpContext context, CachingTokenHandler tokens)
     {
         var authorization = context.Request.Headers.Authorization;
         if (authorization.Count != 1 || authorization[0] is not { } header) return null;
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return null;
-        if (context.RequestServices.GetService<CachingTokenHandler>() is not { } tokens) return null;
         if (!tokens.TryGetValidated(header.AsSpan(scheme.Length).Trim(), out var identity)) return null;
         return AuthenticateResult.Success(new AuthenticationTicket(new System.Security.Claims.ClaimsPrincipal(identity), JwtBearerDefaults.AuthenticationScheme));
     }
