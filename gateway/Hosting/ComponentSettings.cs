@@ -48,6 +48,7 @@ internal static class ComponentSettings
         KeyFilterBytes = options.Memory.KeyFilterBytes,
         Compaction = options.Storage.CompactionStyle ?? throw Unchecked("Storage:Compaction"),
         CompactionTrigger = options.Storage.CompactionTrigger,
+        InsertHints = options.Storage.InsertHints,
         CheckpointEvery = CheckpointEvery(options),
     };
 
@@ -58,6 +59,7 @@ internal static class ComponentSettings
         WriteBuffers = options.Memory.StoreWriteBuffers,
         Compaction = options.Storage.CompactionStyle ?? throw Unchecked("Storage:Compaction"),
         CompactionTrigger = options.Storage.CompactionTrigger,
+        InsertHints = options.Storage.InsertHints,
     };
 
     public static TimeSpan CheckpointEvery(LedgerOptions options) => TimeSpan.FromSeconds(options.Checkpoint.EverySeconds);

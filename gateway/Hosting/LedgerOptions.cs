@@ -171,6 +171,14 @@ public sealed class StorageOptions
     public int CompactionTrigger { get; set; } = ComponentSettings.Defaults.EntryStore.CompactionTrigger;
 
     /// <summary>
+    /// Memtable inserts of the keys by account start from the last insert of the same account and kind (RocksDB's insert
+    /// hints), in both stores. Default true: the store thread's CPU per entry fell by a sixth to a quarter at 1 000
+    /// accounts (docs/perf.md, "2026-12-07 (later)"). Each account a memtable sees costs a hint (about 300 bytes) until
+    /// the memtable is flushed, so with very many accounts each touched once per memtable, turn it off.
+    /// </summary>
+    public bool InsertHints { get; set; } = ComponentSettings.Defaults.EntryStore.InsertHints;
+
+    /// <summary>
     /// Seconds between probes after a write failed (the disk full, a store that cannot flush): each probe writes and
     /// syncs a small file in the data directory; once that works the ledger role restarts in process (recovery from the
     /// journal) and takes writes again, no operator restart. Default 5.

@@ -56,8 +56,8 @@ public sealed partial class ReadStore : IDisposable
         _write = new WriteOptions().DisableWal(settings.WriteAheadLog ? 0 : 1);
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
         _table = RocksTuning.Table(_cache, 16 * 1024, 10);
-        _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger)
-            .InsertHintByPrefix(ReadCodec.AccountPrefixBytes); // the rows' keys (time, sequence) append without a hint
+        _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger);
+        if (settings.InsertHints) _family.InsertHintByPrefix(ReadCodec.AccountPrefixBytes); // the rows' keys (time, sequence) append without a hint
         _rowsFamily = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger);
         // Two families, no write-ahead log (the ledger's store): every flush must take both at once (atomic flush), or a
         // kill could leave an index key durable without its row (seen in ReadSideCrashTests before it was set).

@@ -20,6 +20,9 @@ public sealed record ReadStoreSettings
     /// <summary>Sorted runs (universal) or level-0 files (level) that start a compaction. Default <see cref="RocksTuning.CompactionTriggerDefault"/> (12).</summary>
     public int CompactionTrigger { get; init; } = RocksTuning.CompactionTriggerDefault;
 
+    /// <summary>Memtable inserts of the keys by account start from the last insert of the same account (<see cref="RocksTuning.InsertHintByPrefix"/>). Default true.</summary>
+    public bool InsertHints { get; init; } = true;
+
     /// <summary>
     /// Write every batch to RocksDB's write-ahead log too (not synced: it survives a killed process, not a power loss).
     /// Off for the ledger's own read store (the journal is its log: it is caught up from there); on for a statements

@@ -45,8 +45,8 @@ public sealed partial class EntryStore : IDisposable
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
         _table = Storage.RocksTuning.Table(_cache, 8 * 1024, settings.BloomBitsPerKey);
         _family = Storage.RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger)
-            .SetMemtablePrefixBloomSizeRatio(0.05)
-            .InsertHintByPrefix(StoreCodec.AccountPrefixBytes);
+            .SetMemtablePrefixBloomSizeRatio(0.05);
+        if (settings.InsertHints) _family.InsertHintByPrefix(StoreCodec.AccountPrefixBytes);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
         _options = Storage.RocksTuning.Database(readOnly, settings.BackgroundJobs);
         if (settings.Statistics) _options.EnableStatistics();

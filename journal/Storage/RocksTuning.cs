@@ -88,7 +88,7 @@ public static partial class RocksTuning
     /// a kind byte and the account) start from where the last insert of that prefix went, instead of from the top of the
     /// memtable's skip list (RocksDB's insert hints). An account's keys mostly append (sequences, times), so a key by
     /// account costs about what an appended key costs, not a search of the whole memtable (measured in docs/perf.md,
-    /// "Memtable insert hints"). Keys shorter than the prefix insert as before. The hints live and die with each memtable.
+    /// "2026-12-07 (later)"). Keys shorter than the prefix insert as before. The hints live and die with each memtable.
     /// </summary>
     public static ColumnFamilyOptions InsertHintByPrefix(this ColumnFamilyOptions family, int prefixBytes)
     {

@@ -76,6 +76,21 @@ public sealed class ConfigurationTests
         }
     }
 
+    /// <summary>The insert hints by account reach the families keyed by account in both stores (not the rows' family), or none when off.</summary>
+    [TestCase(null, "rocksdb.FixedPrefix.9")]
+    [TestCase("Ledger:Storage:InsertHints=false", "nullptr")]
+    public async Task ShouldHandTheInsertHintsToTheFamiliesKeyedByAccount(string? setting, string extractor)
+    {
+        await using var server = await GatewayServer.StartAsync(setting is null ? [] : [setting]);
+        foreach (var (store, expected) in new[] { (EntryStore.DirectoryName, new[] { extractor }), (ReadStore.DirectoryName, new[] { extractor, "nullptr" }) })
+        {
+            string options = Directory.GetFiles(Path.Combine(server.DataDir, store), "OPTIONS-*").Order(StringComparer.Ordinal).Last();
+            var hints = File.ReadLines(options).Select(l => l.Trim()).Where(l => l.StartsWith("memtable_insert_with_hint_prefix_extractor=", StringComparison.Ordinal))
+                .Select(l => l["memtable_insert_with_hint_prefix_extractor=".Length..]).ToArray();
+            Assert.That(hints, Is.EqualTo(expected), store);
+        }
+    }
+
     [Test]
     public void ShouldMapTheDefaultConfigurationOntoEachComponentsOwnDefaults()
     {
