@@ -16,7 +16,11 @@ internal sealed class CachingTokenHandler(Func<HistoryCatalog> catalog, int capa
 {
     private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
 
-    private sealed record Cached(TokenValidationResult Result, DateTime ExpiresUtc, DateTime NotBeforeUtc);
+    private sealed record Cached(TokenValidationResult Result, DateTime ExpiresUtc, DateTime NotBeforeUtc)
+    {
+        /// <summary>Whether the cached validation still holds at <paramref name="now"/> (never past the token's own expiry).</summary>
+        public bool HoldsAt(DateTime now) => now < ExpiresUtc && now >= NotBeforeUtc;
+    }
 
     public int CachedCount => _cache.Count;
 
@@ -28,8 +32,7 @@ internal sealed class CachingTokenHandler(Func<HistoryCatalog> catalog, int capa
     {
         identity = null;
         if (capacity <= 0 || !_cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out var hit)) return false;
-        var now = time.GetUtcNow().UtcDateTime;
-        if (now >= hit.ExpiresUtc || now < hit.NotBeforeUtc) return false;
+        if (!hit.HoldsAt(time.GetUtcNow().UtcDateTime)) return false;
         identity = hit.Result.ClaimsIdentity;
         return identity is not null;
     }
@@ -39,7 +42,7 @@ internal sealed class CachingTokenHandler(Func<HistoryCatalog> catalog, int capa
         var now = time.GetUtcNow().UtcDateTime;
         if (capacity > 0 && _cache.TryGetValue(token, out var hit))
         {
-            if (now < hit.ExpiresUtc && now >= hit.NotBeforeUtc) return hit.Result;
+            if (hit.HoldsAt(now)) return hit.Result;
             _cache.TryRemove(token, out _);
         }
         var result = await base.ValidateTokenAsync(token, validationParameters);

@@ -90,12 +90,11 @@ public static partial class RocksTuning
     /// account costs about what an appended key costs, not a search of the whole memtable (measured in docs/perf.md,
     /// "2026-12-07 (later)"). Keys shorter than the prefix insert as before. The hints live and die with each memtable.
     /// </summary>
-    public static ColumnFamilyOptions InsertHintByPrefix(this ColumnFamilyOptions family, int prefixBytes)
+    public static void InsertHintByPrefix(this ColumnFamilyOptions family, int prefixBytes)
     {
         // The C API has no setter for it; the options-string parser sets it in place (its result is copied over the base).
         GetOptionsFromString(family.Handle, $"memtable_insert_with_hint_prefix_extractor=rocksdb.FixedPrefix.{prefixBytes}", family.Handle, out IntPtr error);
         if (error != IntPtr.Zero) throw new RocksDbException(error);
-        return family;
     }
 
     /// <summary>
