@@ -56,61 +56,130 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/v1/entries?branch={account.Branch}&account={account.Number}{cursor}&limit={count}");
     }
 
+    // Property names and the closed sets of values, encoded once: the writer copies them without an escaping check.
+    private static readonly JsonEncodedText EntriesName = JsonEncodedText.Encode("entries"u8), CorrelationIdName = JsonEncodedText.Encode("correlationId"u8),
+        EntryTypeName = JsonEncodedText.Encode("entryType"u8), DirectionName = JsonEncodedText.Encode("direction"u8), StatusName = JsonEncodedText.Encode("status"u8),
+        SequenceName = JsonEncodedText.Encode("sequence"u8), TimestampName = JsonEncodedText.Encode("timestamp"u8), AsOfDateName = JsonEncodedText.Encode("asOfDate"u8),
+        AmountName = JsonEncodedText.Encode("amount"u8), ValueName = JsonEncodedText.Encode("value"u8), CurrencyName = JsonEncodedText.Encode("currency"u8),
+        FeeOfName = JsonEncodedText.Encode("feeOf"u8), BalancesName = JsonEncodedText.Encode("balances"u8), TypeName = JsonEncodedText.Encode("type"u8),
+        Available = JsonEncodedText.Encode("AVAILABLE"u8), Held = JsonEncodedText.Encode("HELD"u8);
+
+    private static readonly JsonEncodedText[] Directions = EncodeAll([Direction.Debit, Direction.Credit], d => (int)d, WireNames.Direction);
+    private static readonly JsonEncodedText[] Statuses = EncodeAll(WireNames.Statuses, s => (int)s, WireNames.Status);
+
+    private static JsonEncodedText[] EncodeAll<T>(IReadOnlyList<T> values, Func<T, int> index, Func<T, string> name)
+    {
+        var encoded = new JsonEncodedText[values.Max(index) + 1];
+        foreach (var value in values) encoded[index(value)] = JsonEncodedText.Encode(name(value));
+        return encoded;
+    }
+
+    private static JsonEncodedText Named(JsonEncodedText[] table, int value) =>
+        (uint)value < (uint)table.Length && !table[value].EncodedUtf8Bytes.IsEmpty
+            ? table[value]
+            : throw new InvalidOperationException($"Invariant: a decided entry has a wire name for every field (no name for value {value}).");
+
+    [ThreadStatic]
+    private static Stamps? _threadStamps;
+
     public static void Write(IBufferWriter<byte> output, LedgerCommand command, HistoryCatalog catalog)
     {
         var w = _threadWriter;
         if (w is null) _threadWriter = w = new Utf8JsonWriter(output, WriterOptions);
         else w.Reset(output);
-        Span<byte> currency = stackalloc byte[3];
-        Span<byte> date = stackalloc byte[10];
+        var stamps = _threadStamps ??= new Stamps();
+        Span<byte> currency = stackalloc byte[5];
         w.WriteStartObject();
-        w.WriteStartArray("entries"u8);
+        w.WriteStartArray(EntriesName);
         for (int i = 0; i < command.ResultCount; i++)
         {
             ref var r = ref command.EntryResults[i];
             var (correlationId, kind, feeOf) = ResultIdentity.Of(command, i);
             w.WriteStartObject();
-            w.WriteString("correlationId"u8, correlationId);
-            w.WriteNumber("entryType"u8, r.EntryType);
-            w.WriteString("direction"u8, WireNames.Direction(Answers.DirectionOf(catalog, kind, r.EntryType)));
-            w.WriteString("status"u8, WireNames.StatusBytes(r.Status));
-            w.WriteNumber("sequence"u8, r.Sequence);
-            w.WriteString("timestamp"u8, WireTime.Utc(r.TimestampTicks));
-            WireTime.AsOfDate(r.TimestampTicks).TryFormat(date, out _, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-            w.WriteString("asOfDate"u8, date);
-            w.WriteStartObject("amount"u8);
-            w.WriteNumber("value"u8, r.AmountMinor);
-            w.WriteString("currency"u8, Ascii(r.Currency, currency));
+            w.WriteString(CorrelationIdName, correlationId);
+            w.WriteNumber(EntryTypeName, r.EntryType);
+            w.WriteString(DirectionName, Named(Directions, (int)Answers.DirectionOf(catalog, kind, r.EntryType)));
+            w.WriteString(StatusName, Named(Statuses, (int)r.Status));
+            w.WriteNumber(SequenceName, r.Sequence);
+            stamps.At(r.TimestampTicks);
+            w.WritePropertyName(TimestampName);
+            w.WriteRawValue(stamps.Timestamp, skipInputValidation: true);
+            w.WritePropertyName(AsOfDateName);
+            w.WriteRawValue(stamps.AsOfDate, skipInputValidation: true);
+            w.WriteStartObject(AmountName);
+            w.WriteNumber(ValueName, r.AmountMinor);
+            WriteCurrency(w, r.Currency, currency);
             w.WriteEndObject();
-            if (feeOf is not null) w.WriteString("feeOf"u8, feeOf);
+            if (feeOf is not null) w.WriteString(FeeOfName, feeOf);
             w.WriteEndObject();
         }
         w.WriteEndArray();
         ref var first = ref command.EntryResults[0];
-        var code = Ascii(first.Currency, currency);
-        w.WriteStartArray("balances"u8);
-        WriteBalance(w, "AVAILABLE"u8, first.BalancesAfter.AvailableMinor, code);
-        WriteBalance(w, "HELD"u8, first.BalancesAfter.HeldMinor, code);
+        w.WriteStartArray(BalancesName);
+        WriteBalance(w, Available, first.BalancesAfter.AvailableMinor, first.Currency, currency);
+        WriteBalance(w, Held, first.BalancesAfter.HeldMinor, first.Currency, currency);
         w.WriteEndArray();
         w.WriteEndObject();
         w.Flush();
     }
 
-    private static void WriteBalance(Utf8JsonWriter w, ReadOnlySpan<byte> type, long value, ReadOnlySpan<byte> currency)
+    private static void WriteBalance(Utf8JsonWriter w, JsonEncodedText type, long value, CurrencyCode currency, Span<byte> scratch)
     {
         w.WriteStartObject();
-        w.WriteString("type"u8, type);
-        w.WriteNumber("value"u8, value);
-        w.WriteString("currency"u8, currency);
+        w.WriteString(TypeName, type);
+        w.WriteNumber(ValueName, value);
+        WriteCurrency(w, currency, scratch);
         w.WriteEndObject();
     }
 
-    private static ReadOnlySpan<byte> Ascii(CurrencyCode code, Span<byte> into)
+    /// <summary>A known currency is three letters A–Z, written as they are; anything else through the escaping writer.</summary>
+    private static void WriteCurrency(Utf8JsonWriter w, CurrencyCode code, Span<byte> scratch)
     {
-        into[0] = (byte)((code.Packed >> 16) & 0xFF);
-        into[1] = (byte)((code.Packed >> 8) & 0xFF);
-        into[2] = (byte)(code.Packed & 0xFF);
-        return into;
+        scratch[0] = (byte)'"';
+        scratch[1] = (byte)((code.Packed >> 16) & 0xFF);
+        scratch[2] = (byte)((code.Packed >> 8) & 0xFF);
+        scratch[3] = (byte)(code.Packed & 0xFF);
+        scratch[4] = (byte)'"';
+        if (scratch[1..4].IndexOfAnyExceptInRange((byte)'A', (byte)'Z') < 0)
+        {
+            w.WritePropertyName(CurrencyName);
+            w.WriteRawValue(scratch, skipInputValidation: true);
+        }
+        else
+        {
+            w.WriteString(CurrencyName, scratch[1..4]);
+        }
+    }
+
+    /// <summary>
+    /// The JSON string values of an entry's instant and its business date, formatted once per instant (a batch's entries
+    /// share their command's) with the writer's own formatting, so the bytes are what <c>WriteString</c> would write.
+    /// </summary>
+    private sealed class Stamps
+    {
+        [ThreadStatic]
+        private static Utf8JsonWriter? _threadFormatter;
+
+        private readonly ArrayBufferWriter<byte> _timestamp = new(64);
+        private readonly byte[] _date = new byte[12];
+        private long _ticks = long.MinValue;
+
+        public ReadOnlySpan<byte> Timestamp => _timestamp.WrittenSpan;
+        public ReadOnlySpan<byte> AsOfDate => _date;
+
+        public void At(long ticks)
+        {
+            if (ticks == _ticks) return;
+            _timestamp.ResetWrittenCount();
+            var formatter = _threadFormatter;
+            if (formatter is null) _threadFormatter = formatter = new Utf8JsonWriter(_timestamp, WriterOptions);
+            else formatter.Reset(_timestamp);
+            formatter.WriteStringValue(WireTime.Utc(ticks));
+            formatter.Flush();
+            _date[0] = _date[11] = (byte)'"';
+            WireTime.AsOfDate(ticks).TryFormat(_date.AsSpan(1, 10), out _, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            _ticks = ticks;
+        }
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>

@@ -36,6 +36,30 @@ public sealed class ResponseShapeTests
     }
 
     [Test]
+    public void ShouldWriteEachAnswersOwnInstantAndDateWhenTheyChangeFromOneAnswerToTheNext()
+    {
+        // The writer formats an instant once and reuses it while the next answer has the same one (a batch's entries
+        // share their command's): answers in turn at other instants, whole seconds (the fraction trimmed) among them.
+        var engine = NewEngine();
+        var a = Account(1);
+        Open(a).ApplyTo(engine);
+        long[] instants = [T0 + 5, T0 + 5, T0 + TimeSpan.TicksPerDay, T0 + TimeSpan.TicksPerDay + 10_000_000, T0 + 36 * TimeSpan.TicksPerHour + 1_230_000];
+        int n = 0;
+        foreach (long at in instants)
+        {
+            var command = PostAt(at, Posting(a, $"d{n++}", 100, 500), Posting(a, $"d{n++}", 100, 700)).ApplyTo(engine);
+            Assert.That(command.Result.IsOk, Is.True);
+            var written = new ArrayBufferWriter<byte>();
+            BatchCreatedResult.Write(written, command, DefaultCatalog);
+            var entries = Enumerable.Range(0, command.EntryCount).Select(i => Answers.Entry(command, i, DefaultCatalog)).ToArray();
+            ref var first = ref command.EntryResults[0];
+            var documented = new EntryBatchGroupResponse(entries, Answers.Balances(first.BalancesAfter, CurrencyNames.Of(first.Currency)));
+            Assert.That(Encoding.UTF8.GetString(written.WrittenSpan),
+                Is.EqualTo(JsonSerializer.Serialize(documented, GatewayJson.Relaxed.GetTypeInfo(typeof(EntryBatchGroupResponse)))), $"the answer at {new DateTime(at, DateTimeKind.Utc):O}");
+        }
+    }
+
+    [Test]
     public void TheSchemaEnumsShouldSpellTheOneNameTable()
     {
         foreach (var kind in WireNames.Kinds)
