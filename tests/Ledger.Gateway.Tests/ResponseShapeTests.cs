@@ -22,14 +22,7 @@ public sealed class ResponseShapeTests
         var command = PostAt(T0 + 12_345_678, Hold(a, "h2", 998, 2_000), Posting(a, "p", 998, 1_000), Unblock(a, "u", "h", 500)).ApplyTo(engine);
         Assert.That(command.Result.IsOk, Is.True);
 
-        var written = new ArrayBufferWriter<byte>();
-        BatchCreatedResult.Write(written, command, DefaultCatalog);
-        // The documented schema, filled from the same decided command.
-        var entries = Enumerable.Range(0, command.EntryCount).Select(i => Answers.Entry(command, i, DefaultCatalog)).ToArray();
-        ref var first = ref command.EntryResults[0];
-        var documented = new EntryBatchGroupResponse(entries, Answers.Balances(first.BalancesAfter, CurrencyNames.Of(first.Currency)));
-        string expected = JsonSerializer.Serialize(documented, GatewayJson.Relaxed.GetTypeInfo(typeof(EntryBatchGroupResponse)));
-        Assert.That(Encoding.UTF8.GetString(written.WrittenSpan), Is.EqualTo(expected));
+        string expected = AssertWrittenAsDocumented(command, "the answer");
         Assert.That(expected, Does.Contain("\"status\":\"PENDING\"").And.Contain("\"asOfDate\":\"2026-06-21\""));
         Assert.That(expected, Does.Contain("\"correlationId\":\"h2\",\"entryType\":998,\"direction\":\"DEBIT\"")
             .And.Contain("\"correlationId\":\"u\",\"entryType\":998,\"direction\":\"CREDIT\""), "a hold debits available; its unblocking credits it back");
@@ -49,14 +42,21 @@ public sealed class ResponseShapeTests
         {
             var command = PostAt(at, Posting(a, $"d{n++}", 100, 500), Posting(a, $"d{n++}", 100, 700)).ApplyTo(engine);
             Assert.That(command.Result.IsOk, Is.True);
-            var written = new ArrayBufferWriter<byte>();
-            BatchCreatedResult.Write(written, command, DefaultCatalog);
-            var entries = Enumerable.Range(0, command.EntryCount).Select(i => Answers.Entry(command, i, DefaultCatalog)).ToArray();
-            ref var first = ref command.EntryResults[0];
-            var documented = new EntryBatchGroupResponse(entries, Answers.Balances(first.BalancesAfter, CurrencyNames.Of(first.Currency)));
-            Assert.That(Encoding.UTF8.GetString(written.WrittenSpan),
-                Is.EqualTo(JsonSerializer.Serialize(documented, GatewayJson.Relaxed.GetTypeInfo(typeof(EntryBatchGroupResponse)))), $"the answer at {new DateTime(at, DateTimeKind.Utc):O}");
+            AssertWrittenAsDocumented(command, $"the answer at {new DateTime(at, DateTimeKind.Utc):O}");
         }
+    }
+
+    /// <summary>Writes the command's 201 and checks it against the documented schema filled from the same decided command; returns the expected text.</summary>
+    private static string AssertWrittenAsDocumented(Ledger.Engine.Commands.LedgerCommand command, string what)
+    {
+        var written = new ArrayBufferWriter<byte>();
+        BatchCreatedResult.Write(written, command, DefaultCatalog);
+        var entries = Enumerable.Range(0, command.EntryCount).Select(i => Answers.Entry(command, i, DefaultCatalog)).ToArray();
+        ref var first = ref command.EntryResults[0];
+        var documented = new EntryBatchGroupResponse(entries, Answers.Balances(first.BalancesAfter, CurrencyNames.Of(first.Currency)));
+        string expected = JsonSerializer.Serialize(documented, GatewayJson.Relaxed.GetTypeInfo(typeof(EntryBatchGroupResponse)));
+        Assert.That(Encoding.UTF8.GetString(written.WrittenSpan), Is.EqualTo(expected), what);
+        return expected;
     }
 
     [Test]
