@@ -29,18 +29,23 @@ public static class GatewayApp
     /// <summary>The environment when none is named: the embedded defaults. <c>Production</c> is the profile with mTLS and an external authority.</summary>
     public const string DefaultEnvironment = "Embedded";
 
-    /// <summary>Failed authentications at /connect/token past the limit get 429 before the token server sees the request.</summary>
-    private static async Task ThrottleTokenRequests(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// Failed authentications at /connect/token past the limit get 429 before the token server sees the request. Every
+    /// other request passes straight on (no async state machine of this middleware on the API's path).
+    /// </summary>
+    private static Task ThrottleTokenRequests(HttpContext context, RequestDelegate next) =>
+        HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(TokenServer.TokenPath, StringComparison.Ordinal) &&
+        context.RequestServices.GetService<TokenThrottle>() is { } throttle
+            ? ThrottleTokenRequestAsync(context, next, throttle)
+            : next(context);
+
+    private static async Task ThrottleTokenRequestAsync(HttpContext context, RequestDelegate next, TokenThrottle throttle)
     {
-        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(TokenServer.TokenPath, StringComparison.Ordinal) &&
-            context.RequestServices.GetService<TokenThrottle>() is { } throttle)
+        string? clientId = await TokenThrottle.ClientIdOfAsync(context.Request);
+        if (throttle.RetryAfter(clientId, context.Connection.RemoteIpAddress) is { } wait)
         {
-            string? clientId = await TokenThrottle.ClientIdOfAsync(context.Request);
-            if (throttle.RetryAfter(clientId, context.Connection.RemoteIpAddress) is { } wait)
-            {
-                await TokenThrottle.WriteTooManyAsync(context.Response, wait);
-                return;
-            }
+            await TokenThrottle.WriteTooManyAsync(context.Response, wait);
+            return;
         }
         await next(context);
     }
