@@ -226,7 +226,7 @@ public static class GatewayApp
         });
 
         app.UseRouting();
-        app.UseHttpMetrics(LedgerMetrics.ConfigureHttpMetrics);
+        app.Use(HttpRequestMetrics.Middleware);
         app.Use(ThrottleTokenRequests);
         app.UseLedgerAuthentication();
         app.UseRateLimiter();

@@ -39,25 +39,14 @@ public static class LedgerMetrics
     private static readonly Counter JitSeconds = Metrics.CreateCounter("dotnet_jit_compilation_seconds_total", "Time spent in the JIT since start.");
     private static readonly Gauge Timers = Metrics.CreateGauge("dotnet_timers", "Active timers now.");
 
-    /// <summary>
-    /// prometheus-net's HTTP request metrics without the <c>controller</c> and <c>action</c> labels, which minimal APIs
-    /// leave empty, and with a <c>route</c> that is never empty: the endpoint's route pattern, the path of the token
-    /// server's two paths (middleware, no endpoint), else <c>unmatched</c> (one value, whatever was asked). Pass to
-    /// <c>UseHttpMetrics</c>.
-    /// </summary>
-    public static void ConfigureHttpMetrics(Prometheus.HttpMetrics.HttpMiddlewareExporterOptions options)
-    {
-        options.AddCustomLabel("route", static http => http.GetEndpoint() is Microsoft.AspNetCore.Routing.RouteEndpoint { RoutePattern.RawText: { Length: > 0 } pattern }
-            ? pattern
-            : Security.TokenServer.Serves(http.Request.Path) ? http.Request.Path.Value! : "unmatched");
-        string[] labels = ["code", "method", "route"];
-        options.RequestDuration.Histogram = Metrics.CreateHistogram("http_request_duration_seconds",
-            "The duration of HTTP requests processed by the gateway.", new HistogramConfiguration { LabelNames = labels, Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
-        options.RequestCount.Counter = Metrics.CreateCounter("http_requests_received_total",
-            "HTTP requests the gateway processed.", new CounterConfiguration { LabelNames = labels });
-        options.InProgress.Gauge = Metrics.CreateGauge("http_requests_in_progress",
-            "HTTP requests in progress in the gateway.", new GaugeConfiguration { LabelNames = ["method", "route"] });
-    }
+    // HTTP requests (HttpRequestMetrics, the middleware that records them).
+    private static readonly string[] HttpLabels = ["code", "method", "route"];
+    internal static readonly Gauge HttpInProgress = Metrics.CreateGauge("http_requests_in_progress",
+        "HTTP requests in progress in the gateway.", new GaugeConfiguration { LabelNames = ["method", "route"] });
+    internal static readonly Counter HttpReceived = Metrics.CreateCounter("http_requests_received_total",
+        "HTTP requests the gateway processed.", new CounterConfiguration { LabelNames = HttpLabels });
+    internal static readonly Histogram HttpDuration = Metrics.CreateHistogram("http_request_duration_seconds",
+        "The duration of HTTP requests processed by the gateway.", new HistogramConfiguration { LabelNames = HttpLabels, Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
 
     private static readonly Counter EntriesPosted = Metrics.CreateCounter(
         "ledger_entries_posted_total", "Entries applied by the ledger, by entry kind.", "kind");

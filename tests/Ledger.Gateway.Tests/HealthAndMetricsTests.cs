@@ -143,6 +143,25 @@ public sealed class HealthAndMetricsTests
         });
     }
 
+    [Test]
+    public async Task ShouldLabelHttpRequestsByKnownMethodAndRouteOnly()
+    {
+        using var client = await Server.ClientAsync();
+        (await client.GetAsync("/v1/history-codes")).Dispose();
+        using (var brew = new HttpRequestMessage(new HttpMethod("BREW"), "/v1/history-codes")) (await client.SendAsync(brew)).Dispose();
+        (await client.GetAsync("/no/such/path/7f3a")).Dispose();
+        string metrics = await Server.Anonymous.GetStringAsync("/metrics");
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics, Does.Contain("http_request_duration_seconds_bucket{code=\"200\",method=\"GET\",route=\"/v1/history-codes\",le="));
+            Assert.That(metrics, Does.Contain("http_requests_in_progress{method=\"GET\",route=\"/v1/history-codes\"}"));
+            Assert.That(metrics, Does.Contain("method=\"OTHER\""), "a method the gateway does not know is one label value");
+            Assert.That(metrics, Does.Not.Contain("BREW"), "a client's method never becomes a label value of its own");
+            Assert.That(metrics, Does.Contain("code=\"404\",method=\"GET\",route=\"unmatched\""));
+            Assert.That(metrics, Does.Not.Contain("7f3a"), "a path without a route is not a label value");
+        });
+    }
+
     private static double Value(string metrics, string name) =>
         double.Parse(metrics.Split('\n').First(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 }
