@@ -56,28 +56,14 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
         return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"/v1/entries?branch={account.Branch}&account={account.Number}{cursor}&limit={count}");
     }
 
-    // Property names and the closed sets of values, encoded once: the writer copies them without an escaping check.
+    // Property names and the balance types, encoded once (the statuses and directions: WireNames): the writer copies them
+    // without an escaping check.
     private static readonly JsonEncodedText EntriesName = JsonEncodedText.Encode("entries"u8), CorrelationIdName = JsonEncodedText.Encode("correlationId"u8),
         EntryTypeName = JsonEncodedText.Encode("entryType"u8), DirectionName = JsonEncodedText.Encode("direction"u8), StatusName = JsonEncodedText.Encode("status"u8),
         SequenceName = JsonEncodedText.Encode("sequence"u8), TimestampName = JsonEncodedText.Encode("timestamp"u8), AsOfDateName = JsonEncodedText.Encode("asOfDate"u8),
         AmountName = JsonEncodedText.Encode("amount"u8), ValueName = JsonEncodedText.Encode("value"u8), CurrencyName = JsonEncodedText.Encode("currency"u8),
         FeeOfName = JsonEncodedText.Encode("feeOf"u8), BalancesName = JsonEncodedText.Encode("balances"u8), TypeName = JsonEncodedText.Encode("type"u8),
         Available = JsonEncodedText.Encode("AVAILABLE"u8), Held = JsonEncodedText.Encode("HELD"u8);
-
-    private static readonly JsonEncodedText[] Directions = EncodeAll([Direction.Debit, Direction.Credit], d => (int)d, WireNames.Direction);
-    private static readonly JsonEncodedText[] Statuses = EncodeAll(WireNames.Statuses, s => (int)s, WireNames.Status);
-
-    private static JsonEncodedText[] EncodeAll<T>(IReadOnlyList<T> values, Func<T, int> index, Func<T, string> name)
-    {
-        var encoded = new JsonEncodedText[values.Max(index) + 1];
-        foreach (var value in values) encoded[index(value)] = JsonEncodedText.Encode(name(value));
-        return encoded;
-    }
-
-    private static JsonEncodedText Named(JsonEncodedText[] table, int value) =>
-        (uint)value < (uint)table.Length && !table[value].EncodedUtf8Bytes.IsEmpty
-            ? table[value]
-            : throw new InvalidOperationException($"Invariant: a decided entry has a wire name for every field (no name for value {value}).");
 
     [ThreadStatic]
     private static Stamps? _threadStamps;
@@ -98,8 +84,8 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
             w.WriteStartObject();
             w.WriteString(CorrelationIdName, correlationId);
             w.WriteNumber(EntryTypeName, r.EntryType);
-            w.WriteString(DirectionName, Named(Directions, (int)Answers.DirectionOf(catalog, kind, r.EntryType)));
-            w.WriteString(StatusName, Named(Statuses, (int)r.Status));
+            w.WriteString(DirectionName, WireNames.DirectionJson(Answers.DirectionOf(catalog, kind, r.EntryType)));
+            w.WriteString(StatusName, WireNames.StatusJson(r.Status));
             w.WriteNumber(SequenceName, r.Sequence);
             stamps.At(r.TimestampTicks);
             w.WritePropertyName(TimestampName);

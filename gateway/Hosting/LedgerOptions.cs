@@ -173,7 +173,7 @@ public sealed class StorageOptions
     /// <summary>
     /// Memtable inserts of the keys by account start from the last insert of the same account and kind (RocksDB's insert
     /// hints), in both stores. Default true: the store thread's CPU per entry fell by a sixth to a quarter at 1 000
-    /// accounts (docs/perf.md, "2026-12-07 (later)"). Each account a memtable sees costs a hint (about 300 bytes) until
+    /// accounts (docs/perf.md, "2026-12-07 (later)"). Each account a memtable sees costs a hint (a splice of about 224 bytes in its arena) until
     /// the memtable is flushed, so with very many accounts each touched once per memtable, turn it off.
     /// </summary>
     public bool InsertHints { get; set; } = ComponentSettings.Defaults.EntryStore.InsertHints;

@@ -9,7 +9,7 @@ using Prometheus;
 namespace Ledger.Gateway.Observability;
 
 /// <summary>
-/// The ledger's Prometheus metrics (served at <c>/metrics</c> beside prometheus-net's HTTP request metrics).
+/// The ledger's Prometheus metrics, served at <c>/metrics</c> (the HTTP request metrics among them, recorded by <see cref="HttpRequestMetrics"/>).
 /// Label children are resolved once here, so the publish thread only increments.
 /// </summary>
 public static class LedgerMetrics

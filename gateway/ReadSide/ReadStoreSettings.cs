@@ -20,8 +20,8 @@ public sealed record ReadStoreSettings
     /// <summary>Sorted runs (universal) or level-0 files (level) that start a compaction. Default <see cref="RocksTuning.CompactionTriggerDefault"/> (12).</summary>
     public int CompactionTrigger { get; init; } = RocksTuning.CompactionTriggerDefault;
 
-    /// <summary>Memtable inserts of the keys by account start from the last insert of the same account (<see cref="RocksTuning.InsertHintByPrefix"/>). Default true.</summary>
-    public bool InsertHints { get; init; } = true;
+    /// <summary>Memtable inserts of the keys by account start from the last insert of the same account (<see cref="RocksTuning.InsertHintByPrefix"/>). Default <see cref="RocksTuning.InsertHintsDefault"/>.</summary>
+    public bool InsertHints { get; init; } = RocksTuning.InsertHintsDefault;
 
     /// <summary>
     /// Write every batch to RocksDB's write-ahead log too (not synced: it survives a killed process, not a power loss).

@@ -65,12 +65,12 @@ public static class StatementJson
         w.WriteString("correlationId", row.CorrelationId);
         w.WriteNumber("entryType", row.EntryType);
         w.WriteString("entryKind", WireNames.Kind(row.Kind));
-        if (catalog.DirectionOf(row.Kind, row.EntryType) is { } direction) w.WriteString("direction", WireNames.Direction(direction));
+        if (catalog.DirectionOf(row.Kind, row.EntryType) is { } direction) w.WriteString("direction", WireNames.DirectionJson(direction));
         w.WriteStartObject("amount");
         w.WriteNumber("value", row.AmountMinor);
         w.WriteString("currency", currency);
         w.WriteEndObject();
-        w.WriteString("status", WireNames.Status(row.Status));
+        w.WriteString("status", WireNames.StatusJson(row.Status));
         w.WriteString("asOfDate", WireTime.AsOfDate(row.TimestampTicks).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         w.WriteNumber("sequence", row.Sequence);
         w.WriteString("timestamp", WireTime.Utc(row.TimestampTicks));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Ledger.Engine.Domain;
 
 namespace Ledger.ReadSide;
@@ -16,20 +17,29 @@ public static class WireNames
     private static readonly string[] KindNames = ["", "ledger", "blocking", "unblocking", "reversal", "removal"];
     private static readonly string[] StatusNames = ["", "POSTED", "PENDING", "EXPIRED", "RELEASED", "REMOVED"];
     private static readonly string[] DirectionNames = ["", "DEBIT", "CREDIT"];
-    private static readonly byte[][] StatusUtf8 = [.. StatusNames.Select(System.Text.Encoding.UTF8.GetBytes)];
+    // The same names encoded once for JSON writers, which then copy them without an escaping check per value.
+    private static readonly JsonEncodedText[] StatusJsonNames = [.. StatusNames.Select(n => JsonEncodedText.Encode(n))];
+    private static readonly JsonEncodedText[] DirectionJsonNames = [.. DirectionNames.Select(n => JsonEncodedText.Encode(n))];
 
     public static string Kind(EntryKind kind) => Name(KindNames, (int)kind, nameof(kind));
 
     public static string Status(EntryStatus status) => Name(StatusNames, (int)status, nameof(status));
 
-    /// <summary>The status as UTF-8 bytes, for writers that skip strings.</summary>
-    public static ReadOnlySpan<byte> StatusBytes(EntryStatus status)
+    /// <summary>The status's name as JSON writers take it, encoded once.</summary>
+    public static JsonEncodedText StatusJson(EntryStatus status)
     {
         Name(StatusNames, (int)status, nameof(status));
-        return StatusUtf8[(int)status];
+        return StatusJsonNames[(int)status];
     }
 
     public static string Direction(Direction direction) => Name(DirectionNames, (int)direction, nameof(direction));
+
+    /// <summary>The direction's name as JSON writers take it, encoded once.</summary>
+    public static JsonEncodedText DirectionJson(Direction direction)
+    {
+        Name(DirectionNames, (int)direction, nameof(direction));
+        return DirectionJsonNames[(int)direction];
+    }
 
     public static bool TryParseKind(string? text, out EntryKind kind)
     {

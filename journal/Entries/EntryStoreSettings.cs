@@ -32,8 +32,8 @@ public sealed record EntryStoreSettings
     /// <summary>Sorted runs (universal) or level-0 files (level) that start a compaction. Default <see cref="Storage.RocksTuning.CompactionTriggerDefault"/> (12).</summary>
     public int CompactionTrigger { get; init; } = Storage.RocksTuning.CompactionTriggerDefault;
 
-    /// <summary>Memtable inserts of the keys by account start from the last insert of the same account (<see cref="Storage.RocksTuning.InsertHintByPrefix"/>). Default true.</summary>
-    public bool InsertHints { get; init; } = true;
+    /// <summary>Memtable inserts of the keys by account start from the last insert of the same account (<see cref="Storage.RocksTuning.InsertHintByPrefix"/>). Default <see cref="Storage.RocksTuning.InsertHintsDefault"/>.</summary>
+    public bool InsertHints { get; init; } = Storage.RocksTuning.InsertHintsDefault;
 
     /// <summary>Background threads for flushes and compactions. Default 2.</summary>
     public int BackgroundJobs { get; init; } = 2;

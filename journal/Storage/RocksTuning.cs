@@ -33,6 +33,9 @@ public static partial class RocksTuning
     /// </summary>
     public const int CompactionTriggerDefault = 12;
 
+    /// <summary>Memtable inserts with hints by account (<see cref="InsertHintByPrefix"/>) in both stores, unless configured off.</summary>
+    public const bool InsertHintsDefault = true;
+
     /// <summary>The bounds of a compaction trigger: RocksDB slows writes at 20 level-0 files, so a trigger must stay well below.</summary>
     public const int CompactionTriggerMin = 2, CompactionTriggerMax = 16;
 
