@@ -144,6 +144,7 @@ public sealed class LedgerStore : IDisposable
                 StoreRebuilt = rebuilt,
                 OpenElapsed = opened,
                 FilterRefilledKeys = entries.FilterRebuiltKeys,
+                FilterLog = entries.FilterLogApplied,
                 CatalogChanged = catalogChanged,
                 JournalCreated = created,
                 LastRecordNumber = journal.CommittedRecordNumber,

@@ -20,6 +20,34 @@ public sealed partial class EntryStore
     /// <summary>Keys the filter was refilled with from the store at open (0: it was loaded from its file, or the store is new).</summary>
     public long FilterRebuiltKeys { get; }
 
+    /// <summary>The key filter's log beside the store (null: a read-only store), appended by the writer, rotated by each save of the filter.</summary>
+    internal KeyFilterLog? FilterLog { get; }
+
+    /// <summary>What the filter's log added at open to the file's coverage (null: the filter was new or refilled, not loaded).</summary>
+    public KeyFilterLog.Applied? FilterLogApplied { get; }
+
+    /// <summary>Why the filter's log could not be read at open (null: it was, or there was none); the journal top-up then covers its part.</summary>
+    public string? FilterLogUnreadable { get; private set; }
+
+    private KeyFilterLog.Applied? ApplyFilterLog(long checkpoint)
+    {
+        long fileCovered = Filter.Covered;
+        try
+        {
+            var applied = KeyFilterLog.Apply(Directory, Filter, fileCovered, FilterNextAddress, checkpoint, trim: !ReadOnly);
+            Filter.Covered = applied.Covered;
+            FilterNextAddress = applied.NextAddress;
+            return applied;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // bits it set are harmless (a filter ahead of the store is only less precise); its coverage is not claimed
+            FilterLogUnreadable = ex.Message;
+            if (!ReadOnly) KeyFilterLog.DeleteAll(Directory);
+            return null;
+        }
+    }
+
     /// <summary>
     /// Refills the filter from every key the store holds (O(history): only when its file is lost or does not fit, or the
     /// journal after its save cannot be read). Safe while the store writer runs (the background top-up's fallback): the
@@ -89,7 +117,12 @@ public sealed partial class EntryStore
         {
             try
             {
+                // Later chunks go to a new segment; the file covers every chunk appended before (their bits are set),
+                // which may be past the checkpoint's record; once it is saved the older segments are deleted.
+                var (logged, loggedNext, segment) = FilterLog?.Rotate() ?? default;
+                if (logged > watermark) (watermark, nextAddress) = (logged, loggedNext);
                 Filter.Save(FilterPath, watermark, nextAddress);
+                FilterLog?.RetireBefore(segment);
             }
             catch (IOException ex) when (DiskSpace.IsOutOfSpace(ex))
             {

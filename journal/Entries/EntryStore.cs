@@ -72,7 +72,13 @@ public sealed partial class EntryStore : IDisposable
         {
             Filter = loaded;
             FilterNextAddress = filterNext;
+            FilterLogApplied = ApplyFilterLog(LastCheckpoint.RecordNumber);
             _filterLive = loaded.Covered >= LastCheckpoint.RecordNumber; // else recovery tops it up from the journal
+        }
+        if (!readOnly)
+        {
+            if (FilterLogApplied is null) KeyFilterLog.DeleteAll(directory); // a new or refilled filter covers the store: an old log is of no use
+            FilterLog = new KeyFilterLog(directory, FilterLogApplied?.NextSegment ?? 1);
         }
     }
 
@@ -145,9 +151,11 @@ public sealed partial class EntryStore : IDisposable
 
     /// <summary>
     /// Makes everything written so far durable (flushes the memtables and waits), and with it <see cref="LastCheckpoint"/>. Its cost follows one
-    /// memtable, not the history; writers go on meanwhile. Returns the watermark now durable.
+    /// memtable, not the history; writers go on meanwhile. Returns the watermark now durable. With <paramref name="saveFilter"/>
+    /// false (recovery's checkpoint after its replay: a start need not wait for the 128 MiB rewrite) the key filter's file
+    /// is left as it is, its log still covering what came after it.
     /// </summary>
-    public long Checkpoint()
+    public long Checkpoint(bool saveFilter = true)
     {
         if (ReadOnly) return DurableWatermark;
         var checkpoint = LastCheckpoint; // the watermark and the journal address go together; every key up to it is in the filter already
@@ -157,7 +165,7 @@ public sealed partial class EntryStore : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Db.Flush(_flush);
-            if (checkpoint is not null) SaveFilter(watermark, checkpoint.NextAddress);
+            if (checkpoint is not null && saveFilter) SaveFilter(watermark, checkpoint.NextAddress);
         }
         long elapsed = Stopwatch.GetTimestamp() - started;
         Volatile.Write(ref _durableWatermark, watermark);
@@ -185,6 +193,7 @@ public sealed partial class EntryStore : IDisposable
         {
             _disposed = true;
             Db.Dispose(); // the filter policy belongs to the table options (RocksDB took it over)
+            FilterLog?.Dispose();
         }
     }
 

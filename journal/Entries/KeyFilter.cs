@@ -16,8 +16,8 @@ namespace Ledger.Journal.Entries;
 /// it publishes the watermark that covers it, and the prefetcher reads the watermark before the filter, so everything
 /// up to a stamped watermark is in the filter. Bits are only ever set, so a filter that is "ahead" is merely less
 /// precise. On disk (<c>key-filter.bin</c>, written at each checkpoint while complete) it records the record it covers; a
-/// restart tops it up from the journal between that record and the store's checkpoint, in the background once the ledger is
-/// ready (<see cref="Recovery.FilterTopUp"/>).</para>
+/// restart brings it to the store's checkpoint from its log (<see cref="KeyFilterLog"/>: the hashes appended since), and
+/// tops up from the journal only what the log lacks (<see cref="Recovery.FilterTopUp"/>).</para>
 /// <code>
 /// file: magic "LKF1" | version u32 | blocks i64 | covered record i64 | next journal address i64 | crc32c of the bits u32 | reserved u32 | bits (blocks x 64 bytes)
 /// </code>
@@ -90,6 +90,22 @@ public sealed class KeyFilter
         {
             int bit = (int)(h & 511);
             Interlocked.Or(ref Unsafe.Add(ref block, bit >> 6), 1UL << (bit & 63));
+            h = (h >> 9) | (h << 55);
+        }
+    }
+
+    /// <summary>
+    /// Sets the key's bits with plain writes: only while no other thread can reach the filter (applying its log at open),
+    /// where it is about three times faster than <see cref="Add"/>. Not counted: see <see cref="Count"/>.
+    /// </summary>
+    internal void AddUnshared(ulong hash)
+    {
+        ref ulong block = ref BlockOf(hash);
+        ulong h = hash;
+        for (int i = 0; i < BitsPerKey; i++)
+        {
+            int bit = (int)(h & 511);
+            Unsafe.Add(ref block, bit >> 6) |= 1UL << (bit & 63);
             h = (h >> 9) | (h << 55);
         }
     }

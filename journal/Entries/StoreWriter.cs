@@ -24,6 +24,9 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     private int _commands;
     private LedgerCommand? _last; // valid until EndOfBatch: the publish stage (which releases it) runs after this stage
     private Engine.Catalog.HistoryCatalog? _pendingCatalog;
+    private readonly KeyFilterLog? _log;
+    private readonly KeyFilterLog.Hashes _hashes = new();
+    private long _chunkFirst; // the first record the filter's log has no chunk for yet
 
     // Counters (store thread writes, metrics read approximately).
     public long EntriesWritten;
@@ -33,6 +36,8 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     {
         _store = store;
         _next = store.Watermark + 1;
+        _log = store.FilterLog;
+        _chunkFirst = _next;
     }
 
     /// <summary>Commands added since the last <see cref="EndOfBatch"/>.</summary>
@@ -51,7 +56,9 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
             int keyLength = StoreCodec.EntryKey(image.AccountPacked, image.KeySpan, _key);
             int valueLength = StoreCodec.WriteImage(in image, _value);
             _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, valueLength), null);
-            filter.Add(KeyFilter.HashOf(_key.AsSpan(0, keyLength))); // before the watermark that covers it is published
+            ulong hash = KeyFilter.HashOf(_key.AsSpan(0, keyLength));
+            filter.Add(hash); // before the watermark that covers it is published, and before its log's chunk
+            _hashes.Add(hash);
             if (image.IsBundle || image.Kind != EntryKind.Blocking || image.Status == EntryStatus.None) continue;
             int holdKey = StoreCodec.HoldKey(image.Sequence, _key);
             if (image.IsOpenHold) _batch.Put(_key.AsSpan(0, holdKey), _value.AsSpan(0, valueLength), null);
@@ -78,6 +85,15 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         _last = command;
         _next++;
         _commands++;
+        if (_hashes.Bytes >= KeyFilterLog.Hashes.ChunkBytes) AppendChunk(command); // a long batch (a replay's) in several writes
+    }
+
+    /// <summary>The filter's log gets the keys of the records since its last chunk, up to <paramref name="last"/>.</summary>
+    private void AppendChunk(LedgerCommand last)
+    {
+        _log?.Append(_chunkFirst, last.RecordNumber, last.JournalNextAddress, _hashes);
+        _hashes.Clear();
+        _chunkFirst = last.RecordNumber + 1;
     }
 
     public void EndOfBatch()
@@ -89,6 +105,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
             c.HistoryHashAfter, c.AccountsAfter, c.OpenHoldsAfter);
         checkpoint.Write(_checkpoint);
         _batch.Put(StoreCodec.CheckpointKey, _checkpoint, null);
+        if (_chunkFirst <= c.RecordNumber) AppendChunk(c); // every batch's end is a chunk's end (even without keys): so is every store checkpoint
         _store.Db.Write(_batch, _store.WriteOptions);
         _batch.Clear();
         if (_pendingCatalog is not null) _store.CatalogWritten(_pendingCatalog);

@@ -109,7 +109,9 @@ public static class LedgerRecovery
             if (writer is not null && replay.Replayed > 0)
             {
                 long t = Stopwatch.GetTimestamp();
-                store!.Checkpoint(); // what was replayed need not be replayed again
+                // What was replayed need not be replayed again. The filter's file is rewritten only after a top-up from the
+                // journal (its log has that gap); otherwise its log covers the replay until the checkpointer's next save.
+                store!.Checkpoint(saveFilter: filterTopUpTicks > 0);
                 replay.Phases.Checkpoint = Stopwatch.GetTimestamp() - t;
             }
             if (crossing is not null) return Finish(engine, checkpoint, replay, crossing.RecordNumber - 1, null, null, true, crossing.Address, clock);

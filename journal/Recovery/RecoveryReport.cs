@@ -52,6 +52,9 @@ public sealed record RecoveryReport
     /// <summary>Keys the key filter was refilled with from the entry store at open because its file was missing or damaged (0 normally: O(history) otherwise).</summary>
     public long FilterRefilledKeys { get; init; }
 
+    /// <summary>What the key filter's log added at open to its file's coverage (null: the filter was new or refilled).</summary>
+    public KeyFilterLog.Applied? FilterLog { get; init; }
+
     /// <summary>True when the store journaled a new catalog after recovery (the catalog file changed).</summary>
     public bool CatalogChanged { get; init; }
 
@@ -69,6 +72,7 @@ public sealed record RecoveryReport
         if (RecordsReplayed > 0) s.Append('(').Append(Phases.Describe()).Append(") ");
         s.Append(CultureInfo.InvariantCulture, $"after opening the journal and the entry store in {OpenElapsed.TotalSeconds:0.000} s; ");
         s.Append(CultureInfo.InvariantCulture, $"{Accounts} accounts, {OpenHolds} open holds in RAM; state hash {StateHash:x16}");
+        if (FilterLog is { } filterLog) s.Append("; ").Append(filterLog.Describe());
         if (FilterRefilledKeys > 0) s.Append(CultureInfo.InvariantCulture, $"; KEY FILTER REFILLED from {FilterRefilledKeys} stored keys (its file was missing or damaged)");
         if (StoreRebuilt is not null) s.Append("; ENTRY STORE REBUILT from the journal: ").Append(StoreRebuilt);
         if (JournalCut is { } journalCut) s.Append("; JOURNAL CUT: ").Append(journalCut);
