@@ -42,7 +42,7 @@ restart() { # restart <label> <checkout>: a fresh copy of the crash, started, ti
   start_gateway "$2" "$log"
   echo "$1 ready in $READY_S s"
   sleep "${PAUSE:-0}"
-  grep -o 'Ledger recovered: [^;]*;[^;]*\|Read store caught up: .*\|Key filter topped up .*' "$log" | tail -3 | sed 's/^/  /'
+  grep -o "Ledger recovered: [^;]*;[^;]*\|key filter's file at record [^;]*\|Read store caught up: .*\|Key filter topped up .*" "$log" | tail -4 | sed 's/^/  /'
   kill -TERM "$GATEWAY"; wait "$GATEWAY" 2>/dev/null || true; GATEWAY=
 }
 for round in $(seq 1 "$rounds"); do
