@@ -145,12 +145,13 @@ public sealed class LedgerStore : IDisposable
                 OpenElapsed = opened,
                 FilterRefilledKeys = entries.FilterRebuiltKeys,
                 FilterLog = entries.FilterLogApplied,
+                FilterLogUnreadable = entries.FilterLogUnreadable,
                 CatalogChanged = catalogChanged,
                 JournalCreated = created,
                 LastRecordNumber = journal.CommittedRecordNumber,
                 StateHash = catalogChanged || newLedger ? engine.ComputeStateHash() : result.Report.StateHash,
             };
-            var level = report.Damage is not null || rebuilt is not null || report.FilterRefilledKeys > 0 ? LogLevel.Warning : LogLevel.Information;
+            var level = report.Damage is not null || rebuilt is not null || report.FilterRefilledKeys > 0 || report.FilterLogUnreadable is not null ? LogLevel.Warning : LogLevel.Information;
             if (logger?.IsEnabled(level) == true) logger.Log(level, "{Summary}", report.Summary());
             // The filter's gap (its file's coverage .. the checkpoint recovery started from), unless recovery topped it up first
             // because the gap was small beside the replay (LedgerRecovery.TopUpFirstRatio), is filled on its own thread: the

@@ -117,6 +117,8 @@ public sealed partial class EntryStore
         {
             try
             {
+                if (FilterLog?.Stopped is { } stopped && Logger?.IsEnabled(LogLevel.Warning) == true)
+                    Logger.LogWarning("The key filter's log stopped taking keys ({Reason}); the filter's file saved now covers them, and a new segment starts. A crash before this save would have topped the filter up from the journal.", stopped);
                 // Later chunks go to a new segment; the file covers every chunk appended before (their bits are set),
                 // which may be past the checkpoint's record; once it is saved the older segments are deleted.
                 var (logged, loggedNext, segment) = FilterLog?.Rotate() ?? default;

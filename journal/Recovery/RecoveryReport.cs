@@ -55,6 +55,9 @@ public sealed record RecoveryReport
     /// <summary>What the key filter's log added at open to its file's coverage (null: the filter was new or refilled).</summary>
     public KeyFilterLog.Applied? FilterLog { get; init; }
 
+    /// <summary>Why the key filter's log could not be read at open (null: it was, or there was none); the journal top-up covered its part.</summary>
+    public string? FilterLogUnreadable { get; init; }
+
     /// <summary>True when the store journaled a new catalog after recovery (the catalog file changed).</summary>
     public bool CatalogChanged { get; init; }
 
@@ -73,6 +76,7 @@ public sealed record RecoveryReport
         s.Append(CultureInfo.InvariantCulture, $"after opening the journal and the entry store in {OpenElapsed.TotalSeconds:0.000} s; ");
         s.Append(CultureInfo.InvariantCulture, $"{Accounts} accounts, {OpenHolds} open holds in RAM; state hash {StateHash:x16}");
         if (FilterLog is { } filterLog) s.Append("; ").Append(filterLog.Describe());
+        if (FilterLogUnreadable is not null) s.Append("; KEY FILTER'S LOG UNREADABLE (").Append(FilterLogUnreadable).Append("): its part topped up from the journal");
         if (FilterRefilledKeys > 0) s.Append(CultureInfo.InvariantCulture, $"; KEY FILTER REFILLED from {FilterRefilledKeys} stored keys (its file was missing or damaged)");
         if (StoreRebuilt is not null) s.Append("; ENTRY STORE REBUILT from the journal: ").Append(StoreRebuilt);
         if (JournalCut is { } journalCut) s.Append("; JOURNAL CUT: ").Append(journalCut);

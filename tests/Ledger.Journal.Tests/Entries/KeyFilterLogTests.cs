@@ -243,4 +243,21 @@ public class KeyFilterLogTests
             }
         }
     }
+
+    [Test]
+    public void ShouldHoldOnlyWhatCameAfterTheFiltersLastSave()
+    {
+        using var dir = new TempDataDir();
+        string[] Segments() => Directory.GetFiles(dir.Store, "key-filter.*.log");
+        using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
+        StoreHarness.Run(store, [Open(Account(1000)), Post(Posting(Account(1000), "one", 100, 1))]);
+        Assert.That(Segments(), Has.Length.EqualTo(1), "the writer appended the records since the start");
+        store.Entries.Checkpoint();
+        Assert.That(Segments(), Is.Empty, "the save covers them: their segment is deleted, the next one starts at the next append");
+        Assert.That(KeyFilter.Load(Path.Combine(dir.Store, KeyFilter.FileName), out _)!.Covered, Is.EqualTo(store.Entries.LastCheckpoint!.RecordNumber));
+        StoreHarness.Run(store, [Post(Posting(Account(1000), "two", 100, 2))]);
+        Assert.That(Segments(), Has.Length.EqualTo(1));
+        store.Entries.Checkpoint(saveFilter: false);
+        Assert.That(Segments(), Has.Length.EqualTo(1), "a checkpoint that does not save the filter keeps its log");
+    }
 }
