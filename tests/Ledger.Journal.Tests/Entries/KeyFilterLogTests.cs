@@ -44,6 +44,17 @@ public class KeyFilterLogTests
         return true;
     }
 
+    /// <summary>One segment with chunks for records 1..10 and 11..20; returns its path.</summary>
+    private string TwoChunks()
+    {
+        using (var log = new KeyFilterLog(_dir, 1))
+        {
+            Chunk(log, 1, 10);
+            Chunk(log, 11, 20);
+        }
+        return SegmentFiles().Single();
+    }
+
     private string[] SegmentFiles() => Directory.GetFiles(_dir, "key-filter.*.log").Order().ToArray();
 
     [Test]
@@ -90,12 +101,7 @@ public class KeyFilterLogTests
     [TestCase(100, TestName = "ShouldStopAtATornChunkAndCutItAway(a hundred bytes short)")]
     public void ShouldStopAtATornChunkAndCutItAway(int shortBy)
     {
-        using (var log = new KeyFilterLog(_dir, 1))
-        {
-            Chunk(log, 1, 10);
-            Chunk(log, 11, 20);
-        }
-        string segment = SegmentFiles().Single();
+        string segment = TwoChunks();
         long whole = new FileInfo(segment).Length;
         JournalFiles.Truncate(segment, whole - shortBy);
         var filter = new KeyFilter(64 << 10);
@@ -107,12 +113,7 @@ public class KeyFilterLogTests
     [Test]
     public void ShouldRefuseAChunkWithAFlippedBit()
     {
-        using (var log = new KeyFilterLog(_dir, 1))
-        {
-            Chunk(log, 1, 10);
-            Chunk(log, 11, 20);
-        }
-        string segment = SegmentFiles().Single();
+        string segment = TwoChunks();
         JournalFiles.FlipByte(segment, 32 + 20 * 8 + 32 + 5); // a hash of the second chunk
         var filter = new KeyFilter(64 << 10);
         var applied = KeyFilterLog.Apply(_dir, filter, 0, 0, upTo: 20, trim: false);
@@ -146,12 +147,7 @@ public class KeyFilterLogTests
     [Test]
     public void ShouldKeepALogPastTheCheckpointWhenOpenedReadOnly()
     {
-        using (var log = new KeyFilterLog(_dir, 1))
-        {
-            Chunk(log, 1, 10);
-            Chunk(log, 11, 20);
-        }
-        long before = new FileInfo(SegmentFiles().Single()).Length;
+        long before = new FileInfo(TwoChunks()).Length;
         var applied = KeyFilterLog.Apply(_dir, new KeyFilter(64 << 10), 0, 0, upTo: 10, trim: false);
         Assert.That(applied.Covered, Is.EqualTo(10));
         Assert.That(new FileInfo(SegmentFiles().Single()).Length, Is.EqualTo(before), "a read-only store changes no file");
