@@ -21,18 +21,30 @@ internal static class HttpRequestMetrics
         [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Head, HttpMethods.Options];
     private const string OtherMethod = "OTHER";
 
-    private static readonly ConcurrentDictionary<(string Method, string Route), Gauge.Child> Running = new();
-    private static readonly ConcurrentDictionary<(int Code, string Method, string Route), Finished> Done = new();
+    private static readonly ConcurrentDictionary<(string Method, string Route), Route> Routes = new();
 
-    private sealed record Finished(Counter.Child Count, Histogram.Child Seconds);
+    /// <summary>One (method, route)'s label children: its in-progress gauge, and its counter and histogram by status code.</summary>
+    private sealed class Route(string method, string route)
+    {
+        public readonly Gauge.Child Running = LedgerMetrics.HttpInProgress.WithLabels(method, route);
+        private readonly ConcurrentDictionary<int, (Counter.Child Count, Histogram.Child Seconds)> _done = new();
+
+        public (Counter.Child Count, Histogram.Child Seconds) Done(int code) => _done.TryGetValue(code, out var done) ? done : _done.GetOrAdd(code, Create);
+
+        private (Counter.Child, Histogram.Child) Create(int code)
+        {
+            string codeLabel = code.ToString(CultureInfo.InvariantCulture);
+            return (LedgerMetrics.HttpReceived.WithLabels(codeLabel, method, route), LedgerMetrics.HttpDuration.WithLabels(codeLabel, method, route));
+        }
+    }
 
     public static async Task Middleware(HttpContext context, RequestDelegate next)
     {
         long started = Stopwatch.GetTimestamp();
         string method = MethodLabel(context.Request.Method);
-        string route = RouteLabel(context);
-        var running = Running.GetOrAdd((method, route), static key => LedgerMetrics.HttpInProgress.WithLabels(key.Method, key.Route));
-        running.Inc();
+        string path = RouteLabel(context);
+        var route = Routes.GetOrAdd((method, path), static key => new Route(key.Method, key.Route)); // the strings hashed once a request
+        route.Running.Inc();
         int code = StatusCodes.Status500InternalServerError;
         try
         {
@@ -41,14 +53,10 @@ internal static class HttpRequestMetrics
         }
         finally
         {
-            running.Dec();
-            var finished = Done.GetOrAdd((code, method, route), static key =>
-            {
-                string codeLabel = key.Code.ToString(CultureInfo.InvariantCulture);
-                return new Finished(LedgerMetrics.HttpReceived.WithLabels(codeLabel, key.Method, key.Route), LedgerMetrics.HttpDuration.WithLabels(codeLabel, key.Method, key.Route));
-            });
-            finished.Count.Inc();
-            finished.Seconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            route.Running.Dec();
+            var (count, seconds) = route.Done(code);
+            count.Inc();
+            seconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 

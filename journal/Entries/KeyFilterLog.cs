@@ -43,9 +43,8 @@ public sealed class KeyFilterLog : IDisposable
     private SafeFileHandle? _file; // the current segment, created at its first append
     private int _segment;
     private long _length;
-    private bool _stopped;
     private long _lastRecord, _lastNextAddress;
-    private long _chunks, _bytes;
+    private long _chunks;
     private bool _disposed;
 
     /// <param name="nextSegment">The number of the first segment this log writes (<see cref="Applied.NextSegment"/>).</param>
@@ -58,9 +57,8 @@ public sealed class KeyFilterLog : IDisposable
     /// <summary>Why the current segment stopped taking chunks (null: it takes them). Reset by the next rotation.</summary>
     public string? Stopped { get; private set; }
 
-    /// <summary>Chunks and bytes written since open (for figures).</summary>
+    /// <summary>Chunks written since open.</summary>
     public long Chunks => Interlocked.Read(ref _chunks);
-    public long BytesWritten => Interlocked.Read(ref _bytes);
 
     /// <summary>
     /// Appends a chunk: <paramref name="hashes"/>' keys cover records <paramref name="first"/>..<paramref name="last"/>,
@@ -73,11 +71,11 @@ public sealed class KeyFilterLog : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_stopped) return;
+            if (Stopped is not null) return; // later chunks would not continue this segment's coverage: none until the next segment
             var chunk = hashes.Seal(first, last, nextAddress);
             if (_length + chunk.Length > SegmentBytesMax)
             {
-                Stop($"segment {_segment} reached its bound of {SegmentBytesMax} bytes");
+                Stopped = $"segment {_segment} reached its bound of {SegmentBytesMax} bytes";
                 return;
             }
             try
@@ -85,28 +83,16 @@ public sealed class KeyFilterLog : IDisposable
                 _file ??= File.OpenHandle(SegmentPath(_directory, _segment), FileMode.Create, FileAccess.Write, FileShare.Read);
                 RandomAccess.Write(_file, chunk.Span, _length);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                Stop(ex.Message);
-                return;
-            }
-            catch (UnauthorizedAccessException ex)
-            {
-                Stop(ex.Message);
+                Stopped = ex.Message;
                 return;
             }
             _length += chunk.Length;
             _lastRecord = last;
             _lastNextAddress = nextAddress;
             Interlocked.Increment(ref _chunks);
-            Interlocked.Add(ref _bytes, chunk.Length);
         }
-    }
-
-    private void Stop(string reason)
-    {
-        _stopped = true; // later chunks would not continue this segment's coverage: none until the next segment
-        Stopped = reason;
     }
 
     /// <summary>
@@ -119,13 +105,12 @@ public sealed class KeyFilterLog : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_file is not null || _stopped)
+            if (_file is not null || Stopped is not null)
             {
                 _file?.Dispose();
                 _file = null;
                 _segment++;
                 _length = 0;
-                _stopped = false;
                 Stopped = null;
             }
             return (_lastRecord, _lastNextAddress, _segment);
@@ -137,26 +122,14 @@ public sealed class KeyFilterLog : IDisposable
     {
         foreach (var (number, path) in Segments(_directory))
         {
-            if (number < segment) TryDelete(path);
+            if (number < segment) Storage.DurableFiles.TryDelete(path); // one left over is retired at the next save, and only skipped at a start
         }
     }
 
     /// <summary>Deletes every segment (at open, when the filter was not loaded from its file: the log is of no use to it).</summary>
     public static void DeleteAll(string directory)
     {
-        foreach (var (_, path) in Segments(directory)) TryDelete(path);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // the next save retires it again; a leftover segment is only read (and skipped) at a start
-        }
+        foreach (var (_, path) in Segments(directory)) Storage.DurableFiles.TryDelete(path);
     }
 
     public void Dispose()
