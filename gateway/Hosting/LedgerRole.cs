@@ -43,7 +43,8 @@ internal sealed class LedgerRole : IDisposable
     /// </summary>
     public static LedgerRole Start(LedgerRuntime runtime, LedgerOptions options, ILogger logger)
     {
-        var readSettings = ComponentSettings.ReadStore(options);
+        // Compactions wait for the start (journal/Storage/CompactionHold.cs): resumed once the pipeline runs, below.
+        var readSettings = ComponentSettings.ReadStore(options) with { HoldCompactionsAtOpen = true };
         string readDir = Path.Combine(options.DataDir, ReadStore.DirectoryName);
         ReadCatchUp? beside = null;
         LedgerStore store;
@@ -54,7 +55,7 @@ internal sealed class LedgerRole : IDisposable
                 DataDir = options.DataDir,
                 Catalog = runtime.FileCatalog, // the file's; the store may hold a promoted one, which wins (journal/LedgerStore.cs)
                 Engine = ComponentSettings.Engine(options),
-                EntryStore = ComponentSettings.EntryStore(options),
+                EntryStore = ComponentSettings.EntryStore(options) with { HoldCompactionsAtOpen = true },
                 Logger = logger,
                 AlongsideReplay = prefix => beside = ReadCatchUp.BesideRecovery(readDir, readSettings, prefix),
             });
@@ -97,6 +98,8 @@ internal sealed class LedgerRole : IDisposable
         if (runtime.WrapPrefetcher is { } wrapPrefetcher) prefetcher = wrapPrefetcher(prefetcher);
         var host = new EngineHost(store.Engine, new TimedJournal(journal), [readSink, new MetricsSink()], hostSettings, prefetcher, storeWriter);
         host.Start();
+        store.Entries.ResumeCompactions();
+        reads.ResumeCompactions();
         store.Checkpoints.Start();
         readCheckpoints.Start(now: fed > 0); // what the catch-up fed is durable before the first tick: a crash meanwhile does not feed it again
         role.Host = host;

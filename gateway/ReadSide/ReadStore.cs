@@ -59,6 +59,12 @@ public sealed partial class ReadStore : IDisposable
         _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger);
         if (settings.InsertHints) _family.InsertHintByPrefix(ReadCodec.AccountPrefixBytes); // the rows' keys (time, sequence) append without a hint
         _rowsFamily = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger);
+        bool hold = settings.HoldCompactionsAtOpen && !readOnly;
+        if (hold)
+        {
+            _family.SetDisableAutoCompactions(1);
+            _rowsFamily.SetDisableAutoCompactions(1);
+        }
         // Two families, no write-ahead log (the ledger's store): every flush must take both at once (atomic flush), or a
         // kill could leave an index key durable without its row (seen in ReadSideCrashTests before it was set).
         _options = RocksTuning.Database(readOnly, 2).SetCreateMissingColumnFamilies(!readOnly).AtomicFlush();
@@ -70,6 +76,8 @@ public sealed partial class ReadStore : IDisposable
         try
         {
             Rows = Db.GetColumnFamily(ReadCodec.RowsFamily);
+            // Both families' memtables' worth: what a catch-up after a kill feeds at most.
+            if (hold) _compactionHold = new CompactionHold(Db, 2 * settings.WriteBufferBytes * settings.WriteBuffers, Db.GetDefaultColumnFamily(), Rows);
             CheckLayout(readOnly);
             var mark = Db.Get(ReadCodec.WatermarkKey.ToArray());
             _watermark = new WatermarkBox(mark is null ? default : ReadCodec.ReadWatermark(mark));
@@ -84,6 +92,23 @@ public sealed partial class ReadStore : IDisposable
     }
 
     internal RocksDb Db { get; }
+
+    private readonly CompactionHold? _compactionHold;
+
+    /// <summary>True while automatic compactions are held (<see cref="ReadStoreSettings.HoldCompactionsAtOpen"/>).</summary>
+    public bool CompactionsHeld => _compactionHold?.Held ?? false;
+
+    /// <summary>Lets compactions held since the open run (the start is done). Does nothing when none are held or the store is closed.</summary>
+    public void ResumeCompactions()
+    {
+        lock (_gate)
+        {
+            if (!_disposed) _compactionHold?.Resume();
+        }
+    }
+
+    /// <summary>The writer wrote a batch of <paramref name="bytes"/>: a hold lets go past its budget.</summary>
+    internal void Wrote(long bytes) => _compactionHold?.Wrote(bytes);
 
     /// <summary>The <c>rows</c> column family: every entry's row once, keyed by (time, sequence).</summary>
     internal ColumnFamilyHandle Rows { get; }

@@ -30,6 +30,13 @@ public sealed record ReadStoreSettings
     /// </summary>
     public bool WriteAheadLog { get; init; }
 
+    /// <summary>
+    /// Open (writable) with automatic compactions held until <see cref="ReadStore.ResumeCompactions"/> or until the store
+    /// has written its memtables' worth (<see cref="CompactionHold"/>): the ledger's start sets it, so a compaction a kill
+    /// left undone does not run beside the catch-up and recovery. Default false.
+    /// </summary>
+    public bool HoldCompactionsAtOpen { get; init; }
+
     /// <summary>Entries a statement page examines at most when filters skip most of them; past it the page ends early with a cursor. Default 100 000.</summary>
     public int ScanBudget { get; init; } = 100_000;
 

@@ -48,11 +48,14 @@ public sealed partial class EntryStore : IDisposable
             .SetMemtablePrefixBloomSizeRatio(0.05);
         if (settings.InsertHints) _family.InsertHintByPrefix(StoreCodec.AccountPrefixBytes);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
+        bool hold = settings.HoldCompactionsAtOpen && !readOnly;
+        if (hold) _family.SetDisableAutoCompactions(1);
         _options = Storage.RocksTuning.Database(readOnly, settings.BackgroundJobs);
         if (settings.Statistics) _options.EnableStatistics();
         Db = readOnly
             ? RocksDb.OpenReadOnly(_options, directory, new ColumnFamilies(_family), false)
             : RocksDb.Open(_options, directory, new ColumnFamilies(_family));
+        if (hold) _compactionHold = new Storage.CompactionHold(Db, settings.WriteBufferBytes * settings.WriteBuffers, Db.GetDefaultColumnFamily());
         LastCheckpoint = ReadCheckpoint();
         _watermark = LastCheckpoint?.RecordNumber ?? 0;
         _durableWatermark = _watermark;
@@ -83,6 +86,22 @@ public sealed partial class EntryStore : IDisposable
     }
 
     private volatile bool _filterLive;
+    private readonly Storage.CompactionHold? _compactionHold;
+
+    /// <summary>True while automatic compactions are held (<see cref="EntryStoreSettings.HoldCompactionsAtOpen"/>).</summary>
+    public bool CompactionsHeld => _compactionHold?.Held ?? false;
+
+    /// <summary>Lets compactions held since the open run (the start is done). Does nothing when none are held or the store is closed.</summary>
+    public void ResumeCompactions()
+    {
+        lock (_gate)
+        {
+            if (!_disposed) _compactionHold?.Resume();
+        }
+    }
+
+    /// <summary>The writer wrote a batch of <paramref name="bytes"/>: a hold lets go past its budget.</summary>
+    internal void Wrote(long bytes) => _compactionHold?.Wrote(bytes);
 
     internal RocksDb Db { get; }
 

@@ -44,6 +44,13 @@ public sealed record EntryStoreSettings
     /// </summary>
     public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Open (writable) with automatic compactions held until <see cref="EntryStore.ResumeCompactions"/> or until the store
+    /// has written its memtables' worth (<see cref="Storage.CompactionHold"/>): the ledger's start sets it, so a compaction
+    /// a kill left undone does not run beside the replay. Default false (compactions run from the open).
+    /// </summary>
+    public bool HoldCompactionsAtOpen { get; init; }
+
     /// <summary>Keep RocksDB's statistics (block cache and bloom counters; costs a few per cent). Default false; the perf harness turns it on.</summary>
     public bool Statistics { get; init; }
 

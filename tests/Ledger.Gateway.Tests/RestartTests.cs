@@ -39,6 +39,9 @@ public sealed class RestartTests
             }
 
             await using var second = await GatewayServer.StartOnAsync(dataDir);
+            // The start held both stores' compactions (none ran beside recovery) and let them go before ready.
+            Assert.That((second.Runtime.Store!.Entries.Settings.HoldCompactionsAtOpen, second.Runtime.Reads!.Settings.HoldCompactionsAtOpen), Is.EqualTo((true, true)));
+            Assert.That((second.Runtime.Store.Entries.CompactionsHeld, second.Runtime.Reads.CompactionsHeld), Is.EqualTo((false, false)), "resumed once ready");
             using var again = await second.ClientAsync();
             Assert.That(await again.GetStringAsync(account.Balances), Is.EqualTo(balancesBefore));
             Assert.That(await again.GetStringAsync(account.Statement), Is.EqualTo(statementBefore));
