@@ -97,7 +97,10 @@ public sealed class KeyFilter
     /// <summary>
     /// Sets the key's bits with plain writes: only while no other thread can reach the filter (applying its log at open),
     /// where it is about three times faster than <see cref="Add"/>. Not counted: see <see cref="Count"/>.
+    /// Compiled optimized at once: it runs millions of times in the first second of a start, before tiered compilation
+    /// has promoted anything (as tier-0 code it was 8 % of a restart's samples; docs/decisions.md, "Start-up code runs unoptimized").
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AddUnshared(ulong hash)
     {
         ref ulong block = ref BlockOf(hash);
