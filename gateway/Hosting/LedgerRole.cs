@@ -101,7 +101,9 @@ internal sealed class LedgerRole : IDisposable
         store.Entries.ResumeCompactions();
         reads.ResumeCompactions();
         store.Checkpoints.Start();
-        readCheckpoints.Start(now: fed > 0); // what the catch-up fed is durable before the first tick: a crash meanwhile does not feed it again
+        // What the catch-up fed is durable before the first tick: a crash meanwhile does not feed it again. The read
+        // store's ticks fall halfway between the entry store's: their flushes (and the key filter's rewrite) never coincide.
+        readCheckpoints.Start(now: fed > 0, firstAfter: ComponentSettings.CheckpointEvery(options) / 2);
         role.Host = host;
         role._stoppable = host;
         if (!string.IsNullOrWhiteSpace(options.Kafka.BootstrapServers))

@@ -39,19 +39,24 @@ public sealed class Checkpointer : IDisposable
 
     /// <param name="now">Checkpoint at once, then every <c>every</c>: after a catch-up from the journal at start, so a
     /// crash before the first tick does not make the next start feed the same records again.</param>
-    public void Start(bool now = false)
+    /// <param name="firstAfter">The first tick's wait, when not <c>every</c>: two checkpointers started together with
+    /// different first waits never flush at the same moment (their bursts of flush CPU and disk writes do not add up).</param>
+    public void Start(bool now = false, TimeSpan firstAfter = default)
     {
         if (_thread is not null) throw new InvalidOperationException("The checkpointer is already started.");
+        if (firstAfter < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(firstAfter), firstAfter, "The first wait cannot be negative.");
         var token = _stop.Token;
-        _thread = new Thread(() => Run(now, token)) { Name = "checkpoint " + _name, IsBackground = true };
+        var wait = firstAfter > TimeSpan.Zero ? firstAfter : _every;
+        _thread = new Thread(() => Run(now, wait, token)) { Name = "checkpoint " + _name, IsBackground = true };
         _thread.Start();
     }
 
-    private void Run(bool now, CancellationToken token)
+    private void Run(bool now, TimeSpan wait, CancellationToken token)
     {
-        while (now || !token.WaitHandle.WaitOne(_every))
+        while (now || !token.WaitHandle.WaitOne(wait))
         {
             now = false;
+            wait = _every;
             if (!_hasNew()) continue;
             try
             {

@@ -147,6 +147,7 @@ public sealed class KeyFilter
             Span<byte> header = stackalloc byte[HeaderBytes];
             header.Clear();
             file.Write(header);
+            var behind = new WriteBehind(file); // the 128 MiB reach the disk a window at a time, not in one fsync
             byte[] chunk = new byte[1 << 20];
             uint crc = 0;
             for (int offset = 0; offset < words.Length; offset += chunk.Length)
@@ -155,6 +156,7 @@ public sealed class KeyFilter
                 words.Slice(offset, length).CopyTo(chunk);
                 crc = Crc32C.Append(crc, chunk.AsSpan(0, length));
                 file.Write(chunk, 0, length);
+                behind.Written();
             }
             BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
             BinaryPrimitives.WriteInt32LittleEndian(header[4..], Version);
