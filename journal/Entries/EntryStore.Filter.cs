@@ -82,6 +82,15 @@ public sealed partial class EntryStore
         _filterLive = true;
     }
 
+    /// <summary>
+    /// Whether the periodic checkpoint rewrites the filter's file: no log to cover what came after the file, a log that
+    /// stopped taking keys, a last save that could not be made, or a log that holds
+    /// <see cref="EntryStoreSettings.KeyFilterSaveAfterLogBytes"/> or more (the segments a start found included). Else the
+    /// file stays and the log covers the rest: a restart applies at most about that much log.
+    /// </summary>
+    internal bool FilterSaveDue =>
+        FilterLog is null || FilterLog.Stopped is not null || FilterNotSaved is not null || FilterLog.Length >= Settings.KeyFilterSaveAfterLogBytes;
+
     /// <summary>Free space the key filter's rewrite leaves untouched (the journal and the stores need it more than the filter).</summary>
     public const long FilterSpareBytes = 64L << 20;
 

@@ -152,7 +152,7 @@ public sealed partial class EntryStore : IDisposable
 
     /// <summary>A checkpoint thread for this store (start it once the pipeline runs).</summary>
     public Checkpointer Checkpointer(Microsoft.Extensions.Logging.ILogger? logger) =>
-        new("entry store", () => DurableWatermark != Watermark, () => Checkpoint(), Settings.CheckpointEvery, logger);
+        new("entry store", () => DurableWatermark != Watermark, () => Checkpoint(saveFilter: FilterSaveDue), Settings.CheckpointEvery, logger);
 
     public StoreWriter Writer()
     {

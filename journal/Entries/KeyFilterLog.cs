@@ -8,13 +8,14 @@ namespace Ledger.Journal.Entries;
 
 /// <summary>
 /// The key filter's log: the hash of every key the store writer adds, appended beside the store once per store batch, so
-/// that a start brings the filter from its saved file (<c>key-filter.bin</c>, rewritten at each checkpoint) up to the
+/// that a start brings the filter from its saved file (<c>key-filter.bin</c>, rewritten by a checkpoint once this log is long enough) up to the
 /// store's own checkpoint (which moves with every memtable flush, between two saves) by reading 8 bytes a key — instead
 /// of topping it up from the journal's records, or asking RocksDB for every key of the replay while it is incomplete.
 /// <para>Segments: <c>key-filter.&lt;n&gt;.log</c>. Each filter save first starts a new segment (<see cref="Rotate"/>),
 /// saves the file as covering everything appended before, then deletes the older segments (<see cref="RetireBefore"/>),
-/// so the log holds about one checkpoint interval of keys (8 bytes each) and a crash at any point leaves a file plus a
-/// continuous chain of chunks after it.</para>
+/// so the log holds what came after the last save — at most about <see cref="EntryStoreSettings.KeyFilterSaveAfterLogBytes"/>
+/// (8 bytes a key), as the periodic checkpoint saves once it holds that much — and a crash at any point leaves a file
+/// plus a continuous chain of chunks after it.</para>
 /// <para>Not fsynced: a SIGKILL leaves what was written in the page cache; a power cut may lose or tear the tail, which
 /// the checksum finds; <see cref="Apply"/> stops at the first chunk that does not continue the coverage, and the journal
 /// top-up fills what is left (correct, slower: as without the log). A failed append (a full disk) stops the segment
@@ -43,6 +44,7 @@ public sealed class KeyFilterLog : IDisposable
     private SafeFileHandle? _file; // the current segment, created at its first append
     private int _segment;
     private long _length;
+    private long _earlierBytes;
     private long _lastRecord, _lastNextAddress;
     private long _chunks;
     private bool _disposed;
@@ -52,6 +54,22 @@ public sealed class KeyFilterLog : IDisposable
     {
         _directory = directory;
         _segment = nextSegment;
+        foreach (var (number, path) in Segments(directory))
+        {
+            if (number < nextSegment) _earlierBytes += new FileInfo(path).Length; // a start's segments, until a save retires them
+        }
+    }
+
+    /// <summary>
+    /// Bytes the log holds after the filter's file: the segments found at the open (until the next rotation, which a save
+    /// follows by retiring them) and the current one. A start reads about this much.
+    /// </summary>
+    public long Length
+    {
+        get
+        {
+            lock (_gate) return _earlierBytes + _length;
+        }
     }
 
     /// <summary>Why the current segment stopped taking chunks (null: it takes them). Reset by the next rotation.</summary>
@@ -111,6 +129,7 @@ public sealed class KeyFilterLog : IDisposable
                 _file = null;
                 _segment++;
                 _length = 0;
+                _earlierBytes = 0;
                 Stopped = null;
             }
             return (_lastRecord, _lastNextAddress, _segment);

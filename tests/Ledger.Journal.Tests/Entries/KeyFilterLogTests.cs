@@ -256,4 +256,51 @@ public class KeyFilterLogTests
         store.Entries.Checkpoint(saveFilter: false);
         Assert.That(Segments(), Has.Length.EqualTo(1), "a checkpoint that does not save the filter keeps its log");
     }
+
+    [Test]
+    public void ShouldLeaveTheFiltersFileToItsLogUntilTheLogIsLongEnoughAtPeriodicCheckpoints()
+    {
+        using var dir = new TempDataDir();
+        string file = Path.Combine(dir.Store, KeyFilter.FileName);
+        var settings = StoreHarness.Options(dir.Path);
+        settings = settings with { EntryStore = settings.EntryStore with { KeyFilterSaveAfterLogBytes = 2_048 } };
+        using var store = LedgerStore.Open(settings);
+        StoreHarness.Run(store, [Open(Account(1000)), Post(Posting(Account(1000), "first", 100, 1))]);
+        store.Entries.Checkpoint();
+        long saved = KeyFilter.Load(file, out _)!.Covered;
+        Assert.That(store.Entries.FilterSaveDue, Is.False, "saved, and nothing logged since");
+
+        StoreHarness.Run(store, [Post(Posting(Account(1000), "second", 100, 2))]);
+        Assert.That(store.Entries.FilterLog!.Length, Is.GreaterThan(0).And.LessThan(2_048));
+        Assert.That(store.Entries.FilterSaveDue, Is.False, "a short log is cheaper to apply at a start than the file to rewrite now");
+        store.Entries.Checkpoint(saveFilter: store.Entries.FilterSaveDue);
+        Assert.That(KeyFilter.Load(file, out _)!.Covered, Is.EqualTo(saved), "the file stays as it was");
+        Assert.That(store.Entries.DurableWatermark, Is.EqualTo(store.Entries.Watermark), "the store's checkpoint moved all the same");
+
+        var many = Enumerable.Range(3, 300).Select(i => Post(Posting(Account(1000), "more-" + i, 100, i))).ToArray();
+        StoreHarness.Run(store, many);
+        Assert.That(store.Entries.FilterLog!.Length, Is.GreaterThanOrEqualTo(2_048));
+        Assert.That(store.Entries.FilterSaveDue, Is.True, "the log holds enough: the next tick saves");
+        store.Entries.Checkpoint(saveFilter: store.Entries.FilterSaveDue);
+        Assert.That(KeyFilter.Load(file, out _)!.Covered, Is.EqualTo(store.Entries.LastCheckpoint!.RecordNumber));
+        Assert.That(store.Entries.FilterSaveDue, Is.False);
+    }
+
+    [Test]
+    public void ShouldCountTheSegmentsAStartFoundUntilASaveRetiresThem()
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "key-filter.3.log"), new byte[5_000]);
+        File.WriteAllBytes(Path.Combine(_dir, "key-filter.4.log"), new byte[3_000]);
+        using var log = new KeyFilterLog(_dir, 5);
+        Assert.That(log.Length, Is.EqualTo(8_000), "a start reads them: they count against the save bound");
+        Chunk(log, 1, 10);
+        Assert.That(log.Length, Is.GreaterThan(8_000));
+        log.Rotate();
+        Assert.That(log.Length, Is.Zero, "the save that follows the rotation retires them");
+    }
+
+    [TestCase(-1L)]
+    [TestCase(KeyFilterLog.SegmentBytesMax)]
+    public void ShouldRefuseASaveBoundALogSegmentCouldNotReach(long bytes) =>
+        Assert.That(() => new EntryStoreSettings { KeyFilterSaveAfterLogBytes = bytes }.Validate(), Throws.ArgumentException.With.Message.Contains("KeyFilterSaveAfterLogBytes"));
 }
