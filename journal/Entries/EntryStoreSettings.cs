@@ -47,9 +47,9 @@ public sealed record EntryStoreSettings
     /// <summary>
     /// The periodic checkpoint rewrites the key filter's file (<see cref="KeyFilterBytes"/>, 128 MiB by default) only once
     /// the filter's log holds this many bytes after it (8 a key): a start applies at most about this much log (64 MiB,
-    /// 8 M keys: ~0.45 s). Below the 100-entry peak this saves most
-    /// rewrites (at 45 K entries/s the log takes about 2.5 min to fill it instead of one rewrite every 30 s). 0: at every
-    /// checkpoint. Explicit checkpoints (a clean close, the replay tool) always rewrite it.
+    /// 8 M keys: ~0.45 s). Below the 100-entry peak this saves most rewrites (at 45 K entries/s the log takes about
+    /// 2.5 min to fill it, against one rewrite every 30 s before). 0: at every checkpoint. An explicit checkpoint (the
+    /// one a clean close takes) always rewrites it.
     /// </summary>
     public long KeyFilterSaveAfterLogBytes { get; init; } = 64L << 20;
 

@@ -5,8 +5,9 @@ namespace Ledger.Journal.Storage;
 /// <summary>
 /// Hands a large file's bytes to the disk while they are written, one window at a time, so the file's final fsync
 /// finds little left to do. Without it a 128 MiB file written into the page cache and fsynced at once puts 128 MiB in
-/// front of the disk in one go, and the journal's small commits (every 201 waits on one) queue behind it: the key
-/// filter's rewrite at each checkpoint showed as a stall of 0.5-1.4 s in an open-loop run (docs/perf.md). Here each full
+/// front of the disk in one go, and the journal's small commits (every 201 waits on one) queue behind it: a 4 KiB O_DSYNC
+/// write beside the key filter's 128 MiB rewrite waited up to 37-51 ms, 7-15 ms with the file written behind
+/// (perf/profile/write-behind-probe.py, docs/perf.md "Checkpoints off the tail"). Here each full
 /// window's write-out is started (sync_file_range WRITE) and the window before it is waited for, so at most two windows
 /// are ever in flight. It is advice to the kernel only: durability still comes from the caller's fsync, and where
 /// sync_file_range is missing (not Linux) or refused it does nothing.
