@@ -83,13 +83,17 @@ public sealed partial class EntryStore
     }
 
     /// <summary>
-    /// Whether the periodic checkpoint rewrites the filter's file: no log to cover what came after the file, a log that
-    /// stopped taking keys, a last save that could not be made, or a log that holds
+    /// Whether the periodic checkpoint rewrites the filter's file: no file the log continues (a new store, or a filter
+    /// refilled from the store: a start without one refills from the store again, O(history)), no log to cover what came
+    /// after the file, a log that stopped taking keys, a last save that could not be made, or a log that holds
     /// <see cref="EntryStoreSettings.KeyFilterSaveAfterLogBytes"/> or more (the segments a start found included). Else the
     /// file stays and the log covers the rest: a restart applies at most about that much log.
     /// </summary>
     internal bool FilterSaveDue =>
-        FilterLog is null || FilterLog.Stopped is not null || FilterNotSaved is not null || FilterLog.Length >= Settings.KeyFilterSaveAfterLogBytes;
+        !_filterFileSaved || FilterLog is null || FilterLog.Stopped is not null || FilterNotSaved is not null ||
+        FilterLog.Length >= Settings.KeyFilterSaveAfterLogBytes;
+
+    private volatile bool _filterFileSaved; // a file the log continues is on disk: loaded at the open, or saved since
 
     /// <summary>Free space the key filter's rewrite leaves untouched (the journal and the stores need it more than the filter).</summary>
     public const long FilterSpareBytes = 64L << 20;
@@ -134,6 +138,7 @@ public sealed partial class EntryStore
                 if (logged > watermark) (watermark, nextAddress) = (logged, loggedNext);
                 Filter.Save(FilterPath, watermark, nextAddress);
                 FilterLog?.RetireBefore(segment);
+                _filterFileSaved = true;
             }
             catch (IOException ex) when (DiskSpace.IsOutOfSpace(ex))
             {

@@ -74,6 +74,7 @@ public sealed partial class EntryStore : IDisposable
         else
         {
             Filter = loaded;
+            _filterFileSaved = true;
             FilterNextAddress = filterNext;
             FilterLogApplied = ApplyFilterLog(LastCheckpoint.RecordNumber);
             _filterLive = loaded.Covered >= LastCheckpoint.RecordNumber; // else recovery tops it up from the journal

@@ -266,7 +266,9 @@ public class KeyFilterLogTests
         settings = settings with { EntryStore = settings.EntryStore with { KeyFilterSaveAfterLogBytes = 2_048 } };
         using var store = LedgerStore.Open(settings);
         StoreHarness.Run(store, [Open(Account(1000)), Post(Posting(Account(1000), "first", 100, 1))]);
-        store.Entries.Checkpoint();
+        Assert.That(File.Exists(file), Is.False);
+        Assert.That(store.Entries.FilterSaveDue, Is.True, "no file yet for the log to continue: a start without one would refill the filter from the whole store");
+        store.Entries.Checkpoint(saveFilter: store.Entries.FilterSaveDue);
         long saved = KeyFilter.Load(file, out _)!.Covered;
         Assert.That(store.Entries.FilterSaveDue, Is.False, "saved, and nothing logged since");
 
