@@ -107,8 +107,8 @@ public sealed partial class ReadStore : IDisposable
         }
     }
 
-    /// <summary>The writer wrote a batch of <paramref name="bytes"/>: a hold lets go past its budget.</summary>
-    internal void Wrote(long bytes) => _compactionHold?.Wrote(bytes);
+    /// <summary>The writer wrote <paramref name="batch"/>: a hold lets go past its budget.</summary>
+    internal void Wrote(WriteBatch batch) => _compactionHold?.Wrote(batch);
 
     /// <summary>The <c>rows</c> column family: every entry's row once, keyed by (time, sequence).</summary>
     internal ColumnFamilyHandle Rows { get; }

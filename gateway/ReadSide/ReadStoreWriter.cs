@@ -212,7 +212,7 @@ public sealed class ReadStoreWriter : IDisposable
         ReadCodec.WriteWatermark(_watermark, _value);
         _batch.Put(ReadCodec.WatermarkKey, _value.AsSpan(0, 25), null);
         _store.Db.Write(_batch, _store.WriteOptions);
-        _store.Wrote(_batch.AsSpan().Length);
+        _store.Wrote(_batch);
         _batch.Clear();
         _pending.Clear();
         _pendingIndex.Clear();

@@ -101,8 +101,8 @@ public sealed partial class EntryStore : IDisposable
         }
     }
 
-    /// <summary>The writer wrote a batch of <paramref name="bytes"/>: a hold lets go past its budget.</summary>
-    internal void Wrote(long bytes) => _compactionHold?.Wrote(bytes);
+    /// <summary>The writer wrote <paramref name="batch"/>: a hold lets go past its budget.</summary>
+    internal void Wrote(WriteBatch batch) => _compactionHold?.Wrote(batch);
 
     internal RocksDb Db { get; }
 

@@ -107,7 +107,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         _batch.Put(StoreCodec.CheckpointKey, _checkpoint, null);
         if (_chunkFirst <= c.RecordNumber) AppendChunk(c); // every batch's end is a chunk's end (even without keys): so is every store checkpoint
         _store.Db.Write(_batch, _store.WriteOptions);
-        _store.Wrote(_batch.AsSpan().Length);
+        _store.Wrote(_batch);
         _batch.Clear();
         if (_pendingCatalog is not null) _store.CatalogWritten(_pendingCatalog);
         _pendingCatalog = null;

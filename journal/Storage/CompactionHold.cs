@@ -11,7 +11,7 @@ namespace Ledger.Journal.Storage;
 /// memtables' worth: a catch-up after a kill is at most what its memtables held), so a rebuild from the whole journal,
 /// or a start nobody ends, never piles up sorted runs without end. Only the store's writer calls <see cref="Wrote"/>;
 /// <see cref="Resume"/> may come from any thread, once or more.</para>
-/// Usage: <c>if (hold) family.SetDisableAutoCompactions(1); ... _hold = new CompactionHold(db, budget, families); ... _hold.Wrote(batch.Size); ... _hold.Resume();</c>
+/// Usage: <c>if (hold) family.SetDisableAutoCompactions(1); ... _hold = new CompactionHold(db, budget, families); ... _hold.Wrote(batch); ... _hold.Resume();</c>
 /// </summary>
 public sealed class CompactionHold
 {
@@ -36,11 +36,11 @@ public sealed class CompactionHold
     /// <summary>True until <see cref="Resume"/> (or the budget) let go.</summary>
     public bool Held => Volatile.Read(ref _held) == 1;
 
-    /// <summary>The writer wrote <paramref name="bytes"/> to the store; past the budget, compactions resume.</summary>
-    public void Wrote(long bytes)
+    /// <summary>The writer wrote <paramref name="batch"/> to the store; past the budget, compactions resume. Once let go it costs a read.</summary>
+    public void Wrote(WriteBatch batch)
     {
         if (!Held) return;
-        _written += bytes;
+        _written += batch.AsSpan().Length; // a native call: only while held
         if (_written > Budget) Resume();
     }
 

@@ -12,21 +12,21 @@ namespace Ledger.Journal.Tests;
 /// </summary>
 public class CompactionHoldTests
 {
-    private string _dir = null!;
+    private TempDataDir _dir = null!;
 
     [SetUp]
     public void CreateDirectory()
     {
-        _dir = Directory.CreateTempSubdirectory("ledger-compaction-hold-").FullName;
+        _dir = new TempDataDir();
         _deposits = 0;
     }
 
     [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_dir, recursive: true);
+    public void DeleteDirectory() => _dir.Dispose();
 
     private LedgerStoreSettings Held()
     {
-        var options = StoreHarness.Options(_dir);
+        var options = StoreHarness.Options(_dir.Path);
         return options with { EntryStore = options.EntryStore with { WriteBufferBytes = 4L << 20, WriteBuffers = 2, HoldCompactionsAtOpen = true } };
     }
 
@@ -51,9 +51,9 @@ public class CompactionHoldTests
             Assert.That(store.Entries.CompactionsHeld, Is.False);
             store.Entries.ResumeCompactions(); // again: nothing
         }
-        using (var store = LedgerStore.Open(StoreHarness.Options(_dir)))
+        using (var store = LedgerStore.Open(StoreHarness.Options(_dir.Path)))
             Assert.That(store.Entries.CompactionsHeld, Is.False, "not asked: compactions run from the open");
-        using var readOnly = EntryStore.Open(Path.Combine(_dir, EntryStore.DirectoryName), Held().EntryStore, readOnly: true);
+        using var readOnly = EntryStore.Open(_dir.Store, Held().EntryStore, readOnly: true);
         Assert.That(readOnly.CompactionsHeld, Is.False, "a read-only open compacts nothing");
     }
 
