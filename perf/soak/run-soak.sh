@@ -37,6 +37,8 @@ trap cleanup EXIT
 
 # shellcheck source=perf/soak/gateway.sh
 source perf/soak/gateway.sh # the working directory is the repository root (cd above)
+# The data directory's size in MiB: a compaction may delete a file while du walks it (du then fails, which -e would stop on).
+dir_mib() { { du -sm "$1" 2>/dev/null || true; } | cut -f1; }
 metric() { curl -s $URL/metrics | awk -v m="$1" '$1 == m { printf "%.0f", $2; found=1 } END { if (!found) printf "-" }'; }
 mib() { [ "$1" = "-" ] && echo "-" || awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
 
@@ -66,7 +68,7 @@ run() {
     gc=$(mib "$(metric ledger_memory_gc_heap_bytes)")
     rsize=$(mib "$(metric ledger_read_store_bytes)")
     rlag=$(metric ledger_read_store_lag_records)
-    size=$(du -sm "$DATA" | cut -f1)
+    size=$(dir_mib "$DATA")
     echo "$result" | awk -v t=$((i * SLICE)) -v rss="$rss" -v gc="$gc" -v rs="$rsize" -v rl="$rlag" -v size="$size" '{
       for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
       printf "%-6s %9.0f %11.0f %8.2f %8.2f %8s %8s %9s %9s %9s%s\n", t, v["rps"], v["entries_per_s"], v["p50_ms"], v["p99_ms"], rss, gc, rs, rl, size,
@@ -80,7 +82,7 @@ run() {
   local caught; caught=$(grep -o 'Read store caught up: .*' "$log" | tail -1 || true)
   local recovered; recovered=$(grep -o 'Ledger recovered: [^;]*' "$log" | tail -1 || true)
   local rss_after; rss_after=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' /proc/$GATEWAY/status)
-  echo "restart after SIGKILL: ready in ${restart} s, RSS ${rss_after} MiB; ${recovered:-}; ${caught:-no read store line (baseline)}; data dir $(du -sm "$DATA" | cut -f1) MiB" | tee -a "$OUT/slices.txt"
+  echo "restart after SIGKILL: ready in ${restart} s, RSS ${rss_after} MiB; ${recovered:-}; ${caught:-no read store line (baseline)}; data dir $(dir_mib "$DATA") MiB" | tee -a "$OUT/slices.txt"
   stop_gateway
   rm -rf "$DATA"; DATA=
 }
