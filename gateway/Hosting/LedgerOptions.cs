@@ -179,6 +179,13 @@ public sealed class StorageOptions
     public bool InsertHints { get; set; } = ComponentSettings.Defaults.EntryStore.InsertHints;
 
     /// <summary>
+    /// Both stores' compactions run at the lowest CPU priority (<see cref="Ledger.Journal.Storage.RocksTuning.LowerCompactionPriority"/>):
+    /// they take the CPU the pipeline and Kestrel leave. Default true (docs/perf.md, "Compactions at low priority").
+    /// Once lowered in a process it stays lowered.
+    /// </summary>
+    public bool CompactionsLowPriority { get; set; } = true;
+
+    /// <summary>
     /// Seconds between probes after a write failed (the disk full, a store that cannot flush): each probe writes and
     /// syncs a small file in the data directory; once that works the ledger role restarts in process (recovery from the
     /// journal) and takes writes again, no operator restart. Default 5.

@@ -238,6 +238,7 @@ public sealed class LedgerRuntime : IDisposable
     public void Start()
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
+        if (_options.Storage.CompactionsLowPriority) Journal.Storage.RocksTuning.LowerCompactionPriority(); // both roles' stores
         try
         {
             if (_options.IsStatementsRole)

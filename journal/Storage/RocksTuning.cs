@@ -139,6 +139,29 @@ public static partial class RocksTuning
         return options;
     }
 
+    /// <summary>
+    /// Compactions run at the lowest CPU priority (nice 19) from their next job on, in the whole process: RocksDB's default
+    /// environment's compaction pool, which every store shares. They then take the cores the pipeline and Kestrel leave,
+    /// instead of a share beside them: a merge of a few hundred MB no longer delays the 201s it runs beside. Flushes keep
+    /// their priority (a flush that falls behind stops the writes). RocksDB only lowers a pool's priority, never raises it
+    /// back, so this holds until the process ends. Measured in docs/perf.md ("Compactions at low priority").
+    /// </summary>
+    public static void LowerCompactionPriority()
+    {
+        IntPtr env = CreateDefaultEnv(); // a wrapper of Env::Default(); destroying it leaves the environment itself alone
+        try { LowerThreadPoolCpuPriority(env); }
+        finally { DestroyEnv(env); }
+    }
+
+    [LibraryImport("rocksdb", EntryPoint = "rocksdb_create_default_env")]
+    private static partial IntPtr CreateDefaultEnv();
+
+    [LibraryImport("rocksdb", EntryPoint = "rocksdb_env_lower_thread_pool_cpu_priority")]
+    private static partial void LowerThreadPoolCpuPriority(IntPtr env);
+
+    [LibraryImport("rocksdb", EntryPoint = "rocksdb_env_destroy")]
+    private static partial void DestroyEnv(IntPtr env);
+
     [LibraryImport("rocksdb", EntryPoint = "rocksdb_get_options_from_string", StringMarshalling = StringMarshalling.Utf8)]
     private static partial void GetOptionsFromString(IntPtr baseOptions, string options, IntPtr newOptions, out IntPtr error);
 

@@ -1,0 +1,60 @@
+using Ledger.Journal.Storage;
+using NUnit.Framework;
+using RocksDbSharp;
+
+namespace Ledger.Journal.Tests;
+
+/// <summary>
+/// Compactions at the lowest CPU priority (RocksTuning.LowerCompactionPriority): the compaction pool's threads run at
+/// nice 19 from their next job on, the flush pool's keep the process's priority. Process-wide and one-way, so it is
+/// checked once, here; the rest of this test process compacts at low priority after it, which no other test times.
+/// </summary>
+public class CompactionPriorityTests
+{
+    [Test]
+    public void ShouldRunCompactionsAtNice19AndLeaveFlushesAlone()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("thread priorities are read from /proc");
+        using var dir = new TempDataDir();
+        RocksTuning.LowerCompactionPriority();
+        var options = RocksTuning.Database(readOnly: false, backgroundJobs: 2);
+        using (var db = RocksDb.Open(options, dir.Path))
+        {
+            for (int file = 0; file < 3; file++)
+            {
+                for (int key = 0; key < 1000; key++) db.Put($"key-{key:D5}", $"value-{file}-{key}");
+                db.Flush(new FlushOptions().SetWaitForFlush(true)); // a flush job (high pool), then a file to merge
+            }
+            db.CompactRange((byte[]?)null, null); // a compaction job (low pool): its thread takes the pool's priority first
+        }
+
+        var threads = ThreadsNamed("rocksdb:low");
+        Assert.That(threads, Is.Not.Empty, "RocksDB's compaction threads are named rocksdb:low");
+        Assert.That(threads.Max(t => t.Nice), Is.EqualTo(19), "the thread that ran the compaction runs at nice 19");
+        var flushes = ThreadsNamed("rocksdb:high");
+        Assert.That(flushes, Is.Not.Empty, "RocksDB's flush threads are named rocksdb:high");
+        Assert.That(flushes.Select(t => t.Nice), Is.All.EqualTo(NiceOfThisThread()), "flushes keep the process's priority");
+    }
+
+    private static List<(int Tid, int Nice)> ThreadsNamed(string name)
+    {
+        var found = new List<(int, int)>();
+        foreach (string task in Directory.GetDirectories("/proc/self/task"))
+        {
+            string comm, stat;
+            try
+            {
+                comm = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+                stat = File.ReadAllText(Path.Combine(task, "stat"));
+            }
+            catch (IOException) { continue; } // the thread ended between the listing and the read
+            if (comm == name) found.Add((int.Parse(Path.GetFileName(task)), NiceOf(stat)));
+        }
+        return found;
+    }
+
+    private static int NiceOfThisThread() => NiceOf(File.ReadAllText("/proc/thread-self/stat"));
+
+    /// <summary>The 19th field of a stat line (nice), counted after the command name, which may hold spaces and parentheses.</summary>
+    private static int NiceOf(string stat) => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16]);
+}
