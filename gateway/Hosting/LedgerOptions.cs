@@ -180,8 +180,9 @@ public sealed class StorageOptions
 
     /// <summary>
     /// Both stores' compactions run at the lowest CPU priority (<see cref="Ledger.Journal.Storage.RocksTuning.LowerCompactionPriority"/>):
-    /// they take the CPU the pipeline and Kestrel leave. Default true (docs/perf.md, "Compactions at low priority").
-    /// Once lowered in a process it stays lowered.
+    /// they take the CPU the pipeline and Kestrel leave (below the peak the 201's tail shrinks; at the saturated peak slow
+    /// stretches come more often). Default true (docs/decisions.md, "Compactions run at the lowest CPU priority").
+    /// Process-wide: once lowered it stays lowered until the process ends.
     /// </summary>
     public bool CompactionsLowPriority { get; set; } = true;
 

@@ -142,9 +142,11 @@ public static partial class RocksTuning
     /// <summary>
     /// Compactions run at the lowest CPU priority (nice 19) from their next job on, in the whole process: RocksDB's default
     /// environment's compaction pool, which every store shares. They then take the cores the pipeline and Kestrel leave,
-    /// instead of a share beside them: a merge of a few hundred MB no longer delays the 201s it runs beside. Flushes keep
+    /// instead of a share beside them: below the peak a merge no longer queues the 201s behind it. On a saturated box they
+    /// wait until RocksDB slows the stores' writes (20 level-0 files), so slow stretches come more often there. Flushes keep
     /// their priority (a flush that falls behind stops the writes). RocksDB only lowers a pool's priority, never raises it
-    /// back, so this holds until the process ends. Measured in docs/perf.md ("Compactions at low priority").
+    /// back, so this holds until the process ends. Measured in docs/perf.md ("2026-12-07 (seventh session): compactions at
+    /// low priority").
     /// </summary>
     public static void LowerCompactionPriority()
     {

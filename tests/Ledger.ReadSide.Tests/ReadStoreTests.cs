@@ -457,26 +457,7 @@ public sealed class ReadStoreTests
     private static long WriteBytes() => long.Parse(File.ReadLines("/proc/self/io").First(l => l.StartsWith("write_bytes:", StringComparison.Ordinal))[12..].Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>CPU clock ticks (1/100 s) of this process's threads named <paramref name="name"/>, or of the calling thread when null.</summary>
-    private static long ThreadTicks(string? name)
-    {
-        long ticks = 0;
-        var tasks = name is null ? ["/proc/thread-self"] : Directory.GetDirectories("/proc/self/task");
-        foreach (var task in tasks)
-        {
-            try
-            {
-                if (name is not null && File.ReadAllText(Path.Combine(task, "comm")).Trim() != name) continue;
-                string stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // the thread ended
-            }
-        }
-        return ticks;
-    }
+    private static long ThreadTicks(string? name) => Ledger.Testing.ProcessThreads.Stats(name).Sum(Ledger.Testing.ProcessThreads.CpuTicks);
 }
 
 /// <summary>The wire's instants: what a date, a minute, a second and a millisecond cover.</summary>

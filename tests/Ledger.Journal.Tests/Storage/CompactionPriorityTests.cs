@@ -1,4 +1,5 @@
 using Ledger.Journal.Storage;
+using Ledger.Testing;
 using NUnit.Framework;
 using RocksDbSharp;
 
@@ -28,33 +29,11 @@ public class CompactionPriorityTests
             db.CompactRange((byte[]?)null, null); // a compaction job (low pool): its thread takes the pool's priority first
         }
 
-        var threads = ThreadsNamed("rocksdb:low");
-        Assert.That(threads, Is.Not.Empty, "RocksDB's compaction threads are named rocksdb:low");
-        Assert.That(threads.Max(t => t.Nice), Is.EqualTo(19), "the thread that ran the compaction runs at nice 19");
-        var flushes = ThreadsNamed("rocksdb:high");
+        var compactions = ProcessThreads.Stats("rocksdb:low").ConvertAll(ProcessThreads.Nice);
+        Assert.That(compactions, Is.Not.Empty, "RocksDB's compaction threads are named rocksdb:low");
+        Assert.That(compactions.Max(), Is.EqualTo(19), "the thread that ran the compaction runs at nice 19");
+        var flushes = ProcessThreads.Stats("rocksdb:high").ConvertAll(ProcessThreads.Nice);
         Assert.That(flushes, Is.Not.Empty, "RocksDB's flush threads are named rocksdb:high");
-        Assert.That(flushes.Select(t => t.Nice), Is.All.EqualTo(NiceOfThisThread()), "flushes keep the process's priority");
+        Assert.That(flushes, Is.All.EqualTo(ProcessThreads.Nice(ProcessThreads.Stats(null)[0])), "flushes keep the process's priority");
     }
-
-    private static List<(int Tid, int Nice)> ThreadsNamed(string name)
-    {
-        var found = new List<(int, int)>();
-        foreach (string task in Directory.GetDirectories("/proc/self/task"))
-        {
-            string comm, stat;
-            try
-            {
-                comm = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
-                stat = File.ReadAllText(Path.Combine(task, "stat"));
-            }
-            catch (IOException) { continue; } // the thread ended between the listing and the read
-            if (comm == name) found.Add((int.Parse(Path.GetFileName(task)), NiceOf(stat)));
-        }
-        return found;
-    }
-
-    private static int NiceOfThisThread() => NiceOf(File.ReadAllText("/proc/thread-self/stat"));
-
-    /// <summary>The 19th field of a stat line (nice), counted after the command name, which may hold spaces and parentheses.</summary>
-    private static int NiceOf(string stat) => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16]);
 }
