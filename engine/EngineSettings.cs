@@ -30,6 +30,12 @@ public sealed record EngineSettings
     /// </summary>
     public bool PrefaultTables { get; init; }
 
+    /// <summary>
+    /// The entry cache's and the account table's arrays on 2 MiB pages where the kernel allows (<see cref="State.HugePages"/>):
+    /// each entry reads them at random, and a TLB miss on a VM walks two page tables. Default true.
+    /// </summary>
+    public bool HugePages { get; init; } = true;
+
     internal void Validate()
     {
         if (AccountCapacity < 1) throw new ArgumentException($"AccountCapacity must be at least 1, not {AccountCapacity}.");

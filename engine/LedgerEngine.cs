@@ -53,8 +53,8 @@ public sealed partial class LedgerEngine
         settings.Validate();
         Catalog = catalog;
         _catalogVersion = catalog.Version;
-        _accounts = new AccountTable(settings.AccountCapacity);
-        _cache = new EntryCache(settings.EntryCacheEntries);
+        _accounts = new AccountTable(settings.AccountCapacity, settings.HugePages);
+        _cache = new EntryCache(settings.EntryCacheEntries, settings.HugePages);
         _expiryQueue = new HoldExpiryQueue(settings.OpenHoldsMax, _cache);
         _daily = new DailyCounterTable(1024);
         _openHoldsMax = settings.OpenHoldsMax;

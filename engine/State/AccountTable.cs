@@ -15,12 +15,16 @@ public sealed class AccountTable
     private long[] _changedBy; // the command that last changed each account (so a command lists it once)
     private Slot[] _slots;
     private int _mask;
+    private readonly bool _hugePages;
 
-    public AccountTable(int initialCapacity)
+    /// <param name="initialCapacity">Accounts before the table grows (by doubling).</param>
+    /// <param name="hugePages">Its arrays on 2 MiB pages where the kernel allows (<see cref="HugePages"/>).</param>
+    public AccountTable(int initialCapacity, bool hugePages = false)
     {
-        _accounts = new AccountState[Math.Max(16, initialCapacity)];
-        _changedBy = new long[_accounts.Length];
-        _slots = new Slot[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(32, initialCapacity * 2))];
+        _hugePages = hugePages;
+        _accounts = HugePages.NewArray<AccountState>(Math.Max(16, initialCapacity), hugePages);
+        _changedBy = HugePages.NewArray<long>(_accounts.Length, hugePages);
+        _slots = HugePages.NewArray<Slot>((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(32, initialCapacity * 2)), hugePages);
         _mask = _slots.Length - 1;
     }
 
@@ -51,8 +55,8 @@ public sealed class AccountTable
         if (Find(account.Key) >= 0) throw new InvariantViolationException($"Invariant: account {account.Key} added twice.");
         if (Count == _accounts.Length)
         {
-            Array.Resize(ref _accounts, _accounts.Length * 2);
-            Array.Resize(ref _changedBy, _accounts.Length);
+            _accounts = HugePages.Resize(_accounts, _accounts.Length * 2, _hugePages);
+            _changedBy = HugePages.Resize(_changedBy, _accounts.Length, _hugePages);
         }
         if ((Count + 1) * 2 > _slots.Length) Grow();
         int index = Count++;
@@ -88,7 +92,7 @@ public sealed class AccountTable
     private void Grow()
     {
         var old = _slots;
-        _slots = new Slot[old.Length * 2];
+        _slots = HugePages.NewArray<Slot>(old.Length * 2, _hugePages);
         _mask = _slots.Length - 1;
         foreach (ref readonly var s in old.AsSpan())
         {

@@ -33,16 +33,19 @@ public sealed class EntryCache
     private int _head = None, _tail = None; // most recently touched at the head
     private int _freeHead = None;           // free slots, chained through _next
     private int _used;                       // slots [0, _used) were handed out at least once
+    private readonly bool _hugePages;
 
     /// <param name="capacity">Slots before the cache must evict (at least 16).</param>
-    public EntryCache(int capacity)
+    /// <param name="hugePages">Its arrays on 2 MiB pages where the kernel allows (<see cref="HugePages"/>).</param>
+    public EntryCache(int capacity, bool hugePages = false)
     {
         int slots = Math.Max(16, capacity);
-        _images = new EntryImage[slots];
-        _prev = new int[slots];
-        _next = new int[slots];
-        _touchedBy = new long[slots];
-        _index = new IndexSlot[IndexSizeFor(slots)];
+        _hugePages = hugePages;
+        _images = HugePages.NewArray<EntryImage>(slots, hugePages);
+        _prev = HugePages.NewArray<int>(slots, hugePages);
+        _next = HugePages.NewArray<int>(slots, hugePages);
+        _touchedBy = HugePages.NewArray<long>(slots, hugePages);
+        _index = HugePages.NewArray<IndexSlot>(IndexSizeFor(slots), hugePages);
         _indexMask = _index.Length - 1;
     }
 
@@ -270,12 +273,12 @@ public sealed class EntryCache
     private void Grow()
     {
         int slots = _images.Length * 2;
-        Array.Resize(ref _images, slots);
-        Array.Resize(ref _prev, slots);
-        Array.Resize(ref _next, slots);
-        Array.Resize(ref _touchedBy, slots);
+        _images = HugePages.Resize(_images, slots, _hugePages);
+        _prev = HugePages.Resize(_prev, slots, _hugePages);
+        _next = HugePages.Resize(_next, slots, _hugePages);
+        _touchedBy = HugePages.Resize(_touchedBy, slots, _hugePages);
         var old = _index;
-        _index = new IndexSlot[IndexSizeFor(slots)];
+        _index = HugePages.NewArray<IndexSlot>(IndexSizeFor(slots), _hugePages);
         _indexMask = _index.Length - 1;
         foreach (ref readonly var s in old.AsSpan())
         {

@@ -30,6 +30,7 @@ internal static class ComponentSettings
         AccountCapacity = options.Memory.AccountCapacity,
         EntryCacheEntries = options.Memory.EntryCacheEntries,
         OpenHoldsMax = options.Memory.OpenHoldsMax,
+        HugePages = options.Memory.HugePages,
     };
 
     public static EngineHostSettings Host(LedgerOptions options) => new()
@@ -46,6 +47,7 @@ internal static class ComponentSettings
         WriteBufferBytes = options.Memory.StoreWriteBufferBytes,
         WriteBuffers = options.Memory.StoreWriteBuffers,
         KeyFilterBytes = options.Memory.KeyFilterBytes,
+        HugePages = options.Memory.HugePages,
         Compaction = options.Storage.CompactionStyle ?? throw Unchecked("Storage:Compaction"),
         CompactionTrigger = options.Storage.CompactionTrigger,
         InsertHints = options.Storage.InsertHints,

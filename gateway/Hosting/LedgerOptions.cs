@@ -133,6 +133,12 @@ public sealed class MemoryOptions
     /// <summary>The key filter in front of the entry store (new correlation ids are answered there; fixed RAM, see docs/decisions.md). Default 128 MiB.</summary>
     public long KeyFilterBytes { get; set; } = ComponentSettings.Defaults.EntryStore.KeyFilterBytes;
 
+    /// <summary>
+    /// The engine's entry cache and account table and the key filter on 2 MiB pages where the kernel allows (transparent
+    /// huge pages in madvise or always mode): each entry reads them at random. Default true.
+    /// </summary>
+    public bool HugePages { get; set; } = ComponentSettings.Defaults.Engine.HugePages;
+
     /// <summary>The cache must hold every open hold plus what the pipeline has in flight (each in-flight entry may create one entry and change another, and a hold it releases stays cached until the store has it).</summary>
     public int EntryCacheEntriesMin => (int)Math.Min(int.MaxValue, OpenHoldsMax + 3L * InFlightEntriesMax);
 

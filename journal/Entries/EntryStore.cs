@@ -60,15 +60,15 @@ public sealed partial class EntryStore : IDisposable
         _watermark = LastCheckpoint?.RecordNumber ?? 0;
         _durableWatermark = _watermark;
         Catalog = ReadCatalog();
-        var loaded = KeyFilter.Load(FilterPath, out long filterNext);
+        var loaded = KeyFilter.Load(FilterPath, out long filterNext, settings.HugePages);
         if (LastCheckpoint is null)
         {
-            Filter = new KeyFilter(settings.KeyFilterBytes); // an empty store: nothing to cover
+            Filter = new KeyFilter(settings.KeyFilterBytes, settings.HugePages); // an empty store: nothing to cover
             _filterLive = true;
         }
         else if (loaded is null)
         {
-            Filter = new KeyFilter(settings.KeyFilterBytes); // lost, damaged or resized: refill it from the store's keys
+            Filter = new KeyFilter(settings.KeyFilterBytes, settings.HugePages); // lost, damaged or resized: refill it from the store's keys
             FilterRebuiltKeys = RebuildFilter();
         }
         else

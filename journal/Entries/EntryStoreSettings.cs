@@ -23,6 +23,9 @@ public sealed record EntryStoreSettings
     /// </summary>
     public long KeyFilterBytes { get; init; } = 128L << 20;
 
+    /// <summary>The key filter's bits on 2 MiB pages where the kernel allows (<see cref="Engine.State.HugePages"/>). Default true.</summary>
+    public bool HugePages { get; init; } = true;
+
     /// <summary>Bloom filter bits per key: a lookup of a new correlation id reads no data block with probability about 99 % at 10. Default 10.</summary>
     public int BloomBitsPerKey { get; init; } = 10;
 

@@ -35,11 +35,12 @@ public sealed class KeyFilter
     private readonly long _blockMask;
 
     /// <param name="bytes">RAM for the filter, rounded down to a power of two (at least 64 KiB).</param>
-    public KeyFilter(long bytes)
+    /// <param name="hugePages">Its bits on 2 MiB pages where the kernel allows (<see cref="Engine.State.HugePages"/>): every key reads or sets one random block.</param>
+    public KeyFilter(long bytes, bool hugePages = false)
     {
         long blocks = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1024, bytes / 64 + 1)) / 2;
         if (blocks * 8 > Array.MaxLength) throw new ArgumentException($"A key filter of {bytes} bytes is larger than one array holds.");
-        _words = new ulong[blocks * 8];
+        _words = Engine.State.HugePages.NewArray<ulong>((int)(blocks * 8), hugePages);
         _blockMask = blocks - 1;
     }
 
@@ -174,7 +175,7 @@ public sealed class KeyFilter
     /// A filter saved by <see cref="Save"/>, in the size it was saved with (a changed setting applies to a new filter:
     /// delete the file and it is refilled from the store), or null when absent or damaged (then it is refilled).
     /// </summary>
-    public static KeyFilter? Load(string path, out long nextAddress)
+    public static KeyFilter? Load(string path, out long nextAddress, bool hugePages = false)
     {
         nextAddress = 0;
         if (!File.Exists(path)) return null;
@@ -184,7 +185,7 @@ public sealed class KeyFilter
         if (BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic || BinaryPrimitives.ReadInt32LittleEndian(header[4..]) != Version) return null;
         long blocks = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
         if (blocks < 1024 || !BitOperations.IsPow2(blocks) || blocks * 64 + HeaderBytes != file.Length) return null;
-        var probe = new KeyFilter(blocks * 64);
+        var probe = new KeyFilter(blocks * 64, hugePages);
         var bits = MemoryMarshal.AsBytes(probe._words.AsSpan());
         if (file.ReadAtLeast(bits, bits.Length, throwOnEndOfStream: false) != bits.Length) return null;
         if (Crc32C.Compute(bits) != BinaryPrimitives.ReadUInt32LittleEndian(header[32..])) return null;

@@ -31,10 +31,12 @@ journal_bytes() { du -sb "$DATA/journal" 2>/dev/null | cut -f1; }
 before_threads=$(threads); before_io=$(io); before_journal=$(journal_bytes)
 result=$(env BATCH="$BATCH" ACCOUNTS="$ACCOUNTS" THREADS=2 CONNECTIONS="$CONNECTIONS" wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_RUN}"s --latency -s perf/http/post-batch.lua $URL 2>&1 | grep '^RESULT')
 after_threads=$(threads); after_io=$(io); after_journal=$(journal_bytes)
+memory=$(awk '/^(Rss|AnonHugePages):/ { printf "%s %d MiB  ", $1, $2 / 1024 }' /proc/$GATEWAY/smaps_rollup)
 entries=$(echo "$result" | sed -E 's/.*requests=([0-9]+).*/\1/'); entries=$(( entries * BATCH ))
 hz=$(getconf CLK_TCK)
 echo "checkout: $CHECKOUT ($(git -C "$CHECKOUT" rev-parse --short HEAD)); batch $BATCH; $SECONDS_RUN s; args: $*"
 echo "$result"
+echo "memory at the end: $memory"
 awk -v e="$entries" -v w=$(( after_io - before_io )) -v j=$(( after_journal - before_journal )) 'BEGIN {
   printf "entries %d; written to disk %.1f B/entry; journal %.1f B/entry; written / journal %.2f\n", e, w / e, j / e, (j > 0 ? w / j : 0) }'
 for d in journal store read; do [ -d "$DATA/$d" ] && printf 'on disk %-8s %8.1f B/entry (incl. warm-up)\n' "$d" "$(du -sb "$DATA/$d" | awk -v e="$entries" '{ print $1 / e }')"; done
