@@ -186,6 +186,7 @@ public sealed partial class LedgerEngine
             bundleSlot = Resolve(command, 2 * n, EntryKeys.BundleAccount, bundleKey, EntryKeys.Hash(EntryKeys.BundleAccount, bundleKey));
             if (bundleSlot >= 0) firstKnown = 0;
         }
+        for (int i = 0; i < n; i++) _cache.Prefetch(_keyHash[i]); // the index slots miss together, not one per Resolve
         for (int i = 0; i < n; i++)
         {
             _foundSlot[i] = Resolve(command, 2 * i, command.Entries[i].Account.Packed, _keyScratch.AsSpan(i * KeyBytes, _keyLength[i]), _keyHash[i]);

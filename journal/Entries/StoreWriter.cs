@@ -54,9 +54,10 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         foreach (ref readonly var image in command.ChangeSpan)
         {
             int keyLength = StoreCodec.EntryKey(image.AccountPacked, image.KeySpan, _key);
+            ulong hash = KeyFilter.HashOf(_key.AsSpan(0, keyLength));
+            filter.Prefetch(hash); // the image's encoding and the Put overlap the filter's cache miss
             int valueLength = StoreCodec.WriteImage(in image, _value);
             _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, valueLength), null);
-            ulong hash = KeyFilter.HashOf(_key.AsSpan(0, keyLength));
             filter.Add(hash); // before the watermark that covers it is published, and before its log's chunk
             _hashes.Add(hash);
             if (image.IsBundle || image.Kind != EntryKind.Blocking || image.Status == EntryStatus.None) continue;
