@@ -6,7 +6,7 @@ namespace Ledger.Engine.State;
 /// Arrays for the tables read at random once per entry (the entry cache, the account table, the store's key filter),
 /// backed by 2 MiB pages where Linux lets a process ask for them (transparent huge pages in "madvise" or "always" mode).
 /// Each such read misses the CPU caches; with 4 KiB pages it misses the TLB too, and on a VM a TLB miss walks two page
-/// tables. Measured on this box (docs/perf.md, "Huge pages for the tables"): a dependent random read over 128 MiB took
+/// tables. Measured on this box (docs/perf.md, "2026-12-07 (eighth session): huge pages for the tables"): a dependent random read over 128 MiB took
 /// 234–243 ns with 4 KiB pages, 169 ns with 2 MiB pages.
 /// <para>Memory advice, not I/O: the array is allocated pinned (its address never changes) and the 2 MiB-aligned part
 /// of it is advised (madvise MADV_HUGEPAGE) before anything writes it, so its pages fault in as huge pages. Best effort:
@@ -20,7 +20,7 @@ public static partial class HugePages
     private const long ArrayBytesMin = 4L << 20;
     private const int MadviseHugePage = 14; // MADV_HUGEPAGE
 
-    /// <summary>Bytes of arrays this process advised successfully (for tests and the start-up log).</summary>
+    /// <summary>Bytes of arrays this process advised successfully (the gateway's "Ledger ready" log line says it; a test reads it).</summary>
     public static long AdvisedBytes => Interlocked.Read(ref _advisedBytes);
 
     private static long _advisedBytes;

@@ -279,8 +279,9 @@ public sealed class LedgerRuntime : IDisposable
             ledger.StartIngress(this);
             _ready.TrySetResult();
             var engine = ledger.Host.Engine;
-            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready in {Seconds:F3} s: {Codes} history codes, {Accounts} accounts, {Sequence} entries, ring of {Ring} slots, {Threads} pipeline threads, data in {DataDir}.",
-                started.Elapsed.TotalSeconds, Catalog.Definitions.Count, engine.Accounts.Count, engine.LastSequence, ledger.Host.RingSize, ledger.Host.ThreadNames.Count, Path.GetFullPath(_options.DataDir));
+            if (_logger.IsEnabled(LogLevel.Information)) _logger.LogInformation("Ledger ready in {Seconds:F3} s: {Codes} history codes, {Accounts} accounts, {Sequence} entries, ring of {Ring} slots, {Threads} pipeline threads, {HugePagesMiB} MiB of tables advised onto huge pages, data in {DataDir}.",
+                started.Elapsed.TotalSeconds, Catalog.Definitions.Count, engine.Accounts.Count, engine.LastSequence, ledger.Host.RingSize, ledger.Host.ThreadNames.Count,
+                Engine.State.HugePages.AdvisedBytes >> 20, Path.GetFullPath(_options.DataDir));
         }
         catch (Exception ex)
         {

@@ -20,7 +20,9 @@ public class HugePagesTests
         string mode = TransparentHugePagesMode();
         if (mode == "never") Assert.Ignore("transparent huge pages are off on this machine ([never])");
 
+        long advisedBefore = HugePages.AdvisedBytes;
         var advised = HugePages.NewArray<ulong>(Words, hugePages: true);
+        Assert.That(HugePages.AdvisedBytes - advisedBefore, Is.GreaterThanOrEqualTo(14L << 20), "the aligned part of 16 MiB: at least seven 2 MiB pages");
         var plain = HugePages.NewArray<ulong>(Words, hugePages: false);
         Touch(advised);
         Touch(plain);
