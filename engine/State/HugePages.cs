@@ -20,7 +20,10 @@ public static partial class HugePages
     private const long ArrayBytesMin = 4L << 20;
     private const int MadviseHugePage = 14; // MADV_HUGEPAGE
 
-    /// <summary>Bytes of arrays this process advised successfully (the gateway's "Ledger ready" log line says it; a test reads it).</summary>
+    /// <summary>
+    /// Bytes this process advised successfully since it started, arrays dropped since (a grown table's old ones) included:
+    /// the gateway's "Ledger ready" log line says it, a test reads it.
+    /// </summary>
     public static long AdvisedBytes => Interlocked.Read(ref _advisedBytes);
 
     private static long _advisedBytes;
