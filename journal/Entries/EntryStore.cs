@@ -44,10 +44,10 @@ public sealed partial class EntryStore : IDisposable
         Settings = settings;
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
         _table = Storage.RocksTuning.Table(_cache, 8 * 1024, settings.BloomBitsPerKey);
-        _family = Storage.RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger)
-            .SetMemtablePrefixBloomSizeRatio(0.05);
+        // No memtable bloom filter: the key filter answers the absent keys before RocksDB is asked, so a memtable bloom
+        // would only cost every insert a random write into it (docs/perf.md, "ninth session").
+        _family = Storage.RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger);
         if (settings.InsertHints) _family.InsertHintByPrefix(StoreCodec.AccountPrefixBytes);
-        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(_family.Handle, 1);
         bool hold = settings.HoldCompactionsAtOpen && !readOnly;
         if (hold) _family.SetDisableAutoCompactions(1);
         _options = Storage.RocksTuning.Database(readOnly, settings.BackgroundJobs);

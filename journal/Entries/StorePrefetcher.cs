@@ -17,6 +17,8 @@ namespace Ledger.Journal.Entries;
 public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
 {
     private const int ChunkKeys = 512;
+    /// <summary>Lookups between a key's filter hint and its filter check: the filter's cache misses overlap.</summary>
+    private const int FilterLag = 8;
 
     private readonly EntryStore _store;
     private readonly ReadOptions _read = new();
@@ -30,6 +32,10 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
     private readonly LedgerCommand?[] _targetCommand = new LedgerCommand?[ChunkKeys];
     private readonly int[] _targetPosition = new int[ChunkKeys];
     private readonly byte[] _idScratch = new byte[EntryKeys.LengthMax];
+    // Keys hinted to the key filter and not checked yet (a ring of FilterLag): checked in order, FilterLag lookups later.
+    private readonly byte* _stagedKeys;
+    private readonly (LedgerCommand? Command, int Position, int Length, ulong Hash)[] _staged = new (LedgerCommand?, int, int, ulong)[FilterLag];
+    private int _stagedHead, _stagedCount;
     private int _pending;
     private bool _disposed;
 
@@ -47,6 +53,7 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
         _keyPointers = (IntPtr*)NativeMemory.Alloc((nuint)(ChunkKeys * sizeof(IntPtr)));
         _keyLengths = (UIntPtr*)NativeMemory.Alloc((nuint)(ChunkKeys * sizeof(UIntPtr)));
         _values = (IntPtr*)NativeMemory.Alloc((nuint)(ChunkKeys * sizeof(IntPtr)));
+        _stagedKeys = (byte*)NativeMemory.Alloc((nuint)(FilterLag * StoreCodec.KeyBytesMax));
         for (int i = 0; i < ChunkKeys; i++) _keyPointers[i] = (IntPtr)(_keys + i * StoreCodec.KeyBytesMax);
     }
 
@@ -72,6 +79,7 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
                 Look(command, position, filter);
             }
         }
+        CheckStaged(filter);
         if (_pending > 0) Read();
         // Without a fee in force, a ledger entry's fee key is read only for a replay of an entry that carried a fee.
         if (deferred)
@@ -85,13 +93,17 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
                     if (LookupPlan.NeedsDeferred(command, i)) Look(command, LookupPlan.Fee(n, i), filter);
                 }
             }
+            CheckStaged(filter);
             if (_pending > 0) Read();
         }
         foreach (var command in _batch) command.Prefetched = true;
         _batch.Clear();
     }
 
-    /// <summary>Names the key of one position: absent at once when it has none or the key filter says so, else queued for the next MultiGet.</summary>
+    /// <summary>
+    /// Names the key of one position: absent at once when it has none; else hinted to the key filter and staged, checked
+    /// <see cref="FilterLag"/> lookups later (absent when the filter says so, else queued for the next MultiGet).
+    /// </summary>
     private void Look(LedgerCommand command, int position, KeyFilter? filter)
     {
         ref var lookup = ref command.Lookups[position];
@@ -104,13 +116,34 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
         }
         var id = _idScratch.AsSpan(0, length);
         lookup.KeyHash = EntryKeys.Hash(account, id);
-        var key = new Span<byte>(_keys + _pending * StoreCodec.KeyBytesMax, StoreCodec.KeyBytesMax);
-        int keyLength = StoreCodec.EntryKey(account, id, key);
-        if (filter is not null && !filter.MayContain(KeyFilter.HashOf(key[..keyLength])))
+        int slot = (_stagedHead + _stagedCount) % FilterLag;
+        byte* key = _stagedKeys + slot * StoreCodec.KeyBytesMax;
+        int keyLength = StoreCodec.EntryKey(account, id, new Span<byte>(key, StoreCodec.KeyBytesMax));
+        ulong hash = KeyFilter.HashOf(new ReadOnlySpan<byte>(key, keyLength));
+        filter?.Prefetch(hash);
+        _staged[slot] = (command, position, keyLength, hash);
+        if (++_stagedCount == FilterLag) CheckOldest(filter);
+    }
+
+    /// <summary>Checks every staged key (before a MultiGet: the lookups it answers must all be queued).</summary>
+    private void CheckStaged(KeyFilter? filter)
+    {
+        while (_stagedCount > 0) CheckOldest(filter);
+    }
+
+    private void CheckOldest(KeyFilter? filter)
+    {
+        var (command, position, keyLength, hash) = _staged[_stagedHead];
+        _staged[_stagedHead].Command = null;
+        byte* key = _stagedKeys + _stagedHead * StoreCodec.KeyBytesMax;
+        _stagedHead = (_stagedHead + 1) % FilterLag;
+        _stagedCount--;
+        if (filter is not null && !filter.MayContain(hash))
         {
             Filtered++; // never written: absent, no read
             return;
         }
+        Buffer.MemoryCopy(key, _keys + _pending * StoreCodec.KeyBytesMax, StoreCodec.KeyBytesMax, keyLength);
         _keyLengths[_pending] = (UIntPtr)keyLength;
         _targetCommand[_pending] = command;
         _targetPosition[_pending] = position;
@@ -162,5 +195,6 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
         NativeMemory.Free(_keyPointers);
         NativeMemory.Free(_keyLengths);
         NativeMemory.Free(_values);
+        NativeMemory.Free(_stagedKeys);
     }
 }

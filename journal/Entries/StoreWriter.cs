@@ -1,6 +1,8 @@
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
+using Ledger.Engine.State;
+using System.Runtime.InteropServices;
 using Ledger.Journal.Format;
 using RocksDbSharp;
 
@@ -27,10 +29,17 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     private readonly KeyFilterLog? _log;
     private readonly KeyFilterLog.Hashes _hashes = new();
     private long _chunkFirst; // the first record the filter's log has no chunk for yet
+    // The batch's last image of each account it changed (packed key → position): an account that several commands of a
+    // batch change is written once, at the batch's end (the batch is atomic, so only its last image can ever be read).
+    private readonly Dictionary<long, int> _accountAt = [];
+    private AccountState[] _accounts = new AccountState[1024];
+    private int _accountCount;
 
     // Counters (store thread writes, metrics read approximately).
     public long EntriesWritten;
     public long Batches;
+    /// <summary>Account images the commands changed, and the rows written for them (fewer: one per account and batch).</summary>
+    public long AccountChanges, AccountsWritten;
 
     internal StoreWriter(EntryStore store)
     {
@@ -65,12 +74,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
             if (image.IsOpenHold) _batch.Put(_key.AsSpan(0, holdKey), _value.AsSpan(0, valueLength), null);
             else _batch.Delete(_key.AsSpan(0, holdKey), null);
         }
-        foreach (ref readonly var account in command.AccountChangeSpan)
-        {
-            int keyLength = StoreCodec.AccountKey(account.Key.Packed, _key);
-            StoreCodec.WriteAccount(in account, _value);
-            _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, StoreCodec.AccountBytes), null);
-        }
+        foreach (ref readonly var account in command.AccountChangeSpan) Keep(in account);
         foreach (ref readonly var counter in command.CounterChangeSpan)
         {
             int keyLength = StoreCodec.DailyCounterKey(counter.AccountPacked, counter.Scope, _key);
@@ -87,6 +91,32 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         _next++;
         _commands++;
         if (_hashes.Bytes >= KeyFilterLog.Hashes.ChunkBytes) AppendChunk(command); // a long batch (a replay's) in several writes
+    }
+
+    private void Keep(in AccountState account)
+    {
+        ref int at = ref CollectionsMarshal.GetValueRefOrAddDefault(_accountAt, account.Key.Packed, out bool seen);
+        if (!seen)
+        {
+            if (_accountCount == _accounts.Length) Array.Resize(ref _accounts, _accountCount * 2); // bounded by the accounts
+            at = _accountCount++;
+        }
+        _accounts[at] = account;
+        AccountChanges++;
+    }
+
+    /// <summary>Puts each account the batch changed once, with its last image.</summary>
+    private void PutAccounts()
+    {
+        for (int i = 0; i < _accountCount; i++)
+        {
+            int keyLength = StoreCodec.AccountKey(_accounts[i].Key.Packed, _key);
+            StoreCodec.WriteAccount(in _accounts[i], _value);
+            _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, StoreCodec.AccountBytes), null);
+        }
+        AccountsWritten += _accountCount;
+        _accountCount = 0;
+        _accountAt.Clear();
     }
 
     /// <summary>The filter's log gets the keys of the records since its last chunk, up to <paramref name="last"/>.</summary>
@@ -106,6 +136,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
             c.HistoryHashAfter, c.AccountsAfter, c.OpenHoldsAfter);
         checkpoint.Write(_checkpoint);
         _batch.Put(StoreCodec.CheckpointKey, _checkpoint, null);
+        PutAccounts();
         if (_chunkFirst <= c.RecordNumber) AppendChunk(c); // every batch's end is a chunk's end (even without keys): so is every store checkpoint
         _store.Db.Write(_batch, _store.WriteOptions);
         _store.Wrote(_batch);

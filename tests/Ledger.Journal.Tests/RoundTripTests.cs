@@ -131,6 +131,28 @@ public class RoundTripTests
     }
 
     [Test]
+    public void ShouldWriteEachAccountABatchChangedOnceWithItsLastImage()
+    {
+        using var dir = new TempDataDir();
+        var workload = new RandomWorkload(7, accounts: 4); // four accounts: the commands of a batch change the same ones
+        using var store = LedgerStore.Open(StoreHarness.Options(dir.Path));
+        StoreHarness.Run(store, workload.Take(3_000)); // all submitted at once: the store takes them in batches of many
+
+        var writer = store.StoreWriter;
+        Assert.That(writer.Batches, Is.LessThan(writer.EntriesWritten), "commands were batched");
+        Assert.That(writer.AccountsWritten, Is.GreaterThan(0).And.LessThan(writer.AccountChanges), "an account changed twice in a batch is written once");
+        for (int i = 0; i < 4; i++)
+        {
+            var key = workload.AccountAt(i);
+            Assert.That(store.Engine.TryGetAccount(key, out var live), Is.True);
+            Assert.That(store.Entries.TryGetAccount(key, out var stored), Is.True);
+            Assert.That((stored.AvailableMinor, stored.HeldMinor, stored.OverdraftLimitMinor), Is.EqualTo((live.AvailableMinor, live.HeldMinor, live.OverdraftLimitMinor)),
+                $"the store holds {key}'s last image");
+            Assert.That(stored, Is.EqualTo(live));
+        }
+    }
+
+    [Test]
     public void ShouldCheckpointOnItsOwnSoARestartReplaysLittle()
     {
         using var dir = new TempDataDir();
