@@ -208,27 +208,12 @@ public sealed class EntryCache
             {
                 Evict(s);
                 Evictions++;
-                PrefetchNextVictim();
                 return s;
             }
         }
         Grow();
         Overflows++;
         return _used++;
-    }
-
-    /// <summary>
-    /// Hints the lines the next eviction reads (the new tail's image, its touch mark and link), so its misses overlap
-    /// the commands applied until then instead of stalling the next insert. A hint only: no state changes.
-    /// </summary>
-    private unsafe void PrefetchNextVictim()
-    {
-        int s = _tail;
-        if (s == None || !Sse.IsSupported) return;
-        byte* image = (byte*)Unsafe.AsPointer(ref _images[s]);
-        for (int offset = 0; offset < Unsafe.SizeOf<EntryImage>(); offset += 64) Sse.Prefetch0(image + offset);
-        Sse.Prefetch0(Unsafe.AsPointer(ref _touchedBy[s]));
-        Sse.Prefetch0(Unsafe.AsPointer(ref _prev[s]));
     }
 
     private void Evict(int slot)

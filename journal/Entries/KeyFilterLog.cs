@@ -295,6 +295,9 @@ public sealed class KeyFilterLog : IDisposable
             Count++;
         }
 
+        /// <summary>The <paramref name="index"/>-th hash held.</summary>
+        public ulong At(int index) => BinaryPrimitives.ReadUInt64LittleEndian(_buffer.AsSpan(ChunkHeaderBytes + index * 8));
+
         public void Clear() => Count = 0;
 
         /// <summary>The chunk's bytes: its header (with the checksum) written in front of the hashes.</summary>

@@ -60,20 +60,22 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         if (command.JournalNextAddress <= 0) throw new Ledger.Engine.InvariantViolationException($"Invariant: record {command.RecordNumber} reached the store without its journal address.");
         var filter = _store.Filter;
         filter.Count(command.ChangeSpan.Length);
+        int firstHash = _hashes.Count;
         foreach (ref readonly var image in command.ChangeSpan)
         {
             int keyLength = StoreCodec.EntryKey(image.AccountPacked, image.KeySpan, _key);
             ulong hash = KeyFilter.HashOf(_key.AsSpan(0, keyLength));
-            filter.Prefetch(hash); // the image's encoding and the Put overlap the filter's cache miss
+            filter.Prefetch(hash); // the command's encodings and Puts overlap the filter's cache misses (its bits are set after)
             int valueLength = StoreCodec.WriteImage(in image, _value);
             _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, valueLength), null);
-            filter.Add(hash); // before the watermark that covers it is published, and before its log's chunk
             _hashes.Add(hash);
             if (image.IsBundle || image.Kind != EntryKind.Blocking || image.Status == EntryStatus.None) continue;
             int holdKey = StoreCodec.HoldKey(image.Sequence, _key);
             if (image.IsOpenHold) _batch.Put(_key.AsSpan(0, holdKey), _value.AsSpan(0, valueLength), null);
             else _batch.Delete(_key.AsSpan(0, holdKey), null);
         }
+        // The filter takes the command's keys before the watermark that covers them is published, and before their log's chunk.
+        for (int i = firstHash; i < _hashes.Count; i++) filter.Add(_hashes.At(i));
         foreach (ref readonly var account in command.AccountChangeSpan) Keep(in account);
         foreach (ref readonly var counter in command.CounterChangeSpan)
         {

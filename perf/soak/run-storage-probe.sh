@@ -44,3 +44,23 @@ echo "CPU per thread name over the window (% of one core):"
 join -t$'\t' -a2 -e0 -o '0,1.2,2.2' <(echo "$before_threads" | sort) <(echo "$after_threads" | sort) |
   awk -F'\t' -v hz="$hz" -v s="$SECONDS_RUN" -v e="$entries" '{ p = ($3 - $2) * 100 / hz / s; if (p >= 0.5) printf "  %-24s %6.1f  %6.2f us/entry\n", $1, p, p / 100 * s * 1e6 / e; t += p }
     END { printf "  %-24s %6.1f  %6.2f us/entry (CPU of the service per entry: the figure that survives a shared machine)\n", "total", t, t / 100 * s * 1e6 / e }' | sort -k2 -n -r
+# Where compaction goes, by store and column family: RocksDB's own account in each store's LOG (its compaction_started /
+# compaction_finished events, warm-up included), CPU seconds and bytes written per family and why it compacted.
+python3 - "$DATA" <<'PY'
+import glob, json, os, sys
+from collections import defaultdict
+for store in ("store", "read"):
+    started, cpu, out, count, reasons = {}, defaultdict(float), defaultdict(float), defaultdict(int), defaultdict(lambda: defaultdict(int))
+    for path in sorted(glob.glob(os.path.join(sys.argv[1], store, "LOG*"))):
+        for line in open(path, errors="replace"):
+            if "EVENT_LOG_v1" not in line or '"compaction_' not in line: continue
+            event = json.loads(line[line.index("{"):])
+            if event["event"] == "compaction_started":
+                started[event["job"]] = event["cf_name"]; reasons[event["cf_name"]][event.get("compaction_reason", "?")] += 1
+            elif event["event"] == "compaction_finished" and event["job"] in started:
+                family = started[event["job"]]
+                cpu[family] += event["compaction_time_cpu_micros"] / 1e6; out[family] += event["total_output_size"] / 2**20; count[family] += 1
+    for family in sorted(cpu):
+        why = ", ".join("%s %d" % kv for kv in sorted(reasons[family].items()))
+        print("compaction %-5s %-8s %3d jobs, %7.1f s CPU, %8.1f MiB written (%s)" % (store, family, count[family], cpu[family], out[family], why))
+PY
