@@ -44,8 +44,9 @@ public sealed partial class EntryStore : IDisposable
         Settings = settings;
         _cache = Cache.CreateLru((ulong)settings.BlockCacheBytes);
         _table = Storage.RocksTuning.Table(_cache, 8 * 1024, settings.BloomBitsPerKey);
-        // No memtable bloom filter: the key filter answers the absent keys before RocksDB is asked, so a memtable bloom
-        // would only cost every insert a random write into it (docs/perf.md, "ninth session").
+        // No memtable bloom filter: once complete, the key filter answers the prefetcher's absent keys before RocksDB is
+        // asked, so a memtable bloom cost every insert a random write to spare a few searches (while the filter is topped up
+        // after a start, and for TryGet, absent keys search the memtables: decisions.md, "No memtable bloom").
         _family = Storage.RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger);
         if (settings.InsertHints) _family.InsertHintByPrefix(StoreCodec.AccountPrefixBytes);
         bool hold = settings.HoldCompactionsAtOpen && !readOnly;

@@ -296,7 +296,11 @@ public sealed class KeyFilterLog : IDisposable
         }
 
         /// <summary>The <paramref name="index"/>-th hash held.</summary>
-        public ulong At(int index) => BinaryPrimitives.ReadUInt64LittleEndian(_buffer.AsSpan(ChunkHeaderBytes + index * 8));
+        public ulong At(int index)
+        {
+            System.Diagnostics.Debug.Assert(index < Count, "a hash held");
+            return BinaryPrimitives.ReadUInt64LittleEndian(_buffer.AsSpan(ChunkHeaderBytes + index * 8));
+        }
 
         public void Clear() => Count = 0;
 

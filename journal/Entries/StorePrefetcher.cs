@@ -17,7 +17,7 @@ namespace Ledger.Journal.Entries;
 public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
 {
     private const int ChunkKeys = 512;
-    /// <summary>Lookups between a key's filter hint and its filter check: the filter's cache misses overlap.</summary>
+    /// <summary>Keys hinted and not yet checked at most: a key's filter check comes FilterLag − 1 lookups after its hint, so the filter's cache misses overlap.</summary>
     private const int FilterLag = 8;
 
     private readonly EntryStore _store;
@@ -32,7 +32,8 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
     private readonly LedgerCommand?[] _targetCommand = new LedgerCommand?[ChunkKeys];
     private readonly int[] _targetPosition = new int[ChunkKeys];
     private readonly byte[] _idScratch = new byte[EntryKeys.LengthMax];
-    // Keys hinted to the key filter and not checked yet (a ring of FilterLag): checked in order, FilterLag lookups later.
+    // Keys hinted to the key filter and not checked yet (a ring of FilterLag): checked in order, when the ring is full
+    // and before each MultiGet.
     private readonly byte* _stagedKeys;
     private readonly (LedgerCommand? Command, int Position, int Length, ulong Hash)[] _staged = new (LedgerCommand?, int, int, ulong)[FilterLag];
     private int _stagedHead, _stagedCount;
@@ -62,6 +63,7 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
     public void EndOfBatch()
     {
         long watermark = _store.Watermark; // before the filter and the reads: the store only moves forward
+        _stagedHead = _stagedCount = 0; // empty unless an earlier batch failed part-way (the pipeline then stops anyway)
         var filter = _store.FilterComplete ? _store.Filter : null;
         bool deferred = false;
         foreach (var command in _batch)
@@ -102,7 +104,8 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
 
     /// <summary>
     /// Names the key of one position: absent at once when it has none; else hinted to the key filter and staged, checked
-    /// <see cref="FilterLag"/> lookups later (absent when the filter says so, else queued for the next MultiGet).
+    /// once <see cref="FilterLag"/> keys are staged or before the next MultiGet (absent when the filter says so, else
+    /// queued for that MultiGet).
     /// </summary>
     private void Look(LedgerCommand command, int position, KeyFilter? filter)
     {

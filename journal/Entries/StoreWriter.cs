@@ -32,6 +32,7 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     // The batch's last image of each account it changed (packed key → position): an account that several commands of a
     // batch change is written once, at the batch's end (the batch is atomic, so only its last image can ever be read).
     private readonly Dictionary<long, int> _accountAt = [];
+    private const int AccountsKeptAfterLargeBatch = 4096;
     private AccountState[] _accounts = new AccountState[1024];
     private int _accountCount;
 
@@ -117,8 +118,14 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
             _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, StoreCodec.AccountBytes), null);
         }
         AccountsWritten += _accountCount;
+        bool large = _accountCount > AccountsKeptAfterLargeBatch;
         _accountCount = 0;
-        _accountAt.Clear();
+        _accountAt.Clear(); // clears its whole table: after a large batch (a replay's), shrink it back
+        if (large)
+        {
+            _accountAt.TrimExcess(AccountsKeptAfterLargeBatch);
+            _accounts = new AccountState[AccountsKeptAfterLargeBatch];
+        }
     }
 
     /// <summary>The filter's log gets the keys of the records since its last chunk, up to <paramref name="last"/>.</summary>
