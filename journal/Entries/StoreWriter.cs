@@ -1,8 +1,8 @@
+using System.Runtime.InteropServices;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
 using Ledger.Engine.State;
-using System.Runtime.InteropServices;
 using Ledger.Journal.Format;
 using RocksDbSharp;
 
@@ -111,6 +111,9 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     /// <summary>Puts each account the batch changed once, with its last image.</summary>
     private void PutAccounts()
     {
+        // Paired with Keep: one position per account, each account once.
+        if (_accountAt.Count != _accountCount)
+            throw new Ledger.Engine.InvariantViolationException($"Invariant: the store batch kept {_accountCount} account images for {_accountAt.Count} accounts.");
         for (int i = 0; i < _accountCount; i++)
         {
             int keyLength = StoreCodec.AccountKey(_accounts[i].Key.Packed, _key);
