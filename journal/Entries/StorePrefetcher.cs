@@ -63,7 +63,6 @@ public sealed unsafe class StorePrefetcher : IEntryPrefetcher, IDisposable
     public void EndOfBatch()
     {
         long watermark = _store.Watermark; // before the filter and the reads: the store only moves forward
-        _stagedHead = _stagedCount = 0; // empty unless an earlier batch failed part-way (the pipeline then stops anyway)
         var filter = _store.FilterComplete ? _store.Filter : null;
         bool deferred = false;
         foreach (var command in _batch)

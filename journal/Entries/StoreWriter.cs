@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Hosting;
@@ -29,12 +28,10 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
     private readonly KeyFilterLog? _log;
     private readonly KeyFilterLog.Hashes _hashes = new();
     private long _chunkFirst; // the first record the filter's log has no chunk for yet
-    // The batch's last image of each account it changed (packed key → position): an account that several commands of a
-    // batch change is written once, at the batch's end (the batch is atomic, so only its last image can ever be read).
-    private readonly Dictionary<long, int> _accountAt = [];
+    // The batch's last image of each account it changed, by packed key: an account that several commands of a batch
+    // change is written once, at the batch's end (the batch is atomic, so only its last image can ever be read).
+    private readonly Dictionary<long, AccountState> _accounts = [];
     private const int AccountsKeptAfterLargeBatch = 4096;
-    private AccountState[] _accounts = new AccountState[1024];
-    private int _accountCount;
 
     // Counters (store thread writes, metrics read approximately).
     public long EntriesWritten;
@@ -77,7 +74,8 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         }
         // The filter takes the command's keys before the watermark that covers them is published, and before their log's chunk.
         for (int i = firstHash; i < _hashes.Count; i++) filter.Add(_hashes.At(i));
-        foreach (ref readonly var account in command.AccountChangeSpan) Keep(in account);
+        foreach (ref readonly var account in command.AccountChangeSpan) _accounts[account.Key.Packed] = account;
+        AccountChanges += command.AccountChangeSpan.Length;
         foreach (ref readonly var counter in command.CounterChangeSpan)
         {
             int keyLength = StoreCodec.DailyCounterKey(counter.AccountPacked, counter.Scope, _key);
@@ -96,39 +94,19 @@ public sealed class StoreWriter : IEntryStoreWriter, IDisposable
         if (_hashes.Bytes >= KeyFilterLog.Hashes.ChunkBytes) AppendChunk(command); // a long batch (a replay's) in several writes
     }
 
-    private void Keep(in AccountState account)
-    {
-        ref int at = ref CollectionsMarshal.GetValueRefOrAddDefault(_accountAt, account.Key.Packed, out bool seen);
-        if (!seen)
-        {
-            if (_accountCount == _accounts.Length) Array.Resize(ref _accounts, _accountCount * 2); // bounded by the accounts
-            at = _accountCount++;
-        }
-        _accounts[at] = account;
-        AccountChanges++;
-    }
-
     /// <summary>Puts each account the batch changed once, with its last image.</summary>
     private void PutAccounts()
     {
-        // Paired with Keep: one position per account, each account once.
-        if (_accountAt.Count != _accountCount)
-            throw new Ledger.Engine.InvariantViolationException($"Invariant: the store batch kept {_accountCount} account images for {_accountAt.Count} accounts.");
-        for (int i = 0; i < _accountCount; i++)
+        foreach (var (packed, account) in _accounts)
         {
-            int keyLength = StoreCodec.AccountKey(_accounts[i].Key.Packed, _key);
-            StoreCodec.WriteAccount(in _accounts[i], _value);
+            int keyLength = StoreCodec.AccountKey(packed, _key);
+            StoreCodec.WriteAccount(in account, _value);
             _batch.Put(_key.AsSpan(0, keyLength), _value.AsSpan(0, StoreCodec.AccountBytes), null);
         }
-        AccountsWritten += _accountCount;
-        bool large = _accountCount > AccountsKeptAfterLargeBatch;
-        _accountCount = 0;
-        _accountAt.Clear(); // clears its whole table: after a large batch (a replay's), shrink it back
-        if (large)
-        {
-            _accountAt.TrimExcess(AccountsKeptAfterLargeBatch);
-            _accounts = new AccountState[AccountsKeptAfterLargeBatch];
-        }
+        AccountsWritten += _accounts.Count;
+        bool large = _accounts.Count > AccountsKeptAfterLargeBatch;
+        _accounts.Clear(); // clears its whole table: after a large batch (a replay's), shrink it back
+        if (large) _accounts.TrimExcess(AccountsKeptAfterLargeBatch);
     }
 
     /// <summary>The filter's log gets the keys of the records since its last chunk, up to <paramref name="last"/>.</summary>

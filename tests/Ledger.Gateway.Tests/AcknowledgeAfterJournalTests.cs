@@ -1,6 +1,7 @@
 using System.Net;
 using Ledger.Engine.Commands;
 using Ledger.Engine.Hosting;
+using Ledger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Gateway.Tests;
@@ -201,28 +202,4 @@ public sealed class AcknowledgeAfterJournalTests
             runtime.WrapStoreWriter = writer => new HeldStoreWriter(writer, storeGate);
             runtime.WrapReadSink = sink => new HeldSink(sink, readGate);
         }, settings);
-
-    /// <summary>The entry store's writer, held at the end of each batch while the gate is closed.</summary>
-    private sealed class HeldStoreWriter(IEntryStoreWriter inner, ManualResetEventSlim gate) : IEntryStoreWriter
-    {
-        public void Add(LedgerCommand command) => inner.Add(command);
-
-        public void EndOfBatch()
-        {
-            gate.Wait();
-            inner.EndOfBatch();
-        }
-    }
-
-    /// <summary>The read store's feed, held at the end of each batch while the gate is closed.</summary>
-    private sealed class HeldSink(ICommittedCommandSink inner, ManualResetEventSlim gate) : ICommittedCommandSink
-    {
-        public void OnCommitted(LedgerCommand command) => inner.OnCommitted(command);
-
-        public void EndOfBatch()
-        {
-            gate.Wait();
-            inner.EndOfBatch();
-        }
-    }
 }

@@ -171,26 +171,6 @@ public class RoundTripTests
         Assert.That(reopened.Engine.ComputeStateHash(), Is.EqualTo(hash), "the accounts as the store holds them are the ledger's");
     }
 
-    /// <summary>The store stage, held at its first batch's end until the gate opens.</summary>
-    private sealed class HeldStoreWriter(StoreWriter inner, ManualResetEventSlim gate) : IEntryStoreWriter
-    {
-        private int _batch;
-        public int LargestBatch { get; private set; }
-
-        public void Add(LedgerCommand command)
-        {
-            inner.Add(command);
-            LargestBatch = Math.Max(LargestBatch, ++_batch);
-        }
-
-        public void EndOfBatch()
-        {
-            gate.Wait();
-            inner.EndOfBatch();
-            _batch = 0;
-        }
-    }
-
     [Test]
     public void ShouldCheckpointOnItsOwnSoARestartReplaysLittle()
     {
