@@ -54,8 +54,10 @@ internal static class ComponentSettings
         CheckpointEvery = CheckpointEvery(options),
     };
 
+    /// <summary>The ledger's own read store: no write-ahead log (the journal is its log), no id keys (the entry store beside it answers by correlation id).</summary>
     public static ReadStoreSettings ReadStore(LedgerOptions options) => new()
     {
+        IdKeys = false,
         BlockCacheBytes = options.Memory.ReadBlockCacheBytes,
         WriteBufferBytes = options.Memory.ReadWriteBufferBytes,
         WriteBuffers = options.Memory.StoreWriteBuffers,
@@ -63,6 +65,12 @@ internal static class ComponentSettings
         CompactionTrigger = options.Storage.CompactionTrigger,
         InsertHints = options.Storage.InsertHints,
     };
+
+    /// <summary>
+    /// A statements replica's read store: its rows and partition positions go to RocksDB's write-ahead log with every
+    /// write (its only other copy is Kafka), and it keeps its own id keys (no entry store beside it).
+    /// </summary>
+    public static ReadStoreSettings ReplicaReadStore(LedgerOptions options) => ReadStore(options) with { WriteAheadLog = true, IdKeys = true };
 
     public static TimeSpan CheckpointEvery(LedgerOptions options) => TimeSpan.FromSeconds(options.Checkpoint.EverySeconds);
 

@@ -143,6 +143,7 @@ internal sealed class LedgerRole : IDisposable
                 // What the catch-up beside recovery fed (the journal up to the entry store's checkpoint) is not fed again.
                 var early = attempt == 0 ? beside : null;
                 reads = early?.Reads ?? ReadStore.Open(dir, settings);
+                reads.LookUpIdsIn(store.Entries);
                 var opened = early?.Opened ?? clock.Elapsed;
                 var mark = early?.Mark ?? reads.Watermark;
                 writer = early?.Writer ?? reads.Writer();

@@ -51,10 +51,10 @@ public sealed class LedgerRuntime : IDisposable
     public HistoryCatalog Catalog => Store?.Engine.Catalog ?? _fileCatalog;
 
     /// <summary>The read store (balances, history, statements), or null before start; read it only once <see cref="IsReady"/>.</summary>
-    public ReadStore? Reads => _ledger?.Reads ?? _statements?.Reads ?? _readOnlyReads;
+    public ReadStore? Reads => _ledger?.Reads ?? _statements?.Reads ?? _readOnlyReads?.Reads;
 
     /// <summary>The read store opened read-only when start-up could not write (the disk full): reads answer from it until the ledger starts.</summary>
-    private volatile ReadStore? _readOnlyReads;
+    private volatile ReadOnlyReads? _readOnlyReads;
 
     /// <summary>How many journal records start-up fed the read store after its watermark (its own log line says so too).</summary>
     public long ReadCatchUpRecords => _ledger?.ReadCatchUpRecords ?? 0;
@@ -324,21 +324,24 @@ public sealed class LedgerRuntime : IDisposable
         if (!File.Exists(Path.Combine(dir, "CURRENT")) || !JournalLog.Exists(journalDir)) return "reads wait too (there is no read store yet)";
         long journalEnd;
         using (var log = JournalLog.Open(journalDir, readOnly: true)) journalEnd = log.CommittedUntilAddress;
-        var reads = ReadStore.Open(dir, ComponentSettings.ReadStore(_options), readOnly: true);
+        string entriesDir = Path.Combine(_options.DataDir, EntryStore.DirectoryName);
+        if (!EntryStore.Exists(entriesDir)) return "reads wait too (there is no entry store to look correlation ids up in)";
+        var readOnly = ReadOnlyReads.Open(dir, ComponentSettings.ReadStore(_options), entriesDir, ComponentSettings.EntryStore(_options));
+        var reads = readOnly.Reads;
         if (reads.Watermark.NextAddress != journalEnd)
         {
             long behind = reads.Watermark.RecordNumber;
-            reads.Dispose();
+            readOnly.Dispose();
             return $"reads wait too: the read store ends at journal record {behind}, before the journal's end, and cannot be fed without space";
         }
         lock (_roleGate)
         {
             if (_stopping || _ledger is not null)
             {
-                reads.Dispose();
+                readOnly.Dispose();
                 return "reads answer from the ledger";
             }
-            _readOnlyReads = reads;
+            _readOnlyReads = readOnly;
         }
         return $"reads answer from the read store (journal record {reads.Watermark.RecordNumber}, the journal's last)";
     }

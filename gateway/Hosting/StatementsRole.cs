@@ -35,7 +35,7 @@ internal sealed class StatementsRole : IDisposable
         // The replica's only other copy of its data is Kafka: its rows and partition positions go to RocksDB's
         // write-ahead log with every write, so a killed replica resumes where it was (docs/decisions.md, "Statements replicas").
         var opening = System.Diagnostics.Stopwatch.StartNew();
-        var reads = OpenReadStore(Path.Combine(options.DataDir, ReadStore.DirectoryName), ComponentSettings.ReadStore(options) with { WriteAheadLog = true }, logger);
+        var reads = OpenReadStore(Path.Combine(options.DataDir, ReadStore.DirectoryName), ComponentSettings.ReplicaReadStore(options), logger);
         if (logger.IsEnabled(LogLevel.Information)) logger.LogInformation("Statements replica: read store opened in {Seconds:F3} s.", opening.Elapsed.TotalSeconds);
         var feed = new Kafka.EventsFeed(options.Kafka, options.Statements.PendingEventsMax, reads, logger, committed);
         // Durable with every write already (the log); the periodic flush bounds the log a restart replays.

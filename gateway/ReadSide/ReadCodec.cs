@@ -15,9 +15,10 @@ namespace Ledger.ReadSide;
 /// rows     timestamp(i64 BE) sequence(i64 BE)                account i64 | an entry row (below); also the whole-ledger statement's order
 /// default  'a' account(i64 BE)                               currency i32 | overdraft i64 | openedAt i64                  (20 bytes)
 /// default  's' account sequence(i64 BE)                      timestamp i64 (the row's key: an account's entries in sequence order)
-/// default  'i' account correlationId                         sequence i64
+/// default  'i' account correlationId                         sequence i64 (only with ReadStoreSettings.IdKeys)
 /// default  'h' account timestamp(i64 BE) record(i64 BE)      available z | held z | first sequence of the account in that record v (0: none)
 /// default  'p' partition(i32 BE)                             next offset i64 of that ledger.events partition (a statements replica)
+/// default  'e'                                               present when the correlation ids are looked up in the entry store beside it (no 'i' keys since)
 /// default  'f'                                               the layout: "rows by time and sequence" version u8 (3)
 /// default  'w'                                               the watermark: version u8 | record i64 | next journal address i64 | last sequence i64
 ///
@@ -41,6 +42,7 @@ internal static class ReadCodec
     public const byte PartitionPrefix = (byte)'p';
     public static ReadOnlySpan<byte> WatermarkKey => "w"u8;
     public static ReadOnlySpan<byte> LayoutKey => "f"u8;
+    public static ReadOnlySpan<byte> IdsInEntryStoreKey => "e"u8;
 
     public const int KeyBytesMax = 1 + 8 + 64;
     public const int HistoryKeyBytes = 1 + 8 + 8 + 8;

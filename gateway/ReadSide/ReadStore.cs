@@ -1,3 +1,4 @@
+using Ledger.Journal.Entries;
 using Ledger.Journal.Storage;
 using RocksDbSharp;
 
@@ -79,6 +80,7 @@ public sealed partial class ReadStore : IDisposable
             // Both families' memtables' worth: what a catch-up after a kill feeds at most.
             if (hold) _compactionHold = new CompactionHold(Db, 2 * settings.WriteBufferBytes * settings.WriteBuffers, Db.GetDefaultColumnFamily(), Rows);
             CheckLayout(readOnly);
+            CheckIdKeys(readOnly);
             var mark = Db.Get(ReadCodec.WatermarkKey.ToArray());
             _watermark = new WatermarkBox(mark is null ? default : ReadCodec.ReadWatermark(mark));
             _durableRecord = _watermark.Value.RecordNumber;
@@ -137,6 +139,32 @@ public sealed partial class ReadStore : IDisposable
         }
         if (layout is not [ReadCodec.Version]) throw new ReadStoreFormatException($"its layout is {(layout.Length == 1 ? layout[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}, this build reads {ReadCodec.Version}");
     }
+
+    /// <summary>
+    /// Where the correlation ids are (<see cref="ReadStoreSettings.IdKeys"/>): a store written without id keys is marked
+    /// so (written once, before its first batch without them) and refused to a reader that would look for them.
+    /// </summary>
+    private void CheckIdKeys(bool readOnly)
+    {
+        bool marked = Db.Get(ReadCodec.IdsInEntryStoreKey.ToArray()) is not null;
+        if (marked && Settings.IdKeys)
+            throw new ReadStoreFormatException("its correlation ids are looked up in the entry store beside it (a ledger's read store), and this reader keeps them in the read store");
+        if (!marked && !Settings.IdKeys && !readOnly) Db.Put(ReadCodec.IdsInEntryStoreKey.ToArray(), new byte[] { 1 }, null, _write);
+    }
+
+    /// <summary>
+    /// The entry store beside a read store kept without id keys (<see cref="ReadStoreSettings.IdKeys"/> off): the
+    /// statement by correlation id asks it for the entry's sequence. Set once, before the first such read; the entry
+    /// store must stay open until this store is disposed (the ledger closes the read store first).
+    /// </summary>
+    public void LookUpIdsIn(EntryStore entries)
+    {
+        if (Settings.IdKeys) throw new InvalidOperationException("This read store keeps its correlation ids itself.");
+        if (_entries is not null && !ReferenceEquals(_entries, entries)) throw new InvalidOperationException("The read store already looks its correlation ids up in another entry store.");
+        _entries = entries;
+    }
+
+    private volatile EntryStore? _entries;
 
     /// <summary>Keys an account statement has read since open (rows, and the time index for a window's start): a page found by seek reads about its own size.</summary>
     internal long StatementKeysRead => Interlocked.Read(ref _statementKeysRead);

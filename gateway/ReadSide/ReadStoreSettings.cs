@@ -37,6 +37,15 @@ public sealed record ReadStoreSettings
     /// </summary>
     public bool HoldCompactionsAtOpen { get; init; }
 
+    /// <summary>
+    /// Keep a key per entry from (account, correlation id) to its sequence, for the statement by correlation id. The
+    /// ledger's own read store turns it off: its entry store beside it holds every entry under that key already, so the
+    /// read store asks it (<see cref="ReadStore.LookUpIdsIn"/>) and writes one small key per entry fewer. A store written
+    /// without them says so on disk; one that kept them may go on without them (the entry store holds every entry), not
+    /// back. Default on (a statements replica, the replay-tool: no entry store beside them).
+    /// </summary>
+    public bool IdKeys { get; init; } = true;
+
     /// <summary>Entries a statement page examines at most when filters skip most of them; past it the page ends early with a cursor. Default 100 000.</summary>
     public int ScanBudget { get; init; } = 100_000;
 

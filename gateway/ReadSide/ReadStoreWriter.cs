@@ -28,6 +28,7 @@ public sealed class ReadStoreWriter : IDisposable
     private readonly Dictionary<long, (Balances After, long FirstSequence)> _touched = [];
     private readonly bool _partial;
     private readonly bool _partitioned;
+    private readonly bool _idKeys; // ReadStoreSettings.IdKeys: else the entry store beside it answers by correlation id
     private readonly Dictionary<int, PartitionPosition> _offsets = [];
     // A partitioned feed's history rows of this batch, (account, record) → first entry sequence, for a record given in parts.
     private readonly Dictionary<(long Account, long Record), long> _historyFirst = [];
@@ -40,6 +41,7 @@ public sealed class ReadStoreWriter : IDisposable
         _watermark = start;
         _partial = partial;
         _partitioned = partitioned;
+        _idKeys = store.Settings.IdKeys;
     }
 
     /// <summary>Records added since the last commit.</summary>
@@ -117,8 +119,11 @@ public sealed class ReadStoreWriter : IDisposable
                     };
                     _pendingIndex[(account, e.Sequence)] = _pending.Count;
                     _pending.Add((account, e.Sequence, row));
-                    BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, e.Sequence);
-                    _batch.Put(_key.AsSpan(0, ReadCodec.IdKey(account, e.CorrelationId!, _key)), _sequenceValue, null);
+                    if (_idKeys)
+                    {
+                        BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, e.Sequence);
+                        _batch.Put(_key.AsSpan(0, ReadCodec.IdKey(account, e.CorrelationId!, _key)), _sequenceValue, null);
+                    }
                     BinaryPrimitives.WriteInt64LittleEndian(_sequenceValue, e.TimestampTicks);
                     _batch.Put(_key.AsSpan(0, ReadCodec.IndexKey(account, e.Sequence, _key)), _sequenceValue, null);
                     Touch(account, e.BalancesAfter, e.Sequence);

@@ -100,7 +100,8 @@ public sealed class ConfigurationTests
         var options = new LedgerOptions();
         Assert.That(ComponentSettings.Engine(options), Is.EqualTo(new EngineSettings()));
         Assert.That(ComponentSettings.EntryStore(options), Is.EqualTo(new EntryStoreSettings()));
-        Assert.That(ComponentSettings.ReadStore(options), Is.EqualTo(new ReadStoreSettings()));
+        Assert.That(ComponentSettings.ReadStore(options), Is.EqualTo(new ReadStoreSettings { IdKeys = false }), "the ledger's read store asks its entry store for correlation ids");
+        Assert.That(ComponentSettings.ReplicaReadStore(options), Is.EqualTo(new ReadStoreSettings { WriteAheadLog = true }), "a replica's keeps them, and its writes in RocksDB's log");
         var host = ComponentSettings.Host(options);
         var own = new EngineHostSettings();
         Assert.That((host.RingSize, host.Layout, host.InFlightEntriesMax, host.WaitStrategy().GetType()),

@@ -37,7 +37,7 @@ public sealed class InvariantFailStopTests
 
             // The damage only a bug could do: the hold gone from its account's index, the watermark still covering it.
             string readDir = Path.Combine(dataDir, ReadStore.DirectoryName);
-            using (var reads = ReadStore.Open(readDir))
+            using (var reads = ReadStore.Open(readDir, new ReadStoreSettings { IdKeys = false }))
             {
                 var key = new byte[ReadCodec.KeyBytesMax];
                 int length = ReadCodec.IndexKey(new AccountKey(account.Branch, account.Number).Packed, holdSequence, key);
