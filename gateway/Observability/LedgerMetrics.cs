@@ -79,7 +79,7 @@ public static class LedgerMetrics
 
     // Memory and the entry store (read before each scrape).
     private static readonly Gauge PublisherLagRecords = Metrics.CreateGauge("ledger_kafka_publisher_lag_records", "Journal records whose events Kafka has not yet acknowledged (ledger.events).");
-    private static readonly Gauge PublisherLagSeconds = Metrics.CreateGauge("ledger_kafka_publisher_lag_seconds", "Age of the oldest journal record whose events Kafka has not yet acknowledged; 0 when caught up.");
+    private static readonly Gauge PublisherLagSeconds = Metrics.CreateGauge("ledger_kafka_publisher_lag_seconds", "How long the oldest journal record whose events Kafka has not yet acknowledged can have waited (since the publisher last had everything acknowledged); 0 when caught up.");
     private static readonly Counter PublisherEvents = Metrics.CreateCounter("ledger_kafka_events_published_total", "Events Kafka acknowledged on ledger.events since start.");
     private static readonly Gauge ReplicaLagRecords = Metrics.CreateGauge("ledger_replica_lag_records", "Statements replica: ledger.events messages published and not yet held by this replica's read store, over all partitions.");
     private static readonly Gauge ReplicaLagSeconds = Metrics.CreateGauge("ledger_replica_lag_seconds", "Statements replica: 0 when nothing is behind; else the age of the last message applied on a partition that is behind.");
@@ -183,7 +183,7 @@ public static class LedgerMetrics
                 var acknowledged = publisher.Acknowledged;
                 long behind = Math.Max(0, store.Journal.CommittedRecordNumber - acknowledged.Record);
                 PublisherLagRecords.Set(behind);
-                PublisherLagSeconds.Set(behind == 0 || acknowledged.TimestampTicks == 0 ? 0 : Math.Max(0, (DateTime.UtcNow.Ticks - acknowledged.TimestampTicks) / (double)TimeSpan.TicksPerSecond));
+                PublisherLagSeconds.Set(publisher.SecondsBehind(store.Journal.CommittedRecordNumber));
                 PublisherEvents.IncTo(publisher.Published);
             }
             if (runtime.Reads is { } reads)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers.Binary;
 using System.Text;
 using Avro.Generic;
@@ -129,6 +130,37 @@ public sealed class KafkaEgressTests
             Assert.That((long)once[^1]["available"]!, Is.EqualTo(40));
         }
         Directory.Delete(dataDir, recursive: true);
+    }
+
+    [Test]
+    public async Task ThePublishersLagShouldCountARecordsOwnWaitNotTheIdleTimeBeforeIt()
+    {
+        var kafka = KafkaMockCluster.Start("ledger.events");
+        try
+        {
+            await using var server = await GatewayServer.StartAsync($"Ledger:Kafka:BootstrapServers={kafka.BootstrapServers}");
+            var account = await server.OpenAccountAsync();
+            using var client = await server.ClientAsync();
+            (await client.PostAsync(account.Batches, Deposit("before", 1))).EnsureSuccessStatusCode();
+            var publisher = server.Runtime.Publisher!;
+            var journal = server.Runtime.Store!.Journal;
+            var caughtUp = Stopwatch.StartNew();
+            while (publisher.Acknowledged.Record < journal.CommittedRecordNumber && caughtUp.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(20);
+            Assert.That(publisher.SecondsBehind(journal.CommittedRecordNumber), Is.Zero, "caught up");
+
+            await Task.Delay(3_000); // idle: the last acknowledged record grows old
+            kafka.Dispose(); // Kafka down: the next record stays unacknowledged
+            (await client.PostAsync(account.Batches, Deposit("after", 1))).EnsureSuccessStatusCode();
+            var waiting = Stopwatch.StartNew();
+            double lag = publisher.SecondsBehind(journal.CommittedRecordNumber);
+            Assert.That(lag, Is.GreaterThan(0).And.LessThan(1.5 + waiting.Elapsed.TotalSeconds), "the new record's own wait, not the 3 s idle before it");
+            await Task.Delay(2_000);
+            Assert.That(publisher.SecondsBehind(journal.CommittedRecordNumber), Is.GreaterThanOrEqualTo(2), "and it grows while Kafka is down");
+        }
+        finally
+        {
+            kafka.Dispose();
+        }
     }
 }
 

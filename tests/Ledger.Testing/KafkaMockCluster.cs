@@ -49,11 +49,15 @@ public sealed class KafkaMockCluster : IDisposable
         return new KafkaMockCluster(handle, cluster, Marshal.PtrToStringAnsi(rd_kafka_mock_cluster_bootstraps(cluster))!);
     }
 
+    /// <summary>Stops the cluster (a test may take Kafka down before its end: a second call does nothing).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         rd_kafka_mock_cluster_destroy(_cluster);
         rd_kafka_destroy(_handle);
     }
+
+    private int _disposed;
 
     /// <summary>
     /// Confluent.Kafka loads its own copy of librdkafka (on Debian 12 the centos8 build: the default one needs

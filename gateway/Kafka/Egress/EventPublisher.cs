@@ -45,6 +45,7 @@ internal sealed class EventPublisher : IDisposable
         var schema = EventAvro.LoadSchema();
         _avro = new EventAvro(catalog, AvroFraming.Header(schema, options, options.EventsTopic));
         _acknowledged = PublishedPosition.Load(dataDir);
+        _caughtUpTicks = _acknowledged.TimestampTicks != 0 ? _acknowledged.TimestampTicks : DateTime.UtcNow.Ticks;
         _producer = NewProducer();
         _onDelivery = report =>
         {
@@ -55,6 +56,18 @@ internal sealed class EventPublisher : IDisposable
 
     /// <summary>The last position Kafka acknowledged (and that was saved).</summary>
     public PublishedPosition Acknowledged => _acknowledged;
+
+    /// <summary>
+    /// How long the oldest committed record Kafka has not acknowledged can have waited, when the journal has committed
+    /// up to <paramref name="committedRecord"/>: the time since the publisher last found the journal's end with all it
+    /// had read acknowledged (it looks at least every 100 ms while it has nothing to do, so a record committed after an
+    /// idle hour shows its own wait, not the hour); 0 when nothing is behind. At a start with a backlog, since the last
+    /// acknowledged record's time.
+    /// </summary>
+    public double SecondsBehind(long committedRecord) =>
+        committedRecord <= _acknowledged.Record ? 0 : Math.Max(0, (DateTime.UtcNow.Ticks - Volatile.Read(ref _caughtUpTicks)) / (double)TimeSpan.TicksPerSecond);
+
+    private long _caughtUpTicks;
 
     /// <summary>
     /// Why the position could not be saved (component <see cref="WriteFault.Publisher"/>), while it cannot: the publisher
@@ -133,9 +146,13 @@ internal sealed class EventPublisher : IDisposable
                     break;
                 }
                 case ReadOutcome.End:
+                {
+                    long end = DateTime.UtcNow.Ticks; // every record committed before now is read
                     if (produced != _acknowledged) Acknowledge(produced, ref pendingEvents);
+                    Volatile.Write(ref _caughtUpTicks, end); // and acknowledged
                     if (!WaitForCommits(cursor)) return; // the journal is closing
                     break;
+                }
                 default:
                     if (_logger.IsEnabled(LogLevel.Error))
                         _logger.LogError("Kafka publisher stopped at damaged journal {Damage}; events after record {Record} are not published.", cursor.Damage, _acknowledged.Record);
