@@ -138,7 +138,7 @@ internal sealed class AvroWriter
         WriteString(value);
     }
 
-    public void WriteOptional(int? value)
+    public void WriteOptional(long? value)
     {
         if (value is not { } v)
         {
@@ -147,6 +147,22 @@ internal sealed class AvroWriter
         }
         WriteLong(1);
         WriteLong(v);
+    }
+
+    /// <summary>A currency as the Avro string of its three letters (empty for none), without a string.</summary>
+    public void WriteCurrency(Ledger.Engine.Domain.CurrencyCode currency)
+    {
+        if (currency.IsNone)
+        {
+            WriteLong(0);
+            return;
+        }
+        WriteLong(3);
+        var span = _buffer.GetSpan(3);
+        span[0] = (byte)((currency.Packed >> 16) & 0xFF);
+        span[1] = (byte)((currency.Packed >> 8) & 0xFF);
+        span[2] = (byte)(currency.Packed & 0xFF);
+        _buffer.Advance(3);
     }
 
     /// <summary>The bytes written so far as a new array (what a Kafka message value takes).</summary>

@@ -1,5 +1,4 @@
 using Avro;
-using Avro.IO;
 using Ledger.Engine.Catalog;
 using Ledger.Engine.Domain;
 using Ledger.Engine.Events;
@@ -12,7 +11,7 @@ namespace Ledger.Gateway.Kafka;
 /// the schema decodes it.
 /// One instance per thread (it reuses its buffer).
 /// </summary>
-internal sealed class EventAvro(HistoryCatalog catalog, byte[] header) : IDisposable
+internal sealed class EventAvro(HistoryCatalog catalog, byte[] header)
 {
     /// <summary>
     /// The schema this build writes: version 2 adds <c>feeOf</c> (issue 16) and <c>recordEvents</c> (issue 19, before
@@ -40,68 +39,63 @@ internal sealed class EventAvro(HistoryCatalog catalog, byte[] header) : IDispos
         return Schema.Parse(json.ToJsonString());
     }
 
-    private readonly MemoryStream _buffer = new(256);
+    private readonly AvroWriter _writer = new();
     private readonly byte[] _header = header;
 
-    /// <summary>Event <paramref name="index"/> of the <paramref name="recordEvents"/> events journal record <paramref name="record"/> publishes.</summary>
+    /// <summary>
+    /// Event <paramref name="index"/> of the <paramref name="recordEvents"/> events journal record <paramref name="record"/>
+    /// publishes: into this instance's buffer, then one array of its length (what a Kafka message value takes); no other
+    /// allocation (the strings are encoded in place).
+    /// </summary>
     public byte[] Encode(in LedgerEvent e, long record, int index, int recordEvents)
     {
-        _buffer.SetLength(0);
-        _buffer.Write(_header);
-        var w = new BinaryEncoder(_buffer);
+        var w = _writer;
+        w.Reset();
+        w.WriteBytes(_header);
         w.WriteLong(record);
         w.WriteInt(index);
-        w.WriteEnum((int)KindOf(in e));
+        w.WriteInt((int)KindOf(in e)); // an enum: its symbol's index
         w.WriteLong(e.Kind == LedgerEventKind.AccountOpened ? 0 : e.Sequence);
         w.WriteLong(e.Kind == LedgerEventKind.EntryStatusChanged ? e.CausedBySequence : 0);
         w.WriteLong((e.TimestampTicks - DateTime.UnixEpoch.Ticks) / 10);
         w.WriteLong(e.TimestampTicks);
         w.WriteInt(e.Account.Branch);
         w.WriteLong(e.Account.Number);
-        w.WriteString(e.Currency.ToString());
+        w.WriteCurrency(e.Currency);
         bool entry = e.Kind == LedgerEventKind.EntryApplied;
         bool aboutEntry = e.Kind != LedgerEventKind.AccountOpened;
-        Optional(w, entry ? e.CorrelationId : null);
+        w.WriteOptional(entry ? e.CorrelationId : null);
         if (aboutEntry)
         {
-            w.WriteUnionIndex(1);
-            w.WriteInt(e.EntryType);
-            w.WriteUnionIndex(1);
-            w.WriteEnum((int)e.EntryKind - 1);
-            if (catalog.DirectionOf(e.EntryKind, e.EntryType) is { } direction)
-            {
-                w.WriteUnionIndex(1);
-                w.WriteEnum((int)direction - 1);
-            }
-            else
-            {
-                w.WriteUnionIndex(0);
-            }
-            w.WriteUnionIndex(1);
-            w.WriteEnum((int)e.Status - 1);
+            w.WriteOptional(e.EntryType);
+            w.WriteOptional((int)e.EntryKind - 1);
+            w.WriteOptional(catalog.DirectionOf(e.EntryKind, e.EntryType) is { } direction ? (int)direction - 1 : null);
+            w.WriteOptional((int)e.Status - 1);
         }
         else
         {
-            for (int i = 0; i < 4; i++) w.WriteUnionIndex(0);
+            for (int i = 0; i < 4; i++) w.WriteNull();
         }
         w.WriteLong(e.AmountMinor);
-        Optional(w, entry ? e.Description : null);
+        w.WriteOptional(entry ? e.Description : null);
         w.WriteLong(entry ? e.ReferenceSequence : 0);
         w.WriteLong(entry ? e.ExpiresAtTicks : 0);
         w.WriteLong(e.BalancesAfter.AvailableMinor);
         w.WriteLong(e.BalancesAfter.HeldMinor);
-        if (entry && e.FeeOfSequence != 0)
-        {
-            w.WriteUnionIndex(1);
-            w.WriteLong(e.FeeOfSequence);
-        }
-        else
-        {
-            w.WriteUnionIndex(0);
-        }
-        w.WriteUnionIndex(1);
-        w.WriteInt(recordEvents);
-        return _buffer.ToArray();
+        w.WriteOptional(entry && e.FeeOfSequence != 0 ? e.FeeOfSequence : null);
+        w.WriteOptional(recordEvents);
+        return w.ToArray();
+    }
+
+    /// <summary>The message key of an account's events, <c>branch/number</c> in ASCII: one array, no string.</summary>
+    public static byte[] KeyOf(AccountKey account)
+    {
+        Span<byte> key = stackalloc byte[32]; // an int, a slash and a long, signs included
+        bool ok = account.Branch.TryFormat(key, out int branch, default, System.Globalization.CultureInfo.InvariantCulture);
+        key[branch] = (byte)'/';
+        ok &= account.Number.TryFormat(key[(branch + 1)..], out int number, default, System.Globalization.CultureInfo.InvariantCulture);
+        if (!ok) throw new Ledger.Engine.InvariantViolationException($"Invariant: account {account} does not format in 32 bytes.");
+        return key[..(branch + 1 + number)].ToArray();
     }
 
     /// <summary>The event kind of the schema's EventKind enum (its symbol order).</summary>
@@ -123,17 +117,4 @@ internal sealed class EventAvro(HistoryCatalog catalog, byte[] header) : IDispos
             _ => throw new Ledger.Engine.InvariantViolationException($"Invariant: a status change to {e.Status} of entry {e.Sequence}."),
         },
     };
-
-    public void Dispose() => _buffer.Dispose();
-
-    private static void Optional(BinaryEncoder w, string? value)
-    {
-        if (value is null)
-        {
-            w.WriteUnionIndex(0);
-            return;
-        }
-        w.WriteUnionIndex(1);
-        w.WriteString(value);
-    }
 }

@@ -184,7 +184,7 @@ internal sealed class EventPublisher : IDisposable
     {
         var message = new Message<byte[], byte[]>
         {
-            Key = Encoding.ASCII.GetBytes($"{e.Account.Branch}/{e.Account.Number}"),
+            Key = EventAvro.KeyOf(e.Account),
             Value = _avro.Encode(in e, record, index, recordEvents),
         };
         while (true)
@@ -260,7 +260,6 @@ internal sealed class EventPublisher : IDisposable
         if (_thread.IsAlive) _thread.Join(TimeSpan.FromSeconds(10));
         _producer.Flush(TimeSpan.FromSeconds(2));
         _producer.Dispose();
-        _avro.Dispose();
         _stop.Dispose();
     }
 }
