@@ -306,9 +306,9 @@ public sealed class LedgerRuntime : IDisposable
         {
             why = OpenReadOnlyReads();
         }
-        catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalFormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or ReadStoreFormatException or JournalFormatException or StoreFormatException or FormatException or InvalidOperationException)
         {
-            why = "the read store does not open read-only: " + ex.Message;
+            why = "the read store (or the entry store beside it) does not open read-only: " + ex.Message;
         }
         _readsReady = true;
         _ready.TrySetResult();

@@ -23,7 +23,7 @@ internal sealed class ReadOnlyReads : IDisposable
 
     public static ReadOnlyReads Open(string readDir, ReadStoreSettings readSettings, string entriesDir, EntryStoreSettings entrySettings)
     {
-        var entries = EntryStore.Open(entriesDir, entrySettings, readOnly: true);
+        var entries = EntryStore.Open(entriesDir, entrySettings with { LookupsOnly = true }, readOnly: true);
         try
         {
             var reads = ReadStore.Open(readDir, readSettings, readOnly: true);

@@ -15,11 +15,10 @@ namespace Ledger.ReadSide;
 /// rows     timestamp(i64 BE) sequence(i64 BE)                account i64 | an entry row (below); also the whole-ledger statement's order
 /// default  'a' account(i64 BE)                               currency i32 | overdraft i64 | openedAt i64                  (20 bytes)
 /// default  's' account sequence(i64 BE)                      timestamp i64 (the row's key: an account's entries in sequence order)
-/// default  'i' account correlationId                         sequence i64 (only with ReadStoreSettings.IdKeys)
+/// default  'i' account correlationId                         sequence i64 (layout 3 only: ReadStoreSettings.IdKeys)
 /// default  'h' account timestamp(i64 BE) record(i64 BE)      available z | held z | first sequence of the account in that record v (0: none)
 /// default  'p' partition(i32 BE)                             next offset i64 of that ledger.events partition (a statements replica)
-/// default  'e'                                               present when the correlation ids are looked up in the entry store beside it (no 'i' keys since)
-/// default  'f'                                               the layout: "rows by time and sequence" version u8 (3)
+/// default  'f'                                               the layout: "rows by time and sequence" version u8 (3 with 'i' keys, 4 without)
 /// default  'w'                                               the watermark: version u8 | record i64 | next journal address i64 | last sequence i64
 ///
 /// entry row, version 2: version u8 | timestamp i64 | kind u8 | status u8 | entryType z | amount z | expiresAt z
@@ -32,6 +31,11 @@ namespace Ledger.ReadSide;
 internal static class ReadCodec
 {
     public const byte Version = 3; // 2: the whole-ledger index ('l'); 3: rows by (time, sequence) in their own family
+    /// <summary>
+    /// The layout marker of a store in layout 3 without the correlation-id keys ('i'): the entry store beside it answers
+    /// by correlation id (the ledger's own read store). Rows and watermark are those of <see cref="Version"/>.
+    /// </summary>
+    public const byte LayoutWithoutIdKeys = 4;
     public const string RowsFamily = "rows";
     public const byte AccountPrefix = (byte)'a';
     public const byte RowPrefix = (byte)'s';
@@ -42,7 +46,6 @@ internal static class ReadCodec
     public const byte PartitionPrefix = (byte)'p';
     public static ReadOnlySpan<byte> WatermarkKey => "w"u8;
     public static ReadOnlySpan<byte> LayoutKey => "f"u8;
-    public static ReadOnlySpan<byte> IdsInEntryStoreKey => "e"u8;
 
     public const int KeyBytesMax = 1 + 8 + 64;
     public const int HistoryKeyBytes = 1 + 8 + 8 + 8;

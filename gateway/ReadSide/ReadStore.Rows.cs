@@ -31,52 +31,48 @@ public sealed partial class ReadStore
     }
 
     /// <summary>
-    /// The sequence of an account's entry by its correlation id: from the id key, or, in a store kept without them
-    /// (<see cref="ReadStoreSettings.IdKeys"/>), from the entry store beside it, which holds every entry up to its
+    /// The sequence of an account's entry by its correlation id (0: none), from the id key, or, in a store kept without
+    /// them (<see cref="ReadStoreSettings.IdKeys"/>), from the entry store beside it, which holds every entry up to its
     /// checkpoint. Live, the entry store is written before the read store, so it holds every entry this store does; a
     /// store opened read-only after a crash may be ahead of it (each is durable to its own last flush), and its rows past
-    /// the entry store's last sequence are walked (at most one checkpoint interval of the account's entries).
+    /// the entry store's last sequence (and past <paramref name="after"/>, a cursor's) are walked, at most
+    /// <see cref="ReadStoreSettings.ScanBudget"/> of them: past it, <c>ContinueAfter</c> is the last one walked (the
+    /// page's cursor), else 0.
     /// </summary>
-    private bool TryGetSequence(long account, string correlationId, out long sequence)
+    private (long Sequence, long ContinueAfter) FindSequence(long account, string correlationId, long after)
     {
         if (Settings.IdKeys)
         {
             Span<byte> key = stackalloc byte[ReadCodec.KeyBytesMax];
             var value = Db.Get(key[..ReadCodec.IdKey(account, correlationId, key)].ToArray());
-            sequence = value is { Length: 8 } ? System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(value) : 0;
-            return sequence > 0;
+            return (value is { Length: 8 } ? System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(value) : 0, 0);
         }
         var entries = _entries ?? throw new InvalidOperationException("This read store keeps no correlation ids and was given no entry store to look them up in.");
         long entriesHold = entries.LastCheckpoint?.LastSequence ?? 0; // read before the lookup: the store holds every entry up to it
         Span<byte> id = stackalloc byte[Ledger.Engine.State.EntryKeys.LengthMax];
         int length = Ledger.Engine.State.EntryKeys.Normalize(correlationId, id);
         if (length < 0) throw new ArgumentException("A statement's correlation id is checked at the edge.", nameof(correlationId));
-        if (entries.TryGet(account, id[..length], out var image) && image.Sequence > 0)
-        {
-            sequence = image.Sequence;
-            return true;
-        }
-        return TryFindAfter(account, correlationId, entriesHold, out sequence);
+        if (entries.TryGet(account, id[..length], out var image) && image.Sequence > 0) return (image.Sequence, 0);
+        return FindAfter(account, correlationId, Math.Max(after, entriesHold));
     }
 
-    /// <summary>An account's entry with this correlation id among its rows after <paramref name="after"/>, walking its index.</summary>
-    private bool TryFindAfter(long account, string correlationId, long after, out long sequence)
+    /// <summary>An account's entry with this correlation id among its rows after <paramref name="after"/>, walking its index (see <see cref="FindSequence"/>).</summary>
+    private (long Sequence, long ContinueAfter) FindAfter(long account, string correlationId, long after)
     {
-        sequence = 0;
         Span<byte> key = stackalloc byte[ReadCodec.IndexKeyBytes];
         byte[] upper = new byte[ReadCodec.AccountPrefixBytes];
         ReadCodec.IndexKey(account, 0, key);
         key[..ReadCodec.AccountPrefixBytes].CopyTo(upper);
         Increment(upper);
         using var iterator = Db.NewIterator(null, new ReadOptions().SetIterateUpperBound(upper));
+        int walked = 0;
         for (iterator.Seek(key[..ReadCodec.IndexKey(account, after + 1, key)].ToArray()); iterator.Valid(); iterator.Next())
         {
             long candidate = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(iterator.GetKeySpan()[ReadCodec.AccountPrefixBytes..]);
+            if (walked++ == Settings.ScanBudget) return (0, candidate - 1);
             var row = RowOf(account, candidate, Db.Get(key[..ReadCodec.RowKey(ReadCodec.ReadIndex(iterator.GetValueSpan()), candidate, key)].ToArray(), Rows));
-            if (row.CorrelationId != correlationId) continue;
-            sequence = candidate;
-            return true;
+            if (row.CorrelationId == correlationId) return (candidate, 0);
         }
-        return false;
+        return (0, 0);
     }
 }

@@ -27,12 +27,12 @@ public sealed partial class ReadStore
         var rows = new List<StatementRow>(Math.Min(query.Limit, 64));
         if (query.CorrelationId is not null)
         {
-            if (TryGetSequence(packed, query.CorrelationId, out long sequence) && sequence > query.AfterSequence &&
-                TryGetRow(packed, sequence, out var row) && Matches(in row, query))
+            var (sequence, continueAfter) = FindSequence(packed, query.CorrelationId, query.AfterSequence);
+            if (sequence > query.AfterSequence && TryGetRow(packed, sequence, out var row) && Matches(in row, query))
             {
                 rows.Add(ToStatementRow(packed, sequence, in row));
             }
-            return new StatementPage(summary, rows, 0);
+            return new StatementPage(summary, rows, continueAfter);
         }
         long start = Math.Max(query.AfterSequence + 1, query.FromTicks > 0 ? FirstSequenceFrom(packed, query.FromTicks) : 1);
         if (start == long.MaxValue) return new StatementPage(summary, rows, 0);

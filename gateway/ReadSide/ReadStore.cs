@@ -80,7 +80,6 @@ public sealed partial class ReadStore : IDisposable
             // Both families' memtables' worth: what a catch-up after a kill feeds at most.
             if (hold) _compactionHold = new CompactionHold(Db, 2 * settings.WriteBufferBytes * settings.WriteBuffers, Db.GetDefaultColumnFamily(), Rows);
             CheckLayout(readOnly);
-            CheckIdKeys(readOnly);
             var mark = Db.Get(ReadCodec.WatermarkKey.ToArray());
             _watermark = new WatermarkBox(mark is null ? default : ReadCodec.ReadWatermark(mark));
             _durableRecord = _watermark.Value.RecordNumber;
@@ -127,29 +126,35 @@ public sealed partial class ReadStore : IDisposable
             throw new ReadStoreFormatException($"it is in an older layout (column families {string.Join(", ", names)}; layout {ReadCodec.Version} keeps the rows in '{ReadCodec.RowsFamily}')");
     }
 
-    /// <summary>The layout marker: written into a new store, checked in any other.</summary>
+    /// <summary>
+    /// The layout marker: written into a new store, checked in any other. It also says where the correlation ids are
+    /// (<see cref="ReadStoreSettings.IdKeys"/>): layout <see cref="ReadCodec.Version"/> keeps them, layout
+    /// <see cref="ReadCodec.LayoutWithoutIdKeys"/> asks the entry store beside it. A store that kept them goes on without them when
+    /// the ledger opens it (the entry store holds every entry; the old keys stay, unused); one without them is refused to
+    /// a reader that would look for them, and to builds before the change (they read layout 3 only).
+    /// </summary>
     private void CheckLayout(bool readOnly)
     {
+        byte wanted = Settings.IdKeys ? ReadCodec.Version : ReadCodec.LayoutWithoutIdKeys;
         var layout = Db.Get(ReadCodec.LayoutKey.ToArray());
         if (layout is null)
         {
             if (Db.Get(ReadCodec.WatermarkKey.ToArray()) is not null) throw new ReadStoreFormatException("it has a watermark and no layout marker");
-            if (!readOnly) Db.Put(ReadCodec.LayoutKey.ToArray(), new[] { ReadCodec.Version }, null, _write);
+            if (!readOnly) Db.Put(ReadCodec.LayoutKey.ToArray(), new[] { wanted }, null, _write);
             return;
         }
-        if (layout is not [ReadCodec.Version]) throw new ReadStoreFormatException($"its layout is {(layout.Length == 1 ? layout[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}, this build reads {ReadCodec.Version}");
-    }
-
-    /// <summary>
-    /// Where the correlation ids are (<see cref="ReadStoreSettings.IdKeys"/>): a store written without id keys is marked
-    /// so (written once, before its first batch without them) and refused to a reader that would look for them.
-    /// </summary>
-    private void CheckIdKeys(bool readOnly)
-    {
-        bool marked = Db.Get(ReadCodec.IdsInEntryStoreKey.ToArray()) is not null;
-        if (marked && Settings.IdKeys)
-            throw new ReadStoreFormatException("its correlation ids are looked up in the entry store beside it (a ledger's read store), and this reader keeps them in the read store");
-        if (!marked && !Settings.IdKeys && !readOnly) Db.Put(ReadCodec.IdsInEntryStoreKey.ToArray(), new byte[] { 1 }, null, _write);
+        switch (layout)
+        {
+            case [var found] when found == wanted:
+                return;
+            case [ReadCodec.Version] when !Settings.IdKeys:
+                if (!readOnly) Db.Put(ReadCodec.LayoutKey.ToArray(), new[] { wanted }, null, _write); // before the first batch without them
+                return;
+            case [ReadCodec.LayoutWithoutIdKeys] when Settings.IdKeys:
+                throw new ReadStoreFormatException($"its correlation ids are looked up in the entry store beside it (layout {ReadCodec.LayoutWithoutIdKeys}, a ledger's read store), and this reader keeps them in the read store (layout {ReadCodec.Version})");
+            default:
+                throw new ReadStoreFormatException($"its layout is {(layout.Length == 1 ? layout[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}, this build reads {ReadCodec.Version} and {ReadCodec.LayoutWithoutIdKeys}");
+        }
     }
 
     /// <summary>
@@ -322,6 +327,7 @@ public sealed partial class ReadStore : IDisposable
             }
         }
         _closing = true;
+        Interlocked.MemoryBarrier(); // the write above before the reads below: a reader increments, then reads _closing (Enter)
         var spin = new SpinWait();
         while (Volatile.Read(ref _readers) != 0) spin.SpinOnce();
         lock (_gate)

@@ -61,8 +61,13 @@ public sealed partial class EntryStore : IDisposable
         _watermark = LastCheckpoint?.RecordNumber ?? 0;
         _durableWatermark = _watermark;
         Catalog = ReadCatalog();
-        var loaded = KeyFilter.Load(FilterPath, out long filterNext, settings.HugePages);
-        if (LastCheckpoint is null)
+        long filterNext = 0;
+        var loaded = settings.LookupsOnly ? null : KeyFilter.Load(FilterPath, out filterNext, settings.HugePages);
+        if (settings.LookupsOnly)
+        {
+            Filter = new KeyFilter(64L << 10); // nothing asks it: the store has no prefetcher (EntryStoreSettings.LookupsOnly)
+        }
+        else if (LastCheckpoint is null)
         {
             Filter = new KeyFilter(settings.KeyFilterBytes, settings.HugePages); // an empty store: nothing to cover
             _filterLive = true;
@@ -129,6 +134,7 @@ public sealed partial class EntryStore : IDisposable
         settings ??= new EntryStoreSettings();
         settings.Validate();
         if (readOnly && !Exists(directory)) throw new DirectoryNotFoundException($"There is no entry store in '{directory}'.");
+        if (settings.LookupsOnly && !readOnly) throw new ArgumentException("Only a read-only entry store opens for lookups only.", nameof(settings));
         if (!readOnly) System.IO.Directory.CreateDirectory(directory);
         try
         {
@@ -150,7 +156,9 @@ public sealed partial class EntryStore : IDisposable
         if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
     }
 
-    public StorePrefetcher Prefetcher() => new(this);
+    public StorePrefetcher Prefetcher() => Settings.LookupsOnly
+        ? throw new InvalidOperationException("An entry store opened for lookups only has no key filter to prefetch with.")
+        : new(this);
 
     /// <summary>A checkpoint thread for this store (start it once the pipeline runs).</summary>
     public Checkpointer Checkpointer(Microsoft.Extensions.Logging.ILogger? logger) =>

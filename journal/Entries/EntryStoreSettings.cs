@@ -66,6 +66,13 @@ public sealed record EntryStoreSettings
     /// <summary>Keep RocksDB's statistics (block cache and bloom counters; costs a few per cent). Default false; the perf harness turns it on.</summary>
     public bool Statistics { get; init; }
 
+    /// <summary>
+    /// Opened read-only only to look entries up (<see cref="EntryStore.TryGet"/>): the key filter is neither loaded nor
+    /// rebuilt (a 128 MiB read, or a scan of every key when its file is lost), and the store has no prefetcher. The
+    /// reads of a ledger that started read-only use it (the read store asks it for correlation ids). Default false.
+    /// </summary>
+    public bool LookupsOnly { get; init; }
+
     internal void Validate()
     {
         if (BlockCacheBytes < 8L << 20) throw new ArgumentException($"The entry store's BlockCacheBytes must be at least 8 MiB, not {BlockCacheBytes}.");

@@ -165,7 +165,8 @@ public sealed class StoreFixture : IDisposable
         if (System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Store = EntryStore.Open(Path.Combine(Directory, EntryStore.DirectoryName));
-        Read = ReadStore.Open(Path.Combine(Directory, ReadStore.DirectoryName));
+        Read = ReadStore.Open(Path.Combine(Directory, ReadStore.DirectoryName), new ReadStoreSettings { IdKeys = false }); // the ledger's: the entry store answers by id
+        Read.LookUpIdsIn(Store);
         var engine = new LedgerEngine(PerfWorkload.Catalog(), new EngineSettings { AccountCapacity = Accounts, EntryCacheEntries = Entries + 1024 });
         using var writer = Store.Writer();
         using var readWriter = Read.Writer();

@@ -126,16 +126,31 @@ public sealed class CorrelationIdLookupTests
             Directory.Move(behind, storeDir);
 
             var options = new LedgerOptions();
-            using var readOnly = ReadOnlyReads.Open(Path.Combine(dir, ReadStore.DirectoryName), ComponentSettings.ReadStore(options), storeDir, ComponentSettings.EntryStore(options));
+            string readDir = Path.Combine(dir, ReadStore.DirectoryName);
             var key = new AccountKey(account.Branch, account.Number);
-            long? Find(string id) => readOnly.Reads.Statement(key, new StatementQuery { CorrelationId = id })!.Rows.SingleOrDefault()?.Sequence;
-
-            long early = Find("early") ?? 0;
-            Assert.That(early, Is.GreaterThan(0), "from the entry store");
-            Assert.That(readOnly.Reads.Statement(key, new StatementQuery { Limit = 10 })!.Rows.Select(r => (r.CorrelationId, (long?)r.Sequence)),
-                Is.EqualTo(new[] { "early", "late1", "late2", "late3" }.Select(id => (id, Find(id)))), "from the read store's rows past the entry store's last sequence");
-            Assert.That(Find("nope"), Is.Null);
-            Assert.That(Find("nope"), Is.Null);
+            using (var readOnly = ReadOnlyReads.Open(readDir, ComponentSettings.ReadStore(options), storeDir, ComponentSettings.EntryStore(options)))
+            {
+                long? Find(string id) => readOnly.Reads.Statement(key, new StatementQuery { CorrelationId = id })!.Rows.SingleOrDefault()?.Sequence;
+                long early = Find("early") ?? 0;
+                Assert.That(early, Is.GreaterThan(0), "from the entry store");
+                Assert.That(readOnly.Reads.Statement(key, new StatementQuery { Limit = 10 })!.Rows.Select(r => (r.CorrelationId, (long?)r.Sequence)),
+                    Is.EqualTo(new[] { "early", "late1", "late2", "late3" }.Select(id => (id, Find(id)))), "from the read store's rows past the entry store's last sequence");
+                Assert.That(Find("nope"), Is.Null);
+            }
+            // The walk is bounded like any filtered page: past the scan budget, a page without the entry and a cursor.
+            using (var readOnly = ReadOnlyReads.Open(readDir, ComponentSettings.ReadStore(options) with { ScanBudget = 1 }, storeDir, ComponentSettings.EntryStore(options)))
+            {
+                var pages = new List<StatementPage>();
+                var query = new StatementQuery { CorrelationId = "late3" };
+                do
+                {
+                    pages.Add(readOnly.Reads.Statement(key, query)!);
+                    query = query with { AfterSequence = pages[^1].NextAfterSequence };
+                }
+                while (pages[^1].NextAfterSequence != 0 && pages.Count < 10);
+                Assert.That(pages.Select(p => p.Rows.Count), Is.EqualTo(new[] { 0, 0, 1 }), "late1 and late2 walked one a page, then late3 found");
+                Assert.That(pages[^1].Rows[0].CorrelationId, Is.EqualTo("late3"));
+            }
         }
         finally
         {

@@ -51,7 +51,8 @@ public sealed class KafkaEventCodecTests
     public void ShouldEncodeAnEventIntoOneArrayAndItsKeyIntoAnother()
     {
         // Issue 14, item 4: events encode without per-entry allocations beyond the two arrays a Kafka message takes
-        // (the encoder wrote through a MemoryStream, an Avro encoder object and a string per text field before).
+        // (the encoder allocated an Avro encoder object, the currency's string, the key's string and each text field's
+        // UTF-8 bytes before).
         var random = new Random(77);
         var writer = new EventAvro(Commands.DefaultCatalog, AvroFraming.Header(Schema));
         var events = Enumerable.Range(0, 200).Select(i => RandomEvent(random, 1)).ToArray();

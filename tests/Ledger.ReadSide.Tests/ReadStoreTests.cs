@@ -264,9 +264,27 @@ public sealed class ReadStoreTests
         using (var store = Open())
         {
             FeedHistory(store);
-            store.Db.Put("f"u8.ToArray(), new byte[] { ReadCodec.Version + 1 });
+            store.Db.Put("f"u8.ToArray(), new byte[] { ReadCodec.LayoutWithoutIdKeys + 1 });
         }
-        Assert.That(Assert.Throws<ReadStoreFormatException>(() => Open().Dispose())!.Message, Does.Contain($"its layout is {ReadCodec.Version + 1}"));
+        Assert.That(Assert.Throws<ReadStoreFormatException>(() => Open().Dispose())!.Message, Does.Contain($"its layout is {ReadCodec.LayoutWithoutIdKeys + 1}"));
+    }
+
+    [Test]
+    public void AStoreThatKeptItsIdKeysShouldGoOnWithoutThemAndThenBeRefusedToAReaderOfThem()
+    {
+        using (var store = Open())
+        {
+            FeedHistory(store);
+            Assert.That(store.Db.Get("f"u8.ToArray()), Is.EqualTo(new[] { ReadCodec.Version }), "kept: layout 3");
+        }
+        using (var store = Open(Tiny with { IdKeys = false }))
+        {
+            Assert.That(store.Db.Get("f"u8.ToArray()), Is.EqualTo(new[] { ReadCodec.LayoutWithoutIdKeys }), "the ledger's: marked before its first batch without them");
+            var first = store.Statement(Key, new StatementQuery { Limit = 1 })!.Rows[0];
+            Assert.That(() => store.Statement(Key, new StatementQuery { CorrelationId = first.CorrelationId }),
+                Throws.InvalidOperationException.With.Message.Contains("no entry store"), "without the entry store beside it, a lookup by id is a wiring bug, not an empty page");
+        }
+        Assert.That(Assert.Throws<ReadStoreFormatException>(() => Open().Dispose())!.Message, Does.Contain("looked up in the entry store"));
     }
 
     [Test]

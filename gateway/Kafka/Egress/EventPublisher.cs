@@ -130,6 +130,7 @@ internal sealed class EventPublisher : IDisposable
         while (true)
         {
             _stop.Token.ThrowIfCancellationRequested();
+            long readAt = DateTime.UtcNow.Ticks; // at End: every record committed before it is read
             switch (cursor.TryRead(record))
             {
                 case ReadOutcome.Record:
@@ -147,9 +148,8 @@ internal sealed class EventPublisher : IDisposable
                 }
                 case ReadOutcome.End:
                 {
-                    long end = DateTime.UtcNow.Ticks; // every record committed before now is read
                     if (produced != _acknowledged) Acknowledge(produced, ref pendingEvents);
-                    Volatile.Write(ref _caughtUpTicks, end); // and acknowledged
+                    Volatile.Write(ref _caughtUpTicks, readAt); // and acknowledged now
                     if (!WaitForCommits(cursor)) return; // the journal is closing
                     break;
                 }

@@ -38,7 +38,7 @@ void ReadStoreOnly()
     var ids = new string[n];
     for (int i = 0; i < n; i++) ids[i] = "w1700000000-1-" + i;
     string dir = Scratch();
-    using (var store = ReadStore.Open(dir))
+    using (var store = ReadStore.Open(dir, new ReadStoreSettings { IdKeys = false }) /* the ledger's: no correlation-id keys */)
     using (var writer = store.Writer())
     {
         var opened = new LedgerEvent[accounts];
@@ -73,7 +73,7 @@ void SingleThreadPath()
     var catalog = HistoryCatalogFile.Load(HistoryCatalogFile.DefaultPath);
     var engine = new LedgerEngine(catalog, new EngineSettings { EntryCacheEntries = 4 << 20, AccountCapacity = 4_096 });
     string dir = Scratch();
-    using var store = ReadStore.Open(dir);
+    using var store = ReadStore.Open(dir, new ReadStoreSettings { IdKeys = false }) /* the ledger's: no correlation-id keys */;
     using var writer = store.Writer();
     long record = 0;
     Open(c => { engine.Apply(c); writer.Add(c.EventSpan, ++record, record); });
