@@ -24,6 +24,7 @@ public sealed partial class ReadStore : IDisposable
     private readonly ColumnFamilyOptions _family;
     private readonly ColumnFamilyOptions _rowsFamily;
     private readonly BlockBasedTableOptions _table;
+    private readonly BlockBasedTableOptions _rowsTable;
     private readonly Cache _cache;
     private readonly WriteOptions _write;
     private readonly Dictionary<int, PartitionPosition> _partitions = [];
@@ -59,7 +60,11 @@ public sealed partial class ReadStore : IDisposable
         _table = RocksTuning.Table(_cache, 16 * 1024, 10);
         _family = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger);
         if (settings.InsertHints) _family.InsertHintByPrefix(ReadCodec.AccountPrefixBytes); // the rows' keys (time, sequence) append without a hint
-        _rowsFamily = RocksTuning.Family(_table, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger);
+        // No bloom filter for the rows: a row is only ever looked up because the index named it (present), and its key
+        // (time, sequence) appends, so a lookup finds the one sorted run whose range holds it without a filter; filter
+        // blocks of 10 bits per row would only be built at every flush and take block cache from the statements.
+        _rowsTable = RocksTuning.Table(_cache, 16 * 1024, bloomBitsPerKey: 0);
+        _rowsFamily = RocksTuning.Family(_rowsTable, settings.WriteBufferBytes, settings.WriteBuffers, settings.Compaction, settings.CompactionTrigger);
         bool hold = settings.HoldCompactionsAtOpen && !readOnly;
         if (hold)
         {

@@ -39,7 +39,7 @@ public static partial class RocksTuning
     /// <summary>The bounds of a compaction trigger: RocksDB slows writes at 20 level-0 files, so a trigger must stay well below.</summary>
     public const int CompactionTriggerMin = 2, CompactionTriggerMax = 16;
 
-    /// <summary>Block-based tables whose index and filter partitions live in <paramref name="cache"/>: RAM stays what the cache allows, however large the store.</summary>
+    /// <summary>Block-based tables whose index and filter partitions live in <paramref name="cache"/>: RAM stays what the cache allows, however large the store. A <paramref name="bloomBitsPerKey"/> of 0: no filter.</summary>
     public static BlockBasedTableOptions Table(Cache cache, int blockBytes, int bloomBitsPerKey)
     {
         var table = new BlockBasedTableOptions()
@@ -49,7 +49,7 @@ public static partial class RocksTuning
             .SetFormatVersion(5)
             .SetBlockSize((ulong)blockBytes);
         var native = Native.Instance;
-        native.rocksdb_block_based_options_set_filter_policy(table.Handle, native.rocksdb_filterpolicy_create_bloom_full(bloomBitsPerKey));
+        if (bloomBitsPerKey > 0) native.rocksdb_block_based_options_set_filter_policy(table.Handle, native.rocksdb_filterpolicy_create_bloom_full(bloomBitsPerKey));
         // Partitioned index and filters: a lookup loads one small partition, never a whole file's filter (a full filter of
         // a large file is megabytes; evicted and reloaded per lookup, it costs a copy of megabytes per new correlation id).
         native.rocksdb_block_based_options_set_index_type(table.Handle, 2); // kTwoLevelIndexSearch

@@ -259,6 +259,18 @@ public sealed class ReadStoreTests
     }
 
     [Test]
+    public void TheRowsShouldBeWrittenWithoutABloomFilterAndTheKeysByAccountWithOne()
+    {
+        using var store = Open();
+        FeedHistory(store);
+        store.Checkpoint(); // flushed: each family has a table
+        string rows = store.Db.GetProperty("rocksdb.aggregated-table-properties", store.Rows);
+        string keys = store.Db.GetProperty("rocksdb.aggregated-table-properties");
+        Assert.That(rows, Does.Contain("filter block size=0;"), "a row is looked up only when the index named it: a filter never spares a read");
+        Assert.That(keys, Does.Not.Contain("filter block size=0;"), "the keys by account keep theirs");
+    }
+
+    [Test]
     public void ShouldRefuseALayoutMarkerOfAnotherVersion()
     {
         using (var store = Open())
