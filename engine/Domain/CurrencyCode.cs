@@ -35,6 +35,14 @@ public readonly record struct CurrencyCode(int Packed)
     public static CurrencyCode Parse(string text) =>
         TryParse(text, out var code) ? code : throw new FormatException($"'{text}' is not an ISO-4217 currency code this ledger knows.");
 
+    /// <summary>The code's three letters as ASCII bytes into <paramref name="into"/> (no string).</summary>
+    public void WriteLetters(Span<byte> into)
+    {
+        into[0] = (byte)((Packed >> 16) & 0xFF);
+        into[1] = (byte)((Packed >> 8) & 0xFF);
+        into[2] = (byte)(Packed & 0xFF);
+    }
+
     [SuppressMessage("Globalization", "CA1305", Justification = "ASCII letters.")]
     public override string ToString() => IsNone
         ? ""

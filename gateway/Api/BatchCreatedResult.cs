@@ -122,9 +122,7 @@ internal sealed class BatchCreatedResult(LedgerCommand command, LedgerCommandPoo
     private static void WriteCurrency(Utf8JsonWriter w, CurrencyCode code, Span<byte> scratch)
     {
         scratch[0] = (byte)'"';
-        scratch[1] = (byte)((code.Packed >> 16) & 0xFF);
-        scratch[2] = (byte)((code.Packed >> 8) & 0xFF);
-        scratch[3] = (byte)(code.Packed & 0xFF);
+        code.WriteLetters(scratch[1..4]);
         scratch[4] = (byte)'"';
         if (scratch[1..4].IndexOfAnyExceptInRange((byte)'A', (byte)'Z') < 0)
         {

@@ -158,10 +158,7 @@ internal sealed class AvroWriter
             return;
         }
         WriteLong(3);
-        var span = _buffer.GetSpan(3);
-        span[0] = (byte)((currency.Packed >> 16) & 0xFF);
-        span[1] = (byte)((currency.Packed >> 8) & 0xFF);
-        span[2] = (byte)(currency.Packed & 0xFF);
+        currency.WriteLetters(_buffer.GetSpan(3));
         _buffer.Advance(3);
     }
 

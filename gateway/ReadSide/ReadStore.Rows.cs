@@ -15,8 +15,28 @@ public sealed partial class ReadStore
         Span<byte> key = stackalloc byte[ReadCodec.IndexKeyBytes];
         var time = Db.Get(key[..ReadCodec.IndexKey(account, sequence, key)].ToArray());
         if (time is null) return false;
-        row = RowOf(account, sequence, Db.Get(key[..ReadCodec.RowKey(ReadCodec.ReadIndex(time), sequence, key)].ToArray(), Rows));
+        row = RowAt(account, sequence, ReadCodec.ReadIndex(time));
         return true;
+    }
+
+    /// <summary>The row the account's index names at (<paramref name="time"/>, <paramref name="sequence"/>).</summary>
+    private RowData RowAt(long account, long sequence, long time)
+    {
+        Span<byte> key = stackalloc byte[ReadCodec.RowKeyBytes];
+        return RowOf(account, sequence, Db.Get(key[..ReadCodec.RowKey(time, sequence, key)].ToArray(), Rows));
+    }
+
+    /// <summary>An iterator over an account's index (sequence → time), positioned at its first entry from <paramref name="sequence"/> on.</summary>
+    private Iterator AccountIndexFrom(long account, long sequence)
+    {
+        Span<byte> key = stackalloc byte[ReadCodec.IndexKeyBytes];
+        byte[] upper = new byte[ReadCodec.AccountPrefixBytes];
+        ReadCodec.IndexKey(account, 0, key);
+        key[..ReadCodec.AccountPrefixBytes].CopyTo(upper);
+        Increment(upper);
+        var iterator = Db.NewIterator(null, new ReadOptions().SetIterateUpperBound(upper));
+        iterator.Seek(key[..ReadCodec.IndexKey(account, sequence, key)].ToArray());
+        return iterator;
     }
 
     /// <summary>The row an account's index named: it must exist and be that account's (an invariant: one write put both).</summary>
@@ -59,19 +79,12 @@ public sealed partial class ReadStore
     /// <summary>An account's entry with this correlation id among its rows after <paramref name="after"/>, walking its index (see <see cref="FindSequence"/>).</summary>
     private (long Sequence, long ContinueAfter) FindAfter(long account, string correlationId, long after)
     {
-        Span<byte> key = stackalloc byte[ReadCodec.IndexKeyBytes];
-        byte[] upper = new byte[ReadCodec.AccountPrefixBytes];
-        ReadCodec.IndexKey(account, 0, key);
-        key[..ReadCodec.AccountPrefixBytes].CopyTo(upper);
-        Increment(upper);
-        using var iterator = Db.NewIterator(null, new ReadOptions().SetIterateUpperBound(upper));
-        int walked = 0;
-        for (iterator.Seek(key[..ReadCodec.IndexKey(account, after + 1, key)].ToArray()); iterator.Valid(); iterator.Next())
+        using var iterator = AccountIndexFrom(account, after + 1);
+        for (int walked = 0; iterator.Valid(); iterator.Next(), walked++)
         {
-            long candidate = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(iterator.GetKeySpan()[ReadCodec.AccountPrefixBytes..]);
-            if (walked++ == Settings.ScanBudget) return (0, candidate - 1);
-            var row = RowOf(account, candidate, Db.Get(key[..ReadCodec.RowKey(ReadCodec.ReadIndex(iterator.GetValueSpan()), candidate, key)].ToArray(), Rows));
-            if (row.CorrelationId == correlationId) return (candidate, 0);
+            long candidate = ReadCodec.SequenceOfIndexKey(iterator.GetKeySpan());
+            if (walked == Settings.ScanBudget) return (0, candidate - 1);
+            if (RowAt(account, candidate, ReadCodec.ReadIndex(iterator.GetValueSpan())).CorrelationId == correlationId) return (candidate, 0);
         }
         return (0, 0);
     }

@@ -37,14 +37,7 @@ public sealed partial class ReadStore
         long start = Math.Max(query.AfterSequence + 1, query.FromTicks > 0 ? FirstSequenceFrom(packed, query.FromTicks) : 1);
         if (start == long.MaxValue) return new StatementPage(summary, rows, 0);
 
-        Span<byte> key = stackalloc byte[ReadCodec.IndexKeyBytes];
-        byte[] upper = new byte[9];
-        ReadCodec.IndexKey(packed, 0, key);
-        key[..9].CopyTo(upper);
-        Increment(upper);
-        var read = new ReadOptions().SetIterateUpperBound(upper);
-        using var iterator = Db.NewIterator(null, read);
-        iterator.Seek(key[..ReadCodec.IndexKey(packed, start, key)].ToArray());
+        using var iterator = AccountIndexFrom(packed, start);
         long next = 0, lastExamined = 0;
         int scanned = 0, keysRead = 0;
         // The account's index gives each entry's sequence and time in order; the rows are read a chunk at a time with

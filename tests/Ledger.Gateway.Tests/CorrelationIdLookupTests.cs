@@ -114,7 +114,7 @@ public sealed class CorrelationIdLookupTests
                 using var client = await server.ClientAsync();
                 (await client.PostAsync(account.Batches, Deposit("early", 10_000))).EnsureSuccessStatusCode();
             }
-            CopyDirectory(storeDir, behind); // the entry store as it stood: closed, so whole
+            DataDirs.CopyDirectory(storeDir, behind); // the entry store as it stood: closed, so whole
             await using (var server = await GatewayServer.StartOnAsync(dir))
             {
                 using var client = await server.ClientAsync();
@@ -157,12 +157,5 @@ public sealed class CorrelationIdLookupTests
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             if (Directory.Exists(behind)) Directory.Delete(behind, recursive: true);
         }
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        foreach (string sub in Directory.GetDirectories(from)) CopyDirectory(sub, Path.Combine(to, Path.GetFileName(sub)));
     }
 }

@@ -25,7 +25,7 @@ internal sealed class LedgerFixture : IDisposable
         if (checkpointAfter > 0)
         {
             using (var first = LedgerStore.Open(Options(Path, segmentSizeBits))) all.AddRange(Run(first, workload.Take(checkpointAfter)));
-            CopyDirectory(Store, olderStore);
+            DataDirs.CopyDirectory(Store, olderStore);
         }
         using var store = LedgerStore.Open(Options(Path, segmentSizeBits));
         all.AddRange(Run(store, workload.Take(commands - checkpointAfter)));
@@ -70,16 +70,6 @@ internal sealed class LedgerFixture : IDisposable
         Engine = new Engine.EngineSettings { AccountCapacity = 1_024, EntryCacheEntries = 16 },
         EntryStore = new Ledger.Journal.Entries.EntryStoreSettings { BlockCacheBytes = 8L << 20, WriteBufferBytes = 4L << 20, KeyFilterBytes = 1L << 20, BackgroundJobs = 1 },
     };
-
-    public static void CopyDirectory(string from, string to)
-    {
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string target = System.IO.Path.Combine(to, System.IO.Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-            if (!file.EndsWith(LedgerStore.LockFileName, StringComparison.Ordinal)) File.Copy(file, target);
-        }
-    }
 
     private static List<LedgerCommand> Run(LedgerStore store, IEnumerable<LedgerCommand> commands)
     {

@@ -92,7 +92,7 @@ public class ReplayToolTests
         using var copy = Copy(_ledger.Path);
         using var other = new LedgerFixture(seed: 18, commands: 300);
         Directory.Delete(Path.Combine(copy.Path, "store"), recursive: true);
-        LedgerFixture.CopyDirectory(other.Store, Path.Combine(copy.Path, "store"));
+        DataDirs.CopyDirectory(other.Store, Path.Combine(copy.Path, "store"));
         var run = ToolRun.Of("verify", copy.Path);
         Assert.That(run.ExitCode, Is.EqualTo(4), run.ToString());
         Assert.That(run.Out, Does.Contain("entry store: DOES NOT FIT the journal").And.Contain("not in this journal"));
