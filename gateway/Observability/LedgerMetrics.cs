@@ -180,8 +180,7 @@ public static class LedgerMetrics
             long decided = host.Engine.RecordNumber;
             if (runtime.Publisher is { } publisher)
             {
-                var acknowledged = publisher.Acknowledged;
-                long behind = Math.Max(0, store.Journal.CommittedRecordNumber - acknowledged.Record);
+                long behind = Math.Max(0, store.Journal.CommittedRecordNumber - publisher.AcknowledgedRecord);
                 PublisherLagRecords.Set(behind);
                 PublisherLagSeconds.Set(publisher.SecondsBehind(store.Journal.CommittedRecordNumber));
                 PublisherEvents.IncTo(publisher.Published);

@@ -3,7 +3,8 @@
 // MESSAGES pre-encoded POST_BATCH commands of BATCH deposits each produced as fast as the producer takes them. Prints
 // entries/s from the first command produced to the last result read, events/s from the first to the last event read
 // on ledger.events, and the publisher's lag sampled every 100 ms. The mock cluster is not a real broker: see docs/perf-history.md.
-// Usage: dotnet run -c Release --project perf/kafka -- [batch 100] [messages 20000] [accounts 1000]
+// Usage: [KAFKA_RTT_MS=n] dotnet run -c Release --project perf/kafka -- [batch 100] [messages 20000] [accounts 1000]
+//          (KAFKA_RTT_MS: every broker answer n ms late, as a Kafka across a network would be)
 //        dotnet perf/kafka/bin/Release/net10.0/Ledger.KafkaBench.dll broker [partitions 4] [topic ...]
 //          only the mock cluster, with these topics (default the ledger's three): prints "bootstrap: host:port" and serves until SIGTERM
 //          (run-perf.sh points a Kafka-enabled gateway and ledger-bench --kafka at it).
@@ -39,6 +40,9 @@ int messages = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture
 int accounts = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1_000;
 
 using var kafka = KafkaMockCluster.Start(4, "ledger.commands", "ledger.results", "ledger.events");
+// KAFKA_RTT_MS: the broker answers that late (a Kafka across a network instead of in this process).
+int rttMs = int.Parse(Environment.GetEnvironmentVariable("KAFKA_RTT_MS") ?? "0", CultureInfo.InvariantCulture);
+if (rttMs > 0) kafka.DelayAnswers(TimeSpan.FromMilliseconds(rttMs));
 string dir = Path.Combine(Path.GetTempPath(), $"ledger-kafka-bench-{Guid.NewGuid():N}");
 var options = new LedgerOptions { DataDir = dir };
 options.Kafka.BootstrapServers = kafka.BootstrapServers;
@@ -125,8 +129,8 @@ try
     var resultsReader = Reader("ledger.results", messages, resultsDone, () => Interlocked.Increment(ref results));
     var eventsReader = Reader("ledger.events", expectedEvents, eventsDone, () => Interlocked.Increment(ref events));
 
-    // The publisher's lag as /metrics gives it (EventPublisher.SecondsBehind: since the publisher last had every
-    // committed record acknowledged). Also printed, as the runs before 2026-12-08 measured it: the age of the last
+    // The publisher's lag as /metrics gives it (EventPublisher.SecondsBehind: how long the oldest record Kafka has not
+    // acknowledged can have waited). Also printed, as the runs before 2026-12-08 measured it: the age of the last
     // acknowledged record's own timestamp while any is behind, which counted the idle second before the load as lag.
     double maxLagSeconds = 0, maxAgeSeconds = 0;
     long maxLagRecords = 0;
@@ -135,7 +139,7 @@ try
         if (runtime.Publisher is not { } publisher || runtime.Store is not { } store) return;
         long committed = store.Journal.CommittedRecordNumber;
         var acknowledged = publisher.Acknowledged;
-        long behind = Math.Max(0, committed - acknowledged.Record);
+        long behind = Math.Max(0, committed - publisher.AcknowledgedRecord);
         double age = behind == 0 || acknowledged.TimestampTicks == 0 ? 0 : (DateTime.UtcNow.Ticks - acknowledged.TimestampTicks) / (double)TimeSpan.TicksPerSecond;
         maxLagRecords = Math.Max(maxLagRecords, behind);
         maxLagSeconds = Math.Max(maxLagSeconds, publisher.SecondsBehind(committed));

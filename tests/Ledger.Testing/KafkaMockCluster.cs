@@ -59,6 +59,13 @@ public sealed class KafkaMockCluster : IDisposable
 
     private int _disposed;
 
+    /// <summary>Makes the broker answer every request <paramref name="delay"/> late (a slow or distant Kafka); zero undoes it.</summary>
+    public void DelayAnswers(TimeSpan delay)
+    {
+        int code = rd_kafka_mock_broker_set_rtt(_cluster, 1, (int)delay.TotalMilliseconds);
+        if (code != 0) throw new InvalidOperationException($"rd_kafka_mock_broker_set_rtt: error {code}");
+    }
+
     /// <summary>
     /// Confluent.Kafka loads its own copy of librdkafka (on Debian 12 the centos8 build: the default one needs
     /// libsasl2.so.3); P/Invoke here must bind to that same library, so the mock and the clients share one runtime.
@@ -96,4 +103,5 @@ public sealed class KafkaMockCluster : IDisposable
     [DllImport(NativeName)] private static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
     [DllImport(NativeName)] private static extern int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor);
     [DllImport(NativeName)] private static extern void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr cluster, int delayMs);
+    [DllImport(NativeName)] private static extern int rd_kafka_mock_broker_set_rtt(IntPtr cluster, int brokerId, int rttMs);
 }

@@ -25,9 +25,7 @@ internal sealed class EventPublisher : IDisposable
     private readonly EventAvro _avro;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
-    private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
     private IProducer<byte[], byte[]> _producer;
-    private volatile string? _deliveryError;
     private PublishedPosition _acknowledged;
     private long _published;
 
@@ -45,29 +43,31 @@ internal sealed class EventPublisher : IDisposable
         var schema = EventAvro.LoadSchema();
         _avro = new EventAvro(catalog, AvroFraming.Header(schema, options, options.EventsTopic));
         _acknowledged = PublishedPosition.Load(dataDir);
+        _settledRecord = _acknowledged.Record;
         _caughtUpTicks = _acknowledged.TimestampTicks != 0 ? _acknowledged.TimestampTicks : DateTime.UtcNow.Ticks;
         _producer = NewProducer();
-        _onDelivery = report =>
-        {
-            if (report.Error.IsError) _deliveryError = report.Error.Reason;
-        };
         _thread = new Thread(Run) { Name = "ledger-kafka-publisher", IsBackground = true };
     }
 
-    /// <summary>The last position Kafka acknowledged (and that was saved).</summary>
+    /// <summary>The last position Kafka acknowledged and that was saved.</summary>
     public PublishedPosition Acknowledged => _acknowledged;
+
+    /// <summary>The last journal record whose events, and every earlier record's, Kafka acknowledged (saved or not yet).</summary>
+    public long AcknowledgedRecord => Volatile.Read(ref _settledRecord);
 
     /// <summary>
     /// How long the oldest committed record Kafka has not acknowledged can have waited, when the journal has committed
-    /// up to <paramref name="committedRecord"/>: the time since the publisher last found the journal's end with all it
-    /// had read acknowledged (it looks at least every 100 ms while it has nothing to do, so a record committed after an
-    /// idle hour shows its own wait, not the hour); 0 when nothing is behind. At a start with a backlog, since the last
-    /// acknowledged record's time.
+    /// up to <paramref name="committedRecord"/>; 0 when nothing is behind. An upper bound: the time since the latest of
+    /// (a) the oldest record in flight's own timestamp, (b) with none in flight, the last acknowledged record's, and
+    /// (c) the last time the publisher found the journal's end with all it had read acknowledged (it looks at least
+    /// every 100 ms while it has nothing to do, so a record committed after an idle hour shows its own wait, not the
+    /// hour). At a start with a backlog, since the last acknowledged record's time.
     /// </summary>
     public double SecondsBehind(long committedRecord) =>
-        committedRecord <= _acknowledged.Record ? 0 : Math.Max(0, (DateTime.UtcNow.Ticks - Volatile.Read(ref _caughtUpTicks)) / (double)TimeSpan.TicksPerSecond);
+        committedRecord <= Volatile.Read(ref _settledRecord) ? 0 : Math.Max(0, (DateTime.UtcNow.Ticks - Volatile.Read(ref _caughtUpTicks)) / (double)TimeSpan.TicksPerSecond);
 
     private long _caughtUpTicks;
+    private long _settledRecord; // every event of journal records up to it acknowledged (saved or not yet)
 
     /// <summary>
     /// Why the position could not be saved (component <see cref="WriteFault.Publisher"/>), while it cannot: the publisher
@@ -123,64 +123,140 @@ internal sealed class EventPublisher : IDisposable
         using var cursor = _store.TailCommittedAfter(from.Record, from.NextAddress, from.LastSequence)
             ?? throw new InvalidOperationException($"The Kafka publisher's position (record {from.Record} at address {from.NextAddress}) is not in this journal: delete '{PublishedPosition.PathIn(_dataDir)}' to publish from the journal's start.");
         var record = new JournalRecord();
-        var produced = from;
-        long pendingEvents = 0;
+        var window = new DeliveryWindow();
+        var settled = from;
         var sinceSave = Stopwatch.StartNew();
         var saveEvery = TimeSpan.FromMilliseconds(Math.Max(10, _options.PublisherSaveMilliseconds));
-        while (true)
+        try
         {
-            _stop.Token.ThrowIfCancellationRequested();
-            long readAt = DateTime.UtcNow.Ticks; // at End: every record committed before it is read
-            switch (cursor.TryRead(record))
+            while (true)
             {
-                case ReadOutcome.Record:
+                _stop.Token.ThrowIfCancellationRequested();
+                if (window.IsFull)
                 {
-                    var events = record.EventSpan;
-                    for (int i = 0; i < events.Length; i++) Produce(in events[i], record.RecordNumber, i, events.Length);
-                    pendingEvents += events.Length;
-                    produced = new PublishedPosition(record.RecordNumber, record.NextAddress, cursor.LastSequence, record.TimestampTicks);
-                    if (sinceSave.Elapsed >= saveEvery)
+                    WaitForDeliveries(window, ref settled);
+                    continue;
+                }
+                long readAt = DateTime.UtcNow.Ticks; // at End: every record committed before it is read
+                switch (cursor.TryRead(record))
+                {
+                    case ReadOutcome.Record:
                     {
-                        Acknowledge(produced, ref pendingEvents);
-                        sinceSave.Restart();
+                        var events = record.EventSpan;
+                        var onDelivery = window.Open(new PublishedPosition(record.RecordNumber, record.NextAddress, cursor.LastSequence, record.TimestampTicks), events.Length);
+                        for (int i = 0; i < events.Length; i++) Produce(in events[i], record.RecordNumber, i, events.Length, onDelivery);
+                        Settle(window, ref settled);
+                        if (sinceSave.Elapsed >= saveEvery)
+                        {
+                            if (settled != _acknowledged) Save(settled);
+                            sinceSave.Restart();
+                        }
+                        break;
                     }
-                    break;
+                    case ReadOutcome.End:
+                    {
+                        Settle(window, ref settled);
+                        if (window.IsEmpty)
+                        {
+                            if (settled != _acknowledged) Save(settled);
+                            CaughtUpAt(readAt); // everything committed before readAt is acknowledged
+                        }
+                        // While events are in flight, look again soon: their acknowledgement is what moves the position.
+                        if (!WaitForCommits(cursor, window.IsEmpty ? IdlePoll : InFlightPoll))
+                        {
+                            SaveWhatWasAcknowledged(window, ref settled); // the journal is closing
+                            return;
+                        }
+                        break;
+                    }
+                    default:
+                        if (_logger.IsEnabled(LogLevel.Error))
+                            _logger.LogError("Kafka publisher stopped at damaged journal {Damage}; events after record {Record} are not published.", cursor.Damage, _acknowledged.Record);
+                        return;
                 }
-                case ReadOutcome.End:
-                {
-                    if (produced != _acknowledged) Acknowledge(produced, ref pendingEvents);
-                    Volatile.Write(ref _caughtUpTicks, readAt); // and acknowledged now
-                    if (!WaitForCommits(cursor)) return; // the journal is closing
-                    break;
-                }
-                default:
-                    if (_logger.IsEnabled(LogLevel.Error))
-                        _logger.LogError("Kafka publisher stopped at damaged journal {Damage}; events after record {Record} are not published.", cursor.Damage, _acknowledged.Record);
-                    return;
             }
+        }
+        catch (OperationCanceledException)
+        {
+            SaveWhatWasAcknowledged(window, ref settled);
+            throw;
+        }
+    }
+
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan InFlightPoll = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
+    /// Moves <paramref name="settled"/> past the records Kafka acknowledged in full, and with it how long the oldest
+    /// unacknowledged record can have waited.
+    /// </summary>
+    private void Settle(DeliveryWindow window, ref PublishedPosition settled)
+    {
+        if (window.Settle(out var newest, out long events))
+        {
+            settled = newest;
+            Volatile.Write(ref _settledRecord, newest.Record);
+            Interlocked.Add(ref _published, events);
+        }
+        // Records are read in journal order, stamped before their commit: every record committed before the oldest one
+        // in flight is acknowledged; with none in flight, every one committed before the last acknowledged one is.
+        CaughtUpAt(window.IsEmpty ? settled.TimestampTicks : window.Oldest.TimestampTicks);
+    }
+
+    private void CaughtUpAt(long ticks)
+    {
+        if (ticks > _caughtUpTicks) Volatile.Write(ref _caughtUpTicks, ticks);
+    }
+
+    /// <summary>The window is full: waits for Kafka to acknowledge its oldest records.</summary>
+    private void WaitForDeliveries(DeliveryWindow window, ref PublishedPosition settled)
+    {
+        while (window.IsFull)
+        {
+            _stop.Token.WaitHandle.WaitOne(InFlightPoll);
+            _stop.Token.ThrowIfCancellationRequested();
+            Settle(window, ref settled);
+        }
+    }
+
+    /// <summary>At a stop: gives what is in flight a moment to be acknowledged and saves the position it reaches.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types",
+        Justification = "Best effort at a stop: what is not saved is published again after the next start.")]
+    private void SaveWhatWasAcknowledged(DeliveryWindow window, ref PublishedPosition settled)
+    {
+        try
+        {
+            _producer.Flush(TimeSpan.FromSeconds(2));
+            Settle(window, ref settled);
+            if (settled != _acknowledged) settled.Save(_dataDir);
+            _acknowledged = settled;
+        }
+        catch (Exception ex) when (ex is KafkaException or IOException or UnauthorizedAccessException)
+        {
+            if (_logger.IsEnabled(LogLevel.Warning)) _logger.LogWarning(ex, "Kafka publisher: the position at the stop was not saved ({Reason}); events after journal record {Record} are published again after the next start.", ex.Message, _acknowledged.Record);
         }
     }
 
     /// <summary>
-    /// Waits for the journal to commit more, at most 100 ms at a time: a commit that lands between the cursor's last
-    /// read and the wait must not leave the publisher asleep until the next one (the tail of a burst would sit
+    /// Waits for the journal to commit more, at most <paramref name="poll"/>: a commit that lands between the cursor's
+    /// last read and the wait must not leave the publisher asleep until the next one (the tail of a burst would sit
     /// unpublished while the ledger is idle). False when the journal is closing.
     /// </summary>
-    private bool WaitForCommits(JournalCursor cursor)
+    private bool WaitForCommits(JournalCursor cursor, TimeSpan poll)
     {
-        using var poll = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        poll.CancelAfter(TimeSpan.FromMilliseconds(100));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(poll);
         try
         {
-            return cursor.WaitAsync(poll.Token).AsTask().GetAwaiter().GetResult();
+            return cursor.WaitAsync(timeout.Token).AsTask().GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
         {
-            return true; // no commit signalled in 100 ms: read again anyway
+            return true; // no commit signalled in time: read again anyway
         }
     }
 
-    private void Produce(in LedgerEvent e, long record, int index, int recordEvents)
+    private void Produce(in LedgerEvent e, long record, int index, int recordEvents, Action<DeliveryReport<byte[], byte[]>> onDelivery)
     {
         var message = new Message<byte[], byte[]>
         {
@@ -191,7 +267,7 @@ internal sealed class EventPublisher : IDisposable
         {
             try
             {
-                _producer.Produce(_options.EventsTopic, message, _onDelivery);
+                _producer.Produce(_options.EventsTopic, message, onDelivery);
                 return;
             }
             catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
@@ -203,21 +279,6 @@ internal sealed class EventPublisher : IDisposable
         }
     }
 
-    /// <summary>Waits until Kafka acknowledged everything produced, then saves <paramref name="position"/>.</summary>
-    private void Acknowledge(PublishedPosition position, ref long pendingEvents)
-    {
-        while (_producer.Flush(TimeSpan.FromMilliseconds(500)) > 0) _stop.Token.ThrowIfCancellationRequested();
-        if (_deliveryError is { } error)
-        {
-            _deliveryError = null;
-            throw new KafkaException(new Error(ErrorCode.Local_Fatal, $"a delivery failed ({error})"));
-        }
-        Save(position);
-        _acknowledged = position;
-        Interlocked.Add(ref _published, pendingEvents);
-        pendingEvents = 0;
-    }
-
     /// <summary>
     /// Saves the position Kafka acknowledged; when the file cannot be written (ENOSPC, any I/O error) says so — log,
     /// <see cref="PositionFault"/>, <c>/health/ready</c> — and tries again every <c>Ledger:Storage:ProbeEverySeconds</c>
@@ -226,6 +287,7 @@ internal sealed class EventPublisher : IDisposable
     /// </summary>
     private void Save(PublishedPosition position)
     {
+        Debug.Assert(position.Record <= Volatile.Read(ref _settledRecord), "only what Kafka acknowledged is saved");
         while (true)
         {
             try
@@ -245,6 +307,7 @@ internal sealed class EventPublisher : IDisposable
                 if (_stop.Token.WaitHandle.WaitOne(_retrySaveEvery)) _stop.Token.ThrowIfCancellationRequested();
             }
         }
+        _acknowledged = position;
         if (_positionFault is { } fault)
         {
             _positionFault = null;
