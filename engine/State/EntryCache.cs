@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
@@ -29,6 +30,7 @@ public sealed class EntryCache
     private int[] _prev;
     private int[] _next;
     private long[] _touchedBy;
+    private ulong[] _hashes; // each slot's index hash: an eviction finds its index slot without reading the image's key
     private IndexSlot[] _index;
     private int _indexMask;
     private int _head = None, _tail = None; // most recently touched at the head
@@ -46,6 +48,7 @@ public sealed class EntryCache
         _prev = HugePages.NewArray<int>(slots, hugePages);
         _next = HugePages.NewArray<int>(slots, hugePages);
         _touchedBy = HugePages.NewArray<long>(slots, hugePages);
+        _hashes = HugePages.NewArray<ulong>(slots, hugePages);
         _index = HugePages.NewArray<IndexSlot>(IndexSizeFor(slots), hugePages);
         _indexMask = _index.Length - 1;
     }
@@ -63,7 +66,7 @@ public sealed class EntryCache
     public long Overflows;
 
     public long FootprintBytes =>
-        (long)_images.Length * (Unsafe.SizeOf<EntryImage>() + 2 * sizeof(int) + sizeof(long)) + (long)_index.Length * Unsafe.SizeOf<IndexSlot>();
+        (long)_images.Length * (Unsafe.SizeOf<EntryImage>() + 2 * sizeof(int) + sizeof(long) + sizeof(ulong)) + (long)_index.Length * Unsafe.SizeOf<IndexSlot>();
 
     public ref EntryImage this[int slot] => ref _images[slot];
 
@@ -78,6 +81,7 @@ public sealed class EntryCache
             _next[i] = 0;
         }
         for (int i = 0; i < _touchedBy.Length; i += page / sizeof(long)) _touchedBy[i] = 0;
+        for (int i = 0; i < _hashes.Length; i += page / sizeof(ulong)) _hashes[i] = 0;
         for (int i = 0; i < _index.Length; i += Math.Max(1, page / Unsafe.SizeOf<IndexSlot>())) _index[i] = default;
     }
 
@@ -117,6 +121,7 @@ public sealed class EntryCache
         int slot = TakeSlot(watermark, current);
         _images[slot] = image;
         _touchedBy[slot] = current;
+        _hashes[slot] = hash;
         AddToIndex(hash, slot);
         Count++;
         if (image.IsOpenHold)
@@ -220,9 +225,22 @@ public sealed class EntryCache
     {
         Unlink(slot);
         ref var image = ref _images[slot];
-        RemoveFromIndex(EntryKeys.Hash(image.AccountPacked, image.KeySpan), slot);
+        Debug.Assert(_hashes[slot] == EntryKeys.Hash(image.AccountPacked, image.KeySpan), "a slot's hash is its key's");
+        RemoveFromIndex(_hashes[slot], slot);
         image = default;
         Count--;
+        PrefetchNextVictim();
+    }
+
+    /// <summary>
+    /// Asks the CPU for the next eviction's index slot and image now (the least recently used entry, at the tail): the
+    /// index is far larger than the CPU's caches, so that miss would otherwise stall the next insert.
+    /// </summary>
+    private unsafe void PrefetchNextVictim()
+    {
+        if (!Sse.IsSupported || _tail == None) return;
+        Sse.Prefetch0(Unsafe.AsPointer(ref _index[(int)_hashes[_tail] & _indexMask]));
+        Sse.Prefetch0(Unsafe.AsPointer(ref _images[_tail]));
     }
 
     private void LinkAtHead(int slot)
@@ -287,6 +305,7 @@ public sealed class EntryCache
         _prev = HugePages.Resize(_prev, slots, _hugePages);
         _next = HugePages.Resize(_next, slots, _hugePages);
         _touchedBy = HugePages.Resize(_touchedBy, slots, _hugePages);
+        _hashes = HugePages.Resize(_hashes, slots, _hugePages);
         var old = _index;
         _index = HugePages.NewArray<IndexSlot>(IndexSizeFor(slots), _hugePages);
         _indexMask = _index.Length - 1;
