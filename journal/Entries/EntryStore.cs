@@ -61,8 +61,6 @@ public sealed partial class EntryStore : IDisposable
         _watermark = LastCheckpoint?.RecordNumber ?? 0;
         _durableWatermark = _watermark;
         Catalog = ReadCatalog();
-        long filterNext = 0;
-        var loaded = settings.LookupsOnly ? null : KeyFilter.Load(FilterPath, out filterNext, settings.HugePages);
         if (settings.LookupsOnly)
         {
             Filter = new KeyFilter(64L << 10); // nothing asks it: the store has no prefetcher (EntryStoreSettings.LookupsOnly)
@@ -72,7 +70,7 @@ public sealed partial class EntryStore : IDisposable
             Filter = new KeyFilter(settings.KeyFilterBytes, settings.HugePages); // an empty store: nothing to cover
             _filterLive = true;
         }
-        else if (loaded is null)
+        else if (KeyFilter.Load(FilterPath, out long filterNext, settings.HugePages) is not { } loaded)
         {
             Filter = new KeyFilter(settings.KeyFilterBytes, settings.HugePages); // lost, damaged or resized: refill it from the store's keys
             FilterRebuiltKeys = RebuildFilter();

@@ -742,22 +742,5 @@ public sealed class Simulation
     }
 
     /// <summary>Copies a data directory as the disk holds it (what a power cut leaves; the stores' unflushed memtables are not on it), without the lock file.</summary>
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            if (file.EndsWith(LedgerStore.LockFileName, StringComparison.Ordinal)) continue;
-            string target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            try
-            {
-                File.Copy(file, target, overwrite: true);
-            }
-            catch (FileNotFoundException)
-            {
-                // a RocksDB file deleted by a compaction while we copied: the copy is what a crash at that moment left
-            }
-        }
-    }
+    private static void CopyDirectory(string from, string to) => Ledger.Testing.DataDirs.CopyDirectory(from, to, live: true);
 }

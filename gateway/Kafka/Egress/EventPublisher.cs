@@ -161,8 +161,11 @@ internal sealed class EventPublisher : IDisposable
                             if (settled != _acknowledged) Save(settled);
                             CaughtUpAt(readAt); // everything committed before readAt is acknowledged
                         }
-                        // While events are in flight, look again soon: their acknowledgement is what moves the position.
-                        if (!WaitForCommits(cursor, window.IsEmpty ? IdlePoll : InFlightPoll))
+                        if (!window.IsEmpty)
+                        {
+                            _stop.Token.WaitHandle.WaitOne(InFlightPoll); // soon again: their acknowledgements move the position
+                        }
+                        else if (!WaitForCommits(cursor))
                         {
                             SaveWhatWasAcknowledged(window, ref settled); // the journal is closing
                             return;
@@ -183,7 +186,6 @@ internal sealed class EventPublisher : IDisposable
         }
     }
 
-    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan InFlightPoll = TimeSpan.FromMilliseconds(2);
 
     /// <summary>
@@ -228,24 +230,23 @@ internal sealed class EventPublisher : IDisposable
         {
             _producer.Flush(TimeSpan.FromSeconds(2));
             Settle(window, ref settled);
-            if (settled != _acknowledged) settled.Save(_dataDir);
-            _acknowledged = settled;
+            if (settled != _acknowledged) Save(settled); // at a stop it tries once: a failed write ends in OperationCanceledException
         }
-        catch (Exception ex) when (ex is KafkaException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is KafkaException or OperationCanceledException)
         {
             if (_logger.IsEnabled(LogLevel.Warning)) _logger.LogWarning(ex, "Kafka publisher: the position at the stop was not saved ({Reason}); events after journal record {Record} are published again after the next start.", ex.Message, _acknowledged.Record);
         }
     }
 
     /// <summary>
-    /// Waits for the journal to commit more, at most <paramref name="poll"/>: a commit that lands between the cursor's
-    /// last read and the wait must not leave the publisher asleep until the next one (the tail of a burst would sit
+    /// Waits for the journal to commit more, at most 100 ms at a time: a commit that lands between the cursor's last
+    /// read and the wait must not leave the publisher asleep until the next one (the tail of a burst would sit
     /// unpublished while the ledger is idle). False when the journal is closing.
     /// </summary>
-    private bool WaitForCommits(JournalCursor cursor, TimeSpan poll)
+    private bool WaitForCommits(JournalCursor cursor)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        timeout.CancelAfter(poll);
+        timeout.CancelAfter(TimeSpan.FromMilliseconds(100));
         try
         {
             return cursor.WaitAsync(timeout.Token).AsTask().GetAwaiter().GetResult();
